@@ -1,0 +1,288 @@
+"""The command line: the GUI by default, and the same operations headless (import, boundaries, info, bench…)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from compstat_desk.core.errors import CompstatError
+
+
+def default_workspace() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("compstat-desk", appauthor=False) / "workspace.sqlite"
+
+
+def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values or []:
+        if "=" not in item:
+            raise CompstatError(f"{flag} {item!r}: write it as NAME=VALUE, e.g. {flag} 'Primary Type=category'.")
+        left, right = item.split("=", 1)
+        out[left.strip()] = right.strip()
+    return out
+
+
+class ProgressBar:
+    """A text progress bar on stderr, drawn only for a terminal and for work that takes a while."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not sys.stderr.isatty() or time.monotonic() - self.started < 0.5:
+            return
+        width = 30
+        done = int(width * fraction)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {fraction:4.0%} {message[:60]:<60}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="compstat-desk", description=__doc__)
+    p.add_argument("--db", type=Path, help="workspace file (default: your workspace, created from sample data)")
+    sub = p.add_subparsers(dest="command")
+
+    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="workspace file")
+        return sp
+
+    imp = with_db(sub.add_parser("import", help="import incident, weekly-figure or indicator files"))
+    imp.add_argument("files", nargs="+", type=Path)
+    imp.add_argument("--profile", choices=["incidents", "police-uk", "weekly-figures", "indicators", "boundaries"])
+    imp.add_argument("--map", action="append", metavar="SRC=DST",
+                     help="read file column SRC as canonical column DST (id, occurred, category, unit, lon, lat…)")
+    imp.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="a constant for a canonical column")
+    imp.add_argument("--crs", help="coordinate system of the file's x/y, e.g. EPSG:32610")
+    imp.add_argument("--date-format", help="dd/mm/yyyy, mm/dd/yyyy, yyyy-mm-dd or a pattern like %%d.%%m.%%Y")
+    imp.add_argument("--level", default="division", help="level of units created from the file (default division)")
+    imp.add_argument("--add-missing", action="store_true",
+                     help="create units and categories the workspace does not know yet")
+    imp.add_argument("--json", action="store_true", help="print the import report as JSON")
+
+    bnd = with_db(sub.add_parser("boundaries", help="import unit boundaries from GeoJSON"))
+    bnd.add_argument("file", type=Path)
+    bnd.add_argument("--key", help="the property holding the unit code (default: code)")
+    bnd.add_argument("--name-key", help="the property holding the unit name (default: name)")
+    bnd.add_argument("--parent-key", help="the property holding the parent unit's code")
+    bnd.add_argument("--level", help="force, division or sector (or beat, district, neighbourhood…)")
+    bnd.add_argument("--crs", help="coordinate system, when not lon/lat")
+
+    retry = with_db(sub.add_parser("retry", help="retry an import's rejected rows (after adding units or aliases)"))
+    retry.add_argument("import_id", type=int)
+
+    alias = with_db(sub.add_parser("alias", help="another name for a unit or category"))
+    alias.add_argument("kind", choices=["unit", "category"])
+    alias.add_argument("alias")
+    alias.add_argument("target", help="the code or name it stands for")
+
+    units = with_db(sub.add_parser("units", help="list or add units"))
+    units_sub = units.add_subparsers(dest="units_command")
+    units_sub.add_parser("list")
+    ua = units_sub.add_parser("add")
+    ua.add_argument("code")
+    ua.add_argument("name")
+    ua.add_argument("--level", default="sector")
+    ua.add_argument("--parent")
+    ua.add_argument("--commander")
+    ua.add_argument("--population", type=int)
+    sp = units_sub.add_parser("set-parent")
+    sp.add_argument("unit")
+    sp.add_argument("parent")
+
+    with_db(sub.add_parser("info", help="what the workspace holds"))
+    imports = with_db(sub.add_parser("imports", help="the imports log, or one import's report"))
+    imports.add_argument("import_id", nargs="?", type=int)
+    imports.add_argument("--rejected", type=int, default=20, help="how many rejected rows to show (default 20)")
+
+    sample = sub.add_parser("sample", help="build a workspace from the bundled sample force")
+    sample.add_argument("--db", type=Path, default=argparse.SUPPRESS, required=False)
+    sample.add_argument("--force", action="store_true", help="replace an existing file")
+
+    shot = with_db(sub.add_parser("screenshot", help="render the main window to a PNG, offscreen"))
+    shot.add_argument("--view", default="main")
+    shot.add_argument("--unit")
+    shot.add_argument("--size", default="1600x1000")
+    shot.add_argument("--out", type=Path, required=True)
+
+    bench = sub.add_parser("bench", help="benchmarks (ratios against a baseline in the same run)")
+    bench.add_argument("what", choices=["import"])
+    bench.add_argument("--rows", type=int, default=1_000_000)
+    bench.add_argument("--dir", type=Path, help="where to write the files (default: a temporary folder)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except CompstatError as exc:
+        print(f"compstat-desk: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("compstat-desk: interrupted; the workspace is as it was before the unfinished step.", file=sys.stderr)
+        return 130
+
+
+def _db(args: argparse.Namespace) -> Path:
+    return Path(args.db) if getattr(args, "db", None) else default_workspace()
+
+
+def _ensure_workspace(path: Path) -> None:
+    """The default workspace is built from the sample force on first run."""
+    if not path.exists():
+        from compstat_desk.core.sample import build_sample_workspace
+
+        print(f"Creating a workspace from the sample force at {path} …", file=sys.stderr)
+        build_sample_workspace(path)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from compstat_desk.core.store import open_workspace
+
+    cmd = args.command
+    if cmd is None:
+        path = _db(args)
+        if getattr(args, "db", None) is None:
+            _ensure_workspace(path)
+        from compstat_desk.app import run_gui
+
+        return run_gui(path)
+    if cmd == "sample":
+        from compstat_desk.core.sample import build_sample_workspace
+
+        path = _db(args)
+        if path.exists() and not args.force:
+            raise CompstatError(f"{path} exists already: give another --db, or --force to replace it.")
+        if path.exists():
+            path.unlink()
+        build_sample_workspace(path, progress=ProgressBar())
+        with open_workspace(path) as ws:
+            from compstat_desk.core.overview import summary
+
+            print("\n".join(summary(ws).lines()))
+        return 0
+    if cmd == "bench":
+        from compstat_desk.core.bench import bench_import
+
+        for line in bench_import(args.rows, args.dir):
+            print(line)
+        return 0
+    if cmd == "screenshot":
+        path = _db(args)
+        if getattr(args, "db", None) is None:
+            _ensure_workspace(path)
+        from compstat_desk.ui.screenshot import render_screenshot
+
+        w, h = (int(v) for v in args.size.lower().split("x"))
+        with open_workspace(path, create=False) as ws:
+            render_screenshot(ws, args.out, size=(w, h))
+        print(f"Wrote {args.out}")
+        return 0
+
+    with open_workspace(_db(args), create=cmd in {"import", "boundaries"}) as ws:
+        if cmd == "import":
+            return _import(ws, args)
+        if cmd == "boundaries":
+            from compstat_desk.core.ingest import ImportOptions
+            from compstat_desk.core.ingest.boundaries import import_boundaries
+
+            opts = ImportOptions(profile="boundaries", key=args.key, name_key=args.name_key,
+                                 parent_key=args.parent_key, level=args.level or "", crs=args.crs)
+            report = import_boundaries(ws, args.file, opts)
+            print("\n".join(report.lines()))
+            return 0
+        if cmd == "retry":
+            from compstat_desk.core.ingest import retry_rejected
+
+            report = retry_rejected(ws, args.import_id)
+            print("\n".join(report.lines()))
+            return 0
+        if cmd == "alias":
+            from compstat_desk.core import catalog
+
+            if args.kind == "unit":
+                catalog.add_unit_alias(ws, args.alias, args.target)
+            else:
+                catalog.add_category_alias(ws, args.alias, args.target)
+            print(f"{args.alias!r} now means the {args.kind} {args.target!r}.")
+            return 0
+        if cmd == "units":
+            return _units(ws, args)
+        if cmd == "info":
+            from compstat_desk.core.overview import summary
+
+            print("\n".join(summary(ws).lines()))
+            return 0
+        if cmd == "imports":
+            return _imports(ws, args)
+    raise CompstatError(f"unknown command {cmd!r}")
+
+
+def _import(ws: object, args: argparse.Namespace) -> int:
+    from compstat_desk.core.ingest import ImportOptions, import_file
+
+    opts = ImportOptions(
+        profile=args.profile, mapping=_pairs(args.map, "--map"), constants=_pairs(args.set, "--set"), crs=args.crs,
+        date_format=args.date_format, level=args.level, add_missing=args.add_missing,
+    )
+    status = 0
+    for file in args.files:
+        bar = ProgressBar()
+        try:
+            report = import_file(ws, file, opts, progress=bar)  # type: ignore[arg-type]
+        except CompstatError as exc:
+            bar.close()
+            print(f"Refused: {file}: {exc}", file=sys.stderr)
+            status = 2
+            continue
+        bar.close()
+        if args.json:
+            print(report.to_json())
+        else:
+            print("\n".join(report.lines()))
+    return status
+
+
+def _units(ws: object, args: argparse.Namespace) -> int:
+    from compstat_desk.core import catalog, overview
+
+    if args.units_command == "add":
+        catalog.add_unit(ws, args.code, args.name, args.level, args.parent,  # type: ignore[arg-type]
+                         commander=args.commander, population=args.population)
+        print(f"Added {args.level} {args.code} ({args.name}).")
+        return 0
+    if args.units_command == "set-parent":
+        catalog.set_parent(ws, args.unit, args.parent)  # type: ignore[arg-type]
+        print(f"{args.unit} is now under {args.parent}.")
+        return 0
+    table = overview.units(ws)  # type: ignore[arg-type]
+    print(table.drop(columns=["id", "parent_id"]).to_string(index=False))
+    return 0
+
+
+def _imports(ws: object, args: argparse.Namespace) -> int:
+    from compstat_desk.core import overview
+
+    if args.import_id is None:
+        table = overview.imports(ws)  # type: ignore[arg-type]
+        print(table.drop(columns=["sha256"]).to_string(index=False) if len(table) else "No imports yet.")
+        return 0
+    report = overview.import_report(ws, args.import_id)  # type: ignore[arg-type]
+    print("\n".join(report.lines()))
+    rows = overview.rejected_rows(ws, args.import_id, limit=args.rejected)  # type: ignore[arg-type]
+    if len(rows):
+        print(f"\nRejected rows (first {len(rows)}):")
+        for r in rows.itertuples():
+            print(f"  row {r.row_number}: {r.reason}\n    {r.raw}")
+    return 0

@@ -1,0 +1,100 @@
+"""Benchmarks that matter, each reported as a ratio against a baseline run in the same process."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+CATEGORIES = ["Burglary", "Robbery", "Violence with injury", "Violence without injury", "Vehicle offences",
+              "Shoplifting", "Criminal damage", "Theft from the person", "Public order", "Drug offences"]
+
+
+def write_incidents_csv(path: Path, rows: int, seed: int = 1) -> None:
+    """A synthetic incidents file of `rows` rows with the canonical columns, written in chunks."""
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2023-01-01T00:00")
+    units = np.array([f"S{i:02d}" for i in range(40)])
+    cats = np.array(CATEGORIES)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write("id,occurred,category,unit,lon,lat\n")
+        for first in range(0, rows, 500_000):
+            n = min(500_000, rows - first)
+            minutes = rng.integers(0, 3 * 365 * 24 * 60, n)
+            when = np.datetime_as_string(start + minutes.astype("timedelta64[m]"), unit="m")
+            frame = pd.DataFrame({
+                "id": [f"X{first + i:09d}" for i in range(n)],
+                "occurred": pd.Series(when).str.replace("T", " ", regex=False),
+                "category": cats[rng.integers(0, len(cats), n)],
+                "unit": units[rng.integers(0, len(units), n)],
+                "lon": np.round(rng.uniform(-2.2, -0.9, n), 5),
+                "lat": np.round(rng.uniform(50.7, 51.4, n), 5),
+            })
+            frame.to_csv(fh, header=False, index=False)
+
+
+def baseline(csv_path: Path, db_path: Path) -> float:
+    """pandas.read_csv + sqlite3 executemany of the same rows into a bare table."""
+    t0 = time.perf_counter()
+    frame = pd.read_csv(csv_path)
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE incidents (id TEXT, occurred TEXT, category TEXT, unit TEXT, lon REAL, lat REAL)")
+    conn.executemany("INSERT INTO incidents VALUES (?, ?, ?, ?, ?, ?)", frame.itertuples(index=False, name=None))
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - t0
+
+
+def ours(csv_path: Path, db_path: Path) -> tuple[float, int]:
+    from compstat_desk.core.ingest import import_file
+    from compstat_desk.core.store import open_workspace
+
+    t0 = time.perf_counter()
+    with open_workspace(db_path) as ws:
+        report = import_file(ws, csv_path)
+    return time.perf_counter() - t0, report.rows_accepted
+
+
+def _peak_memory(csv_path: Path, db_path: Path) -> tuple[float, int]:
+    """Run our import in a fresh process and return (seconds, peak resident MB)."""
+    code = (
+        "import json, resource, sys\n"
+        "from pathlib import Path\n"
+        "from compstat_desk.core.bench import ours\n"
+        "s, n = ours(Path(sys.argv[1]), Path(sys.argv[2]))\n"
+        "print(json.dumps({'s': s, 'n': n, 'mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(csv_path), str(db_path)], check=True,
+                         capture_output=True, text=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return data["s"], int(data["mb"])
+
+
+def bench_import(rows: int = 1_000_000, folder: Path | None = None) -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        where = Path(folder or tmp)
+        where.mkdir(parents=True, exist_ok=True)
+        csv_path = where / f"incidents_{rows}.csv"
+        if not csv_path.exists():
+            yield f"Writing {rows:,} rows to {csv_path} …"
+            write_incidents_csv(csv_path, rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        for p in where.glob("bench_*.sqlite*"):
+            p.unlink()
+        base = baseline(csv_path, where / "bench_baseline.sqlite")
+        ours_s, accepted = ours(csv_path, where / "bench_ours.sqlite")
+        assert accepted == rows, f"only {accepted} of {rows} rows accepted"
+        yield f"import of {rows:,} rows ({size_mb:.0f} MB): {ours_s:.2f} s; baseline (read_csv + executemany into a " \
+              f"bare table) {base:.2f} s; ratio {ours_s / base:.2f} (target <= 1.5)"
+        for p in where.glob("bench_ours.sqlite*"):
+            p.unlink()
+        sub_s, peak = _peak_memory(csv_path, where / "bench_ours.sqlite")
+        yield f"peak memory of the import in a fresh process: {peak} MB ({sub_s:.2f} s there)"

@@ -1,0 +1,209 @@
+"""Units, categories and indicators: create them, and find them by code, name or a user's alias."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.schema import LEVELS
+from compstat_desk.core.store import Workspace
+
+# Words users use for levels of the hierarchy, mapped onto the three the workspace keeps.
+LEVEL_WORDS = {
+    "force": "force", "city": "force", "citywide": "force", "trust": "force", "organisation": "force",
+    "division": "division", "area": "division", "bcu": "division", "district": "division", "borough": "division",
+    "patrol borough": "division", "directorate": "division",
+    "sector": "sector", "beat": "sector", "neighbourhood": "sector", "neighborhood": "sector",
+    "precinct": "sector", "ward": "sector", "lsoa": "sector", "team": "sector",
+}
+
+_NUMERIC = re.compile(r"^0*(\d+)(?:\.0+)?$")
+
+
+def level_of(word: str) -> str:
+    key = word.strip().lower()
+    if key not in LEVEL_WORDS:
+        raise CompstatError(f"Unknown level {word!r}: use force, division or sector (or beat, district, area…).")
+    return LEVEL_WORDS[key]
+
+
+def normalise_key(values: pd.Series) -> pd.Series:
+    """The form in which codes, names and aliases are compared: trimmed, case-folded, '08.0' == '8'."""
+    s = values.astype(str).str.strip().str.replace(r"\s+", " ", regex=True).str.casefold()
+    return s.str.replace(_NUMERIC, r"\1", regex=True)
+
+
+def normalise_one(value: str) -> str:
+    return str(normalise_key(pd.Series([value])).iloc[0])
+
+
+def clean_code(values: pd.Series) -> pd.Series:
+    """How a code from a file is stored: trimmed, and '8.0' (a number Excel wrote as float) as '8'."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+    if len(uniques) > len(values) // 2:
+        # Mostly distinct (ids): only touch the values that need it.
+        s = values.astype(str).str.strip()
+        fix = s.str.endswith("0").to_numpy(dtype=bool)
+        if fix.any():
+            s = s.copy()
+            s[fix] = s[fix].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+        return s
+    u = pd.Series(uniques, dtype=object).astype(str).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
+    return pd.Series(u.to_numpy(dtype=object)[codes], index=values.index)
+
+
+@dataclass
+class Lookup:
+    """Maps normalised codes, names and aliases to ids."""
+
+    ids: dict[str, int]
+
+    def resolve(self, values: pd.Series) -> pd.Series:
+        """Ids for each value (NaN where unknown). Normalises each distinct value once: files repeat them."""
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+        ids = normalise_key(pd.Series(uniques, dtype=object)).map(self.ids).to_numpy(dtype=float)
+        return pd.Series(ids[codes], index=values.index)
+
+
+def unit_lookup(ws: Workspace) -> Lookup:
+    ids: dict[str, int] = {}
+    rows = ws.conn.execute("SELECT id, code, name FROM units ORDER BY id").fetchall()
+    # Names first, codes after and aliases last, so that an exact code or a user's alias wins.
+    for uid, _code, name in rows:
+        ids.setdefault(normalise_one(name), uid)
+    for uid, code, _name in rows:
+        ids[normalise_one(code)] = uid
+    for alias, uid in ws.conn.execute("SELECT alias, unit_id FROM unit_aliases"):
+        ids[normalise_one(alias)] = uid
+    return Lookup(ids)
+
+
+def category_lookup(ws: Workspace) -> Lookup:
+    ids: dict[str, int] = {}
+    rows = ws.conn.execute("SELECT id, code, name FROM categories ORDER BY id").fetchall()
+    for cid, _code, name in rows:
+        ids.setdefault(normalise_one(name), cid)
+    for cid, code, _name in rows:
+        ids[normalise_one(code)] = cid
+    for alias, cid in ws.conn.execute("SELECT alias, category_id FROM category_aliases"):
+        ids[normalise_one(alias)] = cid
+    return Lookup(ids)
+
+
+def find_unit(ws: Workspace, text: str) -> int:
+    uid = unit_lookup(ws).ids.get(normalise_one(text))
+    if uid is None:
+        raise CompstatError(f"There is no unit {text!r} in this workspace (give its code, name or an alias).")
+    return uid
+
+
+def find_category(ws: Workspace, text: str) -> int:
+    cid = category_lookup(ws).ids.get(normalise_one(text))
+    if cid is None:
+        raise CompstatError(f"There is no category {text!r} in this workspace (give its code, name or an alias).")
+    return cid
+
+
+def force_unit(ws: Workspace) -> int | None:
+    row = ws.conn.execute("SELECT id FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def ensure_force(ws: Workspace, name: str = "Force", code: str = "FORCE", import_id: int | None = None) -> int:
+    """The top of the hierarchy, created on first need. Call inside a transaction."""
+    existing = force_unit(ws)
+    if existing is not None:
+        return existing
+    cur = ws.conn.execute(
+        "INSERT INTO units(code, name, level, created_by_import) VALUES (?, ?, 'force', ?)", (code, name, import_id)
+    )
+    ws.audit("unit", cur.lastrowid, field="created", new=code, import_id=import_id)
+    return int(cur.lastrowid or 0)
+
+
+def insert_unit(
+    ws: Workspace, code: str, name: str, level: str, parent_id: int | None, *,
+    commander: str | None = None, population: int | None = None, boundary: str | None = None,
+    import_id: int | None = None,
+) -> int:
+    """Create one unit (inside the caller's transaction) and audit it."""
+    if level not in LEVELS:
+        level = level_of(level)
+    cur = ws.conn.execute(
+        "INSERT INTO units(code, name, level, parent_id, commander, population, boundary, created_by_import)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (code, name, level, parent_id, commander, population, boundary, import_id),
+    )
+    ws.audit("unit", cur.lastrowid, field="created", new=code, import_id=import_id)
+    return int(cur.lastrowid or 0)
+
+
+def add_unit(ws: Workspace, code: str, name: str, level: str, parent: str | None = None, **kw: object) -> int:
+    """Add a unit from the user (CLI/GUI), saved at once."""
+    with ws.transaction():
+        parent_id = find_unit(ws, parent) if parent else ensure_force(ws)
+        return insert_unit(ws, code, name, level_of(level), parent_id, **kw)  # type: ignore[arg-type]
+
+
+def add_unit_alias(ws: Workspace, alias: str, unit: str) -> None:
+    """Teach the workspace another name for a unit (e.g. 'Central Business District' is 'Downtown')."""
+    uid = find_unit(ws, unit)
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO unit_aliases(alias, unit_id) VALUES (?, ?)"
+            " ON CONFLICT(alias) DO UPDATE SET unit_id = excluded.unit_id", (alias.strip(), uid))
+        ws.audit("unit_alias", uid, field="alias", new=alias.strip())
+
+
+def insert_category(
+    ws: Workspace, code: str, name: str, *, group: str | None = None, polarity: str = "up_bad",
+    headline: bool = False, import_id: int | None = None,
+) -> int:
+    cur = ws.conn.execute(
+        "INSERT INTO categories(code, name, grp, polarity, headline, created_by_import) VALUES (?, ?, ?, ?, ?, ?)",
+        (code, name, group, polarity, int(headline), import_id),
+    )
+    ws.audit("category", cur.lastrowid, field="created", new=code, import_id=import_id)
+    return int(cur.lastrowid or 0)
+
+
+def add_category(ws: Workspace, code: str, name: str, **kw: object) -> int:
+    with ws.transaction():
+        return insert_category(ws, code, name, **kw)  # type: ignore[arg-type]
+
+
+def add_category_alias(ws: Workspace, alias: str, category: str) -> None:
+    cid = find_category(ws, category)
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO category_aliases(alias, category_id) VALUES (?, ?)"
+            " ON CONFLICT(alias) DO UPDATE SET category_id = excluded.category_id", (alias.strip(), cid))
+        ws.audit("category_alias", cid, field="alias", new=alias.strip())
+
+
+def has_units(ws: Workspace) -> bool:
+    """Whether the workspace is established (units beyond the force itself exist)."""
+    return ws.conn.execute("SELECT EXISTS(SELECT 1 FROM units WHERE level != 'force')").fetchone()[0] == 1
+
+
+def has_categories(ws: Workspace) -> bool:
+    return ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories)").fetchone()[0] == 1
+
+
+def set_parent(ws: Workspace, unit: str, parent: str) -> None:
+    """Place a unit under another (e.g. a precinct under its patrol borough), audited."""
+    uid, pid = find_unit(ws, unit), find_unit(ws, parent)
+    if uid == pid:
+        raise CompstatError("A unit cannot be its own parent.")
+    ancestor: int | None = pid
+    while ancestor is not None:
+        if ancestor == uid:
+            raise CompstatError(f"{parent!r} is inside {unit!r}: that would make a loop.")
+        ancestor = ws.conn.execute("SELECT parent_id FROM units WHERE id = ?", (ancestor,)).fetchone()[0]
+    with ws.transaction():
+        old = ws.conn.execute("SELECT parent_id FROM units WHERE id = ?", (uid,)).fetchone()[0]
+        ws.conn.execute("UPDATE units SET parent_id = ? WHERE id = ?", (pid, uid))
+        ws.audit("unit", uid, field="parent_id", old=old, new=pid)

@@ -1,0 +1,17 @@
+"""Errors a user can read: each message says what is wrong and what to do about it."""
+
+
+class CompstatError(Exception):
+    """Base for errors whose message is meant for the user, not a traceback."""
+
+
+class WorkspaceError(CompstatError):
+    """The workspace file cannot be opened or used (damaged, not ours, newer schema)."""
+
+
+class ImportRefused(CompstatError):
+    """A file cannot be imported at all; nothing was written."""
+
+
+class ImportCancelled(CompstatError):
+    """The user cancelled an import; the workspace is as it was before."""

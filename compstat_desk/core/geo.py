@@ -1,0 +1,88 @@
+"""Coordinates and boundaries: projected → lon/lat, withheld locations, and point-in-polygon over unit boundaries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
+
+from compstat_desk.core.errors import ImportRefused
+
+
+def parse_crs(text: str) -> CRS:
+    try:
+        return CRS.from_user_input(text)
+    except CRSError as exc:
+        raise ImportRefused(f"The coordinate system {text!r} is not known (try e.g. EPSG:32610).") from exc
+
+
+def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Convert coordinates in `crs` to WGS84 lon/lat (a no-op for lon/lat input)."""
+    if not crs:
+        return x, y
+    source = parse_crs(crs)
+    if source.equals(CRS.from_epsg(4326)):
+        return x, y
+    transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
+    lon, lat = transformer.transform(x, y)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def withheld_mask(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Blank coordinates, or 0,0, mean the location was withheld on purpose (the incident still counts)."""
+    return np.isnan(x) | np.isnan(y) | ((x == 0) & (y == 0))
+
+
+def check_lonlat(lon: np.ndarray, lat: np.ndarray, file_name: str) -> None:
+    """Refuse a file whose coordinates cannot be lon/lat (usually: projected, and --crs was not given)."""
+    ok = ~(np.isnan(lon) | np.isnan(lat))
+    if not ok.any():
+        return
+    bad = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    if bad.mean() > 0.5 * ok.mean():
+        i = int(np.flatnonzero(bad)[0])
+        raise ImportRefused(
+            f"The coordinates in {file_name} are not longitude/latitude (e.g. x = {lon[i]:g}, y = {lat[i]:g}): "
+            "they look projected. Give their coordinate system with --crs, e.g. --crs EPSG:32610 for UTM zone 10N."
+        )
+
+
+def geometry_from_geojson(text: str | None) -> shapely.Geometry | None:
+    if not text:
+        return None
+    return shapely.from_geojson(text if isinstance(text, str) else json.dumps(text))
+
+
+@dataclass
+class UnitLocator:
+    """Finds which unit's boundary holds each point (vectorised, via shapely's STRtree)."""
+
+    unit_ids: np.ndarray
+    geometries: np.ndarray
+
+    @classmethod
+    def from_rows(cls, rows: list[tuple[int, str]]) -> UnitLocator:
+        ids = np.array([r[0] for r in rows], dtype=np.int64)
+        geoms = np.array([geometry_from_geojson(r[1]) for r in rows], dtype=object)
+        return cls(ids, geoms)
+
+    def __post_init__(self) -> None:
+        self.tree = shapely.STRtree(self.geometries) if len(self.geometries) else None
+
+    def locate(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """The unit id holding each point; -1 where none does or the point is missing."""
+        out = np.full(len(lon), -1, dtype=np.int64)
+        ok = ~(np.isnan(lon) | np.isnan(lat))
+        if self.tree is None or not ok.any():
+            return out
+        idx = np.flatnonzero(ok)
+        points = shapely.points(lon[idx], lat[idx])
+        point_i, geom_i = self.tree.query(points, predicate="intersects")
+        # A point on a shared border matches both units: keep the first match.
+        first = np.unique(point_i, return_index=True)[1]
+        out[idx[point_i[first]]] = self.unit_ids[geom_i[first]]
+        return out

@@ -1,0 +1,299 @@
+"""What every import profile shares: options, the import report, progress, the imports log and rejected rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from compstat_desk.core.errors import ImportCancelled
+from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
+from compstat_desk.core.store import Workspace, current_user, now_iso
+
+Progress = Callable[[float, str], None]
+Cancelled = Callable[[], bool]
+
+PROFILES = ("incidents", "police-uk", "weekly-figures", "indicators", "boundaries")
+
+
+def no_progress(fraction: float, message: str) -> None:
+    pass
+
+
+def never_cancelled() -> bool:
+    return False
+
+
+@dataclass
+class ImportOptions:
+    """How to read a file: its profile, column mapping (file column → canonical), constants, CRS, date format."""
+
+    profile: str | None = None
+    mapping: dict[str, str] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    crs: str | None = None
+    date_format: str | None = None
+    level: str = "division"  # level of units created from a file
+    add_missing: bool = False  # create unknown units/categories in an established workspace
+    key: str | None = None  # boundaries: the property that holds the unit code
+    name_key: str | None = None
+    parent_key: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportOptions:
+        data = json.loads(text or "{}")
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+@dataclass
+class ImportReport:
+    """What an import did, in numbers a user can check, and the problems it found."""
+
+    file_name: str
+    profile: str
+    sha256: str = ""
+    import_id: int | None = None
+    already_imported: dict[str, Any] | None = None
+    encoding: str | None = None
+    columns: list[str] = field(default_factory=list)
+    column_mapping: dict[str, str] = field(default_factory=dict)
+    date_format: str | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_rejected: int = 0
+    rows_merged: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    changes: dict[str, int] = field(default_factory=dict)
+    rejected_reasons: dict[str, int] = field(default_factory=dict)
+    unknown_units: dict[str, int] = field(default_factory=dict)
+    unknown_categories: dict[str, int] = field(default_factory=dict)
+    created_units: list[str] = field(default_factory=list)
+    created_categories: list[str] = field(default_factory=list)
+    withheld: int = 0
+    bad_coordinates: int = 0
+    unit_from_point: int = 0
+    disagreements: int = 0
+    disagreement_pairs: list[list[Any]] = field(default_factory=list)
+    not_checked: int = 0
+    date_min: str | None = None
+    date_max: str | None = None
+    month_only: int = 0
+    weeks: list[str] = field(default_factory=list)
+    newest_age_days: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportReport:
+        data = json.loads(text or "{}")
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+    def lines(self) -> list[str]:
+        """The report as sentences, most important first (what the CLI prints and the Data view shows)."""
+        out: list[str] = []
+        if self.already_imported:
+            a = self.already_imported
+            return [f"{self.file_name} was already imported (import #{a['id']} on {a['imported_at']}): "
+                    "nothing changed."]
+        out.append(f"{self.file_name}: {self.rows_read:,} rows read as {self.profile}"
+                   + (f" ({self.encoding})" if self.encoding else "") + ".")
+        accepted = f"{self.rows_accepted:,} accepted"
+        parts = [f"{self.added:,} new"]
+        if self.updated:
+            parts.append(f"{self.updated:,} updated")
+        if self.unchanged:
+            parts.append(f"{self.unchanged:,} unchanged")
+        out.append(f"{accepted} ({', '.join(parts)}); {self.rows_rejected:,} rejected.")
+        if self.rows_merged:
+            out.append(f"{self.rows_merged:,} rows repeat an id already in this file (e.g. one row per victim): "
+                       "merged into one incident each.")
+        if self.changes:
+            out.append("Changed since earlier imports: "
+                       + ", ".join(f"{k} {v:,}" for k, v in sorted(self.changes.items())) + " (see the audit log).")
+        if self.date_min:
+            out.append(f"Dates run from {self.date_min} to {self.date_max}"
+                       + (f", read as {self.date_format}" if self.date_format else "") + ".")
+        if self.month_only:
+            out.append(f"{self.month_only:,} rows give only a month: they count on the 1st of their month, "
+                       "so weekly and 28-day windows cannot use them fairly.")
+        if self.weeks:
+            out.append(f"{len(self.weeks)} report weeks, ending {self.weeks[0]} … {self.weeks[-1]}.")
+        if self.newest_age_days is not None:
+            out.append(f"The newest data is {self.newest_age_days} days old (to {self.date_max})"
+                       + (": is there a newer file?" if self.newest_age_days > 14 else "."))
+        if self.withheld:
+            out.append(f"{self.withheld:,} incidents have no location (blank or 0,0: withheld): kept and counted, "
+                       "not mapped.")
+        if self.bad_coordinates:
+            out.append(f"{self.bad_coordinates:,} rows have unreadable coordinates: kept and counted without a location.")
+        if self.unit_from_point:
+            out.append(f"{self.unit_from_point:,} incidents had no unit and were placed by their location.")
+        if self.disagreements:
+            pairs = "; ".join(f"{r} vs {loc} ({n})" for r, loc, n in self.disagreement_pairs[:5])
+            out.append(f"{self.disagreements:,} incidents lie outside the boundary of their recorded unit: the "
+                       f"recorded unit stands (recorded vs location: {pairs}).")
+        if self.not_checked:
+            out.append(f"{self.not_checked:,} incidents are in units without a boundary: their location was not checked.")
+        if self.created_units:
+            out.append(f"Created {len(self.created_units)} units: {_list(self.created_units)}.")
+        if self.created_categories:
+            out.append(f"Created {len(self.created_categories)} categories: {_list(self.created_categories)}.")
+        if self.unknown_units:
+            out.append(f"Unknown units ({sum(self.unknown_units.values()):,} rows): {_counted(self.unknown_units)}. "
+                       "Add them (compstat-desk units add) or give an alias (compstat-desk alias unit NAME CODE), "
+                       f"then retry the rejected rows (compstat-desk retry {self.import_id}).")
+        if self.unknown_categories:
+            out.append(f"Unknown categories ({sum(self.unknown_categories.values()):,} rows): "
+                       f"{_counted(self.unknown_categories)}. Add them or give an alias "
+                       f"(compstat-desk alias category NAME CODE), then retry (compstat-desk retry {self.import_id}).")
+        if self.rejected_reasons:
+            out.append("Rejected rows by reason: " + "; ".join(
+                f"{k} ({v:,})" for k, v in sorted(self.rejected_reasons.items(), key=lambda kv: -kv[1])[:8]) + ".")
+        out.extend(f"Warning: {w}" for w in self.warnings)
+        return out
+
+
+def _list(items: list[str], most: int = 8) -> str:
+    shown = ", ".join(items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def _counted(counts: dict[str, int], most: int = 8) -> str:
+    items = sorted(counts.items(), key=lambda kv: -kv[1])
+    shown = ", ".join(f"{k!r} ({v:,})" for k, v in items[:most])
+    return shown + (f" and {len(items) - most} more" if len(items) > most else "")
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def previous_import(ws: Workspace, sha256: str) -> dict[str, Any] | None:
+    row = ws.conn.execute("SELECT id, imported_at, file_name FROM imports WHERE sha256 = ?", (sha256,)).fetchone()
+    return {"id": row[0], "imported_at": row[1], "file_name": row[2]} if row else None
+
+
+class ImportRun:
+    """One import in progress: the open transaction's import id, its report, progress and cancel checks."""
+
+    def __init__(self, ws: Workspace, path: Path, sha256: str, options: ImportOptions, profile: str,
+                 progress: Progress, cancelled: Cancelled):
+        self.ws = ws
+        self.path = path
+        self.options = options
+        self.progress = progress
+        self.cancelled = cancelled
+        self.started = time.perf_counter()
+        self.report = ImportReport(file_name=path.name, profile=profile, sha256=sha256)
+        self.reasons: Counter[str] = Counter()
+        cur = ws.conn.execute(
+            "INSERT INTO imports(file_name, file_path, sha256, size_bytes, profile, options, imported_at, imported_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (path.name, str(path.resolve()), sha256, path.stat().st_size if path.exists() else 0, profile,
+             options.to_json(), now_iso(), current_user()),
+        )
+        self.import_id = int(cur.lastrowid or 0)
+        self.report.import_id = self.import_id
+
+    def check_cancelled(self) -> None:
+        if self.cancelled():
+            raise ImportCancelled(f"Import of {self.path.name} cancelled: the workspace is as it was before.")
+
+    def reject(self, frame: pd.DataFrame, mask: np.ndarray, reasons: np.ndarray | str, columns: list[str],
+               kind: np.ndarray | str | None = None) -> None:
+        """Keep rows verbatim with their reasons. `kind` groups reasons for the summary (defaults to the reason)."""
+        if not mask.any():
+            return
+        rows = frame[mask]
+        why = np.broadcast_to(np.asarray(reasons, dtype=object), mask.shape)[mask]
+        kinds = why if kind is None else np.broadcast_to(np.asarray(kind, dtype=object), mask.shape)[mask]
+        self.ws.conn.executemany(
+            "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
+            zip([self.import_id] * len(rows), rows[ROW_NUMBER].astype(int).tolist(), raw_lines(rows, columns),
+                why.tolist(), strict=True),
+        )
+        self.reasons.update(kinds.tolist())
+        self.report.rows_rejected += int(mask.sum())
+
+    def reject_lines(self, lines: list[tuple[int, str, str]]) -> None:
+        """Reject rows the reader could not split into fields: (row number, raw text, reason)."""
+        if not lines:
+            return
+        self.ws.conn.executemany(
+            "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
+            [(self.import_id, n, raw, why) for n, raw, why in lines],
+        )
+        self.reasons.update("wrong number of fields" for _ in lines)
+        self.report.rows_rejected += len(lines)
+
+    def finish(self) -> ImportReport:
+        r = self.report
+        r.rejected_reasons = dict(self.reasons)
+        r.seconds = round(time.perf_counter() - self.started, 3)
+        self.ws.conn.execute(
+            "UPDATE imports SET seconds = ?, rows_read = ?, rows_accepted = ?, rows_rejected = ?, rows_merged = ?,"
+            " added = ?, updated = ?, unchanged = ?, report = ? WHERE id = ?",
+            (r.seconds, r.rows_read, r.rows_accepted, r.rows_rejected, r.rows_merged, r.added, r.updated,
+             r.unchanged, r.to_json(), self.import_id),
+        )
+        self.ws.audit("import", self.import_id, field="imported", new=r.file_name, import_id=self.import_id,
+                      note=f"{r.rows_accepted} accepted, {r.rows_rejected} rejected")
+        return r
+
+
+def apply_daily_deltas(ws: Workspace, deltas: pd.DataFrame) -> None:
+    """Add signed incident counts (day, unit_id, category_id, delta) to the daily counts table."""
+    if deltas.empty:
+        return
+    net = deltas.groupby(["day", "unit_id", "category_id"], sort=False)["delta"].sum()
+    net = net[net != 0]
+    ws.conn.executemany(
+        "INSERT INTO daily_counts(day, unit_id, category_id, n) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n",
+        zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
+            net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True),
+    )
+    if (net < 0).any():
+        ws.conn.execute("DELETE FROM daily_counts WHERE n = 0")
+
+
+def resolve_columns(columns: list[str], synonyms: dict[str, list[str]], mapping: dict[str, str]) -> dict[str, str]:
+    """Canonical name → file column: the user's --map first, then known synonyms (case-insensitive)."""
+    by_lower = {c.strip().lower(): c for c in columns}
+    out: dict[str, str] = {}
+    for src, dst in mapping.items():
+        match = by_lower.get(src.strip().lower())
+        if match is None:
+            from compstat_desk.core.errors import ImportRefused
+
+            raise ImportRefused(f"--map {src}={dst}: the file has no column {src!r} "
+                                f"(its columns are: {', '.join(columns)}).")
+        out[dst] = match
+    for canonical, names in synonyms.items():
+        if canonical in out:
+            continue
+        for name in [canonical, *names]:
+            if name in by_lower and by_lower[name] not in out.values():
+                out[canonical] = by_lower[name]
+                break
+    return out

@@ -1,0 +1,211 @@
+"""Dates as files write them: detect the day/month order a file uses (never guess), then parse fast."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from compstat_desk.core.errors import ImportRefused
+
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$")
+_ISO_MONTH = re.compile(r"^\d{4}-\d{1,2}$")
+_SLASHED = re.compile(
+    r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4}|\d{2})"
+    r"(?:[ T]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?\s*(?P<p>[AaPp]\.?[Mm]\.?)?)?$"
+)
+
+ORDERS = {"dd/mm/yyyy": "DMY", "mm/dd/yyyy": "MDY", "yyyy-mm-dd": "ISO", "yyyy-mm": "MONTH"}
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """How a file writes its dates: 'ISO', 'MONTH', 'DMY', 'MDY', or a strftime pattern given by the user."""
+
+    order: str
+    strftime: str | None = None
+
+    @property
+    def description(self) -> str:
+        return {
+            "ISO": "year-month-day (ISO)",
+            "MONTH": "year-month (month only)",
+            "DMY": "day/month/year (UK)",
+            "MDY": "month/day/year (US)",
+        }.get(self.order, f"the given format {self.strftime}")
+
+
+@dataclass
+class ParsedDates:
+    """Parsed dates for a column: occurred text, day text, precision, and which rows failed (with why)."""
+
+    occurred: np.ndarray
+    day: np.ndarray
+    precision: np.ndarray
+    bad: np.ndarray  # bool
+    reasons: np.ndarray  # object: reason text for bad rows, '' otherwise
+
+
+def format_from_option(text: str) -> DateFormat:
+    """Turn a --date-format value (dd/mm/yyyy, mm/dd/yyyy, yyyy-mm-dd, or a strftime pattern) into a format."""
+    key = text.strip().lower()
+    if key in ORDERS:
+        return DateFormat(ORDERS[key])
+    if key in {"uk", "dmy"}:
+        return DateFormat("DMY")
+    if key in {"us", "mdy"}:
+        return DateFormat("MDY")
+    if "%" in text:
+        return DateFormat("STRFTIME", text)
+    raise ImportRefused(
+        f"--date-format {text!r} is not understood: use dd/mm/yyyy, mm/dd/yyyy, yyyy-mm-dd, or a pattern like %d.%m.%Y."
+    )
+
+
+def detect_format(values: pd.Series, column: str = "date") -> DateFormat:
+    """The date order this column uses, from its distinct values; refuse when it cannot be told."""
+    distinct = pd.Series(pd.unique(values.astype(object)), dtype=object).astype(str).str.strip()
+    distinct = distinct[distinct != ""]
+    if distinct.empty:
+        raise ImportRefused(f"The {column!r} column is empty: every incident needs a date.")
+    if len(distinct) > 20_000:
+        # A sample tells the order of any real file; the whole column is read only if the sample cannot.
+        try:
+            return _detect(distinct.sample(20_000, random_state=0), column)
+        except ImportRefused:
+            pass
+    return _detect(distinct, column)
+
+
+def _detect(sample: pd.Series, column: str) -> DateFormat:
+    is_iso = sample.str.match(_ISO)
+    is_month = sample.str.match(_ISO_MONTH)
+    slashed = sample.str.extract(_SLASHED)
+    is_slashed = slashed["a"].notna()
+    known = is_iso | is_month | is_slashed
+    if not known.any():
+        examples = ", ".join(repr(v) for v in sample.head(3))
+        raise ImportRefused(
+            f"The dates in {column!r} are in a form that is not recognised (e.g. {examples}). "
+            "Give the format with --date-format, e.g. --date-format %d.%m.%Y."
+        )
+    if is_slashed.any():
+        a = slashed.loc[is_slashed, "a"].astype(int)
+        b = slashed.loc[is_slashed, "b"].astype(int)
+        day_first = bool((a > 12).any())
+        month_first = bool((b > 12).any())
+        if day_first and month_first:
+            ex1 = sample[is_slashed][(a > 12).to_numpy()].iloc[0]
+            ex2 = sample[is_slashed][(b > 12).to_numpy()].iloc[0]
+            raise ImportRefused(
+                f"The dates in {column!r} mix day-first and month-first orders (e.g. {ex1!r} and {ex2!r}). "
+                "Correct the file, or settle it with --date-format dd/mm/yyyy or mm/dd/yyyy "
+                "(rows that do not fit are then rejected)."
+            )
+        if not day_first and not month_first:
+            ex = sample[is_slashed].iloc[0]
+            raise ImportRefused(
+                f"Cannot tell whether the dates in {column!r} are day/month or month/day: every one "
+                f"(e.g. {ex!r}) could be read either way. Give --date-format dd/mm/yyyy (UK) or mm/dd/yyyy (US)."
+            )
+        return DateFormat("DMY" if day_first else "MDY")
+    if is_month.all():
+        return DateFormat("MONTH")
+    return DateFormat("ISO")
+
+
+def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = None) -> ParsedDates:
+    """Parse a column of date text with a known format. Rows that do not parse are marked bad, with a reason."""
+    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    n = len(text)
+    stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[m]")
+    has_time = np.zeros(n, dtype=bool)
+    month_only = np.zeros(n, dtype=bool)
+    s = pd.Series(text, dtype=object)
+    if fmt.order == "STRFTIME":
+        parsed = pd.to_datetime(s, format=fmt.strftime, errors="coerce")
+        stamps = parsed.to_numpy(dtype="datetime64[m]")
+        has_time[:] = any(code in (fmt.strftime or "") for code in ("%H", "%I", "%M"))
+    else:
+        lengths = s.str.len().to_numpy()
+        iso = np.zeros(n, dtype=bool)
+        if fmt.order == "ISO":
+            # Fast path: pandas parses ISO 8601 in C; rows it cannot parse fall through to the checks below.
+            try:
+                quick = pd.to_datetime(s, format="ISO8601", errors="coerce").to_numpy(dtype="datetime64[m]")
+            except (ValueError, TypeError):  # e.g. mixed time zones: leave every row to the checks below
+                quick = np.full(n, np.datetime64("NaT"), dtype="datetime64[m]")
+            iso = ~np.isnat(quick) & (lengths >= 8) & (lengths != 7)
+            stamps[iso] = quick[iso]
+            has_time[iso] = lengths[iso] > 10
+        slow = ~iso & (lengths > 0)
+        if slow.any():
+            iso_slow = slow & s.str.match(_ISO).to_numpy(dtype=bool)
+            if iso_slow.any():
+                parsed = pd.to_datetime(s[iso_slow].str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True),
+                                        format="ISO8601", errors="coerce")
+                stamps[iso_slow] = parsed.to_numpy(dtype="datetime64[m]")
+                has_time[iso_slow] = lengths[iso_slow] > 10
+            iso |= iso_slow
+        month = (~iso) & (lengths <= 7) & (lengths > 0)
+        month[month] = s[month].str.match(_ISO_MONTH).to_numpy(dtype=bool)
+        if month.any():
+            parsed = pd.to_datetime(s[month] + "-01", format="%Y-%m-%d", errors="coerce")
+            stamps[month] = parsed.to_numpy(dtype="datetime64[m]")
+            month_only[month] = True
+        rest = ~(iso | month)
+        if rest.any() and fmt.order in {"DMY", "MDY"}:
+            parts = s[rest].str.extract(_SLASHED)
+            ok = parts["a"].notna().to_numpy()
+            if ok.any():
+                p = parts[ok]
+                day = p["a"] if fmt.order == "DMY" else p["b"]
+                mon = p["b"] if fmt.order == "DMY" else p["a"]
+                year = p["y"].astype(int)
+                year = year.where(year >= 100, year + 2000)
+                hour = pd.to_numeric(p["H"], errors="coerce").fillna(0).astype(int)
+                pm = p["p"].fillna("").str.upper().str.startswith("P")
+                am = p["p"].fillna("").str.upper().str.startswith("A")
+                bad_hour = (am | pm) & ((hour < 1) | (hour > 12))
+                hour = hour.where(~(pm & (hour < 12)), hour + 12)
+                hour = hour.where(~(am & (hour == 12)), 0)
+                parsed = pd.to_datetime(
+                    pd.DataFrame({
+                        "year": year, "month": mon.astype(int), "day": day.astype(int), "hour": hour,
+                        "minute": pd.to_numeric(p["M"], errors="coerce").fillna(0).astype(int),
+                    }),
+                    errors="coerce",
+                )
+                parsed[bad_hour.to_numpy()] = pd.NaT
+                idx = np.flatnonzero(rest)[ok]
+                stamps[idx] = parsed.to_numpy(dtype="datetime64[m]")
+                has_time[idx] = p["H"].notna().to_numpy()
+    bad = np.isnat(stamps)
+    reasons = np.full(n, "", dtype=object)
+    empty = text == ""
+    reasons[bad & empty] = "no date"
+    for i in np.flatnonzero(bad & ~empty):
+        reasons[i] = f"date {text[i]!r} is not a valid {fmt.description} date"
+    today = today or dt.date.today()
+    latest = np.datetime64(today + dt.timedelta(days=1), "m")
+    future = ~bad & (stamps >= latest)
+    too_old = ~bad & (stamps < np.datetime64("1900-01-01", "m"))
+    for mask, why in ((future, "is in the future"), (too_old, "is before 1900")):
+        for i in np.flatnonzero(mask):
+            reasons[i] = f"date {text[i]!r} {why}"
+        bad |= mask
+    # A column whose times are all midnight is a date column (Excel date cells carry 00:00).
+    midnight = (stamps - stamps.astype("datetime64[D]")) == np.timedelta64(0, "m")
+    if has_time[~bad].any() and midnight[has_time & ~bad].all():
+        has_time[:] = False
+    precision = np.where(month_only, "month", np.where(has_time, "minute", "day")).astype(object)
+    day_text = np.datetime_as_string(stamps, unit="D").astype(object)
+    minute_text = np.datetime_as_string(stamps, unit="m").astype(object)
+    occurred = np.where(has_time, minute_text, day_text)
+    occurred = np.where(month_only, np.datetime_as_string(stamps, unit="M").astype(object), occurred)
+    occurred[bad] = None
+    day_text[bad] = None
+    return ParsedDates(occurred, day_text, precision, bad, reasons)

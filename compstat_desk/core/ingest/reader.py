@@ -1,0 +1,254 @@
+"""Read a CSV or XLSX file as Excel writes it into chunks of text cells, or refuse it with a clear reason."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from compstat_desk.core.errors import ImportRefused
+
+SAMPLE_BYTES = 1 << 16
+ROW_NUMBER = "__row__"  # the row number a user sees in Excel: the header is row 1
+
+
+@dataclass
+class BadLine:
+    row_number: int
+    raw: str
+    reason: str
+
+
+@dataclass
+class TableSource:
+    """A readable table: its columns, how it was decoded, and a way to iterate its rows in chunks."""
+
+    path: Path
+    kind: str  # "csv" or "xlsx"
+    columns: list[str]
+    encoding: str | None = None
+    delimiter: str = ","
+    compression: str | None = None
+    bad_lines: list[BadLine] = field(default_factory=list)
+    _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
+
+    def chunks(self, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
+        """Yield DataFrames of str cells ('' for empty), with a ROW_NUMBER column."""
+        if self._frame is not None:
+            for start in range(0, max(len(self._frame), 1), chunksize):
+                part = self._frame.iloc[start:start + chunksize]
+                if len(part):
+                    yield part
+            return
+        try:
+            yield from self._csv_chunks(chunksize)
+        except pd.errors.ParserError:
+            # Some rows have more fields than the header: read it again slowly, keeping those rows aside.
+            self.bad_lines.clear()
+            yield from self._python_chunks(chunksize)
+
+    def _csv_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+        offset = 2
+        reader = pd.read_csv(
+            self.path, dtype=str, keep_default_na=False, na_filter=False, encoding=self.encoding,
+            sep=self.delimiter, compression=self.compression, chunksize=chunksize, skip_blank_lines=True,
+            encoding_errors="strict", header=0, names=None, index_col=False,
+        )
+        with reader:
+            for chunk in reader:
+                chunk.columns = self.columns
+                chunk[ROW_NUMBER] = range(offset, offset + len(chunk))
+                offset += len(chunk)
+                yield chunk
+
+    def _python_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+        opener = gzip.open if self.compression == "gzip" else open
+        width = len(self.columns)
+        with opener(self.path, "rt", encoding=self.encoding, newline="") as fh:  # type: ignore[operator]
+            reader = csv.reader(fh, delimiter=self.delimiter)
+            next(reader, None)
+            rows: list[list[str]] = []
+            numbers: list[int] = []
+            for record in reader:
+                line = reader.line_num
+                if not record or all(not c.strip() for c in record):
+                    continue
+                if len(record) > width:
+                    if all(not c.strip() for c in record[width:]):
+                        record = record[:width]
+                    else:
+                        self.bad_lines.append(BadLine(line, _csv_line(record),
+                                                      f"has {len(record)} fields where the header has {width}"))
+                        continue
+                record = record + [""] * (width - len(record))
+                rows.append(record)
+                numbers.append(line)
+                if len(rows) >= chunksize:
+                    yield _frame(rows, numbers, self.columns)
+                    rows, numbers = [], []
+            if rows:
+                yield _frame(rows, numbers, self.columns)
+
+
+def _frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=columns, dtype=str)
+    frame[ROW_NUMBER] = numbers
+    return frame
+
+
+def _csv_line(cells: list[str]) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="").writerow(cells)
+    return buf.getvalue()
+
+
+def raw_lines(frame: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The rows of `frame` as CSV lines in the file's column order: how rejected rows are kept verbatim."""
+    return [_csv_line(list(r)) for r in frame[columns].itertuples(index=False, name=None)]
+
+
+def open_table(path: str | Path) -> TableSource:
+    """Open a file for import, detecting its kind, encoding and delimiter.
+
+    Raises ImportRefused naming the problem when the file is missing, empty, binary, an old .xls,
+    in an unreadable encoding, or has no header row.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ImportRefused(f"{path} does not exist.")
+    if path.is_dir():
+        raise ImportRefused(f"{path} is a folder, not a file.")
+    if path.stat().st_size == 0:
+        raise ImportRefused(f"{path.name} is empty (0 bytes).")
+    with open(path, "rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    if head.startswith(b"PK\x03\x04"):
+        return _open_xlsx(path)
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportRefused(f"{path.name} is an old Excel .xls workbook: open it in Excel and save it as .xlsx or CSV.")
+    if head.startswith(b"%PDF"):
+        raise ImportRefused(f"{path.name} is a PDF, not a table: import the CSV or Excel file the figures came from.")
+    compression = None
+    if head.startswith(b"\x1f\x8b"):
+        compression = "gzip"
+        try:
+            with gzip.open(path, "rb") as fh:
+                head = fh.read(SAMPLE_BYTES)
+        except OSError as exc:
+            raise ImportRefused(f"{path.name} is a damaged gzip file ({exc}).") from exc
+    if not head.strip():
+        raise ImportRefused(f"{path.name} is empty (it holds only blank space).")
+    encoding = _detect_encoding(path, head, compression)
+    text = head.decode(encoding, errors="replace")
+    if "\x00" in text:
+        raise ImportRefused(f"{path.name} is a binary file, not a CSV or Excel table.")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = _detect_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter))
+    columns = _clean_columns(header)
+    if not any(columns):
+        raise ImportRefused(f"{path.name} has no header row.")
+    return TableSource(path, "csv", columns, encoding=encoding, delimiter=delimiter, compression=compression)
+
+
+def _open_xlsx(path: Path) -> TableSource:
+    try:
+        frame = pd.read_excel(path, sheet_name=0, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises many kinds for damaged or non-workbook zips
+        raise ImportRefused(f"{path.name} cannot be read as an Excel workbook ({exc}).") from exc
+    frame = frame.dropna(how="all")
+    if frame.empty and not len(frame.columns):
+        raise ImportRefused(f"{path.name} is an empty workbook.")
+    columns = _clean_columns([str(c) for c in frame.columns])
+    frame.columns = columns
+    text = pd.DataFrame({c: _excel_text(frame[c]) for c in columns}, index=frame.index)
+    text[ROW_NUMBER] = frame.index.to_numpy() + 2
+    return TableSource(path, "xlsx", columns, _frame=text.reset_index(drop=True))
+
+
+def _excel_text(col: pd.Series) -> pd.Series:
+    """Cells as text: real date cells become ISO, whole-number floats lose their '.0'."""
+    out = []
+    for v in col.tolist():
+        if v is None or (isinstance(v, float) and v != v):
+            out.append("")
+        elif isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+            out.append(pd.Timestamp(v).isoformat(sep=" "))
+        elif isinstance(v, float) and v.is_integer():
+            out.append(str(int(v)))
+        else:
+            out.append(str(v))
+    return pd.Series(out, index=col.index, dtype=object)
+
+
+def _clean_columns(header: list[str]) -> list[str]:
+    cols = [h.strip().strip("\ufeff") for h in header]
+    seen: dict[str, int] = {}
+    out = []
+    for i, c in enumerate(cols):
+        c = c or f"column {i + 1}"
+        if c in seen:
+            seen[c] += 1
+            c = f"{c} ({seen[c]})"
+        else:
+            seen[c] = 1
+        out.append(c)
+    return out
+
+
+def _detect_encoding(path: Path, head: bytes, compression: str | None) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if b"\x00" in head:
+        raise ImportRefused(f"{path.name} is a binary file, not a CSV or Excel table.")
+    if _is_utf8(path, compression):
+        return "utf-8"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    guess = (best.encoding if best else "").lower()
+    if guess in {"", "ascii", "utf_8"} or guess.startswith(("cp125", "latin", "iso8859")):
+        # Excel on Windows writes Windows-1252; it decodes every byte Latin-1 would, and more.
+        return "cp1252" if _decodes(path, compression, "cp1252") else "latin-1"
+    if _decodes(path, compression, guess):
+        return guess
+    raise ImportRefused(
+        f"{path.name} is in an encoding that cannot be read (not UTF-8 or Windows-1252). "
+        "Save it from Excel as 'CSV UTF-8' and import it again."
+    )
+
+
+def _stream(path: Path, compression: str | None) -> Iterator[bytes]:
+    opener = gzip.open if compression == "gzip" else open
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        while block := fh.read(1 << 20):
+            yield block
+
+
+def _decodes(path: Path, compression: str | None, encoding: str) -> bool:
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        for block in _stream(path, compression):
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
+        return True
+    except (UnicodeDecodeError, LookupError):
+        return False
+
+
+def _is_utf8(path: Path, compression: str | None) -> bool:
+    return _decodes(path, compression, "utf-8")
+
+
+def _detect_delimiter(line: str) -> str:
+    counts = {d: line.count(d) for d in [",", ";", "\t", "|"]}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","

@@ -1,0 +1,262 @@
+"""The workspace schema, as an ordered list of sqlite-utils migrations (never edit one that has shipped)."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("compstat_desk")
+
+# Levels of the unit hierarchy, top down. Other words users use are mapped onto these.
+LEVELS = ("force", "division", "sector")
+
+_INITIAL = """
+CREATE TABLE settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    file_name TEXT NOT NULL,
+    file_path TEXT,
+    sha256 TEXT NOT NULL UNIQUE,
+    size_bytes INTEGER NOT NULL,
+    profile TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    imported_at TEXT NOT NULL,
+    imported_by TEXT,
+    seconds REAL,
+    rows_read INTEGER NOT NULL DEFAULT 0,
+    rows_accepted INTEGER NOT NULL DEFAULT 0,
+    rows_rejected INTEGER NOT NULL DEFAULT 0,
+    rows_merged INTEGER NOT NULL DEFAULT 0,
+    added INTEGER NOT NULL DEFAULT 0,
+    updated INTEGER NOT NULL DEFAULT 0,
+    unchanged INTEGER NOT NULL DEFAULT 0,
+    report TEXT NOT NULL DEFAULT '{}'
+);
+
+CREATE TABLE units (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    level TEXT NOT NULL CHECK (level IN ('force', 'division', 'sector')),
+    parent_id INTEGER REFERENCES units(id),
+    commander TEXT,
+    population INTEGER,
+    boundary TEXT,
+    created_by_import INTEGER REFERENCES imports(id)
+);
+CREATE INDEX units_parent ON units(parent_id);
+
+CREATE TABLE unit_aliases (
+    alias TEXT PRIMARY KEY COLLATE NOCASE,
+    unit_id INTEGER NOT NULL REFERENCES units(id)
+);
+
+CREATE TABLE categories (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    grp TEXT,
+    polarity TEXT NOT NULL DEFAULT 'up_bad' CHECK (polarity IN ('up_bad', 'up_good')),
+    headline INTEGER NOT NULL DEFAULT 0,
+    created_by_import INTEGER REFERENCES imports(id)
+);
+
+CREATE TABLE category_aliases (
+    alias TEXT PRIMARY KEY COLLATE NOCASE,
+    category_id INTEGER NOT NULL REFERENCES categories(id)
+);
+
+CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    source_id TEXT,
+    occurred TEXT NOT NULL,
+    day TEXT NOT NULL,
+    precision TEXT NOT NULL CHECK (precision IN ('minute', 'day', 'month')),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    lon REAL,
+    lat REAL,
+    withheld INTEGER NOT NULL DEFAULT 0,
+    unit_from_point INTEGER NOT NULL DEFAULT 0,
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    last_import_id INTEGER NOT NULL REFERENCES imports(id)
+);
+CREATE UNIQUE INDEX incidents_source_id ON incidents(source_id) WHERE source_id IS NOT NULL;
+
+-- One row per day, leaf unit and category with at least one incident; kept in the same
+-- transaction as every import so that no window ever rescans incidents.
+CREATE TABLE daily_counts (
+    day TEXT NOT NULL,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    n INTEGER NOT NULL CHECK (n >= 0),
+    PRIMARY KEY (day, unit_id, category_id)
+) WITHOUT ROWID;
+
+CREATE TABLE rejected_rows (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    row_number INTEGER NOT NULL,
+    raw TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    resolved_by_import INTEGER REFERENCES imports(id)
+);
+CREATE INDEX rejected_rows_import ON rejected_rows(import_id);
+
+CREATE TABLE indicators (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    name TEXT NOT NULL,
+    polarity TEXT NOT NULL DEFAULT 'up_good' CHECK (polarity IN ('up_bad', 'up_good')),
+    kind TEXT NOT NULL DEFAULT 'value' CHECK (kind IN ('proportion', 'rate', 'mean', 'count', 'value')),
+    unit_label TEXT
+);
+
+CREATE TABLE indicator_values (
+    indicator_id INTEGER NOT NULL REFERENCES indicators(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    period_end TEXT NOT NULL,
+    value REAL,
+    numerator REAL,
+    denominator REAL,
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    PRIMARY KEY (indicator_id, unit_id, period_end)
+);
+
+-- A published weekly report (e.g. one NYPD CompStat week), kept as it was published so that
+-- later reports of the same week show the revisions.
+CREATE TABLE weekly_reports (
+    id INTEGER PRIMARY KEY,
+    import_id INTEGER NOT NULL REFERENCES imports(id),
+    week_start TEXT NOT NULL,
+    week_end TEXT NOT NULL,
+    UNIQUE (import_id, week_end)
+);
+
+CREATE TABLE weekly_figures (
+    report_id INTEGER NOT NULL REFERENCES weekly_reports(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    category_id INTEGER NOT NULL REFERENCES categories(id),
+    wtd_current INTEGER,
+    wtd_prior INTEGER,
+    d28_current INTEGER,
+    d28_prior INTEGER,
+    ytd_current INTEGER,
+    ytd_prior INTEGER,
+    extra TEXT,
+    PRIMARY KEY (report_id, unit_id, category_id)
+);
+
+CREATE TABLE targets (
+    id INTEGER PRIMARY KEY,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    category_id INTEGER REFERENCES categories(id),
+    indicator_id INTEGER REFERENCES indicators(id),
+    baseline_start TEXT,
+    baseline_end TEXT,
+    target_start TEXT NOT NULL,
+    target_end TEXT NOT NULL,
+    change_pct REAL,
+    target_value REAL,
+    description TEXT,
+    CHECK ((category_id IS NULL) <> (indicator_id IS NULL))
+);
+
+CREATE TABLE meetings (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL,
+    date TEXT NOT NULL,
+    host_unit_id INTEGER REFERENCES units(id),
+    chair TEXT,
+    venue TEXT,
+    status TEXT NOT NULL DEFAULT 'planned' CHECK (status IN ('planned', 'running', 'closed')),
+    marking TEXT,
+    distribution TEXT NOT NULL DEFAULT '[]'
+);
+
+CREATE TABLE attendees (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    unit_id INTEGER REFERENCES units(id)
+);
+
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY,
+    ref TEXT,
+    text TEXT NOT NULL,
+    owner TEXT,
+    unit_id INTEGER REFERENCES units(id),
+    category_id INTEGER REFERENCES categories(id),
+    meeting_id INTEGER REFERENCES meetings(id),
+    agenda_item TEXT,
+    raised TEXT,
+    due TEXT,
+    status TEXT NOT NULL DEFAULT 'open'
+        CHECK (status IN ('open', 'in_progress', 'constrained', 'done', 'dropped')),
+    priority TEXT,
+    carried_forward INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE action_updates (
+    id INTEGER PRIMARY KEY,
+    action_id INTEGER NOT NULL REFERENCES actions(id),
+    at TEXT NOT NULL,
+    by TEXT,
+    field TEXT NOT NULL,
+    old TEXT,
+    new TEXT,
+    note TEXT
+);
+
+CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    who TEXT,
+    import_id INTEGER REFERENCES imports(id),
+    entity TEXT NOT NULL,
+    entity_id INTEGER,
+    field TEXT,
+    old TEXT,
+    new TEXT,
+    note TEXT
+);
+CREATE INDEX audit_log_entity ON audit_log(entity, entity_id);
+
+-- The audit log and action history are append-only: the database itself refuses edits.
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER action_updates_no_update BEFORE UPDATE ON action_updates
+BEGIN SELECT RAISE(ABORT, 'action history is append-only'); END;
+CREATE TRIGGER action_updates_no_delete BEFORE DELETE ON action_updates
+BEGIN SELECT RAISE(ABORT, 'action history is append-only'); END;
+"""
+
+
+@migrations(name="m001_initial")
+def m001_initial(db: Database) -> None:
+    # executescript would COMMIT the migration's transaction, so run statement by statement.
+    for statement in _split_sql(_INITIAL):
+        db.execute(statement)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a schema script into statements (triggers contain ';' inside BEGIN … END)."""
+    import sqlite3
+
+    statements, current = [], ""
+    for line in script.splitlines(keepends=True):
+        if line.strip().startswith("--") and not current.strip():
+            continue
+        current += line
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    return [s for s in statements if s]

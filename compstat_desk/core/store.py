@@ -1,0 +1,214 @@
+"""The workspace: one SQLite file opened safely (WAL, foreign keys, integrity check, migrations with backup)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from compstat_desk.core.errors import WorkspaceError
+from compstat_desk.core.schema import migrations
+
+APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+DEFAULT_SETTINGS = {"marking": DEFAULT_MARKING, "week_ends_on": "Sunday", "name": "Workspace"}
+
+
+def now_iso() -> str:
+    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+class Workspace:
+    """An open workspace file. Every write goes through `transaction()` and is saved at once."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection):
+        self.path = path
+        self.conn = conn
+        self.db = Database(conn)
+
+    # -- transactions -------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: it commits whole or leaves the file exactly as it was."""
+        if self.conn.in_transaction:
+            raise RuntimeError("transactions do not nest")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    # -- settings -----------------------------------------------------------------------------
+    def setting(self, key: str) -> str:
+        row = self.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else DEFAULT_SETTINGS.get(key, "")
+
+    def set_setting(self, key: str, value: str) -> None:
+        old = self.setting(key)
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+            self.audit("settings", None, field=key, old=old, new=value)
+
+    @property
+    def marking(self) -> str:
+        return self.setting("marking") or DEFAULT_MARKING
+
+    # -- audit --------------------------------------------------------------------------------
+    def audit(
+        self,
+        entity: str,
+        entity_id: int | None,
+        *,
+        field: str | None = None,
+        old: Any = None,
+        new: Any = None,
+        note: str | None = None,
+        import_id: int | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (now_iso(), current_user(), import_id, entity, entity_id, field,
+             None if old is None else str(old), None if new is None else str(new), note),
+        )
+
+    def close(self) -> None:
+        try:
+            self.conn.execute("PRAGMA optimize")
+        finally:
+            self.conn.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
+    """Open (or create) the workspace at `path`, migrating it to the current schema.
+
+    Raises WorkspaceError with a message a user can act on when the file is damaged, is not a
+    workspace, or was written by a newer compstat-desk.
+    """
+    path = Path(path).expanduser()
+    exists = path.exists() and path.stat().st_size > 0
+    if not exists and not create:
+        raise WorkspaceError(f"There is no workspace at {path}.")
+    if exists:
+        _check_header(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(f"{path} cannot be opened as a workspace: {exc}.") from exc
+    if mode.lower() != "wal":
+        conn.close()
+        raise WorkspaceError(f"{path} cannot be opened for writing (journal mode {mode!r}); is it read-only?")
+    ws = Workspace(path, conn)
+    try:
+        if exists:
+            _check_integrity(ws)
+            _check_ours(ws)
+        _migrate(ws, fresh=not exists)
+    except BaseException:
+        conn.close()
+        raise
+    return ws
+
+
+def _check_header(path: Path) -> None:
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if head != b"SQLite format 3\x00":
+        raise WorkspaceError(
+            f"{path} is not a compstat-desk workspace (it is not an SQLite database file). "
+            "Choose the workspace .sqlite file, or a new file name to create one."
+        )
+
+
+def _check_integrity(ws: Workspace) -> None:
+    try:
+        rows = ws.conn.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(
+            f"The workspace {ws.path} is damaged and cannot be read ({exc}). "
+            "Restore it from a backup copy (files named *.backup-*.sqlite beside it)."
+        ) from exc
+    problems = [r[0] for r in rows if r[0] != "ok"]
+    if problems:
+        shown = "; ".join(problems[:3])
+        raise WorkspaceError(
+            f"The workspace {ws.path} is damaged: {shown}. "
+            "Restore it from a backup copy (files named *.backup-*.sqlite beside it)."
+        )
+
+
+def _check_ours(ws: Workspace) -> None:
+    app_id = ws.conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = ws.db.table_names()
+    if app_id != APPLICATION_ID and tables:
+        raise WorkspaceError(
+            f"{ws.path} is an SQLite database but not a compstat-desk workspace "
+            f"(it holds tables {', '.join(tables[:5])}). Choose another file."
+        )
+
+
+def _migrate(ws: Workspace, *, fresh: bool) -> None:
+    known = {m.name for m in migrations._migrations}
+    applied = [m.name for m in migrations.applied(ws.db)]
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise WorkspaceError(
+            f"{ws.path} was written by a newer compstat-desk (schema step {unknown[-1]}). "
+            "Update compstat-desk to open it."
+        )
+    pending = migrations.pending(ws.db)
+    if not pending:
+        return
+    if applied:
+        backup_copy(ws, reason=f"before-{pending[0].name}")
+    migrations.apply(ws.db)
+    ws.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    if fresh:
+        with ws.transaction():
+            ws.conn.executemany(
+                "INSERT OR IGNORE INTO settings(key, value) VALUES (?, ?)",
+                [*DEFAULT_SETTINGS.items(), ("created_at", now_iso())],
+            )
+
+
+def backup_copy(ws: Workspace, *, reason: str) -> Path:
+    """Write a consistent copy of the workspace beside it (SQLite's online backup)."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = ws.path.with_name(f"{ws.path.stem}.backup-{stamp}-{reason}.sqlite")
+    dest = sqlite3.connect(target)
+    try:
+        ws.conn.backup(dest)
+    finally:
+        dest.close()
+    return target
