@@ -105,9 +105,9 @@ def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str,
                          f"{run.report.rows_read:,} rows read from {path.name}")
             job.finish()
         elif profile == "weekly-figures":
-            weekly.WeeklyImport(run, source).run(chunksize)
+            weekly.WeeklyImport(run, source).import_rows(chunksize)
         else:
-            indicators.IndicatorImport(run, source).run(chunksize)
+            indicators.IndicatorImport(run, source).import_rows(chunksize)
         run.check_cancelled()
         if run.report.rows_read == 0:
             raise ImportRefused(f"{path.name} has a header but no rows: there is nothing to import.")

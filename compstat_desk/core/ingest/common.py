@@ -267,13 +267,18 @@ def apply_daily_deltas(ws: Workspace, deltas: pd.DataFrame) -> None:
         return
     net = deltas.groupby(["day", "unit_id", "category_id"], sort=False)["delta"].sum()
     net = net[net != 0]
+    keys = zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
+               net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True)
+    up, down = [], []
+    for day, unit, cat, d in keys:
+        (up if d > 0 else down).append((day, unit, cat, d))
     ws.conn.executemany(
         "INSERT INTO daily_counts(day, unit_id, category_id, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n",
-        zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
-            net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True),
-    )
-    if (net < 0).any():
+        " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n", up)
+    if down:
+        # A count only falls where an incident was counted before, so the row exists.
+        ws.conn.executemany("UPDATE daily_counts SET n = n + ? WHERE day = ? AND unit_id = ? AND category_id = ?",
+                            [(d, day, unit, cat) for day, unit, cat, d in down])
         ws.conn.execute("DELETE FROM daily_counts WHERE n = 0")
 
 

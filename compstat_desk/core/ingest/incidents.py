@@ -138,6 +138,8 @@ class IncidentImport:
         run, report = self.run, self.run.report
         c = self.canonical(chunk)
         n = len(c)
+        if n == 0:
+            return
         report.rows_read += n
         bad = np.zeros(n, dtype=bool)
         reasons = np.full(n, "", dtype=object)
@@ -184,7 +186,7 @@ class IncidentImport:
                 unknown_unit = (unit_ids.isna() & (unit_text != "")).to_numpy()
             self.unknown_units.update(unit_text[unknown_unit & ~bad].tolist())
             fail(unknown_unit, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
-        unit = unit_ids.to_numpy(dtype=float)
+        unit = unit_ids.to_numpy(dtype=float, copy=True)  # written below: pandas may hand back a read-only view
         no_unit = (unit_text == "").to_numpy()
         from_point = np.zeros(n, dtype=bool)
         if no_unit.any():

@@ -43,7 +43,7 @@ class IndicatorImport:
                 f"{source.path.name} is missing the indicator columns {', '.join(missing)} "
                 f"(its columns are: {', '.join(source.columns)}). Map them with --map FILE_COLUMN=CANONICAL.")
 
-    def run(self, chunksize: int) -> None:
+    def import_rows(self, chunksize: int) -> None:  # not `run`: self.run is the ImportRun
         run, report, ws, col = self.run, self.run.report, self.ws, self.cols
         frame = pd.concat(list(self.source.chunks(chunksize)), ignore_index=True)
         n = len(frame)

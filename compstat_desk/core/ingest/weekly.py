@@ -39,7 +39,7 @@ def parse_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     s = values.astype(str).str.strip().str.replace(",", "", regex=False)
     zero = s.str.lower().isin(ZERO_WORDS).to_numpy()
     blank = (s == "").to_numpy()
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)  # may be a read-only view
     num[zero] = 0.0
     bad = (np.isnan(num) & ~blank) | (~np.isnan(num) & ((num < 0) | (np.abs(num - np.round(num)) > 1e-9)))
     return num, bad
@@ -67,7 +67,7 @@ class WeeklyImport:
         used = set(self.cols.values())
         self.extras = [c for c in source.columns if c not in used]
 
-    def run(self, chunksize: int) -> None:
+    def import_rows(self, chunksize: int) -> None:  # not `run`: self.run is the ImportRun
         run, report = self.run, self.run.report
         frame = pd.concat(list(self.source.chunks(chunksize)), ignore_index=True)
         run.check_cancelled()

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Install what is needed, then run the whole test suite (offscreen; no display needed).
+set -euo pipefail
+cd "$(dirname "$0")"
+bash scripts/setup.sh test
+.venv/bin/lint-imports
+exec .venv/bin/python -m pytest "$@"
