@@ -73,6 +73,7 @@ def import_boundaries(
         lookup = catalog.unit_lookup(ws)
         force_id = catalog.ensure_force(ws, import_id=run.import_id)
         rejected: list[tuple[int, str, str]] = []
+        drawn: set[int] = set()  # units given a boundary by this file
         # Parents first, so that a sector can name a division created from the same file.
         order = sorted(range(len(features)), key=lambda i: bool((features[i].get("properties") or {}).get(parent_key)))
         for n, i in enumerate(order):
@@ -112,6 +113,17 @@ def import_boundaries(
                 if not p.get("level") and not options.level:
                     level = "sector"
             uid = lookup.ids.get(catalog.normalise_one(code))
+            if uid is not None and uid in drawn:
+                # One unit drawn as several features (Chicago's district 31 is three): its boundary is their union.
+                old_shape = geo.geometry_from_geojson(
+                    ws.conn.execute("SELECT boundary FROM units WHERE id = ?", (uid,)).fetchone()[0])
+                ws.conn.execute("UPDATE units SET boundary = ? WHERE id = ?",
+                                (shapely.to_geojson(shapely.union(old_shape, shape)), uid))
+                note = f"{code} is drawn as several features in {path.name}: its boundary is their union."
+                if note not in report.warnings:
+                    report.warnings.append(note)
+                report.rows_accepted += 1
+                continue
             population = _int(p.get("population"))
             if uid is None:
                 uid = catalog.insert_unit(ws, code, str(p.get(name_key) or code), level, parent_id,
@@ -136,6 +148,7 @@ def import_boundaries(
                 if p.get("commander") and old[2] != p["commander"]:
                     ws.conn.execute("UPDATE units SET commander = ? WHERE id = ?", (p["commander"], uid))
                     ws.audit("unit", uid, field="commander", old=old[2], new=p["commander"], import_id=run.import_id)
+            drawn.add(uid)
             report.rows_accepted += 1
             progress((n + 1) / len(features), f"{n + 1} of {len(features)} boundaries")
         if rejected:

@@ -86,8 +86,10 @@ class WeeklyImport:
             bad[new] = True
 
         col = self.cols
+        # Both date columns are evidence of the order (a start of 2/23 settles an end of 3/1).
+        both = pd.concat([frame[col[c]] for c in ("week_start", "week_end") if c in col], ignore_index=True)
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
-               else detect_format(frame[col["week_end"]], col["week_end"]))
+               else detect_format(both, col["week_end"]))
         report.date_format = fmt.description
         end = parse_dates(frame[col["week_end"]], fmt)
         fail(end.bad, end.reasons, "bad week end")
@@ -221,8 +223,9 @@ class WeeklyImport:
                          json.dumps(extra) if extra else None))
         # A week published before: the new snapshot is kept beside the old, and counted as a revision.
         previous = {
-            (we, u, c): w for we, u, c, w in conn.execute(
-                "SELECT r.week_end, f.unit_id, f.category_id, f.wtd_current FROM weekly_figures f"
+            (we, u, c): tuple(w) for we, u, c, *w in conn.execute(
+                "SELECT r.week_end, f.unit_id, f.category_id, f.wtd_current, f.wtd_prior, f.d28_current,"
+                " f.d28_prior, f.ytd_current, f.ytd_prior FROM weekly_figures f"
                 " JOIN weekly_reports r ON r.id = f.report_id WHERE r.import_id != ?"
                 " ORDER BY r.import_id", (self.run.import_id,))
         }
@@ -230,12 +233,12 @@ class WeeklyImport:
             before = previous.get((end[i], int(uids[i]), int(cids[i])), "new")
             if before == "new":
                 report.added += 1
-            elif before == row[3]:
+            elif before == tuple(row[3:9]):  # any of the six counts revised (most revisions are year-to-date)
                 report.unchanged += 1
             else:
                 report.updated += 1
         if report.updated:
-            report.changes["week-to-date count revised"] = report.updated
+            report.changes["weekly figures revised"] = report.updated
         conn.executemany(
             "INSERT INTO weekly_figures(report_id, unit_id, category_id, wtd_current, wtd_prior, d28_current,"
             " d28_prior, ytd_current, ytd_prior, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -257,7 +260,7 @@ class WeeklyImport:
         force = df[df["level"] == "force"].set_index(["end", "c"])[measures]
         sectors = df[df["level"] == "sector"].groupby(["end", "c"])[measures].sum()
         if len(force) and len(sectors):
-            both = force.join(sectors, rsuffix="_parts", how="inner")
+            both = force.join(sectors.add_suffix("_parts"), how="inner")
             for m in measures:
                 diff = both[m] - both[m + "_parts"]
                 off = diff[diff != 0]
@@ -268,7 +271,7 @@ class WeeklyImport:
         if headline and totals:
             parts = df[df["c"].isin(headline)].groupby(["end", "u"])[measures].sum()
             total = df[df["c"].isin(totals)].groupby(["end", "u"])[measures].sum()
-            both = total.join(parts, rsuffix="_parts", how="inner")
+            both = total.join(parts.add_suffix("_parts"), how="inner")
             for m in measures:
                 diff = both[m] - both[m + "_parts"]
                 off = diff[diff != 0]

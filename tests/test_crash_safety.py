@@ -1,0 +1,63 @@
+"""A kill at any moment of an import leaves the workspace exactly as it was before the import."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pandas as pd
+
+from compstat_desk.core.ingest import import_file
+from compstat_desk.core.store import open_workspace
+
+CHILD = textwrap.dedent("""
+    import sys, pathlib
+    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.ingest import import_file
+    marker = pathlib.Path(sys.argv[3])
+    def progress(fraction, message):
+        if fraction > 0 and not marker.exists():
+            marker.write_text("inside the import transaction")
+    ws = open_workspace(sys.argv[1])
+    import_file(ws, sys.argv[2], progress=progress, chunksize=20_000)
+    print("finished")
+""")
+
+
+def state(path):
+    with open_workspace(path) as ws:
+        assert ws.conn.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+        return {t: ws.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("imports", "incidents", "daily_counts", "units", "categories", "audit_log", "rejected_rows")}
+
+
+def test_kill_during_an_import_leaves_the_workspace_as_it_was(tmp_path):
+    db = tmp_path / "ws.sqlite"
+    first = tmp_path / "first.csv"
+    first.write_text("id,occurred,category,unit\nA1,2026-01-05,Theft,N1\nA2,2026-01-06,Burglary,N2\n")
+    with open_workspace(db) as ws:
+        import_file(ws, first)
+    before = state(db)
+    n = 200_000
+    big = pd.DataFrame({"id": [f"B{i}" for i in range(n)], "occurred": "2026-02-01 10:00",
+                        "category": "Theft", "unit": ["N1", "N2"] * (n // 2)})
+    big_path = tmp_path / "big.csv"
+    big.to_csv(big_path, index=False)
+    marker = tmp_path / "started"
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big_path), str(marker)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert marker.exists(), child.communicate()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL  # killed mid-import, not finished
+    assert state(db) == before
+    # And the workspace still works: the same file imports whole afterwards.
+    with open_workspace(db) as ws:
+        report = import_file(ws, big_path)
+    assert report.rows_accepted == n
+    assert state(db)["incidents"] == before["incidents"] + n
