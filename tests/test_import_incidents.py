@@ -146,7 +146,7 @@ def test_xlsx_with_real_date_cells(ws, tmp_path):
 def test_day_month_order_is_detected(ws, write, dates, expected):
     text = "occurred,category,unit\n" + "".join(f"{d},Theft,N1\n" for d in dates)
     import_file(ws, write("d.csv", text))
-    assert [r[0] for r in ws.conn.execute("SELECT day FROM incidents ORDER BY day")] == expected
+    assert [r[0] for r in ws.conn.execute("SELECT substr(occurred, 1, 10) AS d FROM incidents ORDER BY d")] == expected
 
 
 def test_ambiguous_dates_are_refused_until_the_order_is_given(ws, write):
@@ -155,7 +155,7 @@ def test_ambiguous_dates_are_refused_until_the_order_is_given(ws, write):
         import_file(ws, path)
     assert count(ws, "SELECT count(*) FROM imports") == 0
     import_file(ws, path, ImportOptions(date_format="dd/mm/yyyy"))
-    assert [r[0] for r in ws.conn.execute("SELECT day FROM incidents ORDER BY day")] == ["2026-04-03", "2026-06-05"]
+    assert [r[0] for r in ws.conn.execute("SELECT substr(occurred, 1, 10) AS d FROM incidents ORDER BY d")] == ["2026-04-03", "2026-06-05"]
 
 
 def test_mixed_day_month_orders_are_refused(ws, write):

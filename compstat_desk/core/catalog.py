@@ -21,6 +21,7 @@ LEVEL_WORDS = {
 }
 
 _NUMERIC = re.compile(r"^0*(\d+)(?:\.0+)?$")
+_FLOAT_WHOLE = re.compile(r"^(\d+)\.0+$")
 
 
 def level_of(word: str) -> str:
@@ -40,19 +41,28 @@ def normalise_one(value: str) -> str:
     return str(normalise_key(pd.Series([value])).iloc[0])
 
 
+def clean_text(values: pd.Series, *, code: bool = False) -> pd.Series:
+    """Trimmed text. Files repeat a few values (categories, units) many times: each distinct one is cleaned once."""
+    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
+    cleaned = pd.Series(uniques, dtype=object).astype(str).str.strip()
+    if code:
+        cleaned = cleaned.str.replace(_FLOAT_WHOLE, r"\1", regex=True)
+    return pd.Series(cleaned.to_numpy(dtype=object)[codes], index=values.index, dtype=object)
+
+
 def clean_code(values: pd.Series) -> pd.Series:
     """How a code from a file is stored: trimmed, and '8.0' (a number Excel wrote as float) as '8'."""
-    codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=False)
-    if len(uniques) > len(values) // 2:
-        # Mostly distinct (ids): only touch the values that need it.
-        s = values.astype(str).str.strip()
-        fix = s.str.endswith("0").to_numpy(dtype=bool)
-        if fix.any():
-            s = s.copy()
-            s[fix] = s[fix].str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-        return s
-    u = pd.Series(uniques, dtype=object).astype(str).str.strip().str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    return pd.Series(u.to_numpy(dtype=object)[codes], index=values.index)
+    return clean_text(values, code=True)
+
+
+def clean_ids(values: pd.Series) -> pd.Series:
+    """Source ids, nearly all distinct: trimmed, and '11023904.0' as '11023904', touching only what needs it."""
+    s = values.astype(object).str.strip()
+    fix = s.str.endswith("0").to_numpy(dtype=bool)
+    if fix.any():
+        s = s.copy()
+        s[fix] = s[fix].str.replace(_FLOAT_WHOLE, r"\1", regex=True)
+    return s
 
 
 @dataclass

@@ -46,7 +46,7 @@ def check_lonlat(lon: np.ndarray, lat: np.ndarray, file_name: str) -> None:
     if bad.mean() > 0.5 * ok.mean():
         i = int(np.flatnonzero(bad)[0])
         raise ImportRefused(
-            f"The coordinates in {file_name} are not longitude/latitude (e.g. x = {lon[i]:g}, y = {lat[i]:g}): "
+            f"The coordinates in {file_name} are not longitude/latitude (e.g. x = {lon[i]:.10g}, y = {lat[i]:.10g}): "
             "they look projected. Give their coordinate system with --crs, e.g. --crs EPSG:32610 for UTM zone 10N."
         )
 
@@ -85,4 +85,16 @@ class UnitLocator:
         # A point on a shared border matches both units: keep the first match.
         first = np.unique(point_i, return_index=True)[1]
         out[idx[point_i[first]]] = self.unit_ids[geom_i[first]]
+        return out
+
+    def holds(self, unit_ids: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Whether each point lies in the boundary of its own unit (also where boundaries overlap)."""
+        out = np.zeros(len(lon), dtype=bool)
+        ok = ~(np.isnan(lon) | np.isnan(lat))
+        if self.tree is None or not ok.any():
+            return out
+        idx = np.flatnonzero(ok)
+        point_i, geom_i = self.tree.query(shapely.points(lon[idx], lat[idx]), predicate="intersects")
+        own = self.unit_ids[geom_i] == np.asarray(unit_ids)[idx[point_i]]
+        out[idx[point_i[own]]] = True
         return out

@@ -73,9 +73,8 @@ CREATE TABLE category_aliases (
 CREATE TABLE incidents (
     id INTEGER PRIMARY KEY,
     source_id TEXT,
+    -- ISO text whose length is its precision: 'YYYY-MM' (month only), 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM'.
     occurred TEXT NOT NULL,
-    day TEXT NOT NULL,
-    precision TEXT NOT NULL CHECK (precision IN ('minute', 'day', 'month')),
     category_id INTEGER NOT NULL REFERENCES categories(id),
     unit_id INTEGER NOT NULL REFERENCES units(id),
     lon REAL,

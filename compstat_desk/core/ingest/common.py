@@ -261,11 +261,8 @@ class ImportRun:
         return r
 
 
-def apply_daily_deltas(ws: Workspace, deltas: pd.DataFrame) -> None:
-    """Add signed incident counts (day, unit_id, category_id, delta) to the daily counts table."""
-    if deltas.empty:
-        return
-    net = deltas.groupby(["day", "unit_id", "category_id"], sort=False)["delta"].sum()
+def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
+    """Add signed incident counts, indexed by (day, unit_id, category_id), to the daily counts table."""
     net = net[net != 0]
     keys = zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
                net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True)

@@ -119,7 +119,7 @@ def _detect(sample: pd.Series, column: str) -> DateFormat:
 
 def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = None) -> ParsedDates:
     """Parse a column of date text with a known format. Rows that do not parse are marked bad, with a reason."""
-    text = values.astype(str).str.strip().to_numpy(dtype=object)
+    text = values.to_numpy(dtype=object, copy=True)
     n = len(text)
     stamps = np.full(n, np.datetime64("NaT"), dtype="datetime64[m]")
     has_time = np.zeros(n, dtype=bool)
@@ -143,6 +143,10 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
             has_time[iso] = lengths[iso] > 10
         slow = ~iso & (lengths > 0)
         if slow.any():
+            # Rows the fast path could not read: trimmed, then tried against each known form.
+            text[slow] = s[slow].str.strip().to_numpy(dtype=object)
+            s = pd.Series(text, dtype=object)
+            lengths = s.str.len().to_numpy()
             iso_slow = slow & s.str.match(_ISO).to_numpy(dtype=bool)
             if iso_slow.any():
                 parsed = pd.to_datetime(s[iso_slow].str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True),
@@ -203,9 +207,15 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
         has_time[:] = False
     precision = np.where(month_only, "month", np.where(has_time, "minute", "day")).astype(object)
     day_text = np.datetime_as_string(stamps, unit="D").astype(object)
-    minute_text = np.datetime_as_string(stamps, unit="m").astype(object)
-    occurred = np.where(has_time, minute_text, day_text)
-    occurred = np.where(month_only, np.datetime_as_string(stamps, unit="M").astype(object), occurred)
+    # Text whose length tells its precision: 'YYYY-MM-DDTHH:MM', 'YYYY-MM-DD' or 'YYYY-MM'.
+    if has_time.all():
+        occurred = np.datetime_as_string(stamps, unit="m").astype(object)
+    else:
+        occurred = day_text.copy()
+        if has_time.any():
+            occurred[has_time] = np.datetime_as_string(stamps[has_time], unit="m")
+        if month_only.any():
+            occurred[month_only] = np.datetime_as_string(stamps[month_only], unit="M")
     occurred[bad] = None
     day_text[bad] = None
     return ParsedDates(occurred, day_text, precision, bad, reasons)

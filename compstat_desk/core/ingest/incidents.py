@@ -84,7 +84,8 @@ class IncidentImport:
         self.unknown_categories: Counter[str] = Counter()
         self.has_ids_before = self.ws.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM incidents WHERE source_id IS NOT NULL)").fetchone()[0] == 1
-        self.seen_ids: set[str] = set()
+        self.seen_hashes = np.empty(0, dtype=np.uint64)
+        self.deltas: list[pd.Series] = []
 
     def _check_required(self) -> None:
         cols, consts = self.columns, self.run.options.constants
@@ -160,7 +161,7 @@ class IncidentImport:
         report.month_only += int(((dates.precision == "month") & ~dates.bad).sum())
 
         # Categories.
-        cat_text = c["category"].astype(str).str.strip()
+        cat_text = catalog.clean_text(c["category"])
         fail((cat_text == "").to_numpy(), "no category", "no category")
         cat_ids = self.categories.resolve(cat_text)
         unknown_cat = (cat_ids.isna() & (cat_text != "")).to_numpy()
@@ -206,12 +207,11 @@ class IncidentImport:
         report.unit_from_point += int((from_point & ok).sum())
         if not ok.any():
             return
-        ids = catalog.clean_code(c["id"]) if "id" in c else pd.Series("", index=c.index)
+        ids = catalog.clean_ids(c["id"]) if "id" in c else pd.Series("", index=c.index)
         acc = pd.DataFrame({
             "source_id": ids.to_numpy(dtype=object)[ok],
             "occurred": dates.occurred[ok],
             "day": dates.day[ok],
-            "precision": dates.precision[ok],
             "category_id": cat_ids.to_numpy(dtype=float)[ok].astype(np.int64),
             "unit_id": unit[ok].astype(np.int64),
             "lon": np.where(withheld, np.nan, lon)[ok],
@@ -231,10 +231,13 @@ class IncidentImport:
         if "lon" not in c or "lat" not in c:
             nan = np.full(n, np.nan)
             return nan, nan.copy(), np.ones(n, dtype=bool)
-        xs, ys = c["lon"].astype(str).str.strip(), c["lat"].astype(str).str.strip()
-        x = pd.to_numeric(xs, errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(ys, errors="coerce").to_numpy(dtype=float)
-        unreadable = (np.isnan(x) & (xs != "").to_numpy()) | (np.isnan(y) & (ys != "").to_numpy())
+        x = pd.to_numeric(c["lon"], errors="coerce").to_numpy(dtype=float)
+        y = pd.to_numeric(c["lat"], errors="coerce").to_numpy(dtype=float)
+        unreadable = np.zeros(n, dtype=bool)
+        for values, col in ((x, "lon"), (y, "lat")):
+            missing = np.isnan(values)
+            if missing.any():  # blank is withheld; anything else that is not a number is unreadable
+                unreadable[missing] |= (c[col][missing].astype(str).str.strip() != "").to_numpy()
         self.run.report.bad_coordinates += int(unreadable.sum())
         withheld = geo.withheld_mask(x, y)
         lon, lat = x.copy(), y.copy()
@@ -274,8 +277,10 @@ class IncidentImport:
         codes = dict(self.ws.conn.execute("SELECT id, code FROM units"))
         for level in levels.unique():
             sel = idx[(levels == level).to_numpy()]
-            located = self._locator(str(level)).locate(lon[sel], lat[sel])
-            differ = located != recorded[sel]
+            locator = self._locator(str(level))
+            located = locator.locate(lon[sel], lat[sel])
+            # A point inside its recorded unit agrees, even where simplified boundaries overlap a neighbour's.
+            differ = ~locator.holds(recorded[sel], lon[sel], lat[sel])
             report.disagreements += int(differ.sum())
             for r, loc in zip(recorded[sel][differ].tolist(), located[differ].tolist(), strict=True):
                 self.pairs[(codes.get(r, "?"), codes.get(loc, "outside all") if loc >= 0 else "outside all")] += 1
@@ -334,28 +339,44 @@ class IncidentImport:
     # -- storing --------------------------------------------------------------------------------------
     def _store(self, acc: pd.DataFrame) -> None:
         report = self.run.report
-        has_id = acc["source_id"].astype(str) != ""
+        has_id = acc["source_id"].to_numpy(dtype=object) != ""
         new_rows = [acc[~has_id].assign(source_id=None)]
-        deltas = [acc.loc[~has_id, ["day", "unit_id", "category_id"]].assign(delta=1)]
         keyed = acc[has_id]
         if len(keyed):
             dup = keyed["source_id"].duplicated(keep="first").to_numpy()
             report.rows_merged += int(dup.sum())
             keyed = keyed[~dup]
-            existing = self._existing(keyed["source_id"]) if (self.has_ids_before or self.seen_ids) else None
-            if existing is not None and len(existing):
-                merged_mask = keyed["source_id"].isin(existing.index[existing["last_import_id"] == self.run.import_id])
-                report.rows_merged += int(merged_mask.sum())
-                known = keyed["source_id"].isin(existing.index) & ~merged_mask
-                self._update_existing(keyed[known], existing, deltas)
-                keyed = keyed[~keyed["source_id"].isin(existing.index)]
+            hashes = pd.util.hash_pandas_object(keyed["source_id"], index=False).to_numpy()
+            # Only ids that may exist already need a look-up: all of them when the workspace held ids before
+            # this import, else those whose hash was seen in an earlier chunk of this file.
+            maybe = np.ones(len(keyed), dtype=bool) if self.has_ids_before else self._seen(hashes)
+            if maybe.any():
+                existing = self._existing(keyed["source_id"][maybe])
+                in_file = keyed["source_id"].isin(existing.index[existing["last_import_id"] == self.run.import_id])
+                report.rows_merged += int(in_file.sum())
+                known = keyed["source_id"].isin(existing.index).to_numpy()
+                self._update_existing(keyed[known & ~in_file.to_numpy()], existing)
+                hashes = hashes[~known]
+                keyed = keyed[~known]
+            self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, hashes]))
             new_rows.append(keyed)
-            deltas.append(keyed[["day", "unit_id", "category_id"]].assign(delta=1))
-            self.seen_ids.update(keyed["source_id"].tolist())
         new = pd.concat(new_rows, ignore_index=True)
         self._insert(new)
         report.added += len(new)
-        apply_daily_deltas(self.ws, pd.concat(deltas, ignore_index=True))
+        self._count(new["day"], new["unit_id"], new["category_id"], +1)
+
+    def _seen(self, hashes: np.ndarray) -> np.ndarray:
+        """Which hashes were seen in earlier chunks (a sorted array: a binary search each, no re-hashing)."""
+        if not len(self.seen_hashes):
+            return np.zeros(len(hashes), dtype=bool)
+        pos = np.minimum(np.searchsorted(self.seen_hashes, hashes), len(self.seen_hashes) - 1)
+        return self.seen_hashes[pos] == hashes
+
+    def _count(self, day: pd.Series, unit: pd.Series, category: pd.Series, sign: int) -> None:
+        """Collect daily count changes; they are written once, at the end of the import."""
+        if len(day):
+            frame = pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(), "category_id": category.to_numpy()})
+            self.deltas.append(frame.groupby(["day", "unit_id", "category_id"]).size().mul(sign).rename("delta"))
 
     def _insert(self, new: pd.DataFrame) -> None:
         if new.empty:
@@ -367,11 +388,11 @@ class IncidentImport:
         lat_obj = np.where(np.isnan(lat), None, lat).tolist()
         # The import id is the same for every row: written as a literal, it is not bound a million times.
         self.ws.conn.executemany(
-            "INSERT INTO incidents(source_id, occurred, day, precision, category_id, unit_id, lon, lat, withheld,"
-            f" unit_from_point, import_id, last_import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})",
-            zip(new["source_id"].tolist(), new["occurred"].tolist(), new["day"].tolist(), new["precision"].tolist(),
-                new["category_id"].tolist(), new["unit_id"].tolist(), lon_obj, lat_obj, new["withheld"].tolist(),
-                new["from_point"].tolist(), strict=True),
+            "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat, withheld, unit_from_point,"
+            f" import_id, last_import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})",
+            zip(new["source_id"].tolist(), new["occurred"].tolist(), new["category_id"].tolist(),
+                new["unit_id"].tolist(), lon_obj, lat_obj, new["withheld"].tolist(), new["from_point"].tolist(),
+                strict=True),
         )
 
     def _existing(self, ids: pd.Series) -> pd.DataFrame:
@@ -380,12 +401,13 @@ class IncidentImport:
         conn.execute("DELETE FROM chunk_ids")
         conn.executemany("INSERT OR IGNORE INTO chunk_ids VALUES (?)", ((i,) for i in ids.tolist()))
         rows = conn.execute(
-            "SELECT i.source_id, i.id, i.occurred, i.day, i.category_id, i.unit_id, i.lon, i.lat, i.last_import_id"
+            "SELECT i.source_id, i.id, i.occurred, substr(i.occurred, 1, 10), i.category_id, i.unit_id, i.lon, i.lat,"
+            " i.last_import_id"
             " FROM incidents i JOIN chunk_ids c ON c.source_id = i.source_id").fetchall()
         return pd.DataFrame(rows, columns=["source_id", "id", "occurred", "day", "category_id", "unit_id", "lon",
                                            "lat", "last_import_id"]).set_index("source_id")
 
-    def _update_existing(self, rows: pd.DataFrame, existing: pd.DataFrame, deltas: list[pd.DataFrame]) -> None:
+    def _update_existing(self, rows: pd.DataFrame, existing: pd.DataFrame) -> None:
         """A later file carrying a known id updates that incident; each change is audited and the counts follow."""
         report, iid = self.run.report, self.run.import_id
         if rows.empty:
@@ -433,24 +455,22 @@ class IncidentImport:
         lon = new["lon"].to_numpy(dtype=float)
         lat = new["lat"].to_numpy(dtype=float)
         self.ws.conn.executemany(
-            "UPDATE incidents SET occurred = ?, day = ?, precision = ?, category_id = ?, unit_id = ?, lon = ?,"
-            " lat = ?, withheld = ?, unit_from_point = ?, last_import_id = ? WHERE id = ?",
-            zip(new["occurred"].tolist(), new["day"].tolist(), new["precision"].tolist(), new["category_id"].tolist(),
-                new["unit_id"].tolist(), np.where(np.isnan(lon), None, lon).tolist(),
-                np.where(np.isnan(lat), None, lat).tolist(), new["withheld"].tolist(), new["from_point"].tolist(),
-                [iid] * len(new), old["id"].tolist(), strict=True),
+            "UPDATE incidents SET occurred = ?, category_id = ?, unit_id = ?, lon = ?, lat = ?, withheld = ?,"
+            " unit_from_point = ?, last_import_id = ? WHERE id = ?",
+            zip(new["occurred"].tolist(), new["category_id"].tolist(), new["unit_id"].tolist(),
+                np.where(np.isnan(lon), None, lon).tolist(), np.where(np.isnan(lat), None, lat).tolist(),
+                new["withheld"].tolist(), new["from_point"].tolist(), [iid] * len(new), old["id"].tolist(),
+                strict=True),
         )
-        moved_counts = (old["day"] != new["day"]).to_numpy() | changed["category"] | changed["unit"]
-        if moved_counts.any():
-            o = old[moved_counts]
-            nw = new[moved_counts]
-            deltas.append(pd.DataFrame({"day": o["day"].to_numpy(), "unit_id": o["unit_id"].to_numpy(),
-                                        "category_id": o["category_id"].to_numpy(), "delta": -1}))
-            deltas.append(pd.DataFrame({"day": nw["day"].to_numpy(), "unit_id": nw["unit_id"].to_numpy(),
-                                        "category_id": nw["category_id"].to_numpy(), "delta": 1}))
+        moved = (old["day"] != new["day"]).to_numpy() | changed["category"] | changed["unit"]
+        if moved.any():
+            self._count(old["day"][moved], old["unit_id"][moved], old["category_id"][moved], -1)
+            self._count(new["day"][moved], new["unit_id"][moved], new["category_id"][moved], +1)
 
     def finish(self) -> None:
         report = self.run.report
+        if self.deltas:
+            apply_daily_deltas(self.ws, pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum())
         report.unknown_units = dict(self.unknown_units)
         report.unknown_categories = dict(self.unknown_categories)
         report.disagreement_pairs = [[a, b, n] for (a, b), n in self.pairs.most_common(20)]

@@ -39,7 +39,7 @@ class TableSource:
     _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
 
     def chunks(self, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
-        """Yield DataFrames of str cells ('' for empty), with a ROW_NUMBER column."""
+        """Yield DataFrames of text cells (object dtype: faster than pandas' str dtype here) ('' for empty), with a ROW_NUMBER column."""
         if self._frame is not None:
             for start in range(0, max(len(self._frame), 1), chunksize):
                 part = self._frame.iloc[start:start + chunksize]
@@ -56,7 +56,7 @@ class TableSource:
     def _csv_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         offset = 2
         reader = pd.read_csv(
-            self.path, dtype=str, keep_default_na=False, na_filter=False, encoding=self.encoding,
+            self.path, dtype=object, keep_default_na=False, na_filter=False, encoding=self.encoding,
             sep=self.delimiter, compression=self.compression, chunksize=chunksize, skip_blank_lines=True,
             encoding_errors="strict", header=0, names=None, index_col=False,
         )
@@ -97,7 +97,7 @@ class TableSource:
 
 
 def _frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=columns, dtype=str)
+    frame = pd.DataFrame(rows, columns=columns, dtype=object)
     frame[ROW_NUMBER] = numbers
     return frame
 

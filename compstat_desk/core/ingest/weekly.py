@@ -233,7 +233,7 @@ class WeeklyImport:
             before = previous.get((end[i], int(uids[i]), int(cids[i])), "new")
             if before == "new":
                 report.added += 1
-            elif before == tuple(row[3:9]):  # any of the six counts revised (most revisions are year-to-date)
+            elif before == tuple(row[3:9]):  # all six counts as before (most revisions are year-to-date)
                 report.unchanged += 1
             else:
                 report.updated += 1
