@@ -88,15 +88,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     units = with_db(sub.add_parser("units", help="list or add units"))
     units_sub = units.add_subparsers(dest="units_command")
-    units_sub.add_parser("list")
-    ua = units_sub.add_parser("add")
+    with_db(units_sub.add_parser("list"))
+    ua = with_db(units_sub.add_parser("add"))
     ua.add_argument("code")
     ua.add_argument("name")
     ua.add_argument("--level", default="sector")
     ua.add_argument("--parent")
     ua.add_argument("--commander")
     ua.add_argument("--population", type=int)
-    sp = units_sub.add_parser("set-parent")
+    sp = with_db(units_sub.add_parser("set-parent"))
     sp.add_argument("unit")
     sp.add_argument("parent")
 

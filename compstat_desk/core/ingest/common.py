@@ -133,23 +133,24 @@ class ImportReport:
             out.append(f"{self.month_only:,} rows give only a month: they count on the 1st of their month, "
                        "so weekly and 28-day windows cannot use them fairly.")
         if self.weeks:
-            out.append(f"{len(self.weeks)} report weeks, ending {self.weeks[0]} … {self.weeks[-1]}.")
+            span = self.weeks[0] if len(self.weeks) == 1 else f"{self.weeks[0]} … {self.weeks[-1]}"
+            out.append(f"{plural(len(self.weeks), 'report week')}, ending {span}.")
         if self.newest_age_days is not None:
             out.append(f"The newest data is {self.newest_age_days} days old (to {self.date_max})"
                        + (": is there a newer file?" if self.newest_age_days > 14 else "."))
         if self.withheld:
-            out.append(f"{self.withheld:,} incidents have no location (blank or 0,0: withheld): kept and counted, "
+            out.append(f"{plural(self.withheld, 'incident')} without a location (blank or 0,0: withheld): kept and counted, "
                        "not mapped.")
         if self.bad_coordinates:
             out.append(f"{self.bad_coordinates:,} rows have unreadable coordinates: kept and counted without a location.")
         if self.unit_from_point:
-            out.append(f"{self.unit_from_point:,} incidents had no unit and were placed by their location.")
+            out.append(f"{plural(self.unit_from_point, 'incident')} had no unit and were placed by their location.")
         if self.disagreements:
             pairs = "; ".join(f"{r} vs {loc} ({n})" for r, loc, n in self.disagreement_pairs[:5])
             out.append(f"{self.disagreements:,} incidents lie outside the boundary of their recorded unit: the "
                        f"recorded unit stands (recorded vs location: {pairs}).")
         if self.not_checked:
-            out.append(f"{self.not_checked:,} incidents are in units without a boundary: their location was not checked.")
+            out.append(f"{plural(self.not_checked, 'incident')} in units without a boundary: location not checked.")
         if self.created_units:
             out.append(f"Created {len(self.created_units)} units: {_list(self.created_units)}.")
         if self.created_categories:
@@ -167,6 +168,10 @@ class ImportReport:
                 f"{k} ({v:,})" for k, v in sorted(self.rejected_reasons.items(), key=lambda kv: -kv[1])[:8]) + ".")
         out.extend(f"Warning: {w}" for w in self.warnings)
         return out
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 def _list(items: list[str], most: int = 8) -> str:

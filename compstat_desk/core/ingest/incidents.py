@@ -203,8 +203,6 @@ class IncidentImport:
 
         run.reject(chunk, bad, reasons, self.source.columns, kinds)
         ok = ~bad
-        report.withheld += int((withheld & ok).sum())
-        report.unit_from_point += int((from_point & ok).sum())
         if not ok.any():
             return
         ids = catalog.clean_ids(c["id"]) if "id" in c else pd.Series("", index=c.index)
@@ -363,6 +361,8 @@ class IncidentImport:
         new = pd.concat(new_rows, ignore_index=True)
         self._insert(new)
         report.added += len(new)
+        report.withheld += int(new["withheld"].sum())
+        report.unit_from_point += int(new["from_point"].sum())
         self._count(new["day"], new["unit_id"], new["category_id"], +1)
 
     def _seen(self, hashes: np.ndarray) -> np.ndarray:

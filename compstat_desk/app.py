@@ -1,0 +1,65 @@
+"""The composition root: create the QApplication, open the workspace, show the main window."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+APP_NAME = "compstat-desk"
+
+
+def display_problem() -> str | None:
+    """Why Qt could not show a window here (None if it can): on Linux without a display Qt aborts the process."""
+    if not sys.platform.startswith("linux"):
+        return None
+    if any(os.environ.get(var) for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")):
+        return None
+    return ("No display found: compstat-desk needs a desktop session to show its window (neither DISPLAY nor "
+            "WAYLAND_DISPLAY is set). Run it under xvfb-run, or use `compstat-desk screenshot` to render the "
+            "window to a PNG without a display.")
+
+
+def run_gui(db_path: Path) -> int:
+    """Open the workspace at `db_path` in the main window; return the exit status (2: it could not be opened)."""
+    problem = display_problem()
+    if problem:
+        print(f"compstat-desk: {problem}", file=sys.stderr)
+        return 2
+
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QFont, QGuiApplication
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from compstat_desk.core.errors import CompstatError
+    from compstat_desk.core.store import open_workspace
+    from compstat_desk.ui.main_window import MIN_POINT_SIZE, MainWindow
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    font = QFont(app.font())
+    if font.pointSizeF() < MIN_POINT_SIZE:  # 9 pt desktop defaults are hard to read on a meeting laptop
+        font.setPointSizeF(MIN_POINT_SIZE)
+        app.setFont(font)
+
+    try:
+        ws = open_workspace(db_path)
+    except (CompstatError, OSError) as exc:  # e.g. damaged, not ours, newer schema; a folder we may not write
+        QMessageBox.critical(None, f"{APP_NAME}: cannot open the workspace", str(exc))
+        return 2
+    try:
+        window = MainWindow(ws)
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            area = screen.availableGeometry()
+            window.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
+        window.show()
+        status = app.exec()
+        window.deleteLater()
+        # Delete the window before the workspace closes and the interpreter exits (pyqtgraph windows can
+        # otherwise abort at exit); after exec() returns, deleteLater() alone would wait for another loop.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        return status
+    finally:
+        ws.close()

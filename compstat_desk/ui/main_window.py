@@ -1,0 +1,418 @@
+"""The main window: the workspace's marking, its units, categories and imports, each read from the core."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QSizePolicy,
+    QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core import overview
+from compstat_desk.core.store import Workspace
+from compstat_desk.ui.models import (
+    UNIT_COLUMNS,
+    CategoriesTableModel,
+    ImportsTableModel,
+    RejectedRowsTableModel,
+    UnitTreeModel,
+    sorting_proxy,
+)
+
+MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
+REJECTED_ROWS_SHOWN = 1_000
+
+
+def marking_colours(marking: str) -> tuple[str, str]:
+    """Background and text colour of a protective marking's banner: strong, and red for SECRET and above."""
+    m = marking.upper()
+    if "SECRET" in m:
+        return "#b00020", "#ffffff"
+    if m.strip() == "OFFICIAL":
+        return "#1f3f6e", "#ffffff"
+    return "#ffc400", "#000000"  # OFFICIAL-SENSITIVE and anything else a force uses
+
+
+def scaled_font(font: QFont, scale: float = 1.0, *, bold: bool = False) -> QFont:
+    out = QFont(font)
+    out.setPointSizeF(font.pointSizeF() * scale)
+    out.setBold(bold)
+    return out
+
+
+def _marking_label(marking: str, font: QFont, parent: QWidget | None = None) -> QLabel:
+    label = QLabel(marking, parent)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    bg, fg = marking_colours(marking)
+    label.setFont(font)
+    label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 10px; }}")
+    label.setAccessibleName(f"Protective marking: {marking}")
+    return label
+
+
+class MarkingBannerWidget(QFrame):
+    """The strip across the top: the protective marking, then the workspace's name and file."""
+
+    def __init__(self, marking: str, name: str, path: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        base = self.font()  # the style sheet below stops later font changes reaching the labels: set them now
+        bg, fg = marking_colours(marking)
+        self.setObjectName("markingBanner")
+        self.setStyleSheet(f"#markingBanner {{ background: {bg}; }} #markingBanner QLabel {{ color: {fg}; }}")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 12, 6)
+        layout.setSpacing(18)
+        self.marking_label = _marking_label(marking, scaled_font(base, 1.35, bold=True), self)
+        self.marking_label.setStyleSheet("QLabel { padding: 0px; }")
+        self.name_label = QLabel(name, self)
+        self.name_label.setFont(scaled_font(base, 1.15, bold=True))
+        self.path_label = QLabel(path, self)
+        self.path_label.setFont(base)
+        for label in (self.marking_label, self.name_label, self.path_label):
+            label.setTextFormat(Qt.TextFormat.PlainText)  # a workspace's name is text, never markup
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.path_label.setToolTip(path)
+        # A long path is cut at the window's edge rather than making the window wider than the screen.
+        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.marking_label)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.path_label, 1)
+
+    def text(self) -> str:
+        """What the banner says, as plain text."""
+        return f"{self.marking_label.text()} {self.name_label.text()} {self.path_label.text()}"
+
+
+class RoomyRowsDelegate(QStyledItemDelegate):
+    """Rows with some air between them: a tree at the desktop's default height is hard to read across."""
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), int(option.fontMetrics.height() * 1.6)))
+
+
+def _table_view(parent: QWidget | None = None) -> QTableView:
+    view = QTableView(parent)
+    view.setSortingEnabled(True)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setHighlightSections(False)
+    return view
+
+
+def _fit_rows(view: QTableView) -> None:
+    rows = view.verticalHeader()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(int(view.fontMetrics().height() * 1.7))
+
+
+def _fit_columns(view: QTableView, most: int = 420, stretch: int | None = None) -> None:
+    """Size columns to their contents (headers included), none wider than `most` pixels.
+
+    With `stretch`, that column takes whatever width the others leave (and is elided), so that the others,
+    the numbers, are never pushed out of sight.
+    """
+    view.resizeColumnsToContents()
+    header = view.horizontalHeader()
+    for col in range(header.count()):
+        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+        header.resizeSection(col, min(header.sectionSize(col) + 12, most))
+    if stretch is not None:
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+
+
+def _paragraphs(lines: list[str]) -> str:
+    out = []
+    for line in lines:
+        text = html.escape(line)
+        if line.startswith("Warning:"):
+            text = f"<b>{text}</b>"
+        out.append(f"<p style='margin: 0 0 6px 0;'>{text}</p>")
+    return "".join(out)
+
+
+class MainWindow(QMainWindow):
+    """The workspace at a glance: marking banner, unit tree, and tabs for overview, categories and imports.
+
+    It keeps no data of its own: `refresh()` reads everything again from the open workspace.
+    """
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        font = QFont(self.font())
+        if font.pointSizeF() < MIN_POINT_SIZE:
+            font.setPointSizeF(MIN_POINT_SIZE)
+            self.setFont(font)
+        summary = overview.summary(ws)
+        self.setWindowTitle(f"compstat-desk — {summary.name} [{summary.marking}]")
+
+        self.banner = MarkingBannerWidget(summary.marking, summary.name, summary.path, self)
+
+        # Left: the units.
+        self.units_heading = QLabel()
+        self.units_heading.setTextFormat(Qt.TextFormat.RichText)
+        self.unit_model = UnitTreeModel(parent=self)
+        self.unit_tree = QTreeView()
+        self.unit_tree.setModel(self.unit_model)
+        self.unit_tree.setSortingEnabled(True)
+        self.unit_tree.setAlternatingRowColors(True)
+        self.unit_tree.setUniformRowHeights(True)
+        self.unit_tree.setItemDelegate(RoomyRowsDelegate(self.unit_tree))
+        self.unit_tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.unit_tree.header().setStretchLastSection(False)
+        self.unit_tree.header().setSectionsMovable(False)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(8, 8, 4, 8)
+        left_layout.addWidget(self.units_heading)
+        left_layout.addWidget(self.unit_tree)
+
+        # Right: overview, categories, imports.
+        self.tabs = QTabWidget()
+        self.overview_view = QTextBrowser()
+        self.overview_view.setOpenLinks(False)
+        self.categories_model = CategoriesTableModel(parent=self)
+        self.categories_view = _table_view()
+        self.categories_view.setModel(sorting_proxy(self.categories_model, self))
+        self.imports_model = ImportsTableModel(parent=self)
+        self.imports_view = _table_view()
+        self.imports_view.setModel(sorting_proxy(self.imports_model, self))
+        self.imports_view.selectionModel().currentRowChanged.connect(self.on_imports_current_changed)
+        self.import_title = QLabel()
+        self.import_title.setFont(scaled_font(self.font(), 1.1, bold=True))
+        self.import_title.setWordWrap(True)  # a long file name must not widen the pane
+        self.import_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.report_label = QLabel()
+        self.report_label.setWordWrap(True)
+        self.report_label.setTextFormat(Qt.TextFormat.RichText)
+        self.report_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.report_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.rejected_note = QLabel()
+        self.rejected_note.setWordWrap(True)
+        self.rejected_note.setTextFormat(Qt.TextFormat.RichText)
+        self.rejected_model = RejectedRowsTableModel(parent=self)
+        self.rejected_view = _table_view()
+        self.rejected_view.setModel(sorting_proxy(self.rejected_model, self))
+        for view in (self.categories_view, self.imports_view, self.rejected_view):
+            _fit_rows(view)
+
+        self.tabs.addTab(self.overview_view, "Overview")
+        self.tabs.addTab(self.categories_view, "Categories")
+        self.tabs.addTab(self._imports_page(), "Imports")
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(4, 8, 8, 8)
+        right_layout.addWidget(self.tabs)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([520, 1040])
+        self.splitter.setChildrenCollapsible(False)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.status_marking = _marking_label(summary.marking, scaled_font(self.font(), bold=True))
+        self.statusBar().addPermanentWidget(self.status_marking)
+
+        quit_action = QAction("Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        self.addAction(quit_action)
+
+        for header in self.findChildren(QHeaderView):  # table headers do not take the window's font on their own
+            header.setFont(self.font())
+
+        self.refresh()
+
+    # -- reading the workspace ------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read everything shown again from the workspace."""
+        summary = overview.summary(self.ws)
+        self._show_units()
+        self._show_overview(summary)
+        self.categories_model.set_frame(overview.categories(self.ws))
+        self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        _fit_columns(self.categories_view, stretch=self.categories_model.column_of("name"))
+        self._show_imports()
+        self._show_status(summary)
+
+    def _show_units(self) -> None:
+        units = overview.units(self.ws)
+        self.unit_model.set_units(units)
+        levels = units["level"].value_counts()
+        parts = [f"{levels[lvl]:,} {lvl}{'s' if levels[lvl] != 1 else ''}"
+                 for lvl in ("force", "division", "sector") if lvl in levels]
+        self.unit_tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.unit_tree.expandToDepth(0)
+        header = self.unit_tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The name takes what is left: codes (long where a file used names as codes) and commanders are capped.
+        caps = {1: 150, 2: 200, 3: 130, 4: 130}
+        for col, most in caps.items():
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            self.unit_tree.resizeColumnToContents(col)
+            header.resizeSection(col, min(header.sectionSize(col) + 12, most))
+        # Columns no unit has filled in yet (commander, population) would only squeeze the names.
+        unknown = []
+        for col, key in ((2, "commander"), (3, "population")):
+            empty = bool(units[key].isna().all()) if len(units) else True
+            self.unit_tree.setColumnHidden(col, empty)
+            if empty and len(units):
+                unknown.append(UNIT_COLUMNS[col].lower() + "s")
+        heading = f"<b>Units</b> ({', '.join(parts) or 'none yet'})"
+        if unknown:
+            heading += f"<br><span style='color: palette(dark);'>No {' or '.join(unknown)} recorded yet.</span>"
+        self.units_heading.setText(heading)
+
+    def _show_overview(self, summary: overview.WorkspaceSummary) -> None:
+        lines = summary.lines()
+        rows = []
+        for line in lines[1:]:
+            label, _, value = line.partition(": ")
+            rows.append(f"<tr><td style='padding: 4px 24px 4px 0; font-weight: bold;'>{html.escape(label)}</td>"
+                        f"<td style='padding: 4px 0;'>{html.escape(value)}</td></tr>")
+        hint = ""
+        if not summary.incidents:
+            hint = ("<p>Nothing has been imported yet: import an incident file to begin "
+                    "(<code>compstat-desk import FILE</code>).</p>")
+        self.overview_view.setHtml(
+            f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(lines[0])}</p>"
+            f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
+
+    def _show_imports(self) -> None:
+        self.imports_model.set_frame(overview.imports(self.ws))
+        self.imports_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        _fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
+        # The list is as tall as its imports (3 to 6 rows, then it scrolls): the rest is for the report.
+        view = self.imports_view
+        rows = min(max(self.imports_model.rowCount(), 3), 6)
+        height = (view.horizontalHeader().sizeHint().height() + rows * view.verticalHeader().defaultSectionSize()
+                  + 2 * view.frameWidth() + view.horizontalScrollBar().sizeHint().height())
+        self.imports_splitter.setSizes([height, 10 * height])
+        proxy = self.imports_view.model()
+        if proxy.rowCount():
+            self.imports_view.selectionModel().setCurrentIndex(
+                proxy.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows)
+        else:
+            self.show_import(None)
+
+    def _show_status(self, summary: overview.WorkspaceSummary) -> None:
+        if summary.incidents:
+            text = f"{summary.incidents:,} incidents from {summary.first_day} to {summary.last_day}"
+        else:
+            text = "No incidents yet"
+        units = sum(summary.units_by_level.values())
+        text += (f"   ·   {units:,} unit{'s' if units != 1 else ''}   ·   {summary.categories:,} "
+                 f"categor{'ies' if summary.categories != 1 else 'y'}   ·   {summary.imports:,} "
+                 f"import{'s' if summary.imports != 1 else ''}")
+        self.status_label.setText(text)
+
+    def _imports_page(self) -> QWidget:
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 8, 0, 0)
+        detail_layout.addWidget(self.import_title)
+        detail_layout.addWidget(self.report_label)
+        detail_layout.addSpacing(8)
+        detail_layout.addWidget(self.rejected_note)
+        detail_layout.addWidget(self.rejected_view, 1)
+        detail_layout.addStretch(0)  # takes the room when there are no rejected rows to show
+        self.imports_splitter = outer = QSplitter(Qt.Orientation.Vertical)
+        outer.addWidget(self.imports_view)
+        outer.addWidget(detail)
+        outer.setStretchFactor(0, 0)
+        outer.setStretchFactor(1, 1)
+        outer.setChildrenCollapsible(False)
+        page = QWidget()
+        page_layout = QVBoxLayout(page)
+        page_layout.setContentsMargins(8, 8, 8, 8)
+        page_layout.addWidget(outer)
+        return page
+
+    def show_tab(self, title: str) -> None:
+        """Bring the tab with this title to the front (ValueError if there is none)."""
+        titles = [self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count())]
+        if title not in titles:
+            raise ValueError(f"There is no tab {title!r}: choose one of {', '.join(titles)}.")
+        self.tabs.setCurrentIndex(titles.index(title))
+
+    # -- slots -------------------------------------------------------------------------------------
+    def on_imports_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.show_import(None)
+            return
+        row = self.imports_view.model().mapToSource(current).row()
+        self.show_import(int(self.imports_model.value(row, "id")))
+
+    def show_import(self, import_id: int | None) -> None:
+        """Show an import's data-quality report and the rows it rejected (None: nothing selected)."""
+        if import_id is None:
+            self.import_title.setText("No import selected" if self.imports_model.rowCount() else
+                                      "No files imported yet")
+            self.report_label.setText("")
+            self.rejected_model.set_frame(pd.DataFrame(columns=[c.key for c in self.rejected_model.columns]))
+            self.rejected_note.setText("")
+            self.rejected_view.hide()
+            return
+        report = overview.import_report(self.ws, import_id)
+        row = self.imports_model.frame.loc[self.imports_model.frame["id"] == import_id]
+        when = ""
+        if len(row):
+            r = row.iloc[0]
+            when = (f" — imported {str(r['imported_at'])[:16].replace('T', ' ')} by {r['imported_by']}"
+                    f" as {r['profile']}")
+        self.import_title.setText(f"Import #{import_id}: {report.file_name}{when}")
+        self.report_label.setText(_paragraphs(report.lines()))
+        rows = overview.rejected_rows(self.ws, import_id, limit=REJECTED_ROWS_SHOWN)
+        self.rejected_model.set_frame(rows)
+        self.rejected_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        total = max(report.rows_rejected, len(rows))
+        if total == 0:
+            self.rejected_note.setText("<b>Rejected rows:</b> none; every row of the file was accepted.")
+            self.rejected_view.hide()
+            return
+        self.rejected_view.show()
+        _fit_columns(self.rejected_view, most=520)
+        if total > len(rows):
+            note = (f"<b>Rejected rows:</b> the first {len(rows):,} of {total:,}, as they were in the file "
+                    "(all are kept in the workspace).")
+        else:
+            note = f"<b>Rejected rows:</b> {total:,}, as they were in the file."
+        self.rejected_note.setText(note)

@@ -1,0 +1,334 @@
+"""Qt item models over the core's DataFrames: a generic table model, the workspace's tables and the unit tree."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+# Proxies sort on this role: numbers as numbers, text in natural order ("2" before "10").
+SORT_ROLE = Qt.ItemDataRole.UserRole
+# The unit tree keeps each unit's id here, on the name item.
+UNIT_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+LONG_TEXT = 30  # cells longer than this also carry their full text as a tooltip
+
+_DIGITS = re.compile(r"\d+")
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def natural_key(text: str) -> str:
+    """A key that sorts text as people expect: case-blind, and '2' before '10' ('District 2' before 'District 10')."""
+    return _DIGITS.sub(lambda m: m.group().zfill(12), text.casefold())
+
+
+def format_value(value: Any) -> str:
+    """How a cell reads: thousands separators, no '.0' on whole numbers, blank for missing, yes/no for flags."""
+    if is_missing(value):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)
+
+
+def sort_value(value: Any) -> Any:
+    if is_missing(value):
+        return None  # an invalid QVariant: QSortFilterProxyModel puts it after every value
+    if is_number(value):
+        return float(value)
+    return natural_key(str(value))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: the DataFrame column it shows, its header, and optionally how to write a cell."""
+
+    key: str
+    title: str
+    fmt: Callable[[Any], str] | None = None
+    tooltip: str = ""
+    numeric: bool | None = None  # right-aligned; None: decided by the values
+
+
+def _plain(value: Any) -> Any:
+    """A cell as a plain Python value (numpy scalars do not cross into Qt as numbers)."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        try:
+            return value.item()
+        except (AttributeError, ValueError):
+            return value
+    return value
+
+
+class DataFrameTableModel(QAbstractTableModel):
+    """A read-only table over a pandas DataFrame: numbers right-aligned with thousands separators.
+
+    Cells are formatted once, when the frame is set; sort through a QSortFilterProxyModel on `SORT_ROLE`
+    (`sorting_proxy` builds one).
+    """
+
+    COLUMNS: Sequence[Column] = ()
+
+    def __init__(self, frame: pd.DataFrame | None = None, columns: Sequence[Column] | None = None, parent=None):
+        super().__init__(parent)
+        self._auto = columns is None and not self.COLUMNS  # show every column of whatever frame is set
+        self._columns: list[Column] = list(columns if columns is not None else self.COLUMNS)
+        self._frame = pd.DataFrame()
+        self._display: list[list[str]] = []
+        self._sort: list[list[Any]] = []
+        self._numeric: list[bool] = []
+        self.set_frame(frame if frame is not None else pd.DataFrame(columns=[c.key for c in self._columns]))
+
+    # -- content ------------------------------------------------------------------------------
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self._frame
+
+    @property
+    def columns(self) -> list[Column]:
+        return list(self._columns)
+
+    def set_frame(self, frame: pd.DataFrame) -> None:
+        columns = [Column(str(c), str(c)) for c in frame.columns] if self._auto else self._columns
+        missing = [c.key for c in columns if c.key not in frame.columns]
+        if missing:
+            raise KeyError(f"the table has no column(s) {', '.join(missing)}")
+        self.beginResetModel()
+        self._columns = columns
+        self._frame = frame.reset_index(drop=True)
+        display: list[list[str]] = []
+        sort: list[list[Any]] = []
+        numeric: list[bool] = []
+        for col in self._columns:
+            values = [_plain(v) for v in self._frame[col.key].tolist()]
+            fmt = col.fmt or format_value
+            display.append([fmt(v) if not is_missing(v) else "" for v in values])
+            sort.append([sort_value(v) for v in values])
+            present = [v for v in values if not is_missing(v)]
+            numeric.append(col.numeric if col.numeric is not None else bool(present) and all(map(is_number, present)))
+        self._display, self._sort, self._numeric = display, sort, numeric
+        self.endResetModel()
+
+    def value(self, row: int, key: str) -> Any:
+        """The raw value behind a row (e.g. an id), as a plain Python value."""
+        return _plain(self._frame.at[row, key])
+
+    def column_of(self, key: str) -> int:
+        return next(i for i, c in enumerate(self._columns) if c.key == key)
+
+    # -- QAbstractTableModel ------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._frame)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._columns)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        r, c = index.row(), index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display[c][r]
+        if role == SORT_ROLE:
+            return self._sort[c][r]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT if self._numeric[c] else LEFT
+        if role == Qt.ItemDataRole.ToolTipRole:
+            text = self._display[c][r]
+            return text if len(text) > LONG_TEXT else None
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self._columns):
+            col = self._columns[section]
+            if role == Qt.ItemDataRole.DisplayRole:
+                return col.title
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return col.tooltip or None
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return RIGHT if self._numeric[section] else LEFT
+        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
+            return str(section + 1)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+def sorting_proxy(model: DataFrameTableModel, parent=None) -> QSortFilterProxyModel:
+    """A proxy that sorts a table model numerically and in natural text order."""
+    proxy = QSortFilterProxyModel(parent)
+    proxy.setSourceModel(model)
+    proxy.setSortRole(SORT_ROLE)
+    return proxy
+
+
+# -- the workspace's tables ------------------------------------------------------------------------
+def _polarity(value: Any) -> str:
+    return {"up_bad": "up is bad", "up_good": "up is good"}.get(str(value), str(value))
+
+
+def _yes(value: Any) -> str:
+    return "yes" if str(value).strip().lower() in {"1", "true", "yes"} else ""
+
+
+def _number(value: Any) -> str:
+    """An identifier or row number: no thousands separator, as a spreadsheet's row header writes it."""
+    return str(int(value))
+
+
+def _minute(value: Any) -> str:
+    """An ISO timestamp to the minute, as people write it: 2026-11-22 03:49."""
+    return str(value)[:16].replace("T", " ")
+
+
+class CategoriesTableModel(DataFrameTableModel):
+    """The categories of the workspace with how many incidents each holds (from `overview.categories`)."""
+
+    COLUMNS = (
+        Column("code", "Code"),
+        Column("name", "Name"),
+        Column("group", "Group"),
+        Column("polarity", "Polarity", _polarity, "Whether a rise is bad news (crime) or good (detections)"),
+        Column("headline", "Headline", _yes, "Shown in the headline table of the meeting", numeric=False),
+        Column("incidents", "Incidents", tooltip="Incidents recorded in this category"),
+        Column("first_day", "First day", tooltip="Day of the earliest incident"),
+        Column("last_day", "Last day", tooltip="Day of the latest incident"),
+    )
+
+
+class ImportsTableModel(DataFrameTableModel):
+    """Every file imported, newest first, with the rows it accepted and rejected (from `overview.imports`)."""
+
+    COLUMNS = (
+        Column("id", "#", _number, "Import number", numeric=True),
+        Column("file_name", "File"),
+        Column("imported_at", "Imported", _minute),
+        Column("rows_read", "Rows read"),
+        Column("rows_accepted", "Accepted"),
+        Column("rows_rejected", "Rejected", tooltip="Rows kept aside with their reasons"),
+        Column("added", "New", tooltip="Incidents (or units, values) new to the workspace"),
+        Column("updated", "Updated", tooltip="Incidents already known whose date, category, unit or place changed"),
+    )
+
+
+class RejectedRowsTableModel(DataFrameTableModel):
+    """Rows an import kept aside, verbatim, with the reason (from `overview.rejected_rows`)."""
+
+    COLUMNS = (
+        Column("row_number", "Row", _number, "The row number as a spreadsheet shows it (the header is row 1)",
+               numeric=True),
+        Column("reason", "Reason"),
+        Column("raw", "Row as it was in the file"),
+    )
+
+
+# -- the unit tree ---------------------------------------------------------------------------------
+UNIT_COLUMNS = ("Name", "Code", "Commander", "Population", "Incidents")
+LEVEL_NAMES = {"force": "Force", "division": "Division", "sector": "Sector"}
+
+
+class UnitTreeModel(QStandardItemModel):
+    """The unit hierarchy (force → divisions → sectors) from `overview.units`, sortable on `SORT_ROLE`.
+
+    The incidents column counts each unit with the units below it; the tooltip says how many are recorded
+    against the unit itself.
+    """
+
+    INCIDENTS_COLUMN = UNIT_COLUMNS.index("Incidents")
+
+    def __init__(self, units: pd.DataFrame | None = None, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.set_units(units if units is not None else pd.DataFrame(
+            columns=["id", "code", "name", "level", "parent_id", "commander", "population", "incidents"]))
+
+    def set_units(self, units: pd.DataFrame) -> None:
+        self.clear()
+        self.setHorizontalHeaderLabels(list(UNIT_COLUMNS))
+        for col, tip in ((3, "Resident population, where known"),
+                         (4, "Incidents recorded in the unit and the units below it")):
+            self.horizontalHeaderItem(col).setToolTip(tip)
+        for col in (3, 4):
+            self.horizontalHeaderItem(col).setTextAlignment(RIGHT)
+        rows = [{k: _plain(v) for k, v in r.items()} for r in units.to_dict("records")]
+        ids = {r["id"] for r in rows}
+        children: dict[Any, list[dict[str, Any]]] = {}
+        for r in rows:
+            parent_id = None if is_missing(r["parent_id"]) else int(r["parent_id"])
+            children.setdefault(parent_id if parent_id in ids else None, []).append(r)
+
+        def total(r: dict[str, Any]) -> int:
+            r["_total"] = int(r["incidents"] or 0) + sum(total(c) for c in children.get(r["id"], []))
+            return r["_total"]
+
+        roots = children.get(None, [])
+        for r in roots:
+            total(r)
+
+        def add(parent: QStandardItem, r: dict[str, Any]) -> None:
+            parent.appendRow(self._row(r))
+            item = parent.child(parent.rowCount() - 1, 0)
+            for c in sorted(children.get(r["id"], []), key=lambda c: natural_key(str(c["name"]))):
+                add(item, c)
+
+        for r in sorted(roots, key=lambda r: natural_key(str(r["name"]))):
+            add(self.invisibleRootItem(), r)
+
+    @staticmethod
+    def _row(r: dict[str, Any]) -> list[QStandardItem]:
+        own, total = int(r["incidents"] or 0), r["_total"]
+        level = LEVEL_NAMES.get(str(r["level"]), str(r["level"]))
+        cells = [
+            (str(r["name"]), natural_key(str(r["name"]))),
+            (str(r["code"]), natural_key(str(r["code"]))),
+            ("" if is_missing(r["commander"]) else str(r["commander"]),
+             None if is_missing(r["commander"]) else natural_key(str(r["commander"]))),
+            (format_value(r["population"]), None if is_missing(r["population"]) else float(r["population"])),
+            (format_value(total), float(total)),
+        ]
+        items = []
+        for text, key in cells:
+            item = QStandardItem(text)
+            item.setEditable(False)
+            item.setData(key, SORT_ROLE)
+            items.append(item)
+        items[0].setData(int(r["id"]), UNIT_ID_ROLE)
+        items[0].setToolTip(f"{level} {r['name']} (code {r['code']})")
+        for item in items[3:]:
+            item.setTextAlignment(RIGHT)
+        if total != own:
+            items[4].setToolTip(f"{total:,} incidents: {own:,} recorded against {r['name']} itself, "
+                                f"{total - own:,} in the units below it")
+        return items
+
+    def unit_index(self, code: str) -> QModelIndex:
+        """The name cell of the unit with this code (an invalid index if there is none)."""
+        hits = self.match(self.index(0, 1), Qt.ItemDataRole.DisplayRole, code, 1,
+                          Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
+        return hits[0].siblingAtColumn(0) if hits else QModelIndex()

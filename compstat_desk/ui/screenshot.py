@@ -1,0 +1,55 @@
+"""Render the main window of a workspace to a PNG without showing it on screen (for docs, checks and the CLI)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtWidgets import QApplication
+
+from compstat_desk.core.store import Workspace
+
+
+def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1600, 1000), *,
+                      tab: str | None = None) -> Path:
+    """Build the main window offscreen at `size` (width, height in pixels), grab it to a PNG at `path`.
+
+    `tab` names the tab to show ("Overview", "Categories", "Imports"); by default the first.
+
+    Uses the running QApplication, or creates one on the offscreen platform (unless QT_QPA_PLATFORM says
+    otherwise). The window is closed and deleted before returning.
+    """
+    from compstat_desk.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    if app is None:
+        # A screenshot never needs a display; without one Qt would abort the process.
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(["compstat-desk"])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    window = MainWindow(ws)
+    try:
+        window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        if tab is not None:
+            window.show_tab(tab)
+        window.resize(*size)
+        window.show()
+        app.processEvents()
+        window.resize(*size)  # a window manager may have adjusted the first size on show
+        app.processEvents()
+        pixmap = window.grab()
+        wanted = QSize(*size)
+        if pixmap.size() != wanted:  # high-DPI screens grab at device pixels
+            pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+        if not pixmap.save(str(path), "PNG"):
+            raise OSError(f"Could not write the screenshot to {path}.")
+    finally:
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+        # Outside a running event loop deleteLater() waits for one: delete the window now.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return path

@@ -1,0 +1,58 @@
+"""The command line: readable results and refusals, never a traceback."""
+
+import subprocess
+import sys
+
+import pandas as pd
+
+from compstat_desk.cli import main
+
+
+def test_import_then_info_and_the_imports_log(tmp_path, capsys):
+    csv = tmp_path / "w.csv"
+    csv.write_text("id,occurred,category,unit\n1,31/01/2026,Theft,N1\n2,bad,Theft,N1\n3,01/02/2026,Burglary,N2\n")
+    db = tmp_path / "ws.sqlite"
+    assert main(["import", str(csv), "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "3 rows read" in out and "2 accepted" in out and "1 rejected" in out and "day/month/year (UK)" in out
+    assert main(["info", "--db", str(db)]) == 0
+    assert "Incidents: 2 (2026-01-31 to 2026-02-01)" in capsys.readouterr().out
+    assert main(["imports", "1", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "row 3: date 'bad' is not a valid" in out and "2,bad,Theft,N1" in out
+
+
+def test_a_refused_file_exits_2_with_a_message_and_no_traceback(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    result = subprocess.run([sys.executable, "-m", "compstat_desk", "import", str(empty), "--db",
+                             str(tmp_path / "ws.sqlite")], capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "empty.csv is empty" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_alias_and_retry_from_the_command_line(tmp_path, capsys):
+    db = str(tmp_path / "ws.sqlite")
+    (tmp_path / "a.csv").write_text("occurred,category,unit\n2026-03-01,Theft,Downtown\n")
+    (tmp_path / "b.csv").write_text("occurred,category,unit\n2026-03-02,Theft,CBD\n2026-03-03,Theft,CBD\n")
+    main(["import", str(tmp_path / "a.csv"), "--db", db])
+    main(["import", str(tmp_path / "b.csv"), "--db", db])
+    assert "Unknown units (2 rows): 'CBD' (2)" in capsys.readouterr().out
+    assert main(["alias", "unit", "CBD", "Downtown", "--db", db]) == 0
+    assert main(["retry", "2", "--db", db]) == 0
+    assert "2 accepted" in capsys.readouterr().out
+    assert main(["units", "list", "--db", db]) == 0
+    table = capsys.readouterr().out
+    downtown = [line for line in table.splitlines() if "Downtown" in line][0]
+    assert downtown.split()[-1] == "3"  # incidents recorded in Downtown: 1 + the 2 retried
+
+
+def test_weekly_figures_from_the_command_line_report_the_weeks(tmp_path, capsys):
+    frame = pd.DataFrame({"week_start": ["2026-03-02"] * 2, "week_end": ["2026-03-08"] * 2,
+                          "geography": ["citywide", "1st Precinct"], "category": ["Robbery"] * 2,
+                          "wtd_current": [4, 4], "ytd_current": [40, 40]})
+    frame.to_csv(tmp_path / "w.csv", index=False)
+    assert main(["import", str(tmp_path / "w.csv"), "--db", str(tmp_path / "ws.sqlite")]) == 0
+    out = capsys.readouterr().out
+    assert "as weekly-figures" in out and "1 report week, ending 2026-03-08." in out

@@ -1,0 +1,82 @@
+"""The bundled sample force loads through the real importers, and the workspace agrees with the files."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from compstat_desk.core.sample import build_sample_workspace, sample_dir
+from compstat_desk.core.store import open_workspace
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
+    build_sample_workspace(path)
+    ws = open_workspace(path)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def raw():
+    return pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
+
+
+def test_every_incident_is_counted_once(sample, raw):
+    with_id = raw[raw["id"] != ""]
+    expected = with_id["id"].nunique() + int((raw["id"] == "").sum())
+    assert sample.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == expected
+    assert sample.conn.execute("SELECT sum(n) FROM daily_counts").fetchone()[0] == expected
+
+
+def test_counts_per_category_and_sector_match_pandas(sample, raw):
+    first = raw.drop_duplicates("id", keep="first")
+    expected = first.groupby(["unit", "category"]).size()
+    got = pd.read_sql_query(
+        "SELECT u.code AS unit, c.code AS category, sum(d.n) AS n FROM daily_counts d JOIN units u ON u.id = d.unit_id"
+        " JOIN categories c ON c.id = d.category_id GROUP BY 1, 2", sample.conn).set_index(["unit", "category"])["n"]
+    pd.testing.assert_series_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False)
+
+
+def test_withheld_locations_are_kept(sample, raw):
+    first = raw.drop_duplicates("id", keep="first")
+    assert sample.conn.execute("SELECT count(*) FROM incidents WHERE withheld = 1").fetchone()[0] == int(
+        (first["lon"] == "").sum())
+
+
+def test_the_unit_hierarchy_follows_the_boundary_file(sample):
+    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    props = pd.DataFrame([f["properties"] for f in features])
+    units = pd.read_sql_query("SELECT u.code, u.level, p.code AS parent, u.population FROM units u"
+                              " LEFT JOIN units p ON p.id = u.parent_id WHERE u.level != 'force'", sample.conn)
+    merged = props.merge(units, on="code", suffixes=("_file", "_ws"))
+    assert len(merged) == len(props) == len(units)
+    assert (merged["level_file"] == merged["level_ws"]).all()
+    sectors = merged[merged["level_ws"] == "sector"]
+    assert (sectors["parent_file"] == sectors["parent_ws"]).all()
+    assert (merged["population_file"].astype(int) == merged["population_ws"]).all()
+
+
+def test_it_looks_like_a_force(sample, raw):
+    """Plausibility, as the glossary gives it: 8-12 divisions, three years to a recent week, ~10 categories."""
+    divisions = sample.conn.execute("SELECT count(*) FROM units WHERE level = 'division'").fetchone()[0]
+    assert 8 <= divisions <= 12
+    first, last = sample.conn.execute("SELECT min(day), max(day) FROM daily_counts").fetchone()
+    assert (pd.Timestamp(last) - pd.Timestamp(first)).days >= 3 * 364 - 7
+    assert sample.conn.execute("SELECT count(*) FROM categories").fetchone()[0] >= 8
+    population = sample.conn.execute("SELECT sum(population) FROM units WHERE level = 'sector'").fetchone()[0]
+    per_1000_year = len(raw) / 3 / population * 1000
+    assert 40 < per_1000_year < 110  # England and Wales: roughly 70 recorded crimes per 1,000 a year
+
+
+def test_the_past_meeting_and_its_actions_are_there(sample):
+    meeting = json.loads((sample_dir() / "meeting.json").read_text())
+    got = pd.read_sql_query("SELECT ref, status, owner FROM actions ORDER BY id", sample.conn)
+    assert got["status"].tolist() == [a["status"] for a in meeting["actions"]]
+    assert len(got) == 12
+    assert sample.conn.execute("SELECT count(*) FROM attendees").fetchone()[0] == len(meeting["attendees"])
+
+
+def test_no_sample_row_is_rejected(sample):
+    assert sample.conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0] == 0
