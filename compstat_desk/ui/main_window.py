@@ -184,7 +184,6 @@ class MainWindow(QMainWindow):
         self.unit_tree.setUniformRowHeights(True)
         self.unit_tree.setItemDelegate(RoomyRowsDelegate(self.unit_tree))
         self.unit_tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.unit_tree.header().setStretchLastSection(False)
         self.unit_tree.header().setSectionsMovable(False)
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -232,9 +231,9 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([520, 1040])
+        self.splitter.setStretchFactor(0, 9)
+        self.splitter.setStretchFactor(1, 11)
+        self.splitter.setSizes([690, 840])
         self.splitter.setChildrenCollapsible(False)
 
         central = QWidget()
@@ -268,7 +267,7 @@ class MainWindow(QMainWindow):
         self._show_overview(summary)
         self.categories_model.set_frame(overview.categories(self.ws))
         self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        _fit_columns(self.categories_view, stretch=self.categories_model.column_of("name"))
+        _fit_columns(self.categories_view, most=320)
         self._show_imports()
         self._show_status(summary)
 
@@ -280,17 +279,18 @@ class MainWindow(QMainWindow):
                  for lvl in ("force", "division", "sector") if lvl in levels]
         self.unit_tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.unit_tree.expandToDepth(0)
+        # Each column as wide as its contents (within reason); the last one fills what is left.
+        m = UnitTreeModel
         header = self.unit_tree.header()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # The name takes what is left: codes (long where a file used names as codes) and commanders are capped.
-        caps = {1: 150, 2: 200, 3: 130, 4: 130}
+        header.setStretchLastSection(True)
+        caps = {m.NAME: 320, m.CODE: 140, m.INCIDENTS: 130, m.POPULATION: 130, m.COMMANDER: 260}
         for col, most in caps.items():
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             self.unit_tree.resizeColumnToContents(col)
             header.resizeSection(col, min(header.sectionSize(col) + 12, most))
-        # Columns no unit has filled in yet (commander, population) would only squeeze the names.
+        # Columns no unit has filled in yet (commander, population) would only take room from the others.
         unknown = []
-        for col, key in ((2, "commander"), (3, "population")):
+        for col, key in ((m.COMMANDER, "commander"), (m.POPULATION, "population")):
             empty = bool(units[key].isna().all()) if len(units) else True
             self.unit_tree.setColumnHidden(col, empty)
             if empty and len(units):

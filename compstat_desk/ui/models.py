@@ -190,7 +190,7 @@ def sorting_proxy(model: DataFrameTableModel, parent=None) -> QSortFilterProxyMo
 
 # -- the workspace's tables ------------------------------------------------------------------------
 def _polarity(value: Any) -> str:
-    return {"up_bad": "up is bad", "up_good": "up is good"}.get(str(value), str(value))
+    return {"up_bad": "bad", "up_good": "good"}.get(str(value), str(value))
 
 
 def _yes(value: Any) -> str:
@@ -213,10 +213,10 @@ class CategoriesTableModel(DataFrameTableModel):
     COLUMNS = (
         Column("code", "Code"),
         Column("name", "Name"),
-        Column("group", "Group"),
-        Column("polarity", "Polarity", _polarity, "Whether a rise is bad news (crime) or good (detections)"),
-        Column("headline", "Headline", _yes, "Shown in the headline table of the meeting", numeric=False),
         Column("incidents", "Incidents", tooltip="Incidents recorded in this category"),
+        Column("group", "Group"),
+        Column("polarity", "A rise is", _polarity, "Whether a rise is bad news (crime) or good (detections)"),
+        Column("headline", "Headline", _yes, "Shown in the headline table of the meeting", numeric=False),
         Column("first_day", "First day", tooltip="Day of the earliest incident"),
         Column("last_day", "Last day", tooltip="Day of the latest incident"),
     )
@@ -249,7 +249,8 @@ class RejectedRowsTableModel(DataFrameTableModel):
 
 
 # -- the unit tree ---------------------------------------------------------------------------------
-UNIT_COLUMNS = ("Name", "Code", "Commander", "Population", "Incidents")
+# Most telling first: when the pane is narrow it is the commander that runs off the edge, not the counts.
+UNIT_COLUMNS = ("Name", "Code", "Incidents", "Population", "Commander")
 LEVEL_NAMES = {"force": "Force", "division": "Division", "sector": "Sector"}
 
 
@@ -260,7 +261,10 @@ class UnitTreeModel(QStandardItemModel):
     against the unit itself.
     """
 
-    INCIDENTS_COLUMN = UNIT_COLUMNS.index("Incidents")
+    NAME, CODE, INCIDENTS, POPULATION, COMMANDER = range(len(UNIT_COLUMNS))
+    TOOLTIPS = {INCIDENTS: "Incidents recorded in the unit and the units below it",
+                POPULATION: "Resident population, where known",
+                COMMANDER: "The unit's commander, who answers for its figures"}
 
     def __init__(self, units: pd.DataFrame | None = None, parent=None):
         super().__init__(parent)
@@ -271,10 +275,9 @@ class UnitTreeModel(QStandardItemModel):
     def set_units(self, units: pd.DataFrame) -> None:
         self.clear()
         self.setHorizontalHeaderLabels(list(UNIT_COLUMNS))
-        for col, tip in ((3, "Resident population, where known"),
-                         (4, "Incidents recorded in the unit and the units below it")):
+        for col, tip in self.TOOLTIPS.items():
             self.horizontalHeaderItem(col).setToolTip(tip)
-        for col in (3, 4):
+        for col in (self.INCIDENTS, self.POPULATION):
             self.horizontalHeaderItem(col).setTextAlignment(RIGHT)
         rows = [{k: _plain(v) for k, v in r.items()} for r in units.to_dict("records")]
         ids = {r["id"] for r in rows}
@@ -300,35 +303,37 @@ class UnitTreeModel(QStandardItemModel):
         for r in sorted(roots, key=lambda r: natural_key(str(r["name"]))):
             add(self.invisibleRootItem(), r)
 
-    @staticmethod
-    def _row(r: dict[str, Any]) -> list[QStandardItem]:
+    @classmethod
+    def _row(cls, r: dict[str, Any]) -> list[QStandardItem]:
         own, total = int(r["incidents"] or 0), r["_total"]
         level = LEVEL_NAMES.get(str(r["level"]), str(r["level"]))
-        cells = [
-            (str(r["name"]), natural_key(str(r["name"]))),
-            (str(r["code"]), natural_key(str(r["code"]))),
-            ("" if is_missing(r["commander"]) else str(r["commander"]),
-             None if is_missing(r["commander"]) else natural_key(str(r["commander"]))),
-            (format_value(r["population"]), None if is_missing(r["population"]) else float(r["population"])),
-            (format_value(total), float(total)),
-        ]
+        commander = None if is_missing(r["commander"]) else str(r["commander"])
+        cells = {
+            cls.NAME: (str(r["name"]), natural_key(str(r["name"]))),
+            cls.CODE: (str(r["code"]), natural_key(str(r["code"]))),
+            cls.INCIDENTS: (format_value(total), float(total)),
+            cls.POPULATION: (format_value(r["population"]),
+                             None if is_missing(r["population"]) else float(r["population"])),
+            cls.COMMANDER: (commander or "", None if commander is None else natural_key(commander)),
+        }
         items = []
-        for text, key in cells:
+        for col in range(len(UNIT_COLUMNS)):
+            text, key = cells[col]
             item = QStandardItem(text)
             item.setEditable(False)
             item.setData(key, SORT_ROLE)
             items.append(item)
-        items[0].setData(int(r["id"]), UNIT_ID_ROLE)
-        items[0].setToolTip(f"{level} {r['name']} (code {r['code']})")
-        for item in items[3:]:
-            item.setTextAlignment(RIGHT)
+        items[cls.NAME].setData(int(r["id"]), UNIT_ID_ROLE)
+        items[cls.NAME].setToolTip(f"{level} {r['name']} (code {r['code']})")
+        for col in (cls.INCIDENTS, cls.POPULATION):
+            items[col].setTextAlignment(RIGHT)
         if total != own:
-            items[4].setToolTip(f"{total:,} incidents: {own:,} recorded against {r['name']} itself, "
-                                f"{total - own:,} in the units below it")
+            items[cls.INCIDENTS].setToolTip(f"{total:,} incidents: {own:,} recorded against {r['name']} itself, "
+                                            f"{total - own:,} in the units below it")
         return items
 
     def unit_index(self, code: str) -> QModelIndex:
         """The name cell of the unit with this code (an invalid index if there is none)."""
-        hits = self.match(self.index(0, 1), Qt.ItemDataRole.DisplayRole, code, 1,
+        hits = self.match(self.index(0, self.CODE), Qt.ItemDataRole.DisplayRole, code, 1,
                           Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
-        return hits[0].siblingAtColumn(0) if hits else QModelIndex()
+        return hits[0].siblingAtColumn(self.NAME) if hits else QModelIndex()

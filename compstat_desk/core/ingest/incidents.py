@@ -27,6 +27,9 @@ SYNONYMS = {
     "year": [], "month_number": [], "day": [], "hour": [], "minute": [],
 }
 
+SOURCE_ID_INDEX = ("CREATE UNIQUE INDEX IF NOT EXISTS incidents_source_id ON incidents(source_id)"
+                   " WHERE source_id IS NOT NULL")
+
 POLICE_UK_COLUMNS = ["Crime ID", "Month", "Falls within", "Longitude", "Latitude", "LSOA code", "LSOA name",
                      "Crime type"]
 
@@ -84,6 +87,10 @@ class IncidentImport:
         self.unknown_categories: Counter[str] = Counter()
         self.has_ids_before = self.ws.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM incidents WHERE source_id IS NOT NULL)").fetchone()[0] == 1
+        if not self.has_ids_before:
+            # A first load: building the id index once at the end is cheaper than keeping it row by row.
+            # Inside the transaction, so a failed import leaves the index as it was.
+            self.ws.conn.execute("DROP INDEX IF EXISTS incidents_source_id")
         self.seen_hashes = np.empty(0, dtype=np.uint64)
         self.deltas: list[pd.Series] = []
 
@@ -356,7 +363,8 @@ class IncidentImport:
                 self._update_existing(keyed[known & ~in_file.to_numpy()], existing)
                 hashes = hashes[~known]
                 keyed = keyed[~known]
-            self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, hashes]))
+            # Two sorted runs: a stable sort (timsort) merges them in linear time.
+            self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, np.sort(hashes)]), kind="stable")
             new_rows.append(keyed)
         new = pd.concat(new_rows, ignore_index=True)
         self._insert(new)
@@ -403,7 +411,7 @@ class IncidentImport:
         rows = conn.execute(
             "SELECT i.source_id, i.id, i.occurred, substr(i.occurred, 1, 10), i.category_id, i.unit_id, i.lon, i.lat,"
             " i.last_import_id"
-            " FROM incidents i JOIN chunk_ids c ON c.source_id = i.source_id").fetchall()
+            " FROM incidents i WHERE i.source_id IN (SELECT source_id FROM chunk_ids)").fetchall()
         return pd.DataFrame(rows, columns=["source_id", "id", "occurred", "day", "category_id", "unit_id", "lon",
                                            "lat", "last_import_id"]).set_index("source_id")
 
@@ -469,6 +477,7 @@ class IncidentImport:
 
     def finish(self) -> None:
         report = self.run.report
+        self.ws.conn.execute(SOURCE_ID_INDEX)
         if self.deltas:
             apply_daily_deltas(self.ws, pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum())
         report.unknown_units = dict(self.unknown_units)

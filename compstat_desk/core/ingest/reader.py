@@ -6,6 +6,8 @@ import codecs
 import csv
 import gzip
 import io
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,10 @@ class TableSource:
     _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
 
     def chunks(self, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
+        """Chunks read one ahead on a thread: pandas' C parser runs while the caller writes to SQLite."""
+        return _read_ahead(self._chunks(chunksize))
+
+    def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         """Yield DataFrames of text cells (object dtype: faster than pandas' str dtype here) ('' for empty), with a ROW_NUMBER column."""
         if self._frame is not None:
             for start in range(0, max(len(self._frame), 1), chunksize):
@@ -94,6 +100,39 @@ class TableSource:
                     rows, numbers = [], []
             if rows:
                 yield _frame(rows, numbers, self.columns)
+
+
+def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Iterate `chunks` with the next one being read on a thread (at most one chunk ahead, to bound memory)."""
+    done = object()
+    box: queue.Queue[object] = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        box.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it as its own
+            box.put(exc)
+
+    worker = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    worker.start()
+    try:
+        while (item := box.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 def _frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
