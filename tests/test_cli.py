@@ -14,7 +14,7 @@ def test_import_then_info_and_the_imports_log(tmp_path, capsys):
     db = tmp_path / "ws.sqlite"
     assert main(["import", str(csv), "--db", str(db)]) == 0
     out = capsys.readouterr().out
-    assert "3 rows read" in out and "2 accepted" in out and "1 rejected" in out and "day/month/year (UK)" in out
+    assert "3 rows read" in out and "2 rows accepted (2 new incidents)" in out and "1 rejected" in out and "day/month/year (UK)" in out
     assert main(["info", "--db", str(db)]) == 0
     assert "Incidents: 2 (2026-01-31 to 2026-02-01)" in capsys.readouterr().out
     assert main(["imports", "1", "--db", str(db)]) == 0
@@ -41,7 +41,7 @@ def test_alias_and_retry_from_the_command_line(tmp_path, capsys):
     assert "Unknown units (2 rows): 'CBD' (2)" in capsys.readouterr().out
     assert main(["alias", "unit", "CBD", "Downtown", "--db", db]) == 0
     assert main(["retry", "2", "--db", db]) == 0
-    assert "2 accepted" in capsys.readouterr().out
+    assert "2 rows accepted" in capsys.readouterr().out
     assert main(["units", "list", "--db", db]) == 0
     table = capsys.readouterr().out
     downtown = [line for line in table.splitlines() if "Downtown" in line][0]

@@ -104,3 +104,11 @@ def test_a_changed_indicator_value_is_updated_and_audited(ws, write):
     report = import_file(ws, write("b.csv", "unit,indicator,period_end,value\nN1,CALLS10,2026-03-01,88\n"))
     assert (report.updated, report.added) == (1, 0)
     assert ws.conn.execute("SELECT old, new FROM audit_log WHERE entity = 'indicator_value'").fetchone() == ("90.0", "88.0")
+
+
+def test_a_single_week_whose_dates_read_both_ways_is_settled_by_its_seven_days(ws, write):
+    # 3/2 to 3/8 is 2 March to 8 March (6 days apart) read month-first; day-first it would be 3 Feb to 3 Aug.
+    text = "week_start,week_end,geography,category,wtd_current\n3/2/2026,3/8/2026,citywide,Robbery,4\n"
+    report = import_file(ws, write("one.csv", text))
+    assert report.weeks == ["2026-03-08"]
+    assert any("seven days" in w for w in report.warnings)

@@ -113,13 +113,14 @@ class ImportReport:
                     "nothing changed."]
         out.append(f"{self.file_name}: {self.rows_read:,} rows read as {self.profile}"
                    + (f" ({self.encoding})" if self.encoding else "") + ".")
-        accepted = f"{self.rows_accepted:,} accepted"
-        parts = [f"{self.added:,} new"]
+        things = {"weekly-figures": "figure", "indicators": "value", "boundaries": "unit"}.get(self.profile, "incident")
+        parts = [plural(self.added, f"new {things}")]
         if self.updated:
             parts.append(f"{self.updated:,} updated")
         if self.unchanged:
             parts.append(f"{self.unchanged:,} unchanged")
-        out.append(f"{accepted} ({', '.join(parts)}); {self.rows_rejected:,} rejected.")
+        out.append(f"{plural(self.rows_accepted, 'row')} accepted ({', '.join(parts)}); "
+                   f"{self.rows_rejected:,} rejected.")
         if self.rows_merged:
             out.append(f"{self.rows_merged:,} rows repeat an id already in this file (e.g. one row per victim): "
                        "merged into one incident each.")
@@ -152,9 +153,11 @@ class ImportReport:
         if self.not_checked:
             out.append(f"{plural(self.not_checked, 'incident')} in units without a boundary: location not checked.")
         if self.created_units:
-            out.append(f"Created {len(self.created_units)} units: {_list(self.created_units)}.")
+            out.append(f"Created {plural(len(self.created_units), 'unit')}: {_list(self.created_units)}.")
         if self.created_categories:
-            out.append(f"Created {len(self.created_categories)} categories: {_list(self.created_categories)}.")
+            out.append(f"Created {len(self.created_categories)} "
+                       f"{'category' if len(self.created_categories) == 1 else 'categories'}: "
+                       f"{_list(self.created_categories)}.")
         if self.unknown_units:
             out.append(f"Unknown units ({sum(self.unknown_units.values()):,} rows): {_counted(self.unknown_units)}. "
                        "Add them (compstat-desk units add) or give an alias (compstat-desk alias unit NAME CODE), "

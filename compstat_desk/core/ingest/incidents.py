@@ -163,6 +163,8 @@ class IncidentImport:
         if self.date_format is None:
             self.date_format = detect_format(c["occurred"], self.columns.get("occurred", "occurred"))
             report.date_format = self.date_format.description
+            if "occurred" not in self.columns and "occurred" not in run.options.constants:
+                report.date_format = "from the year, month and day columns"
         dates = parse_dates(c["occurred"], self.date_format)
         fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
         report.month_only += int(((dates.precision == "month") & ~dates.bad).sum())
@@ -272,8 +274,7 @@ class IncidentImport:
         report = self.run.report
         with_boundary = {uid for (uid,) in self.ws.conn.execute("SELECT id FROM units WHERE boundary IS NOT NULL")}
         if not with_boundary:
-            report.not_checked += int(mask.sum())
-            return
+            return  # no boundaries at all: nothing to check against, and nothing to warn about
         recorded = np.where(mask, unit, -1).astype(np.int64)
         checkable = mask & np.isin(recorded, list(with_boundary))
         report.not_checked += int((mask & ~checkable).sum())
@@ -488,3 +489,4 @@ class IncidentImport:
             self.run.reject_lines([(b.row_number, b.raw, b.reason) for b in self.source.bad_lines])
         if report.month_only and report.month_only == report.rows_accepted:
             report.warnings.append("This file gives months, not days: use monthly comparisons for it.")
+            report.date_min, report.date_max = report.date_min[:7], report.date_max[:7]

@@ -12,7 +12,7 @@ import pandas as pd
 from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, resolve_columns
-from compstat_desk.core.ingest.dates import detect_format, format_from_option, parse_dates
+from compstat_desk.core.ingest.dates import DateFormat, detect_format, format_from_option, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource
 
 COUNTS = ["wtd_current", "wtd_prior", "d28_current", "d28_prior", "ytd_current", "ytd_prior"]
@@ -89,7 +89,7 @@ class WeeklyImport:
         # Both date columns are evidence of the order (a start of 2/23 settles an end of 3/1).
         both = pd.concat([frame[col[c]] for c in ("week_start", "week_end") if c in col], ignore_index=True)
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
-               else detect_format(both, col["week_end"]))
+               else self._date_order(frame, both))
         report.date_format = fmt.description
         end = parse_dates(frame[col["week_end"]], fmt)
         fail(end.bad, end.reasons, "bad week end")
@@ -148,6 +148,30 @@ class WeeklyImport:
         report.date_min = min(d for d in end.day[ok])
         report.date_max = newest
         report.newest_age_days = age
+
+    def _date_order(self, frame: pd.DataFrame, both: pd.Series) -> DateFormat:
+        """The file's date order; when every date reads both ways, the one that makes each week 7 days wins."""
+        col = self.cols
+        try:
+            return detect_format(both, col["week_end"])
+        except ImportRefused as refusal:
+            if "week_start" not in col or "could be read either way" not in str(refusal):
+                raise
+            fits = []
+            for order in ("DMY", "MDY"):
+                fmt = DateFormat(order)
+                start = parse_dates(frame[col["week_start"]], fmt).day
+                end = parse_dates(frame[col["week_end"]], fmt).day
+                ok = [s is not None and e is not None and
+                      np.datetime64(e) - np.datetime64(s) == np.timedelta64(6, "D") for s, e in zip(start, end)]
+                if all(ok):
+                    fits.append(fmt)
+            if len(fits) == 1:
+                self.run.report.warnings.append(
+                    f"Every date could be read day- or month-first; read as {fits[0].description}, the only order "
+                    "in which each week runs seven days.")
+                return fits[0]
+            raise
 
     def _resolve(self, unit_text: pd.Series, cat_text: pd.Series, group: pd.Series, bad: np.ndarray,
                  fail: object) -> tuple[np.ndarray, np.ndarray]:
