@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh test
 .venv/bin/lint-imports
+.venv/bin/ruff check compstat_desk tests sample_data
 exec .venv/bin/python -m pytest "$@"

@@ -140,10 +140,12 @@ class ImportReport:
             out.append(f"The newest data is {self.newest_age_days} days old (to {self.date_max})"
                        + (": is there a newer file?" if self.newest_age_days > 14 else "."))
         if self.withheld:
-            out.append(f"{plural(self.withheld, 'incident')} without a location (blank or 0,0: withheld): kept and counted, "
+            out.append(f"{plural(self.withheld, 'incident')} without a location (blank or 0,0: withheld): "
+                       "kept and counted, "
                        "not mapped.")
         if self.bad_coordinates:
-            out.append(f"{self.bad_coordinates:,} rows have unreadable coordinates: kept and counted without a location.")
+            out.append(f"{plural(self.bad_coordinates, 'row')} with unreadable coordinates: "
+                       "kept and counted without a location.")
         if self.unit_from_point:
             out.append(f"{plural(self.unit_from_point, 'incident')} had no unit and were placed by their location.")
         if self.disagreements:

@@ -384,7 +384,8 @@ class IncidentImport:
     def _count(self, day: pd.Series, unit: pd.Series, category: pd.Series, sign: int) -> None:
         """Collect daily count changes; they are written once, at the end of the import."""
         if len(day):
-            frame = pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(), "category_id": category.to_numpy()})
+            frame = pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(),
+                                  "category_id": category.to_numpy()})
             self.deltas.append(frame.groupby(["day", "unit_id", "category_id"]).size().mul(sign).rename("delta"))
 
     def _insert(self, new: pd.DataFrame) -> None:

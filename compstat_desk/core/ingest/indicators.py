@@ -94,7 +94,8 @@ class IndicatorImport:
         value = np.where(derived, scale * num / np.where(den > 0, den, np.nan), value)
         fail(np.isnan(value), "no value", "no value")
         check = ~derived & ~np.isnan(num) & ~np.isnan(den) & (den > 0) & ~np.isnan(value)
-        mismatch = check & (np.abs(value - scale * num / np.where(den > 0, den, 1)) > 0.05 * np.maximum(1, np.abs(value)))
+        implied = scale * num / np.where(den > 0, den, 1)
+        mismatch = check & (np.abs(value - implied) > 0.05 * np.maximum(1, np.abs(value)))
         if mismatch.any():
             report.warnings.append(f"{int(mismatch.sum())} rows give a value that does not match numerator ÷ "
                                    "denominator: the value was kept as given.")
@@ -147,7 +148,8 @@ class IndicatorImport:
                         f"Indicator {code!r} was created assuming up is good: check its polarity.")
                 cur = ws.conn.execute(
                     "INSERT INTO indicators(code, name, polarity, kind) VALUES (?, ?, ?, ?)",
-                    (code, name or code, polarity, kind if kind in {"proportion", "rate", "mean", "count"} else "value"))
+                    (code, name or code, polarity,
+                     kind if kind in {"proportion", "rate", "mean", "count"} else "value"))
                 ids[catalog.normalise_one(code)] = int(cur.lastrowid or 0)
                 ws.audit("indicator", cur.lastrowid, field="created", new=code, import_id=run.import_id)
             resolved = catalog.normalise_key(ind_text).map(ids)

@@ -45,7 +45,10 @@ class TableSource:
         return _read_ahead(self._chunks(chunksize))
 
     def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
-        """Yield DataFrames of text cells (object dtype: faster than pandas' str dtype here) ('' for empty), with a ROW_NUMBER column."""
+        """Yield DataFrames of text cells ('' for empty) with a ROW_NUMBER column.
+
+        Object dtype, not pandas' str dtype: reading is about twice as fast.
+        """
         if self._frame is not None:
             for start in range(0, max(len(self._frame), 1), chunksize):
                 part = self._frame.iloc[start:start + chunksize]

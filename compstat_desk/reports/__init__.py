@@ -1,0 +1,1 @@
+"""PDF documents (agenda pack, briefing, minutes) built with reportlab from core results; no widgets needed."""
