@@ -4,11 +4,11 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads: without a display Qt aborts the process
 
-from pathlib import Path  # noqa: E402
+from pathlib import Path
 
-import pytest  # noqa: E402
+import pytest
 
-from compstat_desk.core.store import open_workspace  # noqa: E402
+from compstat_desk.core.store import open_workspace
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
