@@ -119,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("what", choices=["import"])
     bench.add_argument("--rows", type=int, default=1_000_000)
     bench.add_argument("--dir", type=Path, help="where to write the files (default: a temporary folder)")
+    bench.add_argument("--repeats", type=int, default=3, help="runs of each; the best of each is compared")
     return p
 
 
@@ -175,7 +176,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd == "bench":
         from compstat_desk.core.bench import bench_import
 
-        for line in bench_import(args.rows, args.dir):
+        for line in bench_import(args.rows, args.dir, args.repeats):
             print(line)
         return 0
     if cmd == "screenshot":

@@ -78,7 +78,7 @@ def _peak_memory(csv_path: Path, db_path: Path) -> tuple[float, int]:
     return data["s"], int(data["mb"])
 
 
-def bench_import(rows: int = 1_000_000, folder: Path | None = None) -> Iterator[str]:
+def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int = 3) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(folder or tmp)
         where.mkdir(parents=True, exist_ok=True)
@@ -87,14 +87,21 @@ def bench_import(rows: int = 1_000_000, folder: Path | None = None) -> Iterator[
             yield f"Writing {rows:,} rows to {csv_path} …"
             write_incidents_csv(csv_path, rows)
         size_mb = csv_path.stat().st_size / 1e6
+        # Alternate the two, three times each, and compare the best of each: the least disturbed runs.
+        bases, ourses = [], []
+        for i in range(repeats):
+            for p in where.glob("bench_*.sqlite*"):
+                p.unlink()
+            bases.append(baseline(csv_path, where / f"bench_baseline{i}.sqlite"))
+            seconds, accepted = ours(csv_path, where / f"bench_ours{i}.sqlite")
+            assert accepted == rows, f"only {accepted} of {rows} rows accepted"
+            ourses.append(seconds)
+        base, ours_s = min(bases), min(ourses)
+        yield f"import of {rows:,} rows ({size_mb:.0f} MB), best of {repeats}: {ours_s:.2f} s; baseline " \
+              f"(read_csv + executemany into a bare table) {base:.2f} s; ratio {ours_s / base:.2f} (target <= 1.5)"
+        yield "  all runs: ours " + ", ".join(f"{x:.2f}" for x in ourses) + "; baseline " + \
+              ", ".join(f"{x:.2f}" for x in bases)
         for p in where.glob("bench_*.sqlite*"):
-            p.unlink()
-        base = baseline(csv_path, where / "bench_baseline.sqlite")
-        ours_s, accepted = ours(csv_path, where / "bench_ours.sqlite")
-        assert accepted == rows, f"only {accepted} of {rows} rows accepted"
-        yield f"import of {rows:,} rows ({size_mb:.0f} MB): {ours_s:.2f} s; baseline (read_csv + executemany into a " \
-              f"bare table) {base:.2f} s; ratio {ours_s / base:.2f} (target <= 1.5)"
-        for p in where.glob("bench_ours.sqlite*"):
             p.unlink()
         sub_s, peak = _peak_memory(csv_path, where / "bench_ours.sqlite")
         yield f"peak memory of the import in a fresh process: {peak} MB ({sub_s:.2f} s there)"

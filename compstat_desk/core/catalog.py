@@ -57,7 +57,13 @@ def clean_code(values: pd.Series) -> pd.Series:
 
 def clean_ids(values: pd.Series) -> pd.Series:
     """Source ids, nearly all distinct: trimmed, and '11023904.0' as '11023904', touching only what needs it."""
-    s = values.astype(object).str.strip()
+    s = values.astype(object)
+    # One join tells whether any id needs touching at all (most files: none do).
+    joined = "\x00".join(s.tolist())
+    if any(c in joined for c in (" ", "\t", "\r", "\n", "\xa0")):
+        s = s.str.strip()
+    if "." not in joined:
+        return s
     fix = s.str.endswith("0").to_numpy(dtype=bool)
     if fix.any():
         s = s.copy()

@@ -6,7 +6,7 @@ import html
 
 import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -129,17 +129,31 @@ def _fit_rows(view: QTableView) -> None:
     rows.setDefaultSectionSize(int(view.fontMetrics().height() * 1.7))
 
 
-def _fit_columns(view: QTableView, most: int = 420, stretch: int | None = None) -> None:
-    """Size columns to their contents (headers included), none wider than `most` pixels.
+def fit_sections(view: QTableView | QTreeView, caps: dict[int, int] | None = None, most: int = 420) -> None:
+    """Size each column to its contents and its title, no wider than its cap (or `most`) pixels.
 
-    With `stretch`, that column takes whatever width the others leave (and is elided), so that the others,
-    the numbers, are never pushed out of sight.
+    Qt's own fit reserves room for the sort arrow in every column; only the sorted one needs it, and on a
+    laptop screen that room is what pushes the last columns out of sight.
     """
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
+    header = view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
+    model = view.model()
+    metrics = header.fontMetrics()
     for col in range(header.count()):
+        if view.isColumnHidden(col):
+            continue
+        title = str(model.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
+        width = max(view.sizeHintForColumn(col), metrics.horizontalAdvance(title) + 12)
+        if header.isSortIndicatorShown() and header.sortIndicatorSection() == col:
+            width += metrics.height() + 4
         header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(col, min(header.sectionSize(col) + 12, most))
+        header.resizeSection(col, min(width + 10, (caps or {}).get(col, most)))
+
+
+def _fit_columns(view: QTableView, most: int = 420, stretch: int | None = None) -> None:
+    """Fit the columns of a table; with `stretch`, that column takes whatever width the others leave (and is
+    elided), so that the others, the numbers, are never pushed out of sight."""
+    fit_sections(view, most=most)
+    header = view.horizontalHeader()
     if stretch is not None:
         header.setStretchLastSection(False)
         header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -231,10 +245,10 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 9)
-        self.splitter.setStretchFactor(1, 11)
-        self.splitter.setSizes([690, 840])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
+        self._panes_balanced = False
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -259,6 +273,25 @@ class MainWindow(QMainWindow):
 
         self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._panes_balanced:  # the first time the window has its real width
+            self._panes_balanced = True
+            self.balance_panes()
+
+    def balance_panes(self) -> None:
+        """Give the unit tree the width its columns need (between a quarter and 45% of the window); the tabs,
+        whose tables elide or scroll more gracefully, take the rest."""
+        tree = self.unit_tree
+        header = tree.header()
+        need = (sum(header.sectionSize(c) for c in range(header.count()) if not tree.isColumnHidden(c))
+                + tree.verticalScrollBar().sizeHint().width() + 2 * tree.frameWidth() + 16)
+        total = self.splitter.width() - self.splitter.handleWidth()
+        if total <= 0:
+            return
+        left = min(max(need, int(total * 0.25)), int(total * 0.45))
+        self.splitter.setSizes([left, total - left])
+
     # -- reading the workspace ------------------------------------------------------------------
     def refresh(self) -> None:
         """Read everything shown again from the workspace."""
@@ -267,7 +300,7 @@ class MainWindow(QMainWindow):
         self._show_overview(summary)
         self.categories_model.set_frame(overview.categories(self.ws))
         self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        _fit_columns(self.categories_view, most=320)
+        _fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
         self._show_imports()
         self._show_status(summary)
 
@@ -279,15 +312,8 @@ class MainWindow(QMainWindow):
                  for lvl in ("force", "division", "sector") if lvl in levels]
         self.unit_tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.unit_tree.expandToDepth(0)
-        # Each column as wide as its contents (within reason); the last one fills what is left.
         m = UnitTreeModel
-        header = self.unit_tree.header()
-        header.setStretchLastSection(True)
-        caps = {m.NAME: 320, m.CODE: 140, m.INCIDENTS: 130, m.POPULATION: 130, m.COMMANDER: 260}
-        for col, most in caps.items():
-            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-            self.unit_tree.resizeColumnToContents(col)
-            header.resizeSection(col, min(header.sectionSize(col) + 12, most))
+        self.unit_tree.header().setStretchLastSection(True)  # the last column takes what is left
         # Columns no unit has filled in yet (commander, population) would only take room from the others.
         unknown = []
         for col, key in ((m.COMMANDER, "commander"), (m.POPULATION, "population")):
@@ -295,6 +321,8 @@ class MainWindow(QMainWindow):
             self.unit_tree.setColumnHidden(col, empty)
             if empty and len(units):
                 unknown.append(UNIT_COLUMNS[col].lower() + "s")
+        fit_sections(self.unit_tree, {m.NAME: 320, m.CODE: 140, m.INCIDENTS: 130, m.POPULATION: 130,
+                                      m.COMMANDER: 260})
         heading = f"<b>Units</b> ({', '.join(parts) or 'none yet'})"
         if unknown:
             heading += f"<br><span style='color: palette(dark);'>No {' or '.join(unknown)} recorded yet.</span>"
@@ -409,7 +437,7 @@ class MainWindow(QMainWindow):
             self.rejected_view.hide()
             return
         self.rejected_view.show()
-        _fit_columns(self.rejected_view, most=520)
+        _fit_columns(self.rejected_view, most=520, stretch=self.rejected_model.column_of("raw"))
         if total > len(rows):
             note = (f"<b>Rejected rows:</b> the first {len(rows):,} of {total:,}, as they were in the file "
                     "(all are kept in the workspace).")

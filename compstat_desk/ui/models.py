@@ -56,7 +56,9 @@ def format_value(value: Any) -> str:
 
 def sort_value(value: Any) -> Any:
     if is_missing(value):
-        return None  # an invalid QVariant: QSortFilterProxyModel puts it after every value
+        # An invalid QVariant: QSortFilterProxyModel puts it after every value. (Qt reads it in C++; reading
+        # such a cell back into Python with index.data() trips the PySide6 6.12 None-refcount bug noted below.)
+        return None
     if is_number(value):
         return float(value)
     return natural_key(str(value))
@@ -321,7 +323,11 @@ class UnitTreeModel(QStandardItemModel):
             text, key = cells[col]
             item = QStandardItem(text)
             item.setEditable(False)
-            item.setData(key, SORT_ROLE)
+            if key is not None:
+                # WORKAROUND: PySide6 6.12 on CPython 3.11 loses a reference to None on every
+                # QStandardItem.setData(None, role) (and on reading an unset role back into Python), and
+                # the interpreter then aborts ("deallocating None"). An unset role sorts last anyway.
+                item.setData(key, SORT_ROLE)
             items.append(item)
         items[cls.NAME].setData(int(r["id"]), UNIT_ID_ROLE)
         items[cls.NAME].setToolTip(f"{level} {r['name']} (code {r['code']})")

@@ -279,9 +279,10 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     up, down = [], []
     for day, unit, cat, d in keys:
         (up if d > 0 else down).append((day, unit, cat, d))
+    empty = ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
     ws.conn.executemany(
         "INSERT INTO daily_counts(day, unit_id, category_id, n) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n", up)
+        + ("" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n"), up)
     if down:
         # A count only falls where an incident was counted before, so the row exists.
         ws.conn.executemany("UPDATE daily_counts SET n = n + ? WHERE day = ? AND unit_id = ? AND category_id = ?",

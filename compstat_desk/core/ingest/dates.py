@@ -40,13 +40,35 @@ class DateFormat:
 
 @dataclass
 class ParsedDates:
-    """Parsed dates for a column: occurred text, day text, precision, and which rows failed (with why)."""
+    """Parsed dates for a column: occurred text, the minute stamps, and which rows failed (with why)."""
 
-    occurred: np.ndarray
-    day: np.ndarray
-    precision: np.ndarray
+    occurred: np.ndarray  # object: 'YYYY-MM-DDTHH:MM', 'YYYY-MM-DD' or 'YYYY-MM' (its length is its precision)
+    stamps: np.ndarray  # datetime64[m]; NaT where bad
+    month_only: np.ndarray  # bool
+    has_time: np.ndarray  # bool
     bad: np.ndarray  # bool
     reasons: np.ndarray  # object: reason text for bad rows, '' otherwise
+
+    @property
+    def day_number(self) -> np.ndarray:
+        """Days since 1970-01-01 (cheap to group by); meaningless where bad."""
+        return self.stamps.astype("datetime64[D]").astype(np.int64)
+
+    @property
+    def day(self) -> np.ndarray:
+        """ISO day text, None where bad."""
+        text = np.datetime_as_string(self.stamps, unit="D").astype(object)
+        text[self.bad] = None
+        return text
+
+    @property
+    def precision(self) -> np.ndarray:
+        return np.where(self.month_only, "month", np.where(self.has_time, "minute", "day")).astype(object)
+
+
+def day_text(numbers: np.ndarray) -> np.ndarray:
+    """ISO day text for day numbers (days since 1970-01-01)."""
+    return np.datetime_as_string(np.asarray(numbers, dtype="int64").astype("datetime64[D]"), unit="D").astype(object)
 
 
 def format_from_option(text: str) -> DateFormat:
@@ -205,17 +227,14 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
     midnight = (stamps - stamps.astype("datetime64[D]")) == np.timedelta64(0, "m")
     if has_time[~bad].any() and midnight[has_time & ~bad].all():
         has_time[:] = False
-    precision = np.where(month_only, "month", np.where(has_time, "minute", "day")).astype(object)
-    day_text = np.datetime_as_string(stamps, unit="D").astype(object)
     # Text whose length tells its precision: 'YYYY-MM-DDTHH:MM', 'YYYY-MM-DD' or 'YYYY-MM'.
     if has_time.all():
         occurred = np.datetime_as_string(stamps, unit="m").astype(object)
     else:
-        occurred = day_text.copy()
+        occurred = np.datetime_as_string(stamps, unit="D").astype(object)
         if has_time.any():
             occurred[has_time] = np.datetime_as_string(stamps[has_time], unit="m")
         if month_only.any():
             occurred[month_only] = np.datetime_as_string(stamps[month_only], unit="M")
     occurred[bad] = None
-    day_text[bad] = None
-    return ParsedDates(occurred, day_text, precision, bad, reasons)
+    return ParsedDates(occurred, stamps, month_only, has_time, bad, reasons)

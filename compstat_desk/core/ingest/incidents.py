@@ -10,7 +10,7 @@ import pandas as pd
 from compstat_desk.core import catalog, geo
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, apply_daily_deltas, resolve_columns
-from compstat_desk.core.ingest.dates import DateFormat, detect_format, format_from_option, parse_dates
+from compstat_desk.core.ingest.dates import DateFormat, day_text, detect_format, format_from_option, parse_dates
 from compstat_desk.core.ingest.reader import TableSource
 
 SYNONYMS = {
@@ -167,7 +167,7 @@ class IncidentImport:
                 report.date_format = "from the year, month and day columns"
         dates = parse_dates(c["occurred"], self.date_format)
         fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
-        report.month_only += int(((dates.precision == "month") & ~dates.bad).sum())
+        report.month_only += int((dates.month_only & ~dates.bad).sum())
 
         # Categories.
         cat_text = catalog.clean_text(c["category"])
@@ -218,7 +218,7 @@ class IncidentImport:
         acc = pd.DataFrame({
             "source_id": ids.to_numpy(dtype=object)[ok],
             "occurred": dates.occurred[ok],
-            "day": dates.day[ok],
+            "day": dates.day_number[ok],
             "category_id": cat_ids.to_numpy(dtype=float)[ok].astype(np.int64),
             "unit_id": unit[ok].astype(np.int64),
             "lon": np.where(withheld, np.nan, lon)[ok],
@@ -226,8 +226,7 @@ class IncidentImport:
             "withheld": withheld[ok].astype(int),
             "from_point": from_point[ok].astype(int),
         })
-        days = acc["day"]
-        lo, hi = days.min(), days.max()
+        lo, hi = day_text(np.array([acc["day"].min(), acc["day"].max()]))
         report.date_min = min(filter(None, [report.date_min, lo]))
         report.date_max = max(filter(None, [report.date_max, hi]))
         report.rows_accepted += len(acc)
@@ -414,8 +413,10 @@ class IncidentImport:
             "SELECT i.source_id, i.id, i.occurred, substr(i.occurred, 1, 10), i.category_id, i.unit_id, i.lon, i.lat,"
             " i.last_import_id"
             " FROM incidents i WHERE i.source_id IN (SELECT source_id FROM chunk_ids)").fetchall()
-        return pd.DataFrame(rows, columns=["source_id", "id", "occurred", "day", "category_id", "unit_id", "lon",
-                                           "lat", "last_import_id"]).set_index("source_id")
+        found = pd.DataFrame(rows, columns=["source_id", "id", "occurred", "day", "category_id", "unit_id", "lon",
+                                            "lat", "last_import_id"]).set_index("source_id")
+        found["day"] = np.array(found["day"].tolist(), dtype="datetime64[D]").astype(np.int64)
+        return found
 
     def _update_existing(self, rows: pd.DataFrame, existing: pd.DataFrame) -> None:
         """A later file carrying a known id updates that incident; each change is audited and the counts follow."""
@@ -481,7 +482,9 @@ class IncidentImport:
         report = self.run.report
         self.ws.conn.execute(SOURCE_ID_INDEX)
         if self.deltas:
-            apply_daily_deltas(self.ws, pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum())
+            net = pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum()
+            net.index = net.index.set_levels(day_text(net.index.levels[0]), level=0)
+            apply_daily_deltas(self.ws, net)
         report.unknown_units = dict(self.unknown_units)
         report.unknown_categories = dict(self.unknown_categories)
         report.disagreement_pairs = [[a, b, n] for (a, b), n in self.pairs.most_common(20)]
