@@ -1,0 +1,359 @@
+"""The main window shows what the workspace holds: checked against pandas over the CSV files the tests import."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads (tests/conftest.py does the same)
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from compstat_desk.core.ingest import import_file
+from compstat_desk.core.store import open_workspace
+from compstat_desk.ui.main_window import MainWindow, marking_colours
+from compstat_desk.ui.models import (
+    SORT_ROLE,
+    DataFrameTableModel,
+    UnitTreeModel,
+    sorting_proxy,
+)
+
+pytestmark = [
+    pytest.mark.gui,
+    # The offscreen platform warns when a window is shown; it says nothing about our code.
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+UNITS = ["North", "South", "East", "West", "Central"]
+CATEGORIES = ["Burglary", "Robbery", "Vehicle crime"]
+BAD_DATES = {3: "2024-02-30 10:00", 17: "not a date", 50: "", 51: "2024-13-01 09:15", 120: "yesterday",
+             239: "2024-06-31 23:59"}
+
+
+def incidents_csv(path: Path, n: int = 240, seed: int = 7, bad: dict[int, str] | None = None,
+                  prefix: str = "A", parent: bool = False) -> Path:
+    """A small incident file: id, occurred, category, unit, lon, lat (and optionally parent), some dates bad."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2024-01-01")
+    when = start + pd.to_timedelta(rng.integers(0, 180 * 24 * 60, n), unit="min")
+    frame = pd.DataFrame({
+        "id": [f"{prefix}{i:05d}" for i in range(n)],
+        "occurred": when.strftime("%Y-%m-%d %H:%M"),
+        "category": rng.choice(CATEGORIES, n),
+        "unit": rng.choice(UNITS, n),
+        "lon": np.round(-1.55 + rng.normal(0, 0.05, n), 5),
+        "lat": np.round(53.80 + rng.normal(0, 0.05, n), 5),
+    })
+    if parent:
+        frame["unit"] = [f"{u} {i % 3 + 1}" for i, u in enumerate(frame["unit"])]
+        frame["parent"] = frame["unit"].str.split().str[0] + " Division"
+    for i, text in (bad or {}).items():
+        frame.loc[i, "occurred"] = text
+    frame.to_csv(path, index=False)
+    return path
+
+
+def accepted(path: Path) -> tuple[pd.DataFrame, pd.Series]:
+    """pandas' own reading of a file: the rows with a valid date, and the row numbers (header = row 1) of the rest."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    when = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M", errors="coerce")
+    good = frame[when.notna()].assign(day=when.dt.strftime("%Y-%m-%d"))
+    return good, frame.index[when.isna()].to_series() + 2
+
+
+def shown(view, row: int, title: str) -> str:
+    """The text a table view shows in a row, in the column with this header."""
+    model = view.model()
+    col = next(c for c in range(model.columnCount()) if model.headerData(c, Qt.Orientation.Horizontal) == title)
+    return model.index(row, col).data()
+
+
+def column_texts(view, title: str) -> list[str]:
+    return [shown(view, r, title) for r in range(view.model().rowCount())]
+
+
+def tree_rows(model, parent=QModelIndex(), depth=0):  # noqa: B008
+    """Every row of the unit tree as (depth, name, code, incidents shown, index of the name cell)."""
+    for r in range(model.rowCount(parent)):
+        index = model.index(r, 0, parent)
+        cells = [model.index(r, c, parent).data() for c in range(model.columnCount(parent))]
+        yield depth, cells[UnitTreeModel.NAME], cells[UnitTreeModel.CODE], cells[UnitTreeModel.INCIDENTS], index
+        yield from tree_rows(model, index, depth + 1)
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    ws = open_workspace(tmp_path / "ws.sqlite")
+    ws.set_setting("name", "Test Force")
+    yield ws
+    ws.close()
+
+
+@pytest.fixture
+def first_csv(tmp_path):
+    return incidents_csv(tmp_path / "incidents_2024.csv", bad=BAD_DATES)
+
+
+@pytest.fixture
+def window(qtbot, workspace, first_csv):
+    import_file(workspace, first_csv)
+    w = MainWindow(workspace)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def test_the_unit_tree_holds_the_units_of_the_file_with_their_incident_counts(window, first_csv):
+    good, _ = accepted(first_csv)
+    rows = list(tree_rows(window.unit_model))
+    codes = {code for _, _, code, _, _ in rows}
+    assert codes == set(good["unit"]) | {"FORCE"}
+    by_unit = good["unit"].value_counts()
+    for depth, _name, code, incidents, _ in rows:
+        expected = len(good) if code == "FORCE" else by_unit[code]
+        assert incidents == f"{expected:,}", code
+        assert depth == (0 if code == "FORCE" else 1)
+    # Sorted by name, and the divisions are in view.
+    force = window.unit_model.index(0, 0)
+    names = [window.unit_model.index(r, 0, force).data() for r in range(window.unit_model.rowCount(force))]
+    assert names == sorted(UNITS)
+    assert window.unit_tree.isExpanded(window.unit_tree.model().index(0, 0))
+
+
+def test_the_tree_runs_force_divisions_sectors_and_opens_at_the_divisions(qtbot, workspace, tmp_path):
+    path = incidents_csv(tmp_path / "sectors.csv", n=90, parent=True)
+    import_file(workspace, path)
+    w = MainWindow(workspace)
+    qtbot.addWidget(w)
+    good, _ = accepted(path)
+    rows = list(tree_rows(w.unit_model))
+    divisions = {code for depth, _, code, _, _ in rows if depth == 1}
+    sectors = {code for depth, _, code, _, _ in rows if depth == 2}
+    assert divisions == set(good["parent"])
+    assert sectors == set(good["unit"])
+    per_division = good["parent"].value_counts()
+    for depth, _, code, incidents, index in rows:
+        if depth == 1:
+            assert incidents == f"{per_division[code]:,}"  # a division counts the incidents of its sectors
+            assert not w.unit_tree.isExpanded(index)
+    # Natural order: "North 2" before "North 10" would hold; here "North 1" < "North 2" < "North 3".
+    north = next(index for depth, _, code, _, index in rows if code == "North Division")
+    children = [w.unit_model.index(r, 0, north).data() for r in range(w.unit_model.rowCount(north))]
+    assert children == sorted(children)
+
+
+def test_category_counts_equal_pandas_value_counts_of_the_accepted_rows(window, first_csv):
+    good, _ = accepted(first_csv)
+    expected = good["category"].value_counts()
+    view = window.categories_view
+    counts = dict(zip(column_texts(view, "Code"), column_texts(view, "Incidents"), strict=True))
+    assert counts == {cat: f"{n:,}" for cat, n in expected.items()}
+    first = dict(zip(column_texts(view, "Code"), column_texts(view, "First day"), strict=True))
+    assert first == good.groupby("category")["day"].min().to_dict()
+
+
+def test_imports_table_shows_accepted_and_rejected_counts_newest_first(qtbot, window, workspace, tmp_path, first_csv):
+    second = incidents_csv(tmp_path / "incidents_more.csv", n=30, seed=11, prefix="B")
+    import_file(workspace, second)
+    window.refresh()
+    view = window.imports_view
+    assert column_texts(view, "File") == ["incidents_more.csv", "incidents_2024.csv"]
+    for row, path in enumerate((second, first_csv)):
+        good, bad = accepted(path)
+        assert shown(view, row, "Rows read") == f"{len(good) + len(bad):,}"
+        assert shown(view, row, "Accepted") == f"{len(good):,}"
+        assert shown(view, row, "Rejected") == f"{len(bad):,}"
+
+
+def test_selecting_an_import_shows_its_report_and_rejected_rows(qtbot, window, workspace, tmp_path, first_csv):
+    import_file(workspace, incidents_csv(tmp_path / "incidents_more.csv", n=30, seed=11, prefix="B"))
+    window.refresh()
+    window.show_tab("Imports")
+    # The newest import (no rejected rows) is selected first.
+    assert "incidents_more.csv" in window.import_title.text()
+    assert window.rejected_model.rowCount() == 0
+    assert "none" in window.rejected_note.text()
+
+    view = window.imports_view
+    rect = view.visualRect(view.model().index(1, 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    good, bad_rows = accepted(first_csv)
+    assert "incidents_2024.csv" in window.import_title.text()
+    assert f"{len(bad_rows):,} rejected." in window.report_label.text()
+    assert "Rejected rows by reason" in window.report_label.text()
+    assert window.rejected_view.isVisible()
+    numbers = [int(t) for t in column_texts(window.rejected_view, "Row")]
+    assert numbers == bad_rows.tolist()
+    raw = column_texts(window.rejected_view, "Row as it was in the file")
+    assert all(text.startswith(f"A{row - 2:05d},") for row, text in zip(numbers, raw, strict=True))
+    assert f"{len(bad_rows):,}," in window.rejected_note.text()
+
+
+def test_only_the_first_thousand_rejected_rows_are_listed_with_a_note(qtbot, workspace, tmp_path):
+    path = incidents_csv(tmp_path / "messy.csv", n=1_100, bad={i: "no date here" for i in range(20, 1_070)})
+    import_file(workspace, path)
+    _, bad_rows = accepted(path)
+    assert len(bad_rows) == 1_050
+    w = MainWindow(workspace)
+    qtbot.addWidget(w)
+    assert w.rejected_model.rowCount() == 1_000
+    assert [int(t) for t in column_texts(w.rejected_view, "Row")] == bad_rows.iloc[:1_000].tolist()
+    assert "first 1,000 of 1,050" in w.rejected_note.text()
+
+
+def test_marking_is_in_the_banner_title_and_status_bar(window, workspace):
+    assert workspace.marking == "OFFICIAL-SENSITIVE"
+    assert window.windowTitle() == "compstat-desk — Test Force [OFFICIAL-SENSITIVE]"
+    assert window.banner.isVisible() and window.banner.marking_label.isVisible()
+    assert "OFFICIAL-SENSITIVE" in window.banner.text()
+    assert "Test Force" in window.banner.text()
+    assert str(workspace.path) in window.banner.text()
+    assert window.banner.marking_label.font().bold()
+    assert window.status_marking.text() == "OFFICIAL-SENSITIVE"
+
+
+def test_a_changed_marking_is_shown(qtbot, workspace, first_csv):
+    workspace.set_setting("marking", "OFFICIAL")
+    w = MainWindow(workspace)
+    qtbot.addWidget(w)
+    assert w.windowTitle().endswith("[OFFICIAL]")
+    assert w.banner.marking_label.text() == "OFFICIAL"
+
+
+def test_status_bar_and_overview_give_the_count_and_date_range(window, first_csv):
+    good, _ = accepted(first_csv)
+    span = f"{good['day'].min()} to {good['day'].max()}"
+    assert f"{len(good):,} incidents from {span}" in window.status_label.text()
+    text = window.overview_view.toPlainText()
+    assert f"{len(good):,} ({span})" in text
+    assert re.search(rf"Categories\s+{good['category'].nunique()}\b", text)
+    assert re.search(rf"Units\s+1 force, {good['unit'].nunique()} divisions", text)
+
+
+def test_fonts_are_readable(window):
+    for widget in (window.unit_tree, window.categories_view, window.categories_view.horizontalHeader(),
+                   window.imports_view.horizontalHeader(), window.banner.path_label, window.status_label):
+        assert widget.font().pointSizeF() >= 11
+
+
+def test_models_pass_the_model_tester(qtmodeltester, window, workspace, tmp_path):
+    import_file(workspace, incidents_csv(tmp_path / "incidents_more.csv", n=30, seed=11, prefix="B"))
+    window.refresh()
+    window.show_import(1)  # the import with rejected rows
+    for model in (window.categories_model, window.imports_model, window.rejected_model, window.unit_model,
+                  window.categories_view.model(), window.imports_view.model(), window.rejected_view.model()):
+        assert model.rowCount() > 0
+        qtmodeltester.check(model)
+
+
+def test_table_model_formats_numbers_and_sorts_them_as_numbers(qtmodeltester):
+    frame = pd.DataFrame({"unit": ["District 10", "District 2", "District 1"], "n": [1_234_567, 89, 1_000],
+                          "rate": [0.25, float("nan"), 3.0], "note": ["a", None, "c"]})
+    model = DataFrameTableModel(frame)
+    qtmodeltester.check(model)
+    assert model.index(0, 1).data() == "1,234,567"
+    assert model.index(1, 2).data() == ""
+    assert model.index(2, 2).data() == "3"
+    assert model.index(0, 1).data(Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignRight
+    assert model.index(0, 0).data(Qt.ItemDataRole.TextAlignmentRole) & Qt.AlignmentFlag.AlignLeft
+    proxy = sorting_proxy(model)
+    qtmodeltester.check(proxy)
+    proxy.sort(1, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 1).data() for r in range(3)] == ["89", "1,000", "1,234,567"]
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(3)] == ["District 1", "District 2", "District 10"]
+    assert proxy.index(0, 0).data(SORT_ROLE) < proxy.index(2, 0).data(SORT_ROLE)
+    model.set_frame(frame.iloc[:0])
+    assert model.rowCount() == 0
+    qtmodeltester.check(model)
+
+
+def test_unit_tree_model_of_an_empty_workspace(qtmodeltester, qtbot, workspace):
+    model = UnitTreeModel()
+    qtmodeltester.check(model)
+    w = MainWindow(workspace)
+    qtbot.addWidget(w)
+    assert w.unit_model.rowCount() == 0
+    assert w.imports_model.rowCount() == 0
+    assert "No incidents yet" in w.status_label.text()
+    assert "No files imported yet" in w.import_title.text()
+
+
+def test_render_screenshot_writes_a_png_of_the_requested_size(qapp, workspace, first_csv, tmp_path):
+    from compstat_desk.ui.screenshot import render_screenshot
+
+    import_file(workspace, first_csv)
+
+    def main_windows() -> int:
+        return sum(isinstance(w, MainWindow) for w in QApplication.topLevelWidgets())
+
+    before = main_windows()
+    out = render_screenshot(workspace, tmp_path / "shots" / "main.png", size=(1280, 800))
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1280, 800)
+    banner = QColor(marking_colours(workspace.marking)[0])
+    assert image.pixelColor(1270, 5) == banner  # the marking banner runs across the top
+    assert main_windows() <= before  # the offscreen window is gone (and windows other tests closed, too)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the no-display check is for Linux")
+def test_run_gui_without_a_display_says_what_to_do(monkeypatch, capsys, tmp_path):
+    from compstat_desk.app import run_gui
+
+    for var in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(var, raising=False)
+    assert run_gui(tmp_path / "ws.sqlite") == 2
+    err = capsys.readouterr().err
+    assert "No display found" in err and "xvfb-run" in err and "compstat-desk screenshot" in err
+    assert not (tmp_path / "ws.sqlite").exists()
+
+
+def test_run_gui_shows_a_message_not_a_traceback_for_a_bad_file(qapp, monkeypatch, tmp_path):
+    from compstat_desk.app import run_gui
+
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("these are my notes, not a workspace")
+    shown_messages = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown_messages.append(text))
+    font = qapp.font()
+    try:
+        assert run_gui(bad) == 2
+    finally:
+        qapp.setFont(font)
+    assert len(shown_messages) == 1
+    assert "not a compstat-desk workspace" in shown_messages[0]
+    assert "Traceback" not in shown_messages[0]
+
+
+def test_run_gui_opens_the_main_window_on_the_workspace(qapp, tmp_path, first_csv):
+    from compstat_desk.app import run_gui
+
+    path = tmp_path / "gui.sqlite"
+    with open_workspace(path) as ws:
+        import_file(ws, first_csv)
+    titles = []
+
+    def look_and_quit():
+        titles.extend(w.windowTitle() for w in QApplication.topLevelWidgets()
+                      if isinstance(w, MainWindow) and w.isVisible())
+        for w in QApplication.topLevelWidgets():
+            w.close()
+        qapp.quit()
+
+    QTimer.singleShot(200, look_and_quit)
+    font = qapp.font()
+    try:
+        assert run_gui(path) == 0
+    finally:
+        qapp.setFont(font)
+    assert titles == ["compstat-desk — Workspace [OFFICIAL-SENSITIVE]"]
