@@ -110,9 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--force", action="store_true", help="replace an existing file")
 
     shot = with_db(sub.add_parser("screenshot", help="render the main window to a PNG, offscreen"))
-    shot.add_argument("--view", default="main")
-    shot.add_argument("--unit")
-    shot.add_argument("--size", default="1600x1000")
+    shot.add_argument("--view", default="main", choices=["main", "overview", "categories", "imports", "data"],
+                      help="which part of the window to show (the analysis views arrive with later versions)")
+    shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT in pixels")
     shot.add_argument("--out", type=Path, required=True)
 
     bench = sub.add_parser("bench", help="benchmarks (ratios against a baseline in the same run)")
@@ -185,9 +185,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             _ensure_workspace(path)
         from compstat_desk.ui.screenshot import render_screenshot
 
-        w, h = (int(v) for v in args.size.lower().split("x"))
+        try:
+            w, h = (int(v) for v in args.size.lower().split("x"))
+        except ValueError as exc:
+            raise CompstatError(f"--size {args.size!r}: write it as WIDTHxHEIGHT, e.g. 1920x1080.") from exc
+        tab = {"main": None, "overview": "Overview", "categories": "Categories", "imports": "Imports",
+               "data": "Imports"}[args.view]
         with open_workspace(path, create=False) as ws:
-            render_screenshot(ws, args.out, size=(w, h))
+            render_screenshot(ws, args.out, size=(w, h), tab=tab)
         print(f"Wrote {args.out}")
         return 0
 

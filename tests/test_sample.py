@@ -80,3 +80,17 @@ def test_the_past_meeting_and_its_actions_are_there(sample):
 
 def test_no_sample_row_is_rejected(sample):
     assert sample.conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0] == 0
+
+
+def test_units_roll_up_to_their_division_and_force(sample, raw):
+    from compstat_desk.core.overview import units
+
+    table = units(sample).set_index("code")
+    first = raw.drop_duplicates("id", keep="first")
+    per_sector = first.groupby("unit").size()
+    parents = table["parent_id"].map(dict(zip(table["id"], table.index, strict=True)))
+    per_division = per_sector.groupby(parents.reindex(per_sector.index)).sum()
+    for division, n in per_division.items():
+        assert table.loc[division, "incidents_total"] == n
+        assert table.loc[division, "incidents"] == 0  # nothing is recorded against a division itself here
+    assert table.loc["FORCE", "incidents_total"] == len(first)

@@ -29,19 +29,23 @@ class WorkspaceSummary:
     meetings: int
     actions: int
 
-    def lines(self) -> list[str]:
-        levels = ", ".join(f"{n} {lvl}{'s' if n != 1 else ''}" for lvl, n in self.units_by_level.items()) or "none"
-        span = f"{self.first_day} to {self.last_day}" if self.first_day else "no incidents yet"
+    def rows(self) -> list[tuple[str, str]]:
+        """(label, value) pairs, as the Overview and `compstat-desk info` show them."""
+        levels = ", ".join(f"{n:,} {lvl}{'s' if n != 1 else ''}" for lvl, n in self.units_by_level.items()) or "none"
+        span = f"{self.first_day} to {self.last_day}" if self.first_day else "none yet"
         return [
-            f"Workspace {self.name!r} at {self.path} [{self.marking}]",
-            f"Units: {levels}",
-            f"Categories: {self.categories}",
-            f"Incidents: {self.incidents:,} ({span}); {self.withheld:,} with location withheld",
-            f"Indicators: {self.indicators} with {self.indicator_values:,} values",
-            f"Weekly reports kept as published: {self.weekly_reports}",
-            f"Imports: {self.imports} ({self.rejected_rows:,} rejected rows kept)",
-            f"Meetings: {self.meetings}; actions: {self.actions}",
+            ("Units", levels),
+            ("Categories", f"{self.categories:,}"),
+            ("Incidents", f"{self.incidents:,} ({span}); {self.withheld:,} with location withheld"),
+            ("Indicators", f"{self.indicators:,} with {self.indicator_values:,} values"),
+            ("Weekly reports kept as published", f"{self.weekly_reports:,}"),
+            ("Imports", f"{self.imports:,} ({self.rejected_rows:,} rejected rows still outstanding)"),
+            ("Meetings", f"{self.meetings:,}; actions: {self.actions:,}"),
         ]
+
+    def lines(self) -> list[str]:
+        return [f"Workspace {self.name!r} at {self.path} [{self.marking}]",
+                *(f"{label}: {value}" for label, value in self.rows())]
 
 
 def summary(ws: Workspace) -> WorkspaceSummary:
@@ -70,12 +74,19 @@ def summary(ws: Workspace) -> WorkspaceSummary:
 
 
 def units(ws: Workspace) -> pd.DataFrame:
-    """Every unit with its place in the hierarchy and how many incidents are recorded in it (not its children)."""
+    """Every unit with its place in the hierarchy, the incidents recorded against it (`incidents`), and the
+    incidents of it and every unit below it (`incidents_total`: a division's figure is the sum of its sectors)."""
     return pd.read_sql_query(
-        "SELECT u.id, u.code, u.name, u.level, u.parent_id, u.commander, u.population,"
-        " u.boundary IS NOT NULL AS has_boundary, coalesce(c.n, 0) AS incidents"
-        " FROM units u LEFT JOIN (SELECT unit_id, sum(n) AS n FROM daily_counts GROUP BY unit_id) c"
-        " ON c.unit_id = u.id ORDER BY CASE u.level WHEN 'force' THEN 0 WHEN 'division' THEN 1 ELSE 2 END, u.code",
+        "WITH RECURSIVE own AS (SELECT unit_id, sum(n) AS n FROM daily_counts GROUP BY unit_id),"
+        " below(unit_id, ancestor) AS (SELECT id, id FROM units UNION ALL"
+        "  SELECT b.unit_id, u.parent_id FROM below b JOIN units u ON u.id = b.ancestor WHERE u.parent_id IS NOT NULL),"
+        " total AS (SELECT b.ancestor AS unit_id, sum(own.n) AS n FROM below b JOIN own ON own.unit_id = b.unit_id"
+        "  GROUP BY b.ancestor)"
+        " SELECT u.id, u.code, u.name, u.level, u.parent_id, u.commander, u.population,"
+        " u.boundary IS NOT NULL AS has_boundary, coalesce(own.n, 0) AS incidents,"
+        " coalesce(total.n, 0) AS incidents_total"
+        " FROM units u LEFT JOIN own ON own.unit_id = u.id LEFT JOIN total ON total.unit_id = u.id"
+        " ORDER BY CASE u.level WHEN 'force' THEN 0 WHEN 'division' THEN 1 ELSE 2 END, u.code",
         ws.conn)
 
 
@@ -88,9 +99,12 @@ def categories(ws: Workspace) -> pd.DataFrame:
 
 
 def imports(ws: Workspace) -> pd.DataFrame:
+    """The imports log, newest first; `rejected_outstanding` leaves out rows a later retry resolved."""
     return pd.read_sql_query(
-        "SELECT id, file_name, profile, imported_at, imported_by, rows_read, rows_accepted, rows_rejected,"
-        " rows_merged, added, updated, unchanged, seconds, sha256 FROM imports ORDER BY id DESC", ws.conn)
+        "SELECT i.id, i.file_name, i.profile, i.imported_at, i.imported_by, i.rows_read, i.rows_accepted,"
+        " i.rows_rejected, coalesce(r.n, 0) AS rejected_outstanding, i.rows_merged, i.added, i.updated, i.unchanged,"
+        " i.seconds, i.sha256 FROM imports i LEFT JOIN (SELECT import_id, count(*) AS n FROM rejected_rows"
+        " WHERE resolved_by_import IS NULL GROUP BY import_id) r ON r.import_id = i.id ORDER BY i.id DESC", ws.conn)
 
 
 def import_report(ws: Workspace, import_id: int) -> ImportReport:

@@ -329,10 +329,8 @@ class MainWindow(QMainWindow):
         self.units_heading.setText(heading)
 
     def _show_overview(self, summary: overview.WorkspaceSummary) -> None:
-        lines = summary.lines()
         rows = []
-        for line in lines[1:]:
-            label, _, value = line.partition(": ")
+        for label, value in summary.rows():
             rows.append(f"<tr><td style='padding: 4px 24px 4px 0; font-weight: bold;'>{html.escape(label)}</td>"
                         f"<td style='padding: 4px 0;'>{html.escape(value)}</td></tr>")
         hint = ""
@@ -340,7 +338,7 @@ class MainWindow(QMainWindow):
             hint = ("<p>Nothing has been imported yet: import an incident file to begin "
                     "(<code>compstat-desk import FILE</code>).</p>")
         self.overview_view.setHtml(
-            f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(lines[0])}</p>"
+            f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(summary.path)}</p>"
             f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
 
     def _show_imports(self) -> None:

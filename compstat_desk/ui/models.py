@@ -272,7 +272,8 @@ class UnitTreeModel(QStandardItemModel):
         super().__init__(parent)
         self.setSortRole(SORT_ROLE)
         self.set_units(units if units is not None else pd.DataFrame(
-            columns=["id", "code", "name", "level", "parent_id", "commander", "population", "incidents"]))
+            columns=["id", "code", "name", "level", "parent_id", "commander", "population", "incidents",
+                     "incidents_total"]))
 
     def set_units(self, units: pd.DataFrame) -> None:
         self.clear()
@@ -288,13 +289,7 @@ class UnitTreeModel(QStandardItemModel):
             parent_id = None if is_missing(r["parent_id"]) else int(r["parent_id"])
             children.setdefault(parent_id if parent_id in ids else None, []).append(r)
 
-        def total(r: dict[str, Any]) -> int:
-            r["_total"] = int(r["incidents"] or 0) + sum(total(c) for c in children.get(r["id"], []))
-            return r["_total"]
-
         roots = children.get(None, [])
-        for r in roots:
-            total(r)
 
         def add(parent: QStandardItem, r: dict[str, Any]) -> None:
             parent.appendRow(self._row(r))
@@ -307,7 +302,7 @@ class UnitTreeModel(QStandardItemModel):
 
     @classmethod
     def _row(cls, r: dict[str, Any]) -> list[QStandardItem]:
-        own, total = int(r["incidents"] or 0), r["_total"]
+        own, total = int(r["incidents"] or 0), int(r["incidents_total"] or 0)  # the core rolls units up
         level = LEVEL_NAMES.get(str(r["level"]), str(r["level"]))
         commander = None if is_missing(r["commander"]) else str(r["commander"])
         cells = {
