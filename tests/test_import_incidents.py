@@ -135,7 +135,7 @@ def test_xlsx_with_real_date_cells(ws, tmp_path):
     report = import_file(ws, path)
     assert report.rows_accepted == 2
     got = [r[0] for r in ws.conn.execute("SELECT occurred FROM incidents ORDER BY source_id")]
-    assert got == ["2026-01-31T00:00", "2026-02-03T14:30"]
+    assert got == ["2026-01-31 00:00", "2026-02-03 14:30"]
 
 
 @pytest.mark.parametrize("dates,expected", [

@@ -229,7 +229,7 @@ def test_chicago_sample_reads_us_dates_month_first(chicago_sample):
     r, df, ws = chicago_sample.report, chicago_sample.df, chicago_sample.ws
     assert "month/day" in (r.date_format or "")
     assert r.rows_accepted == len(df) and r.rows_rejected == 0
-    expected = pd.to_datetime(df["date"], format="%m/%d/%Y %H:%M").dt.strftime("%Y-%m-%dT%H:%M")
+    expected = pd.to_datetime(df["date"], format="%m/%d/%Y %H:%M").dt.strftime("%Y-%m-%d %H:%M")
     expected.index = df["id"].map(as_code)
     stored = pd.Series(counts(ws, "SELECT source_id, occurred FROM incidents"))
     assert stored.sort_index().equals(expected.sort_index())

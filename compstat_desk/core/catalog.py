@@ -38,7 +38,9 @@ def normalise_key(values: pd.Series) -> pd.Series:
 
 
 def normalise_one(value: str) -> str:
-    return str(normalise_key(pd.Series([value])).iloc[0])
+    """normalise_key for one value (without pandas: it is called once per distinct value, many times)."""
+    text = " ".join(str(value).split()).casefold()
+    return _NUMERIC.sub(r"\1", text)
 
 
 def clean_text(values: pd.Series, *, code: bool = False) -> pd.Series:

@@ -73,7 +73,7 @@ CREATE TABLE category_aliases (
 CREATE TABLE incidents (
     id INTEGER PRIMARY KEY,
     source_id TEXT,
-    -- ISO text whose length is its precision: 'YYYY-MM' (month only), 'YYYY-MM-DD', 'YYYY-MM-DDTHH:MM'.
+    -- ISO text whose length is its precision: 'YYYY-MM' (month only), 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM'.
     occurred TEXT NOT NULL,
     category_id INTEGER NOT NULL REFERENCES categories(id),
     unit_id INTEGER NOT NULL REFERENCES units(id),

@@ -98,9 +98,9 @@ def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str,
                     f"{', '.join(c for c in incidents.POLICE_UK_COLUMNS if c not in source.columns)}.")
             job = incidents.IncidentImport(run, source, police_uk=profile == "police-uk")
             estimate = _estimate_rows(path, source.compression)
-            for chunk in source.chunks(chunksize):
+            for prepared in job.prepared(chunksize):
                 run.check_cancelled()
-                job.process(chunk)
+                job.apply(prepared)
                 progress(min(run.report.rows_read / max(estimate, 1), 0.99),
                          f"{run.report.rows_read:,} rows read from {path.name}")
             job.finish()

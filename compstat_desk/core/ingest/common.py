@@ -245,15 +245,15 @@ class ImportRun:
         self.reasons.update(kinds.tolist())
         self.report.rows_rejected += int(mask.sum())
 
-    def reject_lines(self, lines: list[tuple[int, str, str]]) -> None:
-        """Reject rows the reader could not split into fields: (row number, raw text, reason)."""
+    def reject_lines(self, lines: list[tuple[int, str, str]], kinds: list[str] | None = None) -> None:
+        """Keep rejected rows given as (row number, raw text, reason); `kinds` group them for the summary."""
         if not lines:
             return
         self.ws.conn.executemany(
             "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
             [(self.import_id, n, raw, why) for n, raw, why in lines],
         )
-        self.reasons.update("wrong number of fields" for _ in lines)
+        self.reasons.update(kinds if kinds is not None else ["wrong number of fields"] * len(lines))
         self.report.rows_rejected += len(lines)
 
     def finish(self) -> ImportReport:

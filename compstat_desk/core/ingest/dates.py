@@ -89,17 +89,22 @@ def format_from_option(text: str) -> DateFormat:
 
 def detect_format(values: pd.Series, column: str = "date") -> DateFormat:
     """The date order this column uses, from its distinct values; refuse when it cannot be told."""
-    distinct = pd.Series(pd.unique(values.astype(object)), dtype=object).astype(str).str.strip()
-    distinct = distinct[distinct != ""]
-    if distinct.empty:
-        raise ImportRefused(f"The {column!r} column is empty: every incident needs a date.")
-    if len(distinct) > 20_000:
+    def distinct(rows: pd.Series) -> pd.Series:
+        found = pd.Series(pd.unique(rows.astype(object)), dtype=object).astype(str).str.strip()
+        return found[found != ""]
+
+    if len(values) > 20_000:
         # A sample tells the order of any real file; the whole column is read only if the sample cannot.
-        try:
-            return _detect(distinct.sample(20_000, random_state=0), column)
-        except ImportRefused:
-            pass
-    return _detect(distinct, column)
+        sample = distinct(values.sample(20_000, random_state=0))
+        if not sample.empty:
+            try:
+                return _detect(sample, column)
+            except ImportRefused:
+                pass
+    every = distinct(values)
+    if every.empty:
+        raise ImportRefused(f"The {column!r} column is empty: every incident needs a date.")
+    return _detect(every, column)
 
 
 def _detect(sample: pd.Series, column: str) -> DateFormat:
@@ -227,14 +232,35 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
     midnight = (stamps - stamps.astype("datetime64[D]")) == np.timedelta64(0, "m")
     if has_time[~bad].any() and midnight[has_time & ~bad].all():
         has_time[:] = False
-    # Text whose length tells its precision: 'YYYY-MM-DDTHH:MM', 'YYYY-MM-DD' or 'YYYY-MM'.
-    if has_time.all():
-        occurred = np.datetime_as_string(stamps, unit="m").astype(object)
-    else:
-        occurred = np.datetime_as_string(stamps, unit="D").astype(object)
-        if has_time.any():
-            occurred[has_time] = np.datetime_as_string(stamps[has_time], unit="m")
-        if month_only.any():
-            occurred[month_only] = np.datetime_as_string(stamps[month_only], unit="M")
+    # Text whose length tells its precision: 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' or 'YYYY-MM' (as SQLite writes them).
+    occurred = iso_text(stamps, has_time & ~bad)
+    if month_only.any():
+        occurred[month_only] = np.datetime_as_string(stamps[month_only], unit="M")
     occurred[bad] = None
     return ParsedDates(occurred, stamps, month_only, has_time, bad, reasons)
+
+
+_CLOCK = np.array([f" {h:02d}:{m:02d}" for h in range(24) for m in range(60)], dtype=object)
+
+
+def iso_text(stamps: np.ndarray, with_time: np.ndarray) -> np.ndarray:
+    """'YYYY-MM-DD HH:MM' where with_time, else 'YYYY-MM-DD'. Files hold few distinct days: each is
+    formatted once and looked up, about three times faster than numpy formatting every row."""
+    days = stamps.astype("datetime64[D]")
+    valid = ~np.isnat(days)
+    out = np.full(len(stamps), None, dtype=object)
+    if not valid.any():
+        return out
+    number = days[valid].astype(np.int64)
+    first, span = int(number.min()), int(number.max() - number.min()) + 1
+    if span > 100_000:  # dates scattered over centuries: format each
+        text = np.datetime_as_string(days[valid], unit="D").astype(object)
+    else:
+        table = np.datetime_as_string(np.arange(first, first + span).astype("datetime64[D]"), unit="D").astype(object)
+        text = table[number - first]
+    timed = with_time[valid]
+    if timed.any():
+        minutes = (stamps[valid][timed] - days[valid][timed]).astype(np.int64)
+        text[timed] = text[timed] + _CLOCK[minutes]
+    out[valid] = text
+    return out

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog, geo
+from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, apply_daily_deltas, resolve_columns
-from compstat_desk.core.ingest.dates import DateFormat, day_text, detect_format, format_from_option, parse_dates
+from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_option
+from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 
 SYNONYMS = {
@@ -38,27 +40,6 @@ def looks_like_police_uk(columns: list[str]) -> bool:
     return all(c in columns for c in POLICE_UK_COLUMNS)
 
 
-def police_uk_frame(chunk: pd.DataFrame) -> pd.DataFrame:
-    """The UK street-level file in canonical columns: the LSOA is the sector, its district the division.
-
-    Rows without a location carry no LSOA: they count for the force as a whole (the 'Falls within' force).
-    """
-    lsoa_name = chunk["LSOA name"].str.strip()
-    district = lsoa_name.str.replace(r"\s+\w{3,4}$", "", regex=True)
-    force = chunk["Falls within"].str.strip()
-    has_lsoa = chunk["LSOA code"].str.strip() != ""
-    return pd.DataFrame({
-        "id": chunk["Crime ID"],
-        "occurred": chunk["Month"],
-        "category": chunk["Crime type"],
-        "unit": chunk["LSOA code"].where(has_lsoa, force),
-        "unit_name": lsoa_name.where(has_lsoa, force),
-        "parent": district.where(has_lsoa, ""),
-        "lon": chunk["Longitude"],
-        "lat": chunk["Latitude"],
-    }, index=chunk.index)
-
-
 class IncidentImport:
     """Turns chunks of a file into incidents, keeping every good row and rejecting bad ones with reasons."""
 
@@ -79,7 +60,6 @@ class IncidentImport:
         self.new_categories = not catalog.has_categories(self.ws)
         self.units = catalog.unit_lookup(self.ws)
         self.categories = catalog.category_lookup(self.ws)
-        self.locators: dict[str, geo.UnitLocator] = {}
         self.unit_level: dict[int, str] = dict(self.ws.conn.execute("SELECT id, level FROM units"))
         self.force_id: int | None = catalog.force_unit(self.ws)
         self.pairs: Counter[tuple[str, str]] = Counter()
@@ -120,210 +100,114 @@ class IncidentImport:
         return self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM units WHERE boundary IS NOT NULL)").fetchone()[0] == 1
 
     # -- per chunk ----------------------------------------------------------------------------------
-    def canonical(self, chunk: pd.DataFrame) -> pd.DataFrame:
-        if self.police_uk:
-            return police_uk_frame(chunk)
-        out = pd.DataFrame(index=chunk.index)
-        for canonical, col in self.columns.items():
-            out[canonical] = chunk[col]
-        for canonical, value in self.run.options.constants.items():
-            out[canonical] = value
-        if "occurred" not in out and {"year", "month_number", "day"} <= set(out.columns):
-            out["occurred"] = self._compose_date(out)
-        return out
+    def context(self) -> ChunkContext:
+        """What parsing needs from the workspace, taken once: parsing may run in another process."""
+        conn = self.ws.conn
+        boundaries: dict[str, list[tuple[int, str]]] = {
+            # The most detailed boundaries: units with a boundary none of whose children has one.
+            "leaf": conn.execute(
+                "SELECT u.id, u.boundary FROM units u WHERE u.boundary IS NOT NULL AND NOT EXISTS"
+                " (SELECT 1 FROM units c WHERE c.parent_id = u.id AND c.boundary IS NOT NULL)").fetchall()}
+        for level in ("force", "division", "sector"):
+            boundaries[level] = conn.execute(
+                "SELECT id, boundary FROM units WHERE boundary IS NOT NULL AND level = ?", (level,)).fetchall()
+        opts = self.run.options
+        return ChunkContext(
+            file_name=self.source.path.name, file_columns=self.source.columns, columns=self.columns,
+            constants=dict(opts.constants), police_uk=self.police_uk, crs=opts.crs, date_format=self.date_format,
+            composed_dates="occurred" not in self.columns and "occurred" not in opts.constants,
+            unit_ids=dict(self.units.ids), category_ids=dict(self.categories.ids),
+            create_units=self.new_units or opts.add_missing, create_categories=self.new_categories or opts.add_missing,
+            boundaries=boundaries, unit_level=dict(self.unit_level),
+            unit_codes=dict(conn.execute("SELECT id, code FROM units")),
+        )
 
-    @staticmethod
-    def _compose_date(c: pd.DataFrame) -> pd.Series:
-        def num(col: str, width: int) -> pd.Series:
-            return c[col].str.strip().str.replace(r"\.0+$", "", regex=True).str.zfill(width)
+    def prepared(self, chunksize: int) -> Iterator[PreparedChunk]:
+        return prepared_chunks(self.source, self.context(), chunksize)
 
-        text = num("year", 4) + "-" + num("month_number", 2) + "-" + num("day", 2)
-        if "hour" in c and "minute" in c:
-            text = text + " " + num("hour", 2) + ":" + num("minute", 2)
-        return text
-
-    def process(self, chunk: pd.DataFrame) -> None:
+    def apply(self, p: PreparedChunk) -> None:
+        """Write one prepared chunk: its rejected rows, any units and categories it brings, its incidents."""
         run, report = self.run, self.run.report
-        c = self.canonical(chunk)
-        n = len(c)
-        if n == 0:
+        if report.date_format is None:
+            report.date_format = ("from the year, month and day columns" if "occurred" not in self.columns
+                                  and "occurred" not in run.options.constants else p.date_format.description)
+        report.rows_read += p.rows_read
+        report.month_only += p.month_only
+        report.bad_coordinates += p.bad_coordinates
+        report.disagreements += p.disagreements
+        report.not_checked += p.not_checked
+        self.pairs.update(p.pairs)
+        self.unknown_units.update(p.unknown_units)
+        self.unknown_categories.update(p.unknown_categories)
+        if p.rejected:
+            run.reject_lines(p.rejected, p.rejected_kinds)
+        n = len(p.day)
+        if not n:
             return
-        report.rows_read += n
-        bad = np.zeros(n, dtype=bool)
-        reasons = np.full(n, "", dtype=object)
-        kinds = np.full(n, "", dtype=object)
-
-        def fail(mask: np.ndarray, why: np.ndarray | str, kind: np.ndarray | str) -> None:
-            new = mask & ~bad
-            reasons[new] = why if isinstance(why, str) else why[new]
-            kinds[new] = kind if isinstance(kind, str) else kind[new]
-            bad[new] = True
-
-        # Dates: the file's day/month order is detected once, never guessed.
-        if self.date_format is None:
-            self.date_format = detect_format(c["occurred"], self.columns.get("occurred", "occurred"))
-            report.date_format = self.date_format.description
-            if "occurred" not in self.columns and "occurred" not in run.options.constants:
-                report.date_format = "from the year, month and day columns"
-        dates = parse_dates(c["occurred"], self.date_format)
-        fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
-        report.month_only += int((dates.month_only & ~dates.bad).sum())
-
-        # Categories.
-        cat_text = catalog.clean_text(c["category"])
-        fail((cat_text == "").to_numpy(), "no category", "no category")
-        cat_ids = self.categories.resolve(cat_text)
-        unknown_cat = (cat_ids.isna() & (cat_text != "")).to_numpy()
-        if unknown_cat.any():
-            if self.new_categories or run.options.add_missing:
-                self._create_categories(cat_text[unknown_cat & ~bad])
-                cat_ids = self.categories.resolve(cat_text)
-                unknown_cat = (cat_ids.isna() & (cat_text != "")).to_numpy()
-            self.unknown_categories.update(cat_text[unknown_cat & ~bad].tolist())
-            fail(unknown_cat, ("unknown category " + cat_text.map(repr)).to_numpy(dtype=object), "unknown category")
-
-        # Coordinates: blank or 0,0 is a withheld location, kept and counted.
-        lon, lat, withheld = self._coordinates(c)
-
-        # Units: the recorded unit stands; a point places an incident only when it has none.
-        unit_text = catalog.clean_code(c["unit"]) if "unit" in c else pd.Series("", index=c.index)
-        unit_ids = self.units.resolve(unit_text)
-        unknown_unit = (unit_ids.isna() & (unit_text != "")).to_numpy()
-        if unknown_unit.any():
-            if self.new_units or run.options.add_missing:
-                self._create_units(c, unit_text, unknown_unit & ~bad)
-                unit_ids = self.units.resolve(unit_text)
-                unknown_unit = (unit_ids.isna() & (unit_text != "")).to_numpy()
-            self.unknown_units.update(unit_text[unknown_unit & ~bad].tolist())
-            fail(unknown_unit, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
-        unit = unit_ids.to_numpy(dtype=float, copy=True)  # written below: pandas may hand back a read-only view
-        no_unit = (unit_text == "").to_numpy()
-        from_point = np.zeros(n, dtype=bool)
-        if no_unit.any():
-            located = self._locator("leaf").locate(lon, lat).astype(float)
-            located[located < 0] = np.nan
-            found = no_unit & ~np.isnan(located)
-            unit[found] = located[found]
-            from_point[found] = True
-            fail(no_unit & withheld, "no unit, and the location is withheld", "no unit, location withheld")
-            fail(no_unit & ~withheld & np.isnan(located), "no unit, and the location lies outside every unit boundary",
-                 "no unit, outside every boundary")
-        self._check_disagreements(unit, lon, lat, ~bad & ~no_unit & ~withheld)
-
-        run.reject(chunk, bad, reasons, self.source.columns, kinds)
-        ok = ~bad
-        if not ok.any():
-            return
-        ids = catalog.clean_ids(c["id"]) if "id" in c else pd.Series("", index=c.index)
+        cat_ids = self._category_ids(p)
+        unit_ids = self._unit_ids(p)
         acc = pd.DataFrame({
-            "source_id": ids.to_numpy(dtype=object)[ok],
-            "occurred": dates.occurred[ok],
-            "day": dates.day_number[ok],
-            "category_id": cat_ids.to_numpy(dtype=float)[ok].astype(np.int64),
-            "unit_id": unit[ok].astype(np.int64),
-            "lon": np.where(withheld, np.nan, lon)[ok],
-            "lat": np.where(withheld, np.nan, lat)[ok],
-            "withheld": withheld[ok].astype(int),
-            "from_point": from_point[ok].astype(int),
+            "source_id": p.source_id,
+            "occurred": p.occurred,
+            "day": p.day,
+            "category_id": cat_ids[p.category_index],
+            "unit_id": np.where(p.unit_index >= 0, unit_ids[np.maximum(p.unit_index, 0)], p.located),
+            "lon": p.lon,
+            "lat": p.lat,
+            "withheld": p.withheld.astype(int),
+            "from_point": (p.unit_index < 0).astype(int),
         })
-        lo, hi = day_text(np.array([acc["day"].min(), acc["day"].max()]))
+        lo, hi = day_text(np.array([p.day.min(), p.day.max()]))
         report.date_min = min(filter(None, [report.date_min, lo]))
         report.date_max = max(filter(None, [report.date_max, hi]))
-        report.rows_accepted += len(acc)
+        report.rows_accepted += n
         self._store(acc)
 
-    def _coordinates(self, c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        n = len(c)
-        if "lon" not in c or "lat" not in c:
-            nan = np.full(n, np.nan)
-            return nan, nan.copy(), np.ones(n, dtype=bool)
-        x = pd.to_numeric(c["lon"], errors="coerce").to_numpy(dtype=float)
-        y = pd.to_numeric(c["lat"], errors="coerce").to_numpy(dtype=float)
-        unreadable = np.zeros(n, dtype=bool)
-        for values, col in ((x, "lon"), (y, "lat")):
-            missing = np.isnan(values)
-            if missing.any():  # blank is withheld; anything else that is not a number is unreadable
-                unreadable[missing] |= (c[col][missing].astype(str).str.strip() != "").to_numpy()
-        self.run.report.bad_coordinates += int(unreadable.sum())
-        withheld = geo.withheld_mask(x, y)
-        lon, lat = x.copy(), y.copy()
-        keep = ~withheld
-        if keep.any() and self.run.options.crs:
-            lon[keep], lat[keep] = geo.to_lonlat(x[keep], y[keep], self.run.options.crs)
-        geo.check_lonlat(np.where(keep, lon, np.nan), np.where(keep, lat, np.nan), self.source.path.name)
-        return lon, lat, withheld
+    def _category_ids(self, p: PreparedChunk) -> np.ndarray:
+        """Ids of the chunk's distinct categories, creating those the workspace lacks (parsing only lets
+        unknown ones through when they may be created)."""
+        used = np.zeros(len(p.category_values), dtype=bool)
+        used[p.category_index] = True
+        ids = np.full(len(p.category_values), -1, dtype=np.int64)
+        for i, value in enumerate(p.category_values):
+            if not used[i]:
+                continue
+            key = catalog.normalise_one(value)
+            if key not in self.categories.ids:
+                self.categories.ids[key] = catalog.insert_category(self.ws, value, value, import_id=self.run.import_id)
+                self.run.report.created_categories.append(value)
+            ids[i] = self.categories.ids[key]
+        return ids
 
-    def _locator(self, level: str) -> geo.UnitLocator:
-        if level not in self.locators:
-            if level == "leaf":
-                # The most detailed boundaries: units with a boundary none of whose children has one.
-                rows = self.ws.conn.execute(
-                    "SELECT u.id, u.boundary FROM units u WHERE u.boundary IS NOT NULL AND NOT EXISTS"
-                    " (SELECT 1 FROM units c WHERE c.parent_id = u.id AND c.boundary IS NOT NULL)").fetchall()
-            else:
-                rows = self.ws.conn.execute(
-                    "SELECT id, boundary FROM units WHERE boundary IS NOT NULL AND level = ?", (level,)).fetchall()
-            self.locators[level] = geo.UnitLocator.from_rows(rows)
-        return self.locators[level]
+    def _unit_ids(self, p: PreparedChunk) -> np.ndarray:
+        used = np.zeros(len(p.unit_values), dtype=bool)
+        used[p.unit_index[p.unit_index >= 0]] = True
+        ids = np.full(len(p.unit_values), -1, dtype=np.int64)
+        for i, value in enumerate(p.unit_values):
+            if not used[i]:
+                continue
+            key = catalog.normalise_one(value)
+            if key not in self.units.ids:
+                self._create_unit(value, p.unit_names[i], p.unit_parents[i])
+            ids[i] = self.units.ids[key]
+        return ids
 
-    def _check_disagreements(self, unit: np.ndarray, lon: np.ndarray, lat: np.ndarray, mask: np.ndarray) -> None:
-        """Compare each recorded unit with the boundary its point falls in, at the recorded unit's level."""
-        if not mask.any():
-            return
-        report = self.run.report
-        with_boundary = {uid for (uid,) in self.ws.conn.execute("SELECT id FROM units WHERE boundary IS NOT NULL")}
-        if not with_boundary:
-            return  # no boundaries at all: nothing to check against, and nothing to warn about
-        recorded = np.where(mask, unit, -1).astype(np.int64)
-        checkable = mask & np.isin(recorded, list(with_boundary))
-        report.not_checked += int((mask & ~checkable).sum())
-        levels = pd.Series(recorded[checkable]).map(self.unit_level)
-        idx = np.flatnonzero(checkable)
-        codes = dict(self.ws.conn.execute("SELECT id, code FROM units"))
-        for level in levels.unique():
-            sel = idx[(levels == level).to_numpy()]
-            locator = self._locator(str(level))
-            located = locator.locate(lon[sel], lat[sel])
-            # A point inside its recorded unit agrees, even where simplified boundaries overlap a neighbour's.
-            differ = ~locator.holds(recorded[sel], lon[sel], lat[sel])
-            report.disagreements += int(differ.sum())
-            for r, loc in zip(recorded[sel][differ].tolist(), located[differ].tolist(), strict=True):
-                self.pairs[(codes.get(r, "?"), codes.get(loc, "outside all") if loc >= 0 else "outside all")] += 1
-
-    def _create_categories(self, names: pd.Series) -> None:
-        for name in pd.unique(names):
-            code = str(name)
-            cid = catalog.insert_category(self.ws, code, code, import_id=self.run.import_id)
-            self.categories.ids[catalog.normalise_one(code)] = cid
-            self.run.report.created_categories.append(code)
-
-    def _create_units(self, c: pd.DataFrame, unit_text: pd.Series, mask: np.ndarray) -> None:
-        opts = self.run.options
+    def _create_unit(self, code: str, name: str, parent: str) -> None:
         if self.force_id is None:
             self.force_id = catalog.ensure_force(self.ws, import_id=self.run.import_id)
-        level = catalog.level_of(opts.level)
-        wanted = pd.DataFrame({"code": unit_text[mask]})
-        wanted["name"] = c["unit_name"][mask] if "unit_name" in c else wanted["code"]
-        wanted["parent"] = c["parent"][mask] if "parent" in c else ""
-        wanted = wanted.drop_duplicates("code")
-        for code, name, parent in wanted.itertuples(index=False, name=None):
-            key = catalog.normalise_one(code)
-            if key in self.units.ids:
-                continue
-            parent_id, unit_level = self.force_id, level
-            if parent:
-                parent_id = self._ensure_parent(str(parent))
-                unit_level = "sector"
-            if self.police_uk and code == name and not parent:
-                # A row without an LSOA names its force: it is the force itself.
-                self._rename_force(str(name))
-                self.units.ids[key] = self.force_id
-                continue
-            uid = catalog.insert_unit(self.ws, str(code), str(name or code), unit_level, parent_id,
-                                      import_id=self.run.import_id)
-            self.units.ids[key] = uid
-            self.unit_level[uid] = unit_level
-            self.run.report.created_units.append(str(code))
+        key = catalog.normalise_one(code)
+        if self.police_uk and code == name and not parent:
+            # A row without an LSOA names its force: it is the force itself.
+            self._rename_force(name)
+            self.units.ids[key] = self.force_id
+            return
+        parent_id, level = self.force_id, catalog.level_of(self.run.options.level)
+        if parent:
+            parent_id, level = self._ensure_parent(parent), "sector"
+        uid = catalog.insert_unit(self.ws, code, name or code, level, parent_id, import_id=self.run.import_id)
+        self.units.ids[key] = uid
+        self.unit_level[uid] = level
+        self.run.report.created_units.append(code)
 
     def _ensure_parent(self, name: str) -> int:
         key = catalog.normalise_one(name)
@@ -391,10 +275,9 @@ class IncidentImport:
         if new.empty:
             return
         iid = self.run.import_id
-        lon = new["lon"].to_numpy(dtype=float)
-        lat = new["lat"].to_numpy(dtype=float)
-        lon_obj = np.where(np.isnan(lon), None, lon).tolist()
-        lat_obj = np.where(np.isnan(lat), None, lat).tolist()
+        # NaN binds as NULL in SQLite, so missing coordinates need no conversion to None.
+        lon_obj = new["lon"].to_numpy(dtype=float).tolist()
+        lat_obj = new["lat"].to_numpy(dtype=float).tolist()
         # The import id is the same for every row: written as a literal, it is not bound a million times.
         self.ws.conn.executemany(
             "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat, withheld, unit_from_point,"

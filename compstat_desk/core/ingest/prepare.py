@@ -1,0 +1,353 @@
+"""The pure half of an incident import: a chunk of a file in, parsed and checked arrays out; no database.
+
+It runs in the importing process for small files, and in a second process for large ones, so that the next
+chunk is parsed while SQLite writes this one (`prepared_chunks`).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from compstat_desk.core import catalog, geo
+from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dates
+from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource, raw_lines
+
+# Files at least this large are parsed in a second process (below it, starting one costs more than it saves).
+PARALLEL_BYTES = 8 << 20
+
+
+@dataclass
+class ChunkContext:
+    """All a chunk needs to be parsed and checked, taken from the workspace when the import starts."""
+
+    file_name: str
+    file_columns: list[str]
+    columns: dict[str, str]  # canonical name -> file column
+    constants: dict[str, str]
+    police_uk: bool
+    crs: str | None
+    date_format: DateFormat | None
+    composed_dates: bool
+    unit_ids: dict[str, int]  # normalised code, name or alias -> unit id
+    category_ids: dict[str, int]
+    create_units: bool
+    create_categories: bool
+    boundaries: dict[str, list[tuple[int, str]]]  # "leaf" and each level -> (unit id, GeoJSON)
+    unit_level: dict[int, str]
+    unit_codes: dict[int, str]
+    _locators: dict[str, geo.UnitLocator] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_locators"] = {}  # rebuilt where used: STRtrees do not travel between processes
+        return state
+
+    def locator(self, level: str) -> geo.UnitLocator:
+        if level not in self._locators:
+            self._locators[level] = geo.UnitLocator.from_rows(self.boundaries.get(level, []))
+        return self._locators[level]
+
+
+@dataclass
+class PreparedChunk:
+    """One chunk, parsed: its rejected rows (verbatim, with reasons) and its accepted rows as arrays."""
+
+    rows_read: int
+    date_format: DateFormat
+    rejected: list[tuple[int, str, str]]  # (row number, raw line, reason)
+    rejected_kinds: list[str]
+    source_id: np.ndarray  # object; '' where the row has no id
+    occurred: np.ndarray  # object: 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' or 'YYYY-MM' (length is precision)
+    day: np.ndarray  # int64 days since 1970-01-01
+    category_index: np.ndarray  # int64 into category_values
+    category_values: list[str]
+    unit_index: np.ndarray  # int64 into unit_values; -1 where the row was placed by its point
+    unit_values: list[str]
+    unit_names: list[str]
+    unit_parents: list[str]
+    located: np.ndarray  # int64 unit id for rows placed by their point, else -1
+    lon: np.ndarray  # float64, NaN where withheld
+    lat: np.ndarray
+    withheld: np.ndarray  # bool
+    month_only: int = 0
+    bad_coordinates: int = 0
+    disagreements: int = 0
+    not_checked: int = 0
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
+    unknown_units: Counter[str] = field(default_factory=Counter)
+    unknown_categories: Counter[str] = field(default_factory=Counter)
+
+
+def police_uk_frame(chunk: pd.DataFrame) -> pd.DataFrame:
+    """The UK street-level file in canonical columns: the LSOA is the sector, its district the division.
+
+    Rows without a location carry no LSOA: they count for the force as a whole (the 'Falls within' force).
+    """
+    lsoa_name = chunk["LSOA name"].str.strip()
+    district = lsoa_name.str.replace(r"\s+\w{3,4}$", "", regex=True)
+    force = chunk["Falls within"].str.strip()
+    has_lsoa = chunk["LSOA code"].str.strip() != ""
+    return pd.DataFrame({
+        "id": chunk["Crime ID"],
+        "occurred": chunk["Month"],
+        "category": chunk["Crime type"],
+        "unit": chunk["LSOA code"].where(has_lsoa, force),
+        "unit_name": lsoa_name.where(has_lsoa, force),
+        "parent": district.where(has_lsoa, ""),
+        "lon": chunk["Longitude"],
+        "lat": chunk["Latitude"],
+    }, index=chunk.index)
+
+
+def canonical(chunk: pd.DataFrame, ctx: ChunkContext) -> pd.DataFrame:
+    if ctx.police_uk:
+        return police_uk_frame(chunk)
+    out = pd.DataFrame(index=chunk.index)
+    for name, col in ctx.columns.items():
+        out[name] = chunk[col]
+    for name, value in ctx.constants.items():
+        out[name] = value
+    if "occurred" not in out and {"year", "month_number", "day"} <= set(out.columns):
+        out["occurred"] = _compose_date(out)
+    return out
+
+
+def _compose_date(c: pd.DataFrame) -> pd.Series:
+    def num(col: str, width: int) -> pd.Series:
+        return c[col].str.strip().str.replace(r"\.0+$", "", regex=True).str.zfill(width)
+
+    text = num("year", 4) + "-" + num("month_number", 2) + "-" + num("day", 2)
+    if "hour" in c and "minute" in c:
+        text = text + " " + num("hour", 2) + ":" + num("minute", 2)
+    return text
+
+
+def _coordinates(c: pd.DataFrame, ctx: ChunkContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """lon, lat (converted from ctx.crs), the withheld mask (blank or 0,0) and how many were unreadable."""
+    n = len(c)
+    if "lon" not in c or "lat" not in c:
+        nan = np.full(n, np.nan)
+        return nan, nan.copy(), np.ones(n, dtype=bool), 0
+    x = pd.to_numeric(c["lon"], errors="coerce").to_numpy(dtype=float)
+    y = pd.to_numeric(c["lat"], errors="coerce").to_numpy(dtype=float)
+    unreadable = np.zeros(n, dtype=bool)
+    for values, col in ((x, "lon"), (y, "lat")):
+        missing = np.isnan(values)
+        if missing.any():  # blank is withheld; anything else that is not a number is unreadable
+            unreadable[missing] |= (c[col][missing].astype(str).str.strip() != "").to_numpy()
+    withheld = geo.withheld_mask(x, y)
+    keep = ~withheld
+    lon = np.where(keep, x, np.nan)
+    lat = np.where(keep, y, np.nan)
+    if keep.any() and ctx.crs:
+        lon[keep], lat[keep] = geo.to_lonlat(x[keep], y[keep], ctx.crs)
+    geo.check_lonlat(lon, lat, ctx.file_name)
+    return lon, lat, withheld, int(unreadable.sum())
+
+
+def _distinct(text: pd.Series) -> tuple[np.ndarray, list[str]]:
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
+    return codes.astype(np.int64), [str(u) for u in uniques]
+
+
+def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
+    """Parse and check one chunk. Raises ImportRefused for what makes the whole file unimportable."""
+    c = canonical(chunk, ctx)
+    n = len(c)
+    bad = np.zeros(n, dtype=bool)
+    reasons = np.full(n, "", dtype=object)
+    kinds = np.full(n, "", dtype=object)
+
+    def fail(mask: np.ndarray, why: np.ndarray | str, kind: np.ndarray | str) -> None:
+        new = mask & ~bad
+        reasons[new] = why if isinstance(why, str) else why[new]
+        kinds[new] = kind if isinstance(kind, str) else kind[new]
+        bad[new] = True
+
+    # Dates: the file's day/month order is detected once (first chunk), never guessed.
+    fmt = ctx.date_format or detect_format(c["occurred"], ctx.columns.get("occurred", "occurred"))
+    dates = parse_dates(c["occurred"], fmt)
+    fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
+
+    # Categories: each distinct value is resolved once.
+    cat_text = catalog.clean_text(c["category"])
+    cat_index, cat_values = _distinct(cat_text)
+    cat_empty = np.array([v == "" for v in cat_values], dtype=bool)[cat_index]
+    fail(cat_empty, "no category", "no category")
+    unknown_categories: Counter[str] = Counter()
+    if not ctx.create_categories:
+        known = np.array([ctx.category_ids.get(catalog.normalise_one(v)) is not None or v == ""
+                          for v in cat_values], dtype=bool)
+        unknown = ~known[cat_index]
+        if unknown.any():
+            unknown_categories.update(cat_text[unknown & ~bad].tolist())
+            fail(unknown, ("unknown category " + cat_text.map(repr)).to_numpy(dtype=object), "unknown category")
+
+    lon, lat, withheld, unreadable = _coordinates(c, ctx)
+
+    # Units: the recorded unit stands; a point places an incident only when it has none.
+    unit_text = catalog.clean_code(c["unit"]) if "unit" in c else pd.Series("", index=c.index, dtype=object)
+    unit_index, unit_values = _distinct(unit_text)
+    no_unit = np.array([v == "" for v in unit_values], dtype=bool)[unit_index]
+    recorded = np.array([ctx.unit_ids.get(catalog.normalise_one(v), -1) if v else -1 for v in unit_values],
+                        dtype=np.int64)[unit_index]
+    unknown_units: Counter[str] = Counter()
+    if not ctx.create_units:
+        unknown = ~no_unit & (recorded < 0)
+        if unknown.any():
+            unknown_units.update(unit_text[unknown & ~bad].tolist())
+            fail(unknown, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
+    located = np.full(n, -1, dtype=np.int64)
+    if no_unit.any():
+        found = ctx.locator("leaf").locate(np.where(no_unit, lon, np.nan), np.where(no_unit, lat, np.nan))
+        located[no_unit] = found[no_unit]
+        fail(no_unit & withheld, "no unit, and the location is withheld", "no unit, location withheld")
+        fail(no_unit & ~withheld & (located < 0), "no unit, and the location lies outside every unit boundary",
+             "no unit, outside every boundary")
+    disagreements, not_checked, pairs = _check_disagreements(ctx, recorded, lon, lat, ~bad & ~no_unit & ~withheld)
+
+    ok = ~bad
+    rejected: list[tuple[int, str, str]] = []
+    if bad.any():
+        rows = chunk[bad]
+        rejected = list(zip(rows[ROW_NUMBER].astype(int).tolist(), raw_lines(rows, ctx.file_columns),
+                            reasons[bad].tolist(), strict=True))
+    names = c["unit_name"] if "unit_name" in c else unit_text
+    parents = c["parent"] if "parent" in c else pd.Series("", index=c.index, dtype=object)
+    first = pd.Series(np.arange(n)).groupby(unit_index).first()  # a row that names each distinct unit
+    ids = catalog.clean_ids(c["id"]) if "id" in c else pd.Series("", index=c.index, dtype=object)
+    return PreparedChunk(
+        rows_read=n, date_format=fmt, rejected=rejected, rejected_kinds=kinds[bad].tolist(),
+        source_id=ids.to_numpy(dtype=object)[ok], occurred=dates.occurred[ok], day=dates.day_number[ok],
+        category_index=cat_index[ok], category_values=cat_values,
+        unit_index=np.where(no_unit, -1, unit_index)[ok], unit_values=unit_values,
+        unit_names=[str(names.iat[first.get(i, 0)]) for i in range(len(unit_values))],
+        unit_parents=[str(parents.iat[first.get(i, 0)]) for i in range(len(unit_values))],
+        located=located[ok], lon=lon[ok], lat=lat[ok], withheld=withheld[ok],
+        month_only=int((dates.month_only & ok).sum()), bad_coordinates=unreadable,
+        disagreements=disagreements, not_checked=not_checked, pairs=pairs,
+        unknown_units=unknown_units, unknown_categories=unknown_categories,
+    )
+
+
+def _check_disagreements(ctx: ChunkContext, recorded: np.ndarray, lon: np.ndarray, lat: np.ndarray,
+                         mask: np.ndarray) -> tuple[int, int, Counter[tuple[str, str]]]:
+    """Compare each recorded unit with the boundary its point falls in, at the recorded unit's level."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    with_boundary = {uid for rows in ctx.boundaries.values() for uid, _ in rows}
+    if not mask.any() or not with_boundary:
+        return 0, 0, pairs  # no boundaries at all: nothing to check against, and nothing to warn about
+    checkable = mask & np.isin(recorded, list(with_boundary))
+    not_checked = int((mask & ~checkable).sum())
+    idx = np.flatnonzero(checkable)
+    levels = pd.Series(recorded[idx]).map(ctx.unit_level).to_numpy(dtype=object)
+    disagreements = 0
+    for level in pd.unique(levels):
+        sel = idx[levels == level]
+        locator = ctx.locator(str(level))
+        located = locator.locate(lon[sel], lat[sel])
+        # A point inside its recorded unit agrees, even where simplified boundaries overlap a neighbour's.
+        differ = ~locator.holds(recorded[sel], lon[sel], lat[sel])
+        disagreements += int(differ.sum())
+        for r, loc in zip(recorded[sel][differ].tolist(), located[differ].tolist(), strict=True):
+            where = ctx.unit_codes.get(loc, "outside all") if loc >= 0 else "outside all"
+            pairs[(ctx.unit_codes.get(r, "?"), where)] += 1
+    return disagreements, not_checked, pairs
+
+
+# -- running prepare in a second process ----------------------------------------------------------------------
+# A plain `python -m compstat_desk.core.ingest.worker` child, talking pickle over its stdin and stdout. Unlike
+# multiprocessing's spawn, it never re-imports the caller's __main__ (a script without a main guard would run twice).
+
+
+def serve(inp: BinaryIO, out: BinaryIO) -> None:
+    """The worker's side: read (source, context, chunk size), then send ("chunk", PreparedChunk) for each chunk,
+    and finally ("done", bad lines) or ("error", exception)."""
+    source, ctx, chunksize = pickle.load(inp)
+    try:
+        for chunk in source.chunks(chunksize):
+            if len(chunk):
+                prepared = prepare(chunk, ctx)
+                ctx.date_format = prepared.date_format
+                pickle.dump(("chunk", prepared), out, protocol=pickle.HIGHEST_PROTOCOL)
+                out.flush()
+        message: tuple[str, Any] = ("done", source.bad_lines)
+    except Exception as exc:  # handed to the importing process, which raises it there
+        message = ("error", exc)
+    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
+
+
+def use_second_process(source: TableSource) -> bool:
+    choice = os.environ.get("COMPSTAT_IMPORT_PROCESS", "auto")
+    if choice in {"always", "never"}:
+        return choice == "always" and source.kind == "csv"
+    return source.kind == "csv" and source.path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+
+
+def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int) -> Iterator[PreparedChunk]:
+    """Prepared chunks in file order; afterwards source.bad_lines holds the lines the reader could not split."""
+    if not use_second_process(source):
+        for chunk in source.chunks(chunksize):
+            if len(chunk):
+                prepared = prepare(chunk, ctx)
+                ctx.date_format = prepared.date_format
+                yield prepared
+        return
+    package_root = str(Path(__file__).resolve().parents[3])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+    with tempfile.TemporaryFile() as errors:
+        child = subprocess.Popen([sys.executable, "-m", "compstat_desk.core.ingest.worker"], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=errors, env=env)
+        assert child.stdin is not None and child.stdout is not None
+        # At most two chunks wait here: the worker blocks on its pipe beyond that, so memory stays bounded.
+        inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+        reader = threading.Thread(target=_receive, args=(child.stdout, inbox), name="prepare-reader", daemon=True)
+        reader.start()
+        try:
+            pickle.dump((source, ctx, chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            child.stdin.close()
+            while True:
+                kind, payload = inbox.get()
+                if kind == "chunk":
+                    yield payload
+                elif kind == "done":
+                    source.bad_lines = list(payload)
+                    return
+                elif kind == "error":
+                    raise payload
+                else:  # the worker died without a word (killed, out of memory)
+                    errors.seek(0)
+                    detail = errors.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
+                    raise RuntimeError(f"The import's parsing process stopped unexpectedly: {detail[0]}")
+        finally:
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            reader.join(timeout=5)
+
+
+def _receive(stream: BinaryIO, inbox: queue.Queue[tuple[str, Any]]) -> None:
+    while True:
+        try:
+            message = pickle.load(stream)
+        except (EOFError, OSError, pickle.UnpicklingError):
+            inbox.put(("lost", None))
+            return
+        inbox.put(message)
+        if message[0] != "chunk":
+            return
