@@ -45,7 +45,7 @@ def import_file(
     *,
     progress: Progress = no_progress,
     cancelled: Cancelled = never_cancelled,
-    chunksize: int = 200_000,
+    chunksize: int | None = None,
     _sha256: str | None = None,
     _after: Callable[[int], object] | None = None,
 ) -> ImportReport:
@@ -75,7 +75,8 @@ def import_file(
     # lookups inside this transaction.
     ws.conn.execute("PRAGMA foreign_keys = OFF")
     try:
-        report = _import_source(ws, path, source, profile, sha, options, progress, cancelled, chunksize, _after)
+        report = _import_source(ws, path, source, profile, sha, options, progress, cancelled,
+                                chunksize or 200_000, _after, pipelined_chunksize=chunksize or 50_000)
     finally:
         ws.conn.execute("PRAGMA foreign_keys = ON")
     progress(1.0, f"Imported {path.name}")
@@ -84,7 +85,7 @@ def import_file(
 
 def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str, sha: str, options: ImportOptions,
                    progress: Progress, cancelled: Cancelled, chunksize: int,
-                   _after: Callable[[int], object] | None) -> ImportReport:
+                   _after: Callable[[int], object] | None, *, pipelined_chunksize: int) -> ImportReport:
     from compstat_desk.core.ingest import incidents, indicators, weekly
 
     with ws.transaction():
@@ -98,7 +99,8 @@ def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str,
                     f"{', '.join(c for c in incidents.POLICE_UK_COLUMNS if c not in source.columns)}.")
             job = incidents.IncidentImport(run, source, police_uk=profile == "police-uk")
             estimate = _estimate_rows(path, source.compression)
-            for prepared in job.prepared(chunksize):
+            # Parsed in a second process, smaller chunks keep both processes busy from the start.
+            for prepared in job.prepared(chunksize, pipelined_chunksize):
                 run.check_cancelled()
                 job.apply(prepared)
                 progress(min(run.report.rows_read / max(estimate, 1), 0.99),

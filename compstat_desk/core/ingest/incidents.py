@@ -122,8 +122,8 @@ class IncidentImport:
             unit_codes=dict(conn.execute("SELECT id, code FROM units")),
         )
 
-    def prepared(self, chunksize: int) -> Iterator[PreparedChunk]:
-        return prepared_chunks(self.source, self.context(), chunksize)
+    def prepared(self, chunksize: int, pipelined_chunksize: int) -> Iterator[PreparedChunk]:
+        return prepared_chunks(self.source, self.context(), chunksize, pipelined_chunksize)
 
     def apply(self, p: PreparedChunk) -> None:
         """Write one prepared chunk: its rejected rows, any units and categories it brings, its incidents."""
@@ -148,6 +148,8 @@ class IncidentImport:
         unit_ids = self._unit_ids(p)
         acc = pd.DataFrame({
             "source_id": p.source_id,
+            "hash": p.id_hash,
+            "repeat": p.repeat,
             "occurred": p.occurred,
             "day": p.day,
             "category_id": cat_ids[p.category_index],
@@ -227,30 +229,31 @@ class IncidentImport:
 
     # -- storing --------------------------------------------------------------------------------------
     def _store(self, acc: pd.DataFrame) -> None:
+        """Insert new incidents in file order; a known id updates its incident; a repeated id is merged."""
         report = self.run.report
-        has_id = acc["source_id"].to_numpy(dtype=object) != ""
-        new_rows = [acc[~has_id].assign(source_id=None)]
-        keyed = acc[has_id]
-        if len(keyed):
-            dup = keyed["source_id"].duplicated(keep="first").to_numpy()
-            report.rows_merged += int(dup.sum())
-            keyed = keyed[~dup]
-            hashes = pd.util.hash_pandas_object(keyed["source_id"], index=False).to_numpy()
+        source_id = acc["source_id"].to_numpy(dtype=object)
+        keep = ~acc["repeat"].to_numpy(dtype=bool)  # an id repeated within this chunk: merged into its first row
+        report.rows_merged += int((~keep).sum())
+        keyed = (source_id != "") & keep
+        if keyed.any():
+            hashes = acc["hash"].to_numpy(dtype=np.uint64)
+            idx = np.flatnonzero(keyed)
             # Only ids that may exist already need a look-up: all of them when the workspace held ids before
             # this import, else those whose hash was seen in an earlier chunk of this file.
-            maybe = np.ones(len(keyed), dtype=bool) if self.has_ids_before else self._seen(hashes)
+            maybe = np.ones(len(idx), dtype=bool) if self.has_ids_before else self._seen(hashes[idx])
             if maybe.any():
-                existing = self._existing(keyed["source_id"][maybe])
-                in_file = keyed["source_id"].isin(existing.index[existing["last_import_id"] == self.run.import_id])
+                candidates = idx[maybe]
+                existing = self._existing(pd.Series(source_id[candidates]))
+                this_file = existing.index[existing["last_import_id"] == self.run.import_id]
+                in_file = np.isin(source_id[candidates], this_file)
+                known = np.isin(source_id[candidates], existing.index)
                 report.rows_merged += int(in_file.sum())
-                known = keyed["source_id"].isin(existing.index).to_numpy()
-                self._update_existing(keyed[known & ~in_file.to_numpy()], existing)
-                hashes = hashes[~known]
-                keyed = keyed[~known]
+                self._update_existing(acc.iloc[candidates[known & ~in_file]], existing)
+                keep[candidates[known]] = False
             # Two sorted runs: a stable sort (timsort) merges them in linear time.
-            self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, np.sort(hashes)]), kind="stable")
-            new_rows.append(keyed)
-        new = pd.concat(new_rows, ignore_index=True)
+            fresh = np.sort(hashes[keyed & keep])
+            self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, fresh]), kind="stable")
+        new = acc[keep]
         self._insert(new)
         report.added += len(new)
         report.withheld += int(new["withheld"].sum())
@@ -282,7 +285,7 @@ class IncidentImport:
         self.ws.conn.executemany(
             "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat, withheld, unit_from_point,"
             f" import_id, last_import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})",
-            zip(new["source_id"].tolist(), new["occurred"].tolist(), new["category_id"].tolist(),
+            zip([i or None for i in new["source_id"].tolist()], new["occurred"].tolist(), new["category_id"].tolist(),
                 new["unit_id"].tolist(), lon_obj, lat_obj, new["withheld"].tolist(), new["from_point"].tolist(),
                 strict=True),
         )

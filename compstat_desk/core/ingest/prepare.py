@@ -71,6 +71,8 @@ class PreparedChunk:
     rejected: list[tuple[int, str, str]]  # (row number, raw line, reason)
     rejected_kinds: list[str]
     source_id: np.ndarray  # object; '' where the row has no id
+    id_hash: np.ndarray  # uint64 hash of source_id (to find ids seen in earlier chunks without keeping them)
+    repeat: np.ndarray  # bool: the row repeats an id already in this chunk (one row per victim)
     occurred: np.ndarray  # object: 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' or 'YYYY-MM' (length is precision)
     day: np.ndarray  # int64 days since 1970-01-01
     category_index: np.ndarray  # int64 into category_values
@@ -230,9 +232,16 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     parents = c["parent"] if "parent" in c else pd.Series("", index=c.index, dtype=object)
     first = pd.Series(np.arange(n)).groupby(unit_index).first()  # a row that names each distinct unit
     ids = catalog.clean_ids(c["id"]) if "id" in c else pd.Series("", index=c.index, dtype=object)
+    ids = ids[ok]
+    has_id = (ids != "").to_numpy(dtype=bool)
+    repeat = has_id & ids.duplicated(keep="first").to_numpy(dtype=bool)
+    id_hash = np.zeros(len(ids), dtype=np.uint64)
+    if has_id.any():
+        id_hash[has_id] = pd.util.hash_pandas_object(ids[has_id], index=False).to_numpy()
     return PreparedChunk(
         rows_read=n, date_format=fmt, rejected=rejected, rejected_kinds=kinds[bad].tolist(),
-        source_id=ids.to_numpy(dtype=object)[ok], occurred=dates.occurred[ok], day=dates.day_number[ok],
+        source_id=ids.to_numpy(dtype=object), id_hash=id_hash, repeat=repeat,
+        occurred=dates.occurred[ok], day=dates.day_number[ok],
         category_index=cat_index[ok], category_values=cat_values,
         unit_index=np.where(no_unit, -1, unit_index)[ok], unit_values=unit_values,
         unit_names=[str(names.iat[first.get(i, 0)]) for i in range(len(unit_values))],
@@ -299,7 +308,8 @@ def use_second_process(source: TableSource) -> bool:
     return source.kind == "csv" and source.path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
 
 
-def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int) -> Iterator[PreparedChunk]:
+def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int,
+                    pipelined_chunksize: int) -> Iterator[PreparedChunk]:
     """Prepared chunks in file order; afterwards source.bad_lines holds the lines the reader could not split."""
     if not use_second_process(source):
         for chunk in source.chunks(chunksize):
@@ -319,7 +329,7 @@ def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int) -> I
         reader = threading.Thread(target=_receive, args=(child.stdout, inbox), name="prepare-reader", daemon=True)
         reader.start()
         try:
-            pickle.dump((source, ctx, chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((source, ctx, pipelined_chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
             child.stdin.close()
             while True:
                 kind, payload = inbox.get()
