@@ -63,19 +63,20 @@ def ours(csv_path: Path, db_path: Path) -> tuple[float, int]:
     return time.perf_counter() - t0, report.rows_accepted
 
 
-def _peak_memory(csv_path: Path, db_path: Path) -> tuple[float, int]:
-    """Run our import in a fresh process and return (seconds, peak resident MB)."""
+def _peak_memory(csv_path: Path, db_path: Path) -> tuple[float, int, int]:
+    """Run our import in a fresh process: (seconds, its peak resident MB, its parsing process's peak MB)."""
     code = (
         "import json, resource, sys\n"
         "from pathlib import Path\n"
         "from compstat_desk.core.bench import ours\n"
         "s, n = ours(Path(sys.argv[1]), Path(sys.argv[2]))\n"
-        "print(json.dumps({'s': s, 'n': n, 'mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))\n"
+        "print(json.dumps({'s': s, 'n': n, 'mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+        " 'worker_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(csv_path), str(db_path)], check=True,
                          capture_output=True, text=True)
     data = json.loads(out.stdout.strip().splitlines()[-1])
-    return data["s"], int(data["mb"])
+    return data["s"], int(data["mb"]), int(data["worker_mb"])
 
 
 def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int = 3) -> Iterator[str]:
@@ -103,5 +104,6 @@ def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int
               ", ".join(f"{x:.2f}" for x in bases)
         for p in where.glob("bench_*.sqlite*"):
             p.unlink()
-        sub_s, peak = _peak_memory(csv_path, where / "bench_ours.sqlite")
-        yield f"peak memory of the import in a fresh process: {peak} MB ({sub_s:.2f} s there)"
+        sub_s, peak, worker = _peak_memory(csv_path, where / "bench_ours.sqlite")
+        yield f"peak memory of the import in a fresh process: {peak} MB, and {worker} MB in its parsing process " \
+              f"({sub_s:.2f} s there)"

@@ -86,29 +86,25 @@ class Lookup:
         return pd.Series(ids[codes], index=values.index)
 
 
-def unit_lookup(ws: Workspace) -> Lookup:
+def _lookup(ws: Workspace, table: str, aliases: str, key: str) -> Lookup:
     ids: dict[str, int] = {}
-    rows = ws.conn.execute("SELECT id, code, name FROM units ORDER BY id").fetchall()
+    rows = ws.conn.execute(f"SELECT id, code, name FROM {table} ORDER BY id").fetchall()
     # Names first, codes after and aliases last, so that an exact code or a user's alias wins.
-    for uid, _code, name in rows:
-        ids.setdefault(normalise_one(name), uid)
-    for uid, code, _name in rows:
-        ids[normalise_one(code)] = uid
-    for alias, uid in ws.conn.execute("SELECT alias, unit_id FROM unit_aliases"):
-        ids[normalise_one(alias)] = uid
+    for row_id, _code, name in rows:
+        ids.setdefault(normalise_one(name), row_id)
+    for row_id, code, _name in rows:
+        ids[normalise_one(code)] = row_id
+    for alias, row_id in ws.conn.execute(f"SELECT alias, {key} FROM {aliases}"):
+        ids[normalise_one(alias)] = row_id
     return Lookup(ids)
+
+
+def unit_lookup(ws: Workspace) -> Lookup:
+    return _lookup(ws, "units", "unit_aliases", "unit_id")
 
 
 def category_lookup(ws: Workspace) -> Lookup:
-    ids: dict[str, int] = {}
-    rows = ws.conn.execute("SELECT id, code, name FROM categories ORDER BY id").fetchall()
-    for cid, _code, name in rows:
-        ids.setdefault(normalise_one(name), cid)
-    for cid, code, _name in rows:
-        ids[normalise_one(code)] = cid
-    for alias, cid in ws.conn.execute("SELECT alias, category_id FROM category_aliases"):
-        ids[normalise_one(alias)] = cid
-    return Lookup(ids)
+    return _lookup(ws, "categories", "category_aliases", "category_id")
 
 
 def find_unit(ws: Workspace, text: str) -> int:

@@ -175,6 +175,21 @@ class ImportReport:
         return out
 
 
+class RowVerdicts:
+    """Which rows of a chunk are rejected, and why. The first reason found for a row is the one kept."""
+
+    def __init__(self, n: int):
+        self.bad = np.zeros(n, dtype=bool)
+        self.reasons = np.full(n, "", dtype=object)
+        self.kinds = np.full(n, "", dtype=object)  # the reason's group, for the report's summary
+
+    def fail(self, mask: np.ndarray, why: np.ndarray | str, kind: np.ndarray | str) -> None:
+        new = mask & ~self.bad
+        self.reasons[new] = why if isinstance(why, str) else why[new]
+        self.kinds[new] = kind if isinstance(kind, str) else kind[new]
+        self.bad[new] = True
+
+
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")
 

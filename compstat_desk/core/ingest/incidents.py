@@ -273,6 +273,8 @@ class IncidentImport:
             frame = pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(),
                                   "category_id": category.to_numpy()})
             self.deltas.append(frame.groupby(["day", "unit_id", "category_id"]).size().mul(sign).rename("delta"))
+            if len(self.deltas) >= 16:  # keep memory bounded on huge files: one table of distinct keys
+                self.deltas = [pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum()]
 
     def _insert(self, new: pd.DataFrame) -> None:
         if new.empty:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
-from compstat_desk.core.ingest.common import ImportRun, resolve_columns
+from compstat_desk.core.ingest.common import ImportRun, RowVerdicts, resolve_columns
 from compstat_desk.core.ingest.dates import detect_format, format_from_option, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource
 
@@ -50,15 +50,8 @@ class IndicatorImport:
         report.rows_read = n
         if n == 0:
             return
-        bad = np.zeros(n, dtype=bool)
-        reasons = np.full(n, "", dtype=object)
-        kinds = np.full(n, "", dtype=object)
-
-        def fail(mask: np.ndarray, why: np.ndarray | str, kind: str) -> None:
-            new = mask & ~bad
-            reasons[new] = why if isinstance(why, str) else why[new]
-            kinds[new] = kind
-            bad[new] = True
+        verdicts = RowVerdicts(n)
+        bad, reasons, kinds, fail = verdicts.bad, verdicts.reasons, verdicts.kinds, verdicts.fail
 
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
                else detect_format(frame[col["period_end"]], col["period_end"]))

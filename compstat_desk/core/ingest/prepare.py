@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from compstat_desk.core import catalog, geo
+from compstat_desk.core.ingest.common import RowVerdicts
 from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource, raw_lines
 
@@ -170,15 +171,8 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     """Parse and check one chunk. Raises ImportRefused for what makes the whole file unimportable."""
     c = canonical(chunk, ctx)
     n = len(c)
-    bad = np.zeros(n, dtype=bool)
-    reasons = np.full(n, "", dtype=object)
-    kinds = np.full(n, "", dtype=object)
-
-    def fail(mask: np.ndarray, why: np.ndarray | str, kind: np.ndarray | str) -> None:
-        new = mask & ~bad
-        reasons[new] = why if isinstance(why, str) else why[new]
-        kinds[new] = kind if isinstance(kind, str) else kind[new]
-        bad[new] = True
+    verdicts = RowVerdicts(n)
+    bad, reasons, kinds, fail = verdicts.bad, verdicts.reasons, verdicts.kinds, verdicts.fail
 
     # Dates: the file's day/month order is detected once (first chunk), never guessed.
     fmt = ctx.date_format or detect_format(c["occurred"], ctx.columns.get("occurred", "occurred"))

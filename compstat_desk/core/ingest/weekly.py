@@ -11,7 +11,7 @@ import pandas as pd
 
 from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
-from compstat_desk.core.ingest.common import ImportRun, resolve_columns
+from compstat_desk.core.ingest.common import ImportRun, RowVerdicts, resolve_columns
 from compstat_desk.core.ingest.dates import DateFormat, detect_format, format_from_option, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource
 
@@ -75,15 +75,8 @@ class WeeklyImport:
         report.rows_read = n
         if n == 0:
             return
-        bad = np.zeros(n, dtype=bool)
-        reasons = np.full(n, "", dtype=object)
-        kinds = np.full(n, "", dtype=object)
-
-        def fail(mask: np.ndarray, why: np.ndarray | str, kind: str) -> None:
-            new = mask & ~bad
-            reasons[new] = why if isinstance(why, str) else why[new]
-            kinds[new] = kind
-            bad[new] = True
+        verdicts = RowVerdicts(n)
+        bad, reasons, kinds, fail = verdicts.bad, verdicts.reasons, verdicts.kinds, verdicts.fail
 
         col = self.cols
         # Both date columns are evidence of the order (a start of 2/23 settles an end of 3/1).
