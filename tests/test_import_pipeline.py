@@ -64,3 +64,20 @@ def test_a_refusal_in_the_parsing_process_reaches_the_user_and_writes_nothing(tm
         with pytest.raises(ImportRefused, match="--date-format"):
             import_file(ws, path)
         assert ws.conn.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+
+
+def test_cancelling_while_the_parsing_process_runs_writes_nothing(tmp_path, monkeypatch, messy):
+    import time
+
+    from compstat_desk.core.errors import ImportCancelled
+
+    monkeypatch.setenv("COMPSTAT_IMPORT_PROCESS", "always")
+    path, _frame = messy
+    answers = iter([False, False, False] + [True] * 100)
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        started = time.monotonic()
+        with pytest.raises(ImportCancelled):
+            import_file(ws, path, chunksize=1_000, cancelled=lambda: next(answers))
+        assert time.monotonic() - started < 5  # the parsing process is stopped, not waited for
+        for table in ("imports", "incidents", "daily_counts", "rejected_rows", "units"):
+            assert ws.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import (
@@ -19,6 +20,9 @@ from compstat_desk.core.ingest.common import (
     previous_import,
 )
 from compstat_desk.core.ingest.reader import TableSource, open_table
+
+if TYPE_CHECKING:
+    from compstat_desk.core.ingest.prepare import Worker
 from compstat_desk.core.store import Workspace
 
 __all__ = ["PROFILES", "ImportOptions", "ImportReport", "import_file", "detect_profile"]
@@ -65,27 +69,36 @@ def import_file(
     profile = options.profile or detect_profile(source.columns)
     if profile not in PROFILES:
         raise ImportRefused(f"Unknown profile {profile!r}: choose one of {', '.join(PROFILES)}.")
-    sha = _sha256 or file_sha256(path)
-    before = previous_import(ws, sha)
-    if before:
-        report = ImportReport(file_name=path.name, profile=profile, sha256=sha, already_imported=before)
-        return report
-    progress(0.0, f"Reading {path.name}")
-    # Bulk loads skip SQLite's per-row foreign-key lookups: every id written comes from the workspace's own
-    # lookups inside this transaction.
-    ws.conn.execute("PRAGMA foreign_keys = OFF")
+    from compstat_desk.core.ingest.prepare import Worker, use_second_process
+
+    # A large incident file is parsed in a second process: start it now, to load while the file is hashed.
+    worker = Worker() if profile in {"incidents", "police-uk"} and use_second_process(source) else None
     try:
-        report = _import_source(ws, path, source, profile, sha, options, progress, cancelled,
-                                chunksize or 200_000, _after, pipelined_chunksize=chunksize or 50_000)
+        sha = _sha256 or file_sha256(path)
+        before = previous_import(ws, sha)
+        if before:
+            return ImportReport(file_name=path.name, profile=profile, sha256=sha, already_imported=before)
+        progress(0.0, f"Reading {path.name}")
+        # Bulk loads skip SQLite's per-row foreign-key lookups: every id written comes from the workspace's own
+        # lookups inside this transaction.
+        ws.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            report = _import_source(ws, path, source, profile, sha, options, progress, cancelled,
+                                    chunksize or 200_000, _after, pipelined_chunksize=chunksize or 50_000,
+                                    worker=worker)
+        finally:
+            ws.conn.execute("PRAGMA foreign_keys = ON")
     finally:
-        ws.conn.execute("PRAGMA foreign_keys = ON")
+        if worker is not None:
+            worker.close()
     progress(1.0, f"Imported {path.name}")
     return report
 
 
 def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str, sha: str, options: ImportOptions,
                    progress: Progress, cancelled: Cancelled, chunksize: int,
-                   _after: Callable[[int], object] | None, *, pipelined_chunksize: int) -> ImportReport:
+                   _after: Callable[[int], object] | None, *, pipelined_chunksize: int,
+                   worker: Worker | None) -> ImportReport:
     from compstat_desk.core.ingest import incidents, indicators, weekly
 
     with ws.transaction():
@@ -100,7 +113,7 @@ def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str,
             job = incidents.IncidentImport(run, source, police_uk=profile == "police-uk")
             estimate = _estimate_rows(path, source.compression)
             # Parsed in a second process, smaller chunks keep both processes busy from the start.
-            for prepared in job.prepared(chunksize, pipelined_chunksize):
+            for prepared in job.prepared(chunksize, pipelined_chunksize, worker):
                 run.check_cancelled()
                 job.apply(prepared)
                 progress(min(run.report.rows_read / max(estimate, 1), 0.99),

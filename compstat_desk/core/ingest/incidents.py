@@ -12,7 +12,7 @@ from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, apply_daily_deltas, resolve_columns
 from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_option
-from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, prepared_chunks
+from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 
 SYNONYMS = {
@@ -122,8 +122,8 @@ class IncidentImport:
             unit_codes=dict(conn.execute("SELECT id, code FROM units")),
         )
 
-    def prepared(self, chunksize: int, pipelined_chunksize: int) -> Iterator[PreparedChunk]:
-        return prepared_chunks(self.source, self.context(), chunksize, pipelined_chunksize)
+    def prepared(self, chunksize: int, pipelined_chunksize: int, worker: Worker | None) -> Iterator[PreparedChunk]:
+        return prepared_chunks(self.source, self.context(), chunksize, pipelined_chunksize, worker)
 
     def apply(self, p: PreparedChunk) -> None:
         """Write one prepared chunk: its rejected rows, any units and categories it brings, its incidents."""
@@ -163,6 +163,11 @@ class IncidentImport:
         report.date_min = min(filter(None, [report.date_min, lo]))
         report.date_max = max(filter(None, [report.date_max, hi]))
         report.rows_accepted += n
+        # Counted while parsing, as if every row were new; _store takes back the rows it does not insert.
+        k = p.counts
+        unit_of = np.where(k["unit_index"] >= 0, unit_ids[np.maximum(k["unit_index"], 0)], k["located"])
+        self._add_deltas(pd.Series(k["n"].to_numpy(), index=pd.MultiIndex.from_arrays(
+            [k["day"].to_numpy(), unit_of, cat_ids[k["category_index"].to_numpy()]])))
         self._store(acc)
 
     def _category_ids(self, p: PreparedChunk) -> np.ndarray:
@@ -253,12 +258,15 @@ class IncidentImport:
             # Two sorted runs: a stable sort (timsort) merges them in linear time.
             fresh = np.sort(hashes[keyed & keep])
             self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, fresh]), kind="stable")
-        new = acc[keep]
+        new = acc if keep.all() else acc[keep]
+        dropped = ~keep & ~acc["repeat"].to_numpy(dtype=bool)  # counted by the parser, but not inserted
+        if dropped.any():
+            gone = acc[dropped]
+            self._count(gone["day"], gone["unit_id"], gone["category_id"], -1)
         self._insert(new)
         report.added += len(new)
         report.withheld += int(new["withheld"].sum())
         report.unit_from_point += int(new["from_point"].sum())
-        self._count(new["day"], new["unit_id"], new["category_id"], +1)
 
     def _seen(self, hashes: np.ndarray) -> np.ndarray:
         """Which hashes were seen in earlier chunks (a sorted array: a binary search each, no re-hashing)."""
@@ -272,9 +280,13 @@ class IncidentImport:
         if len(day):
             frame = pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(),
                                   "category_id": category.to_numpy()})
-            self.deltas.append(frame.groupby(["day", "unit_id", "category_id"]).size().mul(sign).rename("delta"))
-            if len(self.deltas) >= 16:  # keep memory bounded on huge files: one table of distinct keys
-                self.deltas = [pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum()]
+            self._add_deltas(frame.groupby(["day", "unit_id", "category_id"]).size().mul(sign))
+
+    def _add_deltas(self, deltas: pd.Series) -> None:
+        """Signed incident counts indexed by (day number, unit id, category id), written at the end."""
+        self.deltas.append(deltas)
+        if len(self.deltas) >= 16:  # keep memory bounded on huge files: one table of distinct keys
+            self.deltas = [pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum()]
 
     def _insert(self, new: pd.DataFrame) -> None:
         if new.empty:

@@ -86,6 +86,7 @@ class PreparedChunk:
     lon: np.ndarray  # float64, NaN where withheld
     lat: np.ndarray
     withheld: np.ndarray  # bool
+    counts: pd.DataFrame  # incidents per day, category_index, unit_index and located (repeats left out)
     month_only: int = 0
     bad_coordinates: int = 0
     disagreements: int = 0
@@ -232,12 +233,17 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     id_hash = np.zeros(len(ids), dtype=np.uint64)
     if has_id.any():
         id_hash[has_id] = pd.util.hash_pandas_object(ids[has_id], index=False).to_numpy()
+    unit_kept = np.where(no_unit, -1, unit_index)[ok]
+    once = ~repeat
+    counts = (pd.DataFrame({"day": dates.day_number[ok][once], "category_index": cat_index[ok][once],
+                            "unit_index": unit_kept[once], "located": located[ok][once]})
+              .value_counts(sort=False).rename("n").reset_index())
     return PreparedChunk(
-        rows_read=n, date_format=fmt, rejected=rejected, rejected_kinds=kinds[bad].tolist(),
+        rows_read=n, counts=counts, date_format=fmt, rejected=rejected, rejected_kinds=kinds[bad].tolist(),
         source_id=ids.to_numpy(dtype=object), id_hash=id_hash, repeat=repeat,
         occurred=dates.occurred[ok], day=dates.day_number[ok],
         category_index=cat_index[ok], category_values=cat_values,
-        unit_index=np.where(no_unit, -1, unit_index)[ok], unit_values=unit_values,
+        unit_index=unit_kept, unit_values=unit_values,
         unit_names=[str(names.iat[first.get(i, 0)]) for i in range(len(unit_values))],
         unit_parents=[str(parents.iat[first.get(i, 0)]) for i in range(len(unit_values))],
         located=located[ok], lon=lon[ok], lat=lat[ok], withheld=withheld[ok],
@@ -302,54 +308,79 @@ def use_second_process(source: TableSource) -> bool:
     return source.kind == "csv" and source.path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
 
 
-def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int,
-                    pipelined_chunksize: int) -> Iterator[PreparedChunk]:
-    """Prepared chunks in file order; afterwards source.bad_lines holds the lines the reader could not split."""
-    if not use_second_process(source):
+class Worker:
+    """The parsing process, started as early as possible: Python and pandas take a moment to load."""
+
+    def __init__(self) -> None:
+        package_root = str(Path(__file__).resolve().parents[3])
+        path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+        self.errors = tempfile.TemporaryFile()
+        self.child = subprocess.Popen([sys.executable, "-m", "compstat_desk.core.ingest.worker"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
+                                      env=dict(os.environ, PYTHONPATH=path))
+
+    def last_error(self) -> str:
+        self.errors.seek(0)
+        lines = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+        return lines[-1] if lines else "no message"
+
+    def close(self) -> None:
+        if self.child.poll() is None:
+            self.child.kill()
+        self.child.wait()
+        for stream in (self.child.stdin, self.child.stdout):
+            if stream is not None:
+                stream.close()
+        self.errors.close()
+
+
+def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int, pipelined_chunksize: int,
+                    worker: Worker | None = None) -> Iterator[PreparedChunk]:
+    """Prepared chunks in file order; afterwards source.bad_lines holds the lines the reader could not split.
+
+    With a `worker` (or for a large file) the chunks are parsed in a second process."""
+    if worker is None and not use_second_process(source):
         for chunk in source.chunks(chunksize):
             if len(chunk):
                 prepared = prepare(chunk, ctx)
                 ctx.date_format = prepared.date_format
                 yield prepared
         return
-    package_root = str(Path(__file__).resolve().parents[3])
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen([sys.executable, "-m", "compstat_desk.core.ingest.worker"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE, stderr=errors, env=env)
-        assert child.stdin is not None and child.stdout is not None
-        # At most two chunks wait here: the worker blocks on its pipe beyond that, so memory stays bounded.
-        inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
-        reader = threading.Thread(target=_receive, args=(child.stdout, inbox), name="prepare-reader", daemon=True)
-        reader.start()
-        try:
-            pickle.dump((source, ctx, pipelined_chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
-            child.stdin.close()
-            while True:
-                kind, payload = inbox.get()
-                if kind == "chunk":
-                    yield payload
-                elif kind == "done":
-                    source.bad_lines = list(payload)
-                    return
-                elif kind == "error":
-                    raise payload
-                else:  # the worker died without a word (killed, out of memory)
-                    errors.seek(0)
-                    detail = errors.read().decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-                    raise RuntimeError(f"The import's parsing process stopped unexpectedly: {detail[0]}")
-        finally:
-            if child.poll() is None:
-                child.kill()
-            child.wait()
-            reader.join(timeout=5)
+    worker = worker or Worker()
+    child = worker.child
+    assert child.stdin is not None and child.stdout is not None
+    # At most two chunks wait here: the worker blocks on its pipe beyond that, so memory stays bounded.
+    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=2)
+    reader = threading.Thread(target=_receive, args=(child.stdout, inbox), name="prepare-reader", daemon=True)
+    reader.start()
+    try:
+        pickle.dump((source, ctx, pipelined_chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        child.stdin.close()
+        while True:
+            kind, payload = inbox.get()
+            if kind == "chunk":
+                yield payload
+            elif kind == "done":
+                source.bad_lines = list(payload)
+                return
+            elif kind == "error":
+                raise payload
+            else:  # the worker died without a word (killed, out of memory)
+                raise RuntimeError(f"The import's parsing process stopped unexpectedly: {worker.last_error()}")
+    finally:
+        worker.close()
+        while reader.is_alive():  # let the reader see the closed pipe, even if it waits to hand over a chunk
+            try:
+                inbox.get(timeout=0.05)
+            except queue.Empty:
+                pass
 
 
 def _receive(stream: BinaryIO, inbox: queue.Queue[tuple[str, Any]]) -> None:
     while True:
         try:
             message = pickle.load(stream)
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except Exception:  # EOF, a closed pipe, a half-written message: the worker is gone
             inbox.put(("lost", None))
             return
         inbox.put(message)
