@@ -163,9 +163,18 @@ def _coordinates(c: pd.DataFrame, ctx: ChunkContext) -> tuple[np.ndarray, np.nda
     return lon, lat, withheld, int(unreadable.sum())
 
 
-def _distinct(text: pd.Series) -> tuple[np.ndarray, list[str]]:
-    codes, uniques = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=False)
-    return codes.astype(np.int64), [str(u) for u in uniques]
+def _distinct(values: pd.Series, *, code: bool = False) -> tuple[np.ndarray, list[str]]:
+    """Each row's index into the distinct cleaned values (trimmed; codes also lose a '.0'), and those values.
+
+    Files repeat a few values (categories, units) many times: each distinct one is cleaned once."""
+    raw_codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
+    cleaned = catalog.clean_text(pd.Series(uniques, dtype=object), code=code)
+    inner, distinct = pd.factorize(cleaned.to_numpy(dtype=object), use_na_sentinel=False)
+    return inner.astype(np.int64)[raw_codes], [str(u) for u in distinct]
+
+
+def _expand(index: np.ndarray, values: list[str]) -> pd.Series:
+    return pd.Series(np.array(values, dtype=object)[index], dtype=object)
 
 
 def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
@@ -181,8 +190,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
 
     # Categories: each distinct value is resolved once.
-    cat_text = catalog.clean_text(c["category"])
-    cat_index, cat_values = _distinct(cat_text)
+    cat_index, cat_values = _distinct(c["category"])
     cat_empty = np.array([v == "" for v in cat_values], dtype=bool)[cat_index]
     fail(cat_empty, "no category", "no category")
     unknown_categories: Counter[str] = Counter()
@@ -191,14 +199,15 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
                           for v in cat_values], dtype=bool)
         unknown = ~known[cat_index]
         if unknown.any():
+            cat_text = _expand(cat_index, cat_values)
             unknown_categories.update(cat_text[unknown & ~bad].tolist())
             fail(unknown, ("unknown category " + cat_text.map(repr)).to_numpy(dtype=object), "unknown category")
 
     lon, lat, withheld, unreadable = _coordinates(c, ctx)
 
     # Units: the recorded unit stands; a point places an incident only when it has none.
-    unit_text = catalog.clean_code(c["unit"]) if "unit" in c else pd.Series("", index=c.index, dtype=object)
-    unit_index, unit_values = _distinct(unit_text)
+    unit_index, unit_values = (_distinct(c["unit"], code=True) if "unit" in c
+                               else (np.zeros(n, dtype=np.int64), [""]))
     no_unit = np.array([v == "" for v in unit_values], dtype=bool)[unit_index]
     recorded = np.array([ctx.unit_ids.get(catalog.normalise_one(v), -1) if v else -1 for v in unit_values],
                         dtype=np.int64)[unit_index]
@@ -206,6 +215,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     if not ctx.create_units:
         unknown = ~no_unit & (recorded < 0)
         if unknown.any():
+            unit_text = _expand(unit_index, unit_values)
             unknown_units.update(unit_text[unknown & ~bad].tolist())
             fail(unknown, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
     located = np.full(n, -1, dtype=np.int64)
@@ -223,9 +233,11 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
         rows = chunk[bad]
         rejected = list(zip(rows[ROW_NUMBER].astype(int).tolist(), raw_lines(rows, ctx.file_columns),
                             reasons[bad].tolist(), strict=True))
-    names = c["unit_name"] if "unit_name" in c else unit_text
-    parents = c["parent"] if "parent" in c else pd.Series("", index=c.index, dtype=object)
     first = pd.Series(np.arange(n)).groupby(unit_index).first()  # a row that names each distinct unit
+    names = ([str(c["unit_name"].iat[first.get(i, 0)]) for i in range(len(unit_values))] if "unit_name" in c
+             else list(unit_values))
+    parents = ([str(c["parent"].iat[first.get(i, 0)]) for i in range(len(unit_values))] if "parent" in c
+               else [""] * len(unit_values))
     ids = catalog.clean_ids(c["id"]) if "id" in c else pd.Series("", index=c.index, dtype=object)
     ids = ids[ok]
     has_id = (ids != "").to_numpy(dtype=bool)
@@ -244,8 +256,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
         occurred=dates.occurred[ok], day=dates.day_number[ok],
         category_index=cat_index[ok], category_values=cat_values,
         unit_index=unit_kept, unit_values=unit_values,
-        unit_names=[str(names.iat[first.get(i, 0)]) for i in range(len(unit_values))],
-        unit_parents=[str(parents.iat[first.get(i, 0)]) for i in range(len(unit_values))],
+        unit_names=names, unit_parents=parents,
         located=located[ok], lon=lon[ok], lat=lat[ok], withheld=withheld[ok],
         month_only=int((dates.month_only & ok).sum()), bad_coordinates=unreadable,
         disagreements=disagreements, not_checked=not_checked, pairs=pairs,
