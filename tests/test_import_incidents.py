@@ -278,3 +278,14 @@ def test_the_report_reads_back_from_the_workspace(ws, write):
     assert rejected_rows(ws, report.import_id)["row_number"].tolist() == [3]
     assert pd.read_csv(io.StringIO("occurred,category,unit\n" + rejected_rows(ws, report.import_id)["raw"][0]))[
         "occurred"][0] == "not a date"
+
+
+def test_short_and_midnight_dates_keep_their_precision(ws, write):
+    # A year alone is not a date; a month alone is a month; a written 00:00 in a file with times is a time.
+    text = ("occurred,category,unit\n2026-07-01 10:30,Theft,N1\n2026-07-01 00:00,Theft,N1\n2026-07-01,Theft,N1\n"
+            "2026-07,Theft,N1\n2026,Theft,N1\n")
+    report = import_file(ws, write("d.csv", text))
+    stored = [r[0] for r in ws.conn.execute("SELECT occurred FROM incidents ORDER BY id")]
+    assert stored == ["2026-07-01 10:30", "2026-07-01 00:00", "2026-07-01", "2026-07"]
+    assert report.rows_rejected == 1 and report.month_only == 1
+    assert ws.conn.execute("SELECT reason FROM rejected_rows").fetchone()[0].startswith("date '2026' is not a valid")

@@ -157,7 +157,13 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
         stamps = parsed.to_numpy(dtype="datetime64[m]")
         has_time[:] = any(code in (fmt.strftime or "") for code in ("%H", "%I", "%M"))
     else:
-        lengths = s.str.len().to_numpy()
+        lengths = np.full(n, -1, dtype=np.int64)  # text lengths, measured only where they matter
+
+        def measure(mask: np.ndarray) -> None:
+            need = mask & (lengths < 0)
+            if need.any():
+                lengths[need] = s[need].str.len().to_numpy()
+
         iso = np.zeros(n, dtype=bool)
         if fmt.order == "ISO":
             # Fast path: pandas parses ISO 8601 in C; rows it cannot parse fall through to the checks below.
@@ -165,9 +171,15 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
                 quick = pd.to_datetime(s, format="ISO8601", errors="coerce").to_numpy(dtype="datetime64[m]")
             except (ValueError, TypeError):  # e.g. mixed time zones: leave every row to the checks below
                 quick = np.full(n, np.datetime64("NaT"), dtype="datetime64[m]")
-            iso = ~np.isnat(quick) & (lengths >= 8) & (lengths != 7)
+            parsed = ~np.isnat(quick)
+            # Only a stamp at midnight can hide a short form ('2026', '2026-07') or a date without a time.
+            midnight = parsed & (quick == quick.astype("datetime64[D]"))
+            measure(midnight)
+            iso = parsed & ~(midnight & ((lengths < 8) | (lengths == 7)))
             stamps[iso] = quick[iso]
-            has_time[iso] = lengths[iso] > 10
+            has_time[iso & ~midnight] = True
+            has_time[iso & midnight] = lengths[iso & midnight] > 10
+        measure(~iso)
         slow = ~iso & (lengths > 0)
         if slow.any():
             # Rows the fast path could not read: trimmed, then tried against each known form.
