@@ -299,7 +299,9 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
     and finally ("done", bad lines) or ("error", exception)."""
     source, ctx, chunksize = pickle.load(inp)
     try:
-        for chunk in source.chunks(chunksize):
+        # No read-ahead thread here: with the importing process on the other core, a third busy thread only
+        # makes the two wait for each other (measured: ratio 1.59 with it, 1.49 without).
+        for chunk in source.chunks(chunksize, read_ahead=False):
             if len(chunk):
                 prepared = prepare(chunk, ctx)
                 ctx.date_format = prepared.date_format

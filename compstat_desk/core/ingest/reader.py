@@ -40,9 +40,10 @@ class TableSource:
     bad_lines: list[BadLine] = field(default_factory=list)
     _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
 
-    def chunks(self, chunksize: int = 200_000) -> Iterator[pd.DataFrame]:
-        """Chunks read one ahead on a thread: pandas' C parser runs while the caller writes to SQLite."""
-        return _read_ahead(self._chunks(chunksize))
+    def chunks(self, chunksize: int = 200_000, *, read_ahead: bool = True) -> Iterator[pd.DataFrame]:
+        """Chunks in file order. With `read_ahead` the next is read on a thread while the caller works on this
+        one (pandas' C parser releases the GIL); the parsing process has a core of its own and reads inline."""
+        return _read_ahead(self._chunks(chunksize)) if read_ahead else self._chunks(chunksize)
 
     def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         """Yield DataFrames of text cells ('' for empty) with a ROW_NUMBER column.
