@@ -73,6 +73,7 @@ class PreparedChunk:
     rejected_kinds: list[str]
     source_id: np.ndarray  # object; '' where the row has no id
     id_hash: np.ndarray  # uint64 hash of source_id (to find ids seen in earlier chunks without keeping them)
+    # (hashes of one import all come from one process, so they agree with each other)
     repeat: np.ndarray  # bool: the row repeats an id already in this chunk (one row per victim)
     occurred: np.ndarray  # object: 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' or 'YYYY-MM' (length is precision)
     day: np.ndarray  # int64 days since 1970-01-01
@@ -242,9 +243,10 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     ids = ids[ok]
     has_id = (ids != "").to_numpy(dtype=bool)
     repeat = has_id & ids.duplicated(keep="first").to_numpy(dtype=bool)
-    id_hash = np.zeros(len(ids), dtype=np.uint64)
-    if has_id.any():
-        id_hash[has_id] = pd.util.hash_pandas_object(ids[has_id], index=False).to_numpy()
+    # Python's own string hash: three times faster than pandas' here, and the same for every chunk of one import
+    # (one process makes them all). A collision only costs a look-up: ids themselves are compared after.
+    id_hash = np.fromiter(map(hash, ids.tolist()), dtype=np.int64, count=len(ids)).view(np.uint64)
+    id_hash[~has_id] = 0
     unit_kept = np.where(no_unit, -1, unit_index)[ok]
     once = ~repeat
     counts = (pd.DataFrame({"day": dates.day_number[ok][once], "category_index": cat_index[ok][once],
