@@ -189,6 +189,13 @@ class RowVerdicts:
         self.kinds[new] = kind if isinstance(kind, str) else kind[new]
         self.bad[new] = True
 
+    def fail_repeats(self, key: pd.DataFrame, row_numbers: pd.Series, what: str) -> None:
+        """Reject each row whose key repeats an earlier row's, naming that row (the first one stands)."""
+        repeat = key.duplicated(keep="first").to_numpy() & ~self.bad
+        first = row_numbers.groupby([key[c] for c in key.columns]).transform("first")
+        self.fail(repeat, (f"repeats the {what} of row " + first.astype(str)).to_numpy(dtype=object),
+                  "duplicate row")
+
 
 def plural(n: int, word: str) -> str:
     return f"{n:,} {word}" + ("" if n == 1 else "s")

@@ -109,11 +109,8 @@ class IndicatorImport:
         fail((unit_text == "").to_numpy(), "no unit", "no unit")
         fail(unknown_u, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
 
-        key = pd.DataFrame({"i": ind_ids.fillna(-1), "u": uids.fillna(-1), "d": dates.day})
-        dup = key.duplicated(keep="first").to_numpy() & ~bad
-        first_row = frame[ROW_NUMBER].groupby([key["i"], key["u"], key["d"]]).transform("first")
-        fail(dup, ("repeats the unit, indicator and period of row " + first_row.astype(str)).to_numpy(dtype=object),
-             "duplicate row")
+        verdicts.fail_repeats(pd.DataFrame({"i": ind_ids.fillna(-1), "u": uids.fillna(-1), "d": dates.day}),
+                              frame[ROW_NUMBER], "unit, indicator and period")
         run.reject(frame, bad, reasons, self.source.columns, kinds)
         ok = ~bad
         report.rows_accepted = int(ok.sum())

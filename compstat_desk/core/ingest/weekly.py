@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -122,11 +123,8 @@ class WeeklyImport:
         fail((cat_text == "").to_numpy(), "no category", "no category")
         unit_ids, cat_ids = self._resolve(unit_text, cat_text, group, bad, fail)
 
-        key = pd.DataFrame({"end": end.day, "u": unit_ids, "c": cat_ids})
-        dup = key.duplicated(keep="first").to_numpy() & ~bad
-        first_row = frame[ROW_NUMBER].groupby([key["end"], key["u"], key["c"]]).transform("first")
-        fail(dup, ("repeats the unit, category and week of row " + first_row.astype(str)).to_numpy(dtype=object),
-             "duplicate row")
+        verdicts.fail_repeats(pd.DataFrame({"end": end.day, "u": unit_ids, "c": cat_ids}), frame[ROW_NUMBER],
+                              "unit, category and week")
 
         run.reject(frame, bad, reasons, self.source.columns, kinds)
         ok = ~bad
@@ -276,23 +274,25 @@ class WeeklyImport:
         measures = [c for c in ("wtd_current", "ytd_current") if c in df]
         force = df[df["level"] == "force"].set_index(["end", "c"])[measures]
         sectors = df[df["level"] == "sector"].groupby(["end", "c"])[measures].sum()
-        if len(force) and len(sectors):
-            both = force.join(sectors.add_suffix("_parts"), how="inner")
+
+        def gaps(whole: pd.DataFrame, parts: pd.DataFrame) -> Iterator[tuple[str, int, int, int]]:
+            """(measure, cells that differ, cells compared, largest gap) where parts and whole disagree."""
+            both = whole.join(parts.add_suffix("_parts"), how="inner")
             for m in measures:
                 diff = both[m] - both[m + "_parts"]
                 off = diff[diff != 0]
                 if len(off):
-                    report.warnings.append(
-                        f"Sectors do not add up to the force for {m.replace('_', ' ')} in {len(off)} of {len(diff)} "
-                        f"category-weeks (largest gap {int(off.abs().max())}): published parts and totals differ.")
+                    yield m.replace("_", " "), len(off), len(diff), int(off.abs().max())
+
+        if len(force) and len(sectors):
+            for m, off, of, gap in gaps(force, sectors):
+                report.warnings.append(
+                    f"Sectors do not add up to the force for {m} in {off} of {of} category-weeks "
+                    f"(largest gap {gap}): published parts and totals differ.")
         if headline and totals:
             parts = df[df["c"].isin(headline)].groupby(["end", "u"])[measures].sum()
             total = df[df["c"].isin(totals)].groupby(["end", "u"])[measures].sum()
-            both = total.join(parts.add_suffix("_parts"), how="inner")
-            for m in measures:
-                diff = both[m] - both[m + "_parts"]
-                off = diff[diff != 0]
-                if len(off):
-                    report.warnings.append(
-                        f"Headline categories do not add up to the total for {m.replace('_', ' ')} in {len(off)} of "
-                        f"{len(diff)} unit-weeks (largest gap {int(off.abs().max())}).")
+            for m, off, of, gap in gaps(total, parts):
+                report.warnings.append(
+                    f"Headline categories do not add up to the total for {m} in {off} of {of} unit-weeks "
+                    f"(largest gap {gap}).")
