@@ -162,14 +162,17 @@ def add_unit(ws: Workspace, code: str, name: str, level: str, parent: str | None
         return insert_unit(ws, code, name, level_of(level), parent_id, **kw)  # type: ignore[arg-type]
 
 
-def add_unit_alias(ws: Workspace, alias: str, unit: str) -> None:
-    """Teach the workspace another name for a unit (e.g. 'Central Business District' is 'Downtown')."""
-    uid = find_unit(ws, unit)
+def _add_alias(ws: Workspace, entity: str, alias: str, target_id: int) -> None:
     with ws.transaction():
         ws.conn.execute(
-            "INSERT INTO unit_aliases(alias, unit_id) VALUES (?, ?)"
-            " ON CONFLICT(alias) DO UPDATE SET unit_id = excluded.unit_id", (alias.strip(), uid))
-        ws.audit("unit_alias", uid, field="alias", new=alias.strip())
+            f"INSERT INTO {entity}_aliases(alias, {entity}_id) VALUES (?, ?)"
+            f" ON CONFLICT(alias) DO UPDATE SET {entity}_id = excluded.{entity}_id", (alias.strip(), target_id))
+        ws.audit(f"{entity}_alias", target_id, field="alias", new=alias.strip())
+
+
+def add_unit_alias(ws: Workspace, alias: str, unit: str) -> None:
+    """Teach the workspace another name for a unit (e.g. 'Central Business District' is 'Downtown')."""
+    _add_alias(ws, "unit", alias, find_unit(ws, unit))
 
 
 def insert_category(
@@ -190,12 +193,8 @@ def add_category(ws: Workspace, code: str, name: str, **kw: object) -> int:
 
 
 def add_category_alias(ws: Workspace, alias: str, category: str) -> None:
-    cid = find_category(ws, category)
-    with ws.transaction():
-        ws.conn.execute(
-            "INSERT INTO category_aliases(alias, category_id) VALUES (?, ?)"
-            " ON CONFLICT(alias) DO UPDATE SET category_id = excluded.category_id", (alias.strip(), cid))
-        ws.audit("category_alias", cid, field="alias", new=alias.strip())
+    """Teach the workspace another name for a category (e.g. a force's local name for a national one)."""
+    _add_alias(ws, "category", alias, find_category(ws, category))
 
 
 def has_units(ws: Workspace) -> bool:
