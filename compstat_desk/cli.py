@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("parent")
 
     with_db(sub.add_parser("info", help="what the workspace holds"))
+    marking = with_db(sub.add_parser("marking", help="show or set the protective marking on every page and screen"))
+    marking.add_argument("text", nargs="?", help="e.g. OFFICIAL-SENSITIVE, OFFICIAL, SECRET")
     imports = with_db(sub.add_parser("imports", help="the imports log, or one import's report"))
     imports.add_argument("import_id", nargs="?", type=int)
     imports.add_argument("--rejected", type=int, default=20, help="how many rejected rows to show (default 20)")
@@ -196,7 +198,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"Wrote {args.out}")
         return 0
 
-    with open_workspace(_db(args), create=cmd in {"import", "boundaries"}) as ws:
+    with open_workspace(_db(args), create=cmd in {"import", "boundaries", "marking"}) as ws:
         if cmd == "import":
             return _import(ws, args)
         if cmd == "boundaries":
@@ -232,6 +234,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if cmd == "imports":
             return _imports(ws, args)
+        if cmd == "marking":
+            if args.text:
+                text = " ".join(args.text.split()).upper()
+                if not text:
+                    raise CompstatError("The protective marking cannot be blank.")
+                ws.set_setting("marking", text)
+            print(ws.marking)
+            return 0
     raise CompstatError(f"unknown command {cmd!r}")
 
 

@@ -56,3 +56,16 @@ def test_weekly_figures_from_the_command_line_report_the_weeks(tmp_path, capsys)
     assert main(["import", str(tmp_path / "w.csv"), "--db", str(tmp_path / "ws.sqlite")]) == 0
     out = capsys.readouterr().out
     assert "as weekly-figures" in out and "1 report week, ending 2026-03-08." in out
+
+
+def test_the_protective_marking_can_be_set_and_is_audited(tmp_path, capsys):
+    db = str(tmp_path / "ws.sqlite")
+    assert main(["marking", "--db", db]) == 0
+    assert capsys.readouterr().out.strip() == "OFFICIAL-SENSITIVE"
+    assert main(["marking", "official", "--db", db]) == 0
+    assert capsys.readouterr().out.strip() == "OFFICIAL"
+    from compstat_desk.core.store import open_workspace
+
+    with open_workspace(db) as ws:
+        assert ws.conn.execute("SELECT old, new FROM audit_log WHERE field = 'marking'").fetchone() == (
+            "OFFICIAL-SENSITIVE", "OFFICIAL")
