@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -99,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp = with_db(units_sub.add_parser("set-parent"))
     sp.add_argument("unit")
     sp.add_argument("parent")
+
+    table = with_db(sub.add_parser("compstat", help="the Compstat table: week, 28 days and year to date"))
+    table.add_argument("--week-ending", type=dt.date.fromisoformat,
+                       help="YYYY-MM-DD (default: the latest complete week)")
+    table.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
+    table.add_argument("--level", help="only units at this level: force, division or sector")
+    table.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
     with_db(sub.add_parser("info", help="what the workspace holds"))
     marking = with_db(sub.add_parser("marking", help="show or set the protective marking on every page and screen"))
@@ -234,6 +242,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if cmd == "imports":
             return _imports(ws, args)
+        if cmd == "compstat":
+            from compstat_desk.core import compstat
+
+            result = compstat.compstat_table(ws, args.week_ending, unit=args.unit, level=args.level)
+            if args.format == "csv":
+                sys.stdout.write(compstat.csv_table(result))
+            elif args.format == "json":
+                print(compstat.json_table(result))
+            else:
+                print(compstat.text_table(result, ws.marking))
+            return 0
         if cmd == "marking":
             if args.text:
                 text = " ".join(args.text.split()).upper()

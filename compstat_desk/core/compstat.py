@@ -1,0 +1,227 @@
+"""The Compstat table: counts for each unit, category and window against a year earlier, and whether each
+change is real once clustering and the number of changes looked at are allowed for."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.periods import WINDOWS, Window, windows
+from compstat_desk.core.store import Workspace
+
+HEADLINE = "HEADLINE"  # the category code of the headline total (categories flagged as counting towards it)
+PHI_WEEKS = 104
+COLUMNS = ["unit", "category", "window", "start", "end", "current", "previous", "change", "pct_change", "phi", "z",
+           "p_value", "q_value", "significant", "p_exact"]
+SMALL_PREVIOUS = 20  # below this, a % change means little: show the counts ("4 → 9") instead
+FLAT_PCT = 3.0
+
+
+def latest_week_ending(ws: Workspace) -> dt.date:
+    """The last complete Compstat week in the workspace: the latest week-end day on or before the newest data."""
+    last = ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
+    if last is None:
+        raise CompstatError("The workspace has no incidents yet: import some first.")
+    day = dt.date.fromisoformat(last)
+    ends_on = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].index(
+        (ws.setting("week_ends_on") or "Sunday").strip().lower())
+    return day - dt.timedelta(days=(day.weekday() - ends_on) % 7)
+
+
+def _below(ws: Workspace) -> pd.DataFrame:
+    """(unit_id, ancestor_id) for every unit and each unit above it, itself included: how counts roll up."""
+    return pd.read_sql_query(
+        "WITH RECURSIVE below(unit_id, ancestor_id) AS (SELECT id, id FROM units UNION ALL"
+        " SELECT b.unit_id, u.parent_id FROM below b JOIN units u ON u.id = b.ancestor_id"
+        " WHERE u.parent_id IS NOT NULL) SELECT unit_id, ancestor_id FROM below", ws.conn)
+
+
+def _rolled(ws: Workspace, below: pd.DataFrame, sql: str, params: tuple[object, ...],
+            keys: list[str]) -> pd.DataFrame:
+    """Counts from daily_counts (unit_id, category_id, *keys, n) summed up the unit hierarchy."""
+    raw = pd.read_sql_query(sql, ws.conn, params=params)
+    if raw.empty:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ["unit_id", "category_id", *keys, "n"]})
+    up = raw.merge(below, on="unit_id").drop(columns="unit_id").rename(columns={"ancestor_id": "unit_id"})
+    return up.groupby(["unit_id", "category_id", *keys], as_index=False)["n"].sum()
+
+
+def _span(ws: Workspace, below: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:
+    counts = _rolled(ws, below, "SELECT unit_id, category_id, sum(n) AS n FROM daily_counts"
+                     " WHERE day BETWEEN ? AND ? GROUP BY unit_id, category_id",
+                     (start.isoformat(), end.isoformat()), [])
+    return counts.set_index(["unit_id", "category_id"])["n"]
+
+
+def phi_from_weeks(matrix: np.ndarray) -> np.ndarray:
+    """Over-dispersion of each row's consecutive weekly counts: max(1, Σ(x₍t+1₎ − x_t)² / Σ(x_t + x₍t+1₎)).
+
+    For Poisson counts the ratio is about 1; clustered counts push it up. 1 where a row has no counts."""
+    diff = np.diff(matrix, axis=1)
+    pair = matrix[:, 1:] + matrix[:, :-1]
+    num = (diff.astype(float) ** 2).sum(axis=1)
+    den = pair.sum(axis=1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(den > 0, num / den, 1.0)
+    return np.maximum(1.0, ratio)
+
+
+def significance(current: np.ndarray, previous: np.ndarray, phi: np.ndarray) -> dict[str, np.ndarray]:
+    """z (continuity-corrected, scaled by φ), its two-sided p, Benjamini–Hochberg q over all rows given,
+    and the exact conditional binomial p for reference."""
+    c = np.asarray(current, dtype=float)
+    p = np.asarray(previous, dtype=float)
+    total = c + p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(total > 0, np.sign(c - p) * np.maximum(0.0, np.abs(c - p) - 1.0) / np.sqrt(phi * total), 0.0)
+    z = z + 0.0  # no "-0"
+    p_value = 2 * stats.norm.sf(np.abs(z))
+    q_value = stats.false_discovery_control(p_value, method="bh") if len(p_value) else p_value
+    # The binomial at ½ is symmetric: the two-sided exact p is twice the smaller tail, capped at 1.
+    p_exact = np.where(total > 0, np.minimum(1.0, 2 * stats.binom.cdf(np.minimum(c, p), total, 0.5)), 1.0)
+    return {"z": z, "p_value": p_value, "q_value": q_value, "significant": q_value < 0.05, "p_exact": p_exact}
+
+
+def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str | None = None,
+                   level: str | None = None) -> pd.DataFrame:
+    """The Compstat table for every unit (or one unit, or one level), category and window.
+
+    Returns the COLUMNS, plus `unit_name`, `category_name` and `avg_3y` (the same 28 days averaged over the
+    three previous years, for the 28-day window)."""
+    week_ending = week_ending or latest_week_ending(ws)
+    units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
+    if unit is not None:
+        from compstat_desk.core.catalog import find_unit
+
+        units = units[units["unit_id"] == find_unit(ws, unit)]
+    if level is not None:
+        from compstat_desk.core.catalog import level_of
+
+        units = units[units["level"] == level_of(level)]
+    if units.empty:
+        raise CompstatError(f"There is no unit at level {level!r} in this workspace.")
+    cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name, headline"
+                             " FROM categories ORDER BY code", ws.conn)
+    headline_ids = set(cats.loc[cats["headline"] == 1, "category_id"])
+    below = _below(ws)
+
+    def with_headline(series: pd.Series) -> pd.Series:
+        """Add the headline total (category -1) for each unit."""
+        if not headline_ids or series.empty:
+            return series
+        head = series[series.index.get_level_values(1).isin(headline_ids)].groupby(level=0).sum()
+        head.index = pd.MultiIndex.from_arrays([head.index, np.full(len(head), -1)], names=series.index.names)
+        return pd.concat([series, head])
+
+    grid_cats = cats[["category_id", "category", "category_name"]]
+    if headline_ids:
+        grid_cats = pd.concat([grid_cats, pd.DataFrame(
+            {"category_id": [-1], "category": [HEADLINE], "category_name": ["Headline total"]})], ignore_index=True)
+    grid = units.merge(grid_cats, how="cross")
+    key = pd.MultiIndex.from_frame(grid[["unit_id", "category_id"]])
+
+    # φ from each row's 104 weekly counts ending on the report date.
+    first_day = week_ending - dt.timedelta(days=7 * PHI_WEEKS - 1)
+    weekly = _rolled(ws, below, "SELECT unit_id, category_id, CAST((julianday(?) - julianday(day)) / 7 AS INTEGER)"
+                     " AS week, sum(n) AS n FROM daily_counts WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3",
+                     (week_ending.isoformat(), first_day.isoformat(), week_ending.isoformat()), ["week"])
+    series = weekly.set_index(["unit_id", "category_id", "week"])["n"]
+    if headline_ids and not series.empty:
+        head = series[series.index.get_level_values(1).isin(headline_ids)].groupby(level=[0, 2]).sum()
+        head.index = pd.MultiIndex.from_arrays(
+            [head.index.get_level_values(0), np.full(len(head), -1), head.index.get_level_values(1)],
+            names=series.index.names)
+        series = pd.concat([series, head])
+    matrix = np.zeros((len(key), PHI_WEEKS), dtype=np.int64)
+    if not series.empty:
+        wide = series.unstack("week", fill_value=0).reindex(columns=range(PHI_WEEKS), fill_value=0)
+        wide = wide.reindex(key, fill_value=0)
+        matrix = wide.to_numpy(dtype=np.int64)[:, ::-1]  # oldest week first
+    phi = phi_from_weeks(matrix)
+
+    parts = []
+    for w in windows(week_ending):
+        current = with_headline(_span(ws, below, w.start, w.end)).reindex(key, fill_value=0).to_numpy()
+        previous = with_headline(_span(ws, below, w.previous_start, w.previous_end)).reindex(key, fill_value=0)
+        frame = grid.assign(window=w.name, start=w.start.isoformat(), end=w.end.isoformat(),
+                            current=current.astype(int), previous=previous.to_numpy().astype(int), phi=phi)
+        frame["avg_3y"] = _three_year_average(ws, below, w, key, with_headline) if w.name == "28d" else np.nan
+        parts.append(frame)
+    table = pd.concat(parts, ignore_index=True)
+    table["change"] = table["current"] - table["previous"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["pct_change"] = np.where(table["previous"] > 0,
+                                       100.0 * table["change"] / table["previous"].where(table["previous"] > 0),
+                                       np.nan)
+    for name, values in significance(table["current"], table["previous"], table["phi"].to_numpy()).items():
+        table[name] = values
+    level_rank = table["level"].map({"force": 0, "division": 1, "sector": 2})
+    window_rank = table["window"].map({w: i for i, w in enumerate(WINDOWS)})
+    table = table.assign(_l=level_rank, _h=table["category"] == HEADLINE, _w=window_rank).sort_values(
+        ["_l", "unit", "_h", "category", "_w"]).drop(columns=["_l", "_h", "_w"])
+    return table[[*COLUMNS, "unit_name", "category_name", "avg_3y"]].reset_index(drop=True)
+
+
+def _three_year_average(ws: Workspace, below: pd.DataFrame, w: Window, key: pd.MultiIndex,
+                        with_headline: object) -> np.ndarray:
+    """The same 28 days (shifted by whole 52-week years, so weekdays align) averaged over the 3 previous years."""
+    total = np.zeros(len(key))
+    for years in (1, 2, 3):
+        shift = dt.timedelta(days=364 * years)
+        counts = with_headline(_span(ws, below, w.start - shift, w.end - shift))  # type: ignore[operator]
+        total += counts.reindex(key, fill_value=0).to_numpy()
+    return total / 3
+
+
+def describe_change(current: int, previous: int) -> str:
+    """The change as a reader should see it: counts first when the base is small, no spurious precision."""
+    if previous == 0:
+        return "no change (none)" if current == 0 else f"up from none to {current}"
+    if previous < SMALL_PREVIOUS:
+        return f"{previous} → {current}"
+    pct = 100.0 * (current - previous) / previous
+    if abs(pct) < FLAT_PCT:
+        return "essentially flat"
+    return f"{pct:+.1f}%"
+
+
+def text_table(table: pd.DataFrame, marking: str) -> str:
+    """The NYPD sheet's shape: one block per unit, rows = categories, column groups = windows; counts first."""
+    lines: list[str] = []
+    titles = {"week": "Week", "28d": "28 days", "ytd": "Year to date"}
+    for (unit, unit_name), block in table.groupby(["unit", "unit_name"], sort=False):
+        end = block["end"].iloc[0]
+        lines.append(f"{unit_name} ({unit}), week ending {end}    [{marking}]")
+        name_width = max(24, int(block["category_name"].str.len().max()) + 2)
+        head = " " * name_width + "".join(f"{titles[w]:<32}" for w in WINDOWS)
+        sub = f"{'Category':<{name_width}}" + "".join(f"{'now':>6}{'year ago':>9}  {'change':<17}" for _ in WINDOWS)
+        lines += [head.rstrip(), sub.rstrip()]
+        for (_code, name), rows in block.groupby(["category", "category_name"], sort=False):
+            cells = []
+            for w in WINDOWS:
+                r = rows[rows["window"] == w].iloc[0]
+                mark = " *" if r["significant"] else ""
+                cells.append(f"{int(r['current']):>6}{int(r['previous']):>9}  "
+                             f"{describe_change(int(r['current']), int(r['previous'])) + mark:<17}")
+            lines.append(f"{name:<{name_width}}" + "".join(cells).rstrip())
+        lines.append("")
+    lines.append("* a real change: significant after allowing for clustering (φ) and for the number of changes "
+                 "in this table (Benjamini–Hochberg q < 0.05). Counts are shown instead of % below 20.")
+    return "\n".join(lines)
+
+
+def csv_table(table: pd.DataFrame) -> str:
+    out = table[COLUMNS].copy()
+    out["pct_change"] = out["pct_change"].map(lambda v: "" if isinstance(v, float) and math.isnan(v) else f"{v:.1f}")
+    out["significant"] = out["significant"].map({True: "true", False: "false"})
+    return str(out.to_csv(index=False, float_format="%.6g"))
+
+
+def json_table(table: pd.DataFrame) -> str:
+    out = table[[*COLUMNS, "avg_3y"]].astype(object).where(table[[*COLUMNS, "avg_3y"]].notna(), None)
+    return str(out.to_json(orient="records", indent=1))

@@ -1,0 +1,155 @@
+"""The Compstat table, checked against hand-worked cases, scipy, and pandas over the raw incidents."""
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from compstat_desk.core import catalog
+from compstat_desk.core.compstat import (
+    compstat_table,
+    csv_table,
+    describe_change,
+    phi_from_weeks,
+    significance,
+    text_table,
+)
+from compstat_desk.core.ingest import import_file
+from compstat_desk.core.periods import windows
+
+
+def test_hand_worked_z_scores():
+    out = significance(np.array([189, 4, 0]), np.array([250, 0, 0]), np.ones(3))
+    assert out["z"][0] == pytest.approx(-60 / np.sqrt(439))  # −2.864
+    assert out["z"][0] == pytest.approx(-2.864, abs=5e-4)
+    assert out["z"][1] == pytest.approx(1.5)  # (4 − 0 − 1) / √4
+    assert out["z"][2] == 0 and out["p_value"][2] == 1 and out["p_exact"][2] == 1
+
+
+def test_over_dispersion_widens_the_test():
+    plain = significance(np.array([79]), np.array([48]), np.array([1.0]))
+    clustered = significance(np.array([79]), np.array([48]), np.array([2.0]))
+    assert clustered["z"][0] == pytest.approx(plain["z"][0] / np.sqrt(2))
+    assert clustered["p_value"][0] > plain["p_value"][0]
+
+
+def test_p_values_agree_with_scipy():
+    rng = np.random.default_rng(5)
+    c, p = rng.integers(0, 60, 200), rng.integers(0, 60, 200)
+    phi = rng.uniform(1, 3, 200)
+    out = significance(c, p, phi)
+    z = np.where(c + p > 0, np.sign(c - p) * np.maximum(0, np.abs(c - p) - 1) / np.sqrt(phi * (c + p)), 0)
+    assert np.allclose(out["p_value"], 2 * (1 - stats.norm.cdf(np.abs(z))))
+    exact = [stats.binomtest(int(a), int(a + b), 0.5).pvalue if a + b else 1.0 for a, b in zip(c, p)]
+    assert np.allclose(out["p_exact"], exact)
+
+
+def benjamini_hochberg(p):
+    """By hand: q_(i) = min over j >= i of p_(j) · m / j, capped at 1."""
+    m = len(p)
+    order = np.argsort(p)
+    ranked = p[order] * m / np.arange(1, m + 1)
+    q = np.empty(m)
+    q[order] = np.minimum(np.minimum.accumulate(ranked[::-1])[::-1], 1)
+    return q
+
+
+def test_q_values_are_benjamini_hochberg_over_every_row():
+    rng = np.random.default_rng(8)
+    c, p = rng.integers(0, 80, 300), rng.integers(0, 80, 300)
+    out = significance(c, p, np.ones(300))
+    assert np.allclose(out["q_value"], benjamini_hochberg(out["p_value"]))
+    assert (out["significant"] == (out["q_value"] < 0.05)).all()
+    assert out["significant"].sum() < (out["p_value"] < 0.05).sum()  # fewer than the unadjusted count
+
+
+def test_phi_by_hand():
+    weeks = np.array([[3, 5, 2, 8], [0, 0, 0, 0], [4, 4, 4, 4]])
+    # Row 1: diffs 2, −3, 6 → 4 + 9 + 36 = 49; pairs 8 + 7 + 10 = 25; φ = 1.96.
+    assert phi_from_weeks(weeks).tolist() == pytest.approx([49 / 25, 1.0, 1.0])
+
+
+def test_windows_align_weekdays_and_handle_29_february():
+    week, d28, ytd = windows(dt.date(2026, 11, 15))
+    assert (week.start, week.end) == (dt.date(2026, 11, 9), dt.date(2026, 11, 15))
+    assert week.previous_start.weekday() == week.start.weekday() and (week.start - week.previous_start).days == 364
+    assert (d28.start, d28.previous_end) == (dt.date(2026, 10, 19), dt.date(2025, 11, 16))
+    assert (ytd.start, ytd.previous_start, ytd.previous_end) == (dt.date(2026, 1, 1), dt.date(2025, 1, 1),
+                                                                 dt.date(2025, 11, 15))
+    leap = windows(dt.date(2024, 2, 29))[2]
+    assert (leap.previous_start, leap.previous_end) == (dt.date(2023, 1, 1), dt.date(2023, 2, 28))
+
+
+@pytest.mark.parametrize("current,previous,text", [
+    (9, 4, "4 → 9"), (5, 0, "up from none to 5"), (0, 0, "no change (none)"), (101, 100, "essentially flat"),
+    (98, 100, "essentially flat"), (52, 38, "+36.8%"), (0, 40, "-100.0%"), (30, 40, "-25.0%"),
+])
+def test_counts_come_first(current, previous, text):
+    assert describe_change(current, previous) == text
+
+
+@pytest.fixture
+def small_force(ws, write):
+    """Two divisions with two sectors each; incidents across a year end and 29 February 2024."""
+    ws_ = ws
+    with ws_.transaction():
+        force = catalog.ensure_force(ws_, name="Testshire", code="FORCE")
+        for div in ("N", "S"):
+            d = catalog.insert_unit(ws_, div, f"{div} division", "division", force)
+            for i in (1, 2):
+                catalog.insert_unit(ws_, f"{div}{i}", f"{div}{i} sector", "sector", d)
+        catalog.insert_category(ws_, "BURG", "Burglary", headline=True)
+        catalog.insert_category(ws_, "ROB", "Robbery", headline=True)
+        catalog.insert_category(ws_, "DRUG", "Drugs", headline=False)
+    rng = np.random.default_rng(11)
+    n = 6000
+    days = pd.Timestamp("2022-12-01") + pd.to_timedelta(rng.integers(0, 460 + 365, n), unit="D")
+    frame = pd.DataFrame({
+        "occurred": days.strftime("%Y-%m-%d"),
+        "category": rng.choice(["BURG", "ROB", "DRUG"], n, p=[0.5, 0.2, 0.3]),
+        "unit": rng.choice(["N1", "N2", "S1", "S2"], n),
+    })
+    import_file(ws_, write("incidents.csv", frame.to_csv(index=False)))
+    return ws_, frame
+
+
+def pandas_count(frame, units, categories, start, end):
+    day = pd.to_datetime(frame["occurred"])
+    sel = frame["unit"].isin(units) & frame["category"].isin(categories) & (day >= start) & (day <= end)
+    return int(sel.sum())
+
+
+@pytest.mark.parametrize("week_ending", [dt.date(2024, 1, 7), dt.date(2024, 3, 3), dt.date(2024, 2, 29)])
+def test_the_table_matches_pandas_over_the_raw_incidents(small_force, week_ending):
+    ws, frame = small_force
+    table = compstat_table(ws, week_ending)
+    members = {"FORCE": ["N1", "N2", "S1", "S2"], "N": ["N1", "N2"], "S": ["S1", "S2"],
+               "N1": ["N1"], "N2": ["N2"], "S1": ["S1"], "S2": ["S2"]}
+    groups = {"BURG": ["BURG"], "ROB": ["ROB"], "DRUG": ["DRUG"], "HEADLINE": ["BURG", "ROB"]}
+    end = pd.Timestamp(week_ending)
+    spans = {  # computed here with pandas' own date arithmetic, not the code's
+        "week": ((end - pd.Timedelta(days=6), end), (end - pd.Timedelta(days=6 + 364), end - pd.Timedelta(days=364))),
+        "28d": ((end - pd.Timedelta(days=27), end), (end - pd.Timedelta(days=27 + 364), end - pd.Timedelta(days=364))),
+        "ytd": ((pd.Timestamp(week_ending.year, 1, 1), end),
+                (pd.Timestamp(week_ending.year - 1, 1, 1), end - pd.DateOffset(years=1))),
+    }
+    assert len(table) == len(members) * len(groups) * 3
+    for row in table.itertuples():
+        (a, b), (pa, pb) = spans[row.window]
+        assert row.current == pandas_count(frame, members[row.unit], groups[row.category], a, b), row
+        assert row.previous == pandas_count(frame, members[row.unit], groups[row.category], pa, pb), row
+    assert np.allclose(table["q_value"], benjamini_hochberg(table["p_value"].to_numpy()))
+
+
+def test_csv_has_the_columns_and_empty_pct_when_previous_is_zero(small_force):
+    ws, _ = small_force
+    table = compstat_table(ws, dt.date(2023, 1, 1), unit="N1")  # a year earlier there is no data at all
+    csv = csv_table(table)
+    header, first = csv.splitlines()[:2]
+    assert header == ("unit,category,window,start,end,current,previous,change,pct_change,phi,z,p_value,q_value,"
+                      "significant,p_exact")
+    assert first.split(",")[8] == ""  # previous is 0: no %, never inf or NaN
+    text = text_table(table, "OFFICIAL")
+    assert "[OFFICIAL]" in text and "up from none" in text and "−0" not in text and "-0%" not in text
