@@ -16,7 +16,7 @@ from compstat_desk.core.compstat import (
     significance,
     text_table,
 )
-from compstat_desk.core.ingest import import_file
+from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.periods import windows
 
 
@@ -153,3 +153,36 @@ def test_csv_has_the_columns_and_empty_pct_when_previous_is_zero(small_force):
     assert first.split(",")[8] == ""  # previous is 0: no %, never inf or NaN
     text = text_table(table, "OFFICIAL")
     assert "[OFFICIAL]" in text and "up from none" in text and "−0" not in text and "-0%" not in text
+
+
+CHICAGO = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chicago"
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(not (CHICAGO / "chicago_aggravated_assaults.csv.gz").exists(), reason="real data not present")
+def test_chicago_assaults_table_matches_pandas_over_the_raw_file(tmp_path):
+    from compstat_desk.core.store import open_workspace
+
+    path = CHICAGO / "chicago_aggravated_assaults.csv.gz"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    with open_workspace(tmp_path / "chicago.sqlite") as ws:
+        import_file(ws, path, ImportOptions(mapping={"date": "occurred", "district": "unit", "longitude": "lon",
+                                                     "latitude": "lat"}, constants={"category": "Aggravated assault"}))
+        week_ending = dt.date(2016, 3, 6)  # a Sunday in a leap year, a week after 29 February
+        table = compstat_table(ws, week_ending)
+    day = pd.to_datetime(raw["date"]).dt.normalize()
+    end = pd.Timestamp(week_ending)
+    spans = {
+        "week": ((end - pd.Timedelta(days=6), end), (end - pd.Timedelta(days=370), end - pd.Timedelta(days=364))),
+        "28d": ((end - pd.Timedelta(days=27), end), (end - pd.Timedelta(days=391), end - pd.Timedelta(days=364))),
+        "ytd": ((pd.Timestamp(2016, 1, 1), end), (pd.Timestamp(2015, 1, 1), pd.Timestamp(2015, 3, 6))),
+    }
+    checked = 0
+    for row in table.itertuples():
+        units = raw["district"] if row.unit == "FORCE" else raw["district"].where(raw["district"] == row.unit)
+        in_unit = units.notna() & (units != "")
+        for value, (a, b) in ((row.current, spans[row.window][0]), (row.previous, spans[row.window][1])):
+            assert value == int((in_unit & (day >= a) & (day <= b)).sum()), row
+        checked += 1
+    # Units (districts and the force) × 1 category × 3 windows: a category made from a file is not in a headline.
+    assert checked == len(table) == (raw["district"].nunique() + 1) * 1 * 3
