@@ -84,7 +84,7 @@ CREATE TABLE incidents (
     import_id INTEGER NOT NULL REFERENCES imports(id),
     last_import_id INTEGER NOT NULL REFERENCES imports(id)
 );
-CREATE UNIQUE INDEX incidents_source_id ON incidents(source_id) WHERE source_id IS NOT NULL;
+-- (incidents_source_id: see SOURCE_ID_INDEX; an import may drop it and build it again at its end)
 
 -- One row per day, leaf unit and category with at least one incident; kept in the same
 -- transaction as every import so that no window ever rescans incidents.
@@ -239,11 +239,17 @@ BEGIN SELECT RAISE(ABORT, 'action history is append-only'); END;
 """
 
 
+# A later file carrying a known source id updates that incident: ids are unique where present.
+SOURCE_ID_INDEX = ("CREATE UNIQUE INDEX IF NOT EXISTS incidents_source_id ON incidents(source_id)"
+                   " WHERE source_id IS NOT NULL")
+
+
 @migrations(name="m001_initial")
 def m001_initial(db: Database) -> None:
     # executescript would COMMIT the migration's transaction, so run statement by statement.
     for statement in _split_sql(_INITIAL):
         db.execute(statement)
+    db.execute(SOURCE_ID_INDEX)
 
 
 def _split_sql(script: str) -> list[str]:

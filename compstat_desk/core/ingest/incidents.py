@@ -14,6 +14,7 @@ from compstat_desk.core.ingest.common import ImportRun, apply_daily_deltas, reso
 from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_option
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
+from compstat_desk.core.schema import SOURCE_ID_INDEX
 
 SYNONYMS = {
     "id": ["source_id", "incident_id", "incident id", "crime id", "crime_id", "incident_key", "case_number"],
@@ -28,9 +29,6 @@ SYNONYMS = {
     "parent": [],
     "year": [], "month_number": [], "day": [], "hour": [], "minute": [],
 }
-
-SOURCE_ID_INDEX = ("CREATE UNIQUE INDEX IF NOT EXISTS incidents_source_id ON incidents(source_id)"
-                   " WHERE source_id IS NOT NULL")
 
 POLICE_UK_COLUMNS = ["Crime ID", "Month", "Falls within", "Longitude", "Latitude", "LSOA code", "LSOA name",
                      "Crime type"]
@@ -115,7 +113,6 @@ class IncidentImport:
         return ChunkContext(
             file_name=self.source.path.name, file_columns=self.source.columns, columns=self.columns,
             constants=dict(opts.constants), police_uk=self.police_uk, crs=opts.crs, date_format=self.date_format,
-            composed_dates="occurred" not in self.columns and "occurred" not in opts.constants,
             unit_ids=dict(self.units.ids), category_ids=dict(self.categories.ids),
             create_units=self.new_units or opts.add_missing, create_categories=self.new_categories or opts.add_missing,
             boundaries=boundaries, unit_level=dict(self.unit_level),

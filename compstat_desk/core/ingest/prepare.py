@@ -42,7 +42,6 @@ class ChunkContext:
     police_uk: bool
     crs: str | None
     date_format: DateFormat | None
-    composed_dates: bool
     unit_ids: dict[str, int]  # normalised code, name or alias -> unit id
     category_ids: dict[str, int]
     create_units: bool
