@@ -143,6 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("compstat-desk: interrupted; the workspace is as it was before the unfinished step.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _db(args: argparse.Namespace) -> Path:
@@ -246,6 +251,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             from compstat_desk.core import compstat
 
             result = compstat.compstat_table(ws, args.week_ending, unit=args.unit, level=args.level)
+            if args.format != "text":
+                for warning in result.attrs.get("warnings", []):
+                    print(f"compstat-desk: note: {warning}", file=sys.stderr)
             if args.format == "csv":
                 sys.stdout.write(compstat.csv_table(result))
             elif args.format == "json":

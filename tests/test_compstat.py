@@ -143,16 +143,30 @@ def test_the_table_matches_pandas_over_the_raw_incidents(small_force, week_endin
     assert np.allclose(table["q_value"], benjamini_hochberg(table["p_value"].to_numpy()))
 
 
-def test_csv_has_the_columns_and_empty_pct_when_previous_is_zero(small_force):
+def test_csv_has_the_columns_and_empty_pct_when_previous_is_zero(small_force, write):
     ws, _ = small_force
-    table = compstat_table(ws, dt.date(2023, 1, 1), unit="N1")  # a year earlier there is no data at all
+    # One arson in the week ending 7 January 2024 and none a year before (the data covers both weeks).
+    import_file(ws, write("arson.csv", "occurred,category,unit\n2024-01-05,ARSON,N1\n"), ImportOptions(add_missing=True))
+    table = compstat_table(ws, dt.date(2024, 1, 7), unit="N1")
     csv = csv_table(table)
-    header, first = csv.splitlines()[:2]
+    header = csv.splitlines()[0]
     assert header == ("unit,category,window,start,end,current,previous,change,pct_change,phi,z,p_value,q_value,"
                       "significant,p_exact")
-    assert first.split(",")[8] == ""  # previous is 0: no %, never inf or NaN
+    arson = [line.split(",") for line in csv.splitlines() if line.startswith("N1,ARSON,week")][0]
+    assert arson[5:9] == ["1", "0", "1", ""]  # previous is 0: no %, never inf or NaN
     text = text_table(table, "OFFICIAL")
-    assert "[OFFICIAL]" in text and "up from none" in text and "−0" not in text and "-0%" not in text
+    assert "[OFFICIAL]" in text and "up from none to 1" in text and "−0" not in text and "-0%" not in text
+
+
+def test_a_year_without_data_is_not_a_year_of_zero_crime(small_force):
+    ws, _ = small_force
+    table = compstat_table(ws, dt.date(2023, 1, 1))  # the data starts on 1 December 2022
+    assert table["previous"].isna().all() and not table["significant"].any()
+    assert any("No data a year earlier" in w for w in table.attrs["warnings"])
+    text = text_table(table, "OFFICIAL")
+    assert "no data a year ago" in text and "up from none" not in text and " *" not in text.split("Note:")[0]
+    first = [line.split(",") for line in csv_table(table).splitlines()[1:2]][0]
+    assert first[6:9] == ["", "", ""]  # previous, change and % are blank, not 0
 
 
 CHICAGO = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chicago"

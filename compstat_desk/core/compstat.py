@@ -144,27 +144,56 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
         matrix = wide.to_numpy(dtype=np.int64)[:, ::-1]  # oldest week first
     phi = phi_from_weeks(matrix)
 
+    # A span the data does not cover has no count, not a count of zero: it is never compared.
+    first, last = (dt.date.fromisoformat(d) for d in ws.conn.execute(
+        "SELECT min(day), max(day) FROM daily_counts").fetchone())
+    warnings = []
     parts = []
     for w in windows(week_ending):
-        current = with_headline(_span(ws, below, w.start, w.end)).reindex(key, fill_value=0).to_numpy()
+        current = with_headline(_span(ws, below, w.start, w.end)).reindex(key, fill_value=0).to_numpy(dtype=float)
         previous = with_headline(_span(ws, below, w.previous_start, w.previous_end)).reindex(key, fill_value=0)
+        previous = previous.to_numpy(dtype=float)
+        if not (first <= w.start and w.end <= last):
+            current[:] = np.nan
+            warnings.append(f"The data ({first} to {last}) does not cover the {w.name} window {w.start} to {w.end}.")
+        if w.previous_start < first:
+            previous[:] = np.nan
+            warnings.append(f"No data a year earlier for the {w.name} window ({w.previous_start} to "
+                            f"{w.previous_end}; the data starts {first}): it is not compared.")
         frame = grid.assign(window=w.name, start=w.start.isoformat(), end=w.end.isoformat(),
-                            current=current.astype(int), previous=previous.to_numpy().astype(int), phi=phi)
+                            current=current, previous=previous, phi=phi)
         frame["avg_3y"] = _three_year_average(ws, below, w, key, with_headline) if w.name == "28d" else np.nan
+        if w.name == "28d" and w.start - dt.timedelta(days=364 * 3) < first:
+            frame["avg_3y"] = np.nan
         parts.append(frame)
     table = pd.concat(parts, ignore_index=True)
+    table["current"] = table["current"].astype("Int64")
+    table["previous"] = table["previous"].astype("Int64")
     table["change"] = table["current"] - table["previous"]
+    prev = table["previous"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        table["pct_change"] = np.where(table["previous"] > 0,
-                                       100.0 * table["change"] / table["previous"].where(table["previous"] > 0),
-                                       np.nan)
-    for name, values in significance(table["current"], table["previous"], table["phi"].to_numpy()).items():
-        table[name] = values
+        table["pct_change"] = np.where(prev > 0, 100.0 * table["change"].astype(float) / prev, np.nan)
+    known = (table["current"].notna() & table["previous"].notna()).to_numpy()
+    for name in ("z", "p_value", "q_value", "p_exact"):
+        table[name] = np.nan
+    table["significant"] = False
+    if known.any():
+        # Benjamini–Hochberg over the rows that are compared at all.
+        result = significance(table.loc[known, "current"].to_numpy(dtype=float),
+                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
+        for name, values in result.items():
+            table.loc[known, name] = values
+    if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM incidents WHERE length(occurred) = 7 AND occurred BETWEEN ? AND ?)",
+                       (f"{week_ending.year - 1}-01", week_ending.isoformat())).fetchone()[0]:
+        warnings.append("Some incidents here are dated by month only (e.g. the UK street-level file): they count on "
+                        "the 1st of their month, so week and 28-day figures misplace them; compare whole months.")
     level_rank = table["level"].map({"force": 0, "division": 1, "sector": 2})
     window_rank = table["window"].map({w: i for i, w in enumerate(WINDOWS)})
     table = table.assign(_l=level_rank, _h=table["category"] == HEADLINE, _w=window_rank).sort_values(
         ["_l", "unit", "_h", "category", "_w"]).drop(columns=["_l", "_h", "_w"])
-    return table[[*COLUMNS, "unit_name", "category_name", "avg_3y"]].reset_index(drop=True)
+    out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y"]].reset_index(drop=True)
+    out.attrs["warnings"] = list(dict.fromkeys(warnings))
+    return out
 
 
 def _three_year_average(ws: Workspace, below: pd.DataFrame, w: Window, key: pd.MultiIndex,
@@ -178,8 +207,12 @@ def _three_year_average(ws: Workspace, below: pd.DataFrame, w: Window, key: pd.M
     return total / 3
 
 
-def describe_change(current: int, previous: int) -> str:
+def describe_change(current: int | None, previous: int | None) -> str:
     """The change as a reader should see it: counts first when the base is small, no spurious precision."""
+    if current is None:
+        return "no data"
+    if previous is None:
+        return "no data a year ago"
     if previous == 0:
         return "no change (none)" if current == 0 else f"up from none to {current}"
     if previous < SMALL_PREVIOUS:
@@ -206,10 +239,13 @@ def text_table(table: pd.DataFrame, marking: str) -> str:
             for w in WINDOWS:
                 r = rows[rows["window"] == w].iloc[0]
                 mark = " *" if r["significant"] else ""
-                cells.append(f"{int(r['current']):>6}{int(r['previous']):>9}  "
-                             f"{describe_change(int(r['current']), int(r['previous'])) + mark:<17}")
+                now = None if pd.isna(r["current"]) else int(r["current"])
+                before = None if pd.isna(r["previous"]) else int(r["previous"])
+                cells.append(f"{'-' if now is None else now:>6}{'-' if before is None else before:>9}  "
+                             f"{describe_change(now, before) + mark:<17}")
             lines.append(f"{name:<{name_width}}" + "".join(cells).rstrip())
         lines.append("")
+    lines += [f"Note: {w}" for w in table.attrs.get("warnings", [])]
     lines.append("* a real change: significant after allowing for clustering (φ) and for the number of changes "
                  "in this table (Benjamini–Hochberg q < 0.05). Counts are shown instead of % below 20.")
     return "\n".join(lines)

@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
             rows.append(f"<tr><td style='padding: 4px 24px 4px 0; font-weight: bold;'>{html.escape(label)}</td>"
                         f"<td style='padding: 4px 0;'>{html.escape(value)}</td></tr>")
         hint = ""
-        if not summary.incidents:
+        if not summary.imports:
             hint = ("<p>Nothing has been imported yet: import an incident file to begin "
                     "(<code>compstat-desk import FILE</code>).</p>")
         self.overview_view.setHtml(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QSize, Qt
+from PySide6.QtCore import QEvent, QMessageLogContext, QSize, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from compstat_desk.core.store import Workspace
@@ -20,6 +21,20 @@ def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (
     Uses the running QApplication, or creates one on the offscreen platform (unless QT_QPA_PLATFORM says
     otherwise). The window is closed and deleted before returning.
     """
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    try:
+        return _render(ws, Path(path), size, tab)
+    finally:
+        qInstallMessageHandler(previous)
+
+
+def _quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Pass Qt's messages on, except the offscreen platform's note that it cannot size windows (harmless)."""
+    if "propagateSizeHints" not in message:
+        sys.stderr.write(message + "\n")
+
+
+def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None) -> Path:
     from compstat_desk.ui.main_window import MainWindow
 
     app = QApplication.instance()
@@ -27,7 +42,6 @@ def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (
         # A screenshot never needs a display; without one Qt would abort the process.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
         app = QApplication(["compstat-desk"])
-    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     window = MainWindow(ws)
     try:

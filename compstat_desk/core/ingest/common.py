@@ -128,8 +128,9 @@ class ImportReport:
             out.append("Changed since earlier imports: "
                        + ", ".join(f"{k} {v:,}" for k, v in sorted(self.changes.items())) + " (see the audit log).")
         if self.date_min:
-            out.append(f"Dates run from {self.date_min} to {self.date_max}"
-                       + (f", read as {self.date_format}" if self.date_format else "") + ".")
+            how = self.date_format or ""
+            how = f", read from the {how}" if how.endswith("columns") else (f", read as {how}" if how else "")
+            out.append(f"Dates run from {self.date_min} to {self.date_max}{how}.")
         if self.month_only:
             out.append(f"{self.month_only:,} rows give only a month: they count on the 1st of their month, "
                        "so weekly and 28-day windows cannot use them fairly.")
@@ -147,7 +148,7 @@ class ImportReport:
             out.append(f"{plural(self.bad_coordinates, 'row')} with unreadable coordinates: "
                        "kept and counted without a location.")
         if self.unit_from_point:
-            out.append(f"{plural(self.unit_from_point, 'incident')} had no unit and were placed by their location.")
+            out.append(f"{plural(self.unit_from_point, 'incident')} without a recorded unit placed by location.")
         if self.disagreements:
             pairs = "; ".join(f"{r} vs {loc} ({n})" for r, loc, n in self.disagreement_pairs[:5])
             out.append(f"{self.disagreements:,} incidents lie outside the boundary of their recorded unit: the "

@@ -231,7 +231,8 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
     empty = text == ""
     reasons[bad & empty] = "no date"
     for i in np.flatnonzero(bad & ~empty):
-        reasons[i] = f"date {text[i]!r} is not a valid {fmt.description} date"
+        reasons[i] = (f"date {text[i]!r} does not match the format {fmt.strftime}" if fmt.order == "STRFTIME"
+                      else f"date {text[i]!r} is not a valid {fmt.description} date")
     today = today or dt.date.today()
     latest = np.datetime64(today + dt.timedelta(days=1), "m")
     future = ~bad & (stamps >= latest)

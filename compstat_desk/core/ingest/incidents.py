@@ -51,6 +51,7 @@ class IncidentImport:
             self.columns = {c: c for c in ["id", "occurred", "category", "unit", "unit_name", "parent", "lon", "lat"]}
         else:
             self.columns = resolve_columns(source.columns, SYNONYMS, opts.mapping)
+            self._dates_from_parts(source.columns)
         self.run.report.column_mapping = dict(self.columns)
         self._check_required()
         self.date_format: DateFormat | None = format_from_option(opts.date_format) if opts.date_format else None
@@ -71,6 +72,20 @@ class IncidentImport:
             self.ws.conn.execute("DROP INDEX IF EXISTS incidents_source_id")
         self.seen_hashes = np.empty(0, dtype=np.uint64)
         self.deltas: list[pd.Series] = []
+
+    def _dates_from_parts(self, columns: list[str]) -> None:
+        """A file with YEAR, MONTH and DAY columns (Vancouver's) and no date column: build the date from them."""
+        lower = {c.strip().lower(): c for c in columns}
+        mapped = set(self.run.options.mapping.values())
+        guessed_month = self.columns.get("occurred") == lower.get("month")
+        if "occurred" in mapped or not {"year", "month", "day"} <= lower.keys() or not (
+                guessed_month or "occurred" not in self.columns):
+            return
+        self.columns.pop("occurred", None)
+        for canonical, name in (("year", "year"), ("month_number", "month"), ("day", "day"), ("hour", "hour"),
+                                ("minute", "minute")):
+            if name in lower and canonical not in mapped:
+                self.columns[canonical] = lower[name]
 
     def _check_required(self) -> None:
         cols, consts = self.columns, self.run.options.constants
@@ -126,7 +141,7 @@ class IncidentImport:
         """Write one prepared chunk: its rejected rows, any units and categories it brings, its incidents."""
         run, report = self.run, self.run.report
         if report.date_format is None:
-            report.date_format = ("from the year, month and day columns" if "occurred" not in self.columns
+            report.date_format = ("year, month and day columns" if "occurred" not in self.columns
                                   and "occurred" not in run.options.constants else p.date_format.description)
         report.rows_read += p.rows_read
         report.month_only += p.month_only

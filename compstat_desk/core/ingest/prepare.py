@@ -223,8 +223,12 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
         found = ctx.locator("leaf").locate(np.where(no_unit, lon, np.nan), np.where(no_unit, lat, np.nan))
         located[no_unit] = found[no_unit]
         fail(no_unit & withheld, "no unit, and the location is withheld", "no unit, location withheld")
-        fail(no_unit & ~withheld & (located < 0), "no unit, and the location lies outside every unit boundary",
-             "no unit, outside every boundary")
+        if ctx.boundaries.get("leaf"):
+            fail(no_unit & ~withheld & (located < 0), "no unit, and the location lies outside every unit boundary",
+                 "no unit, outside every boundary")
+        else:
+            fail(no_unit & ~withheld, "no unit, and no unit boundaries to place it by its location",
+                 "no unit, no boundaries")
     disagreements, not_checked, pairs = _check_disagreements(ctx, recorded, lon, lat, ~bad & ~no_unit & ~withheld)
 
     ok = ~bad
