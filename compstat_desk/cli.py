@@ -79,8 +79,15 @@ def build_parser() -> argparse.ArgumentParser:
     bnd.add_argument("--level", help="force, division or sector (or beat, district, neighbourhood…)")
     bnd.add_argument("--crs", help="coordinate system, when not lon/lat")
 
-    retry = with_db(sub.add_parser("retry", help="retry an import's rejected rows (after adding units or aliases)"))
+    retry = with_db(sub.add_parser("retry", help="retry an import's rejected rows (after adding units or aliases, "
+                                                "or with corrected options)"))
     retry.add_argument("import_id", type=int)
+    retry.add_argument("--map", action="append", metavar="SRC=DST", help="replaces the import's column mapping")
+    retry.add_argument("--set", action="append", metavar="COLUMN=VALUE", help="replaces the import's constants")
+    retry.add_argument("--crs")
+    retry.add_argument("--date-format")
+    retry.add_argument("--level")
+    retry.add_argument("--add-missing", action="store_true")
 
     alias = with_db(sub.add_parser("alias", help="another name for a unit or category"))
     alias.add_argument("kind", choices=["unit", "category"])
@@ -226,7 +233,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         if cmd == "retry":
             from compstat_desk.core.ingest import retry_rejected
 
-            report = retry_rejected(ws, args.import_id)
+            changes: dict[str, object] = {
+                "mapping": _pairs(args.map, "--map") if args.map else None,
+                "constants": _pairs(args.set, "--set") if args.set else None,
+                "crs": args.crs, "date_format": args.date_format, "level": args.level,
+                "add_missing": True if args.add_missing else None}
+            report = retry_rejected(ws, args.import_id, changes={k: v for k, v in changes.items() if v is not None})
             print("\n".join(report.lines()))
             return 0
         if cmd == "alias":
@@ -298,6 +310,8 @@ def _import(ws: object, args: argparse.Namespace) -> int:
 
 
 def _units(ws: object, args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from compstat_desk.core import catalog, overview
 
     if args.units_command == "add":
@@ -310,7 +324,16 @@ def _units(ws: object, args: argparse.Namespace) -> int:
         print(f"{args.unit} is now under {args.parent}.")
         return 0
     table = overview.units(ws)  # type: ignore[arg-type]
-    print(table.drop(columns=["id", "parent_id"]).to_string(index=False))
+    codes = dict(zip(table["id"], table["code"], strict=True))
+    shown = pd.DataFrame({
+        "code": table["code"], "name": table["name"], "level": table["level"],
+        "parent": table["parent_id"].map(lambda p: codes.get(p, "")),
+        "commander": table["commander"].fillna(""),
+        "population": table["population"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}"),
+        "incidents": table["incidents_total"].map(lambda v: f"{int(v):,}"),
+        "boundary": table["has_boundary"].map({1: "yes", 0: ""}),
+    })
+    print(shown.to_string(index=False) if len(shown) else "No units yet.")
     return 0
 
 

@@ -69,3 +69,18 @@ def test_the_protective_marking_can_be_set_and_is_audited(tmp_path, capsys):
     with open_workspace(db) as ws:
         assert ws.conn.execute("SELECT old, new FROM audit_log WHERE field = 'marking'").fetchone() == (
             "OFFICIAL-SENSITIVE", "OFFICIAL")
+
+
+def test_a_wrong_date_format_can_be_corrected_by_retrying_the_rejected_rows(tmp_path, capsys):
+    db = str(tmp_path / "ws.sqlite")
+    (tmp_path / "d.csv").write_text("occurred,category,unit\n03/04/2026,Theft,N1\n05/06/2026,Theft,N1\n")
+    assert main(["import", str(tmp_path / "d.csv"), "--db", db, "--date-format", "%Y/%m/%d"]) == 0
+    assert "0 rows accepted" in capsys.readouterr().out
+    assert main(["retry", "1", "--db", db, "--date-format", "dd/mm/yyyy"]) == 0
+    assert "2 rows accepted" in capsys.readouterr().out
+    from compstat_desk.core.store import open_workspace
+
+    with open_workspace(db) as ws:
+        days = [r[0] for r in ws.conn.execute("SELECT occurred FROM incidents ORDER BY occurred")]
+        outstanding = ws.conn.execute("SELECT count(*) FROM rejected_rows WHERE resolved_by_import IS NULL").fetchone()
+    assert days == ["2026-04-03", "2026-06-05"] and outstanding == (0,)

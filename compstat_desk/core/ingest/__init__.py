@@ -144,8 +144,10 @@ def _estimate_rows(path: Path, compression: str | None) -> int:
     return int(path.stat().st_size * ratio / (len(head) / lines))
 
 
-def retry_rejected(ws: Workspace, import_id: int, *, progress: Progress = no_progress) -> ImportReport:
-    """Import an earlier import's rejected rows again, with the same options and today's units and aliases.
+def retry_rejected(ws: Workspace, import_id: int, *, progress: Progress = no_progress,
+                   changes: dict[str, object] | None = None) -> ImportReport:
+    """Import an earlier import's rejected rows again, with today's units and aliases and the same options,
+    except those in `changes` (e.g. a corrected date format, column mapping or coordinate system).
 
     The retried rows are marked as resolved by the new import; rows that still fail are rejected again there,
     with today's reasons, so the newest import always holds what is still outstanding.
@@ -170,6 +172,10 @@ def retry_rejected(ws: Workspace, import_id: int, *, progress: Progress = no_pro
         raise CompstatError(f"Import #{import_id} has no rejected rows left to retry.")
     columns = ImportReport.from_json(report_json).columns
     options = ImportOptions.from_json(options_json)
+    for name, value in (changes or {}).items():
+        if name not in ImportOptions.__dataclass_fields__:
+            raise CompstatError(f"{name!r} is not an import option.")
+        setattr(options, name, value)
     options.profile = profile
     import csv
     import io
