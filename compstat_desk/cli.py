@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--level", help="only units at this level: force, division or sector")
     table.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
+    rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
+    rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
+    rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     with_db(sub.add_parser("info", help="what the workspace holds"))
     marking = with_db(sub.add_parser("marking", help="show or set the protective marking on every page and screen"))
     marking.add_argument("text", nargs="?", help="e.g. OFFICIAL-SENSITIVE, OFFICIAL, SECRET")
@@ -259,6 +263,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if cmd == "imports":
             return _imports(ws, args)
+        if cmd == "revisions":
+            from compstat_desk.core.revisions import revisions
+
+            result = revisions(ws, args.unit)
+            if args.format == "csv":
+                sys.stdout.write(result.to_csv(index=False))
+            elif args.format == "json":
+                print(result.astype(object).where(result.notna(), None).to_json(orient="records", indent=1))
+            else:
+                print(_revisions_text(result, ws.marking))
+            return 0
         if cmd == "compstat":
             from compstat_desk.core import compstat
 
@@ -352,3 +367,23 @@ def _imports(ws: object, args: argparse.Namespace) -> int:
         for r in rows.itertuples():
             print(f"  row {r.row_number}: {r.reason}\n    {r.raw}")
     return 0
+
+
+def _revisions_text(result: object, marking: str) -> str:
+    """Which published weeks moved afterwards, and by how much: the largest revisions first."""
+    import pandas as pd
+
+    table: pd.DataFrame = result  # type: ignore[assignment]
+    known = table[table["revision"].notna()]
+    if table.empty:
+        return "No published weekly figures in this workspace (import them with the weekly-figures profile)."
+    moved = known[known["revision"] != 0]
+    lines = [f"Revisions of published weekly figures    [{marking}]",
+             f"{len(moved):,} of {len(known):,} report-weeks moved the past (year to date minus last week's year to "
+             f"date minus this week's count is not 0): {100 * len(moved) / max(len(known), 1):.0f}%.",
+             f"Net revision: {int(known['revision'].sum()):+,}; largest: "
+             f"{int(known['revision'].abs().max()) if len(known) else 0:,}.", ""]
+    top = moved.reindex(moved["revision"].abs().sort_values(ascending=False).index).head(20)
+    if len(top):
+        lines.append(top.to_string(index=False))
+    return "\n".join(lines)
