@@ -676,15 +676,15 @@ def plant_trends(geo: Geography, cal: Calendar, plants: Plants, lam: np.ndarray,
     are added where the model expects them (weighted towards the worst-hit sectors) or removed at random.
     """
     D = cal.days
-    # (a) burglary in one division rising over the last 12 weeks: +40%, +50%, +65% in successive 4-week
-    # blocks (about +50% over the 12 weeks), worst on two estates
+    # (a) burglary in one division rising over the last 12 weeks: +50%, +80%, +120% in successive 4-week
+    # blocks (about +85% over the 12 weeks), worst on two estates: clear enough for the table to flag
     members = [i for i, s in enumerate(geo.sectors) if s["parent"] == plants.deteriorating_division]
     centre = DIVISIONS[geo.sectors[members[0]]["division"]].centre
     residential = [i for i in members if geo.sectors[i]["name"] != centre]
     hot = sorted(residential, key=lambda i: -geo.sectors[i]["population"])[:2]
     plants.deteriorating_sectors = tuple(geo.sectors[i]["code"] for i in sorted(hot))
     weight = np.array([8.0 if i in hot else 1.0 for i in members])
-    ratios = [1.40, 1.50, 1.65]
+    ratios = [1.50, 1.80, 2.20]
     _set_blocks(counts, series, lam, members, CAT_INDEX[plants.deteriorating_category], D - 28 * len(ratios),
                 ratios, weight, rng)
     # (c) vehicle offences in another division falling over the last 20 weeks (an ANPR operation): -25% in
