@@ -124,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     marking.add_argument("text", nargs="?", help="e.g. OFFICIAL-SENSITIVE, OFFICIAL, SECRET")
     imports = with_db(sub.add_parser("imports", help="the imports log, or one import's report"))
     imports.add_argument("import_id", nargs="?", type=int)
+    imports.add_argument("--undo", action="store_true", help="take this import (the latest) back out of the workspace")
     imports.add_argument("--rejected", type=int, default=20, help="how many rejected rows to show (default 20)")
 
     sample = sub.add_parser("sample", help="build a workspace from the bundled sample force")
@@ -355,6 +356,13 @@ def _units(ws: object, args: argparse.Namespace) -> int:
 def _imports(ws: object, args: argparse.Namespace) -> int:
     from compstat_desk.core import overview
 
+    if args.undo:
+        if args.import_id is None:
+            raise CompstatError("Say which import to undo: compstat-desk imports ID --undo.")
+        from compstat_desk.core.ingest.undo import undo_import
+
+        print("\n".join(undo_import(ws, args.import_id)))  # type: ignore[arg-type]
+        return 0
     if args.import_id is None:
         table = overview.imports(ws)  # type: ignore[arg-type]
         print(table.drop(columns=["sha256"]).to_string(index=False) if len(table) else "No imports yet.")

@@ -63,7 +63,7 @@ def summary(ws: Workspace) -> WorkspaceSummary:
         incidents=one("SELECT coalesce(sum(n), 0) FROM daily_counts"),
         withheld=one("SELECT count(*) FROM incidents WHERE withheld = 1"),
         first_day=first, last_day=last,
-        imports=one("SELECT count(*) FROM imports"),
+        imports=one("SELECT count(*) FROM imports WHERE undone_at IS NULL"),
         rejected_rows=one("SELECT count(*) FROM rejected_rows WHERE resolved_by_import IS NULL"),
         indicators=one("SELECT count(*) FROM indicators"),
         indicator_values=one("SELECT count(*) FROM indicator_values"),
@@ -103,7 +103,7 @@ def imports(ws: Workspace) -> pd.DataFrame:
     return pd.read_sql_query(
         "SELECT i.id, i.file_name, i.profile, i.imported_at, i.imported_by, i.rows_read, i.rows_accepted,"
         " i.rows_rejected, coalesce(r.n, 0) AS rejected_outstanding, i.rows_merged, i.added, i.updated, i.unchanged,"
-        " i.seconds, i.sha256 FROM imports i LEFT JOIN (SELECT import_id, count(*) AS n FROM rejected_rows"
+        " i.seconds, i.sha256, i.undone_at FROM imports i LEFT JOIN (SELECT import_id, count(*) AS n FROM rejected_rows"
         " WHERE resolved_by_import IS NULL GROUP BY import_id) r ON r.import_id = i.id ORDER BY i.id DESC", ws.conn)
 
 

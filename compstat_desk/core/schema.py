@@ -265,3 +265,9 @@ def _split_sql(script: str) -> list[str]:
             statements.append(current.strip())
             current = ""
     return [s for s in statements if s]
+
+
+@migrations(name="m002_undo_imports")
+def m002_undo_imports(db: Database) -> None:
+    """An import taken back out of the workspace stays in the log, marked with when it was undone."""
+    db.execute("ALTER TABLE imports ADD COLUMN undone_at TEXT")

@@ -236,6 +236,7 @@ class ImportsTableModel(DataFrameTableModel):
         Column("rows_rejected", "Rejected", tooltip="Rows kept aside with their reasons"),
         Column("added", "New", tooltip="Incidents (or units, values) new to the workspace"),
         Column("updated", "Updated", tooltip="Incidents already known whose date, category, unit or place changed"),
+        Column("undone_at", "Undone", _minute, tooltip="When the import was taken back out (imports ID --undo)"),
     )
 
 
