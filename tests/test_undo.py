@@ -77,3 +77,22 @@ def test_an_import_that_replaced_boundaries_cannot_be_undone(ws, tmp_path):
         report = import_boundaries(ws, path, ImportOptions(profile="boundaries"))
     with pytest.raises(CompstatError, match="replaced unit boundaries"):
         undo_import(ws, report.import_id)
+
+
+def test_undoing_boundaries_clears_what_they_filled_in_on_existing_units(ws, write, tmp_path):
+    import json
+
+    from compstat_desk.core.ingest.boundaries import import_boundaries
+
+    import_file(ws, write("w.csv", "occurred,category,unit\n2026-03-01,Theft,West\n"))
+    path = tmp_path / "b.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "West", "population": 1200},
+         "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}},
+        {"type": "Feature", "properties": {"code": "Est"},
+         "geometry": {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]}}]}))
+    report = import_boundaries(ws, path, ImportOptions(profile="boundaries"))
+    assert any("match no unit" in w and "'Est'" in w for w in report.warnings)
+    undo_import(ws, report.import_id)
+    assert ws.conn.execute("SELECT code, boundary, population FROM units WHERE level != 'force'").fetchall() == [
+        ("West", None, None)]

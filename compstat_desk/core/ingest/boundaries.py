@@ -71,6 +71,7 @@ def import_boundaries(
         report = run.report
         report.column_mapping = {"code": key, "name": name_key, **({"parent": parent_key} if parent_key else {})}
         lookup = catalog.unit_lookup(ws)
+        existing = {name: code for code, name in ws.conn.execute("SELECT code, name FROM units WHERE level != 'force'")}
         force_id = catalog.ensure_force(ws, import_id=run.import_id)
         rejected: list[tuple[int, str, str]] = []
         drawn: set[int] = set()  # units given a boundary by this file
@@ -155,8 +156,26 @@ def import_boundaries(
             run.reject_lines(rejected)
             run.reasons.clear()
             run.reasons.update(r[2].split(" (")[0] for r in rejected)
+        if existing and report.created_units:
+            report.warnings.append(_unmatched(report.created_units, existing, run.import_id))
         report = run.finish()
     return report
+
+
+def _unmatched(created: list[str], existing: dict[str, str], import_id: int) -> str:
+    """Units a boundary file brought that match none the workspace had: perhaps the same unit, spelt otherwise."""
+    import difflib
+
+    names = list(existing)
+    parts = []
+    for code in created[:8]:
+        close = difflib.get_close_matches(code, names, n=1, cutoff=0.75)
+        parts.append(f"{code!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    more = f" and {len(created) - 8} more" if len(created) > 8 else ""
+    return (f"{len(created)} boundaries match no unit the workspace already had, so new units were made: "
+            f"{', '.join(parts)}{more}. If they are the same units under other names, undo this import "
+            f"(compstat-desk imports {import_id} --undo), add aliases (compstat-desk alias unit NAME UNIT), "
+            "and import the file again; or check --key.")
 
 
 def _new_parent(ws: Workspace, run: ImportRun, lookup: catalog.Lookup, code: str, force_id: int) -> int:

@@ -84,9 +84,14 @@ def undo_import(ws: Workspace, import_id: int) -> list[str]:
                 q(f"DELETE FROM {table} WHERE id = ?", (object_id,))
             if ids:
                 said.append(f"removed {len(ids):,} {table} it created")
+        cleared = 0
         for _entity, entity_id, field, old, _new in audit[audit["entity"] == "unit"].itertuples(index=False):
             if field == "name" and old is not None:  # e.g. the force renamed from a UK file
                 q("UPDATE units SET name = ? WHERE id = ?", (old, int(entity_id)))
+            elif field in {"boundary", "population", "commander"} and old is None:  # it was blank before
+                cleared += q(f"UPDATE units SET {field} = NULL WHERE id = ?", (int(entity_id),)).rowcount
+        if cleared:
+            said.append(f"cleared {cleared:,} boundaries, populations or commanders it had filled in")
         # The fingerprint is set aside, so that the same file can be imported again (the report keeps it).
         q("UPDATE imports SET undone_at = ?, sha256 = sha256 || ':undone' WHERE id = ?", (now_iso(), import_id))
         ws.audit("import", import_id, field="undone", new=file_name, import_id=import_id, note="; ".join(said))
