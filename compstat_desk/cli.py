@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     table.add_argument("--level", help="only units at this level: force, division or sector")
     table.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    table.add_argument("--source", choices=["incidents", "weekly"],
+                       help="count incidents, or use published weekly figures (default: incidents when there are any)")
 
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
@@ -278,7 +280,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if cmd == "compstat":
             from compstat_desk.core import compstat
 
-            result = compstat.compstat_table(ws, args.week_ending, unit=args.unit, level=args.level)
+            source = args.source or ("incidents" if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)")
+                                     .fetchone()[0] else "weekly")
+            if source == "weekly":
+                from compstat_desk.core.weekly_table import weekly_table
+
+                result = weekly_table(ws, args.week_ending, unit=args.unit, level=args.level)
+            else:
+                result = compstat.compstat_table(ws, args.week_ending, unit=args.unit, level=args.level)
             if args.format != "text":
                 for warning in result.attrs.get("warnings", []):
                     print(f"compstat-desk: note: {warning}", file=sys.stderr)

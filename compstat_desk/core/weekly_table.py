@@ -1,0 +1,123 @@
+"""The Compstat table from published weekly figures (e.g. the NYPD's sheets), where no incidents are held.
+
+The current figures are built from the stored weekly counts where every week needed is stored, and taken as
+published otherwise; the previous figures are the published "same dates last year" columns. Where both a
+built and a published figure exist, their agreement is reported: they differ by what later reports revised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from compstat_desk.core.compstat import COLUMNS, PHI_WEEKS, phi_from_weeks, significance
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.periods import WINDOWS, windows
+from compstat_desk.core.store import Workspace
+
+
+def published_weeks(ws: Workspace) -> pd.DataFrame:
+    """The latest publication of each week's figures, per unit and category."""
+    frame = pd.read_sql_query(
+        "SELECT r.id AS report_id, r.week_end, f.unit_id, f.category_id, f.wtd_current, f.wtd_prior, f.d28_current,"
+        " f.d28_prior, f.ytd_current, f.ytd_prior FROM weekly_figures f JOIN weekly_reports r ON r.id = f.report_id",
+        ws.conn)
+    return (frame.sort_values("report_id").drop_duplicates(["week_end", "unit_id", "category_id"], keep="last")
+            .drop(columns="report_id"))
+
+
+def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str | None = None,
+                 level: str | None = None) -> pd.DataFrame:
+    """The Compstat table's COLUMNS for a published report week, plus `built` (whether the current figure was
+    built from stored weeks) and `published` (the figure as the report printed it)."""
+    weeks = published_weeks(ws)
+    if weeks.empty:
+        raise CompstatError("The workspace holds no published weekly figures: import them with the weekly-figures "
+                            "profile.")
+    week_ending = week_ending or dt.date.fromisoformat(weeks["week_end"].max())
+    end = week_ending.isoformat()
+    report = weeks[weeks["week_end"] == end]
+    if report.empty:
+        raise CompstatError(f"No published report for the week ending {end}; the reports run from "
+                            f"{weeks['week_end'].min()} to {weeks['week_end'].max()}.")
+    units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
+    if unit is not None:
+        from compstat_desk.core.catalog import find_unit
+
+        units = units[units["unit_id"] == find_unit(ws, unit)]
+    if level is not None:
+        from compstat_desk.core.catalog import level_of
+
+        units = units[units["level"] == level_of(level)]
+    cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name FROM categories",
+                             ws.conn)
+    report = report.merge(units, on="unit_id").merge(cats, on="category_id")
+    if report.empty:
+        raise CompstatError("No published figures for that unit or level in this report.")
+    wtd = weeks.pivot_table(index=["unit_id", "category_id"], columns="week_end", values="wtd_current", aggfunc="sum")
+    key = pd.MultiIndex.from_frame(report[["unit_id", "category_id"]])
+    stored = {d for d in weeks["week_end"].unique()}
+
+    def built(days: list[dt.date]) -> np.ndarray:
+        """The sum of the stored weekly counts for these week ends, NaN unless every one is stored."""
+        names = [d.isoformat() for d in days]
+        if not all(n in stored for n in names):
+            return np.full(len(key), np.nan)
+        return wtd.reindex(key)[names].sum(axis=1, min_count=len(names)).to_numpy(dtype=float)
+
+    # φ from the stored weeks up to this one (at most 104), oldest first.
+    history = sorted(d for d in stored if d <= end)[-PHI_WEEKS:]
+    matrix = wtd.reindex(key)[history].fillna(0).to_numpy(dtype=float)
+    phi = phi_from_weeks(matrix)
+    year_weeks = [week_ending - dt.timedelta(days=7 * k) for k in range(53)
+                  if (week_ending - dt.timedelta(days=7 * k)).year == week_ending.year]
+    # A year-to-date figure can be built only when the first week of the year starts on 1 January.
+    first_week_starts_jan1 = (year_weeks[-1] - dt.timedelta(days=6)) == dt.date(week_ending.year, 1, 1)
+    plans = {
+        "week": ([week_ending], "wtd"),
+        "28d": ([week_ending - dt.timedelta(days=7 * k) for k in range(4)], "d28"),
+        "ytd": (year_weeks if first_week_starts_jan1 else [dt.date(1900, 1, 1)], "ytd"),
+    }
+    parts = []
+    for w in windows(week_ending):
+        days, prefix = plans[w.name]
+        published = report[f"{prefix}_current"].to_numpy(dtype=float)
+        from_weeks = built(days)
+        current = np.where(np.isnan(from_weeks), published, from_weeks)
+        parts.append(report[["unit", "unit_name", "level", "category", "category_name"]].assign(
+            window=w.name, start=w.start.isoformat(), end=end, current=current,
+            previous=report[f"{prefix}_prior"].to_numpy(dtype=float), phi=phi, built=~np.isnan(from_weeks),
+            published=published))
+    table = pd.concat(parts, ignore_index=True)
+    table["current"] = table["current"].round().astype("Int64")
+    table["previous"] = table["previous"].round().astype("Int64")
+    table["published"] = table["published"].round().astype("Int64")
+    table["change"] = table["current"] - table["previous"]
+    prev = table["previous"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["pct_change"] = np.where(prev > 0, 100.0 * table["change"].astype(float) / prev, np.nan)
+    for name in ("z", "p_value", "q_value", "p_exact"):
+        table[name] = np.nan
+    table["significant"] = False
+    known = (table["current"].notna() & table["previous"].notna()).to_numpy()
+    if known.any():
+        result = significance(table.loc[known, "current"].to_numpy(dtype=float),
+                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
+        for name, values in result.items():
+            table.loc[known, name] = values
+    order = table["window"].map({w: i for i, w in enumerate(WINDOWS)})
+    table = table.assign(_w=order).sort_values(["unit", "category", "_w"]).drop(columns="_w").reset_index(drop=True)
+    table["avg_3y"] = np.nan
+    out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y", "built", "published"]].copy()
+    agree = out[out["built"] & out["published"].notna()]
+    differ = agree[agree["current"] != agree["published"]]
+    out.attrs["warnings"] = [
+        f"{len(agree):,} figures could be built from the stored weekly counts; {len(agree) - len(differ):,} agree "
+        f"with the published ones and {len(differ):,} differ (largest gap "
+        f"{int((differ['current'] - differ['published']).abs().max()) if len(differ) else 0}): later reports "
+        "revised those weeks (see compstat-desk revisions). The table uses the built figures.",
+        "Year-ago figures are the published 'same dates last year' columns.",
+    ] if len(agree) else ["Year-ago figures are the published 'same dates last year' columns."]
+    return out
