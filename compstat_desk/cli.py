@@ -140,8 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--out", type=Path, required=True)
 
     bench = sub.add_parser("bench", help="benchmarks (ratios against a baseline in the same run)")
-    bench.add_argument("what", choices=["import"])
-    bench.add_argument("--rows", type=int, default=1_000_000)
+    bench.add_argument("what", choices=["import", "compstat"])
+    bench.add_argument("--rows", type=int, help="rows of synthetic incidents (default: 1,000,000 for import, "
+                       "5,000,000 for compstat)")
     bench.add_argument("--dir", type=Path, help="where to write the files (default: a temporary folder)")
     bench.add_argument("--repeats", type=int, default=3, help="runs of each; the best of each is compared")
     return p
@@ -203,10 +204,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             print("\n".join(summary(ws).lines()))
         return 0
     if cmd == "bench":
-        from compstat_desk.core.bench import bench_import
+        from compstat_desk.core.bench import bench_compstat, bench_import
 
-        for line in bench_import(args.rows, args.dir, args.repeats):
-            print(line)
+        lines = (bench_import(args.rows or 1_000_000, args.dir, args.repeats) if args.what == "import"
+                 else bench_compstat(args.rows or 5_000_000, args.dir, args.repeats))
+        for line in lines:
+            print(line, flush=True)
         return 0
     if cmd == "screenshot":
         path = _db(args)
