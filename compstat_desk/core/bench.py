@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -80,14 +80,20 @@ def _peak_memory(csv_path: Path, db_path: Path) -> tuple[float, int, int]:
     return data["s"], int(data["mb"]), int(data["worker_mb"])
 
 
+def _synthetic_file(where: Path, rows: int) -> Generator[str, None, Path]:
+    """The synthetic incidents file of `rows` rows in `where`, written once and reused by later runs."""
+    where.mkdir(parents=True, exist_ok=True)
+    csv_path = where / f"incidents_{rows}.csv"
+    if not csv_path.exists():
+        yield f"Writing {rows:,} rows to {csv_path} …"
+        write_incidents_csv(csv_path, rows)
+    return csv_path
+
+
 def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int = 3) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(folder or tmp)
-        where.mkdir(parents=True, exist_ok=True)
-        csv_path = where / f"incidents_{rows}.csv"
-        if not csv_path.exists():
-            yield f"Writing {rows:,} rows to {csv_path} …"
-            write_incidents_csv(csv_path, rows)
+        csv_path = yield from _synthetic_file(where, rows)
         size_mb = csv_path.stat().st_size / 1e6
         # Alternate the two, `repeats` times each.
         bases, ourses = [], []
@@ -139,11 +145,7 @@ def bench_compstat(rows: int = 5_000_000, folder: Path | None = None, repeats: i
 
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(folder or tmp)
-        where.mkdir(parents=True, exist_ok=True)
-        csv_path = where / f"incidents_{rows}.csv"
-        if not csv_path.exists():
-            yield f"Writing {rows:,} rows to {csv_path} …"
-            write_incidents_csv(csv_path, rows)
+        csv_path = yield from _synthetic_file(where, rows)
         db = where / f"bench_compstat_{rows}.sqlite"
         if not db.exists():
             yield f"Importing them into {db} …"
