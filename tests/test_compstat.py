@@ -200,3 +200,25 @@ def test_chicago_assaults_table_matches_pandas_over_the_raw_file(tmp_path):
         checked += 1
     # Units (districts and the force) × 1 category × 3 windows: a category made from a file is not in a headline.
     assert checked == len(table) == (raw["district"].nunique() + 1) * 1 * 3
+
+
+def test_break_even_is_the_smallest_move_that_turns_a_change_into_noise():
+    from compstat_desk.core.compstat import break_even
+
+    rng = np.random.default_rng(4)
+    c, p = rng.integers(0, 200, 60), rng.integers(0, 200, 60)
+    phi = rng.uniform(1, 2.5, 60)
+    cut = 0.01
+    got = break_even(c, p, phi, cut)
+
+    def p_of(cur, prev, f):  # by hand, one row at a time
+        total = cur + prev
+        z = max(0.0, abs(cur - prev) - 1) / np.sqrt(f * total) if total else 0.0
+        return 2 * stats.norm.sf(z)
+
+    for ci, pi, fi, g in zip(c, p, phi, got):
+        step = 1 if ci > pi else -1
+        d = 0
+        while p_of(ci - step * d, pi, fi) <= cut:
+            d += 1
+        assert g == d

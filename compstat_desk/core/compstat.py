@@ -87,6 +87,33 @@ def significance(current: np.ndarray, previous: np.ndarray, phi: np.ndarray) -> 
     return {"z": z, "p_value": p_value, "q_value": q_value, "significant": q_value < 0.05, "p_exact": p_exact}
 
 
+def break_even(current: np.ndarray, previous: np.ndarray, phi: np.ndarray, p_cut: float) -> np.ndarray:
+    """For each change, the smallest number of incidents by which the current count would have to move back
+    towards the previous one for its p-value to rise above `p_cut` (the point at which it reads as noise).
+
+    |z| falls steadily as the current count moves towards the previous one, so a binary search finds it."""
+    c = np.asarray(current, dtype=float)
+    p = np.asarray(previous, dtype=float)
+    phi = np.asarray(phi, dtype=float)
+    gap = np.abs(c - p)
+    direction = np.sign(c - p)
+
+    def p_at(d: np.ndarray) -> np.ndarray:
+        moved = c - direction * d
+        total = moved + p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(total > 0, np.maximum(0.0, np.abs(moved - p) - 1.0) / np.sqrt(phi * total), 0.0)
+        return np.asarray(2 * stats.norm.sf(z))
+
+    low, high = np.zeros_like(gap), gap.copy()  # p_at(high) is 1: the counts are equal there
+    while (high - low > 1).any():
+        mid = np.floor((low + high) / 2)
+        noise = p_at(mid) > p_cut
+        high = np.where(noise & (high - low > 1), mid, high)
+        low = np.where(~noise & (high - low > 1), mid, low)
+    return np.where(p_at(np.zeros_like(gap)) > p_cut, 0.0, high)
+
+
 def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str | None = None,
                    level: str | None = None) -> pd.DataFrame:
     """The Compstat table for every unit (or one unit, or one level), category and window.
@@ -239,7 +266,7 @@ def text_table(table: pd.DataFrame, marking: str) -> str:
             cells = []
             for w in WINDOWS:
                 r = rows[rows["window"] == w].iloc[0]
-                mark = " *" if r["significant"] else ""
+                mark = (" ~" if r.get("fragile") is True else " *") if r["significant"] else ""
                 now = None if pd.isna(r["current"]) else int(r["current"])
                 before = None if pd.isna(r["previous"]) else int(r["previous"])
                 cells.append(f"{'-' if now is None else now:>6}{'-' if before is None else before:>9}  "
@@ -249,6 +276,9 @@ def text_table(table: pd.DataFrame, marking: str) -> str:
     lines += [f"Note: {w}" for w in table.attrs.get("warnings", [])]
     lines.append("* a real change: significant after allowing for clustering (φ) and for the number of changes "
                  "in this table (Benjamini–Hochberg q < 0.05). Counts are shown instead of % below 20.")
+    if "fragile" in table and table["fragile"].any():
+        lines.append("~ significant, but fragile: revisions at their recent pace could erase it within the window "
+                     "(see break_even in the JSON); not to be headlined.")
     return "\n".join(lines)
 
 
@@ -260,5 +290,7 @@ def csv_table(table: pd.DataFrame) -> str:
 
 
 def json_table(table: pd.DataFrame) -> str:
-    out = table[[*COLUMNS, "avg_3y"]].astype(object).where(table[[*COLUMNS, "avg_3y"]].notna(), None)
+    extra = [c for c in ("avg_3y", "built", "published", "break_even", "revision_pace", "fragile") if c in table]
+    chosen = table[[*COLUMNS, *extra]]
+    out = chosen.astype(object).where(chosen.notna(), None)
     return str(out.to_json(orient="records", indent=1))

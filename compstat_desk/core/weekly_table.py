@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.compstat import COLUMNS, PHI_WEEKS, phi_from_weeks, significance
+from compstat_desk.core.compstat import COLUMNS, PHI_WEEKS, break_even, phi_from_weeks, significance
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.periods import WINDOWS, windows
 from compstat_desk.core.store import Workspace
@@ -107,10 +107,12 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
                               table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
         for name, values in result.items():
             table.loc[known, name] = values
+    _fragility(ws, table, week_ending)
     order = table["window"].map({w: i for i, w in enumerate(WINDOWS)})
     table = table.assign(_w=order).sort_values(["unit", "category", "_w"]).drop(columns="_w").reset_index(drop=True)
     table["avg_3y"] = np.nan
-    out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y", "built", "published"]].copy()
+    out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y", "built", "published", "break_even",
+                 "revision_pace", "fragile"]].copy()
     agree = out[out["built"] & out["published"].notna()]
     differ = agree[agree["current"] != agree["published"]]
     out.attrs["warnings"] = [
@@ -121,3 +123,37 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
         "Year-ago figures are the published 'same dates last year' columns.",
     ] if len(agree) else ["Year-ago figures are the published 'same dates last year' columns."]
     return out
+
+
+RECENT_REPORTS = 4  # the revision pace is the mean absolute revision over this many latest reports
+WINDOW_WEEKS = {"week": 1, "28d": 4}  # how many weeks of revisions could reach a window's figure
+
+
+def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None:
+    """Tag significant changes that recent revisions could erase: `break_even` (incidents the current figure
+    would have to move back to read as noise), `revision_pace` (mean absolute revision per report over the
+    latest reports) and `fragile` (pace × the window's weeks reaches the break-even)."""
+    from compstat_desk.core.revisions import revisions
+
+    table["break_even"] = np.nan
+    table["revision_pace"] = np.nan
+    table["fragile"] = False
+    significant = table["significant"].to_numpy(dtype=bool)
+    if not significant.any():
+        return
+    # The Benjamini–Hochberg cut: the largest p still called significant. Above it, a change reads as noise.
+    p_cut = float(table.loc[significant, "p_value"].max())
+    rows = table.index[significant]
+    table.loc[rows, "break_even"] = break_even(table.loc[rows, "current"].to_numpy(dtype=float),
+                                               table.loc[rows, "previous"].to_numpy(dtype=float),
+                                               table.loc[rows, "phi"].to_numpy(dtype=float), p_cut)
+    recent = revisions(ws)
+    recent = recent[recent["week_end"] <= week_ending.isoformat()]
+    recent = recent.sort_values("week_end").groupby(["unit", "category"]).tail(RECENT_REPORTS)
+    pace = recent.assign(size=recent["revision"].astype("Float64").abs().fillna(0)).groupby(
+        ["unit", "category"])["size"].mean()
+    table["revision_pace"] = pd.MultiIndex.from_frame(table[["unit", "category"]]).map(pace).astype(float)
+    weeks = table["window"].map(WINDOW_WEEKS).astype(float)
+    reach = table["revision_pace"] * weeks
+    erases = (reach > 0).fillna(False) & (reach >= table["break_even"]).fillna(False)
+    table["fragile"] = (significant & erases).astype(bool)
