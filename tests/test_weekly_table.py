@@ -89,3 +89,14 @@ def test_a_change_that_recent_revisions_could_erase_is_fragile(ws, write):
     assert 3.75 * 4 >= expected  # four weeks of revisions at the recent pace reach the break-even
     assert bool(rob["fragile"]) and not bool(bur["fragile"])
     assert not table.loc[("Robbery", "ytd"), "fragile"]  # the issue defines fragility for week and 28 days
+
+
+def test_the_text_marks_fragile_changes_with_a_tilde(ws, write):
+    from compstat_desk.core.compstat import text_table
+
+    import_file(ws, write("fragile.csv", FRAGILE))
+    text = text_table(weekly_table(ws, dt.date(2026, 3, 1)), "OFFICIAL")
+    robbery = next(line for line in text.splitlines() if line.startswith("Robbery"))
+    burglary = next(line for line in text.splitlines() if line.startswith("Burglary"))
+    assert "-33.3% ~" in robbery and "-33.3% *" in burglary
+    assert "~ significant, but fragile" in text

@@ -266,7 +266,8 @@ def text_table(table: pd.DataFrame, marking: str) -> str:
             cells = []
             for w in WINDOWS:
                 r = rows[rows["window"] == w].iloc[0]
-                mark = (" ~" if r.get("fragile") is True else " *") if r["significant"] else ""
+                fragile = "fragile" in r and bool(r["fragile"])
+                mark = (" ~" if fragile else " *") if r["significant"] else ""
                 now = None if pd.isna(r["current"]) else int(r["current"])
                 before = None if pd.isna(r["previous"]) else int(r["previous"])
                 cells.append(f"{'-' if now is None else now:>6}{'-' if before is None else before:>9}  "
