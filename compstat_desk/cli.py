@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
     table.add_argument("--source", choices=["incidents", "weekly"],
                        help="count incidents, or use published weekly figures (default: incidents when there are any)")
 
+    series = with_db(sub.add_parser("series", help="a weekly series against its seasonal baseline and limits"))
+    series.add_argument("--unit", required=True)
+    series.add_argument("--category", required=True, help="a category's code or name, or HEADLINE")
+    series.add_argument("--week-ending", type=dt.date.fromisoformat)
+    series.add_argument("--weeks", type=int, default=52, help="how many recent weeks to chart (default 52)")
+    series.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -269,6 +276,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             return 0
         if cmd == "imports":
             return _imports(ws, args)
+        if cmd == "series":
+            from compstat_desk.core.series import control_chart
+
+            chart = control_chart(ws, args.unit, args.category, args.week_ending, args.weeks)
+            if args.format == "csv":
+                sys.stdout.write(chart.to_csv(index=False, float_format="%.2f"))
+            elif args.format == "json":
+                print(chart.to_json(orient="records", indent=1))
+            else:
+                print(_series_text(chart, args.unit, args.category, ws.marking))
+            return 0
         if cmd == "revisions":
             from compstat_desk.core.revisions import revisions
 
@@ -406,4 +424,28 @@ def _revisions_text(result: object, marking: str) -> str:
     top = moved.reindex(moved["revision"].abs().sort_values(ascending=False).index).head(20)
     if len(top):
         lines.append(top.to_string(index=False))
+    return "\n".join(lines)
+
+
+def _series_text(chart: object, unit: str, category: str, marking: str) -> str:
+    """The weeks out of the ordinary, then the latest weeks against their baseline."""
+    import pandas as pd
+
+    c: pd.DataFrame = chart  # type: ignore[assignment]
+    lines = [f"{category} in {unit}: weekly counts against the same weeks of the two previous years    [{marking}]",
+             f"Over-dispersion φ = {c['phi'].iloc[0]:.2f}; limits are baseline ± 1.96 and 3.09 × √(φ·baseline)."]
+    flagged = c[(c["outside"] != "") | (c["run"] != "")]
+    if len(flagged):
+        lines.append("Out of the ordinary:")
+        for r in flagged.itertuples():
+            what = []
+            if r.outside:
+                what.append(f"{r.outside}er than the 99.8% limits ({r.lower_998:.1f}–{r.upper_998:.1f})")
+            if r.run:
+                what.append(f"the 8th week or more in a row {r.run} the baseline")
+            lines.append(f"  week ending {r.week_end}: {r.count} against a usual {r.baseline:.1f}; " + "; ".join(what))
+    else:
+        lines.append("No week is out of the ordinary.")
+    lines.append("")
+    lines.append(c.tail(12)[["week_end", "count", "baseline", "lower_95", "upper_95"]].round(1).to_string(index=False))
     return "\n".join(lines)
