@@ -124,6 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     series.add_argument("--weeks", type=int, default=52, help="how many recent weeks to chart (default 52)")
     series.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
+    peers = with_db(sub.add_parser("peers", help="rates per 1,000 residents on a funnel plot against peer units"))
+    peers.add_argument("--category", required=True, help="a category's code or name, or HEADLINE")
+    peers.add_argument("--level", default="sector")
+    peers.add_argument("--window", choices=["week", "28d", "ytd"], default="28d")
+    peers.add_argument("--week-ending", type=dt.date.fromisoformat)
+    peers.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -286,6 +293,24 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(chart.to_json(orient="records", indent=1))
             else:
                 print(_series_text(chart, args.unit, args.category, ws.marking))
+            return 0
+        if cmd == "peers":
+            from compstat_desk.core.peers import funnel
+
+            result = funnel(ws, args.category, level=args.level, window=args.window, week_ending=args.week_ending)
+            if args.format == "csv":
+                sys.stdout.write(result.to_csv(index=False, float_format="%.3f"))
+            elif args.format == "json":
+                print(result.to_json(orient="records", indent=1))
+            else:
+                print(f"{args.category} per 1,000 residents, {args.window} to {result['end'].iloc[0]}, "
+                      f"{args.level}s against their peers (rate {result['peer_rate_per_1000'].iloc[0]:.2f})"
+                      f"    [{ws.marking}]")
+                shown = result[["unit", "unit_name", "population", "count", "rate_per_1000", "lower_99.8",
+                                "upper_99.8", "verdict"]].round(2)
+                print(shown.to_string(index=False))
+                print("high/low: outside the 99.8% funnel limits for a unit of that size (exact Poisson); "
+                      "watch: outside the 95% limits.")
             return 0
         if cmd == "revisions":
             from compstat_desk.core.revisions import revisions

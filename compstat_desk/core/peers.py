@@ -1,0 +1,56 @@
+"""Peers: each unit's rate per 1,000 residents against its peers' on a funnel plot, not a bare league table."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from compstat_desk.core import catalog
+from compstat_desk.core.compstat import HEADLINE, _below, _span, latest_week_ending
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.periods import windows
+from compstat_desk.core.store import Workspace
+
+LIMITS = {"95": 0.975, "99.8": 0.999}  # two-sided 95% and 99.8%
+
+
+def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str = "28d",
+           week_ending: dt.date | None = None) -> pd.DataFrame:
+    """For each unit at `level` with a population: its count in the window, rate per 1,000 residents, the
+    peers' overall rate, and exact Poisson funnel limits for a unit of its size (95% and 99.8%).
+
+    A unit is `high` or `low` when its count lies outside the 99.8% limits, `watch` outside the 95% ones;
+    small units get wide limits, so chance alone does not put them at the top of a league table."""
+    week_ending = week_ending or latest_week_ending(ws)
+    span = next((w for w in windows(week_ending) if w.name == window), None)
+    if span is None:
+        raise CompstatError(f"Unknown window {window!r}: use week, 28d or ytd.")
+    units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, population FROM units"
+                              " WHERE level = ? AND population > 0", ws.conn, params=(catalog.level_of(level),))
+    if len(units) < 3:
+        raise CompstatError(f"A funnel needs at least three {level}s with a population; this workspace has "
+                            f"{len(units)}.")
+    if category.upper() == HEADLINE:
+        cats = [r[0] for r in ws.conn.execute("SELECT id FROM categories WHERE headline = 1")]
+    else:
+        cats = [catalog.find_category(ws, category)]
+    counts = _span(ws, _below(ws), span.start, span.end)
+    counts = counts[counts.index.get_level_values(1).isin(cats)].groupby(level=0).sum()
+    units["count"] = units["unit_id"].map(counts).fillna(0).astype(int)
+    overall = units["count"].sum() / units["population"].sum()  # incidents per resident over the window
+    expected = overall * units["population"]
+    units["rate_per_1000"] = 1000 * units["count"] / units["population"]
+    units["peer_rate_per_1000"] = 1000 * overall
+    for name, q in LIMITS.items():
+        units[f"lower_{name}"] = 1000 * stats.poisson.ppf(1 - q, expected) / units["population"]
+        units[f"upper_{name}"] = 1000 * stats.poisson.ppf(q, expected) / units["population"]
+    rate = units["rate_per_1000"]
+    outside_95 = (rate > units["upper_95"]) | (rate < units["lower_95"])
+    units["verdict"] = np.select([rate > units["upper_99.8"], rate < units["lower_99.8"], outside_95],
+                                 ["high", "low", "watch"], "")
+    units["window"] = window
+    units["start"], units["end"] = span.start.isoformat(), span.end.isoformat()
+    return units.drop(columns="unit_id").sort_values("rate_per_1000", ascending=False).reset_index(drop=True)
