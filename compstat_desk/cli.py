@@ -131,6 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     peers.add_argument("--week-ending", type=dt.date.fromisoformat)
     peers.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
+    hot = with_db(sub.add_parser("hotspots", help="grid cells that rose significantly in the last 28 days"))
+    hot.add_argument("--unit")
+    hot.add_argument("--category", help="a category's code or name, or HEADLINE (default: all)")
+    hot.add_argument("--cell", type=float, default=500.0, help="cell size in metres (default 500)")
+    hot.add_argument("--week-ending", type=dt.date.fromisoformat)
+    hot.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -311,6 +318,24 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(shown.to_string(index=False))
                 print("high/low: outside the 99.8% funnel limits for a unit of that size (exact Poisson); "
                       "watch: outside the 95% limits.")
+            return 0
+        if cmd == "hotspots":
+            from compstat_desk.core.hotspots import hot_spots
+
+            spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending,
+                              cell_m=args.cell)
+            if args.format == "csv":
+                sys.stdout.write(spots.cells.to_csv(index=False))
+            elif args.format == "json":
+                print(spots.cells.to_json(orient="records", indent=1))
+            else:
+                emerging = spots.cells[spots.cells["emerging"]]
+                print(f"Hot spots, last 28 days, {args.cell:.0f} m cells: {len(emerging)} emerging of "
+                      f"{len(spots.cells):,} cells with incidents    [{ws.marking}]")
+                if len(emerging):
+                    print(emerging[["lon", "lat", "count", "baseline_per_28d", "q_value"]].to_string(index=False))
+                print("Emerging: the count is improbably high for the cell's own average over the year before "
+                      "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
             return 0
         if cmd == "revisions":
             from compstat_desk.core.revisions import revisions
