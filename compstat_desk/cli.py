@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     hot.add_argument("--week-ending", type=dt.date.fromisoformat)
     hot.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
+    tg = with_db(sub.add_parser("targets", help="count targets: plan, actual, projection and likelihood"))
+    tg.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the latest complete week)")
+
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -336,6 +339,25 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print(emerging[["lon", "lat", "count", "baseline_per_28d", "q_value"]].to_string(index=False))
                 print("Emerging: the count is improbably high for the cell's own average over the year before "
                       "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
+            return 0
+        if cmd == "targets":
+            from compstat_desk.core.trajectories import count_targets, trajectory
+
+            ids = count_targets(ws)
+            if not ids:
+                print("No count targets in this workspace.")
+            for target_id in ids:
+                tr = trajectory(ws, target_id, args.as_of)
+                print(f"#{tr.target_id} {tr.description}")
+                print(f"  {tr.category} in {tr.unit}, to {tr.as_of} ({tr.elapsed:.0%} of the period): "
+                      f"{tr.actual_to_date:,} against {tr.planned_to_date:,.0f} planned; target "
+                      f"{tr.target_total:,.0f} for the period (baseline {tr.baseline_total:,}).")
+                if tr.projection is None:
+                    print("  Too early to project: less than a quarter of the period has passed.")
+                else:
+                    lo, hi = tr.interval_95 or (0, 0)
+                    print(f"  Projected {tr.projection:,.0f} (95%: {lo:,.0f}-{hi:,.0f}); chance of meeting the "
+                          f"target {tr.probability:.0%}: {tr.likelihood}.")
             return 0
         if cmd == "revisions":
             from compstat_desk.core.revisions import revisions
