@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 import time
 from pathlib import Path
@@ -140,6 +141,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     tg = with_db(sub.add_parser("targets", help="count targets: plan, actual, projection and likelihood"))
     tg.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the latest complete week)")
+
+    brief = with_db(sub.add_parser("briefing", help="the challenger's probe points for a unit"))
+    brief.add_argument("--unit", required=True)
+    brief.add_argument("--week-ending", type=dt.date.fromisoformat)
+    brief.add_argument("--format", choices=["text", "json"], default="text")
 
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
@@ -358,6 +364,17 @@ def _dispatch(args: argparse.Namespace) -> int:
                     lo, hi = tr.interval_95 or (0, 0)
                     print(f"  Projected {tr.projection:,.0f} (95%: {lo:,.0f}-{hi:,.0f}); chance of meeting the "
                           f"target {tr.probability:.0%}: {tr.likelihood}.")
+            return 0
+        if cmd == "briefing":
+            from compstat_desk.core.briefing import briefing_text, probe_points
+            from compstat_desk.core.compstat import latest_week_ending
+
+            week = args.week_ending or latest_week_ending(ws)
+            found = probe_points(ws, args.unit, week)
+            if args.format == "json":
+                print(json.dumps([p.to_dict() for p in found], indent=1))
+            else:
+                print(briefing_text(found, args.unit, week, ws.marking))
             return 0
         if cmd == "revisions":
             from compstat_desk.core.revisions import revisions

@@ -94,3 +94,26 @@ def test_units_roll_up_to_their_division_and_force(sample, raw):
         assert table.loc[division, "incidents_total"] == n
         assert table.loc[division, "incidents"] == 0  # nothing is recorded against a division itself here
     assert table.loc["FORCE", "incidents_total"] == len(first)
+
+
+def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and_its_overdue_action(sample, raw):
+    import datetime as dt
+
+    from compstat_desk.core.briefing import probe_points
+
+    week_ending = dt.date(2026, 11, 15)
+    points = probe_points(sample, "KBN", week_ending)
+    first = raw.drop_duplicates("id", keep="first")
+    kbn = first[first["unit"].str.startswith("KBN") & (first["category"] == "BURG")]
+    day = pd.to_datetime(kbn["occurred"]).dt.normalize()
+    end = pd.Timestamp(week_ending)
+    now = int(((day > end - pd.Timedelta(days=28)) & (day <= end)).sum())
+    before = int(((day > end - pd.Timedelta(days=28 + 364)) & (day <= end - pd.Timedelta(days=364))).sum())
+    assert points[0].kind == "deterioration"
+    assert points[0].sentence.startswith("Residential burglary in Kingsbridge North up ")
+    assert f"({now} vs {before};" in points[0].sentence
+    meeting = json.loads((sample_dir() / "meeting.json").read_text())
+    overdue = sorted(a["ref"] for a in meeting["actions"] if a["unit"].startswith("KBN")
+                     and a["status"] in {"open", "in_progress"} and a["due"] < week_ending.isoformat())
+    found = sorted(p.sentence.split()[1] for p in points if p.kind == "overdue action")
+    assert found == overdue and overdue

@@ -1,0 +1,171 @@
+"""Probe points: for a unit, the ranked list of what the challenger should ask about, each a plain sentence
+with its numbers and a suggested question, and the improvements to recognise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from compstat_desk.core import catalog
+from compstat_desk.core.compstat import (
+    HEADLINE,
+    SMALL_PREVIOUS,
+    compstat_table,
+    latest_week_ending,
+    significance,
+)
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace
+
+WINDOW_WORDS = {"week": "the last week", "28d": "the last 28 days", "ytd": "the year to date"}
+
+
+@dataclass
+class ProbePoint:
+    kind: str  # deterioration, target, hot spot, overdue action, carried action, improvement
+    rank: float  # lower first
+    sentence: str
+    question: str
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _change_words(current: int, previous: int) -> str:
+    """Counts first: a % only when the previous count is big enough to mean something."""
+    if previous == 0:
+        return f"up from none to {current}"
+    if previous < SMALL_PREVIOUS:
+        return f"{'up' if current > previous else 'down'} from {previous} to {current}"
+    pct = 100 * (current - previous) / previous
+    return f"{'up' if pct > 0 else 'down'} {abs(pct):.0f}%"
+
+
+def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None) -> list[ProbePoint]:
+    """The probe points for `unit` and the units below it, most pressing first; improvements last."""
+    week_ending = week_ending or latest_week_ending(ws)
+    unit_id = catalog.find_unit(ws, unit)
+    table = compstat_table(ws, week_ending)
+    members = set(pd.read_sql_query(
+        "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)"
+        " SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
+    polarity = dict(ws.conn.execute("SELECT code, polarity FROM categories"))
+    force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
+    force_rows = table[table["unit"] == (force[0] if force else None)].set_index(["category", "window"])
+    points: list[ProbePoint] = []
+    mine = table[table["unit"].isin(members) & table["significant"]]
+    for r in mine.itertuples():
+        up_bad = polarity.get(r.category, "up_bad") != "up_good"
+        worse = (r.current > r.previous) == up_bad
+        where = f"{r.category_name} in {r.unit_name}"
+        numbers = f"{int(r.current)} vs {int(r.previous)}; q = {r.q_value:.2g}"
+        sentence = f"{where} {_change_words(int(r.current), int(r.previous))} on {WINDOW_WORDS[r.window]} ({numbers})."
+        trend = _force_trend(force_rows, r, force[0] if force else "")
+        if trend:
+            sentence += f" {trend}"
+        if worse:
+            points.append(ProbePoint("deterioration", 0 + r.q_value, sentence,
+                                     f"What is driving the rise in {r.category_name.lower()} in {r.unit_name}, "
+                                     "and what is being done about it?"))
+        else:
+            points.append(ProbePoint("improvement", 100 + r.q_value, sentence,
+                                     f"What worked in {r.unit_name}, and can other units use it?"))
+    points += _targets(ws, members, week_ending)
+    points += _hot_spots(ws, unit, week_ending)
+    points += _actions(ws, unit_id, week_ending)
+    return sorted(points, key=lambda p: p.rank)
+
+
+def _force_trend(force_rows: pd.DataFrame, r: object, force_code: str) -> str:
+    """Say so when a unit's change is only the force-wide trend: its current count is not significantly
+    different from its previous count scaled by the force's own current/previous ratio."""
+    key = (r.category, r.window)
+    if key not in force_rows.index or r.unit == force_code:
+        return ""
+    f = force_rows.loc[key]
+    if pd.isna(f["previous"]) or pd.isna(f["current"]) or not f["previous"]:
+        return ""
+    ratio = float(f["current"]) / float(f["previous"])
+    expected = float(r.previous) * ratio
+    result = significance(np.array([float(r.current)]), np.array([expected]), np.array([r.phi]))
+    if result["p_value"][0] >= 0.05:
+        return f"This is the force-wide trend (force {_change_words(int(f['current']), int(f['previous']))})."
+    return ""
+
+
+def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[ProbePoint]:
+    from compstat_desk.core.trajectories import count_targets, trajectory
+
+    out = []
+    for target_id in count_targets(ws):
+        tr = trajectory(ws, target_id, week_ending)
+        if tr.unit not in members or tr.likelihood not in {"Amber", "Amber/Red", "Red"}:
+            continue
+        lo, hi = tr.interval_95 or (0, 0)
+        out.append(ProbePoint(
+            "target", 10 + (tr.probability or 0),
+            f"{tr.description}: {tr.actual_to_date:,} so far against {tr.planned_to_date:,.0f} planned; projected "
+            f"{tr.projection:,.0f} (95% {lo:,.0f}-{hi:,.0f}) against a target of {tr.target_total:,.0f}: "
+            f"{tr.likelihood} ({_chance(tr.probability or 0.0)}).",
+            "What will change in the rest of the period to get back on trajectory?"))
+    return out
+
+
+def _chance(p: float) -> str:
+    return "under 1% likely" if p < 0.01 else ("over 99% likely" if p > 0.99 else f"{p:.0%} likely")
+
+
+def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoint]:
+    from compstat_desk.core.hotspots import hot_spots
+
+    try:
+        spots = hot_spots(ws, unit=unit, week_ending=week_ending)
+    except CompstatError:
+        return []
+    out = []
+    for r in spots.cells[spots.cells["emerging"]].itertuples():
+        out.append(ProbePoint(
+            "hot spot", 20 + r.q_value,
+            f"Emerging hot spot at {r.lat:.4f}, {r.lon:.4f}: {r.count} incidents in the last 28 days against a "
+            f"usual {r.baseline_per_28d:.1f} (q = {r.q_value:.2g}).",
+            "What is happening at this place, and who is dealing with it?"))
+    return out
+
+
+def _actions(ws: Workspace, unit_id: int, week_ending: dt.date) -> list[ProbePoint]:
+    rows = ws.conn.execute(
+        "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)"
+        " SELECT coalesce(ref, '#' || id), text, owner, due, status, carried_forward FROM actions"
+        " WHERE unit_id IN (SELECT id FROM below) AND status IN ('open', 'in_progress', 'constrained')",
+        (unit_id,)).fetchall()
+    out = []
+    for ref, text, owner, due, status, carried in rows:
+        overdue = due is not None and due < week_ending.isoformat() and status in {"open", "in_progress"}
+        if overdue:
+            days = (week_ending - dt.date.fromisoformat(due)).days
+            out.append(ProbePoint("overdue action", 30 - days / 1000,
+                                  f"Action {ref} ({owner}) is {days} days overdue (due {due}): {text}",
+                                  f"{owner}: when will this be done, and what is in the way?"))
+        elif carried and carried >= 2:
+            out.append(ProbePoint("carried action", 40 - carried,
+                                  f"Action {ref} ({owner}) has been carried forward {carried} times: {text}",
+                                  "Should this action be escalated, re-owned or dropped?"))
+    return out
+
+
+def briefing_text(points: list[ProbePoint], unit: str, week_ending: dt.date, marking: str) -> str:
+    lines = [f"Probe points for {unit}, week ending {week_ending}    [{marking}]", ""]
+    asks = [p for p in points if p.kind != "improvement"]
+    praise = [p for p in points if p.kind == "improvement"]
+    for i, p in enumerate(asks, 1):
+        lines += [f"{i}. {p.sentence}", f"   Ask: {p.question}"]
+    if not asks:
+        lines.append("Nothing stands out to challenge this week.")
+    if praise:
+        lines += ["", "To recognise:"] + [f"- {p.sentence}" for p in praise]
+    lines += ["", "Changes are tested allowing for clustering and for the number of changes looked at "
+              f"(Benjamini–Hochberg q < 0.05); '{HEADLINE}' is the headline total."]
+    return "\n".join(lines)
