@@ -147,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
     brief.add_argument("--format", choices=["text", "json"], default="text")
 
+    ind = with_db(sub.add_parser("indicators", help="a unit's indicators against a year earlier, or one's p-chart"))
+    ind.add_argument("--unit", required=True)
+    ind.add_argument("--chart", metavar="INDICATOR", help="show this proportion's weekly p-chart instead")
+    ind.add_argument("--week-ending", type=dt.date.fromisoformat)
+    ind.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     rev = with_db(sub.add_parser("revisions", help="how much published weekly figures moved between reports"))
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
@@ -375,6 +381,19 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(json.dumps([p.to_dict() for p in found], indent=1))
             else:
                 print(briefing_text(found, args.unit, week, ws.marking))
+            return 0
+        if cmd == "indicators":
+            from compstat_desk.core.indicator_stats import indicator_changes, p_chart
+
+            result = (p_chart(ws, args.unit, args.chart) if args.chart
+                      else indicator_changes(ws, args.unit, args.week_ending))
+            if args.format == "csv":
+                sys.stdout.write(result.to_csv(index=False, float_format="%.4g"))
+            elif args.format == "json":
+                print(result.to_json(orient="records", indent=1))
+            else:
+                print(f"Indicators for {args.unit}    [{ws.marking}]")
+                print(result.round(3).to_string(index=False))
             return 0
         if cmd == "revisions":
             from compstat_desk.core.revisions import revisions
