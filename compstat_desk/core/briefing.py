@@ -50,8 +50,8 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None) -
     unit_id = catalog.find_unit(ws, unit)
     table = compstat_table(ws, week_ending)
     members = set(pd.read_sql_query(
-        "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)"
-        " SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
+        catalog.BELOW_UNIT +
+        "SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
     polarity = dict(ws.conn.execute("SELECT code, polarity FROM categories"))
     force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
     force_rows = table[table["unit"] == (force[0] if force else None)].set_index(["category", "window"])
@@ -137,8 +137,8 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
 
 def _actions(ws: Workspace, unit_id: int, week_ending: dt.date) -> list[ProbePoint]:
     rows = ws.conn.execute(
-        "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)"
-        " SELECT coalesce(ref, '#' || id), text, owner, due, status, carried_forward FROM actions"
+        catalog.BELOW_UNIT +
+        "SELECT coalesce(ref, '#' || id), text, owner, due, status, carried_forward FROM actions"
         " WHERE unit_id IN (SELECT id FROM below) AND status IN ('open', 'in_progress', 'constrained')",
         (unit_id,)).fetchall()
     out = []

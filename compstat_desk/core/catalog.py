@@ -20,6 +20,10 @@ LEVEL_WORDS = {
     "precinct": "sector", "ward": "sector", "lsoa": "sector", "team": "sector",
 }
 
+# An SQL prefix naming `below(id)`: the unit given as the first parameter and every unit under it.
+BELOW_UNIT = ("WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b"
+              " ON u.parent_id = b.id) ")
+
 _NUMERIC = re.compile(r"^0*(\d+)(?:\.0+)?$")
 _FLOAT_WHOLE = re.compile(r"^(\d+)\.0+$")
 

@@ -42,8 +42,7 @@ def _points(ws: Workspace, unit: str | None, category: str | None, start: dt.dat
         else:
             where.append("category_id = ?")
             params.append(catalog.find_category(ws, category))
-    prefix = ("WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b"
-              " ON u.parent_id = b.id) ") if unit is not None else ""
+    prefix = catalog.BELOW_UNIT if unit is not None else ""
     return pd.read_sql_query(f"{prefix}SELECT lon, lat FROM incidents WHERE {' AND '.join(where)}", ws.conn,
                              params=params)
 

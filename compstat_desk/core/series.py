@@ -29,8 +29,8 @@ def weekly_counts(ws: Workspace, unit: str, category: str, week_ending: dt.date,
     first = week_ending - dt.timedelta(days=7 * weeks - 1)
     marks = ",".join("?" * len(cats))
     rows = ws.conn.execute(
-        "WITH RECURSIVE below(id) AS (SELECT ? UNION ALL SELECT u.id FROM units u JOIN below b ON u.parent_id = b.id)"
-        " SELECT CAST((julianday(?) - julianday(day)) / 7 AS INTEGER) AS back, sum(n) FROM daily_counts"
+        catalog.BELOW_UNIT +
+        "SELECT CAST((julianday(?) - julianday(day)) / 7 AS INTEGER) AS back, sum(n) FROM daily_counts"
         f" WHERE unit_id IN (SELECT id FROM below) AND category_id IN ({marks}) AND day BETWEEN ? AND ?"
         " GROUP BY back", (unit_id, week_ending.isoformat(), *cats, first.isoformat(), week_ending.isoformat()))
     counts = np.zeros(weeks, dtype=np.int64)
