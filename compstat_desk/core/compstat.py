@@ -114,6 +114,27 @@ def break_even(current: np.ndarray, previous: np.ndarray, phi: np.ndarray, p_cut
     return np.where(p_at(np.zeros_like(gap)) > p_cut, 0.0, high)
 
 
+def compare(table: pd.DataFrame) -> pd.DataFrame:
+    """Fill in change, % change and the tests for rows with `current`, `previous` (NaN where there is no data)
+    and `phi`. Rows without both counts are not compared, and Benjamini–Hochberg runs over the rest."""
+    table["current"] = table["current"].round().astype("Int64")
+    table["previous"] = table["previous"].round().astype("Int64")
+    table["change"] = table["current"] - table["previous"]
+    prev = table["previous"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["pct_change"] = np.where(prev > 0, 100.0 * table["change"].astype(float) / prev, np.nan)
+    for name in ("z", "p_value", "q_value", "p_exact"):
+        table[name] = np.nan
+    table["significant"] = False
+    known = (table["current"].notna() & table["previous"].notna()).to_numpy()
+    if known.any():
+        result = significance(table.loc[known, "current"].to_numpy(dtype=float),
+                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
+        for name, values in result.items():
+            table.loc[known, name] = values
+    return table
+
+
 def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str | None = None,
                    level: str | None = None) -> pd.DataFrame:
     """The Compstat table for every unit (or one unit, or one level), category and window.
@@ -193,23 +214,7 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
         if w.name == "28d" and w.start - dt.timedelta(days=364 * 3) < first:
             frame["avg_3y"] = np.nan
         parts.append(frame)
-    table = pd.concat(parts, ignore_index=True)
-    table["current"] = table["current"].astype("Int64")
-    table["previous"] = table["previous"].astype("Int64")
-    table["change"] = table["current"] - table["previous"]
-    prev = table["previous"].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["pct_change"] = np.where(prev > 0, 100.0 * table["change"].astype(float) / prev, np.nan)
-    known = (table["current"].notna() & table["previous"].notna()).to_numpy()
-    for name in ("z", "p_value", "q_value", "p_exact"):
-        table[name] = np.nan
-    table["significant"] = False
-    if known.any():
-        # Benjamini–Hochberg over the rows that are compared at all.
-        result = significance(table.loc[known, "current"].to_numpy(dtype=float),
-                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
-        for name, values in result.items():
-            table.loc[known, name] = values
+    table = compare(pd.concat(parts, ignore_index=True))
     # Asked of the imports log, not the incidents: a scan of millions of incidents would cost more than the table.
     if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM imports WHERE undone_at IS NULL"
                        " AND json_extract(report, '$.month_only') > 0)").fetchone()[0]:

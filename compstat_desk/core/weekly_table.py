@@ -12,7 +12,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.compstat import COLUMNS, PHI_WEEKS, break_even, phi_from_weeks, significance
+from compstat_desk.core.compstat import COLUMNS, PHI_WEEKS, break_even, compare, phi_from_weeks
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.periods import WINDOWS, windows
 from compstat_desk.core.store import Workspace
@@ -90,23 +90,8 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
             window=w.name, start=w.start.isoformat(), end=end, current=current,
             previous=report[f"{prefix}_prior"].to_numpy(dtype=float), phi=phi, built=~np.isnan(from_weeks),
             published=published))
-    table = pd.concat(parts, ignore_index=True)
-    table["current"] = table["current"].round().astype("Int64")
-    table["previous"] = table["previous"].round().astype("Int64")
+    table = compare(pd.concat(parts, ignore_index=True))
     table["published"] = table["published"].round().astype("Int64")
-    table["change"] = table["current"] - table["previous"]
-    prev = table["previous"].astype(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        table["pct_change"] = np.where(prev > 0, 100.0 * table["change"].astype(float) / prev, np.nan)
-    for name in ("z", "p_value", "q_value", "p_exact"):
-        table[name] = np.nan
-    table["significant"] = False
-    known = (table["current"].notna() & table["previous"].notna()).to_numpy()
-    if known.any():
-        result = significance(table.loc[known, "current"].to_numpy(dtype=float),
-                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
-        for name, values in result.items():
-            table.loc[known, name] = values
     _fragility(ws, table, week_ending)
     order = table["window"].map({w: i for i, w in enumerate(WINDOWS)})
     table = table.assign(_w=order).sort_values(["unit", "category", "_w"]).drop(columns="_w").reset_index(drop=True)
