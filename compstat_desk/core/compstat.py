@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -159,11 +160,14 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     below = _below(ws)
 
     def with_headline(series: pd.Series) -> pd.Series:
-        """Add the headline total (category -1) for each unit."""
+        """Add the headline total (category -1) to counts indexed by (unit, category, ...)."""
         if not headline_ids or series.empty:
             return series
-        head = series[series.index.get_level_values(1).isin(headline_ids)].groupby(level=0).sum()
-        head.index = pd.MultiIndex.from_arrays([head.index, np.full(len(head), -1)], names=series.index.names)
+        others = [i for i in range(series.index.nlevels) if i != 1]
+        head = series[series.index.get_level_values(1).isin(headline_ids)].groupby(level=others).sum()
+        arrays = [head.index.get_level_values(i) for i in range(len(others))]
+        arrays.insert(1, np.full(len(head), -1))
+        head.index = pd.MultiIndex.from_arrays(arrays, names=series.index.names)
         return pd.concat([series, head])
 
     grid_cats = cats[["category_id", "category", "category_name"]]
@@ -178,13 +182,7 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     weekly = _rolled(ws, below, "SELECT unit_id, category_id, CAST((julianday(?) - julianday(day)) / 7 AS INTEGER)"
                      " AS week, sum(n) AS n FROM daily_counts WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3",
                      (week_ending.isoformat(), first_day.isoformat(), week_ending.isoformat()), ["week"])
-    series = weekly.set_index(["unit_id", "category_id", "week"])["n"]
-    if headline_ids and not series.empty:
-        head = series[series.index.get_level_values(1).isin(headline_ids)].groupby(level=[0, 2]).sum()
-        head.index = pd.MultiIndex.from_arrays(
-            [head.index.get_level_values(0), np.full(len(head), -1), head.index.get_level_values(1)],
-            names=series.index.names)
-        series = pd.concat([series, head])
+    series = with_headline(weekly.set_index(["unit_id", "category_id", "week"])["n"])
     matrix = np.zeros((len(key), PHI_WEEKS), dtype=np.int64)
     if not series.empty:
         wide = series.unstack("week", fill_value=0).reindex(columns=range(PHI_WEEKS), fill_value=0)
@@ -230,12 +228,12 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
 
 
 def _three_year_average(ws: Workspace, below: pd.DataFrame, w: Window, key: pd.MultiIndex,
-                        with_headline: object) -> np.ndarray:
+                        with_headline: Callable[[pd.Series], pd.Series]) -> np.ndarray:
     """The same 28 days (shifted by whole 52-week years, so weekdays align) averaged over the 3 previous years."""
     total = np.zeros(len(key))
     for years in (1, 2, 3):
         shift = dt.timedelta(days=364 * years)
-        counts = with_headline(_span(ws, below, w.start - shift, w.end - shift))  # type: ignore[operator]
+        counts = with_headline(_span(ws, below, w.start - shift, w.end - shift))
         total += counts.reindex(key, fill_value=0).to_numpy()
     return total / 3
 
