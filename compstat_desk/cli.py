@@ -353,7 +353,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                       "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
             return 0
         if cmd == "targets":
-            from compstat_desk.core.trajectories import count_targets, trajectory
+            from compstat_desk.core.trajectories import chance_words, count_targets, trajectory
 
             ids = count_targets(ws)
             if not ids:
@@ -368,8 +368,8 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print("  Too early to project: less than a quarter of the period has passed.")
                 else:
                     lo, hi = tr.interval_95 or (0, 0)
-                    print(f"  Projected {tr.projection:,.0f} (95%: {lo:,.0f}-{hi:,.0f}); chance of meeting the "
-                          f"target {tr.probability:.0%}: {tr.likelihood}.")
+                    print(f"  Projected {tr.projection:,.0f} (95%: {lo:,.0f}-{hi:,.0f}) against the target: "
+                          f"{chance_words(tr.probability or 0.0)}, {tr.likelihood}.")
             return 0
         if cmd == "briefing":
             from compstat_desk.core.briefing import briefing_text, probe_points

@@ -97,7 +97,7 @@ def _force_trend(force_rows: pd.DataFrame, r: object, force_code: str) -> str:
 
 
 def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[ProbePoint]:
-    from compstat_desk.core.trajectories import count_targets, trajectory
+    from compstat_desk.core.trajectories import chance_words, count_targets, trajectory
 
     out = []
     for target_id in count_targets(ws):
@@ -109,13 +109,9 @@ def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[Pro
             "target", 10 + (tr.probability or 0),
             f"{tr.description}: {tr.actual_to_date:,} so far against {tr.planned_to_date:,.0f} planned; projected "
             f"{tr.projection:,.0f} (95% {lo:,.0f}-{hi:,.0f}) against a target of {tr.target_total:,.0f}: "
-            f"{tr.likelihood} ({_chance(tr.probability or 0.0)}).",
+            f"{tr.likelihood} ({chance_words(tr.probability or 0.0)}).",
             "What will change in the rest of the period to get back on trajectory?"))
     return out
-
-
-def _chance(p: float) -> str:
-    return "under 1% likely" if p < 0.01 else ("over 99% likely" if p > 0.99 else f"{p:.0%} likely")
 
 
 def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoint]:

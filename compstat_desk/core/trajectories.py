@@ -10,12 +10,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from compstat_desk.core.compstat import _below, latest_week_ending, phi_from_weeks
+from compstat_desk.core import catalog
+from compstat_desk.core.compstat import latest_week_ending, phi_from_weeks
 from compstat_desk.core.store import Workspace
 
 # The delivery-confidence scale, from the probability of meeting the target (thresholds: ours, stated here).
 SCALE = ((0.9, "Green"), (0.7, "Amber/Green"), (0.4, "Amber"), (0.2, "Amber/Red"), (0.0, "Red"))
 MIN_ELAPSED = 0.25  # no projection before a quarter of the period has passed
+
+
+def chance_words(p: float) -> str:
+    """A probability as a reader should see it: never '0%' or '100%' for what is merely very (un)likely."""
+    return "under 1% likely" if p < 0.01 else ("over 99% likely" if p > 0.99 else f"{p:.0%} likely")
 
 
 def likelihood_label(probability: float) -> str:
@@ -42,12 +48,10 @@ class Trajectory:
 
 
 def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: dt.date) -> pd.Series:
-    below = _below(ws)
-    members = below.loc[below["ancestor_id"] == unit_id, "unit_id"].tolist()
-    marks = ",".join("?" * len(members))
     rows = ws.conn.execute(
-        f"SELECT day, sum(n) FROM daily_counts WHERE unit_id IN ({marks}) AND category_id = ? AND day BETWEEN ? AND ?"
-        " GROUP BY day", (*members, category_id, start.isoformat(), end.isoformat())).fetchall()
+        catalog.BELOW_UNIT + "SELECT day, sum(n) FROM daily_counts WHERE unit_id IN (SELECT id FROM below)"
+        " AND category_id = ? AND day BETWEEN ? AND ? GROUP BY day",
+        (unit_id, category_id, start.isoformat(), end.isoformat())).fetchall()
     days = pd.date_range(start, end, freq="D")
     return pd.Series(dict(rows), dtype=float).reindex(days.strftime("%Y-%m-%d"), fill_value=0.0)
 
