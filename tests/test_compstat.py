@@ -121,9 +121,22 @@ def pandas_count(frame, units, categories, start, end):
     return int(sel.sum())
 
 
-@pytest.mark.parametrize("week_ending", [dt.date(2024, 1, 7), dt.date(2024, 3, 3), dt.date(2024, 2, 29)])
-def test_the_table_matches_pandas_over_the_raw_incidents(small_force, week_ending):
+def pandas_phi(frame, units, categories, end):
+    """φ by pandas: 104 consecutive 7-day counts ending on `end`, binned by pandas' own date arithmetic."""
+    day = pd.to_datetime(frame["occurred"])
+    sel = frame["unit"].isin(units) & frame["category"].isin(categories)
+    back = ((pd.Timestamp(end) - day[sel]).dt.days // 7)
+    x = back[(back >= 0) & (back < 104)].value_counts().reindex(range(104), fill_value=0).to_numpy()[::-1]
+    den = (x[1:] + x[:-1]).sum()
+    return max(1.0, float((np.diff(x) ** 2).sum() / den)) if den else 1.0
+
+
+# Sundays read the stored weekly counts; 29 February 2024 (a Thursday) sums days, unless weeks end on Thursdays.
+@pytest.mark.parametrize("week_ending,ends_on", [(dt.date(2024, 1, 7), "Sunday"), (dt.date(2024, 3, 3), "Sunday"),
+                                                 (dt.date(2024, 2, 29), "Sunday"), (dt.date(2024, 2, 29), "Thursday")])
+def test_the_table_matches_pandas_over_the_raw_incidents(small_force, week_ending, ends_on):
     ws, frame = small_force
+    ws.set_setting("week_ends_on", ends_on)
     table = compstat_table(ws, week_ending)
     members = {"FORCE": ["N1", "N2", "S1", "S2"], "N": ["N1", "N2"], "S": ["S1", "S2"],
                "N1": ["N1"], "N2": ["N2"], "S1": ["S1"], "S2": ["S2"]}
@@ -140,6 +153,7 @@ def test_the_table_matches_pandas_over_the_raw_incidents(small_force, week_endin
         (a, b), (pa, pb) = spans[row.window]
         assert row.current == pandas_count(frame, members[row.unit], groups[row.category], a, b), row
         assert row.previous == pandas_count(frame, members[row.unit], groups[row.category], pa, pb), row
+        assert row.phi == pytest.approx(pandas_phi(frame, members[row.unit], groups[row.category], week_ending))
     assert np.allclose(table["q_value"], benjamini_hochberg(table["p_value"].to_numpy()))
 
 

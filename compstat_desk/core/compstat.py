@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from compstat_desk.core.counts import RolledCounts, weekday_number
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.periods import WINDOWS, Window, windows
+from compstat_desk.core.periods import WINDOWS, windows
 from compstat_desk.core.store import Workspace
 
 HEADLINE = "HEADLINE"  # the category code of the headline total (categories flagged as counting towards it)
@@ -29,34 +29,21 @@ def latest_week_ending(ws: Workspace) -> dt.date:
     if last is None:
         raise CompstatError("The workspace has no incidents yet: import some first.")
     day = dt.date.fromisoformat(last)
-    ends_on = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].index(
-        (ws.setting("week_ends_on") or "Sunday").strip().lower())
+    ends_on = weekday_number(ws.setting("week_ends_on") or "Sunday")
     return day - dt.timedelta(days=(day.weekday() - ends_on) % 7)
 
 
-def _below(ws: Workspace) -> pd.DataFrame:
-    """(unit_id, ancestor_id) for every unit and each unit above it, itself included: how counts roll up."""
-    return pd.read_sql_query(
-        "WITH RECURSIVE below(unit_id, ancestor_id) AS (SELECT id, id FROM units UNION ALL"
-        " SELECT b.unit_id, u.parent_id FROM below b JOIN units u ON u.id = b.ancestor_id"
-        " WHERE u.parent_id IS NOT NULL) SELECT unit_id, ancestor_id FROM below", ws.conn)
+def rolled_counts(ws: Workspace, week_ending: dt.date) -> RolledCounts:
+    """Counts relative to `week_ending` for every unit (rolled up its hierarchy) and category."""
+    return RolledCounts(ws.conn, week_ending, weekday_number(ws.setting("week_ends_on") or "Sunday"))
 
 
-def _rolled(ws: Workspace, below: pd.DataFrame, sql: str, params: tuple[object, ...],
-            keys: list[str]) -> pd.DataFrame:
-    """Counts from daily_counts (unit_id, category_id, *keys, n) summed up the unit hierarchy."""
-    raw = pd.read_sql_query(sql, ws.conn, params=params)
-    if raw.empty:
-        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in ["unit_id", "category_id", *keys, "n"]})
-    up = raw.merge(below, on="unit_id").drop(columns="unit_id").rename(columns={"ancestor_id": "unit_id"})
-    return up.groupby(["unit_id", "category_id", *keys], as_index=False)["n"].sum()
-
-
-def _span(ws: Workspace, below: pd.DataFrame, start: dt.date, end: dt.date) -> pd.Series:
-    counts = _rolled(ws, below, "SELECT unit_id, category_id, sum(n) AS n FROM daily_counts"
-                     " WHERE day BETWEEN ? AND ? GROUP BY unit_id, category_id",
-                     (start.isoformat(), end.isoformat()), [])
-    return counts.set_index(["unit_id", "category_id"])["n"]
+def rolled_span(ws: Workspace, start: dt.date, end: dt.date) -> pd.Series:
+    """Incidents from `start` to `end` by (unit_id, category_id), each unit with every unit under it."""
+    counts = rolled_counts(ws, end)
+    _, (total,) = counts.read([(start, end)], 0)
+    index = pd.MultiIndex.from_product([counts.unit_ids, counts.category_ids], names=["unit_id", "category_id"])
+    return pd.Series(total.ravel(), index=index, name="n")
 
 
 def phi_from_weeks(matrix: np.ndarray) -> np.ndarray:
@@ -157,48 +144,43 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name, headline"
                              " FROM categories ORDER BY code", ws.conn)
     headline_ids = set(cats.loc[cats["headline"] == 1, "category_id"])
-    below = _below(ws)
 
-    def with_headline(series: pd.Series) -> pd.Series:
-        """Add the headline total (category -1) to counts indexed by (unit, category, ...)."""
-        if not headline_ids or series.empty:
-            return series
-        others = [i for i in range(series.index.nlevels) if i != 1]
-        head = series[series.index.get_level_values(1).isin(headline_ids)].groupby(level=others).sum()
-        arrays = [head.index.get_level_values(i) for i in range(len(others))]
-        arrays.insert(1, np.full(len(head), -1))
-        head.index = pd.MultiIndex.from_arrays(arrays, names=series.index.names)
-        return pd.concat([series, head])
+    counts = rolled_counts(ws, week_ending)
+    spans = windows(week_ending)
+    shifted = [(w.start - dt.timedelta(days=364 * y), w.end - dt.timedelta(days=364 * y))
+               for w in spans if w.name == "28d" for y in (1, 2, 3)]
+    compared = [span for w in spans for span in ((w.start, w.end), (w.previous_start, w.previous_end))]
+    weekly, totals = counts.read(compared + shifted, PHI_WEEKS)
 
-    grid_cats = cats[["category_id", "category", "category_name"]]
-    if headline_ids:
-        grid_cats = pd.concat([grid_cats, pd.DataFrame(
-            {"category_id": [-1], "category": [HEADLINE], "category_name": ["Headline total"]})], ignore_index=True)
-    grid = units.merge(grid_cats, how="cross")
-    key = pd.MultiIndex.from_frame(grid[["unit_id", "category_id"]])
+    # Rows: the chosen units × (categories by code, then the headline total of the flagged ones).
+    cat_at = {int(c): i for i, c in enumerate(counts.category_ids)}
+    order = [cat_at[int(c)] for c in cats["category_id"]]
+    names = cats[["category", "category_name"]]
+    headline = [cat_at[int(c)] for c in headline_ids]
+    if headline:
+        names = pd.concat([names, pd.DataFrame({"category": [HEADLINE], "category_name": ["Headline total"]})],
+                          ignore_index=True)
+    unit_at = {int(u): i for i, u in enumerate(counts.unit_ids)}
+    rows = [unit_at[int(u)] for u in units["unit_id"]]
 
-    # φ from each row's 104 weekly counts ending on the report date.
-    first_day = week_ending - dt.timedelta(days=7 * PHI_WEEKS - 1)
-    weekly = _rolled(ws, below, "SELECT unit_id, category_id, CAST((julianday(?) - julianday(day)) / 7 AS INTEGER)"
-                     " AS week, sum(n) AS n FROM daily_counts WHERE day BETWEEN ? AND ? GROUP BY 1, 2, 3",
-                     (week_ending.isoformat(), first_day.isoformat(), week_ending.isoformat()), ["week"])
-    series = with_headline(weekly.set_index(["unit_id", "category_id", "week"])["n"])
-    matrix = np.zeros((len(key), PHI_WEEKS), dtype=np.int64)
-    if not series.empty:
-        wide = series.unstack("week", fill_value=0).reindex(columns=range(PHI_WEEKS), fill_value=0)
-        wide = wide.reindex(key, fill_value=0)
-        matrix = wide.to_numpy(dtype=np.int64)[:, ::-1]  # oldest week first
-    phi = phi_from_weeks(matrix)
+    def pick(cube: np.ndarray) -> np.ndarray:
+        """The chosen units' rows of a [unit, category, …] array, with the headline total as a last category."""
+        chosen = cube[rows][:, order]
+        if headline:
+            chosen = np.concatenate([chosen, cube[rows][:, headline].sum(axis=1, keepdims=True)], axis=1)
+        return chosen.reshape(len(rows) * len(names), *cube.shape[2:])
+
+    grid = units.merge(names, how="cross")
+    phi = phi_from_weeks(pick(weekly))
 
     # A span the data does not cover has no count, not a count of zero: it is never compared.
     first, last = (dt.date.fromisoformat(d) for d in ws.conn.execute(
-        "SELECT min(day), max(day) FROM daily_counts").fetchone())
+        "SELECT (SELECT min(day) FROM daily_counts), (SELECT max(day) FROM daily_counts)").fetchone())
     warnings = []
     parts = []
-    for w in windows(week_ending):
-        current = with_headline(_span(ws, below, w.start, w.end)).reindex(key, fill_value=0).to_numpy(dtype=float)
-        previous = with_headline(_span(ws, below, w.previous_start, w.previous_end)).reindex(key, fill_value=0)
-        previous = previous.to_numpy(dtype=float)
+    for i, w in enumerate(spans):
+        current = pick(totals[2 * i]).astype(float)
+        previous = pick(totals[2 * i + 1]).astype(float)
         if not (first <= w.start and w.end <= last):
             current[:] = np.nan
             warnings.append(f"The data ({first} to {last}) does not cover the {w.name} window {w.start} to {w.end}.")
@@ -207,10 +189,10 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
             warnings.append(f"No data a year earlier for the {w.name} window ({w.previous_start} to "
                             f"{w.previous_end}; the data starts {first}): it is not compared.")
         frame = grid.assign(window=w.name, start=w.start.isoformat(), end=w.end.isoformat(),
-                            current=current, previous=previous, phi=phi)
-        frame["avg_3y"] = _three_year_average(ws, below, w, key, with_headline) if w.name == "28d" else np.nan
-        if w.name == "28d" and w.start - dt.timedelta(days=364 * 3) < first:
-            frame["avg_3y"] = np.nan
+                            current=current, previous=previous, phi=phi, avg_3y=np.nan)
+        if w.name == "28d" and w.start - dt.timedelta(days=364 * 3) >= first:
+            # The same 28 days, shifted by whole 52-week years so weekdays align, over the 3 previous years.
+            frame["avg_3y"] = sum(pick(t) for t in totals[len(compared):]) / 3
         parts.append(frame)
     table = compare(pd.concat(parts, ignore_index=True))
     # Asked of the imports log, not the incidents: a scan of millions of incidents would cost more than the table.
@@ -225,17 +207,6 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y"]].reset_index(drop=True)
     out.attrs["warnings"] = list(dict.fromkeys(warnings))
     return out
-
-
-def _three_year_average(ws: Workspace, below: pd.DataFrame, w: Window, key: pd.MultiIndex,
-                        with_headline: Callable[[pd.Series], pd.Series]) -> np.ndarray:
-    """The same 28 days (shifted by whole 52-week years, so weekdays align) averaged over the 3 previous years."""
-    total = np.zeros(len(key))
-    for years in (1, 2, 3):
-        shift = dt.timedelta(days=364 * years)
-        counts = with_headline(_span(ws, below, w.start - shift, w.end - shift))
-        total += counts.reindex(key, fill_value=0).to_numpy()
-    return total / 3
 
 
 def describe_change(current: int | None, previous: int | None) -> str:

@@ -56,7 +56,7 @@ def summary(ws: Workspace) -> WorkspaceSummary:
 
     levels = dict(q("SELECT level, count(*) FROM units GROUP BY level ORDER BY CASE level WHEN 'force' THEN 0"
                     " WHEN 'division' THEN 1 ELSE 2 END").fetchall())
-    first, last = q("SELECT min(day), max(day) FROM daily_counts").fetchone()
+    first, last = q("SELECT (SELECT min(day) FROM daily_counts), (SELECT max(day) FROM daily_counts)").fetchone()
     return WorkspaceSummary(
         path=str(ws.path), name=ws.setting("name"), marking=ws.marking, units_by_level=levels,
         categories=one("SELECT count(*) FROM categories"),

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats
 
 from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE, _below, _span, latest_week_ending
+from compstat_desk.core.compstat import HEADLINE, latest_week_ending, rolled_span
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.periods import windows
 from compstat_desk.core.store import Workspace
@@ -37,7 +37,7 @@ def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str =
         cats = [r[0] for r in ws.conn.execute("SELECT id FROM categories WHERE headline = 1")]
     else:
         cats = [catalog.find_category(ws, category)]
-    counts = _span(ws, _below(ws), span.start, span.end)
+    counts = rolled_span(ws, span.start, span.end)
     counts = counts[counts.index.get_level_values(1).isin(cats)].groupby(level=0).sum()
     units["count"] = units["unit_id"].map(counts).fillna(0).astype(int)
     overall = units["count"].sum() / units["population"].sum()  # incidents per resident over the window

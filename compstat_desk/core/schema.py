@@ -271,3 +271,19 @@ def _split_sql(script: str) -> list[str]:
 def m002_undo_imports(db: Database) -> None:
     """An import taken back out of the workspace stays in the log, marked with when it was undone."""
     db.execute("ALTER TABLE imports ADD COLUMN undone_at TEXT")
+
+
+@migrations(name="m003_weekly_counts")
+def m003_weekly_counts(db: Database) -> None:
+    """Counts per Compstat week beside the daily ones, so that a report week's table reads far fewer rows."""
+    from compstat_desk.core.counts import rebuild_weekly_counts, weekday_number
+
+    db.execute("CREATE TABLE weekly_counts (\n"
+               "    week_end INTEGER NOT NULL,  -- the week's last day, as days since 1970-01-01\n"
+               "    unit_id INTEGER NOT NULL REFERENCES units(id),\n"
+               "    category_id INTEGER NOT NULL REFERENCES categories(id),\n"
+               "    n INTEGER NOT NULL CHECK (n >= 0),\n"
+               "    PRIMARY KEY (week_end, unit_id, category_id)\n"
+               ") WITHOUT ROWID")
+    row = db.execute("SELECT value FROM settings WHERE key = 'week_ends_on'").fetchone()
+    rebuild_weekly_counts(db.conn, weekday_number(row[0] if row else "Sunday"))

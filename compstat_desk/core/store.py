@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from compstat_desk.core.counts import WEEKDAYS, rebuild_weekly_counts, weekday_number
 from compstat_desk.core.errors import WorkspaceError
 from compstat_desk.core.schema import migrations
 
@@ -61,7 +62,12 @@ class Workspace:
 
     def set_setting(self, key: str, value: str) -> None:
         old = self.setting(key)
+        if key == "week_ends_on":
+            ends_on = weekday_number(value)  # refuses anything but a day of the week
+            value = WEEKDAYS[ends_on].capitalize()
         with self.transaction():
+            if key == "week_ends_on":
+                rebuild_weekly_counts(self.conn, ends_on)
             self.conn.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (key, value),

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from compstat_desk.core.counts import apply_weekly_deltas, weekday_number
 from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
 from compstat_desk.core.store import Workspace, current_user, now_iso
@@ -295,8 +296,9 @@ class ImportRun:
 
 
 def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
-    """Add signed incident counts, indexed by (day, unit_id, category_id), to the daily counts table."""
+    """Add signed incident counts, indexed by (day, unit_id, category_id), to the daily and weekly counts."""
     net = net[net != 0]
+    apply_weekly_deltas(ws.conn, net, weekday_number(ws.setting("week_ends_on")))
     keys = zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
                net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True)
     up, down = [], []

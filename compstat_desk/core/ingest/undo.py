@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from compstat_desk.core.counts import rebuild_weekly_counts, weekday_number
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace, now_iso
 
@@ -134,9 +135,11 @@ def _revert_incidents(ws: Workspace, import_id: int, changes: pd.DataFrame) -> i
 
 
 def _recount(ws: Workspace) -> None:
-    """Rebuild the daily counts from the incidents (a month-only date counts on the 1st, as on import)."""
+    """Rebuild the daily and weekly counts from the incidents (a month-only date counts on the 1st, as on
+    import)."""
     ws.conn.execute("DELETE FROM daily_counts")
     ws.conn.execute(
         "INSERT INTO daily_counts(day, unit_id, category_id, n) SELECT CASE WHEN length(occurred) = 7"
         " THEN occurred || '-01' ELSE substr(occurred, 1, 10) END AS d, unit_id, category_id, count(*)"
         " FROM incidents GROUP BY d, unit_id, category_id")
+    rebuild_weekly_counts(ws.conn, weekday_number(ws.setting("week_ends_on")))
