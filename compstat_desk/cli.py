@@ -139,7 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     hot.add_argument("--week-ending", type=dt.date.fromisoformat)
     hot.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
-    tg = with_db(sub.add_parser("targets", help="count targets: plan, actual, projection and likelihood"))
+    tg = with_db(sub.add_parser("targets", help="targets for counts and indicators: plan, actual, projection and "
+                                "likelihood"))
     tg.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the latest complete week)")
 
     brief = with_db(sub.add_parser("briefing", help="the challenger's probe points for a unit"))
@@ -147,9 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
     brief.add_argument("--format", choices=["text", "json"], default="text")
 
-    ind = with_db(sub.add_parser("indicators", help="a unit's indicators against a year earlier, or one's p-chart"))
-    ind.add_argument("--unit", required=True)
-    ind.add_argument("--chart", metavar="INDICATOR", help="show this proportion's weekly p-chart instead")
+    ind = with_db(sub.add_parser("indicators", help="a unit's indicators against a year earlier, one's control "
+                                 "chart, or a funnel across units"))
+    ind.add_argument("--unit", help="the unit (required unless --funnel)")
+    ind.add_argument("--chart", metavar="INDICATOR", help="show this indicator's control chart for the unit instead "
+                     "(p-chart, u-chart or XmR chart by its kind)")
+    ind.add_argument("--funnel", metavar="INDICATOR", help="show this proportion's or rate's funnel across units")
+    ind.add_argument("--level", default="division", help="the units a funnel compares (default: division)")
     ind.add_argument("--week-ending", type=dt.date.fromisoformat)
     ind.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
@@ -353,11 +358,17 @@ def _dispatch(args: argparse.Namespace) -> int:
                       "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
             return 0
         if cmd == "targets":
-            from compstat_desk.core.trajectories import chance_words, count_targets, trajectory
+            from compstat_desk.core.trajectories import (
+                chance_words,
+                count_targets,
+                indicator_targets,
+                indicator_trajectory,
+                trajectory,
+            )
 
             ids = count_targets(ws)
-            if not ids:
-                print("No count targets in this workspace.")
+            if not ids and not indicator_targets(ws):
+                print("No targets in this workspace.")
             for target_id in ids:
                 tr = trajectory(ws, target_id, args.as_of)
                 print(f"#{tr.target_id} {tr.description}")
@@ -370,12 +381,25 @@ def _dispatch(args: argparse.Namespace) -> int:
                     lo, hi = tr.interval_95 or (0, 0)
                     print(f"  Projected {tr.projection:,.0f} (95%: {lo:,.0f}-{hi:,.0f}) against the target: "
                           f"{chance_words(tr.probability or 0.0)}, {tr.likelihood}.")
+            for target_id in indicator_targets(ws):
+                it = indicator_trajectory(ws, target_id, args.as_of)
+                print(f"#{it.target_id} {it.description}")
+                so_far = "no values yet" if it.actual_to_date is None else (
+                    f"{it.actual_to_date:.1f} against {it.planned_to_date:.1f} planned")
+                base = "" if it.baseline_level is None else f" (baseline {it.baseline_level:.1f})"
+                print(f"  {it.indicator} in {it.unit}, to {it.as_of} ({it.elapsed:.0%} of the period): {so_far}; "
+                      f"target {it.target_value:g} for the period{base}.")
+                if it.projection is None:
+                    print("  Too early to project: less than a quarter of the period has passed.")
+                else:
+                    lo, hi = it.interval_95 or (0, 0)
+                    print(f"  Projected {it.projection:.1f} (95%: {lo:.1f}-{hi:.1f}) against the target: "
+                          f"{chance_words(it.probability or 0.0)}, {it.likelihood}.")
             return 0
         if cmd == "briefing":
-            from compstat_desk.core.briefing import briefing_text, probe_points
-            from compstat_desk.core.compstat import latest_week_ending
+            from compstat_desk.core.briefing import briefing_text, briefing_week, probe_points
 
-            week = args.week_ending or latest_week_ending(ws)
+            week = briefing_week(ws, args.week_ending)
             found = probe_points(ws, args.unit, week)
             if args.format == "json":
                 print(json.dumps([p.to_dict() for p in found], indent=1))
@@ -383,16 +407,25 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(briefing_text(found, args.unit, week, ws.marking))
             return 0
         if cmd == "indicators":
-            from compstat_desk.core.indicator_stats import indicator_changes, p_chart
+            from compstat_desk.core.indicator_stats import control_chart, indicator_changes, indicator_funnel
 
-            result = (p_chart(ws, args.unit, args.chart) if args.chart
-                      else indicator_changes(ws, args.unit, args.week_ending))
+            if args.funnel:
+                result = indicator_funnel(ws, args.funnel, level=args.level, week_ending=args.week_ending)
+            elif not args.unit:
+                raise CompstatError("Say which unit: --unit CODE (or --funnel INDICATOR to compare units).")
+            elif args.chart:
+                result = control_chart(ws, args.unit, args.chart)
+            else:
+                result = indicator_changes(ws, args.unit, args.week_ending)
             if args.format == "csv":
                 sys.stdout.write(result.to_csv(index=False, float_format="%.4g"))
             elif args.format == "json":
                 print(result.to_json(orient="records", indent=1))
             else:
-                print(f"Indicators for {args.unit}    [{ws.marking}]")
+                title = (f"{args.funnel} across {args.level}s" if args.funnel else
+                         f"{result.attrs['chart']} of {args.chart} for {args.unit}" if args.chart
+                         else f"Indicators for {args.unit}")
+                print(f"{title}    [{ws.marking}]")
                 print(result.round(3).to_string(index=False))
             return 0
         if cmd == "revisions":

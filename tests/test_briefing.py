@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 
 from compstat_desk.core import catalog
-from compstat_desk.core.briefing import probe_points
+from compstat_desk.core.briefing import briefing_text, probe_points
 from compstat_desk.core.ingest import import_file
 
 
@@ -32,3 +32,42 @@ def test_a_change_shared_by_every_unit_is_called_the_force_wide_trend(ws, write)
     robbery = [p for p in points if p.sentence.startswith("Robbery in N division") and "28 days" in p.sentence]
     assert theft and "force-wide trend" in theft[0].sentence  # 168 vs 84, as the force's 672 vs 336
     assert robbery and "force-wide trend" not in robbery[0].sentence  # 56 vs 28; the force only 140 vs 112
+
+
+def test_a_fragile_change_is_never_headlined_and_says_why(ws, write):
+    from tests.test_weekly_table import FRAGILE
+
+    import_file(ws, write("fragile.csv", FRAGILE))
+    unit = ws.conn.execute("SELECT code FROM units LIMIT 1").fetchone()[0]
+    points = probe_points(ws, unit, dt.date(2026, 3, 1))
+    robbery = [p for p in points if p.sentence.startswith("Robbery") and "28 days" in p.sentence]
+    burglary = [p for p in points if p.sentence.startswith("Burglary") and "28 days" in p.sentence]
+    # Both fell from 240 to 160; only robbery's figures were being revised (by 10 a week, the files say).
+    assert robbery and robbery[0].kind == "fragile change" and "about 10 a week" in robbery[0].sentence
+    assert burglary and burglary[0].kind == "improvement"
+    text = briefing_text(points, unit, dt.date(2026, 3, 1), "OFFICIAL")
+    praised = text.split("To recognise:")[1]
+    assert "Burglary in citywide down 33%" in praised and "Robbery in citywide down 33%" not in praised
+
+
+def test_an_indicator_that_got_worse_and_an_indicator_target_off_track_are_probe_points(ws, write):
+    ws.conn.execute("INSERT INTO indicators(code, name, polarity, kind) VALUES ('CALLS', 'Calls answered in 10 s',"
+                    " 'up_good', 'proportion')")
+    end = dt.date(2026, 11, 15)
+    rows = [("N1", "CALLS", (end - dt.timedelta(days=7 * back)).isoformat(), "", 60 if back < 4 else 80, 100)
+            for back in range(60)]
+    frame = pd.DataFrame(rows, columns=["unit", "indicator", "period_end", "value", "numerator", "denominator"])
+    from compstat_desk.core.ingest import ImportOptions
+
+    import_file(ws, write("calls.csv", frame.to_csv(index=False)), ImportOptions(add_missing=True))
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO targets(unit_id, indicator_id, baseline_start, baseline_end, target_start, target_end,"
+            " target_value, description) VALUES (?, (SELECT id FROM indicators), '2025-01-01', '2025-12-31',"
+            " '2026-01-01', '2026-12-31', 85, 'Answer 85% of calls in 10 s in 2026')", (catalog.find_unit(ws, "N1"),))
+    points = probe_points(ws, "N1", end)
+    worse = [p for p in points if p.kind == "indicator"]
+    # 240 of 400 against 320 of 400 a year before: 60.0% against 80.0%.
+    assert len(worse) == 1 and "down from 80.0% to 60.0%" in worse[0].sentence
+    target = [p for p in points if p.kind == "target"]
+    assert len(target) == 1 and "Red" in target[0].sentence  # running at 78.6% all year against 85

@@ -25,7 +25,8 @@ WINDOW_WORDS = {"week": "the last week", "28d": "the last 28 days", "ytd": "the 
 
 @dataclass
 class ProbePoint:
-    kind: str  # deterioration, target, hot spot, overdue action, carried action, improvement
+    kind: str  # deterioration, indicator, target, hot spot, overdue action, carried action, fragile change,
+    # improvement
     rank: float  # lower first
     sentence: str
     question: str
@@ -46,9 +47,8 @@ def _change_words(current: int, previous: int) -> str:
 
 def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None) -> list[ProbePoint]:
     """The probe points for `unit` and the units below it, most pressing first; improvements last."""
-    week_ending = week_ending or latest_week_ending(ws)
     unit_id = catalog.find_unit(ws, unit)
-    table = compstat_table(ws, week_ending)
+    table, week_ending = _table(ws, week_ending)
     members = set(pd.read_sql_query(
         catalog.BELOW_UNIT +
         "SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
@@ -66,6 +66,15 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None) -
         trend = _force_trend(force_rows, r, force[0] if force else "")
         if trend:
             sentence += f" {trend}"
+        if "fragile" in mine and r.fragile:
+            # Never headlined: late reports at their recent pace could erase it within the window.
+            points.append(ProbePoint(
+                "fragile change", 50 + r.q_value,
+                f"{sentence} Fragile: revisions have recently moved these figures by about {r.revision_pace:.0f} "
+                f"a week, and {int(r.break_even)} {'more' if r.current < r.previous else 'fewer'} would make this "
+                "change noise.",
+                "Is this change still there once the late reports are in?"))
+            continue
         if worse:
             points.append(ProbePoint("deterioration", 0 + r.q_value, sentence,
                                      f"What is driving the rise in {r.category_name.lower()} in {r.unit_name}, "
@@ -73,10 +82,37 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None) -
         else:
             points.append(ProbePoint("improvement", 100 + r.q_value, sentence,
                                      f"What worked in {r.unit_name}, and can other units use it?"))
+    points += _indicators(ws, members, unit, week_ending)
     points += _targets(ws, members, week_ending)
     points += _hot_spots(ws, unit, week_ending)
     points += _actions(ws, unit_id, week_ending)
     return sorted(points, key=lambda p: p.rank)
+
+
+def _table(ws: Workspace, week_ending: dt.date | None) -> tuple[pd.DataFrame, dt.date]:
+    """The Compstat table to brief from (incidents, else published weekly figures, else none) and its week."""
+    has = {name: ws.conn.execute(f"SELECT EXISTS(SELECT 1 FROM {name})").fetchone()[0]
+           for name in ("daily_counts", "weekly_reports", "indicator_values")}
+    if has["daily_counts"]:
+        week_ending = week_ending or latest_week_ending(ws)
+        table = compstat_table(ws, week_ending)
+    elif has["weekly_reports"]:  # only published weekly figures (e.g. the NYPD's): fragile changes are tagged
+        from compstat_desk.core.weekly_table import weekly_table
+
+        table = weekly_table(ws, week_ending)
+        week_ending = dt.date.fromisoformat(table["end"].iloc[0])
+    elif has["indicator_values"]:  # indicators only (e.g. a delivery unit's)
+        table = pd.DataFrame(columns=["unit", "category", "window", "significant"])
+        week_ending = week_ending or dt.date.fromisoformat(
+            ws.conn.execute("SELECT max(period_end) FROM indicator_values").fetchone()[0])
+    else:
+        raise CompstatError("The workspace holds no incidents, weekly figures or indicators to brief on yet.")
+    return table, week_ending
+
+
+def briefing_week(ws: Workspace, week_ending: dt.date | None = None) -> dt.date:
+    """The report week a briefing is for: the one asked for, else the latest the workspace's data allows."""
+    return _table(ws, week_ending)[1] if week_ending is None else week_ending
 
 
 def _force_trend(force_rows: pd.DataFrame, r: object, force_code: str) -> str:
@@ -97,7 +133,13 @@ def _force_trend(force_rows: pd.DataFrame, r: object, force_code: str) -> str:
 
 
 def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[ProbePoint]:
-    from compstat_desk.core.trajectories import chance_words, count_targets, trajectory
+    from compstat_desk.core.trajectories import (
+        chance_words,
+        count_targets,
+        indicator_targets,
+        indicator_trajectory,
+        trajectory,
+    )
 
     out = []
     for target_id in count_targets(ws):
@@ -111,6 +153,46 @@ def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[Pro
             f"{tr.projection:,.0f} (95% {lo:,.0f}-{hi:,.0f}) against a target of {tr.target_total:,.0f}: "
             f"{tr.likelihood} ({chance_words(tr.probability or 0.0)}).",
             "What will change in the rest of the period to get back on trajectory?"))
+    for target_id in indicator_targets(ws):
+        it = indicator_trajectory(ws, target_id, week_ending)
+        if it.unit not in members or it.likelihood not in {"Amber", "Amber/Red", "Red"}:
+            continue
+        lo, hi = it.interval_95 or (0, 0)
+        out.append(ProbePoint(
+            "target", 10 + (it.probability or 0),
+            f"{it.description}: {it.actual_to_date:.1f} so far against {it.planned_to_date:.1f} planned; projected "
+            f"{it.projection:.1f} (95% {lo:.1f}-{hi:.1f}) against a target of {it.target_value:g}: "
+            f"{it.likelihood} ({chance_words(it.probability or 0.0)}).",
+            "What will change in the rest of the period to get back on trajectory?"))
+    return out
+
+
+def _indicators(ws: Workspace, members: set[str], unit: str, week_ending: dt.date) -> list[ProbePoint]:
+    """Indicators that changed for real against a year earlier, for the unit (its own values, or those of the
+    units under it combined) and each unit under it that holds values of its own."""
+    from compstat_desk.core.indicator_stats import indicator_changes
+
+    holders = {r[0] for r in ws.conn.execute(
+        "SELECT DISTINCT u.code FROM indicator_values v JOIN units u ON u.id = v.unit_id")}
+    out = []
+    for code in [unit, *sorted((members & holders) - {unit})]:
+        try:
+            changes = indicator_changes(ws, code, week_ending)
+        except CompstatError:
+            continue
+        name = ws.conn.execute("SELECT name FROM units WHERE id = ?", (catalog.find_unit(ws, code),)).fetchone()[0]
+        for r in changes[changes["significant"]].itertuples():
+            label = "%" if r.kind == "proportion" else ""
+            sentence = (f"{r.name} in {name} {'up' if r.change > 0 else 'down'} from {r.previous:.1f}{label} to "
+                        f"{r.current:.1f}{label} over the four weeks to {r.end}, against the same weeks a year "
+                        f"before ({r.test}; q = {r.q_value:.2g}).")
+            if r.better:
+                out.append(ProbePoint("improvement", 100 + r.q_value, sentence,
+                                      f"What worked in {name}, and can other units use it?"))
+            else:
+                out.append(ProbePoint("indicator", 5 + r.q_value, sentence,
+                                      f"Why has {r.name[0].lower() + r.name[1:]} got worse in {name}, and what is "
+                                      "being done about it?"))
     return out
 
 

@@ -110,3 +110,139 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
 
 def count_targets(ws: Workspace) -> list[int]:
     return [r[0] for r in ws.conn.execute("SELECT id FROM targets WHERE category_id IS NOT NULL ORDER BY id")]
+
+
+# -- indicator targets: a level for the period (e.g. 90% of 999 calls answered in 10 s in 2026/27) --------
+
+
+@dataclass
+class IndicatorTrajectory:
+    target_id: int
+    unit: str
+    indicator: str
+    description: str
+    polarity: str
+    as_of: dt.date
+    target_value: float
+    baseline_level: float | None
+    planned_to_date: float | None
+    actual_to_date: float | None
+    elapsed: float
+    projection: float | None
+    interval_95: tuple[float, float] | None
+    probability: float | None
+    likelihood: str | None
+    plan: pd.DataFrame  # period_end, planned, actual (to the as-of date)
+
+
+def project_level(values: np.ndarray, weights: np.ndarray, shape_done: np.ndarray, shape_rest: np.ndarray,
+                  weights_rest: np.ndarray) -> tuple[float, float]:
+    """The period's level projected from the periods done, and its standard deviation.
+
+    The unit is taken to run as far above or below last year's seasonal shape for the rest of the period as it
+    has so far (`shape_*`: last year's values at the same points). The error is then the remaining periods'
+    deviation from that shape less the error in the offset estimated so far; both are read from the periods'
+    scatter about the shape, modelled as a first-order autoregressive series (so runs of good or bad weeks widen
+    the interval): its lag-1 autocorrelation ρ (with Kendall's small-sample correction) and variance (corrected
+    for the mean estimated from the same periods) give the exact variance of that difference."""
+    done_w, rest_w = float(weights.sum()), float(weights_rest.sum())
+    actual = float(np.dot(weights, values) / done_w)
+    offset = actual - float(np.dot(weights, shape_done) / done_w)
+    rest = float(np.dot(weights_rest, shape_rest + offset) / rest_w) if rest_w > 0 else 0.0
+    projection = (actual * done_w + rest * rest_w) / (done_w + rest_w)
+    residuals = values - shape_done - offset
+    n = len(residuals)
+    if n < 4 or rest_w == 0:
+        return projection, 0.0
+    centred = residuals - residuals.mean()
+    sum_sq = float(np.dot(centred, centred))
+    rho = float(np.dot(centred[1:], centred[:-1]) / sum_sq) if sum_sq > 0 else 0.0
+    rho = min(max((n * rho + 1) / (n - 3), 0.0), 0.9)
+    lags = np.abs(np.subtract.outer(np.arange(n + len(weights_rest)), np.arange(n + len(weights_rest))))
+    corr = rho ** lags
+    variance = sum_sq / (n - corr[:n, :n].sum() / n)  # E[Σ(e − ē)²] = v (n − Σᵢⱼ ρ^|i−j| / n)
+    a = np.concatenate([-weights / done_w, weights_rest / rest_w])
+    sd_rest = float(np.sqrt(max(variance * a @ corr @ a, 0.0)))
+    # ρ and the variance are themselves estimates from few, correlated periods: widen as Student's t would,
+    # with the effective number of independent periods, so that the normal limits keep their 95%.
+    dof = max(n * (1 - rho) / (1 + rho) - 1, 2.0)
+    widen = float(stats.t.ppf(0.975, dof) / stats.norm.ppf(0.975))
+    return projection, float(rest_w / (done_w + rest_w) * sd_rest * widen)
+
+
+def indicator_targets(ws: Workspace) -> list[int]:
+    return [r[0] for r in ws.conn.execute("SELECT id FROM targets WHERE indicator_id IS NOT NULL ORDER BY id")]
+
+
+def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> IndicatorTrajectory:
+    """A target level for an indicator over a period (the period's pooled proportion or rate, or the mean of a
+    single figure), followed to `as_of`.
+
+    Plan: last year's (the baseline period's) shape, moved so that the period's level is the target. Projection
+    and likelihood: see project_level; not before a quarter of the period has passed."""
+    from compstat_desk.core.errors import CompstatError
+    from compstat_desk.core.indicator_stats import _scale, indicator_series, level
+
+    t = ws.conn.execute(
+        "SELECT t.unit_id, u.code, i.id, i.code, i.polarity, i.kind, t.baseline_start, t.baseline_end,"
+        " t.target_start, t.target_end, t.target_value, t.description FROM targets t JOIN units u ON u.id = t.unit_id"
+        " JOIN indicators i ON i.id = t.indicator_id WHERE t.id = ?", (target_id,)).fetchone()
+    if t is None or t[10] is None:
+        raise CompstatError(f"There is no indicator target #{target_id} with a target value.")
+    unit_id, unit, ind_id, code, polarity, kind, b0, b1, s0, s1, goal, description = t
+    s0, s1 = dt.date.fromisoformat(s0), dt.date.fromisoformat(s1)
+    series = indicator_series(ws, unit_id, ind_id, kind)
+    if series.empty:
+        raise CompstatError(f"{unit} has no {code} values to follow the target with.")
+    pooled = kind in ("proportion", "rate") and series["denominator"].notna().all()
+    scale = _scale(series)
+    latest = dt.date.fromisoformat(series["period_end"].max())
+    as_of = min(as_of or latest, s1)
+    done = series[(series["period_end"] >= s0.isoformat()) & (series["period_end"] <= as_of.isoformat())]
+    base = series[(series["period_end"] >= (b0 or "")) & (series["period_end"] <= (b1 or ""))] if b0 and b1 \
+        else series.iloc[0:0]
+
+    def offsets(frame: pd.DataFrame, start: dt.date) -> np.ndarray:
+        return np.array([(dt.date.fromisoformat(d) - start).days for d in frame["period_end"]], dtype=float)
+
+    def weights(frame: pd.DataFrame) -> np.ndarray:
+        return frame["denominator"].to_numpy(dtype=float) if pooled else np.ones(len(frame))
+
+    values = (scale * done["numerator"] / done["denominator"]).to_numpy(dtype=float) if pooled \
+        else done["value"].to_numpy(dtype=float)
+    # Last year's shape at the same point in the period (zero when there is no baseline: a flat shape).
+    step = float(np.median(np.diff(offsets(series, s0)))) if len(series) > 1 else 7.0
+    rest_at = np.arange(offsets(done, s0)[-1] + step if len(done) else step - 1, (s1 - s0).days + 1, step)
+    if len(base) >= 2:
+        base_at = offsets(base, dt.date.fromisoformat(b0))
+        base_values = (scale * base["numerator"] / base["denominator"]).to_numpy(dtype=float) if pooled \
+            else base["value"].to_numpy(dtype=float)
+        baseline_level = level(base, kind, scale)
+        shape_done = np.interp(offsets(done, s0), base_at, base_values)
+        shape_rest = np.interp(rest_at, base_at, base_values)
+        base_weights = np.interp(rest_at, base_at, weights(base))
+        done_base_weights = np.interp(offsets(done, s0), base_at, weights(base))
+        rest_weights = base_weights * (weights(done).sum() / done_base_weights.sum() if len(done) else 1.0)
+    else:
+        baseline_level = None
+        shape_done, shape_rest = np.zeros(len(done)), np.zeros(len(rest_at))
+        rest_weights = np.full(len(rest_at), weights(done).mean() if len(done) else 1.0)
+    planned = shape_done + (goal - (baseline_level or 0.0)) if baseline_level is not None else np.full(len(done), goal)
+    plan = pd.DataFrame({"period_end": done["period_end"].to_numpy(), "planned": planned, "actual": values})
+    actual_to_date = float(np.dot(weights(done), values) / weights(done).sum()) if len(done) else None
+    planned_to_date = float(np.dot(weights(done), planned) / weights(done).sum()) if len(done) else None
+    elapsed = ((as_of - s0).days + 1) / ((s1 - s0).days + 1)
+    projection = interval = probability = likelihood = None
+    if elapsed >= MIN_ELAPSED and len(done) >= 3:
+        projection, sd = project_level(values, weights(done), shape_done, shape_rest, rest_weights)
+        interval = (projection - 1.96 * sd, projection + 1.96 * sd)
+        up_good = polarity == "up_good"
+        if sd > 0:
+            z = (goal - projection) / sd
+            probability = float(stats.norm.sf(z) if up_good else stats.norm.cdf(z))
+        else:
+            probability = float(projection >= goal if up_good else projection <= goal)
+        likelihood = likelihood_label(probability)
+    return IndicatorTrajectory(target_id, unit, code, description or "", polarity, as_of, float(goal),
+                               baseline_level, planned_to_date, actual_to_date, elapsed, projection, interval,
+                               probability, likelihood, plan)

@@ -117,7 +117,7 @@ WINDOW_WEEKS = {"week": 1, "28d": 4}  # how many weeks of revisions could reach 
 def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None:
     """Tag significant changes that recent revisions could erase: `break_even` (incidents the current figure
     would have to move back to read as noise), `revision_pace` (mean absolute revision per report over the
-    latest reports) and `fragile` (pace × the window's weeks reaches the break-even)."""
+    latest reports that reveal one) and `fragile` (pace × the window's weeks reaches the break-even)."""
     from compstat_desk.core.revisions import revisions
 
     table["break_even"] = np.nan
@@ -126,8 +126,9 @@ def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None
     significant = table["significant"].to_numpy(dtype=bool)
     if not significant.any():
         return
-    # The Benjamini–Hochberg cut: the largest p still called significant. Above it, a change reads as noise.
-    p_cut = float(table.loc[significant, "p_value"].max())
+    # The Benjamini–Hochberg cut: with k of m compared changes significant, a change stays significant while its
+    # p is at most k × 0.05 / m. Above it, it reads as noise.
+    p_cut = float(significant.sum() * 0.05 / table["p_value"].notna().sum())
     rows = table.index[significant]
     table.loc[rows, "break_even"] = break_even(table.loc[rows, "current"].to_numpy(dtype=float),
                                                table.loc[rows, "previous"].to_numpy(dtype=float),
@@ -135,7 +136,8 @@ def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None
     recent = revisions(ws)
     recent = recent[recent["week_end"] <= week_ending.isoformat()]
     recent = recent.sort_values("week_end").groupby(["unit", "category"]).tail(RECENT_REPORTS)
-    pace = recent.assign(size=recent["revision"].astype("Float64").abs().fillna(0)).groupby(
+    # The first report, and one across 1 January, reveal no revision: they do not count towards the pace.
+    pace = recent.assign(size=recent["revision"].astype("Float64").abs()).dropna(subset=["size"]).groupby(
         ["unit", "category"])["size"].mean()
     table["revision_pace"] = pd.MultiIndex.from_frame(table[["unit", "category"]]).map(pace).astype(float)
     weeks = table["window"].map(WINDOW_WEEKS).astype(float)
