@@ -117,3 +117,32 @@ def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and
                      and a["status"] in {"open", "in_progress"} and a["due"] < week_ending.isoformat())
     found = sorted(p.sentence.split()[1] for p in points if p.kind == "overdue action")
     assert found == overdue and overdue
+
+
+def test_the_slipping_division_is_asked_about_its_attendance_figures_from_the_file(sample):
+    import datetime as dt
+
+    from compstat_desk.core.briefing import probe_points
+
+    values = pd.read_csv(sample_dir() / "indicators.csv")
+    stv = values[(values["unit"] == "STV") & (values["indicator"] == "ATTEND_URBAN")].sort_values("period_end")
+    now, before = stv.tail(4), stv[stv["period_end"].between("2025-10-26", "2025-11-16")]
+    assert len(before) == 4
+    share_now = 100 * now["numerator"].sum() / now["denominator"].sum()
+    share_before = 100 * before["numerator"].sum() / before["denominator"].sum()
+    points = probe_points(sample, "STV", dt.date(2026, 11, 15))
+    attendance = [p for p in points if p.kind == "indicator" and p.sentence.startswith("Emergency attendance")]
+    assert attendance and f"down from {share_before:.1f}% to {share_now:.1f}%" in attendance[0].sentence
+    assert points[0] is attendance[0]  # Stourvale's crime is steady: its slipping attendance leads
+
+
+def test_the_cli_follows_the_indicator_target_and_draws_the_funnel(sample, capsys):
+    from compstat_desk.cli import main
+
+    assert main(["targets", "--db", str(sample.path)]) == 0
+    out = capsys.readouterr().out
+    assert "Answer 90% of 999 calls" in out and "CALLS10 in FORCE" in out and "Projected" in out
+    assert main(["indicators", "--db", str(sample.path), "--funnel", "ATTEND_URBAN"]) == 0
+    funnel = capsys.readouterr().out
+    stourvale = next(line for line in funnel.splitlines() if line.lstrip().startswith("STV"))
+    assert stourvale.rstrip().endswith("worse")
