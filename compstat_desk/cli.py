@@ -162,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
+    from compstat_desk.cli_actions import add_parsers as add_action_parsers
+
+    add_action_parsers(sub, with_db)
+
     with_db(sub.add_parser("info", help="what the workspace holds"))
     marking = with_db(sub.add_parser("marking", help="show or set the protective marking on every page and screen"))
     marking.add_argument("text", nargs="?", help="e.g. OFFICIAL-SENSITIVE, OFFICIAL, SECRET")
@@ -396,6 +400,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print(f"  Projected {it.projection:.1f} (95%: {lo:.1f}-{hi:.1f}) against the target: "
                           f"{chance_words(it.probability or 0.0)}, {it.likelihood}.")
             return 0
+        if cmd in ("actions", "meetings"):
+            from compstat_desk.cli_actions import dispatch
+
+            return dispatch(ws, args)
         if cmd == "briefing":
             from compstat_desk.core.briefing import briefing_text, briefing_week, probe_points
 

@@ -1075,7 +1075,9 @@ def make_meeting(geo: Geography, cal: Calendar, plants: Plants, rng: np.random.G
                       "note": "Analysis circulated to all divisional commanders and presented at force tasking."}]},
         {"text": f"Restore response-team minimum staffing in {div[slip]['name']} so that emergency attendance "
                  "within 15 minutes returns above 85%",
-         "owner": cmd[slip], "unit": slip, "category": None, "agenda_item": "Other units: exceptions only",
+         "owner": cmd[slip], "unit": slip, "category": None, "indicator": plants.slipping_indicator,
+         "agenda_item": "Other units: exceptions only", "blocked_by": "Nine response vacancies and two officers on "
+         "long-term sick leave; no student officers deployable until January",
          "raised": day(0), "due": day(28), "status": "constrained", "priority": "high", "carried_forward": 0,
          "updates": [{"at": at(15, "10:05"), "by": cmd[slip], "status": "constrained",
                       "note": "Blocked: nine response vacancies and two officers on long-term sick leave; the next "
@@ -1156,6 +1158,10 @@ def make_meeting(geo: Geography, cal: Calendar, plants: Plants, rng: np.random.G
         "distribution": names + ["performance.unit@wessex-constabulary.example",
                                  "chief.officer.group@wessex-constabulary.example"],
         "actions": actions,
+        # The next meeting is planned: the live actions above are carried to it.
+        "next": {"title": f"Force Performance Meeting, {(mdate + dt.timedelta(days=35)).strftime('%B %Y')}",
+                 "date": (mdate + dt.timedelta(days=35)).isoformat(), "host_unit": plants.deteriorating_division,
+                 "chair": chair, "venue": "Kingsbridge Police Headquarters, Conference Room 2"},
     }
 
 

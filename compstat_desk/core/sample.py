@@ -60,6 +60,12 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
         with ws.transaction():
             _targets(ws, source / "targets.csv")
             _meeting(ws, source / "meeting.json")
+        upcoming = json.loads((source / "meeting.json").read_text(encoding="utf-8")).get("next")
+        if upcoming:  # planned after the last one closed: its live actions go on this one's agenda
+            from compstat_desk.core.actions import plan_meeting
+
+            plan_meeting(ws, title=upcoming["title"], date=upcoming["date"], host_unit=upcoming.get("host_unit"),
+                         chair=upcoming.get("chair"), venue=upcoming.get("venue"))
         ws.close()
     except BaseException:
         ws.conn.close()
@@ -100,12 +106,14 @@ def _meeting(ws, path: Path) -> None:  # type: ignore[no-untyped-def]
                         (meeting_id, a["name"], a["role"], catalog.find_unit(ws, a["unit"]) if a.get("unit") else None))
     for a in m.get("actions", []):
         cur = ws.conn.execute(
-            "INSERT INTO actions(ref, text, owner, unit_id, category_id, meeting_id, agenda_item, raised, due, status,"
-            " priority, carried_forward) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO actions(ref, text, owner, unit_id, category_id, indicator_id, meeting_id, agenda_item, raised,"
+            " due, status, priority, carried_forward, escalation, blocked_by)"
+            " VALUES (?, ?, ?, ?, ?, (SELECT id FROM indicators WHERE code = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (a.get("ref"), a["text"], a.get("owner"), catalog.find_unit(ws, a["unit"]) if a.get("unit") else None,
-             catalog.find_category(ws, a["category"]) if a.get("category") else None, meeting_id,
+             catalog.find_category(ws, a["category"]) if a.get("category") else None, a.get("indicator"), meeting_id,
              a.get("agenda_item"), a.get("raised"), a.get("due"), a["status"], a.get("priority"),
-             int(a.get("carried_forward", 0))))
+             int(a.get("carried_forward", 0)), int(a.get("escalation", a.get("carried_forward", 0))),
+             a.get("blocked_by")))
         action_id = cur.lastrowid
         status = "open"
         for u in a.get("updates", []):

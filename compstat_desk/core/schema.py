@@ -287,3 +287,23 @@ def m003_weekly_counts(db: Database) -> None:
                ") WITHOUT ROWID")
     row = db.execute("SELECT value FROM settings WHERE key = 'week_ends_on'").fetchone()
     rebuild_weekly_counts(db.conn, weekday_number(row[0] if row else "Sunday"))
+
+
+@migrations(name="m004_action_tracker")
+def m004_action_tracker(db: Database) -> None:
+    """Actions follow-up: a linked indicator, what blocks a constrained action, the escalation level, the meeting
+    whose agenda carries the action now, and no deleting (an action is dropped with a reason, never deleted)."""
+    for statement in (
+        "ALTER TABLE actions ADD COLUMN indicator_id INTEGER REFERENCES indicators(id)",
+        "ALTER TABLE actions ADD COLUMN blocked_by TEXT",
+        "ALTER TABLE actions ADD COLUMN escalation INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE actions ADD COLUMN on_meeting_id INTEGER REFERENCES meetings(id)",
+        "ALTER TABLE meetings ADD COLUMN closed_at TEXT",
+        "CREATE INDEX action_updates_action ON action_updates(action_id)",
+        "CREATE TRIGGER actions_no_delete BEFORE DELETE ON actions\n"
+        "BEGIN SELECT RAISE(ABORT, 'actions are never deleted: drop them with a reason'); END",
+    ):
+        db.execute(statement)
+    # Open actions of a closed meeting wait for the next one; those of a planned or running one are on it.
+    db.execute("UPDATE actions SET on_meeting_id = meeting_id WHERE meeting_id IN"
+               " (SELECT id FROM meetings WHERE status <> 'closed')")

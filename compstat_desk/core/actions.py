@@ -1,0 +1,398 @@
+"""The action tracker: what a meeting agreed, who owns it, by when, and what became of it.
+
+Every change to an action is an append-only update (who, when, field, old → new, note) and an audit entry;
+an action is never deleted, only dropped with a reason. When a meeting closes, every action still live is
+carried to the next meeting; each carry is counted, and one without any progress reported since the last
+raises the action's escalation level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from compstat_desk.core import catalog
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace, current_user, now_iso
+
+STATUSES = ("open", "in_progress", "constrained", "done", "dropped")
+LIVE = ("open", "in_progress", "constrained")
+STATUS_WORDS = {"open": "Open", "in_progress": "In progress", "constrained": "Constrained", "done": "Done",
+                "dropped": "Dropped"}
+DUE_SOON_DAYS = 7
+# What each escalation level asks for (level 0: none).
+ESCALATION_WORDS = ("", "Reminder to the owner", "Challenge at the meeting", "Escalate to the chair")
+EDITABLE = ("text", "owner", "due", "priority", "agenda_item")
+PRIORITIES = ("high", "medium", "low")
+
+
+def status_code(value: str) -> str:
+    """'In progress', 'in-progress', 'IN_PROGRESS' → 'in_progress'; anything else refused with the choices."""
+    key = re.sub(r"[\s\-]+", "_", (value or "").strip().lower())
+    key = {"blocked": "constrained", "complete": "done", "completed": "done", "closed": "done"}.get(key, key)
+    if key not in STATUSES:
+        raise CompstatError(f"{value!r} is not a status: use open, in progress, constrained (blocked), done or "
+                            "dropped.")
+    return key
+
+
+def escalation_words(level: int) -> str:
+    return ESCALATION_WORDS[min(level, len(ESCALATION_WORDS) - 1)]
+
+
+# -- SMART check ----------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|half|twice|double|all|every)\b", re.I)
+_DELIVERABLE = re.compile(r"\b(report|plan|profile|analysis|briefing|review|proposal|assessment|strategy|"
+                          r"protocol|agreement|map|audit|evaluation)\b", re.I)
+
+
+def smart_problems(text: str, owner: str | None, due: str | None, measure: bool) -> list[str]:
+    """Why an action is not SMART yet: no named owner, no due date, or nothing to tell whether it was done
+    (a linked category or indicator, a number in the text, or a named product such as a report or plan)."""
+    problems = []
+    if not (owner or "").strip():
+        problems.append("no owner: name the person who will do it")
+    if not due:
+        problems.append("no due date: say by when")
+    if not measure and not _NUMBER.search(text or "") and not _DELIVERABLE.search(text or ""):
+        problems.append("nothing measurable: link a category or indicator, or say how much or what will be "
+                        "delivered")
+    return problems
+
+
+# -- capture and change ----------------------------------------------------------------------------------
+
+
+def _date(value: str | dt.date | None, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10]).isoformat()
+    except ValueError as exc:
+        raise CompstatError(f"{what} {value!r} is not a date: write it as YYYY-MM-DD.") from exc
+
+
+def record_update(ws: Workspace, action_id: int, field_: str, old: object, new: object, note: str | None, by: str,
+                  at: str) -> None:
+    """One change on the action's append-only history, and in the audit log (inside the caller's transaction)."""
+    ws.conn.execute("INSERT INTO action_updates(action_id, at, by, field, old, new, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (action_id, at, by, field_, None if old is None else str(old),
+                     None if new is None else str(new), note))
+    ws.audit("action", action_id, field=field_, old=None if old is None else str(old),
+             new=None if new is None else str(new), note=note)
+
+
+@dataclass
+class Captured:
+    action_id: int
+    ref: str
+    problems: list[str] = field(default_factory=list)  # the SMART check: empty when it passes
+
+
+def add_action(ws: Workspace, *, text: str, owner: str | None, unit: str | None, due: str | dt.date | None,
+               category: str | None = None, indicator: str | None = None, meeting_id: int | None = None,
+               agenda_item: str | None = None, priority: str | None = None, by: str | None = None,
+               raised: str | dt.date | None = None) -> Captured:
+    """Capture an action, saved at once; the SMART check's findings come back to be shown, not to refuse it."""
+    text = (text or "").strip()
+    if not text:
+        raise CompstatError("An action needs its text: what is to be done.")
+    if priority is not None and priority.lower() not in PRIORITIES:
+        raise CompstatError(f"Priority {priority!r}: use high, medium or low.")
+    unit_id = catalog.find_unit(ws, unit) if unit else None
+    category_id = catalog.find_category(ws, category) if category else None
+    indicator_id = None
+    if indicator:
+        row = ws.conn.execute("SELECT id FROM indicators WHERE code = ? COLLATE NOCASE", (indicator,)).fetchone()
+        if row is None:
+            raise CompstatError(f"There is no indicator {indicator!r}.")
+        indicator_id = row[0]
+    due_text = _date(due, "Due date")
+    raised_text = _date(raised, "Raised") or _meeting_date(ws, meeting_id) or dt.date.today().isoformat()
+    by = by or current_user()
+    at = now_iso()
+    with ws.transaction():
+        if meeting_id is not None:
+            on = meeting_id if _meeting_status(ws, meeting_id) != "closed" else None
+        else:  # raised between meetings: on the agenda of the next one planned
+            nxt = ws.conn.execute("SELECT id FROM meetings WHERE status = 'planned' AND date >= ? ORDER BY date, id"
+                                  " LIMIT 1", (raised_text,)).fetchone()
+            on = nxt[0] if nxt else None
+        cur = ws.conn.execute(
+            "INSERT INTO actions(text, owner, unit_id, category_id, indicator_id, meeting_id, agenda_item, raised,"
+            " due, status, priority, on_meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
+            (text, (owner or "").strip() or None, unit_id, category_id, indicator_id, meeting_id, agenda_item,
+             raised_text, due_text, priority.lower() if priority else None, on))
+        action_id = int(cur.lastrowid or 0)
+        # The next free reference in the A1, A2… series (references may have come from an earlier tracker).
+        taken = [int(r[0][1:]) for r in ws.conn.execute("SELECT ref FROM actions WHERE ref GLOB 'A[0-9]*'")
+                 if r[0][1:].isdigit()]
+        ref = f"A{max(taken, default=0) + 1}"
+        ws.conn.execute("UPDATE actions SET ref = ? WHERE id = ?", (ref, action_id))
+        record_update(ws, action_id, "created", None, text, f"owner {owner or 'none'}, due {due_text or 'none'}",
+                      by, at)
+    return Captured(action_id, ref, smart_problems(text, owner, due_text, bool(category_id or indicator_id)))
+
+
+def _meeting_date(ws: Workspace, meeting_id: int | None) -> str | None:
+    if meeting_id is None:
+        return None
+    row = ws.conn.execute("SELECT date FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no meeting #{meeting_id}.")
+    return str(row[0])
+
+
+def _meeting_status(ws: Workspace, meeting_id: int) -> str:
+    row = ws.conn.execute("SELECT status FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no meeting #{meeting_id}.")
+    return str(row[0])
+
+
+def find_action(ws: Workspace, ref: str | int) -> int:
+    """An action by its id (12), or its reference (A12)."""
+    text = str(ref).strip()
+    row = ws.conn.execute("SELECT id FROM actions WHERE ref = ? COLLATE NOCASE", (text,)).fetchone()
+    if row is None and text.lstrip("#").isdigit():
+        row = ws.conn.execute("SELECT id FROM actions WHERE id = ?", (int(text.lstrip("#")),)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no action {ref!r}.")
+    return int(row[0])
+
+
+def review(ws: Workspace, action: str | int, *, note: str, status: str | None = None,
+           blocked_by: str | None = None, by: str | None = None, at: str | None = None) -> None:
+    """A dated review: the status (changed or confirmed) and a comment on progress. Constrained needs what
+    blocks it; dropped needs a reason (the note)."""
+    action_id = find_action(ws, action)
+    current, old_block = ws.conn.execute("SELECT status, blocked_by FROM actions WHERE id = ?",
+                                         (action_id,)).fetchone()
+    new = status_code(status) if status else current
+    note = (note or "").strip()
+    if new == "dropped" and not note:
+        raise CompstatError("Say why the action is dropped: nothing is deleted, and the reason stays on record.")
+    if new == "constrained" and not (blocked_by or old_block or "").strip():
+        raise CompstatError("Say what blocks the action (--blocked-by): a constrained action needs it.")
+    if not note and new == current:
+        raise CompstatError("A review needs a comment on progress, a new status, or both.")
+    by = by or current_user()
+    at = at or now_iso()
+    with ws.transaction():
+        record_update(ws, action_id, "status", current, new, note or None, by, at)
+        ws.conn.execute("UPDATE actions SET status = ? WHERE id = ?", (new, action_id))
+        if new == "constrained" and blocked_by and blocked_by.strip() != (old_block or ""):
+            record_update(ws, action_id, "blocked_by", old_block, blocked_by.strip(), None, by, at)
+            ws.conn.execute("UPDATE actions SET blocked_by = ? WHERE id = ?", (blocked_by.strip(), action_id))
+
+
+def change(ws: Workspace, action: str | int, field_: str, value: str | None, *, note: str | None = None,
+           by: str | None = None) -> None:
+    """Change one of the action's details (text, owner, due, priority, agenda item), on the record."""
+    if field_ not in EDITABLE:
+        raise CompstatError(f"{field_!r} cannot be changed this way: use {', '.join(EDITABLE)} (or a review for the "
+                            "status).")
+    action_id = find_action(ws, action)
+    if field_ == "due":
+        value = _date(value, "Due date")
+    if field_ == "priority" and value is not None:
+        if value.lower() not in PRIORITIES:
+            raise CompstatError(f"Priority {value!r}: use high, medium or low.")
+        value = value.lower()
+    if field_ == "text" and not (value or "").strip():
+        raise CompstatError("An action's text cannot be empty.")
+    old = ws.conn.execute(f"SELECT {field_} FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
+    if (old or None) == (value or None):
+        return
+    with ws.transaction():
+        record_update(ws, action_id, field_, old, value, note, by or current_user(), now_iso())
+        ws.conn.execute(f"UPDATE actions SET {field_} = ? WHERE id = ?", (value, action_id))
+
+
+# -- reading ---------------------------------------------------------------------------------------------
+
+
+def actions_table(ws: Workspace, *, as_of: dt.date | None = None, owner: str | None = None,
+                  unit: str | None = None, status: str | None = None, overdue: bool = False,
+                  meeting: int | None = None) -> pd.DataFrame:
+    """Actions with their state on `as_of` (default today): `overdue` (open or in progress past its due date),
+    `due_soon` (due within seven days), `days_overdue`, the last review, carries and escalation.
+
+    `unit` includes the units under it; `owner` matches part of a name, case-insensitively; `meeting` is the
+    meeting that raised the action or whose agenda carries it now."""
+    as_of = as_of or dt.date.today()
+    sql = ("SELECT a.id, a.ref, a.text, a.owner, u.code AS unit, u.name AS unit_name, c.code AS category,"
+           " i.code AS indicator, a.meeting_id, a.on_meeting_id, a.agenda_item, a.raised, a.due, a.status,"
+           " a.blocked_by, a.priority, a.carried_forward AS carried, a.escalation,"
+           " (SELECT max(at) FROM action_updates x WHERE x.action_id = a.id AND x.field = 'status') AS last_review,"
+           " (SELECT note FROM action_updates x WHERE x.action_id = a.id AND x.note IS NOT NULL"
+           "  AND x.field = 'status' ORDER BY x.id DESC LIMIT 1) AS last_note"
+           " FROM actions a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN categories c ON c.id = a.category_id"
+           " LEFT JOIN indicators i ON i.id = a.indicator_id WHERE 1 = 1")
+    params: list[object] = []
+    if unit:
+        sql = catalog.BELOW_UNIT + sql + " AND a.unit_id IN (SELECT id FROM below)"
+        params.insert(0, catalog.find_unit(ws, unit))
+    if owner:
+        sql += " AND a.owner LIKE ?"
+        params.append(f"%{owner.strip()}%")
+    if status:
+        sql += " AND a.status = ?"
+        params.append(status_code(status))
+    if meeting is not None:
+        sql += " AND (a.meeting_id = ? OR a.on_meeting_id = ?)"
+        params += [meeting, meeting]
+    table = pd.read_sql_query(sql + " ORDER BY a.id", ws.conn, params=params)
+    due = pd.to_datetime(table["due"], errors="coerce")
+    day = pd.Timestamp(as_of)
+    late = table["status"].isin(["open", "in_progress"]) & due.notna() & (due < day)
+    table["overdue"] = late
+    table["days_overdue"] = ((day - due).dt.days.where(late)).astype("Int64")
+    table["due_soon"] = table["status"].isin(LIVE) & ~late & due.notna() & ((due - day).dt.days <= DUE_SOON_DAYS)
+    table["state"] = [state_words(s, o, d) for s, o, d in zip(table["status"], table["overdue"], table["due_soon"],
+                                                              strict=True)]
+    if overdue:
+        table = table[table["overdue"]]
+    return table.reset_index(drop=True)
+
+
+def state_words(status: str, overdue: bool, due_soon: bool) -> str:
+    """The status in words with a symbol, so that it reads without colour: '⚠ Overdue', '⏳ Due soon'…"""
+    if overdue:
+        return "⚠ Overdue"
+    if status == "constrained":
+        return "⛔ Constrained"
+    if status == "done":
+        return "✓ Done"
+    if status == "dropped":
+        return "✗ Dropped"
+    return f"{'⏳ Due soon · ' if due_soon else ''}{STATUS_WORDS[status]}"
+
+
+def history(ws: Workspace, action: str | int) -> pd.DataFrame:
+    """Every update of an action, oldest first: at, by, field, old, new, note."""
+    action_id = find_action(ws, action)
+    frame = pd.read_sql_query("SELECT at, by, field, old, new, note FROM action_updates WHERE action_id = ?"
+                              " ORDER BY id", ws.conn, params=(action_id,))
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def history_lines(frame: pd.DataFrame) -> list[str]:
+    """The history as a log a person reads: '2026-10-20 Insp O'Brien: Open → In progress. Team deployed…'"""
+    lines = []
+    for r in frame.itertuples():
+        when = str(r.at)[:16].replace("T", " ")
+        who = r.by or "someone"
+        if r.field == "status":
+            old, new = STATUS_WORDS.get(r.old, r.old), STATUS_WORDS.get(r.new, r.new)
+            what = f"{new} (reviewed)" if r.old == r.new else f"{old} → {new}"
+        elif r.field == "created":
+            what = f"raised: {r.new}"
+        elif r.field == "carried":
+            what = f"carried forward ({r.new})"
+        else:
+            what = f"{r.field.replace('_', ' ')}: {r.old or 'none'} → {r.new or 'none'}"
+        lines.append(f"{when} {who}: {what}" + (f". {r.note}" if r.note else ""))
+    return lines
+
+
+# -- meetings and carry-forward ---------------------------------------------------------------------------
+
+
+def plan_meeting(ws: Workspace, *, title: str, date: str | dt.date, host_unit: str | None = None,
+                 chair: str | None = None, venue: str | None = None) -> int:
+    """Add a planned meeting; the live actions waiting for a next meeting go on its agenda."""
+    day = _date(date, "Meeting date")
+    if not day:
+        raise CompstatError("A meeting needs a date.")
+    with ws.transaction():
+        cur = ws.conn.execute("INSERT INTO meetings(title, date, host_unit_id, chair, venue, status, marking)"
+                              " VALUES (?, ?, ?, ?, ?, 'planned', ?)",
+                              (title, day, catalog.find_unit(ws, host_unit) if host_unit else None, chair, venue,
+                               ws.marking))
+        meeting_id = int(cur.lastrowid or 0)
+        ws.audit("meeting", meeting_id, field="planned", new=f"{title} on {day}")
+        waiting = [r[0] for r in ws.conn.execute(
+            "SELECT a.id FROM actions a LEFT JOIN meetings m ON m.id = a.meeting_id WHERE a.on_meeting_id IS NULL"
+            " AND a.status IN ('open', 'in_progress', 'constrained')"
+            " AND (m.id IS NULL OR (m.status = 'closed' AND m.date < ?))", (day,))]
+        for action_id in waiting:
+            ws.conn.execute("UPDATE actions SET on_meeting_id = ? WHERE id = ?", (meeting_id, action_id))
+    return meeting_id
+
+
+@dataclass
+class CarryReport:
+    meeting_id: int
+    next_meeting_id: int | None
+    carried: list[str] = field(default_factory=list)  # refs
+    escalated: list[str] = field(default_factory=list)  # refs whose escalation rose (no progress since last carry)
+
+    def lines(self) -> list[str]:
+        to = f"meeting #{self.next_meeting_id}" if self.next_meeting_id else "the next meeting (none planned yet)"
+        out = [f"Meeting #{self.meeting_id} closed: {len(self.carried)} live actions carried to {to}."]
+        if self.escalated:
+            out.append(f"Escalated (no progress reported since they were last carried): {', '.join(self.escalated)}.")
+        return out
+
+
+def close_meeting(ws: Workspace, meeting_id: int, *, by: str | None = None, at: str | None = None) -> CarryReport:
+    """Close a meeting and carry every live action on it (raised there or carried to it) to the next planned
+    meeting (or, if none is planned yet, to whichever is planned next)."""
+    row = ws.conn.execute("SELECT date, status FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no meeting #{meeting_id}.")
+    day, status = row
+    if status == "closed":
+        raise CompstatError(f"Meeting #{meeting_id} is already closed: its actions were carried forward then.")
+    nxt = ws.conn.execute("SELECT id FROM meetings WHERE status = 'planned' AND date > ? AND id <> ?"
+                          " ORDER BY date, id LIMIT 1", (day, meeting_id)).fetchone()
+    to = int(nxt[0]) if nxt else None
+    by = by or current_user()
+    at = at or now_iso()
+    report = CarryReport(meeting_id, to)
+    with ws.transaction():
+        ws.conn.execute("UPDATE meetings SET status = 'closed', closed_at = ? WHERE id = ?", (at, meeting_id))
+        ws.audit("meeting", meeting_id, field="status", old=status, new="closed")
+        live = ws.conn.execute(
+            "SELECT id, ref, carried_forward, escalation FROM actions WHERE status IN ('open', 'in_progress',"
+            " 'constrained') AND (on_meeting_id = ? OR (meeting_id = ? AND on_meeting_id IS NULL)) ORDER BY id",
+            (meeting_id, meeting_id)).fetchall()
+        for action_id, ref, carried, level in live:
+            progressed = _progress_since_last_carry(ws, action_id, meeting_id)
+            new_level = level if progressed else level + 1
+            ws.conn.execute("UPDATE actions SET carried_forward = ?, escalation = ?, on_meeting_id = ? WHERE id = ?",
+                            (carried + 1, new_level, to, action_id))
+            record_update(ws, action_id, "carried", carried, carried + 1,
+                    f"from meeting #{meeting_id}" + ("" if progressed else "; no progress reported: escalated to "
+                                                     f"level {new_level} ({escalation_words(new_level)})"), by, at)
+            report.carried.append(ref or f"#{action_id}")
+            if not progressed:
+                report.escalated.append(ref or f"#{action_id}")
+    return report
+
+
+def _progress_since_last_carry(ws: Workspace, action_id: int, meeting_id: int) -> bool:
+    """Whether a review (a status change or a progress note) was recorded since the action was last carried
+    forward, or, if never carried, since it was raised."""
+    last = ws.conn.execute("SELECT max(id) FROM action_updates WHERE action_id = ? AND field = 'carried'",
+                           (action_id,)).fetchone()[0]
+    return bool(ws.conn.execute(
+        "SELECT EXISTS(SELECT 1 FROM action_updates WHERE action_id = ? AND field = 'status' AND id > ?"
+        " AND (old <> new OR note IS NOT NULL))", (action_id, last or 0)).fetchone()[0])
+
+
+def carried_agenda(ws: Workspace, meeting_id: int, as_of: dt.date | None = None) -> pd.DataFrame:
+    """'Actions from the last meeting' for a meeting: the actions carried to it, the oldest and most carried
+    first (then by escalation and due date)."""
+    day = _meeting_date(ws, meeting_id)
+    table = actions_table(ws, as_of=as_of or dt.date.fromisoformat(str(day)))
+    table = table[(table["on_meeting_id"] == meeting_id) & (table["meeting_id"] != meeting_id)]
+    return table.sort_values(["raised", "carried", "escalation", "due"],
+                             ascending=[True, False, False, True]).reset_index(drop=True)
