@@ -214,23 +214,25 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
 
 
 def _actions(ws: Workspace, unit_id: int, week_ending: dt.date) -> list[ProbePoint]:
-    rows = ws.conn.execute(
-        catalog.BELOW_UNIT +
-        "SELECT coalesce(ref, '#' || id), text, owner, due, status, carried_forward FROM actions"
-        " WHERE unit_id IN (SELECT id FROM below) AND status IN ('open', 'in_progress', 'constrained')",
-        (unit_id,)).fetchall()
+    """Overdue actions (most overdue first) and live ones carried forward twice or more (most carried first)."""
+    from compstat_desk.core.actions import actions_table, escalation_words
+
+    code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+    table = actions_table(ws, as_of=week_ending, unit=code)
     out = []
-    for ref, text, owner, due, status, carried in rows:
-        overdue = due is not None and due < week_ending.isoformat() and status in {"open", "in_progress"}
-        if overdue:
-            days = (week_ending - dt.date.fromisoformat(due)).days
+    for r in table[table["status"].isin(["open", "in_progress", "constrained"])].itertuples():
+        carried = int(r.carried or 0)
+        escalation = f"; escalation: {escalation_words(int(r.escalation)).lower()}" if r.escalation else ""
+        if r.overdue:
+            days = int(r.days_overdue)
+            again = f", carried forward {carried} times{escalation}" if carried else ""
             out.append(ProbePoint("overdue action", 30 - days / 1000,
-                                  f"Action {ref} ({owner}) is {days} days overdue (due {due}): {text}",
-                                  f"{owner}: when will this be done, and what is in the way?"))
-        elif carried and carried >= 2:
+                                  f"Action {r.ref} ({r.owner}) is {days} days overdue (due {r.due}{again}): {r.text}",
+                                  f"{r.owner}: when will this be done, and what is in the way?"))
+        elif carried >= 2:
             out.append(ProbePoint("carried action", 40 - carried,
-                                  f"Action {ref} ({owner}) has been carried forward {carried} times: {text}",
-                                  "Should this action be escalated, re-owned or dropped?"))
+                                  f"Action {r.ref} ({r.owner}) has been carried forward {carried} times{escalation}: "
+                                  f"{r.text}", "Should this action be escalated, re-owned or dropped?"))
     return out
 
 
