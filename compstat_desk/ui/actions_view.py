@@ -1,0 +1,370 @@
+"""The commanders' view of the action tracker: my actions by owner or unit, filters, a review in a few
+keystrokes (status and progress note, saved at once), the history of each action, and whether it worked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core import actions as tracker
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace
+from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
+
+Index = QModelIndex | QPersistentModelIndex
+
+# Colour-blind-safe tints behind the state (the word and symbol carry the meaning; colour only helps).
+STATE_TINTS = {"overdue": "#f4c7a1", "due_soon": "#fbe6a2", "constrained": "#d9cdea", "done": "#dfe8ef",
+               "dropped": "#e6e6e6"}
+STATUS_CHOICES = [("open", "Open"), ("in_progress", "In progress"), ("constrained", "Constrained (blocked)"),
+                  ("done", "Done"), ("dropped", "Dropped")]
+
+
+def _escalation(value: Any) -> str:
+    return tracker.escalation_words(int(value)) if value else ""
+
+
+class ActionsTableModel(DataFrameTableModel):
+    """Actions from `actions_table`, the state tinted as well as written."""
+
+    COLUMNS = (
+        Column("ref", "Ref"),
+        Column("state", "State", tooltip="⚠ overdue: open or in progress past its due date; ⏳ due within 7 days"),
+        Column("owner", "Owner"),
+        Column("unit", "Unit"),
+        Column("due", "Due"),
+        Column("carried", "Carried", tooltip="How many meetings it has been carried forward from", numeric=True),
+        Column("escalation", "Escalation", _escalation,
+               tooltip="Rises with each carry-forward without progress reported"),
+        Column("text", "Action"),
+    )
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.BackgroundRole and index.isValid():
+            row = self.frame.iloc[index.row()]
+            key = ("overdue" if row["overdue"] else "due_soon" if row["due_soon"] else row["status"])
+            tint = STATE_TINTS.get(str(key))
+            return QBrush(QColor(tint)) if tint else None
+        if role == Qt.ItemDataRole.FontRole and index.isValid() and self.frame.iloc[index.row()]["overdue"]:
+            font = QFont()
+            font.setBold(True)
+            return font
+        return super().data(index, role)
+
+
+class ActionsView(QWidget):
+    """'My actions': filter by owner, unit, status, meeting or overdue; select one to review it."""
+
+    changed = Signal()  # an action was reviewed or updates were imported
+
+    def __init__(self, ws: Workspace, as_of: dt.date | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.as_of = as_of or dt.date.today()
+        self.model = ActionsTableModel()
+        self.proxy = sorting_proxy(self.model, self)
+
+        # Filters.
+        self.owner = QLineEdit(placeholderText="Owner's name…")
+        self.unit = QComboBox()
+        self.unit.addItem("All units", "")
+        for code, name in ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
+                                          " WHEN 'division' THEN 1 ELSE 2 END, code"):
+            self.unit.addItem(f"{name} ({code})", code)
+        self.status = QComboBox()
+        self.status.addItem("Live (open, in progress, constrained)", "live")
+        self.status.addItem("All", "")
+        for code, words in STATUS_CHOICES:
+            self.status.addItem(words, code)
+        self.meeting = QComboBox()
+        self.meeting.addItem("Any meeting", None)
+        for meeting_id, day, title in ws.conn.execute("SELECT id, date, title FROM meetings ORDER BY date DESC"):
+            self.meeting.addItem(f"{day} {title}", meeting_id)
+        self.overdue = QCheckBox("Overdue only")
+        self.count = QLabel()
+        filters = QHBoxLayout()
+        for label, widget in (("Owner", self.owner), ("Unit", self.unit), ("Status", self.status),
+                              ("Meeting", self.meeting)):
+            filters.addWidget(QLabel(label))
+            filters.addWidget(widget, 1)
+        filters.addWidget(self.overdue)
+        self.export_button = QPushButton("Export…")
+        self.import_button = QPushButton("Import updates…")
+        self.export_button.setToolTip("The live actions shown, to CSV or XLSX, to be filled in offline")
+        self.import_button.setToolTip("Apply a filled-in export: validated, nothing applied twice")
+        filters.addWidget(self.export_button)
+        filters.addWidget(self.import_button)
+
+        # The table.
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+
+        # The selected action.
+        self.title = QLabel(wordWrap=True)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        title_font = self.title.font()
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.2)
+        title_font.setBold(True)
+        self.title.setFont(title_font)
+        self.facts = QLabel(wordWrap=True)
+        self.facts.setTextFormat(Qt.TextFormat.PlainText)
+        self.new_status = QComboBox()
+        for code, words in STATUS_CHOICES:
+            self.new_status.addItem(words, code)
+        self.note = QPlainTextEdit(placeholderText="What has been done since the last review (Ctrl+Enter saves)")
+        self.note.setTabChangesFocus(True)
+        self.note.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
+        self.blocked_by = QLineEdit(placeholderText="What blocks it (needed when constrained)")
+        self.save = QPushButton("Save review")
+        self.message = QLabel(wordWrap=True)
+        form = QFormLayout()
+        form.addRow("Status", self.new_status)
+        form.addRow("Progress", self.note)
+        form.addRow("Blocked by", self.blocked_by)
+        form.addRow("", self.save)
+        form.addRow("", self.message)
+        review_box = QGroupBox("Review")
+        review_box.setLayout(form)
+        self.history = QPlainTextEdit(readOnly=True)
+        self.history.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        history_box = QGroupBox("History")
+        QVBoxLayout(history_box).addWidget(self.history)
+        self.effect = QLabel(wordWrap=True)
+        self.effect.setTextFormat(Qt.TextFormat.PlainText)
+        self.chart = pg.PlotWidget(background="w")
+        self.chart.setMinimumHeight(140)
+        self.chart.setMenuEnabled(False)
+        self.chart.getPlotItem().setLabel("bottom", "weeks from when it was agreed")
+        effect_box = QGroupBox("Did it work?")
+        effect_layout = QVBoxLayout(effect_box)
+        effect_layout.addWidget(self.effect)
+        effect_layout.addWidget(self.chart)
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        for w in (self.title, self.facts, review_box, history_box, effect_box):
+            detail_layout.addWidget(w)
+        detail_layout.setStretch(3, 1)
+        detail_layout.setStretch(4, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.count)
+        layout.addWidget(split, 1)
+
+        self.owner.textChanged.connect(self.refresh)
+        for combo in (self.unit, self.status, self.meeting):
+            combo.currentIndexChanged.connect(self.refresh)
+        self.overdue.toggled.connect(self.refresh)
+        self.table.selectionModel().currentRowChanged.connect(self._show_current)
+        self.save.clicked.connect(self.save_review)
+        self.new_status.currentIndexChanged.connect(self._enable_blocked)
+        self.export_button.clicked.connect(self._ask_export)
+        self.import_button.clicked.connect(self._ask_import)
+        QShortcut(QKeySequence("Ctrl+Return"), self.note, activated=self.save_review)
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.owner.setFocus)
+        self._current: str | None = None
+        self.refresh()
+
+    # -- filters and the table --------------------------------------------------------------------
+    def set_unit(self, code: str | None) -> None:
+        """Follow the unit chosen elsewhere (the unit tree)."""
+        at = self.unit.findData(code or "")
+        if at >= 0:
+            self.unit.setCurrentIndex(at)
+
+    def set_owner(self, name: str) -> None:
+        self.owner.setText(name)
+
+    def refresh(self) -> None:
+        status = self.status.currentData()
+        try:
+            table = tracker.actions_table(self.ws, as_of=self.as_of, owner=self.owner.text() or None,
+                                          unit=self.unit.currentData() or None,
+                                          status=status if status not in ("", "live") else None,
+                                          overdue=self.overdue.isChecked(), meeting=self.meeting.currentData())
+        except CompstatError as exc:
+            self.count.setText(str(exc))
+            return
+        if status == "live":
+            table = table[table["status"].isin(tracker.LIVE)].reset_index(drop=True)
+        keep = self._current
+        self.model.set_frame(table)
+        late = int(table["overdue"].sum())
+        soon = int(table["due_soon"].sum())
+        self.count.setText(f"{len(table)} actions shown · ⚠ {late} overdue · ⏳ {soon} due within 7 days"
+                           f" (as of {self.as_of:%d %B %Y})    [{self.ws.marking}]")
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount() - 1):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+        if keep:
+            self.select(keep)
+        elif len(table):
+            self.table.selectRow(0)
+        else:
+            self._show(None)
+
+    def refs(self) -> list[str]:
+        """The references shown, in the order shown."""
+        return [str(self.proxy.index(r, 0).data()) for r in range(self.proxy.rowCount())]
+
+    def select(self, ref: str) -> bool:
+        for r in range(self.proxy.rowCount()):
+            if self.proxy.index(r, 0).data() == ref:
+                self.table.selectRow(r)
+                self._show(ref)
+                return True
+        self._show(None)
+        return False
+
+    def _show_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self._show(str(self.proxy.index(current.row(), 0).data()))
+
+    # -- the selected action ------------------------------------------------------------------------
+    def _show(self, ref: str | None) -> None:
+        self._current = ref
+        self.message.clear()
+        for w in (self.new_status, self.note, self.blocked_by, self.save):
+            w.setEnabled(ref is not None)
+        if ref is None:
+            self.title.setText("No action selected")
+            self.facts.clear()
+            self.history.clear()
+            self.effect.clear()
+            self.chart.clear()
+            return
+        row = self.model.frame[self.model.frame["ref"] == ref].iloc[0]
+        self.title.setText(f"{ref}: {row['text']}")
+        linked = row["category"] if isinstance(row["category"], str) else row["indicator"]
+        late = f" (⚠ {int(row['days_overdue'])} days overdue)" if row["overdue"] else ""
+        facts = [f"Owner: {row['owner'] or '—'}", f"Unit: {row['unit_name'] or '—'}", f"Due: {row['due'] or '—'}{late}",
+                 f"Raised: {row['raised'] or '—'}", f"Status: {row['state']}"]
+        if isinstance(row["blocked_by"], str) and row["blocked_by"]:
+            facts.append(f"Blocked by: {row['blocked_by']}")
+        if row["carried"]:
+            facts.append(f"Carried forward {int(row['carried'])} times"
+                         + (f"; {_escalation(row['escalation']).lower()}" if row["escalation"] else ""))
+        if isinstance(linked, str):
+            facts.append(f"Measure: {linked}")
+        self.facts.setText(" · ".join(facts))
+        self.new_status.setCurrentIndex(self.new_status.findData(row["status"]))
+        self.blocked_by.setText(row["blocked_by"] if isinstance(row["blocked_by"], str) else "")
+        self._enable_blocked()
+        self.note.clear()
+        self.history.setPlainText("\n".join(tracker.history_lines(tracker.history(self.ws, ref))))
+        self._show_effect(ref, isinstance(linked, str))
+
+    def _enable_blocked(self) -> None:
+        self.blocked_by.setEnabled(self._current is not None and self.new_status.currentData() == "constrained")
+
+    def _show_effect(self, ref: str, linked: bool) -> None:
+        self.chart.clear()
+        if not linked:
+            self.effect.setText("Not linked to a category or indicator: link one to see whether it worked.")
+            return
+        from compstat_desk.core.action_effect import action_effect
+
+        try:
+            effect = action_effect(self.ws, ref)
+        except CompstatError as exc:
+            self.effect.setText(str(exc))
+            return
+        self.effect.setText(effect.sentence)
+        series = effect.series
+        if series.empty:
+            return
+        plot = self.chart.getPlotItem()
+        plot.addLegend(offset=(10, 5))
+        plot.plot(series["week"].to_numpy(float), series["value"].to_numpy(float), pen=pg.mkPen("#1f4e79", width=2),
+                  symbol="o", symbolSize=6, symbolBrush="#1f4e79", name="actual")
+        if "expected" in series:
+            plot.plot(series["week"].to_numpy(float), series["expected"].to_numpy(float),
+                      pen=pg.mkPen("#b35806", width=2, style=Qt.PenStyle.DashLine), name="expected (season)")
+        plot.addItem(pg.InfiniteLine(pos=-0.5, angle=90, pen=pg.mkPen("#555555", style=Qt.PenStyle.DotLine)))
+
+    # -- saving ------------------------------------------------------------------------------------
+    def save_review(self) -> None:
+        """Save the review of the selected action at once; the core's message if it cannot be saved."""
+        if self._current is None:
+            return
+        ref = self._current
+        try:
+            tracker.review(self.ws, ref, note=self.note.toPlainText(), status=self.new_status.currentData(),
+                           blocked_by=self.blocked_by.text() or None)
+        except CompstatError as exc:
+            self.message.setText(f"Not saved: {exc}")
+            return
+        self.refresh()
+        self.select(ref)
+        self.message.setText(f"Saved at {dt.datetime.now():%H:%M}.")
+        self.changed.emit()
+
+    def export_to(self, path: str | Path) -> str:
+        from compstat_desk.core.action_exchange import export_actions
+
+        unit, owner = self.unit.currentData() or None, self.owner.text() or None
+        if not (unit or owner):
+            raise CompstatError("Choose a unit or type an owner's name first: the export is for one of them.")
+        n = export_actions(self.ws, path, unit=unit, owner=owner, as_of=self.as_of)
+        return f"Wrote {n} live actions to {Path(path).name}. Fill in the last four columns and import it back."
+
+    def import_from(self, path: str | Path) -> str:
+        from compstat_desk.core.action_exchange import import_updates
+
+        report = import_updates(self.ws, path)
+        self.refresh()
+        self.changed.emit()
+        return "\n".join(report.lines())
+
+    def _ask_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export actions", "actions.xlsx",
+                                              "Excel workbook (*.xlsx);;CSV (*.csv)")
+        if path:
+            self._tell(lambda: self.export_to(path), "Export")
+
+    def _ask_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import action updates", "",
+                                              "Action updates (*.xlsx *.csv)")
+        if path:
+            self._tell(lambda: self.import_from(path), "Import")
+
+    def _tell(self, work: Any, title: str) -> None:
+        try:
+            QMessageBox.information(self, title, work())
+        except CompstatError as exc:
+            QMessageBox.warning(self, title, str(exc))
