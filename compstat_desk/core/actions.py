@@ -251,28 +251,30 @@ def actions_table(ws: Workspace, *, as_of: dt.date | None = None, owner: str | N
     table = pd.read_sql_query(sql + " ORDER BY a.id", ws.conn, params=params)
     due = pd.to_datetime(table["due"], errors="coerce")
     day = pd.Timestamp(as_of)
-    late = table["status"].isin(["open", "in_progress"]) & due.notna() & (due < day)
+    past = table["status"].isin(LIVE) & due.notna() & (due < day)
+    late = past & table["status"].isin(["open", "in_progress"])
     table["overdue"] = late
     table["days_overdue"] = ((day - due).dt.days.where(late)).astype("Int64")
-    table["due_soon"] = table["status"].isin(LIVE) & ~late & due.notna() & ((due - day).dt.days <= DUE_SOON_DAYS)
-    table["state"] = [state_words(s, o, d) for s, o, d in zip(table["status"], table["overdue"], table["due_soon"],
-                                                              strict=True)]
+    ahead = (due - day).dt.days
+    table["due_soon"] = table["status"].isin(LIVE) & due.notna() & (ahead >= 0) & (ahead <= DUE_SOON_DAYS)
+    table["state"] = [state_words(s, o, d, p) for s, o, d, p in zip(
+        table["status"], table["overdue"], table["due_soon"], past, strict=True)]
     if overdue:
         table = table[table["overdue"]]
     return table.reset_index(drop=True)
 
 
-def state_words(status: str, overdue: bool, due_soon: bool) -> str:
-    """The status in words with a symbol, so that it reads without colour: '⚠ Overdue', '⏳ Due soon'…"""
+def state_words(status: str, overdue: bool, due_soon: bool, past_due: bool = False) -> str:
+    """The status in words with a symbol, so that it reads without colour: '⚠ Overdue', '◷ Due soon'…"""
     if overdue:
         return "⚠ Overdue"
     if status == "constrained":
-        return "⛔ Constrained"
+        return "⊘ Constrained" + (" · past due" if past_due else "")
     if status == "done":
         return "✓ Done"
     if status == "dropped":
         return "✗ Dropped"
-    return f"{'⏳ Due soon · ' if due_soon else ''}{STATUS_WORDS[status]}"
+    return f"{'◷ Due soon · ' if due_soon else ''}{STATUS_WORDS[status]}"
 
 
 def history(ws: Workspace, action: str | int) -> pd.DataFrame:

@@ -52,13 +52,12 @@ class ActionsTableModel(DataFrameTableModel):
 
     COLUMNS = (
         Column("ref", "Ref"),
-        Column("state", "State", tooltip="⚠ overdue: open or in progress past its due date; ⏳ due within 7 days"),
+        Column("state", "State", tooltip="⚠ overdue: open or in progress past its due date; ◷ due within 7 days"),
         Column("owner", "Owner"),
         Column("unit", "Unit"),
         Column("due", "Due"),
-        Column("carried", "Carried", tooltip="How many meetings it has been carried forward from", numeric=True),
-        Column("escalation", "Escalation", _escalation,
-               tooltip="Rises with each carry-forward without progress reported"),
+        Column("carried_words", "Carried", tooltip="How many times it has been carried forward to the next "
+               "meeting, and its escalation (rising with each carry without progress reported)"),
         Column("text", "Action"),
     )
 
@@ -105,6 +104,10 @@ class ActionsView(QWidget):
             self.meeting.addItem(f"{day} {title}", meeting_id)
         self.overdue = QCheckBox("Overdue only")
         self.count = QLabel()
+        for combo in (self.unit, self.status, self.meeting):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
+        self.owner.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 12)
         filters = QHBoxLayout()
         for label, widget in (("Owner", self.owner), ("Unit", self.unit), ("Status", self.status),
                               ("Meeting", self.meeting)):
@@ -122,6 +125,7 @@ class ActionsView(QWidget):
         self.table = QTableView()
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as given: most pressing first
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
@@ -164,6 +168,7 @@ class ActionsView(QWidget):
         self.chart.setMinimumHeight(140)
         self.chart.setMenuEnabled(False)
         self.chart.getPlotItem().setLabel("bottom", "weeks from when it was agreed")
+        self.chart.getPlotItem().setLabel("left", "per week")
         effect_box = QGroupBox("Did it work?")
         effect_layout = QVBoxLayout(effect_box)
         effect_layout.addWidget(self.effect)
@@ -181,6 +186,8 @@ class ActionsView(QWidget):
         split.addWidget(detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
+        split.setSizes([580, 420])
+        self.split = split
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.count)
@@ -221,16 +228,25 @@ class ActionsView(QWidget):
             self.count.setText(str(exc))
             return
         if status == "live":
-            table = table[table["status"].isin(tracker.LIVE)].reset_index(drop=True)
+            table = table[table["status"].isin(tracker.LIVE)]
+        # Most pressing first: overdue (longest first), due soon, constrained, open, in progress, then the rest.
+        rank = table["status"].map({"constrained": 2, "open": 3, "in_progress": 4, "done": 5, "dropped": 6})
+        rank = rank.where(~table["due_soon"], 1).where(~table["overdue"], 0)
+        table = table.assign(_rank=rank, _late=-table["days_overdue"].fillna(0).astype(float)).sort_values(
+            ["_rank", "_late", "due", "ref"]).drop(columns=["_rank", "_late"]).reset_index(drop=True)
+        short = {1: "remind", 2: "challenge"}
+        table["carried_words"] = [
+            "" if not c else f"{int(c)}" + (f" · {short.get(int(e), 'escalate')}" if e else "")
+            for c, e in zip(table["carried"], table["escalation"], strict=True)]
         keep = self._current
         self.model.set_frame(table)
         late = int(table["overdue"].sum())
         soon = int(table["due_soon"].sum())
-        self.count.setText(f"{len(table)} actions shown · ⚠ {late} overdue · ⏳ {soon} due within 7 days"
+        self.count.setText(f"{len(table)} actions shown · ⚠ {late} overdue · ◷ {soon} due within 7 days"
                            f" (as of {self.as_of:%d %B %Y})    [{self.ws.marking}]")
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount() - 1):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 200))
         if keep:
             self.select(keep)
         elif len(table):
@@ -309,7 +325,7 @@ class ActionsView(QWidget):
         if series.empty:
             return
         plot = self.chart.getPlotItem()
-        plot.addLegend(offset=(10, 5))
+        plot.addLegend(offset=(10, 5), brush=pg.mkBrush(255, 255, 255, 220))
         plot.plot(series["week"].to_numpy(float), series["value"].to_numpy(float), pen=pg.mkPen("#1f4e79", width=2),
                   symbol="o", symbolSize=6, symbolBrush="#1f4e79", name="actual")
         if "expected" in series:
