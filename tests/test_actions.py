@@ -110,7 +110,7 @@ def test_only_open_or_in_progress_actions_are_overdue(force):
         review(force, a.ref, status=status, note=note, blocked_by="No staff")
     table = actions_table(force, as_of=dt.date(2026, 11, 20))
     assert not table["overdue"].any()
-    assert table["state"].tolist() == ["✓ Done", "⊘ Constrained"]
+    assert table["state"].tolist() == ["✓ Done", "⊘ Constrained · past due"]  # said, but not overdue
 
 
 def test_carry_forward_over_three_meetings_escalates_only_what_made_no_progress(force):
