@@ -69,14 +69,18 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     mt = with_db(sub.add_parser("meetings", help="list, plan or close meetings (closing carries actions forward)"))
     mverbs = mt.add_subparsers(dest="meetings_command")
     with_db(mverbs.add_parser("list"))
-    pl = with_db(mverbs.add_parser("plan", help="plan a meeting; live actions waiting for one go on its agenda"))
+    pl = with_db(mverbs.add_parser("plan", help="plan a meeting: agenda from a template, default slides; live "
+                                   "actions waiting for a meeting go on its agenda"))
     pl.add_argument("--title", required=True)
     pl.add_argument("--date", required=True, help="YYYY-MM-DD")
-    pl.add_argument("--host", help="the host unit")
+    pl.add_argument("--host", help="the host unit (default: the next division by rotation)")
     pl.add_argument("--chair")
     pl.add_argument("--venue")
+    pl.add_argument("--template", help="a bundled agenda template's name or a template JSON file")
+    sh = with_db(mverbs.add_parser("show", help="a meeting's agenda, slides and record"))
+    sh.add_argument("meeting", help="its number, next or last")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
-    cl.add_argument("meeting_id", type=int)
+    cl.add_argument("meeting", help="its number, or next")
 
 
 def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
@@ -148,17 +152,36 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core import actions
+    from compstat_desk.core import meetings
 
     verb = args.meetings_command or "list"
     if verb == "plan":
-        meeting_id = actions.plan_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
-                                          chair=args.chair, venue=args.venue)
-        waiting = actions.carried_agenda(ws, meeting_id)
-        print(f"Planned meeting #{meeting_id}; {len(waiting)} actions from earlier meetings are on its agenda.")
+        meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
+                                             chair=args.chair, venue=args.venue, template=args.template)
+        info = meetings.meeting_info(ws, meeting_id)
+        from compstat_desk.core.actions import carried_agenda
+
+        print(f"Planned meeting #{meeting_id} on {info['date']}, hosted by {info['host_name'] or 'no unit'}: "
+              f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "
+              f"{len(carried_agenda(ws, meeting_id))} actions from earlier meetings on its agenda.")
         return 0
     if verb == "close":
-        print("\n".join(actions.close_meeting(ws, args.meeting_id).lines()))
+        print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))
+        return 0
+    if verb == "show":
+        meeting_id = meetings.meeting_id_of(ws, args.meeting)
+        info = meetings.meeting_info(ws, meeting_id)
+        print(f"#{meeting_id} {info['title']}, {info['date']} ({info['status']})    [{info['marking']}]")
+        print(f"Host: {info['host_name'] or '—'}; chair: {info['chair'] or '—'}; venue: {info['venue'] or '—'}")
+        for item in meetings.agenda(ws, meeting_id).itertuples():
+            print(f"{item.position:>2}. {item.title} ({item.planned_minutes:g} min, from +{item.starts_after:g})")
+            for slide in meetings.slides(ws, meeting_id):
+                if slide.item_id == item.id:
+                    kinds = ", ".join(p["type"].replace("_", " ") for p in slide.panels)
+                    print(f"      slide {slide.number}: {slide.title} [{kinds}]")
+        said = meetings.record(ws, meeting_id)
+        for r in said.itertuples():
+            print(f"{r.kind.capitalize()}: {r.text}" + (f" ({r.about})" if r.about else ""))
         return 0
     rows = ws.conn.execute("SELECT m.id, m.date, m.title, m.status, u.code FROM meetings m LEFT JOIN units u"
                            " ON u.id = m.host_unit_id ORDER BY m.date, m.id").fetchall()

@@ -75,7 +75,9 @@ def test_the_past_meeting_and_its_actions_are_there(sample):
     got = pd.read_sql_query("SELECT ref, status, owner FROM actions ORDER BY id", sample.conn)
     assert got["status"].tolist() == [a["status"] for a in meeting["actions"]]
     assert len(got) == 12
-    assert sample.conn.execute("SELECT count(*) FROM attendees").fetchone()[0] == len(meeting["attendees"])
+    past = sample.conn.execute("SELECT id FROM meetings WHERE date = ?", (meeting["date"],)).fetchone()[0]
+    names = [r[0] for r in sample.conn.execute("SELECT name FROM attendees WHERE meeting_id = ? ORDER BY id", (past,))]
+    assert names == [a["name"] for a in meeting["attendees"]]
 
 
 def test_no_sample_row_is_rejected(sample):

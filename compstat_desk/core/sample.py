@@ -60,12 +60,16 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
         with ws.transaction():
             _targets(ws, source / "targets.csv")
             _meeting(ws, source / "meeting.json")
-        upcoming = json.loads((source / "meeting.json").read_text(encoding="utf-8")).get("next")
+        past = json.loads((source / "meeting.json").read_text(encoding="utf-8"))
+        upcoming = past.get("next")
         if upcoming:  # planned after the last one closed: its live actions go on this one's agenda
-            from compstat_desk.core.actions import plan_meeting
+            from compstat_desk.core.meetings import Attendee, create_meeting
 
-            plan_meeting(ws, title=upcoming["title"], date=upcoming["date"], host_unit=upcoming.get("host_unit"),
-                         chair=upcoming.get("chair"), venue=upcoming.get("venue"))
+            progress(0.97, "The next meeting's agenda and slides")
+            create_meeting(ws, title=upcoming["title"], date=upcoming["date"], host_unit=upcoming.get("host_unit"),
+                           chair=upcoming.get("chair"), venue=upcoming.get("venue"),
+                           attendees=[Attendee(a["name"], a["role"], a.get("unit")) for a in past["attendees"]],
+                           distribution=past.get("distribution", []))
         ws.close()
     except BaseException:
         ws.conn.close()

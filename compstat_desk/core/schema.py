@@ -307,3 +307,77 @@ def m004_action_tracker(db: Database) -> None:
     # Open actions of a closed meeting wait for the next one; those of a planned or running one are on it.
     db.execute("UPDATE actions SET on_meeting_id = meeting_id WHERE meeting_id IN"
                " (SELECT id FROM meetings WHERE status <> 'closed')")
+
+
+_MEETING_TABLES = """
+CREATE TABLE agenda_items (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+    position INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT NOT NULL,
+    planned_minutes REAL NOT NULL DEFAULT 0 CHECK (planned_minutes >= 0),
+    unit_id INTEGER REFERENCES units(id),
+    removed_at TEXT
+);
+CREATE INDEX agenda_items_meeting ON agenda_items(meeting_id, position);
+
+CREATE TABLE slides (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES agenda_items(id),
+    position INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    panels TEXT NOT NULL DEFAULT '[]',
+    removed_at TEXT
+);
+CREATE INDEX slides_item ON slides(item_id, position);
+
+-- What the meeting decided, noted and awarded, as it was said: append-only (a correction is a new entry).
+CREATE TABLE meeting_record (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+    item_id INTEGER REFERENCES agenda_items(id),
+    slide_id INTEGER REFERENCES slides(id),
+    kind TEXT NOT NULL CHECK (kind IN ('decision', 'note', 'award')),
+    text TEXT NOT NULL,
+    about TEXT,
+    unit_id INTEGER REFERENCES units(id),
+    at TEXT NOT NULL,
+    by TEXT
+);
+CREATE TRIGGER meeting_record_no_update BEFORE UPDATE ON meeting_record
+BEGIN SELECT RAISE(ABORT, 'the meeting record is append-only'); END;
+CREATE TRIGGER meeting_record_no_delete BEFORE DELETE ON meeting_record
+BEGIN SELECT RAISE(ABORT, 'the meeting record is append-only'); END;
+
+-- Pen, highlighter and zoom marks made on a slide during the meeting (coordinates 0..1 across the slide).
+CREATE TABLE slide_marks (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id),
+    slide_id INTEGER NOT NULL REFERENCES slides(id),
+    kind TEXT NOT NULL CHECK (kind IN ('pen', 'highlighter', 'zoom')),
+    geometry TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+
+-- When each agenda item was on screen (an item returned to has several spans).
+CREATE TABLE item_timings (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES agenda_items(id),
+    started_at TEXT NOT NULL,
+    ended_at TEXT
+);
+"""
+
+
+@migrations(name="m005_meetings")
+def m005_meetings(db: Database) -> None:
+    """The meeting itself: its agenda, slides of panels, the record of what was decided, marks on slides, the time
+    spent on each item, and where a running meeting had got to (to resume after a crash)."""
+    for statement in _split_sql(_MEETING_TABLES):
+        db.execute(statement)
+    for statement in ("ALTER TABLE meetings ADD COLUMN current_slide INTEGER",
+                      "ALTER TABLE meetings ADD COLUMN started_at TEXT",
+                      "ALTER TABLE meetings ADD COLUMN template TEXT",
+                      "ALTER TABLE attendees ADD COLUMN present INTEGER"):
+        db.execute(statement)

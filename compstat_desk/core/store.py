@@ -39,6 +39,7 @@ class Workspace:
         self.path = path
         self.conn = conn
         self.db = Database(conn)
+        self.closed = False
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -98,6 +99,10 @@ class Workspace:
         )
 
     def close(self) -> None:
+        """Close the file (closing twice is harmless)."""
+        if self.closed:
+            return
+        self.closed = True
         try:
             self.conn.execute("PRAGMA optimize")
         finally:
