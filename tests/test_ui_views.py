@@ -1,0 +1,191 @@
+"""The analysis views, driven as an analyst would (pick a unit, step the week, sort, double-click), checked against
+pandas over the sample's own incident file and against the core's figures for the cell shown."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads (tests/conftest.py does the same)
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+
+from compstat_desk.core import compstat
+from compstat_desk.core.compstat import HEADLINE, describe_change
+from compstat_desk.core.sample import build_sample_workspace, sample_dir
+from compstat_desk.core.store import open_workspace
+from compstat_desk.ui.analysis_view import BETTER_LIGHT, WORSE_LIGHT
+from compstat_desk.ui.compstat_view import CompstatTableModel
+from compstat_desk.ui.main_window import MainWindow
+from compstat_desk.ui.report_state import week_label
+
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
+]
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory):
+    path = tmp_path_factory.mktemp("views") / "sample.sqlite"
+    build_sample_workspace(path)
+    ws = open_workspace(path)
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="module")
+def raw():
+    """The sample's incidents as pandas reads them (one row per incident), with each sector's division."""
+    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
+    frame = frame.drop_duplicates("id", keep="first")
+    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
+    frame["division"] = frame["unit"].map(parent)
+    frame["day"] = pd.to_datetime(frame["occurred"].str[:10])
+    return frame
+
+
+@pytest.fixture
+def window(qtbot, sample):
+    w = MainWindow(sample)
+    qtbot.addWidget(w)
+    w.resize(1600, 1000)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.close()
+
+
+def count(raw: pd.DataFrame, start: dt.date, end: dt.date, *, division: str | None = None,
+          categories: list[str] | None = None) -> pd.Series:
+    """Incidents per category from `start` to `end` (inclusive), in one division or the whole force."""
+    rows = raw[(raw["day"] >= pd.Timestamp(start)) & (raw["day"] <= pd.Timestamp(end))]
+    if division:
+        rows = rows[rows["division"] == division]
+    if categories is not None:
+        rows = rows[rows["category"].isin(categories)]
+    return rows.groupby("category").size()
+
+
+def headline_codes(ws) -> list[str]:
+    return [r[0] for r in ws.conn.execute("SELECT code FROM categories WHERE headline = 1")]
+
+
+def compstat_cell(w: MainWindow, category: str, window: str, part: str) -> str:
+    model = w.compstat_view.model
+    return model.index(model.row_of(category), CompstatTableModel.column(window, part)).data()
+
+
+def click_unit(qtbot, w: MainWindow, code: str) -> None:
+    index = w.unit_model.unit_index(code)
+    w.unit_tree.scrollTo(index)
+    rect = w.unit_tree.visualRect(index)
+    qtbot.mouseClick(w.unit_tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+# -- the report week ------------------------------------------------------------------------------
+def test_the_report_week_opens_on_the_latest_complete_week_and_steps_week_by_week(qtbot, window, sample, raw):
+    latest = compstat.latest_week_ending(sample)
+    last_day = raw["day"].max().date()
+    assert latest <= last_day < latest + dt.timedelta(days=7)  # the latest whole week the data reaches
+    assert window.week_selector.week_combo.currentText() == week_label(latest)
+    assert window.report.week_ending == latest
+
+    qtbot.mouseClick(window.week_selector.earlier_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(window.week_selector.earlier_button, Qt.MouseButton.LeftButton)
+    week = latest - dt.timedelta(days=14)
+    assert window.report.week_ending == week
+    assert week_label(week) in window.compstat_view.heading.text()
+    # The week shown is the one the views count: burglaries that week, force-wide, by pandas.
+    expected = count(raw, week - dt.timedelta(days=6), week)
+    assert compstat_cell(window, "BURG", "week", "now") == f"{expected['BURG']:,}"
+
+    qtbot.mouseClick(window.week_selector.later_button, Qt.MouseButton.LeftButton)
+    assert window.report.week_ending == latest - dt.timedelta(days=7)
+    qtbot.mouseClick(window.week_selector.latest_button, Qt.MouseButton.LeftButton)
+    assert window.report.week_ending == latest
+    assert not window.week_selector.later_button.isEnabled()
+
+
+# -- the Compstat table ---------------------------------------------------------------------------
+def test_selecting_a_division_shows_its_counts_for_each_window(qtbot, window, sample, raw):
+    window.show_tab("Compstat")
+    click_unit(qtbot, window, "KBN")
+    assert window.report.unit.code == "KBN"
+    assert "Kingsbridge North (KBN)" in window.compstat_view.heading.text()
+    week = window.report.week_ending
+    start_28 = week - dt.timedelta(days=27)
+    now = count(raw, start_28, week, division="KBN")
+    before = count(raw, start_28 - dt.timedelta(days=364), week - dt.timedelta(days=364), division="KBN")
+    ytd = count(raw, dt.date(week.year, 1, 1), week, division="KBN")
+    for cat in now.index:
+        assert compstat_cell(window, cat, "28d", "now") == f"{now[cat]:,}"
+        assert compstat_cell(window, cat, "28d", "previous") == f"{before.get(cat, 0):,}"
+        assert compstat_cell(window, cat, "ytd", "now") == f"{ytd[cat]:,}"
+    # The headline total: the flagged categories together, in the last row.
+    heads = headline_codes(sample)
+    total = int(now[now.index.isin(heads)].sum())
+    model = window.compstat_view.model
+    last = window.compstat_view.proxy.index(model.rowCount() - 1, 0)
+    assert last.data() == "Headline total"
+    assert compstat_cell(window, HEADLINE, "28d", "now") == f"{total:,}"
+
+
+def test_changes_read_counts_first_and_real_ones_carry_symbol_and_colour(qtbot, window, sample):
+    click_unit(qtbot, window, "KBN")
+    table = compstat.compstat_table(sample, window.report.week_ending, unit="KBN")
+    polarity = dict(sample.conn.execute("SELECT code, polarity FROM categories").fetchall())
+    model = window.compstat_view.model
+    marked = 0
+    for r in table.itertuples():
+        index = model.index(model.row_of(r.category), CompstatTableModel.column(r.window, "change"))
+        words = describe_change(int(r.current), int(r.previous))
+        background = index.data(Qt.ItemDataRole.BackgroundRole)
+        if r.significant and r.change != 0:
+            marked += 1
+            assert index.data() == f"{'▲' if r.change > 0 else '▼'} {words}"
+            worse = (r.change > 0) != (polarity.get(r.category, "up_bad") == "up_good")
+            assert background.color() == QColor(WORSE_LIGHT if worse else BETTER_LIGHT)
+            assert "A real rise" in index.data(Qt.ItemDataRole.ToolTipRole) or "A real fall" in index.data(
+                Qt.ItemDataRole.ToolTipRole)
+        else:
+            assert index.data() == words
+            assert background is None
+        tip = index.data(Qt.ItemDataRole.ToolTipRole)
+        assert f"z = {r.z:+.2f}" in tip and f"q = {r.q_value:.3f}" in tip and f"φ = {r.phi:.2f}" in tip
+        assert f"exact binomial p = {r.p_exact:.3f}" in tip
+    assert marked, "the sample's Kingsbridge North has real changes (its planted rise)"
+
+
+def test_sorting_by_a_column_keeps_the_headline_total_last(qtbot, window):
+    view = window.compstat_view
+    window.show_tab("Compstat")
+    table = view.table
+    col = CompstatTableModel.column("28d", "now")
+    header = table.horizontalHeader()
+    x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
+    y = header.height() - 6  # the lower row of the header: the column's own title
+    for order in ("ascending", "descending"):
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+        rows = view.proxy.rowCount()
+        names = [view.proxy.index(r, 0).data() for r in range(rows)]
+        counts = [int(view.proxy.index(r, col).data().replace(",", "")) for r in range(rows - 1)]
+        assert names[-1] == "Headline total"
+        assert counts == sorted(counts, reverse=order == "descending")
+
+
+def test_the_compstat_model_passes_the_model_tester(qtmodeltester, window):
+    qtmodeltester.check(window.compstat_view.model)
+    qtmodeltester.check(window.compstat_view.proxy)
+
+
+def test_an_empty_workspace_says_so_in_every_view(qtbot, ws):
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    for view in w.analysis_views:
+        assert "No incidents yet" in view.message_shown()
+    assert not w.week_selector.week_combo.isEnabled()
