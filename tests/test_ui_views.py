@@ -10,10 +10,10 @@ import json
 
 import pandas as pd
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
-from compstat_desk.core import compstat
+from compstat_desk.core import compstat, series
 from compstat_desk.core.compstat import HEADLINE, describe_change
 from compstat_desk.core.sample import build_sample_workspace, sample_dir
 from compstat_desk.core.store import open_workspace
@@ -189,3 +189,67 @@ def test_an_empty_workspace_says_so_in_every_view(qtbot, ws):
     for view in w.analysis_views:
         assert "No incidents yet" in view.message_shown()
     assert not w.week_selector.week_combo.isEnabled()
+
+
+# -- the trend --------------------------------------------------------------------------------------
+def test_double_clicking_a_category_opens_its_trend_for_the_unit(qtbot, window, sample, raw):
+    window.show_tab("Compstat")
+    click_unit(qtbot, window, "KBN")
+    view = window.compstat_view
+    index = view.select_category("BURG")
+    table = view.table
+    table.scrollTo(index)
+    rect = table.visualRect(index)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())  # a double-click's first press
+    qtbot.mouseDClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.tabs.currentWidget() is window.trend_view
+    trend = window.trend_view
+    assert trend.category == "BURG" and trend.category_combo.currentText() == "Residential burglary"
+    assert "Residential burglary" in trend.heading.text() and "Kingsbridge North" in trend.heading.text()
+    week = window.report.week_ending
+    expected = count(raw, week - dt.timedelta(days=6), week, division="KBN").get("BURG", 0)
+    assert f"Week ending {week_label(week)}: {expected:,}" in trend.readout.text()
+    # A year earlier, as pandas counts it.
+    before = count(raw, week - dt.timedelta(days=6 + 364), week - dt.timedelta(days=364), division="KBN").get("BURG", 0)
+    assert f"a year earlier {before:,}" in trend.readout.text()
+
+
+def test_hovering_a_week_reads_out_its_values(qtbot, window, sample, raw):
+    window.show_tab("Trend")
+    trend = window.trend_view
+    trend.set_category("VWI")
+    i = 20  # a week in the middle of the chart
+    week = dt.date.fromisoformat(trend.chart["week_end"].iloc[i])
+    point = trend.plot.vb.mapViewToScene(QPointF(trend._x[i], float(trend.chart["count"].iloc[i])))
+    qtbot.mouseMove(trend.plot_widget.viewport(), trend.plot_widget.mapFromScene(point))
+    expected = count(raw, week - dt.timedelta(days=6), week).get("VWI", 0)
+    assert f"Week ending {week_label(week)}: {expected:,}" in trend.readout.text()
+    baseline = trend.chart["baseline"].iloc[i]
+    assert f"baseline {baseline:,.0f}" in trend.readout.text()
+
+
+def test_weeks_out_of_the_ordinary_are_named(qtbot, window, sample):
+    trend = window.trend_view
+    trend.set_category(HEADLINE)
+    chart = series.control_chart(sample, "FORCE", HEADLINE, window.report.week_ending)
+    outside = chart[chart["outside"] != ""]
+    assert len(outside), "the sample's force headline has weeks outside its limits"
+    text = trend.flags_label.text()
+    for r in outside.itertuples():
+        assert f"week ending {week_label(dt.date.fromisoformat(r.week_end))} ({r.count:,}" in text
+    if (chart["run"] != "").any():
+        assert "A shift:" in text
+
+
+def test_a_week_without_a_year_before_it_says_so_under_the_table(qtbot, window, sample):
+    window.show_tab("Compstat")
+    combo = window.week_selector.week_combo
+    combo.setCurrentIndex(combo.count() - 1)  # the oldest week: nothing a year earlier to compare with
+    week = window.report.week_ending
+    table = compstat.compstat_table(sample, week, unit="FORCE")
+    assert table.attrs["warnings"]
+    notes = window.compstat_view.notes.text()
+    for warning in table.attrs["warnings"]:
+        assert warning in notes
+    assert compstat_cell(window, "BURG", "week", "previous") == "–"
+    assert compstat_cell(window, "BURG", "week", "change") == "no data a year ago"

@@ -8,7 +8,7 @@ import datetime as dt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
@@ -25,7 +25,17 @@ GREY = "#7f7f7f"
 LIKELIHOOD_COLOURS = {"Green": "#009e73", "Amber/Green": "#8cc63f", "Amber": "#f0b400", "Amber/Red": "#e67300",
                       "Red": "#c0392b"}
 
+READABLE_POINT_SIZE = 11.0  # as the main window's; charts are read from the back of a room
+
 pg.setConfigOptions(antialias=True, background="w", foreground=INK)
+
+
+def readable_font() -> QFont:
+    """The application's font, at least READABLE_POINT_SIZE (a view's own font is not its window's until shown)."""
+    font = QFont(QApplication.font())
+    if font.pointSizeF() < READABLE_POINT_SIZE:
+        font.setPointSizeF(READABLE_POINT_SIZE)
+    return font
 
 
 def chart_font(base: QFont, scale: float = 1.0) -> QFont:
@@ -37,20 +47,22 @@ def chart_font(base: QFont, scale: float = 1.0) -> QFont:
 def style_plot(plot: pg.PlotItem, base: QFont, *, left: str, bottom: str) -> None:
     """Axis labels and tick numbers large enough to read from the back of a room."""
     tick_font = chart_font(base, 1.0)
-    size = f"{base.pointSizeF() * 1.1:.0f}pt"
+    size = f"{base.pointSizeF() * 1.15:.0f}pt"
     for name, text in (("left", left), ("bottom", bottom)):
         axis = plot.getAxis(name)
         axis.setTickFont(tick_font)
-        axis.setLabel(text, **{"font-size": size})
         axis.setTextPen(INK)
         axis.setPen(pg.mkPen(GREY))
-    plot.getAxis("left").setWidth(int(base.pointSizeF() * 7))
+        axis.setLabel(text, **{"font-size": size, "color": INK})
+    plot.getAxis("left").setWidth(int(base.pointSizeF() * 8))
     plot.showGrid(x=True, y=True, alpha=0.15)
 
 
-def add_legend(plot: pg.PlotItem, base: QFont) -> pg.LegendItem:
-    legend = plot.addLegend(offset=(10, 10), labelTextSize=f"{base.pointSizeF():.0f}pt", labelTextColor=INK,
-                            brush=pg.mkBrush(255, 255, 255, 225), pen=pg.mkPen(GREY))
+def legend_below(layout: pg.GraphicsLayout, base: QFont, columns: int = 3) -> pg.LegendItem:
+    """A legend in its own row under the plot, so that it never hides the data."""
+    legend = pg.LegendItem(colCount=columns, labelTextSize=f"{base.pointSizeF():.0f}pt", labelTextColor=INK,
+                           horSpacing=24, frame=False)
+    layout.addItem(legend, row=1, col=0)
     return legend
 
 
@@ -62,6 +74,7 @@ class AnalysisViewWidget(QWidget):
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(parent)
+        self.setFont(readable_font())
         self.ws = ws
         self.state = state
         self.heading = QLabel()

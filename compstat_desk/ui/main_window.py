@@ -243,12 +243,16 @@ class MainWindow(QMainWindow):
             _fit_rows(view)
 
         from compstat_desk.ui.compstat_view import CompstatViewWidget
+        from compstat_desk.ui.trend_view import TrendViewWidget
 
         self.compstat_view = CompstatViewWidget(ws, self.report, summary.marking)
-        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view]
+        self.trend_view = TrendViewWidget(ws, self.report, summary.marking)
+        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view]
+        self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
 
         self.tabs.addTab(self.overview_view, "Overview")
         self.tabs.addTab(self.compstat_view, "Compstat")
+        self.tabs.addTab(self.trend_view, "Trend")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self._imports_page(), "Imports")
         right = QWidget()
@@ -450,6 +454,10 @@ class MainWindow(QMainWindow):
     # -- slots -------------------------------------------------------------------------------------
     def on_splitter_splitter_moved(self, _pos: int, _index: int) -> None:
         self._panes_moved = True
+
+    def on_compstat_view_category_activated(self, code: str) -> None:
+        self.trend_view.set_category(code)
+        self.show_tab("Trend")
 
     def on_tabs_current_changed(self, _index: int) -> None:
         if self._panes_balanced and not self._panes_moved:
