@@ -13,11 +13,11 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
-from compstat_desk.core import compstat, series
+from compstat_desk.core import compstat, series, trajectories
 from compstat_desk.core.compstat import HEADLINE, describe_change
 from compstat_desk.core.sample import build_sample_workspace, sample_dir
 from compstat_desk.core.store import open_workspace
-from compstat_desk.ui.analysis_view import BETTER_LIGHT, WORSE_LIGHT
+from compstat_desk.ui.analysis_view import BETTER_LIGHT, LIKELIHOOD_COLOURS, WORSE_LIGHT
 from compstat_desk.ui.compstat_view import CompstatTableModel
 from compstat_desk.ui.main_window import MainWindow
 from compstat_desk.ui.report_state import week_label
@@ -89,6 +89,7 @@ def click_unit(qtbot, w: MainWindow, code: str) -> None:
 
 # -- the report week ------------------------------------------------------------------------------
 def test_the_report_week_opens_on_the_latest_complete_week_and_steps_week_by_week(qtbot, window, sample, raw):
+    window.show_tab("Compstat")
     latest = compstat.latest_week_ending(sample)
     last_day = raw["day"].max().date()
     assert latest <= last_day < latest + dt.timedelta(days=7)  # the latest whole week the data reaches
@@ -136,6 +137,7 @@ def test_selecting_a_division_shows_its_counts_for_each_window(qtbot, window, sa
 
 
 def test_changes_read_counts_first_and_real_ones_carry_symbol_and_colour(qtbot, window, sample):
+    window.show_tab("Compstat")
     click_unit(qtbot, window, "KBN")
     table = compstat.compstat_table(sample, window.report.week_ending, unit="KBN")
     polarity = dict(sample.conn.execute("SELECT code, polarity FROM categories").fetchall())
@@ -179,6 +181,7 @@ def test_sorting_by_a_column_keeps_the_headline_total_last(qtbot, window):
 
 
 def test_the_compstat_model_passes_the_model_tester(qtmodeltester, window):
+    window.show_tab("Compstat")
     qtmodeltester.check(window.compstat_view.model)
     qtmodeltester.check(window.compstat_view.proxy)
 
@@ -186,7 +189,9 @@ def test_the_compstat_model_passes_the_model_tester(qtmodeltester, window):
 def test_an_empty_workspace_says_so_in_every_view(qtbot, ws):
     w = MainWindow(ws)
     qtbot.addWidget(w)
+    w.show()
     for view in w.analysis_views:
+        w.tabs.setCurrentWidget(view)
         assert "No incidents yet" in view.message_shown()
     assert not w.week_selector.week_combo.isEnabled()
 
@@ -229,6 +234,7 @@ def test_hovering_a_week_reads_out_its_values(qtbot, window, sample, raw):
 
 
 def test_weeks_out_of_the_ordinary_are_named(qtbot, window, sample):
+    window.show_tab("Trend")
     trend = window.trend_view
     trend.set_category(HEADLINE)
     chart = series.control_chart(sample, "FORCE", HEADLINE, window.report.week_ending)
@@ -253,3 +259,35 @@ def test_a_week_without_a_year_before_it_says_so_under_the_table(qtbot, window, 
         assert warning in notes
     assert compstat_cell(window, "BURG", "week", "previous") == "–"
     assert compstat_cell(window, "BURG", "week", "change") == "no data a year ago"
+
+
+# -- the trajectory -----------------------------------------------------------------------------------
+def test_a_units_target_shows_actual_against_plan_and_the_likelihood_in_words_and_colour(qtbot, window, sample, raw):
+    window.show_tab("Trajectory")
+    click_unit(qtbot, window, "KBS")
+    view = window.trajectory_view
+    assert view.message_shown() == ""
+    t = view.shown
+    assert (t.unit, t.category) == ("KBS", "VWI")
+    week = window.report.week_ending
+    start = dt.date.fromisoformat(t.plan["day"].iloc[0])
+    actual = int(count(raw, start, week, division="KBS", categories=["VWI"]).sum())
+    assert f"To {week_label(week)}: <b>{actual:,}</b>" in view.summary_label.text()
+    expected = trajectories.trajectory(sample, t.target_id, week)
+    assert view.likelihood_label.text().startswith(f"Likelihood of delivery: {expected.likelihood} (")
+    assert LIKELIHOOD_COLOURS[expected.likelihood] in view.likelihood_label.styleSheet()
+    lo, hi = expected.interval_95
+    assert f"Projected <b>{expected.projection:,.0f}</b> (95% interval {lo:,.0f}–{hi:,.0f})" in view.summary_label.text()
+
+    qtbot.mouseClick(window.week_selector.earlier_button, Qt.MouseButton.LeftButton)  # a week earlier
+    earlier = week - dt.timedelta(days=7)
+    actual = int(count(raw, start, earlier, division="KBS", categories=["VWI"]).sum())
+    assert f"To {week_label(earlier)}: <b>{actual:,}</b>" in view.summary_label.text()
+
+
+def test_a_unit_without_a_target_says_where_targets_are(qtbot, window):
+    window.show_tab("Trajectory")
+    click_unit(qtbot, window, "ASH")
+    text = window.trajectory_view.message_shown()
+    assert text.startswith("Ashcombe Vale has no count target.")
+    assert "KBS (Violence with injury)" in text and "FORCE (Residential burglary)" in text

@@ -7,11 +7,12 @@ import datetime as dt
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
+from compstat_desk.ui import refcounts
 from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
@@ -112,7 +113,8 @@ class AnalysisViewWidget(QWidget):
         layout.addLayout(top)
         layout.addLayout(self.controls)
         layout.addWidget(self.stack, 1)
-        state.changed.connect(self.refresh)
+        self._stale = True
+        state.changed.connect(self.on_state_changed)
 
     @property
     def unit(self) -> UnitChoice | None:
@@ -136,20 +138,34 @@ class AnalysisViewWidget(QWidget):
         """The message shown instead of the content ('' when the content is shown)."""
         return self.message.text() if self.stack.currentWidget() is self.message else ""
 
+    def on_state_changed(self) -> None:
+        """Read again now if on screen; else when next shown (a hidden tab need not keep up with every step)."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
         """Show the state's unit and week again, reading everything from the core."""
+        self._stale = False
         if self.state.unit is None or self.state.week_ending is None:
             self.set_heading(self.TITLE)
             self.show_message("No incidents yet: import some to see this view." if self.state.week_ending is None
                               else "Select a unit in the tree.")
             return
         self.set_heading(self.TITLE)
+        self.stack.setCurrentWidget(self.content)  # show_report may put a message in its place
         try:
             self.show_report(self.state.unit, self.state.week_ending)
         except CompstatError as exc:
             self.show_message(str(exc))
-        else:
-            self.stack.setCurrentWidget(self.content)
+        finally:
+            refcounts.top_up()  # charts emit many signals: see ui/refcounts.py
 
     TITLE = "View"
     CHROME = 48  # pixels around the content: margins, the tab's frame, a scroll bar

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core import overview
 from compstat_desk.core.store import Workspace
+from compstat_desk.ui import refcounts
 from compstat_desk.ui.analysis_view import AnalysisViewWidget
 from compstat_desk.ui.models import (
     UNIT_COLUMNS,
@@ -181,6 +182,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
         super().__init__(parent)
+        refcounts.top_up()
+        self._refcount_timer = QTimer(self)  # WORKAROUND for the PySide6 6.12 refcount bug: see ui/refcounts.py
+        self._refcount_timer.timeout.connect(refcounts.top_up)
+        self._refcount_timer.start(2000)
         self.ws = ws
         font = QFont(self.font())
         if font.pointSizeF() < MIN_POINT_SIZE:
@@ -243,16 +248,19 @@ class MainWindow(QMainWindow):
             _fit_rows(view)
 
         from compstat_desk.ui.compstat_view import CompstatViewWidget
+        from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
         from compstat_desk.ui.trend_view import TrendViewWidget
 
         self.compstat_view = CompstatViewWidget(ws, self.report, summary.marking)
         self.trend_view = TrendViewWidget(ws, self.report, summary.marking)
-        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view]
+        self.trajectory_view = TrajectoryViewWidget(ws, self.report, summary.marking)
+        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view, self.trajectory_view]
         self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
 
         self.tabs.addTab(self.overview_view, "Overview")
         self.tabs.addTab(self.compstat_view, "Compstat")
         self.tabs.addTab(self.trend_view, "Trend")
+        self.tabs.addTab(self.trajectory_view, "Trajectory")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self._imports_page(), "Imports")
         right = QWidget()
@@ -329,7 +337,7 @@ class MainWindow(QMainWindow):
         finally:
             self.report.blockSignals(False)
         for view in self.analysis_views:
-            view.refresh()
+            view.on_state_changed()
         self._show_overview(summary)
         self.categories_model.set_frame(overview.categories(self.ws))
         self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
