@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor
 
 from compstat_desk.core import compstat, series, trajectories
 from compstat_desk.core.compstat import HEADLINE, describe_change
+from compstat_desk.core.ingest import import_file
 from compstat_desk.core.sample import build_sample_workspace, sample_dir
 from compstat_desk.core.store import open_workspace
 from compstat_desk.ui.analysis_view import BETTER_LIGHT, LIKELIHOOD_COLOURS, WORSE_LIGHT
@@ -291,3 +292,55 @@ def test_a_unit_without_a_target_says_where_targets_are(qtbot, window):
     text = window.trajectory_view.message_shown()
     assert text.startswith("Ashcombe Vale has no count target.")
     assert "KBS (Violence with injury)" in text and "FORCE (Residential burglary)" in text
+
+
+# -- peers ----------------------------------------------------------------------------------------------
+def boundaries() -> pd.DataFrame:
+    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    return pd.DataFrame([f["properties"] for f in features]).set_index("code")
+
+
+def test_a_division_is_placed_among_the_divisions_by_its_rate_per_1000(qtbot, window, sample, raw):
+    window.show_tab("Peers")
+    click_unit(qtbot, window, "KBN")
+    view = window.peers_view
+    assert view.level_combo.currentText() == "Divisions"
+    view.category_combo.setCurrentIndex(view.category_combo.findText("Residential burglary"))
+    week = window.report.week_ending
+    n = count(raw, week - dt.timedelta(days=27), week, division="KBN").get("BURG", 0)
+    population = int(boundaries().loc["KBN", "population"])
+    assert f"<b>Kingsbridge North</b>: {n:,} (residential burglary) in 28 days, <b>{1000 * n / population:.2f}</b>" \
+        in view.summary_label.text()
+    assert view.highlighted == ["KBN"]
+    # Every division is on the plot: the table behind it holds each one's count, by pandas.
+    divisions = count(raw, week - dt.timedelta(days=27), week, categories=["BURG"]).sum()
+    assert int(view.table["count"].sum()) == int(divisions)
+    # Pointing at a unit reads it out.
+    i = int(view.table.index[view.table["unit"] == "KBN"][0])
+    point = view.plot.vb.mapViewToScene(QPointF(float(view.table["population"].iloc[i]),
+                                                float(view.table["rate_per_1000"].iloc[i])))
+    qtbot.mouseMove(view.plot_widget.viewport(), view.plot_widget.mapFromScene(point))
+    assert view.hover_label.text().startswith(f"<b>Kingsbridge North (KBN)</b>: {n:,} in {population:,} residents")
+
+
+def test_a_divisions_sectors_are_ringed_among_all_sectors(qtbot, window):
+    window.show_tab("Peers")
+    click_unit(qtbot, window, "KBS")
+    view = window.peers_view
+    view.level_combo.setCurrentIndex(view.level_combo.findText("Sectors"))
+    b = boundaries()
+    assert sorted(view.highlighted) == sorted(b.index[b["parent"] == "KBS"])
+    assert len(view.table) == int((b["level"] == "sector").sum())
+    click_unit(qtbot, window, "KBS1")  # a sector: compared with the sectors, itself ringed
+    assert view.level_combo.currentText() == "Sectors" and view.highlighted == ["KBS1"]
+
+
+def test_the_cores_message_replaces_a_funnel_it_cannot_draw(qtbot, ws, tmp_path):
+    path = tmp_path / "few.csv"
+    path.write_text("id,occurred,category,unit\n1,2024-01-02 10:00,Burglary,North\n2,2024-01-09 11:00,Burglary,South\n")
+    import_file(ws, path)
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    w.show()
+    w.show_tab("Peers")
+    assert w.peers_view.message_shown().startswith("A funnel needs at least three divisions with a population")

@@ -248,19 +248,23 @@ class MainWindow(QMainWindow):
             _fit_rows(view)
 
         from compstat_desk.ui.compstat_view import CompstatViewWidget
+        from compstat_desk.ui.peers_view import PeersViewWidget
         from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
         from compstat_desk.ui.trend_view import TrendViewWidget
 
         self.compstat_view = CompstatViewWidget(ws, self.report, summary.marking)
         self.trend_view = TrendViewWidget(ws, self.report, summary.marking)
         self.trajectory_view = TrajectoryViewWidget(ws, self.report, summary.marking)
-        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view, self.trajectory_view]
+        self.peers_view = PeersViewWidget(ws, self.report, summary.marking)
+        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view, self.trajectory_view,
+                                                         self.peers_view]
         self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
 
         self.tabs.addTab(self.overview_view, "Overview")
         self.tabs.addTab(self.compstat_view, "Compstat")
         self.tabs.addTab(self.trend_view, "Trend")
         self.tabs.addTab(self.trajectory_view, "Trajectory")
+        self.tabs.addTab(self.peers_view, "Peers")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self._imports_page(), "Imports")
         right = QWidget()
