@@ -344,3 +344,20 @@ def test_the_cores_message_replaces_a_funnel_it_cannot_draw(qtbot, ws, tmp_path)
     w.show()
     w.show_tab("Peers")
     assert w.peers_view.message_shown().startswith("A funnel needs at least three divisions with a population")
+
+
+# -- the screenshot command -----------------------------------------------------------------------------
+def test_the_screenshot_command_renders_each_analysis_view_for_a_unit(qapp, sample, tmp_path, capsys):
+    from PySide6.QtGui import QImage
+
+    from compstat_desk.cli import main
+
+    for view in ("compstat", "trend", "trajectory", "peers"):
+        out = tmp_path / f"{view}.png"
+        assert main(["screenshot", "--db", str(sample.path), "--view", view, "--unit", "KBS", "--size", "1280x720",
+                     "--out", str(out)]) == 0
+        image = QImage(str(out))
+        assert (image.width(), image.height()) == (1280, 720)
+    assert main(["screenshot", "--db", str(sample.path), "--view", "peers", "--unit", "Nowhere", "--out",
+                 str(tmp_path / "x.png")]) == 2
+    assert "There is no unit 'Nowhere'" in capsys.readouterr().err
