@@ -5,6 +5,7 @@ by a symbol and a colour (orange worse, blue better, by the category's polarity)
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +54,7 @@ PART_TIPS = {
               "Sorts by how far the change is from chance (z).",
 }
 RISE, FALL = "▲", "▼"
+MAX_ZOOM = 1.5  # the table's text grows up to this much on a big screen
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -343,6 +345,8 @@ class CompstatViewWidget(AnalysisViewWidget):
         layout.addWidget(self.legend)
         self._polarity: dict[str, str] | None = None
         self._widths: list[int] = []
+        self._zoom = 1.0
+        self._unzoomed = (0.0, 0.0)  # pixels the table needs (width, height) at the view's own font size
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         if self._polarity is None:
@@ -353,13 +357,17 @@ class CompstatViewWidget(AnalysisViewWidget):
         self.notes.setText("\n".join(f"Note: {w}" for w in table.attrs.get("warnings", [])))
         self.notes.setVisible(bool(self.notes.text()))
         self._fit()
+        self._zoom_to_fit()
 
     def _fit(self) -> None:
         """Each column as wide as its widest cell (bold where the cell is bold) or title; each window's name fits
         across its columns. The widths are kept, so that hiding the ± columns can be undone."""
         view = self.table
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() * self._zoom)
+        view.setFont(font)
         header = view.horizontalHeader()
-        header.setFont(self.font())
+        header.setFont(font)
         metrics = view.fontMetrics()
         bold = QFont(view.font())
         bold.setBold(True)
@@ -382,6 +390,9 @@ class CompstatViewWidget(AnalysisViewWidget):
             if short > 0:
                 widths[cols[-1]] += short
         self._widths = widths
+        self._unzoomed = (self.full_width() / self._zoom,
+                          (len(widths) and header.sizeHint().height() + rows.defaultSectionSize() * (
+                              self.model.rowCount() + 1)) / self._zoom)
         header.setStretchLastSection(False)
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
@@ -404,10 +415,25 @@ class CompstatViewWidget(AnalysisViewWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._fit_difference_columns()
+        if not self._zoom_to_fit():
+            self._fit_difference_columns()
+
+    def _zoom_to_fit(self) -> bool:
+        """On a big screen (a projector) the table's text grows, up to MAX_ZOOM, to use the room; True if it
+        was fitted again."""
+        width, height = self._unzoomed
+        if not width or self.table.width() <= 0:
+            return False
+        room = min(self.table.width() / width, self.table.height() / height if height else MAX_ZOOM)
+        zoom = max(1.0, min(MAX_ZOOM, math.floor(room * 10) / 10))
+        if zoom == self._zoom:
+            return False
+        self._zoom = zoom
+        self._fit()
+        return True
 
     def wanted_width(self) -> int:
-        return self.full_width() + self.CHROME
+        return int(self._unzoomed[0]) + self.CHROME
 
     def on_table_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():

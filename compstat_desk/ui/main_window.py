@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         view = self.tabs.currentWidget()
         wanted = view.wanted_width() if isinstance(view, AnalysisViewWidget) else 0
         if wanted:  # an analysis view's figures come first: the tree gives way (its names stay readable)
-            left = max(min(left, total - wanted), min(left, MIN_TREE_WIDTH))
+            left = max(min(left, total - wanted, int(total * 0.28)), min(left, MIN_TREE_WIDTH))
         self.splitter.setSizes([left, total - left])
 
     # -- reading the workspace ------------------------------------------------------------------

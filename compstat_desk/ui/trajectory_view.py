@@ -197,10 +197,10 @@ class TrajectoryViewWidget(AnalysisViewWidget):
             self.plot.addItem(bar)
             self._fan_sample = pg.PlotDataItem([], [], pen=pg.mkPen((213, 94, 0, 110), width=14))
             self.legend.addItem(self._fan_sample, "95% interval")
-            end_label = pg.TextItem(f"{_n(t.projection)}", color=PROJECTION_COLOUR, anchor=(1.1, 0.5))
+            end_label = pg.TextItem(f"Projected {_n(t.projection)}", color=PROJECTION_COLOUR, anchor=(1, 1.1))
             end_label.setFont(chart_font(self.font(), 1.0))
-            end_label.setPos(x_end - 7 * 86400, t.projection)
+            end_label.setPos(x_end, hi)  # above the interval's bar, clear of the target line
             self.plot.addItem(end_label)
-            top = max(top, hi)
+            top = max(top, hi * 1.06)
         self.plot.setXRange(timestamp(start), x_end + 10 * 86400, padding=0.01)
         self.plot.setYRange(0, top * 1.08, padding=0)
