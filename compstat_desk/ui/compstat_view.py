@@ -144,6 +144,9 @@ class CompstatTableModel(QAbstractTableModel):
             self._headline.append(code == HEADLINE)
         self.endResetModel()
 
+    def sort_key(self, row: int, column: int) -> float | str | None:
+        return self._cells[row][column].sort
+
     def category_code(self, row: int) -> str:
         return self._codes[row]
 
@@ -226,7 +229,9 @@ class HeadlineLastProxyModel(QSortFilterProxyModel):
         lh, rh = source.is_headline(left.row()), source.is_headline(right.row())
         if lh != rh:  # Qt reverses the result for a descending sort: answer so that the headline ends last
             return rh if ascending else lh
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        # Read from the source in Python: a missing value read back through Qt as None costs a reference to None
+        # under PySide6 6.12 (see ui/refcounts.py).
+        a, b = source.sort_key(left.row(), left.column()), source.sort_key(right.row(), right.column())
         if a is None or b is None:
             return (a is not None) == ascending
         return bool(a < b)
