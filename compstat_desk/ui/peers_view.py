@@ -195,8 +195,9 @@ class PeersViewWidget(AnalysisViewWidget):
             text.setPos(pop[i], rate[i])
             self.plot.addItem(text)
         top = max(float(rate.max()), float(np.nanmax(limits["upper_99.8"])))
+        bottom = min(float(rate.min()), float(np.nanmin(limits["lower_99.8"])))
         self.plot.setXRange(grid[0], grid[-1] * 1.04, padding=0)
-        self.plot.setYRange(0, top * 1.08, padding=0)
+        self.plot.setYRange(max(0.0, bottom - 0.1 * (top - bottom)), top + 0.1 * (top - bottom), padding=0)
 
     def _summarise(self, unit: UnitChoice, table: pd.DataFrame, level: str, window: str) -> None:
         peer = float(table["peer_rate_per_1000"].iloc[0])
@@ -214,7 +215,9 @@ class PeersViewWidget(AnalysisViewWidget):
                          + (", ".join(f"{html.escape(r.unit_name)} {VERDICT_WORDS[r.verdict]}"
                                       for r in out.itertuples()) or "all within the limits") + ".")
         if not len(mine):
-            lines.append(f"{html.escape(unit.name)} is not one of the {level}s compared here.")
+            lines.append(f"All {len(table)} {level}s of {html.escape(unit.name)}, each against the rate of all of "
+                         "them." if unit.level == "force" else
+                         f"{html.escape(unit.name)} is not one of the {level}s compared here.")
         outside = table[table["verdict"].isin(["high", "low"])]
         if len(outside):
             more = f", and {len(outside) - LISTED} more" if len(outside) > LISTED else ""
