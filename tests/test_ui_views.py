@@ -50,15 +50,31 @@ def raw():
     return frame
 
 
-@pytest.fixture
-def window(qtbot, sample):
+@pytest.fixture(scope="module")
+def shared_window(qapp, sample):
+    """One window for the module (building one per test would double the file's time); `window` resets it."""
     w = MainWindow(sample)
-    qtbot.addWidget(w)
     w.resize(1600, 1000)
     w.show()
-    qtbot.waitExposed(w)
     yield w
     w.close()
+    w.deleteLater()
+    qapp.processEvents()
+
+
+@pytest.fixture
+def window(qtbot, shared_window):
+    """The window as it opens: the force, the latest week, the first tab, every view's choices at their start."""
+    w = shared_window
+    qtbot.waitExposed(w)
+    w.show_tab("Overview")
+    w.select_unit("FORCE")
+    w.week_selector.week_combo.setCurrentIndex(0)
+    w.compstat_view.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+    w.compstat_view.proxy.sort(-1)
+    for combo in (w.trend_view.category_combo, w.peers_view.category_combo, w.peers_view.window_combo):
+        combo.setCurrentIndex(0)
+    return w
 
 
 def count(raw: pd.DataFrame, start: dt.date, end: dt.date, *, division: str | None = None,
@@ -172,7 +188,7 @@ def test_sorting_by_a_column_keeps_the_headline_total_last(qtbot, window):
     header = table.horizontalHeader()
     x = header.sectionViewportPosition(col) + header.sectionSize(col) // 2
     y = header.height() - 6  # the lower row of the header: the column's own title
-    for order in ("ascending", "descending"):
+    for order in ("ascending", "descending"):  # the first click sorts ascending, the second descending
         qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
         rows = view.proxy.rowCount()
         names = [view.proxy.index(r, 0).data() for r in range(rows)]
