@@ -50,6 +50,12 @@ class ProgressBar:
             sys.stderr.flush()
 
 
+# `screenshot --view` choices and the tab each shows (None: the window as it opens).
+SCREENSHOT_TABS = {"main": None, "overview": "Overview", "compstat": "Compstat", "trend": "Trend",
+                   "trajectory": "Trajectory", "peers": "Peers", "categories": "Categories", "imports": "Imports",
+                   "data": "Imports"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="compstat-desk", description=__doc__)
     p.add_argument("--db", type=Path, help="workspace file (default: your workspace, created from sample data)")
@@ -179,8 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("--force", action="store_true", help="replace an existing file")
 
     shot = with_db(sub.add_parser("screenshot", help="render the main window to a PNG, offscreen"))
-    shot.add_argument("--view", default="main", choices=["main", "overview", "categories", "imports", "data"],
-                      help="which part of the window to show (the analysis views arrive with later versions)")
+    shot.add_argument("--view", default="main", choices=list(SCREENSHOT_TABS),
+                      help="which view of the window to show (main: as it opens)")
+    shot.add_argument("--unit", help="select this unit (by code, name or alias) in the tree first")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT in pixels")
     shot.add_argument("--out", type=Path, required=True)
 
@@ -266,10 +273,14 @@ def _dispatch(args: argparse.Namespace) -> int:
             w, h = (int(v) for v in args.size.lower().split("x"))
         except ValueError as exc:
             raise CompstatError(f"--size {args.size!r}: write it as WIDTHxHEIGHT, e.g. 1920x1080.") from exc
-        tab = {"main": None, "overview": "Overview", "categories": "Categories", "imports": "Imports",
-               "data": "Imports"}[args.view]
         with open_workspace(path, create=False) as ws:
-            render_screenshot(ws, args.out, size=(w, h), tab=tab)
+            unit = None
+            if args.unit:
+                from compstat_desk.core.catalog import find_unit
+
+                unit_id = find_unit(ws, args.unit)  # a CompstatError names an unknown unit
+                unit = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+            render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit)
         print(f"Wrote {args.out}")
         return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,17 +28,22 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core import overview
 from compstat_desk.core.store import Workspace
+from compstat_desk.ui import refcounts
+from compstat_desk.ui.analysis_view import AnalysisViewWidget
 from compstat_desk.ui.models import (
     UNIT_COLUMNS,
+    UNIT_ID_ROLE,
     CategoriesTableModel,
     ImportsTableModel,
     RejectedRowsTableModel,
     UnitTreeModel,
     sorting_proxy,
 )
+from compstat_desk.ui.report_state import ReportState, UnitChoice, WeekSelectorWidget, report_weeks
 
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
 REJECTED_ROWS_SHOWN = 1_000
+MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
 
 
 def marking_colours(marking: str) -> tuple[str, str]:
@@ -177,6 +182,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
         super().__init__(parent)
+        refcounts.top_up()
+        self._refcount_timer = QTimer(self)  # WORKAROUND for the PySide6 6.12 refcount bug: see ui/refcounts.py
+        self._refcount_timer.timeout.connect(refcounts.top_up)
+        self._refcount_timer.start(2000)
         self.ws = ws
         font = QFont(self.font())
         if font.pointSizeF() < MIN_POINT_SIZE:
@@ -190,6 +199,7 @@ class MainWindow(QMainWindow):
         # Left: the units.
         self.units_heading = QLabel()
         self.units_heading.setTextFormat(Qt.TextFormat.RichText)
+        self.units_heading.setWordWrap(True)  # else its width is the least the pane can shrink to
         self.unit_model = UnitTreeModel(parent=self)
         self.unit_tree = QTreeView()
         self.unit_tree.setModel(self.unit_model)
@@ -199,13 +209,16 @@ class MainWindow(QMainWindow):
         self.unit_tree.setItemDelegate(RoomyRowsDelegate(self.unit_tree))
         self.unit_tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.unit_tree.header().setSectionsMovable(False)
+        self.unit_tree.selectionModel().currentRowChanged.connect(self.on_unit_tree_current_changed)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.units_heading)
         left_layout.addWidget(self.unit_tree)
 
-        # Right: overview, categories, imports.
+        # Right: the report week, then the views of the selected unit and week, and the workspace's tables.
+        self.report = ReportState(self)
+        self.week_selector = WeekSelectorWidget(self.report)
         self.tabs = QTabWidget()
         self.overview_view = QTextBrowser()
         self.overview_view.setOpenLinks(False)
@@ -234,12 +247,30 @@ class MainWindow(QMainWindow):
         for view in (self.categories_view, self.imports_view, self.rejected_view):
             _fit_rows(view)
 
+        from compstat_desk.ui.compstat_view import CompstatViewWidget
+        from compstat_desk.ui.peers_view import PeersViewWidget
+        from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
+        from compstat_desk.ui.trend_view import TrendViewWidget
+
+        self.compstat_view = CompstatViewWidget(ws, self.report, summary.marking)
+        self.trend_view = TrendViewWidget(ws, self.report, summary.marking)
+        self.trajectory_view = TrajectoryViewWidget(ws, self.report, summary.marking)
+        self.peers_view = PeersViewWidget(ws, self.report, summary.marking)
+        self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view, self.trajectory_view,
+                                                         self.peers_view]
+        self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
+
         self.tabs.addTab(self.overview_view, "Overview")
+        self.tabs.addTab(self.compstat_view, "Compstat")
+        self.tabs.addTab(self.trend_view, "Trend")
+        self.tabs.addTab(self.trajectory_view, "Trajectory")
+        self.tabs.addTab(self.peers_view, "Peers")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self._imports_page(), "Imports")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 8)
+        right_layout.addWidget(self.week_selector)
         right_layout.addWidget(self.tabs)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -249,6 +280,9 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
         self._panes_balanced = False
+        self._panes_moved = False  # once the user drags the splitter, their choice stands
+        self.splitter.splitterMoved.connect(self.on_splitter_splitter_moved)
+        self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -290,13 +324,24 @@ class MainWindow(QMainWindow):
         if total <= 0:
             return
         left = min(max(need, int(total * 0.25)), int(total * 0.45))
+        view = self.tabs.currentWidget()
+        wanted = view.wanted_width() if isinstance(view, AnalysisViewWidget) else 0
+        if wanted:  # an analysis view's figures come first: the tree gives way (its names stay readable)
+            left = max(min(left, total - wanted, int(total * 0.28)), min(left, MIN_TREE_WIDTH))
         self.splitter.setSizes([left, total - left])
 
     # -- reading the workspace ------------------------------------------------------------------
     def refresh(self) -> None:
         """Read everything shown again from the workspace."""
         summary = overview.summary(self.ws)
-        self._show_units()
+        self.report.blockSignals(True)  # the unit and the week change together: the views read once, below
+        try:
+            self._show_units()
+            self.week_selector.set_weeks(report_weeks(self.ws))
+        finally:
+            self.report.blockSignals(False)
+        for view in self.analysis_views:
+            view.on_state_changed()
         self._show_overview(summary)
         self.categories_model.set_frame(overview.categories(self.ws))
         self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
@@ -306,6 +351,8 @@ class MainWindow(QMainWindow):
 
     def _show_units(self) -> None:
         units = overview.units(self.ws)
+        chosen = self.report.unit.code if self.report.unit else None
+        self._units = units
         self.unit_model.set_units(units)
         levels = units["level"].value_counts()
         parts = [f"{levels[lvl]:,} {lvl}{'s' if levels[lvl] != 1 else ''}"
@@ -327,6 +374,14 @@ class MainWindow(QMainWindow):
         if unknown:
             heading += f"<br><span style='color: palette(dark);'>No {' or '.join(unknown)} recorded yet.</span>"
         self.units_heading.setText(heading)
+        # The views follow the unit chosen before, else the top of the tree (the force).
+        index = self.unit_model.unit_index(chosen) if chosen else QModelIndex()
+        if not index.isValid() and self.unit_model.rowCount():
+            index = self.unit_model.index(0, UnitTreeModel.NAME)
+        if index.isValid():
+            self.unit_tree.selectionModel().setCurrentIndex(
+                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.on_unit_tree_current_changed(index, QModelIndex())
 
     def _show_overview(self, summary: overview.WorkspaceSummary) -> None:
         rows = []
@@ -399,7 +454,35 @@ class MainWindow(QMainWindow):
             raise ValueError(f"There is no tab {title!r}: choose one of {', '.join(titles)}.")
         self.tabs.setCurrentIndex(titles.index(title))
 
+    def select_unit(self, code: str) -> None:
+        """Select the unit with this code in the tree, as a click would (ValueError if there is none)."""
+        index = self.unit_model.unit_index(code)
+        if not index.isValid():
+            raise ValueError(f"There is no unit {code!r} in this workspace.")
+        self.unit_tree.scrollTo(index)
+        self.unit_tree.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
     # -- slots -------------------------------------------------------------------------------------
+    def on_splitter_splitter_moved(self, _pos: int, _index: int) -> None:
+        self._panes_moved = True
+
+    def on_compstat_view_category_activated(self, code: str) -> None:
+        self.trend_view.set_category(code)
+        self.show_tab("Trend")
+
+    def on_tabs_current_changed(self, _index: int) -> None:
+        if self._panes_balanced and not self._panes_moved:
+            self.balance_panes()
+
+    def on_unit_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self.report.set_unit(None)
+            return
+        unit_id = current.siblingAtColumn(UnitTreeModel.NAME).data(UNIT_ID_ROLE)
+        row = self._units.loc[self._units["id"] == unit_id].iloc[0]
+        self.report.set_unit(UnitChoice(str(row["code"]), str(row["name"]), str(row["level"])))
+
     def on_imports_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.show_import(None)

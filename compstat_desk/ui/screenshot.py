@@ -13,17 +13,18 @@ from compstat_desk.core.store import Workspace
 
 
 def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1600, 1000), *,
-                      tab: str | None = None) -> Path:
+                      tab: str | None = None, unit: str | None = None) -> Path:
     """Build the main window offscreen at `size` (width, height in pixels), grab it to a PNG at `path`.
 
-    `tab` names the tab to show ("Overview", "Categories", "Imports"); by default the first.
+    `tab` names the tab to show ("Overview", "Compstat", "Trend", "Trajectory", "Peers", "Categories",
+    "Imports"); by default the first. `unit` is the code of a unit to select in the tree first.
 
     Uses the running QApplication, or creates one on the offscreen platform (unless QT_QPA_PLATFORM says
     otherwise). The window is closed and deleted before returning.
     """
     previous = qInstallMessageHandler(_quiet_offscreen)
     try:
-        return _render(ws, Path(path), size, tab)
+        return _render(ws, Path(path), size, tab, unit)
     finally:
         qInstallMessageHandler(previous)
 
@@ -34,7 +35,7 @@ def _quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str)
         sys.stderr.write(message + "\n")
 
 
-def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None) -> Path:
+def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, unit: str | None) -> Path:
     from compstat_desk.ui.main_window import MainWindow
 
     app = QApplication.instance()
@@ -46,6 +47,8 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None) -
     window = MainWindow(ws)
     try:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        if unit is not None:
+            window.select_unit(unit)
         if tab is not None:
             window.show_tab(tab)
         window.resize(*size)

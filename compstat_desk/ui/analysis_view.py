@@ -1,0 +1,178 @@
+"""What the analysis views share: a heading with the unit, week and protective marking, a message in place of
+the content when the core cannot answer, and the colours and fonts of charts read at projector size."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace
+from compstat_desk.ui import refcounts
+from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
+
+# Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
+WORSE = "#e69f00"
+BETTER = "#0072b2"
+WORSE_LIGHT = "#f9d9a0"
+BETTER_LIGHT = "#b3d4ef"
+INK = "#1a1a1a"
+GREY = "#7f7f7f"
+# The five-point delivery-confidence scale: always printed with its word.
+LIKELIHOOD_COLOURS = {"Green": "#009e73", "Amber/Green": "#8cc63f", "Amber": "#f0b400", "Amber/Red": "#e67300",
+                      "Red": "#c0392b"}
+
+READABLE_POINT_SIZE = 11.0  # as the main window's; charts are read from the back of a room
+
+pg.setConfigOptions(antialias=True, background="w", foreground=INK)
+
+
+def readable_font() -> QFont:
+    """The application's font, at least READABLE_POINT_SIZE (a view's own font is not its window's until shown)."""
+    font = QFont(QApplication.font())
+    if font.pointSizeF() < READABLE_POINT_SIZE:
+        font.setPointSizeF(READABLE_POINT_SIZE)
+    return font
+
+
+def chart_font(base: QFont, scale: float = 1.0) -> QFont:
+    font = QFont(base)
+    font.setPointSizeF(base.pointSizeF() * scale)
+    return font
+
+
+def style_plot(plot: pg.PlotItem, base: QFont, *, left: str, bottom: str) -> None:
+    """Axis labels and tick numbers large enough to read from the back of a room."""
+    tick_font = chart_font(base, 1.0)
+    size = f"{base.pointSizeF() * 1.15:.0f}pt"
+    for name, text in (("left", left), ("bottom", bottom)):
+        axis = plot.getAxis(name)
+        axis.setTickFont(tick_font)
+        axis.setTextPen(INK)
+        axis.setPen(pg.mkPen(GREY))
+        axis.setLabel(text, **{"font-size": size, "color": INK})
+    plot.getAxis("left").setWidth(int(base.pointSizeF() * 8))
+    plot.showGrid(x=True, y=True, alpha=0.15)
+
+
+def legend_below(layout: pg.GraphicsLayout, base: QFont, columns: int = 3) -> pg.LegendItem:
+    """A legend in its own row under the plot, so that it never hides the data."""
+    legend = pg.LegendItem(colCount=columns, labelTextSize=f"{base.pointSizeF():.0f}pt", labelTextColor=INK,
+                           horSpacing=24, frame=False)
+    layout.addItem(legend, row=1, col=0)
+    return legend
+
+
+class AnalysisViewWidget(QWidget):
+    """A view of the selected unit and report week: a heading, then the content or a message saying why not.
+
+    Subclasses build their content in `content` and implement `show_report`; a CompstatError raised there is
+    shown as its message, never as a traceback."""
+
+    def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFont(readable_font())
+        self.ws = ws
+        self.state = state
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.heading.setFont(chart_font(self.font(), 1.25))
+        self.heading.setWordWrap(True)
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.marking_label = QLabel(marking)
+        self.marking_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.marking_label.setAccessibleName(f"Protective marking: {marking}")
+        from compstat_desk.ui.main_window import marking_colours  # the banner's colours
+
+        bg, fg = marking_colours(marking)
+        self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 8px;"
+                                         " font-weight: bold; }")
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.marking_label, 0, Qt.AlignmentFlag.AlignTop)
+        self.controls = QHBoxLayout()
+        self.controls.setContentsMargins(0, 0, 0, 0)
+        self.controls.setSpacing(8)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.message.setFont(chart_font(self.font(), 1.15))
+        self.message.setContentsMargins(4, 16, 4, 4)
+        self.content = QWidget()
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.content)
+        self.stack.addWidget(self.message)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(top)
+        layout.addLayout(self.controls)
+        layout.addWidget(self.stack, 1)
+        self._stale = True
+        state.changed.connect(self.on_state_changed)
+
+    @property
+    def unit(self) -> UnitChoice | None:
+        return self.state.unit
+
+    @property
+    def week_ending(self) -> dt.date | None:
+        return self.state.week_ending
+
+    def set_heading(self, title: str) -> None:
+        unit = self.state.unit
+        where = f"{unit.name} ({unit.code})" if unit else "no unit selected"
+        when = f"week ending {week_label(self.state.week_ending)}" if self.state.week_ending else "no report week"
+        self.heading.setText(f"<b>{title}</b> — {where}, {when}")
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+
+    def message_shown(self) -> str:
+        """The message shown instead of the content ('' when the content is shown)."""
+        return self.message.text() if self.stack.currentWidget() is self.message else ""
+
+    def on_state_changed(self) -> None:
+        """Read again now if on screen; else when next shown (a hidden tab need not keep up with every step)."""
+        if self.isVisible():
+            self.refresh()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Show the state's unit and week again, reading everything from the core."""
+        self._stale = False
+        if self.state.unit is None or self.state.week_ending is None:
+            self.set_heading(self.TITLE)
+            self.show_message("No incidents yet: import some to see this view." if self.state.week_ending is None
+                              else "Select a unit in the tree.")
+            return
+        self.set_heading(self.TITLE)
+        self.stack.setCurrentWidget(self.content)  # show_report may put a message in its place
+        try:
+            self.show_report(self.state.unit, self.state.week_ending)
+        except CompstatError as exc:
+            self.show_message(str(exc))
+        finally:
+            refcounts.top_up()  # charts emit many signals: see ui/refcounts.py
+
+    TITLE = "View"
+    CHROME = 48  # pixels around the content: margins, the tab's frame, a scroll bar
+
+    def wanted_width(self) -> int:
+        """The width (pixels) the content needs to show everything without scrolling; 0: no preference."""
+        return 0
+
+    def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
+        raise NotImplementedError

@@ -1,0 +1,450 @@
+"""The Compstat table view, in the NYPD's shape: categories down the side (headline total last), and for the
+week, 28 days and year to date the count now, a year ago, the difference and the change; real changes marked
+by a symbol and a colour (orange worse, blue better, by the category's polarity)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QResizeEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core import compstat, overview
+from compstat_desk.core.compstat import HEADLINE, describe_change
+from compstat_desk.core.periods import WINDOWS
+from compstat_desk.core.store import Workspace
+from compstat_desk.ui.analysis_view import BETTER_LIGHT, INK, WORSE_LIGHT, AnalysisViewWidget
+from compstat_desk.ui.models import LEFT, RIGHT, SORT_ROLE, natural_key
+from compstat_desk.ui.report_state import ReportState, UnitChoice
+
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2  # the category code of a row, on every cell
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 3  # a column's window ("Week", "28 days", "Year to date"), in the header
+WINDOW_TITLES = {"week": "Week", "28d": "28 days", "ytd": "Year to date"}
+PARTS = ("now", "previous", "difference", "change")
+PART_TITLES = {"now": "now", "previous": "year ago", "difference": "±", "change": "change"}
+PART_TIPS = {
+    "now": "Incidents in the window ending on the report date",
+    "previous": "Incidents in the same window a year earlier (52 weeks back for the week and 28 days, so "
+                "weekdays align; 1 January to the same date for the year to date)",
+    "difference": "Incidents now minus a year ago",
+    "change": "Counts first below 20 a year ago (4 → 9), the % change above; ▲ real rise, ▼ real fall. "
+              "Sorts by how far the change is from chance (z).",
+}
+RISE, FALL = "▲", "▼"
+MAX_ZOOM = 1.5  # the table's text grows up to this much on a big screen
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _signed(n: int | None) -> str:
+    if n is None:
+        return ""
+    return f"+{n:,}" if n > 0 else (f"−{-n:,}" if n < 0 else "0")
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    sort: float | str | None
+    tooltip: str
+    verdict: str = ""  # "worse" or "better" for a real change
+
+
+def verdict(row: pd.Series, polarity: str) -> str:
+    """'worse' or 'better' for a real change (by the category's polarity), '' for a change within chance."""
+    if not bool(row["significant"]) or pd.isna(row["change"]) or int(row["change"]) == 0:
+        return ""
+    rise = int(row["change"]) > 0
+    return "better" if rise == (polarity == "up_good") else "worse"
+
+
+def change_text(row: pd.Series) -> str:
+    """describe_change's counts-first wording, with ▲ or ▼ in front of a real change."""
+    text = describe_change(_int(row["current"]), _int(row["previous"]))
+    if bool(row["significant"]) and not pd.isna(row["change"]) and int(row["change"]) != 0:
+        text = f"{RISE if int(row['change']) > 0 else FALL} {text}"
+    return text
+
+
+def _tests_tooltip(row: pd.Series, name: str, window: str, polarity: str) -> str:
+    title = WINDOW_TITLES[window].lower()
+    now, before = _int(row["current"]), _int(row["previous"])
+    head = (f"{name}, {title} {row['start']} to {row['end']}: "
+            f"{'no data' if now is None else f'{now:,}'} now, "
+            f"{'no data' if before is None else f'{before:,}'} a year earlier.")
+    if pd.isna(row["z"]):
+        return head + "\nNot compared: one of the two periods has no data."
+    v = verdict(row, polarity)
+    word = ("A real rise" if int(row["change"]) > 0 else "A real fall") if v else "Within chance"
+    judged = f" ({v})" if v else ""
+    return (f"{head}\n{word}{judged}: z = {row['z']:+.2f} (continuity-corrected, widened by φ = {row['phi']:.2f} for "
+            f"clustering), q = {row['q_value']:.3f} after Benjamini–Hochberg over this table's changes "
+            f"(real when q < 0.05); exact binomial p = {row['p_exact']:.3f} for reference.")
+
+
+class CompstatTableModel(QAbstractTableModel):
+    """One unit's Compstat table from `compstat.compstat_table`: a row per category, headline total last."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._codes: list[str] = []
+        self._names: list[str] = []
+        self._cells: list[list[Cell]] = []
+        self._headline: list[bool] = []
+
+    def set_table(self, table: pd.DataFrame, polarity: dict[str, str]) -> None:
+        """Show `table` (compstat_table's rows for one unit); `polarity` maps category codes to up_bad/up_good."""
+        self.beginResetModel()
+        self._codes, self._names, self._cells, self._headline = [], [], [], []
+        for (code, name), rows in table.groupby(["category", "category_name"], sort=False):
+            pol = polarity.get(str(code), "up_bad")
+            cells = [Cell(str(name), natural_key(str(name)), f"{name} ({code})")]
+            for w in WINDOWS:
+                r = rows[rows["window"] == w].iloc[0]
+                tip = _tests_tooltip(r, str(name), w, pol)
+                now, before, diff = _int(r["current"]), _int(r["previous"]), _int(r["change"])
+                v = verdict(r, pol)
+                z = None if pd.isna(r["z"]) else float(r["z"])
+                cells += [
+                    Cell("–" if now is None else f"{now:,}", None if now is None else float(now), tip),
+                    Cell("–" if before is None else f"{before:,}", None if before is None else float(before), tip),
+                    Cell(_signed(diff), None if diff is None else float(diff), tip, v),
+                    Cell(change_text(r), z, tip, v),
+                ]
+            self._codes.append(str(code))
+            self._names.append(str(name))
+            self._cells.append(cells)
+            self._headline.append(code == HEADLINE)
+        self.endResetModel()
+
+    def sort_key(self, row: int, column: int) -> float | str | None:
+        return self._cells[row][column].sort
+
+    def category_code(self, row: int) -> str:
+        return self._codes[row]
+
+    def row_of(self, code: str) -> int:
+        return self._codes.index(code)
+
+    def is_headline(self, row: int) -> bool:
+        return self._headline[row]
+
+    @staticmethod
+    def column(window: str, part: str) -> int:
+        """The column of a window's part ('now', 'previous', 'difference', 'change')."""
+        return 1 + WINDOWS.index(window) * len(PARTS) + PARTS.index(part)
+
+    # -- QAbstractTableModel ------------------------------------------------------------------
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._cells)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else 1 + len(WINDOWS) * len(PARTS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        cell = self._cells[index.row()][index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return cell.text
+        if role == SORT_ROLE:
+            return cell.sort
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return cell.tooltip
+        if role == CATEGORY_ROLE:
+            return self._codes[index.row()]
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return LEFT if index.column() == 0 else RIGHT
+        if role == Qt.ItemDataRole.BackgroundRole and cell.verdict:
+            return QBrush(QColor(WORSE_LIGHT if cell.verdict == "worse" else BETTER_LIGHT))
+        if role == Qt.ItemDataRole.ForegroundRole and cell.verdict:
+            return QBrush(QColor(INK))
+        if role == Qt.ItemDataRole.FontRole and (self._headline[index.row()] or cell.verdict):
+            font = QFont()
+            font.setBold(True)
+            return font
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
+            return None
+        if section == 0:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "Category"
+            if role == Qt.ItemDataRole.TextAlignmentRole:
+                return LEFT
+            return None
+        window = WINDOWS[(section - 1) // len(PARTS)]
+        part = PARTS[(section - 1) % len(PARTS)]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return PART_TITLES[part]
+        if role == GROUP_ROLE:
+            return WINDOW_TITLES[window]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{WINDOW_TITLES[window]}: {PART_TIPS[part]}"
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            return RIGHT
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
+class HeadlineLastProxyModel(QSortFilterProxyModel):
+    """Sorts on SORT_ROLE (missing values last) and keeps the headline total the last row whichever way."""
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        source = self.sourceModel()
+        assert isinstance(source, CompstatTableModel)
+        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+        lh, rh = source.is_headline(left.row()), source.is_headline(right.row())
+        if lh != rh:  # Qt reverses the result for a descending sort: answer so that the headline ends last
+            return rh if ascending else lh
+        # Read from the source in Python: a missing value read back through Qt as None costs a reference to None
+        # under PySide6 6.12 (see ui/refcounts.py).
+        a, b = source.sort_key(left.row(), left.column()), source.sort_key(right.row(), right.column())
+        if a is None or b is None:
+            return (a is not None) == ascending
+        return bool(a < b)
+
+
+class GroupLinesDelegate(QStyledItemDelegate):
+    """A firm line before each window's columns, so the eye reads week | 28 days | year to date as groups."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        super().paint(painter, option, index)
+        if index.column() >= 1 and (index.column() - 1) % len(PARTS) == 0:
+            painter.save()
+            painter.setPen(QPen(QColor("#8a8a8a"), 2))
+            rect: QRect = option.rect  # type: ignore[attr-defined]
+            painter.drawLine(rect.left(), rect.top(), rect.left(), rect.bottom())
+            painter.restore()
+
+
+class GroupedHeaderView(QHeaderView):
+    """A header of two rows: each window's name across its columns, and under it now / year ago / ± / change."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setSectionsClickable(True)
+        self.setHighlightSections(False)
+
+    def band(self) -> int:
+        return self.fontMetrics().height() + 8
+
+    def sizeHint(self) -> QSize:
+        size = super().sizeHint()
+        return QSize(size.width(), self.band() + self.fontMetrics().height() + 12)
+
+    def _group(self, section: int) -> str:
+        model = self.model()
+        return str(model.headerData(section, Qt.Orientation.Horizontal, GROUP_ROLE) or "") if model else ""
+
+    def paintSection(self, painter: QPainter, rect: QRect, logicalIndex: int) -> None:
+        group = self._group(logicalIndex)
+        if not group:
+            super().paintSection(painter, rect, logicalIndex)
+            return
+        band = self.band()
+        painter.save()
+        super().paintSection(painter, QRect(rect.x(), rect.y() + band, rect.width(), rect.height() - band),
+                             logicalIndex)
+        painter.restore()
+        first = last = logicalIndex
+        while first > 0 and self._group(first - 1) == group:
+            first -= 1
+        while last < self.count() - 1 and self._group(last + 1) == group:
+            last += 1
+        left = self.sectionViewportPosition(first)
+        right = self.sectionViewportPosition(last) + self.sectionSize(last)
+        top = QRect(left, rect.y(), right - left, band)
+        painter.save()
+        painter.setClipRect(rect.intersected(top))
+        painter.fillRect(top, self.palette().button())
+        font = QFont(self.font())
+        font.setBold(True)
+        painter.setFont(font)
+        painter.setPen(QColor(INK))
+        painter.drawText(top, Qt.AlignmentFlag.AlignCenter, group)
+        painter.setPen(QPen(QColor("#8a8a8a"), 2))
+        painter.drawLine(top.left() + 1, top.top(), top.left() + 1, rect.bottom())
+        painter.setPen(QPen(QColor("#b0b0b0"), 1))
+        painter.drawLine(top.left(), top.bottom(), top.right(), top.bottom())
+        painter.restore()
+
+
+class CompstatViewWidget(AnalysisViewWidget):
+    """The Compstat table of the selected unit and week; double-clicking a row asks for its trend."""
+
+    TITLE = "Compstat table"
+    category_activated = Signal(str)  # a category code (or HEADLINE)
+
+    def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
+        super().__init__(ws, state, marking, parent)
+        self.model = CompstatTableModel(self)
+        self.proxy = HeadlineLastProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.table = QTableView()
+        self.table.setHorizontalHeader(GroupedHeaderView(self.table))
+        self.table.setModel(self.proxy)
+        self.table.setItemDelegate(GroupLinesDelegate(self.table))
+        self.table.setSortingEnabled(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # the core's order until a header is clicked
+        self.table.doubleClicked.connect(self.on_table_double_clicked)
+        self.table.setToolTip("Double-click a category to see its weekly trend.")
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setText(
+            f"<span style='background:{WORSE_LIGHT}; color:{INK};'>&nbsp;<b>{RISE} real rise</b>&nbsp;</span> "
+            f"<span style='background:{BETTER_LIGHT}; color:{INK};'>&nbsp;<b>{FALL} real fall</b>&nbsp;</span>"
+            " — a change larger than chance allows, after clustering (φ) and the number of changes in this table "
+            "(Benjamini–Hochberg q &lt; 0.05). Orange: worse; blue: better (for detections a rise is better). "
+            "Unmarked changes are within chance. Below 20 a year ago the counts are shown, not a %. "
+            "Hover a cell for z, q, φ and the exact p; double-click a row for its trend.")
+        self.notes = QLabel()
+        self.notes.setWordWrap(True)
+        self.notes.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.notes)
+        layout.addWidget(self.legend)
+        self._polarity: dict[str, str] | None = None
+        self._widths: list[int] = []
+        self._zoom = 1.0
+        self._unzoomed = (0.0, 0.0)  # pixels the table needs (width, height) at the view's own font size
+
+    def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
+        if self._polarity is None:
+            cats = overview.categories(self.ws)
+            self._polarity = dict(zip(cats["code"].astype(str), cats["polarity"].astype(str)))
+        table = compstat.compstat_table(self.ws, week_ending, unit=unit.code)
+        self.model.set_table(table, self._polarity)
+        self.notes.setText("\n".join(f"Note: {w}" for w in table.attrs.get("warnings", [])))
+        self.notes.setVisible(bool(self.notes.text()))
+        self._fit()
+        self._zoom_to_fit()
+
+    def _fit(self) -> None:
+        """Each column as wide as its widest cell (bold where the cell is bold) or title; each window's name fits
+        across its columns. The widths are kept, so that hiding the ± columns can be undone."""
+        view = self.table
+        font = QFont(self.font())
+        font.setPointSizeF(self.font().pointSizeF() * self._zoom)
+        view.setFont(font)
+        header = view.horizontalHeader()
+        header.setFont(font)
+        metrics = view.fontMetrics()
+        bold = QFont(view.font())
+        bold.setBold(True)
+        bold_metrics = QFontMetrics(bold)
+        rows = view.verticalHeader()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(int(metrics.height() * 1.7))
+        widths = []
+        for col in range(self.model.columnCount()):
+            title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+            widest = 0
+            for r in range(self.model.rowCount()):
+                index = self.model.index(r, col)
+                m = bold_metrics if self.model.data(index, Qt.ItemDataRole.FontRole) is not None else metrics
+                widest = max(widest, m.horizontalAdvance(self.model.data(index) or ""))
+            widths.append(max(widest, header.fontMetrics().horizontalAdvance(title)) + 14)
+        for w in WINDOWS:  # the window's name must fit across its columns
+            cols = [self.model.column(w, p) for p in PARTS]
+            short = bold_metrics.horizontalAdvance(WINDOW_TITLES[w]) + 24 - sum(widths[c] for c in cols)
+            if short > 0:
+                widths[cols[-1]] += short
+        self._widths = widths
+        self._unzoomed = (self.full_width() / self._zoom,
+                          (len(widths) and header.sizeHint().height() + rows.defaultSectionSize() * (
+                              self.model.rowCount() + 1)) / self._zoom)
+        header.setStretchLastSection(False)
+        for col, width in enumerate(widths):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(col, width)
+        self._fit_difference_columns()
+
+    def full_width(self) -> int:
+        """Pixels the table needs with every column shown."""
+        return (sum(self._widths) + 2 * self.table.frameWidth() + self.table.verticalScrollBar().sizeHint().width())
+
+    def _fit_difference_columns(self) -> None:
+        """On a narrow screen the ± columns go first (now and a year ago still give the difference)."""
+        narrow = self.full_width() > self.table.width() > 0
+        for w in WINDOWS:
+            col = self.model.column(w, "difference")
+            if self.table.isColumnHidden(col) != narrow:
+                self.table.setColumnHidden(col, narrow)
+                if not narrow:
+                    self.table.horizontalHeader().resizeSection(col, self._widths[col])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if not self._zoom_to_fit():
+            self._fit_difference_columns()
+
+    def _zoom_to_fit(self) -> bool:
+        """On a big screen (a projector) the table's text grows, up to MAX_ZOOM, to use the room; True if it
+        was fitted again."""
+        width, height = self._unzoomed
+        if not width or self.table.width() <= 0:
+            return False
+        room = min(self.table.width() / width, self.table.height() / height if height else MAX_ZOOM)
+        zoom = max(1.0, min(MAX_ZOOM, math.floor(room * 10) / 10))
+        if zoom == self._zoom:
+            return False
+        self._zoom = zoom
+        self._fit()
+        return True
+
+    def wanted_width(self) -> int:
+        return int(self._unzoomed[0]) + self.CHROME
+
+    def on_table_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.category_activated.emit(str(index.data(CATEGORY_ROLE)))
+
+    def select_category(self, code: str) -> QModelIndex:
+        """The proxy index of a category's first cell (for tests and keyboard moves)."""
+        return self.proxy.mapFromSource(self.model.index(self.model.row_of(code), 0))
+
