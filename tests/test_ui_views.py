@@ -377,24 +377,3 @@ def test_the_screenshot_command_renders_each_analysis_view_for_a_unit(qapp, samp
     assert main(["screenshot", "--db", str(sample.path), "--view", "peers", "--unit", "Nowhere", "--out",
                  str(tmp_path / "x.png")]) == 2
     assert "There is no unit 'Nowhere'" in capsys.readouterr().err
-
-
-# -- the PySide6 refcount workaround --------------------------------------------------------------------
-def test_true_and_none_keep_a_reserve_of_references_after_many_signals(qapp):
-    """PySide6 6.12 on CPython 3.11 drops a reference to True per Signal.emit(); without the reserve that
-    ui/refcounts.py keeps, a long session of charts aborts the interpreter (bool_dealloc)."""
-    import sys
-
-    from PySide6.QtCore import QObject, Signal
-
-    from compstat_desk.ui import refcounts
-
-    class Emitter(QObject):
-        fired = Signal(object)
-
-    emitter = Emitter()
-    refcounts.top_up()
-    for _ in range(20_000):
-        emitter.fired.emit(1)
-    refcounts.top_up()
-    assert sys.getrefcount(None) >= refcounts.FLOOR and sys.getrefcount(True) >= refcounts.FLOOR

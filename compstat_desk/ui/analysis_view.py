@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QS
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
-from compstat_desk.ui import refcounts
 from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
@@ -164,8 +163,6 @@ class AnalysisViewWidget(QWidget):
             self.show_report(self.state.unit, self.state.week_ending)
         except CompstatError as exc:
             self.show_message(str(exc))
-        finally:
-            refcounts.top_up()  # charts emit many signals: see ui/refcounts.py
 
     TITLE = "View"
     CHROME = 48  # pixels around the content: margins, the tab's frame, a scroll bar

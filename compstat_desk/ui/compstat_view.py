@@ -229,8 +229,7 @@ class HeadlineLastProxyModel(QSortFilterProxyModel):
         lh, rh = source.is_headline(left.row()), source.is_headline(right.row())
         if lh != rh:  # Qt reverses the result for a descending sort: answer so that the headline ends last
             return rh if ascending else lh
-        # Read from the source in Python: a missing value read back through Qt as None costs a reference to None
-        # under PySide6 6.12 (see ui/refcounts.py).
+        # Read the keys from the source in Python: quicker than through Qt, and missing values stay None.
         a, b = source.sort_key(left.row(), left.column()), source.sort_key(right.row(), right.column())
         if a is None or b is None:
             return (a is not None) == ascending

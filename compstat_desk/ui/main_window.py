@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pandas as pd
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt
 from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core import overview
 from compstat_desk.core.store import Workspace
-from compstat_desk.ui import refcounts
 from compstat_desk.ui.analysis_view import AnalysisViewWidget
 from compstat_desk.ui.models import (
     UNIT_COLUMNS,
@@ -182,10 +181,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None):
         super().__init__(parent)
-        refcounts.top_up()
-        self._refcount_timer = QTimer(self)  # WORKAROUND for the PySide6 6.12 refcount bug: see ui/refcounts.py
-        self._refcount_timer.timeout.connect(refcounts.top_up)
-        self._refcount_timer.start(2000)
         self.ws = ws
         font = QFont(self.font())
         if font.pointSizeF() < MIN_POINT_SIZE:
