@@ -353,6 +353,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(shown.to_string(index=False))
                 print("high/low: outside the 99.8% funnel limits for a unit of that size (exact Poisson); "
                       "watch: outside the 95% limits.")
+                if result["limits_widened"].iloc[0]:
+                    print(f"The {args.level}s scatter more than chance allows (over-dispersion φ = "
+                          f"{result['phi'].iloc[0]:.1f}): the limits are widened by √φ, so that only units "
+                          "out of line with that spread are called high or low.")
             return 0
         if cmd == "hotspots":
             from compstat_desk.core.hotspots import hot_spots
