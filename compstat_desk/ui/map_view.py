@@ -18,7 +18,7 @@ import pandas as pd
 import pyqtgraph as pg
 import shapely
 from pyproj import Transformer
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
     QApplication,
@@ -63,6 +63,8 @@ CLASS_COLOURS = {
 POINT_COLOUR = (25, 25, 25, 150)
 DENSITY_COLOUR = "#54278f"  # dark purple: apart from both the blue and the orange fills
 SELECTED_COLOUR = "#000000"
+CROWDED = 20_000  # above this many dots, smaller and fainter ones keep dense clusters readable
+MAX_RINGS = 20  # above this many emerging hot spots, only their outlines are drawn
 
 
 def change_class(significant: bool, z: float, polarity: str, compared: bool = True) -> str:
@@ -145,7 +147,9 @@ class HotSpotLayer:
     contour_x: np.ndarray = field(default_factory=lambda: np.zeros(0))
     contour_y: np.ndarray = field(default_factory=lambda: np.zeros(0))
     contour_connect: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    cells: list[np.ndarray] = field(default_factory=list)  # corner rings (5 × 2) of the emerging cells
+    cells: int = 0  # emerging cells
+    outlines: list[np.ndarray] = field(default_factory=list)  # rings (k × 2) around groups of touching emerging cells
+    centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # a point inside each group
     cell_m: float = 500.0
     note: str = ""
 
@@ -257,11 +261,18 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, map_crs: 
         layer.contour_x, layer.contour_y = np.asarray(cx), np.asarray(cy)
         layer.contour_connect = np.concatenate(connect)
     emerging = spots.cells[spots.cells["emerging"]]
-    for r in emerging.itertuples(index=False):
-        x0, x1 = spots.x_edges[int(r.col)], spots.x_edges[int(r.col) + 1]
-        y0, y1 = spots.y_edges[int(r.row)], spots.y_edges[int(r.row) + 1]
-        cx, cy = to_map.transform(np.array([x0, x1, x1, x0, x0]), np.array([y0, y0, y1, y1, y0]))
-        layer.cells.append(np.column_stack([cx, cy]))
+    layer.cells = len(emerging)
+    if len(emerging):
+        # Touching cells are one hot spot to the reader: outline each group once, not every cell.
+        rows, cols = emerging["row"].to_numpy(dtype=int), emerging["col"].to_numpy(dtype=int)
+        boxes = shapely.box(spots.x_edges[cols], spots.y_edges[rows], spots.x_edges[cols + 1], spots.y_edges[rows + 1])
+        merged = shapely.union_all(boxes)
+        merged = shapely.transform(merged, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
+        groups = list(getattr(merged, "geoms", [merged]))
+        for group in groups:
+            for ring in (group.exterior, *group.interiors):
+                layer.outlines.append(np.asarray(ring.coords)[:, :2])
+        layer.centres = np.array([[g.representative_point().x, g.representative_point().y] for g in groups])
     return layer
 
 
@@ -363,7 +374,6 @@ class MapWidget(QWidget):
 
     unit_selected = Signal(str)  # the code of the unit clicked on the map
     loaded = Signal()
-    _layer_arrived = Signal(int, str, object)  # generation, layer name, result (from the worker thread)
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None, *, level: str = "division",
                  category: str = HEADLINE, window: str = "28d", week_ending: dt.date | None = None,
@@ -390,7 +400,12 @@ class MapWidget(QWidget):
         self._generation = 0
         self._pending: set[str] = set()
         self._executor: ThreadPoolExecutor | None = None
-        self._layer_arrived.connect(self._on_layer_arrived, Qt.ConnectionType.QueuedConnection)
+        # The GUI thread collects the worker's answers on a timer: it touches no Qt object from the worker, and
+        # does not depend on cross-thread signal delivery (which stops once a QApplication.exec() has returned).
+        self._futures: list[tuple[int, str, Future[object]]] = []
+        self._poll = QTimer(self)
+        self._poll.setInterval(25)
+        self._poll.timeout.connect(self.on_poll_timeout)
         self._build()
         self._load_shapes()
         self.refresh()
@@ -475,16 +490,16 @@ class MapWidget(QWidget):
         self.view.addItem(self.density_item)
         self.cells_halo = pg.QtWidgets.QGraphicsPathItem()
         self.cells_halo.setPen(_cosmetic("white", 6.0))
-        self.cells_halo.setZValue(14)
+        self.cells_halo.setZValue(31)  # above the labels: a hot spot must never hide under a label
         self.view.addItem(self.cells_halo)
         self.cells_item = pg.QtWidgets.QGraphicsPathItem()
         self.cells_item.setPen(_cosmetic("black", 3.0))
-        self.cells_item.setZValue(15)
+        self.cells_item.setZValue(32)
         self.view.addItem(self.cells_item)
         # A 500 m cell is a speck on a force-wide map: a ring of fixed screen size marks each one too.
         self.cells_marker = pg.ScatterPlotItem(symbol="o", size=30, pen=pg.mkPen("black", width=2.5),
                                                brush=pg.mkBrush(0, 0, 0, 0), pxMode=True)
-        self.cells_marker.setZValue(16)
+        self.cells_marker.setZValue(33)
         self.view.addItem(self.cells_marker)
         self.selected_item = pg.QtWidgets.QGraphicsPathItem()
         self.selected_item.setPen(_cosmetic(SELECTED_COLOUR, 4.5))
@@ -658,6 +673,7 @@ class MapWidget(QWidget):
         while self._pending and time.monotonic() < deadline:
             if app is not None:
                 app.processEvents()
+            self.on_poll_timeout()  # not only through the timer: timers stop firing once an exec() has returned
             time.sleep(0.005)
         if app is not None:
             app.processEvents()
@@ -686,6 +702,8 @@ class MapWidget(QWidget):
         """Stop taking results from the worker (it finishes what it holds on its own)."""
         self._generation += 1
         self._pending.clear()
+        self._futures.clear()
+        self._poll.stop()
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
@@ -796,8 +814,11 @@ class MapWidget(QWidget):
             item.setToolTip(self._unit_text(s, change, long=True))
             self.view.addItem(item)
             self._unit_items[s.code] = item
-            label = pg.TextItem(self._unit_text(s, change), color="k", anchor=(0.5, 0.5),
-                                fill=pg.mkBrush(255, 255, 255, 170))
+            # The label takes its unit's colour, so that a small unit covered by its label still shows its verdict.
+            fill = QColor(CLASS_COLOURS[klass])
+            fill.setAlpha(235)
+            label = pg.TextItem(self._unit_text(s, change, short=self._is_small(s)), color="k", anchor=(0.5, 0.5),
+                                fill=pg.mkBrush(fill), border=pg.mkPen("#3c3c3c", width=1))
             label.setFont(self.label_font)
             where = s.shape.representative_point()
             label.setPos(where.x, where.y)
@@ -809,11 +830,17 @@ class MapWidget(QWidget):
         self._tree = shapely.STRtree([s.shape for s in shapes])
         self.set_unit(self.unit)
 
-    def _unit_text(self, s: UnitShape, change: UnitChange | None, *, long: bool = False) -> str:
+    def _is_small(self, s: UnitShape) -> bool:
+        """Whether a unit is too small on the force-wide map for its full name."""
+        x0, y0, x1, y1 = shapely.total_bounds([u.shape for u in self.shapes.values()])
+        ux0, uy0, ux1, uy1 = s.shape.bounds
+        return max(ux1 - ux0, uy1 - uy0) < 0.2 * max(x1 - x0, y1 - y0)
+
+    def _unit_text(self, s: UnitShape, change: UnitChange | None, *, long: bool = False, short: bool = False) -> str:
         mark = ""
         if change is not None and change.klass in (BETTER, WORSE):
             mark = " ▲" if change.z > 0 else " ▼"
-        head = s.name if (long or s.level == "division") else s.code
+        head = s.name if long or (s.level == "division" and not short) else s.code
         if change is None or change.current is None:
             return f"{head}\nno data"
         text = describe_change(int(change.current), None if change.previous is None else int(change.previous))
@@ -863,27 +890,31 @@ class MapWidget(QWidget):
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-layers")
 
-        def job(name: str) -> None:
+        def job(name: str) -> object:
             reader = workspace_reader(path)
             try:
                 if name == "points":
-                    result: object = incident_points(reader, week, category,
-                                                     Transformer.from_crs("EPSG:4326", crs, always_xy=True))
-                else:
-                    result = hot_spot_layer(reader, week, category, crs)
+                    return incident_points(reader, week, category,
+                                           Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+                return hot_spot_layer(reader, week, category, crs)
             except Exception as exc:  # reported on the view, not as a traceback
                 log.exception("A map layer could not be read")
-                result = exc
+                return exc
             finally:
                 reader.conn.close()
-            try:
-                self._layer_arrived.emit(generation, name, result)
-            except RuntimeError:  # the widget was deleted while the layer was read
-                pass
 
         for name in ("points", "hot"):
-            future: Future[None] = self._executor.submit(job, name)
-            del future
+            self._futures.append((generation, name, self._executor.submit(job, name)))
+        self._poll.start()
+
+    def on_poll_timeout(self) -> None:
+        done = [f for f in self._futures if f[2].done()]
+        self._futures = [f for f in self._futures if not f[2].done()]
+        for generation, name, future in done:
+            if not future.cancelled():
+                self._on_layer_arrived(generation, name, future.result())
+        if not self._futures:
+            self._poll.stop()
 
     def _on_layer_arrived(self, generation: int, name: str, result: object) -> None:
         if generation != self._generation:
@@ -898,7 +929,9 @@ class MapWidget(QWidget):
         elif name == "points":
             assert isinstance(result, IncidentPoints)
             self.points = result
-            self.points_item.setData(x=result.x, y=result.y)
+            crowded = len(result.x) > CROWDED
+            self.points_item.setData(x=result.x, y=result.y, size=3 if crowded else 4,
+                                     brush=pg.mkBrush(*POINT_COLOUR[:3], 90 if crowded else POINT_COLOUR[3]))
         else:
             assert isinstance(result, HotSpotLayer)
             self.hot = result
@@ -906,12 +939,13 @@ class MapWidget(QWidget):
                 self.density_item.setPath(pg.arrayToQPath(result.contour_x, result.contour_y,
                                                           connect=result.contour_connect))
             cells = QPainterPath()
-            for ring in result.cells:
+            for ring in result.outlines:
                 cells.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in ring]))
             self.cells_item.setPath(cells)
             self.cells_halo.setPath(cells)
-            centres = np.array([ring[:4].mean(axis=0) for ring in result.cells]).reshape(-1, 2)
-            self.cells_marker.setData(x=centres[:, 0], y=centres[:, 1])
+            # Rings mark a few hot spots on a force-wide view; dozens of them would hide the map.
+            if len(result.centres) <= MAX_RINGS:
+                self.cells_marker.setData(x=result.centres[:, 0], y=result.centres[:, 1])
         self._update_caption()
         if not self._pending:
             self.loaded.emit()
@@ -935,9 +969,10 @@ class MapWidget(QWidget):
         elif self.hot.note:
             parts.append(f"Hot spots: {self.hot.note}")
         else:
-            n = len(self.hot.cells)
+            n, groups = self.hot.cells, len(self.hot.centres)
             cell = length_text(self.hot.cell_m)
-            parts.append(f"Emerging hot spots: {n} cell{'s' if n != 1 else ''} of {cell} whose count rose "
+            where = f" in {groups:,} place{'s' if groups != 1 else ''}" if groups != n else ""
+            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} whose count rose "
                          "significantly against the year before." if n else
                          f"No emerging hot spots ({cell} cells against the year before).")
         self.caption.setText(" ".join(p for p in parts if p))
