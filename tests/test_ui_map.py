@@ -245,6 +245,8 @@ def test_a_workspace_without_boundaries_gets_a_message(make_map, ws, write):
     assert m.stack.currentWidget() is m.message
     assert "no unit boundaries" in m.message.text()
     assert "Traceback" not in m.message.text()
+    assert not m.legend.isVisible() and not m.controls.isVisible()  # no empty legend beside the message
+    assert m.marking_label.isVisible()
 
 
 def test_a_workspace_without_incidents_gets_a_message(make_map, ws):

@@ -397,6 +397,7 @@ class MapWidget(QWidget):
         self._tree_codes: list[str] = []
         self._unit_items: dict[str, pg.QtWidgets.QGraphicsPathItem] = {}
         self._label_items: list[pg.TextItem] = []
+        self._unit_items_ranged = False  # the view is set to the boundaries once; later redraws keep the user's zoom
         self._generation = 0
         self._pending: set[str] = set()
         self._executor: ThreadPoolExecutor | None = None
@@ -456,7 +457,9 @@ class MapWidget(QWidget):
         self.labels_check = QCheckBox("Labels")
         self.labels_check.setChecked(True)
         self._sync_controls()
-        controls = QHBoxLayout()
+        self.controls = QWidget()
+        controls = QHBoxLayout(self.controls)
+        controls.setContentsMargins(0, 0, 0, 0)
         for text, widget in (("Units", self.level_combo), ("Category", self.category_combo),
                              ("Compare", self.window_combo)):
             label = QLabel(text)
@@ -499,7 +502,7 @@ class MapWidget(QWidget):
         # A 500 m cell is a speck on a force-wide map: a ring of fixed screen size marks each one too.
         self.cells_marker = pg.ScatterPlotItem(symbol="o", size=30, pen=pg.mkPen("black", width=2.5),
                                                brush=pg.mkBrush(0, 0, 0, 0), pxMode=True)
-        self.cells_marker.setZValue(33)
+        self.cells_marker.setZValue(29)  # under the labels (which must stay readable), over everything else
         self.view.addItem(self.cells_marker)
         self.selected_item = pg.QtWidgets.QGraphicsPathItem()
         self.selected_item.setPen(_cosmetic(SELECTED_COLOUR, 4.5))
@@ -578,7 +581,7 @@ class MapWidget(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(head)
-        layout.addLayout(controls)
+        layout.addWidget(self.controls)
         layout.addLayout(middle, 1)
         layout.addWidget(self.caption)
 
@@ -642,6 +645,13 @@ class MapWidget(QWidget):
         self.level = catalog.level_of(level)
         self._sync_controls()
         self.refresh(points=False)
+
+    def reload(self) -> None:
+        """Read the boundaries again (after an import) and redraw."""
+        self.shapes.clear()
+        self._load_shapes()
+        self._unit_items_ranged = False
+        self.refresh()
 
     def set_unit(self, code: str | None) -> None:
         """Highlight a unit (its own boundary, whatever level is coloured); None clears the highlight."""
@@ -750,10 +760,13 @@ class MapWidget(QWidget):
             projected = shapely.transform(geom, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
             self.shapes[code] = UnitShape(code, name, level, geom, projected)
 
-    def _show_message(self, text: str) -> None:
+    def _show_message(self, text: str, *, choices: bool = True) -> None:
         self.message.setText(text)
         self.stack.setCurrentWidget(self.message)
         self.caption.setText("")
+        self.title.setText("Map")
+        self.controls.setVisible(choices)  # without boundaries or incidents there is nothing to choose between
+        self.legend.hide()
 
     def refresh(self, *, points: bool = True) -> None:
         """Draw the map again from the workspace (after a change of week, category, window or level)."""
@@ -768,11 +781,11 @@ class MapWidget(QWidget):
     def _refresh(self, points: bool) -> None:
         if not self.shapes:
             self._show_message("This workspace has no unit boundaries yet, so there is no map to draw.\n\n"
-                               "Import the units' boundaries (a GeoJSON file) to see the map.")
+                               "Import the units' boundaries (a GeoJSON file) to see the map.", choices=False)
             return
         if self.ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]:
             self._show_message("This workspace has no incidents yet, so there is nothing to map.\n\n"
-                               "Import an incident file to see the map.")
+                               "Import an incident file to see the map.", choices=False)
             return
         at_level = [s for s in self.shapes.values() if s.level == self.level]
         if not at_level:
@@ -781,20 +794,19 @@ class MapWidget(QWidget):
         week = self.week_ending or latest_week_ending(self.ws)
         self.changes = unit_changes(self.ws, week, self.level, self.category, self.window)
         self.stack.setCurrentWidget(self.plot)
+        self.controls.show()
+        self.legend.show()
         self._draw_units(at_level)
         self._update_legend()
         category_name = self.category_combo.currentText() or self.category
         self.title.setText(f"{category_name}: {WINDOW_TITLES[self.window].lower()} to {week:%a %d %b %Y} against "
                            f"the same period a year earlier, by {self.level}")
-        first = not self._unit_items_ranged
-        if first:
+        if not self._unit_items_ranged:
             self.zoom_to_all()
             self._unit_items_ranged = True
         if points:
             self._start_layers(week)
         self._update_caption()
-
-    _unit_items_ranged = False
 
     def _draw_units(self, shapes: list[UnitShape]) -> None:
         for item in self._unit_items.values():
@@ -829,6 +841,23 @@ class MapWidget(QWidget):
         self._tree_codes = [s.code for s in shapes]
         self._tree = shapely.STRtree([s.shape for s in shapes])
         self.set_unit(self.unit)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Centre each label on its unit, or just below that point where an emerging hot spot lies under it
+        at the current zoom (a label must not hide a hot spot, nor a hot spot a label)."""
+        centres = self.hot.centres if self.hot is not None else np.zeros((0, 2))
+        px_w, px_h = self.view.viewPixelSize()
+        for label in self._label_items:
+            label.setAnchor((0.5, 0.5))
+            if not len(centres):
+                continue
+            box = label.boundingRect()
+            half_w, half_h = (box.width() / 2 + 16) * px_w, (box.height() / 2 + 16) * px_h  # 16 px: the ring
+            at = label.pos()
+            near = (np.abs(centres[:, 0] - at.x()) < half_w) & (np.abs(centres[:, 1] - at.y()) < half_h)
+            if near.any():
+                label.setAnchor((0.5, -0.6))
 
     def _is_small(self, s: UnitShape) -> bool:
         """Whether a unit is too small on the force-wide map for its full name."""
@@ -946,6 +975,7 @@ class MapWidget(QWidget):
             # Rings mark a few hot spots on a force-wide view; dozens of them would hide the map.
             if len(result.centres) <= MAX_RINGS:
                 self.cells_marker.setData(x=result.centres[:, 0], y=result.centres[:, 1])
+            self._place_labels()
         self._update_caption()
         if not self._pending:
             self.loaded.emit()
