@@ -18,6 +18,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
 from compstat_desk.core.compstat import compstat_table, latest_week_ending
+from compstat_desk.core.hotspots import hot_spots
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
 from compstat_desk.core.sample import build_sample_workspace, sample_dir
@@ -68,6 +69,7 @@ def show(qtbot, widget):
 def make_map(qtbot):
     def _make(ws, **kw):
         kw.setdefault("background", False)
+        kw.setdefault("hot_spots", False)  # seconds of density estimates that most tests do not look at
         return show(qtbot, MapWidget(ws, **kw))
 
     return _make
@@ -144,7 +146,7 @@ def test_dots_are_the_located_incidents_of_the_28_days(make_map, sample, categor
     m = make_map(sample, category=category)
     drawn, withheld = incidents_of_28_days(sample, category, latest_week_ending(sample))
     assert withheld > 0  # the sample withholds some locations
-    assert len(m.points_item.data) == drawn == m.shown_incidents
+    assert len(m.points_item) == drawn == m.shown_incidents
     assert f"{drawn:,} incidents from" in m.caption.text()
     assert f"{withheld:,} with location withheld" in m.caption.text()
 
@@ -158,8 +160,23 @@ def test_the_worker_thread_draws_the_same_dots(qtbot, sample):
     assert m.wait_loaded(15)
     same = MapWidget(sample, category="BURG", background=False)
     qtbot.addWidget(same)
-    assert len(m.points_item.data) == len(same.points_item.data) > 0
+    assert len(m.points_item) == len(same.points_item) > 0
     assert m.hot is not None and m.hot.cells == same.hot.cells
+
+
+def test_ticking_hot_spots_outlines_the_emerging_cells_of_core_hotspots(make_map, sample):
+    m = make_map(sample, category="BURG")
+    assert m.hot is None and "Hot spots not shown" in m.caption.text()
+    m.hot_check.setChecked(True)
+    emerging = hot_spots(sample, category="BURG").cells.query("emerging")
+    assert m.hot is not None and m.hot.cells == len(emerging) >= 1
+    assert not m.cells_item.path().isEmpty() and m.cells_item.isVisible()
+    to_map = Transformer.from_crs("EPSG:4326", m.crs, always_xy=True)
+    for lon, lat in zip(emerging["lon"], emerging["lat"]):
+        assert m.cells_item.path().contains(QPointF(*to_map.transform(lon, lat)))  # each cell's centre is outlined
+    assert f"Emerging hot spots: {len(emerging)} cell" in m.caption.text()
+    m.hot_check.setChecked(False)
+    assert not m.cells_item.isVisible()
 
 
 def unit_centres(ws, level):
@@ -231,7 +248,7 @@ def test_set_unit_category_and_week_redraw(make_map, sample):
     earlier = latest_week_ending(sample) - dt.timedelta(days=7 * 30)
     m.set_week_ending(earlier)
     assert f"{earlier:%d %b %Y}" in m.title.text()
-    assert len(m.points_item.data) == incidents_of_28_days(sample, "BURG", earlier)[0]
+    assert len(m.points_item) == incidents_of_28_days(sample, "BURG", earlier)[0]
     m.set_category("ROB")
     assert m.category_combo.currentData() == "ROB" and "Robbery" in m.title.text()
     m.level_combo.setCurrentIndex(m.level_combo.findData("sector"))
