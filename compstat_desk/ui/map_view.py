@@ -468,7 +468,6 @@ class MapWidget(QWidget):
         self.hot: HotSpotLayer | None = None
         self.crs = ""
         self.to_map: Transformer | None = None
-        self.to_lonlat: Transformer | None = None
         self._tree: shapely.STRtree | None = None
         self._tree_codes: list[str] = []
         self._unit_items: dict[str, pg.QtWidgets.QGraphicsPathItem] = {}
@@ -485,6 +484,10 @@ class MapWidget(QWidget):
         self._poll.setInterval(25)
         self._poll.timeout.connect(self.on_poll_timeout)
         self._build()
+        known = [str(self.category_combo.itemData(i)).upper() for i in range(self.category_combo.count())]
+        if known and category.upper() not in known:  # e.g. no category counts towards a headline total
+            self.category = str(self.category_combo.itemData(0))
+            self._sync_controls()
         self._load_shapes()
         self.refresh()
 
@@ -832,7 +835,6 @@ class MapWidget(QWidget):
         bounds = shapely.total_bounds([g for *_, g in rows])
         self.crs = local_crs((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
         self.to_map = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
-        self.to_lonlat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
         to_map = self.to_map
         for code, name, level, geom in rows:
             projected = shapely.transform(geom, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
@@ -877,12 +879,13 @@ class MapWidget(QWidget):
         self._draw_units(at_level)
         self._update_legend()
         category_name = self.category_combo.currentText() or self.category
-        self.title.setText(f"{category_name}: {WINDOW_TITLES[self.window].lower()} to {week:%a %d %b %Y} against "
-                           f"the same period a year earlier, by {self.level}")
+        span = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}[self.window]
+        self.title.setText(f"{category_name}: {span} ending {week:%a %d %b %Y} against the same period a year "
+                           f"earlier, by {self.level}")
         if not self._unit_items_ranged:
             self.zoom_to_all()
             self._unit_items_ranged = True
-        if points:
+        if points or (self.points is None and not self._pending):
             self._start_layers(week)
         self._update_caption()
 
