@@ -79,6 +79,9 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     pl.add_argument("--template", help="a bundled agenda template's name or a template JSON file")
     sh = with_db(mverbs.add_parser("show", help="a meeting's agenda, slides and record"))
     sh.add_argument("meeting", help="its number, next or last")
+    pr = with_db(mverbs.add_parser("present", help="run a meeting: the presenter view on the projector, the "
+                                   "chair's console on the laptop (resumes where it stopped)"))
+    pr.add_argument("meeting", help="its number, or next")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
 
@@ -168,6 +171,10 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
     if verb == "close":
         print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))
         return 0
+    if verb == "present":
+        from compstat_desk.app import run_meeting_gui
+
+        return run_meeting_gui(ws, meetings.meeting_id_of(ws, args.meeting))
     if verb == "show":
         meeting_id = meetings.meeting_id_of(ws, args.meeting)
         info = meetings.meeting_info(ws, meeting_id)

@@ -518,7 +518,9 @@ def item_times(ws: Workspace, meeting_id: int, now: str | None = None) -> pd.Dat
     spans = pd.read_sql_query("SELECT t.item_id, t.started_at, coalesce(t.ended_at, ?) AS ended_at FROM item_timings t"
                               " JOIN agenda_items a ON a.id = t.item_id WHERE a.meeting_id = ?", ws.conn,
                               params=(now or now_iso(), meeting_id))
-    spans["minutes"] = (pd.to_datetime(spans["ended_at"]) - pd.to_datetime(spans["started_at"])).dt.total_seconds() / 60
+    ended = pd.to_datetime(spans["ended_at"], utc=True, format="ISO8601")
+    started = pd.to_datetime(spans["started_at"], utc=True, format="ISO8601")
+    spans["minutes"] = (ended - started).dt.total_seconds() / 60
     spent = spans.groupby("item_id")["minutes"].sum()
     items["spent_minutes"] = items["id"].map(spent).fillna(0.0)
     items["over_minutes"] = items["spent_minutes"] - items["planned_minutes"]
