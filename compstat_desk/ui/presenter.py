@@ -188,6 +188,9 @@ class PresenterWindow(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
+        self._preparing = QTimer(self)  # builds the slides not yet shown, one per tick
+        self._preparing.setInterval(150)
+        self._preparing.timeout.connect(self._prepare_one)
         self.ink = InkLayer(self)
         self.ink.stroke_done.connect(self._keep_stroke)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -225,9 +228,19 @@ class PresenterWindow(QWidget):
             QTimer.singleShot(0, self._prepare_neighbours)
 
     def _prepare_neighbours(self) -> None:
-        """Build the next slide ahead of time, so that the switch to it is immediate."""
+        """Build the next slide ahead of time, so that the switch to it is immediate; then, one at a time while
+        the presenter talks, every other slide, so that a jump is immediate too."""
         if self.number < len(self.slides):
             self.view(self.number + 1)
+        if not self._preparing.isActive():
+            self._preparing.start()
+
+    def _prepare_one(self) -> None:
+        missing = [n for n in range(1, len(self.slides) + 1) if n not in self._views]
+        if not missing or not self.isVisible():
+            self._preparing.stop()
+            return
+        self.view(missing[0])
 
     def next(self) -> None:
         self.go_to(self.number + 1)
@@ -360,6 +373,14 @@ class PresenterWindow(QWidget):
         self.ink.raise_()
         if self.number and not self.blank:
             self.stack.setCurrentWidget(self.view(self.number))
+
+    def closeEvent(self, event: Any) -> None:
+        """Stop the maps' background readers before the slides go (they read the workspace on threads)."""
+        for view in self._views.values():
+            for child in view.findChildren(QWidget):
+                if hasattr(child, "shutdown") and type(child).__name__ == "MapWidget":
+                    child.shutdown()
+        super().closeEvent(event)
 
     # -- screens -----------------------------------------------------------------------------------
     def place(self) -> None:
