@@ -87,3 +87,21 @@ def run_meeting_gui(ws: object, meeting_id: int) -> int:
         window.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return status
+
+
+def run_wall_gui(ws: object, meeting: str | None, numbers: list[int] | None, seconds: float) -> int:
+    """The wall display, full screen, until Esc."""
+    problem = display_problem()
+    if problem:
+        print(f"compstat-desk: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    from compstat_desk.ui.wall import WallDisplay, chosen_slides
+
+    slides = chosen_slides(ws, meeting, numbers)  # type: ignore[arg-type]
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    wall = WallDisplay(ws, slides, seconds=seconds)  # type: ignore[arg-type]
+    wall.showFullScreen()
+    wall.start()
+    return app.exec()

@@ -415,7 +415,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print(f"  Projected {it.projection:.1f} (95%: {lo:.1f}-{hi:.1f}) against the target: "
                           f"{chance_words(it.probability or 0.0)}, {it.likelihood}.")
             return 0
-        if cmd in ("actions", "meetings"):
+        if cmd in ("actions", "meetings", "wall"):
             from compstat_desk.cli_actions import dispatch
 
             return dispatch(ws, args)

@@ -66,6 +66,11 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     im = with_db(verbs.add_parser("import", help="apply a filled-in export (validated; nothing applied twice)"))
     im.add_argument("file", type=Path)
 
+    wall = with_db(sub.add_parser("wall", help="cycle slides on a screen, unattended (picks up new imports)"))
+    wall.add_argument("--meeting", help="show this meeting's slides (its number or next) instead of the default wall")
+    wall.add_argument("--slides", help="only these slides, e.g. 3,4,8")
+    wall.add_argument("--seconds", type=float, default=20.0, help="seconds per slide (default 20)")
+
     mt = with_db(sub.add_parser("meetings", help="list, plan or close meetings (closing carries actions forward)"))
     mverbs = mt.add_subparsers(dest="meetings_command")
     with_db(mverbs.add_parser("list"))
@@ -89,6 +94,15 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     if args.command == "meetings":
         return _meetings(ws, args)
+    if args.command == "wall":
+        from compstat_desk.app import run_wall_gui
+
+        try:
+            numbers = [int(n) for n in args.slides.split(",")] if args.slides else None
+        except ValueError as exc:
+            raise CompstatError(f"--slides {args.slides!r}: give slide numbers separated by commas, e.g. 3,4,8.") \
+                from exc
+        return run_wall_gui(ws, args.meeting, numbers, args.seconds)
     from compstat_desk.core import actions
 
     verb = args.actions_command
