@@ -157,3 +157,45 @@ def test_a_stopped_meeting_resumes_at_its_slide(qtbot, ws):
     qtbot.addWidget(presenter)
     qtbot.addWidget(console)
     assert presenter.number == 7 and console.current_title.text().startswith("7. ")
+
+
+def test_the_analyst_orders_the_agenda_and_chooses_a_slides_panels(qtbot, ws):
+    import json
+
+    from compstat_desk.ui.meeting_editor import MeetingEditor
+
+    mid = meetings.meeting_id_of(ws, "next")
+    editor = MeetingEditor(ws, mid)
+    qtbot.addWidget(editor)
+    items = meetings.agenda(ws, mid)
+    third = int(items["id"][2])
+    editor.select("item", third)
+    qtbot.mouseClick(editor.up_button, Qt.MouseButton.LeftButton)
+    assert meetings.agenda(ws, mid)["id"].tolist()[1] == third
+    editor.minutes.setValue(25)
+    editor.minutes.editingFinished.emit()
+    assert meetings.agenda(ws, mid).set_index("id").loc[third, "planned_minutes"] == 25
+    qtbot.mouseClick(editor.add_slide_button, Qt.MouseButton.LeftButton)
+    slide_id = editor.selection()[1]
+    for kind, unit, category in (("trend", "KBN", "BURG"), ("map", "KBN", "BURG"), ("compstat_table", "KBN", None)):
+        editor.panel_type.setCurrentIndex(editor.panel_type.findData(kind))
+        editor.panel_unit.setCurrentIndex(editor.panel_unit.findData(unit))
+        if category:
+            editor.panel_category.setCurrentIndex(editor.panel_category.findData(category))
+        qtbot.mouseClick(editor.add_panel_button, Qt.MouseButton.LeftButton)
+    editor.panels.setCurrentRow(2)
+    qtbot.mouseClick(editor.panel_up, Qt.MouseButton.LeftButton)
+    # A new slide starts with a text panel; the trend and the map join it; the Compstat table, a fourth, does
+    # not fit; then the map moves left of the trend.
+    assert "At most three panels" in editor.message.text()
+    stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
+    assert [p["type"] for p in stored] == ["text", "map", "trend"]
+    editor.panels.setCurrentRow(0)
+    qtbot.mouseClick(editor.remove_panel_button, Qt.MouseButton.LeftButton)
+    stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
+    assert stored == [{"type": "map", "unit": "KBN", "category": "BURG"},
+                      {"type": "trend", "unit": "KBN", "category": "BURG"}]
+    assert [editor.panels.item(i).text() for i in range(2)] == [
+        "Map — Kingsbridge North — Residential burglary", "Trend — Kingsbridge North — Residential burglary"]
+    pixmap = editor.show_preview()
+    assert (pixmap.width(), pixmap.height()) == (1280, 720)

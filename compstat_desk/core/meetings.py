@@ -287,6 +287,43 @@ def set_panels(ws: Workspace, slide_id: int, panels: list[dict[str, Any]], title
         ws.audit("slide", slide_id, field="panels", old=old[0], new=json.dumps(panels))
 
 
+def move_slide(ws: Workspace, slide_id: int, position: int) -> None:
+    """Move a slide to `position` (1 = first) within its agenda item."""
+    row = ws.conn.execute("SELECT item_id FROM slides WHERE id = ?", (slide_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no slide #{slide_id}.")
+    order = [r[0] for r in ws.conn.execute("SELECT id FROM slides WHERE item_id = ? AND removed_at IS NULL"
+                                           " AND id <> ? ORDER BY position, id", (row[0], slide_id))]
+    position = min(max(position, 1), len(order) + 1)
+    order.insert(position - 1, slide_id)
+    with ws.transaction():
+        for n, sid in enumerate(order, 1):
+            ws.conn.execute("UPDATE slides SET position = ? WHERE id = ?", (n, sid))
+        ws.audit("slide", slide_id, field="position", new=str(position))
+
+
+def describe_panel(ws: Workspace, panel: dict[str, Any]) -> str:
+    """A panel in words, for lists: 'Trend — Kingsbridge North — Residential burglary'."""
+    words = {"compstat_table": "Compstat table", "trend": "Trend", "trajectory": "Trajectory", "funnel": "Funnel",
+             "map": "Map", "actions": "Actions", "probe_points": "Probe points", "text": "Text", "card": "Card"}
+    parts = [words.get(panel.get("type", ""), str(panel.get("type")))]
+    if panel.get("unit"):
+        row = ws.conn.execute("SELECT name FROM units WHERE code = ?", (panel["unit"],)).fetchone()
+        parts.append(row[0] if row else panel["unit"])
+    if panel.get("category"):
+        parts.append("Headline total" if panel["category"] == "HEADLINE" else _category_name(ws, panel["category"]))
+    if panel.get("target"):
+        row = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (panel["target"],)).fetchone()
+        parts.append(row[0] if row else f"target #{panel['target']}")
+    if panel.get("carried_to"):
+        parts.append("carried from the last meeting")
+    if panel.get("raised_at"):
+        parts.append("agreed at this meeting")
+    if panel.get("type") in ("text", "card") and panel.get("text"):
+        parts.append(str(panel["text"])[:40])
+    return " — ".join(parts)
+
+
 def remove_slide(ws: Workspace, slide_id: int) -> None:
     with ws.transaction():
         ws.conn.execute("UPDATE slides SET removed_at = ? WHERE id = ?", (now_iso(), slide_id))
