@@ -199,3 +199,49 @@ def test_the_analyst_orders_the_agenda_and_chooses_a_slides_panels(qtbot, ws):
         "Map — Kingsbridge North — Residential burglary", "Trend — Kingsbridge North — Residential burglary"]
     pixmap = editor.show_preview()
     assert (pixmap.width(), pixmap.height()) == (1280, 720)
+
+
+def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_captured(qtbot, ws):
+    """The presenter and console run in a process of their own, which is killed (as a laptop dies) after five
+    clicks and a note; started again, the meeting resumes where it was."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = ws.path
+    ws.close()
+    script = (
+        "import os, signal\n"
+        "from PySide6.QtCore import Qt\n"
+        "from PySide6.QtTest import QTest\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from compstat_desk.core import meetings\n"
+        "from compstat_desk.core.store import open_workspace\n"
+        "from compstat_desk.ui.console import run_meeting\n"
+        "app = QApplication([])\n"
+        f"ws = open_workspace({str(path)!r})\n"
+        "presenter, console = run_meeting(ws, meetings.meeting_id_of(ws, 'next'))\n"
+        "for _ in range(5):\n"
+        "    QTest.keyClick(presenter, Qt.Key.Key_PageDown)\n"
+        "console.kind.setCurrentIndex(console.kind.findData('note'))\n"
+        "console.text.setText('Chair asked Avonmouth for a robbery problem profile')\n"
+        "console.save_capture()\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1], timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    again = open_workspace(path)
+    try:
+        mid = meetings.meeting_id_of(again, "next")
+        presenter, console = run_meeting(again, mid)
+        qtbot.addWidget(presenter)
+        qtbot.addWidget(console)
+        assert presenter.number == 6 and console.current_title.text().startswith("6. ")
+        assert meetings.record(again, mid)["text"].tolist() == ["Chair asked Avonmouth for a robbery problem profile"]
+        presenter.close()
+        console.timer.stop()
+    finally:
+        again.close()
