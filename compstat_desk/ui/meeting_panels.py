@@ -38,7 +38,8 @@ ANALYSIS_FACTOR = 0.8  # charts and tables carry more text than a text panel: a 
 class PanelContext:
     meeting_id: int
     week_ending: dt.date | None
-    scale: float = 1.0  # type size relative to the application's; the projector uses about 1.6
+    scale: float = 1.0  # type size relative to the application's; the projector uses about 2.2 on 1080 lines
+    panels: int = 1  # how many panels share the slide's width
 
 
 def _font(context: PanelContext, factor: float = 1.0, bold: bool = False) -> QFont:
@@ -231,6 +232,11 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
         from compstat_desk.ui.peers_view import PeersViewWidget as View
     widget = View(ws, state, marking)
     widget.setFont(_font(context, ANALYSIS_FACTOR))
+    legend = getattr(widget, "legend", None)
+    if legend is not None and hasattr(legend, "setColumnCount"):
+        _compact_legend(legend, context)
+    if hasattr(widget, "min_zoom"):
+        widget.min_zoom = 0.8  # shrink a little, then drop the ± columns, rather than scroll a projected table
     if hasattr(widget, "heading"):
         widget.heading.hide()  # the slide's title says it
     state.setParent(widget)
@@ -240,6 +246,17 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     state.set_unit(UnitChoice(*row))
     widget.refresh()  # now, not when first shown: the console previews slides before they are on screen
     return widget
+
+
+def _compact_legend(legend: Any, context: PanelContext) -> None:
+    """A panel is narrower than a tab: two columns of legend (one when the panel shares the slide) in slightly
+    smaller type, so that it never pushes the chart off the slide."""
+    columns = 2 if context.panels == 1 else 1
+    size = f"{_font(context, 0.6).pointSizeF():.0f}pt"
+    legend.opts["labelTextSize"] = size
+    for _sample, label in legend.items:
+        label.setText(label.text, size=size)
+    legend.setColumnCount(columns)  # lays the items out again at their new size
 
 
 _MAKERS = {

@@ -4,6 +4,7 @@ slide. It never needs the mouse; a mouse or pen can mark a spot, and the keyboar
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -19,7 +20,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core import meetings
 from compstat_desk.core.meetings import ScreenInfo, Slide, presenter_screen
@@ -82,8 +83,12 @@ class SlideView(QWidget):
         where.setStyleSheet("color: #555555;")
         panels = QHBoxLayout()
         panels.setSpacing(16)
-        self.panels = [panel_widget(ws, p, context) for p in slide.panels]
+        shared = dataclasses.replace(context, panels=max(1, len(slide.panels)))
+        self.panels = [panel_widget(ws, p, shared) for p in slide.panels]
         for w in self.panels:
+            # Each panel takes its share of the slide and fits itself in it: nothing is clipped or scrolled.
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            w.setMinimumSize(0, 0)
             panels.addWidget(w, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
