@@ -33,3 +33,25 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def built_sample(tmp_path_factory):
+    """The bundled sample force, built once per test run (about five seconds). Use `sample_ws` to change it."""
+    from compstat_desk.core.sample import build_sample_workspace
+
+    path = tmp_path_factory.mktemp("built-sample") / "sample.sqlite"
+    build_sample_workspace(path)
+    return path
+
+
+@pytest.fixture
+def sample_ws(built_sample, tmp_path):
+    """A fresh copy of the sample workspace, open, for a test that writes to it."""
+    import shutil
+
+    copy = tmp_path / "sample.sqlite"
+    shutil.copy(built_sample, copy)
+    workspace = open_workspace(copy)
+    yield workspace
+    workspace.close()
