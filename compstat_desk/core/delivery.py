@@ -85,6 +85,11 @@ def stage_number(value: int | str) -> int:
     return int(text)
 
 
+def long_date(day: dt.date) -> str:
+    """'1 April 2026' (no leading zero)."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def _date(value: str | dt.date | None, what: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
@@ -262,7 +267,7 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     out = TargetOutlook(target_id, description or "", measure, unit, start, end, as_of, float(goal or 0.0), None,
                         None, None, None, None, None, polarity == "up_good")
     if as_of < start:
-        out.note = f"its period starts on {start:%d %B %Y}"
+        out.note = f"its period starts on {long_date(start)}"
         return out
     try:
         if category_id is not None:
@@ -501,10 +506,10 @@ def assess(ws: Workspace, priority_ref: str | int, *, challenge: str, planning: 
     earlier = ws.conn.execute("SELECT max(id) FROM delivery_assessments WHERE priority_id = ? AND stocktake = ?",
                               (priority_id, day.isoformat())).fetchone()[0]
     if earlier is not None and not correcting:
-        raise CompstatError(f"This priority was assessed at the stocktake of {day:%d %B %Y} already. Assessments are "
+        raise CompstatError(f"This priority was assessed at the stocktake of {long_date(day)} already. Assessments are "
                             "never overwritten: record a correction (it supersedes the first, which stays on record).")
     if earlier is None and correcting:
-        raise CompstatError(f"There is no assessment at the stocktake of {day:%d %B %Y} to correct.")
+        raise CompstatError(f"There is no assessment at the stocktake of {long_date(day)} to correct.")
     computed = computed_likelihood(ws, priority_id, day)
     with ws.transaction():
         cur = ws.conn.execute(
@@ -595,10 +600,12 @@ def priorities_table(ws: Workspace, as_of: str | dt.date | None = None) -> pd.Da
         rows.append({"code": code, "title": title, "sro": sro, "lead": lead,
                      "last_stocktake": last[0] if last else None, "judgement": last[1] if last else None,
                      "computed": computed.likelihood, "computed_probability": computed.probability,
+                     "computed_note": computed.note,
                      "live_actions": int(live.sum()), "overdue": int(acts["overdue"].sum()),
                      "appraisal_due": bool(off and not chosen_since)})
     return pd.DataFrame(rows, columns=["code", "title", "sro", "lead", "last_stocktake", "judgement", "computed",
-                                       "computed_probability", "live_actions", "overdue", "appraisal_due"])
+                                       "computed_probability", "computed_note", "live_actions", "overdue",
+                                       "appraisal_due"])
 
 
 # -- the stocktake meeting's slides ------------------------------------------------------------------------------
@@ -617,7 +624,7 @@ def stocktake_slides(ws: Workspace, kind: str, title: str, meeting_id: int) -> l
             targets = current_targets(ws, priority_id, day)
             panels = [{"type": "indicator_trajectory", "target": t, "priority": code} for t in targets[:3]]
             out.append((f"{name}: trajectories", panels or [
-                {"type": "text", "text": f"{name}: no target runs on {day:%d %B %Y}."}]))
+                {"type": "text", "text": f"{name}: no target runs on {long_date(day)}."}]))
         else:
             out.append((f"{name}: delivery assessment", [{"type": "assessment", "priority": code}]))
     return out or [(title, [{"type": "text", "text": "No priorities yet."}])]

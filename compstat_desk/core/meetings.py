@@ -21,7 +21,8 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace, current_user, now_iso
 
 ROLES = {"chair": "Chair", "challenger": "Challenger", "commander": "Commander", "analyst": "Analyst",
-         "partner": "Partner", "specialist": "Specialist unit", "observer": "Observer", "secretariat": "Secretariat"}
+         "partner": "Partner", "specialist": "Specialist unit", "observer": "Observer", "secretariat": "Secretariat",
+         "sro": "Senior responsible owner"}
 PANEL_TYPES = ("compstat_table", "trend", "trajectory", "funnel", "map", "actions", "probe_points", "text", "card",
                "indicator_trajectory", "assessment")
 RECORD_KINDS = ("decision", "note", "award")
