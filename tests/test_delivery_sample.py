@@ -160,4 +160,5 @@ def test_priorities_on_the_command_line(built, tmp_path, capsys):
 def test_the_sample_command_builds_either_kind(tmp_path, capsys):
     assert build_parser().parse_args(["sample", "--db", "x.sqlite"]).kind == "police"
     assert main(["sample", "--kind", "delivery", "--db", str(tmp_path / "d.sqlite")]) == 0
-    assert "Delivery Unit (sample)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Delivery Unit (sample)" in out and "Delivery priorities: 4; assessments at stocktakes: 12" in out
