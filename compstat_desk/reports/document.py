@@ -161,7 +161,7 @@ class Document(BaseDocTemplate):
             self._outline_level = level
             self.canv.bookmarkPage(flowable.key)
             self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=level, closed=level > 0)
-            if flowable.in_toc:
+            if flowable.in_toc and level <= 1:
                 self.notify("TOCEntry", (level, esc(flowable.outline_text), self.page, flowable.key))
 
 
