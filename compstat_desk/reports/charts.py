@@ -78,7 +78,7 @@ def _marker(d: Drawing, x: float, y: float, symbol: str, size: float, colour: co
 
 
 def _axes(fig: Figure, width: float, height: float) -> Drawing:
-    d = Drawing(width, height)
+    d = Drawing(width, height, initialFontName=REGULAR)
     legend_rows = 1 + int(sum(16 + 4.6 * len(w) + 10 for _, _, w in fig.legend) // (width - 50))
     left, right, top = 40, 12, 8
     bottom = 26 + 10 * legend_rows
@@ -145,7 +145,7 @@ def _axes(fig: Figure, width: float, height: float) -> Drawing:
 
 
 def _map(fig: Figure, width: float, height: float) -> Drawing:
-    d = Drawing(width, height)
+    d = Drawing(width, height, initialFontName=REGULAR)
     legend_h = 14
     xs = [p[0] for s in fig.shapes for ring in s.rings for p in ring]
     ys = [p[1] for s in fig.shapes for ring in s.rings for p in ring]

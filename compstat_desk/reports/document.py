@@ -13,6 +13,7 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -143,7 +144,8 @@ class Document(BaseDocTemplate):
         canv.drawCentredString(width / 2, MARGIN - 6 * mm, self.marking)
         canv.setFont(REGULAR, 7.5)
         canv.setFillColor(MUTED)
-        canv.drawString(MARGIN, height - MARGIN + 1 * mm, self.doc_title[:90])
+        room = width / 2 - MARGIN - canv.stringWidth(self.marking, BOLD, 9) / 2 - 4 * mm
+        canv.drawString(MARGIN, height - MARGIN + 1 * mm, _fit(self.doc_title, room, 7.5))
         canv.drawRightString(width - MARGIN, height - MARGIN + 1 * mm, self.stamp)
         total = self.total_pages or "?"
         canv.drawString(MARGIN, MARGIN - 6 * mm, "compstat-desk")
@@ -163,6 +165,15 @@ class Document(BaseDocTemplate):
             self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=level, closed=level > 0)
             if flowable.in_toc and level <= 1:
                 self.notify("TOCEntry", (level, esc(flowable.outline_text), self.page, flowable.key))
+
+
+def _fit(text: str, width: float, size: float) -> str:
+    """`text`, shortened with an ellipsis to fit `width` points in the regular face at `size`."""
+    if stringWidth(text, REGULAR, size) <= width:
+        return text
+    while text and stringWidth(text + "…", REGULAR, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 class Story:
@@ -205,6 +216,9 @@ class Story:
             ParagraphStyle("toc1", fontName=REGULAR, fontSize=9, leading=11.5, leftIndent=12, firstLineIndent=0),
             ParagraphStyle("toc2", fontName=REGULAR, fontSize=8.5, leading=10.5, leftIndent=24, firstLineIndent=0),
         ]
+        toc.tableStyle = TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                                     ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                                     ("TOPPADDING", (0, 0), (-1, -1), 0), ("BOTTOMPADDING", (0, 0), (-1, -1), 0)])
         self.items.append(toc)
 
     def table(self, rows: list[list[Any]], widths: list[float], *, header_rows: int = 1,
@@ -218,7 +232,7 @@ class Story:
                  for c in row] for i, row in enumerate(rows)]
         table = Table(body, colWidths=widths, repeatRows=header_rows)
         commands: list[tuple[Any, ...]] = [
-            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), REGULAR),
             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
             ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
             ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, INK),

@@ -15,6 +15,12 @@ from compstat_desk.reports.common import actions_rows, day_words
 from compstat_desk.reports.document import Story, esc, render
 
 
+def _signed(minutes: float) -> str:
+    """+5, −10 (a true minus sign), 0."""
+    value = round(float(minutes))
+    return "0" if value == 0 else f"{value:+d}".replace("-", "−")
+
+
 def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
     info = meeting_info(ws, meeting_id)
     people = attendees(ws, meeting_id)
@@ -56,7 +62,7 @@ def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
                 t = spent.loc[r.id]
                 over = t["over_minutes"]
                 minutes = (f"{t['spent_minutes']:.0f} of {t['planned_minutes']:g} planned minutes"
-                           + (f" ({over:+.0f})" if t["spent_minutes"] > 0 and abs(over) >= 1 else ""))
+                           + (f" ({_signed(over)})" if t["spent_minutes"] > 0 and abs(over) >= 1 else ""))
             s.heading(f"{r.position}. {r.title}", 1)
             if minutes:
                 s.text(f"Time: {minutes}.", "small")
@@ -90,9 +96,9 @@ def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
             rows = [["", "Item", "Planned", "Spent", "Over (+) / under (−)"]]
             for t in times.itertuples():
                 rows.append([str(t.position), t.title, f"{t.planned_minutes:g}", f"{t.spent_minutes:.0f}",
-                             f"{t.over_minutes:+.0f}".replace("-", "−")])
+                             _signed(t.over_minutes)])
             rows.append(["", "Total", f"{times['planned_minutes'].sum():g}", f"{times['spent_minutes'].sum():.0f}",
-                         f"{times['over_minutes'].sum():+.0f}".replace("-", "−")])
+                         _signed(times["over_minutes"].sum())])
             s.table(rows, [8 * mm, s.doc.width - 98 * mm, 22 * mm, 22 * mm, 46 * mm],
                     extra=[("ALIGN", (2, 0), (-1, -1), "RIGHT")], font_size=8.5)
         s.heading("Distribution", 0)

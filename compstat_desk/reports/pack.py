@@ -42,6 +42,7 @@ from compstat_desk.reports.common import (
     role_cell,
 )
 from compstat_desk.reports.document import Story, esc, render
+from compstat_desk.reports.fonts import REGULAR
 
 Progress = Callable[[float, str], None]
 
@@ -158,7 +159,8 @@ def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None) -> No
             ["Figures", f"to the week ending {day_words(d.week)}"]]
     table = Table([[Paragraph(f"<b>{esc(a)}</b>", s.s["body"]), Paragraph(esc(b), s.s["body"])] for a, b in rows],
                   colWidths=[45 * mm, 100 * mm])
-    table.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b0b0")),
+    table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
+                               ("LINEBELOW", (0, 0), (-1, -1), 0.3, colors.HexColor("#b0b0b0")),
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     s.add(table)
     s.space(12)
