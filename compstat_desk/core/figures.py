@@ -77,7 +77,7 @@ class Marker:
     y: float
     label: str
     colour: str = INK
-    symbol: str = "circle"  # circle, triangle_up, triangle_down, diamond
+    symbol: str = "circle"  # circle, triangle_up, triangle_down, diamond, bar (a short horizontal mark)
     size: float = 4.0
     low: float | None = None  # an interval drawn through the marker
     high: float | None = None
@@ -184,7 +184,9 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
         x = list(range(len(tr.plan)))
         period = (end - start).days
         fig = Figure("trajectory", tr.description, x_label="", y_label="cumulative count", y_min=0.0)
-        fig.lines = [Line("plan", x, [float(v) for v in tr.plan["planned"]], NO_CHANGE, dashed=True),
+        # The whole plan, to the period's end (followed to the end, the plan is laid out for every day).
+        whole = trajectory(ws, target_id, end).plan["planned"] if tr.as_of < end else tr.plan["planned"]
+        fig.lines = [Line("plan", list(range(len(whole))), [float(v) for v in whole], NO_CHANGE, dashed=True),
                      Line("actual", x, [float(v) for v in tr.plan["actual"]], INK, width=1.4)]
         target, projection, interval = tr.target_total, tr.projection, tr.interval_95
         actual_words = f"{tr.actual_to_date:,} so far against {tr.planned_to_date:,.0f} planned"
@@ -208,7 +210,10 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
         tr = it  # type: ignore[assignment]
         ticks = pd.date_range(start, end, freq="MS")
         fig.x_ticks = [((d.date() - start).days, d.strftime("%b")) for d in ticks][::2]
-    fig.lines.append(Line("target", [0, period], [float(target), float(target)], BETTER, dashed=True, width=0.8))
+    if is_count:  # the target is the period's total: a mark at its end
+        fig.markers.append(Marker(period, float(target), f"target {target:,.0f}", BETTER, "bar", 6))
+    else:  # the target is a level for the whole period
+        fig.lines.append(Line("target", [0, period], [float(target), float(target)], BETTER, dashed=True, width=0.8))
     likelihood = tr.likelihood
     colour = LIKELIHOOD_COLOURS.get(likelihood or "", NO_CHANGE)
     if projection is not None and interval is not None:
@@ -222,7 +227,8 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
                        f"{likelihood} ({chance_words(tr.probability or 0.0)}).")
     else:
         fig.caption = f"{actual_words}; too early to project (less than a quarter of the period has passed)."
-    fig.legend = [(INK, "line", "actual"), (NO_CHANGE, "dash", "plan"), (BETTER, "dash", "target"),
+    fig.legend = [(INK, "line", "actual"), (NO_CHANGE, "dash", "plan"),
+                  (BETTER, "line" if is_count else "dash", "target" + (" (the period's total)" if is_count else "")),
                   (colour, "dot", f"projection, 95% interval: {likelihood or 'not yet'}")]
     fig.title = f"{fig.title}"
     return fig

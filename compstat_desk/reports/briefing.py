@@ -62,4 +62,4 @@ def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None)
                     s.para(f"• {esc(p.sentence)}<br/><font color='#555555'>Ask: {esc(p.question)}</font>")
 
     return render(f"Challenger's briefing: {name}", ws.marking, f"Data to week ending {week}", fill,
-                  subject="Challenger's briefing")
+                  subject="Challenger's briefing", short_title=f"Challenger's briefing: {code}")

@@ -7,6 +7,7 @@ import math
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from compstat_desk.core.figures import Figure
 from compstat_desk.reports.fonts import BOLD, REGULAR, register_fonts
@@ -70,6 +71,8 @@ def _marker(d: Drawing, x: float, y: float, symbol: str, size: float, colour: co
         d.add(Polygon([x - s, y - s * 0.8, x + s, y - s * 0.8, x, y + s], fillColor=colour, strokeColor=colour))
     elif symbol == "triangle_down":
         d.add(Polygon([x - s, y + s * 0.8, x + s, y + s * 0.8, x, y - s], fillColor=colour, strokeColor=colour))
+    elif symbol == "bar":
+        d.add(Line(x - 2 * s, y, x + 2 * s, y, strokeColor=colour, strokeWidth=2))
     elif symbol == "diamond":
         d.add(Polygon([x - s, y, x, y + s, x + s, y, x, y - s], fillColor=colour, strokeColor=AXIS,
                       strokeWidth=0.5))
@@ -77,10 +80,22 @@ def _marker(d: Drawing, x: float, y: float, symbol: str, size: float, colour: co
         d.add(Circle(x, y, s * 0.8, fillColor=colour, strokeColor=colour))
 
 
+def _free_spot(placed: list[tuple[float, float, float]], x: float, y: float, size: float,
+               width: float) -> tuple[float, float]:
+    """Where a point's label goes: right of it, else above, below or left, whichever overlaps no label yet."""
+    right, left = x + size + 1.5, x - size - 1.5 - width
+    tries = [(right, y - 2.5), (right, y + 5), (right, y - 9), (left, y - 2.5), (left, y + 5), (left, y - 9),
+             (x - width / 2, y + size + 2), (x - width / 2, y - size - 8)]
+    for tx, ty in tries:
+        if all(tx + width < px or tx > px + pw or ty + 6 < py or ty > py + 6 for px, py, pw in placed):
+            return tx, ty
+    return tries[0]
+
+
 def _axes(fig: Figure, width: float, height: float) -> Drawing:
     d = Drawing(width, height, initialFontName=REGULAR)
     legend_rows = 1 + int(sum(16 + 4.6 * len(w) + 10 for _, _, w in fig.legend) // (width - 50))
-    left, right, top = 40, 12, 8
+    left, right, top = 40, 12, 14
     bottom = 26 + 10 * legend_rows
     pw, ph = width - left - right, height - top - bottom
     xs = [v for ln in fig.lines for v in ln.x] + [v for b in fig.bands for v in b.x] + [m.x for m in fig.markers]
@@ -118,16 +133,24 @@ def _axes(fig: Figure, width: float, height: float) -> Drawing:
     for ln in fig.lines:
         d.add(PolyLine([c for x, y in zip(ln.x, ln.y) for c in (px(x), py(y))], strokeColor=_c(ln.colour),
                        strokeWidth=ln.width, strokeDashArray=[4, 2.5] if ln.dashed else None))
-    for m in fig.markers:
+    # Labels already drawn (x, baseline y, width), starting with the points themselves, which no label may cover.
+    placed: list[tuple[float, float, float]] = [(px(m.x) - m.size, py(m.y) - 3, 2 * m.size) for m in fig.markers]
+    for m in sorted(fig.markers, key=lambda m: (m.x, m.y)):
         col = _c(m.colour)
         if m.low is not None and m.high is not None:
             d.add(Line(px(m.x), py(m.low), px(m.x), py(m.high), strokeColor=col, strokeWidth=1.6))
             for v in (m.low, m.high):
                 d.add(Line(px(m.x) - 3, py(v), px(m.x) + 3, py(v), strokeColor=col, strokeWidth=1.2))
         _marker(d, px(m.x), py(m.y), m.symbol, m.size, col)
-        if fig.kind == "funnel":
-            d.add(String(px(m.x) + m.size + 1.5, py(m.y) - 2.5, m.label, fontName=BOLD if m.size > 4 else REGULAR,
-                         fontSize=6.5, fillColor=AXIS))
+        if m.symbol == "bar":
+            d.add(String(px(m.x) - 2 * m.size - 2, py(m.y) - 2.5, m.label, fontName=REGULAR, fontSize=6.5,
+                         fillColor=col, textAnchor="end"))
+        elif fig.kind == "funnel":
+            font = BOLD if m.size > 4 else REGULAR
+            w = stringWidth(m.label, font, 6.5)
+            x, y = _free_spot(placed, px(m.x), py(m.y), m.size, w)
+            placed.append((x, y, w))
+            d.add(String(x, y, m.label, fontName=font, fontSize=6.5, fillColor=AXIS))
     d.add(Line(left, bottom, left + pw, bottom, strokeColor=AXIS, strokeWidth=0.6))
     d.add(Line(left, bottom, left, bottom + ph, strokeColor=AXIS, strokeWidth=0.6))
     x_ticks = fig.x_ticks or [(t, _label(t)) for t in _nice_ticks(x0, x1)]
@@ -139,7 +162,7 @@ def _axes(fig: Figure, width: float, height: float) -> Drawing:
         d.add(String(left + pw, bottom - 19, fig.x_label, fontName=REGULAR, fontSize=6.5, fillColor=AXIS,
                      textAnchor="end"))
     if fig.y_label:
-        d.add(String(left + 2, bottom + ph - 7, fig.y_label, fontName=REGULAR, fontSize=6.5, fillColor=AXIS))
+        d.add(String(left - 36, bottom + ph + 5, fig.y_label, fontName=REGULAR, fontSize=6.5, fillColor=AXIS))
     _legend(d, fig.legend, left, bottom - 32, pw)
     return d
 

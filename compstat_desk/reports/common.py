@@ -57,7 +57,8 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
     if block.empty:
         return
     windows = ["week", "28d", "ytd"]
-    head1 = ["Category"] + [x for w in windows for x in (WINDOW_TITLES[w], "", "")]
+    head1 = ["Category"] + [x for w in windows for x in (
+        Paragraph(f"<b>{WINDOW_TITLES[w]}</b>", story.s["cell"]), "", "")]
     head2 = [""] + [x for _ in windows for x in ("now", "yr ago", "change")]
     rows: list[list[object]] = [head1, head2]
     extra: list[tuple[object, ...]] = [("SPAN", (1 + 3 * i, 0), (3 + 3 * i, 0)) for i in range(3)]
@@ -89,16 +90,18 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
         if code == HEADLINE:
             extra.append(("LINEABOVE", (0, r_i), (-1, r_i), 0.8, INK))
     width = story.doc.width
-    name_w = 44 * mm
+    name_w = 34 * mm
     rest = (width - name_w) / 9
-    widths = [name_w] + [rest * 0.8, rest * 0.8, rest * 1.4] * 3
+    widths = [name_w] + [rest * 0.76, rest * 0.76, rest * 1.48] * 3
+    extra += [("LEFTPADDING", (1, 0), (-1, -1), 2), ("RIGHTPADDING", (1, 0), (-1, -1), 2)]
+    numbers = tuple(range(1, 10))
     if heading:
         story.heading(heading, 2)
         title = story.items.pop()
-        story.table(rows, widths, header_rows=2, extra=extra, font_size=7.3)
+        story.table(rows, widths, header_rows=2, extra=extra, font_size=7.3, right=numbers)
         story.add(KeepTogether([title, story.items.pop()]))
     else:
-        story.table(rows, widths, header_rows=2, extra=extra, font_size=7.3)
+        story.table(rows, widths, header_rows=2, extra=extra, font_size=7.3, right=numbers)
 
 
 COMPSTAT_KEY = ("Counts first: below a year-ago count of 20 the change is shown as counts (“4 → 9”), within ±3% as "
@@ -130,7 +133,7 @@ def actions_rows(story: Story, table: pd.DataFrame, *, with_carries: bool = True
         if overdue:
             extra.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#FBE9EB")))
     w = story.doc.width
-    widths = [10 * mm, None, 27 * mm, 11 * mm, 18 * mm, 27 * mm] + ([13 * mm, 25 * mm] if with_carries else [])
+    widths = [10 * mm, None, 27 * mm, 11 * mm, 18 * mm, 27 * mm] + ([15 * mm, 25 * mm] if with_carries else [])
     fixed = sum(x for x in widths if x)
     widths = [x if x else w - fixed for x in widths]
     if len(rows) == 1:

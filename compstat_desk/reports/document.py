@@ -114,13 +114,13 @@ class Document(BaseDocTemplate):
     """A4 with the marking top and bottom, "Page x of y", the data week, bookmarks and a table of contents."""
 
     def __init__(self, buffer: io.BytesIO, *, title: str, marking: str, stamp: str, author: str = "compstat-desk",
-                 subject: str = "") -> None:
+                 subject: str = "", short_title: str | None = None) -> None:
         super().__init__(buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
                          bottomMargin=MARGIN + 6 * mm, title=title, author=author, subject=subject,
                          creator="compstat-desk", initialFontName=REGULAR)
         self.marking = marking
         self.stamp = stamp
-        self.doc_title = title
+        self.doc_title = short_title or title
         self.total_pages = 0
         self.pages_made = 0
         self._outline_level = -1
@@ -223,13 +223,17 @@ class Story:
 
     def table(self, rows: list[list[Any]], widths: list[float], *, header_rows: int = 1,
               extra: list[tuple[Any, ...]] | None = None, font_size: float = 8, keep: bool = False,
-              zebra: bool = True) -> Table:
-        """A table with a shaded, repeated header; cells may be text (wrapped in Paragraphs) or flowables."""
+              right: tuple[int, ...] = ()) -> Table:
+        """A table with a shaded, repeated header; cells may be text (wrapped in Paragraphs) or flowables;
+        the columns in `right` (numbers) are right-aligned."""
         cell = ParagraphStyle("c", parent=self.s["cell"], fontSize=font_size, leading=font_size * 1.2)
         head = ParagraphStyle("h", parent=self.s["cell_bold"], fontSize=font_size, leading=font_size * 1.2)
+        styles_ = {(False, False): cell, (True, False): head,
+                   (False, True): ParagraphStyle("cr", parent=cell, alignment=2),
+                   (True, True): ParagraphStyle("hr", parent=head, alignment=2)}
         body = [[c if isinstance(c, Flowable) else Paragraph(esc(c) if c is not None else "",
-                                                            head if i < header_rows else cell)
-                 for c in row] for i, row in enumerate(rows)]
+                                                            styles_[(i < header_rows, j in right)])
+                 for j, c in enumerate(row)] for i, row in enumerate(rows)]
         table = Table(body, colWidths=widths, repeatRows=header_rows)
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -249,11 +253,12 @@ class Story:
         return table
 
 
-def render(title: str, marking: str, stamp: str, fill: Callable[[Story], None], *, subject: str = "") -> bytes:
+def render(title: str, marking: str, stamp: str, fill: Callable[[Story], None], *, subject: str = "",
+           short_title: str | None = None) -> bytes:
     """Build a document: `fill` adds the flowables; returns the PDF's bytes."""
     register_fonts()
     buffer = io.BytesIO()
-    doc = Document(buffer, title=title, marking=marking, stamp=stamp, subject=subject)
+    doc = Document(buffer, title=title, marking=marking, stamp=stamp, subject=subject, short_title=short_title)
     story = Story(doc)
     fill(story)
     doc.multiBuild(story.items)

@@ -100,7 +100,7 @@ def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
             rows.append(["", "Total", f"{times['planned_minutes'].sum():g}", f"{times['spent_minutes'].sum():.0f}",
                          _signed(times["over_minutes"].sum())])
             s.table(rows, [8 * mm, s.doc.width - 98 * mm, 22 * mm, 22 * mm, 46 * mm],
-                    extra=[("ALIGN", (2, 0), (-1, -1), "RIGHT")], font_size=8.5)
+                    font_size=8.5, right=(2, 3, 4))
         s.heading("Distribution", 0)
         s.text(f"Protective marking: {info['marking']}. Not to be sent beyond this list.", "small")
         for name in info["distribution"] or []:
@@ -109,4 +109,4 @@ def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
             s.text("No distribution list recorded.")
 
     return render(f"Minutes: {info['title']}", str(info["marking"] or ws.marking),
-                  f"Meeting of {info['date']}", fill, subject="Minutes")
+                  f"Meeting of {info['date']}", fill, subject="Minutes", short_title=f"Minutes · {info['date']}")

@@ -83,13 +83,16 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
     data = PackData(ws, info, data_week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
                     force, divisions, findings)
     marking = str(info["marking"] or ws.marking)
+    day = dt.date.fromisoformat(str(info["date"]))
+    when = f"meeting of {day.day} {day.strftime('%b %Y')}"
     if unit:
         code = ws.conn.execute("SELECT code, name FROM units WHERE id = ?", (catalog.find_unit(ws, unit),)).fetchone()
         title = f"{code[1]}: unit pack for the {info['title']}"
         return render(title, marking, stamp(data_week), lambda s: _unit_pack(s, data, code[0], code[1], progress),
-                      subject="Unit pack")
+                      subject="Unit pack", short_title=f"Unit pack: {code[0]} · {when}")
     title = f"{info['title']}: agenda pack"
-    return render(title, marking, stamp(data_week), lambda s: _meeting_pack(s, data, progress), subject="Agenda pack")
+    return render(title, marking, stamp(data_week), lambda s: _meeting_pack(s, data, progress), subject="Agenda pack",
+                  short_title=f"Agenda pack · {when}")
 
 
 def catalog_force(ws: Workspace) -> str:
@@ -182,8 +185,7 @@ def _agenda(s: Story, d: PackData) -> None:
         rows.append([str(r.position), r.title, f"{start // 60}:{start % 60:02d}", f"{r.planned_minutes:g}"])
     total = float(items["planned_minutes"].sum())
     rows.append(["", "Close", f"{int(total) // 60}:{int(total) % 60:02d}", ""])
-    s.table(rows, [8 * mm, s.doc.width - 52 * mm, 24 * mm, 20 * mm],
-            extra=[("ALIGN", (2, 0), (-1, -1), "RIGHT")], font_size=9)
+    s.table(rows, [8 * mm, s.doc.width - 52 * mm, 24 * mm, 20 * mm], font_size=9, right=(2, 3))
     s.text("Timings are from the start of the meeting (hours:minutes).", "small")
     s.heading("Attendees", 1)
     people = attendees(d.ws, meeting_id)
@@ -250,7 +252,7 @@ def _dashboard(s: Story, d: PackData) -> None:
                          f"{r.test}; q = {r.q_value:.2g}" if not pd.isna(r.q_value) else "not tested",
                          role_cell(s, role, words)])
             extra.append(("BACKGROUND", (4, i), (4, i), role_background(role)))
-        s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm], extra=extra)
+        s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm], extra=extra, right=(1, 2))
     s.space(3)
     rows = [["Headline crime, last 28 days", "Now", "A year ago", "Change", "Verdict"]]
     extra = []
@@ -266,8 +268,7 @@ def _dashboard(s: Story, d: PackData) -> None:
         rows.append([f"{name} ({code})", f"{now:,}", f"{before:,}", describe_change(now, before),
                      role_cell(s, role, words)])
         extra.append(("BACKGROUND", (4, i), (4, i), role_background(role)))
-    s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm],
-            extra=extra + [("ALIGN", (1, 1), (3, -1), "RIGHT")])
+    s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm], extra=extra, right=(1, 2, 3))
 
 
 def _target_lines(d: PackData, members: set[str] | None = None) -> list[tuple[str | None, tuple[str, str]]]:
@@ -317,7 +318,7 @@ def _trajectories(s: Story, d: PackData, members: set[str] | None) -> None:
     s.text("Planned against actual, with the projection to the end of the period and its 95% interval; the colour "
            "of the projection is the likelihood of delivery, which is also given in words.", "small")
     for target_id in ids:
-        figure(s, trajectory_figure(d.ws, target_id, d.week), 68)
+        figure(s, trajectory_figure(d.ws, target_id, d.week), 56)
 
 
 def _worst(d: PackData, unit: str, n: int) -> list[str]:
