@@ -191,18 +191,29 @@ def _map(fig: Figure, width: float, height: float) -> Drawing:
         for ring in s.rings:
             d.add(Polygon([c for p in ring for c in pt(p)], fillColor=None, strokeColor=_c("#6E6E6E"),
                           strokeWidth=0.4))
+    area_labels = []
     for s in areas:
         x, y = pt(s.at)
         d.add(String(x, y - 3, s.label, fontName=BOLD, fontSize=7, fillColor=_c("#1A1A1A"), textAnchor="middle"))
+        w = stringWidth(s.label, BOLD, 7)
+        area_labels.append((x - w / 2, y - 3, w))
+    boxes = []
     for s in spots:
         for ring in s.rings:
             pts = [pt(p) for p in ring]
             cx = sum(p[0] for p in pts[:4]) / 4
             cy = sum(p[1] for p in pts[:4]) / 4
             half = max(3.0, max(abs(p[0] - cx) for p in pts))  # a cell smaller than 6 pt is drawn at 6 pt
-            d.add(Rect(cx - half, cy - half, 2 * half, 2 * half, fillColor=None, strokeColor=_c(s.outline),
-                       strokeWidth=s.width))
-            d.add(String(cx + half + 1.5, cy + half - 2, s.label, fontName=BOLD, fontSize=7,
-                         fillColor=_c(s.outline)))
+            boxes.append((s, cx, cy, half))
+    # No label may cover a cell: each cell's square counts as taken (in 6-pt rows, as labels are).
+    placed = area_labels + [(cx - half, y, 2 * half) for _, cx, cy, half in boxes
+                            for y in [cy - half + 6 * k for k in range(int(2 * half // 6) + 1)]]
+    for s, cx, cy, half in boxes:
+        d.add(Rect(cx - half, cy - half, 2 * half, 2 * half, fillColor=None, strokeColor=_c(s.outline),
+                   strokeWidth=s.width))
+        w = stringWidth(s.label, BOLD, 7)
+        x, y = _free_spot(placed, cx, cy, half, w)
+        placed.append((x, y, w))
+        d.add(String(x, y, s.label, fontName=BOLD, fontSize=7, fillColor=_c(s.outline)))
     _legend(d, fig.legend, 4, 2, width - 8)
     return d

@@ -136,8 +136,9 @@ def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
     for category in worst:
         figure(s, map_figure(d.ws, category, week_ending=d.week, table=d.table), 105)
     s.heading("Annex: each division in detail", 0, new_page=True)
-    s.text("For each division: its headline crime against the seasonal baseline, the categories that changed for "
-           "real, its sectors on a map with hot spots, and what to ask about.", "small")
+    s.text("For each division: the real changes in it and its sectors, its headline crime against the seasonal "
+           "baseline, the worst real deterioration (division or sector) and its map by sector with hot spots, and "
+           "what to ask about.", "small")
     for i, (code, name) in enumerate(d.divisions):
         progress(0.6 + 0.35 * i / max(len(d.divisions), 1), f"Annex: {name}")
         _annex_unit(s, d, code, name, first=i == 0)
@@ -330,14 +331,27 @@ def _worst(d: PackData, unit: str, n: int) -> list[str]:
     return rows[pd.Series(worse, index=rows.index, dtype=bool)].sort_values("q_value")["category"].head(n).tolist()
 
 
+def _worse_below(d: PackData, unit: str) -> list[tuple[str, str]]:
+    """(unit, category) of the real 28-day deteriorations in the unit or any unit under it, most significant first."""
+    members = _members(d.ws, unit)
+    rows = d.table[d.table["unit"].isin(members) & (d.table["window"] == "28d") & d.table["significant"]
+                   & (d.table["category"] != HEADLINE)]
+    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad")) == "worse"
+             for r in rows.itertuples()]
+    rows = rows[pd.Series(worse, index=rows.index, dtype=bool)].sort_values("q_value")
+    return list(zip(rows["unit"], rows["category"]))
+
+
 def _changed(d: PackData, unit: str) -> list[str]:
-    """The unit's real changes on 28 days in words, worse first."""
-    rows = d.table[(d.table["unit"] == unit) & (d.table["window"] == "28d") & d.table["significant"]]
+    """The real changes on 28 days of the unit and the units under it, in words, worse first."""
+    members = _members(d.ws, unit)
+    rows = d.table[d.table["unit"].isin(members) & (d.table["window"] == "28d") & d.table["significant"]]
     out = []
     for r in rows.sort_values("q_value").itertuples():
         role = change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad"))
         symbol = change_symbol(role, r.current > r.previous)
-        out.append((0 if role == "worse" else 1, f"{symbol} {r.category_name}: {int(r.current)} against "
+        where = "" if r.unit == unit else f" in {r.unit_name} ({r.unit})"
+        out.append((0 if role == "worse" else 1, f"{symbol} {r.category_name}{where}: {int(r.current)} against "
                     f"{int(r.previous)} ({describe_change(int(r.current), int(r.previous))}; q = {r.q_value:.2g}), "
                     f"{role}"))
     return [t for _, t in sorted(out, key=lambda x: x[0])]
@@ -363,10 +377,10 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
     s.para("<b>Real changes on the last 28 days</b>: " + (esc("; ".join(changed)) + "." if changed else
                                                              "none: every change is within what chance gives."))
     figure(s, trend_figure(d.ws, code, HEADLINE, d.week), 62)
-    worst = _worst(d, code, 1)
-    if worst:
-        figure(s, trend_figure(d.ws, code, worst[0], d.week), 62)
-    figure(s, map_figure(d.ws, worst[0] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 80)
+    worst = _worse_below(d, code)[:1]
+    for where, category in worst:
+        figure(s, trend_figure(d.ws, where, category, d.week), 62)
+    figure(s, map_figure(d.ws, worst[0][1] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 80)
     s.heading(f"{name}: what to ask about", 2)
     _probe_list(s, probe_points(d.ws, code, d.week))
 
