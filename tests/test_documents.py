@@ -317,3 +317,19 @@ def test_preflight_calls_impossible_figures_blocking_and_small_base_swings_warni
     found = check_table(rows)
     assert [(f.severity, f.kind) for f in found] == [("blocking", "impossible figure"), ("warning", "wild swing")]
     assert "Robbery" in found[0].message and "Burglary" in found[1].message and "Theft" not in found[1].message
+
+
+def test_the_dashboard_calls_stourvale_attendance_worse_with_the_pooled_percentages(pack):
+    values = pd.read_csv(sample_dir() / "indicators.csv")
+    rows = values[(values["unit"] == "STV") & (values["indicator"] == "ATTEND_URBAN")].sort_values("period_end")
+    now = rows[rows["period_end"] <= WEEK_END.isoformat()].tail(4)
+    ends = pd.to_datetime(now["period_end"]) - pd.Timedelta(days=364)
+    before = rows[rows["period_end"].isin(ends.dt.strftime("%Y-%m-%d"))]
+    current = 100 * now["numerator"].sum() / now["denominator"].sum()
+    previous = 100 * before["numerator"].sum() / before["denominator"].sum()
+    text = "\n".join(pages_text(pack))
+    board = text[text.index("Indicators by division"):text.index("Headline crime, last 28 days")]
+    lines = board.splitlines()
+    at = next(i for i, line in enumerate(lines) if "Stourvale (STV)" in line)
+    assert f"{current:.1f}% (was {previous:.1f})" in lines[at]
+    assert "▼ worse" in lines[at + 1]  # a real fall in a measure where up is good, said in words

@@ -27,7 +27,7 @@ def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None)
                 others.append((other, other_name, found))
 
     def fill(s: Story) -> None:
-        s.heading(f"Challenger's briefing: {name} ({code})", 0)
+        s.heading(f"Challenger's briefing: {name} ({code})", 0, toc=False)
         s.text(f"Probe points for the week ending {week}, most pressing first, each with a suggested question. "
                "Changes are tested allowing for clustering and for the number of changes looked at "
                "(Benjamini–Hochberg q < 0.05).", "small")

@@ -33,7 +33,7 @@ def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
     raised = raised[raised["meeting_id"] == meeting_id]
 
     def fill(s: Story) -> None:
-        s.heading(f"Minutes: {info['title']}", 0)
+        s.heading(f"Minutes: {info['title']}", 0, toc=False)
         s.para(f"<b>{esc(day_words(info['date']))}</b> · {esc(info['venue'] or 'venue not recorded')} · "
                f"chair {esc(info['chair'] or 'not recorded')} · host {esc(info['host_name'] or '—')}"
                f" · status {esc(info['status'])}")

@@ -255,6 +255,8 @@ def _dashboard(s: Story, d: PackData) -> None:
             extra.append(("BACKGROUND", (4, i), (4, i), role_background(role)))
         s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm], extra=extra, right=(1, 2))
     s.space(3)
+    _indicator_grid(s, d)
+    s.space(3)
     rows = [["Headline crime, last 28 days", "Now", "A year ago", "Change", "Verdict"]]
     extra = []
     block = d.table[(d.table["category"] == HEADLINE) & (d.table["window"] == "28d")]
@@ -270,6 +272,48 @@ def _dashboard(s: Story, d: PackData) -> None:
                      role_cell(s, role, words)])
         extra.append(("BACKGROUND", (4, i), (4, i), role_background(role)))
     s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm], extra=extra, right=(1, 2, 3))
+
+
+def _indicator_grid(s: Story, d: PackData) -> None:
+    """Each division's indicators over the last four weeks, each cell's verdict against a year earlier in words
+    (and a colour only when the change is real)."""
+    from reportlab.lib.styles import ParagraphStyle
+
+    from compstat_desk.core.indicator_stats import indicator_changes
+
+    grid: dict[str, pd.DataFrame] = {}
+    for code, _ in d.divisions:
+        try:
+            grid[code] = indicator_changes(d.ws, code, d.week).set_index("indicator")
+        except CompstatError:
+            continue
+    if not grid:
+        return
+    names = dict(d.ws.conn.execute("SELECT code, name FROM indicators ORDER BY code"))
+    codes = [c for c in names if any(c in g.index for g in grid.values())]
+    rows: list[list[object]] = [["Indicators by division, last 4 weeks", *[names[c] for c in codes]]]
+    extra: list[tuple[object, ...]] = []
+    plain = ParagraphStyle("ig", parent=s.s["cell"], fontSize=7.5, leading=9, alignment=2)
+    white = ParagraphStyle("igw", parent=plain, textColor=colors.white)
+    for i, (code, name) in enumerate([(c, n) for c, n in d.divisions if c in grid], start=1):
+        line: list[object] = [f"{name} ({code})"]
+        for j, ind in enumerate(codes, start=1):
+            if ind not in grid[code].index:
+                line.append("–")
+                continue
+            r = grid[code].loc[ind]
+            role = "none" if not r["significant"] or r["better"] is None else ("better" if r["better"] else "worse")
+            unit_label = "%" if r["kind"] == "proportion" else ""
+            arrow = ("▲ " if r["change"] > 0 else "▼ ") if role != "none" else ""
+            words = {"better": "better", "worse": "worse"}.get(role, "no real change")
+            line.append(Paragraph(f"{r['current']:.1f}{unit_label} <font size='6.5'>(was {r['previous']:.1f})</font>"
+                                  f"<br/>{arrow}{words}", white if role != "none" else plain))
+            if role != "none":
+                extra.append(("BACKGROUND", (j, i), (j, i), role_background(role)))
+        rows.append(line)
+    first = 52 * mm
+    rest = (s.doc.width - first) / max(len(codes), 1)
+    s.table(rows, [first] + [rest] * len(codes), extra=extra, right=tuple(range(1, len(codes) + 1)), font_size=7.5)
 
 
 def _target_lines(d: PackData, members: set[str] | None = None) -> list[tuple[str | None, tuple[str, str]]]:
@@ -403,7 +447,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     s.heading(f"{name}: actions", 0, new_page=True)
     _actions(s, d, code)
     progress(0.45, "What to ask about")
-    s.heading(f"{name}: what the challenger will ask about", 0, new_page=True)
+    s.heading(f"{name}: what the challenger will ask about", 0)
     _probe_list(s, probe_points(d.ws, code, d.week))
     members = _members(d.ws, code)
     progress(0.6, "Trends, trajectories and maps")
