@@ -82,10 +82,11 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
             if role != "none":
                 words = f"{change_symbol(role, (now or 0) > (before or 0))} {words} *"
                 extra.append(("BACKGROUND", (3 + 3 * w_i, r_i), (3 + 3 * w_i, r_i), colors.HexColor(ROLE_FILLS[role])))
-            colour = ROLE_COLOURS[role] if role != "none" else "#1A1A1A"
+            # A real change: dark text on the light tint of its meaning (orange worse, blue better), and bold.
+            shown = f"<b>{esc(words)}</b>" if role != "none" else esc(words)
             line += [Paragraph("–" if now is None else f"{now:,}", cell),
                      Paragraph("–" if before is None else f"{before:,}", cell),
-                     Paragraph(f"<font color='{colour}'>{esc(words)}</font>", cell)]
+                     Paragraph(shown, cell)]
         rows.append(line)
         if code == HEADLINE:
             extra.append(("LINEABOVE", (0, r_i), (-1, r_i), 0.8, INK))
