@@ -333,3 +333,18 @@ def test_the_dashboard_calls_stourvale_attendance_worse_with_the_pooled_percenta
     at = next(i for i, line in enumerate(lines) if "Stourvale (STV)" in line)
     assert f"{current:.1f}% (was {previous:.1f})" in lines[at]
     assert "▼ worse" in lines[at + 1]  # a real fall in a measure where up is good, said in words
+
+
+def test_a_pack_built_off_the_gui_thread_reports_progress_and_can_be_cancelled(sample, tmp_path):
+    from compstat_desk.reports.pack import Cancelled, run_pack
+
+    seen: list[float] = []
+    out = tmp_path / "kbn.pdf"
+    week, findings, pages = run_pack(sample, "next", out, unit="KBN", progress=lambda f, _m: seen.append(f))
+    assert week == WEEK_END and pages == page_count(out)
+    assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
+    stop = tmp_path / "stopped.pdf"
+    with pytest.raises(Cancelled):
+        run_pack(sample, "next", stop, unit="KBN", cancelled=lambda: len(seen) > 3,
+                 progress=lambda f, _m: seen.append(f))
+    assert not stop.exists() and not list(tmp_path.glob("stopped*"))

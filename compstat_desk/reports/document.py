@@ -117,7 +117,7 @@ class Document(BaseDocTemplate):
                  subject: str = "", short_title: str | None = None) -> None:
         super().__init__(buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
                          bottomMargin=MARGIN + 6 * mm, title=title, author=author, subject=subject,
-                         creator="compstat-desk", initialFontName=REGULAR)
+                         creator="compstat-desk", initialFontName=REGULAR, keywords=[stamp, marking])
         self.marking = marking
         self.stamp = stamp
         self.doc_title = short_title or title

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 from reportlab.lib import colors
@@ -93,6 +94,46 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
     title = f"{info['title']}: agenda pack"
     return render(title, marking, stamp(data_week), lambda s: _meeting_pack(s, data, progress), subject="Agenda pack",
                   short_title=f"Agenda pack · {when}")
+
+
+class Cancelled(CompstatError):
+    """The pack was cancelled while it was being built: nothing was written."""
+
+
+def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: str | None = None,
+             anyway: bool = False, progress: Progress = _no_progress,
+             cancelled: Callable[[], bool] = lambda: False) -> tuple[dt.date, list[Finding], int]:
+    """Build a pack off the GUI thread: opens its own connection to the workspace, runs preflight (refusing
+    blocking findings unless `anyway`), builds the PDF with progress, stops at the next step when `cancelled()`
+    says so, and writes the file only when it is complete. Returns the data week, the findings and the pages."""
+    import re
+
+    from compstat_desk.core.meetings import meeting_id_of
+    from compstat_desk.core.preflight import blocking
+    from compstat_desk.core.store import open_workspace
+
+    def step(fraction: float, message: str) -> None:
+        if cancelled():
+            raise Cancelled("The pack was cancelled; nothing was written.")
+        progress(fraction, message)
+
+    ws = open_workspace(db, create=False)
+    try:
+        meeting_id = meeting_id_of(ws, meeting)
+        step(0.0, "Preflight")
+        week, findings = preflight(ws, meeting_id)
+        held = blocking(findings)
+        if held and not anyway:
+            raise CompstatError("Preflight found blocking problems: " + "; ".join(f.message for f in held))
+        pdf = build_pack(ws, meeting_id, unit=unit, findings=findings, week=week, progress=step)
+    finally:
+        ws.close()
+    step(1.0, "Writing the file")
+    out = Path(output)
+    tmp = out.with_name(out.name + ".partial")
+    tmp.write_bytes(pdf)
+    tmp.replace(out)
+    return week, findings, len(re.findall(rb"/Type /Page\b(?!s)", pdf))
 
 
 def catalog_force(ws: Workspace) -> str:
