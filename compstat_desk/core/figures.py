@@ -251,7 +251,7 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
     pop = table["population"].to_numpy(dtype=float)
     grid = np.linspace(pop.min() * 0.7, pop.max() * 1.15, 60)
     fig = Figure("funnel", f"{cat_name}: {days} days to {table['end'].iloc[0]}, rate per 1,000 residents by {level}",
-                 x_label="residents (thousands)", y_label="per 1,000 residents", y_min=0.0)
+                 x_label="residents (thousands)", y_label="per 1,000 residents")
     xs = [float(g / 1000) for g in grid]
     for name, q, colour in (("99.8%", 0.999, BAND_998), ("95%", 0.975, BAND_95)):
         lo = 1000 * stats.poisson.ppf(1 - q, overall * grid) / grid
@@ -366,7 +366,7 @@ def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending:
 
     try:
         spots = hot_spots(ws, unit=unit, category=None if category.upper() == HEADLINE else category,
-                          week_ending=week_ending)
+                          week_ending=week_ending, density=False)
     except CompstatError:
         return []
     back = Transformer.from_crs(spots.crs, "EPSG:4326", always_xy=True)

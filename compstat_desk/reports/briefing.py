@@ -7,6 +7,7 @@ import datetime as dt
 
 from compstat_desk.core import catalog
 from compstat_desk.core.briefing import briefing_week, probe_points
+from compstat_desk.core.compstat import compstat_table
 from compstat_desk.core.store import Workspace
 from compstat_desk.reports.document import Story, esc, render
 
@@ -17,12 +18,16 @@ def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None)
     week = briefing_week(ws, week_ending)
     code, name, level = ws.conn.execute("SELECT code, name, level FROM units WHERE id = ?",
                                         (catalog.find_unit(ws, unit),)).fetchone()
-    points = probe_points(ws, code, week)
+    # Every division is briefed from the same Compstat table (incidents), else each reads its own source.
+    has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+    table = compstat_table(ws, week) if has_incidents else None
+    points = probe_points(ws, code, week, table=table)
     others = []
     if level == "division":
         for other, other_name in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division' AND code <> ?"
                                                  " ORDER BY code", (code,)).fetchall():
-            found = [p for p in probe_points(ws, other, week) if p.kind in ("deterioration", "indicator", "target")]
+            found = [p for p in probe_points(ws, other, week, table=table)
+                     if p.kind in ("deterioration", "indicator", "target")]
             if found:
                 others.append((other, other_name, found))
 

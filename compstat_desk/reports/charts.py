@@ -60,7 +60,7 @@ def _legend(d: Drawing, items: list[tuple[str, str, str]], x: float, y: float, w
         elif kind == "square":
             d.add(Rect(cx + 2, cy, 7, 7, fillColor=None, strokeColor=col, strokeWidth=1.4))
         else:
-            d.add(Rect(cx + 3, cy + 0.5, 6, 6, fillColor=col, strokeColor=col))
+            d.add(Circle(cx + 6, cy + 3.5, 3, fillColor=col, strokeColor=col))
         d.add(String(cx + 15, cy + 0.5, words, fontName=REGULAR, fontSize=7, fillColor=AXIS))
         cx += w
 

@@ -467,7 +467,7 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
         figure(s, trend_figure(d.ws, where, category, d.week), 62)
     figure(s, map_figure(d.ws, worst[0][1] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 80)
     s.heading(f"{name}: what to ask about", 2)
-    _probe_list(s, probe_points(d.ws, code, d.week))
+    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table))
 
 
 # -- a unit's pack ------------------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     _actions(s, d, code)
     progress(0.45, "What to ask about")
     s.heading(f"{name}: what the challenger will ask about", 0)
-    _probe_list(s, probe_points(d.ws, code, d.week))
+    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table))
     members = _members(d.ws, code)
     progress(0.6, "Trends, trajectories and maps")
     s.heading(f"{name}: trends and maps", 0, new_page=True)
