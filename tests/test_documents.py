@@ -348,3 +348,33 @@ def test_a_pack_built_off_the_gui_thread_reports_progress_and_can_be_cancelled(s
         run_pack(sample, "next", stop, unit="KBN", cancelled=lambda: len(seen) > 3,
                  progress=lambda f, _m: seen.append(f))
     assert not stop.exists() and not list(tmp_path.glob("stopped*"))
+
+
+def test_the_trend_figure_draws_the_weekly_counts_of_the_incidents(sample, incidents):
+    from compstat_desk.core.figures import ROLE_COLOURS, trend_figure
+
+    ws = open_workspace(sample)
+    try:
+        fig = trend_figure(ws, "KBN", "BURG", WEEK_END)
+    finally:
+        ws.close()
+    burglary = incidents[(incidents["division"] == "KBN") & (incidents["category"] == "BURG")]
+    weekly = [count(burglary, WEEK_END - dt.timedelta(days=7 * k + 6), WEEK_END - dt.timedelta(days=7 * k))
+              for k in range(51, -1, -1)]
+    drawn = next(line for line in fig.lines if line.name == "count")
+    assert drawn.y == weekly
+    upper = next(b for b in fig.bands if b.name == "99.8% limits")
+    above = {int(x) for x, y in zip(drawn.x, drawn.y) if x in upper.x and y > upper.high[upper.x.index(x)]}
+    assert {int(m.x) for m in fig.markers} == above and above  # every week beyond the limit is marked, no other
+    assert all(m.colour == ROLE_COLOURS["worse"] and m.symbol == "triangle_up" for m in fig.markers)
+    assert f"({weekly[-1]}, high: worse)" in fig.caption  # said in words too
+
+
+def test_change_roles_read_the_polarity_and_need_a_real_change():
+    from compstat_desk.core.figures import change_role
+
+    assert change_role(106, 48, True) == "worse"  # more burglaries, real
+    assert change_role(106, 48, False) == "none"  # not real: no colour at all
+    assert change_role(19, 35, True) == "better"
+    assert change_role(68.2, 81.9, True, "up_good") == "worse"  # a lower attendance rate
+    assert change_role(None, 48, True) == "none" and change_role(5, 5, True) == "none"

@@ -189,6 +189,7 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
         fig.lines = [Line("plan", list(range(len(whole))), [float(v) for v in whole], NO_CHANGE, dashed=True),
                      Line("actual", x, [float(v) for v in tr.plan["actual"]], INK, width=1.4)]
         target, projection, interval = tr.target_total, tr.projection, tr.interval_95
+        likelihood, probability = tr.likelihood, tr.probability
         actual_words = f"{tr.actual_to_date:,} so far against {tr.planned_to_date:,.0f} planned"
         fmt = "{:,.0f}"
         ticks = pd.date_range(start, end, freq="MS")
@@ -200,21 +201,22 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
         start, end = t0, t1
         x = [(dt.date.fromisoformat(d) - start).days for d in it.plan["period_end"]]
         period = (end - start).days
-        fig = Figure("trajectory", it.description, y_label="level")
+        kind, label = ws.conn.execute("SELECT i.kind, i.unit_label FROM targets t JOIN indicators i"
+                                      " ON i.id = t.indicator_id WHERE t.id = ?", (target_id,)).fetchone()
+        fig = Figure("trajectory", it.description, y_label=label or ("%" if kind == "proportion" else "level"))
         fig.lines = [Line("plan", x, [float(v) for v in it.plan["planned"]], NO_CHANGE, dashed=True),
                      Line("actual", x, [float(v) for v in it.plan["actual"]], INK, width=1.4)]
         target, projection, interval = it.target_value, it.projection, it.interval_95
+        likelihood, probability = it.likelihood, it.probability
         actual_words = (f"{it.actual_to_date:.1f} so far against {it.planned_to_date:.1f} planned"
                         if it.actual_to_date is not None and it.planned_to_date is not None else "no values yet")
         fmt = "{:.1f}"
-        tr = it  # type: ignore[assignment]
         ticks = pd.date_range(start, end, freq="MS")
         fig.x_ticks = [((d.date() - start).days, d.strftime("%b")) for d in ticks][::2]
     if is_count:  # the target is the period's total: a mark at its end
         fig.markers.append(Marker(period, float(target), f"target {target:,.0f}", BETTER, "bar", 6))
     else:  # the target is a level for the whole period
         fig.lines.append(Line("target", [0, period], [float(target), float(target)], BETTER, dashed=True, width=0.8))
-    likelihood = tr.likelihood
     colour = LIKELIHOOD_COLOURS.get(likelihood or "", NO_CHANGE)
     if projection is not None and interval is not None:
         fig.markers.append(Marker(period, float(projection), "projected", colour, "diamond", 5,
@@ -224,13 +226,12 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
                                   colour, dashed=True, width=1.0))
         fig.caption = (f"{actual_words}; projected {fmt.format(projection)} (95% {fmt.format(interval[0])}–"
                        f"{fmt.format(interval[1])}) against a target of {fmt.format(target)}: likelihood "
-                       f"{likelihood} ({chance_words(tr.probability or 0.0)}).")
+                       f"{likelihood} ({chance_words(probability or 0.0)}).")
     else:
         fig.caption = f"{actual_words}; too early to project (less than a quarter of the period has passed)."
     fig.legend = [(INK, "line", "actual"), (NO_CHANGE, "dash", "plan"),
                   (BETTER, "line" if is_count else "dash", "target" + (" (the period's total)" if is_count else "")),
                   (colour, "dot", f"projection, 95% interval: {likelihood or 'not yet'}")]
-    fig.title = f"{fig.title}"
     return fig
 
 
@@ -293,7 +294,7 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     if unit is None:
         areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE level = 'division'"
                                 " AND boundary IS NOT NULL ORDER BY code").fetchall()
-        where = _unit_name(ws, catalog_force(ws))
+        where = _unit_name(ws, _force_code(ws))
     else:
         uid = catalog.find_unit(ws, unit)
         areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE parent_id = ? AND boundary IS NOT NULL"
@@ -386,7 +387,7 @@ def _bounds(geom: dict[str, object]) -> tuple[float, float, float, float]:
     return tuple(shape(geom).bounds)  # type: ignore[return-value]
 
 
-def catalog_force(ws: Workspace) -> str:
+def _force_code(ws: Workspace) -> str:
     row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
     return str(row[0]) if row else ""
 
