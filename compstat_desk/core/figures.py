@@ -345,8 +345,11 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
         words.append("Worse for real (▲, orange): " + "; ".join(said["worse"]) + ".")
     if said["better"]:
         words.append("Better for real (▼, blue): " + "; ".join(said["better"]) + ".")
+    listed = ": " + "; ".join(said["none"]) if said["none"] and len(geoms) <= 12 else ""
     if not said["worse"] and not said["better"]:
-        words.append("No area changed for real (grey).")
+        words.append(f"No area changed for real (grey){listed}.")
+    elif listed:
+        words.append(f"Not shown to be real (grey){listed}.")
     hot = [m.label for m in fig.markers]
     words.append("Emerging hot spots (black squares): " + "; ".join(hot) + "." if hot else
                  "No emerging hot spot.")

@@ -105,7 +105,7 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
 COMPSTAT_KEY = ("Counts first: below a year-ago count of 20 the change is shown as counts (“4 → 9”), within ±3% as "
                 "“essentially flat”. * a real change (allowing for clustering and for the number of changes in the "
                 "table, Benjamini–Hochberg q < 0.05): ▲ up, ▼ down; orange worse, blue better. Unmarked changes are "
-                "within what chance gives.")
+                "not shown to be real: chance could give them.")
 
 
 def actions_rows(story: Story, table: pd.DataFrame, *, with_carries: bool = True) -> None:

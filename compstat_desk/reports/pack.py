@@ -442,9 +442,12 @@ def _changed(d: PackData, unit: str) -> list[str]:
     return [t for _, t in sorted(out, key=lambda x: x[0])]
 
 
-def _probe_list(s: Story, points: list[ProbePoint]) -> None:
+def _probe_list(s: Story, points: list[ProbePoint], week: dt.date | None = None) -> None:
     asks = [p for p in points if p.kind != "improvement"]
     praise = [p for p in points if p.kind == "improvement"]
+    if week is not None and any(p.kind in ("overdue action", "carried action") for p in asks):
+        s.text(f"Actions here are judged at the end of the data week ({week}); the action tracker judges them on "
+               "the meeting's date.", "small")
     if not asks:
         s.text("Nothing stands out to challenge this week.")
     for i, p in enumerate(asks, 1):
@@ -460,14 +463,14 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
     s.heading(f"{name} ({code})", 1, new_page=not first)
     changed = _changed(d, code)
     s.para("<b>Real changes on the last 28 days</b>: " + (esc("; ".join(changed)) + "." if changed else
-                                                             "none: every change is within what chance gives."))
+                                                             "none shown to be real."))
     figure(s, trend_figure(d.ws, code, HEADLINE, d.week), 62)
     worst = _worse_below(d, code)[:1]
     for where, category in worst:
         figure(s, trend_figure(d.ws, where, category, d.week), 62)
     figure(s, map_figure(d.ws, worst[0][1] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 80)
     s.heading(f"{name}: what to ask about", 2)
-    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table))
+    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table), d.week)
 
 
 # -- a unit's pack ------------------------------------------------------------------------------------------
@@ -480,7 +483,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     s.heading(f"{name}: the last 28 days", 0, new_page=True)
     changed = _changed(d, code)
     s.para("<b>Real changes on the last 28 days</b>: " + (esc("; ".join(changed)) + "." if changed else
-                                                             "none: every change is within what chance gives."))
+                                                             "none shown to be real."))
     s.text(COMPSTAT_KEY, "small")
     compstat_block(s, d.table, code, d.polarity)
     figure(s, trend_figure(d.ws, code, HEADLINE, d.week), 62)
@@ -489,7 +492,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     _actions(s, d, code)
     progress(0.45, "What to ask about")
     s.heading(f"{name}: what the challenger will ask about", 0)
-    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table))
+    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table), d.week)
     members = _members(d.ws, code)
     progress(0.6, "Trends, trajectories and maps")
     s.heading(f"{name}: trends and maps", 0, new_page=True)
