@@ -423,10 +423,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             else:
                 print(briefing_text(found, args.unit, week, ws.marking))
             if args.pdf:
-                from compstat_desk.cli_docs import _write
+                from compstat_desk.cli_docs import write_pdf
                 from compstat_desk.reports.briefing import build_briefing
 
-                _write(args.pdf, build_briefing(ws, args.unit, week))
+                write_pdf(args.pdf, build_briefing(ws, args.unit, week))
             return 0
         if cmd == "indicators":
             from compstat_desk.core.indicator_stats import control_chart, indicator_changes, indicator_funnel

@@ -41,7 +41,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     if args.command == "minutes":
         from compstat_desk.reports.minutes import build_minutes
 
-        _write(args.output, build_minutes(ws, meeting_id))
+        write_pdf(args.output, build_minutes(ws, meeting_id))
         return 0
     week, findings = preflight(ws, meeting_id)
     if args.command == "preflight":
@@ -60,7 +60,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     pdf = build_pack(ws, meeting_id, unit=args.unit, findings=findings, week=week)
-    _write(args.output, pdf)
+    write_pdf(args.output, pdf)
     pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
     print(f"Wrote {args.output} ({pages} pages, "
           f"{time.perf_counter() - started:.1f} s), stamped with the data to the week ending {week}.",
@@ -68,7 +68,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(path: Path, pdf: bytes) -> None:
+def write_pdf(path: Path, pdf: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".partial")
     tmp.write_bytes(pdf)

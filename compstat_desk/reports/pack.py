@@ -78,7 +78,7 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
     data_week = min(week, latest_week_ending(ws))
     progress(0.05, "The Compstat table")
     table = compstat_table(ws, data_week)
-    force = catalog_force(ws)
+    force = _force_code(ws)
     divisions = [(c, n) for c, n in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division'"
                                                     " ORDER BY code")]
     data = PackData(ws, info, data_week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
@@ -136,7 +136,7 @@ def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: st
     return week, findings, len(re.findall(rb"/Type /Page\b(?!s)", pdf))
 
 
-def catalog_force(ws: Workspace) -> str:
+def _force_code(ws: Workspace) -> str:
     row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
     if row is None:
         raise CompstatError("The workspace has no force-level unit to report on.")
