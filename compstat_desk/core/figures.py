@@ -166,6 +166,39 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     return fig
 
 
+def indicator_figure(ws: Workspace, unit: str, indicator: str, recent: int = 26) -> Figure:
+    """An indicator's control chart (indicator_stats.control_chart: a p-, u- or XmR chart by its kind): the
+    values, the centre and limits set by the year before, and the periods outside marked by better or worse."""
+    from compstat_desk.core.indicator_stats import control_chart
+
+    chart = control_chart(ws, unit, indicator, recent)
+    name, label = ws.conn.execute("SELECT name, unit_label FROM indicators WHERE code = ? COLLATE NOCASE",
+                                  (indicator,)).fetchone()
+    x = list(range(len(chart)))
+    fig = Figure("trend", f"{name}, {_unit_name(ws, unit)}: {chart.attrs.get('chart', 'control chart')}",
+                 x_label="period ending", y_label=label or "")
+    fig.bands = [Band("control limits", x, [float(v) for v in chart["lower"]], [float(v) for v in chart["upper"]],
+                      BAND_95)]
+    fig.lines = [Line("centre (the year before)", x, [float(v) for v in chart["centre"]], NO_CHANGE, dashed=True),
+                 Line("value", x, [float(v) for v in chart["value"]], INK, width=1.4)]
+    step = max(1, len(chart) // 6)
+    fig.x_ticks = [(i, _short(chart["period_end"].iloc[i])) for i in range(len(chart) - 1, -1, -step)][::-1]
+    said = []
+    for i, r in enumerate(chart.itertuples()):
+        if r.outside:
+            high = r.value > r.upper
+            fig.markers.append(Marker(i, float(r.value), f"{r.value:.1f}", ROLE_COLOURS[r.outside],
+                                      "triangle_up" if high else "triangle_down", 4.0))
+            said.append(f"{r.period_end} {r.value:.1f} ({r.outside})")
+    last = chart.iloc[-1]
+    fig.caption = (f"Latest ({last['period_end']}): {last['value']:.1f} against a centre of {last['centre']:.1f} "
+                   f"(limits {last['lower']:.1f}–{last['upper']:.1f}). " +
+                   ("Outside the limits: " + "; ".join(said) + "." if said else "No period outside the limits."))
+    fig.legend = [(INK, "line", "value"), (NO_CHANGE, "dash", "centre (the year before)"),
+                  (BAND_95, "box", "control limits"), (WORSE, "dot", "▲/▼ worse"), (BETTER, "dot", "▲/▼ better")]
+    return fig
+
+
 # -- trajectory ------------------------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from compstat_desk.core.figures import (
     change_role,
     change_symbol,
     funnel_figure,
+    indicator_figure,
     map_figure,
     trajectory_figure,
     trend_figure,
@@ -63,6 +64,7 @@ class PackData:
     force: str
     divisions: list[tuple[str, str]]
     findings: list[Finding] = field(default_factory=list)
+    indicators: dict[str, pd.DataFrame] = field(default_factory=dict)  # each division's indicator changes
 
 
 def stamp(week: dt.date) -> str:
@@ -322,7 +324,7 @@ def _indicator_grid(s: Story, d: PackData) -> None:
 
     from compstat_desk.core.indicator_stats import indicator_changes
 
-    grid: dict[str, pd.DataFrame] = {}
+    grid = d.indicators
     for code, _ in d.divisions:
         try:
             grid[code] = indicator_changes(d.ws, code, d.week).set_index("indicator")
@@ -469,6 +471,14 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
     for where, category in worst:
         figure(s, trend_figure(d.ws, where, category, d.week), 62)
     figure(s, map_figure(d.ws, worst[0][1] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 80)
+    changes = d.indicators.get(code)
+    if changes is not None:
+        worse = changes[changes["significant"] & (changes["better"] == False)]  # noqa: E712 (None is not False)
+        for indicator in worse.sort_values("q_value").index[:1]:
+            try:
+                figure(s, indicator_figure(d.ws, code, str(indicator)), 58)
+            except CompstatError:  # too few periods for a control chart
+                pass
     s.heading(f"{name}: what to ask about", 2)
     _probe_list(s, probe_points(d.ws, code, d.week, table=d.table), d.week)
 
