@@ -378,3 +378,20 @@ def test_change_roles_read_the_polarity_and_need_a_real_change():
     assert change_role(19, 35, True) == "better"
     assert change_role(68.2, 81.9, True, "up_good") == "worse"  # a lower attendance rate
     assert change_role(None, 48, True) == "none" and change_role(5, 5, True) == "none"
+
+
+def test_a_pack_without_boundaries_populations_targets_or_indicators_still_builds_and_says_why(sample, tmp_path):
+    path = tmp_path / "bare.sqlite"
+    shutil.copy(sample, path)
+    ws = open_workspace(path)
+    with ws.transaction():
+        ws.conn.execute("UPDATE units SET boundary = NULL, population = NULL")
+        ws.conn.execute("DELETE FROM targets")
+        ws.conn.execute("DELETE FROM indicator_values")
+    ws.close()
+    out = tmp_path / "bare.pdf"
+    assert main(["pack", "--db", str(path), "--meeting", "next", "-o", str(out)]) == 0
+    text = " ".join(" ".join(pages_text(out)).split())
+    assert "Not drawn: A funnel needs at least three divisions with a population" in text
+    assert "Not drawn: Kingsbridge North has no unit boundaries to map" in text
+    assert "Trajectories" not in outline(out) and "The Compstat table" in outline(out)

@@ -18,6 +18,7 @@ from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 
 # Meaning → colour (Okabe–Ito): readable by people with the common colour-vision deficiencies.
@@ -343,6 +344,8 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     polarity = "up_bad" if category.upper() == HEADLINE else _polarity(ws, category)
     cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
     geoms = [(code, name, json.loads(b)) for code, name, b in areas if b]
+    if not geoms:
+        raise CompstatError(f"{where} has no unit boundaries to map: import them (compstat-desk boundaries).")
     lat0 = float(np.mean([_bounds(g)[1] + _bounds(g)[3] for _, _, g in geoms]) / 2) if geoms else 51.0
     k = float(np.cos(np.radians(lat0)))  # equirectangular: a degree of longitude is cos(lat) of one of latitude
 
@@ -398,7 +401,6 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
 def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending: dt.date) -> list[dict[str, object]]:
     from pyproj import Transformer
 
-    from compstat_desk.core.errors import CompstatError
     from compstat_desk.core.hotspots import hot_spots
 
     try:

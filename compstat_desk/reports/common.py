@@ -4,6 +4,7 @@ marked ⚠, a figure with its caption, a RAG cell with its label, dates in words
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pandas as pd
 from reportlab.lib import colors
@@ -12,6 +13,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
 from compstat_desk.core.compstat import HEADLINE, describe_change
+from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.figures import (
     LIKELIHOOD_COLOURS,
     LIKELIHOOD_TEXT,
@@ -34,9 +36,15 @@ def day_words(day: str | dt.date | None) -> str:
     return f"{d.strftime('%A')} {d.day} {d.strftime('%B %Y')}"
 
 
-def figure(story: Story, fig: Figure, height_mm: float = 75, width_mm: float | None = None,
+def figure(story: Story, make: Callable[[], Figure], height_mm: float = 75, width_mm: float | None = None,
            heading: str | None = None, level: int = 2) -> None:
-    """A figure kept together with its title (bookmarked when `heading` is given) and its caption in words."""
+    """A figure kept together with its title (bookmarked when `heading` is given) and its caption in words; when
+    the data cannot make it (too little history, no boundaries…), a line saying why instead."""
+    try:
+        fig = make()
+    except CompstatError as exc:
+        story.text(f"Not drawn: {exc}", "small")
+        return
     width = (width_mm or story.doc.width / mm) * mm
     parts = []
     if heading:

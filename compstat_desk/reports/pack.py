@@ -173,11 +173,11 @@ def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
            "its size: a small unit needs a bigger difference before it means anything. Each unit against its own "
            "history comes first (the Compstat table).", "small")
     for category in [HEADLINE, *worst]:
-        figure(s, funnel_figure(d.ws, category, week_ending=d.week, highlight=host or None), 72)
+        figure(s, lambda c=category: funnel_figure(d.ws, c, week_ending=d.week, highlight=host or None), 72)
     s.heading("Maps and hot spots", 1, new_page=True)
-    figure(s, map_figure(d.ws, HEADLINE, week_ending=d.week, table=d.table), 105)
+    figure(s, lambda: map_figure(d.ws, HEADLINE, week_ending=d.week, table=d.table), 105)
     for category in worst:
-        figure(s, map_figure(d.ws, category, week_ending=d.week, table=d.table), 105)
+        figure(s, lambda c=category: map_figure(d.ws, c, week_ending=d.week, table=d.table), 105)
     s.heading("Annex: each division in detail", 0, new_page=True)
     s.text("For each division: the real changes in it and its sectors, its headline crime against the seasonal "
            "baseline, the worst real deterioration (division or sector) and its map by sector with hot spots, and "
@@ -406,7 +406,7 @@ def _trajectories(s: Story, d: PackData, members: set[str] | None) -> None:
     s.text("Planned against actual, with the projection to the end of the period and its 95% interval; the colour "
            "of the projection is the likelihood of delivery, which is also given in words.", "small")
     for target_id in ids:
-        figure(s, trajectory_figure(d.ws, target_id, d.week), 56)
+        figure(s, lambda t=target_id: trajectory_figure(d.ws, t, d.week), 56)
 
 
 def _worst(d: PackData, unit: str, n: int) -> list[str]:
@@ -466,19 +466,17 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
     changed = _changed(d, code)
     s.para("<b>Real changes on the last 28 days</b>: " + (esc("; ".join(changed)) + "." if changed else
                                                              "none shown to be real."))
-    figure(s, trend_figure(d.ws, code, HEADLINE, d.week), 62)
+    figure(s, lambda: trend_figure(d.ws, code, HEADLINE, d.week), 62)
     worst = _worse_below(d, code)[:1]
     for where, category in worst:
-        figure(s, trend_figure(d.ws, where, category, d.week), 62)
-    figure(s, map_figure(d.ws, worst[0][1] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 80)
+        figure(s, lambda u=where, c=category: trend_figure(d.ws, u, c, d.week), 62)
+    mapped = worst[0][1] if worst else HEADLINE
+    figure(s, lambda: map_figure(d.ws, mapped, unit=code, week_ending=d.week, table=d.table), 80)
     changes = d.indicators.get(code)
     if changes is not None:
         worse = changes[changes["significant"] & (changes["better"] == False)]  # noqa: E712 (None is not False)
         for indicator in worse.sort_values("q_value").index[:1]:
-            try:
-                figure(s, indicator_figure(d.ws, code, str(indicator)), 58)
-            except CompstatError:  # too few periods for a control chart
-                pass
+            figure(s, lambda i=str(indicator): indicator_figure(d.ws, code, i), 58)
     s.heading(f"{name}: what to ask about", 2)
     _probe_list(s, probe_points(d.ws, code, d.week, table=d.table), d.week)
 
@@ -496,7 +494,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
                                                              "none shown to be real."))
     s.text(COMPSTAT_KEY, "small")
     compstat_block(s, d.table, code, d.polarity)
-    figure(s, trend_figure(d.ws, code, HEADLINE, d.week), 62)
+    figure(s, lambda: trend_figure(d.ws, code, HEADLINE, d.week), 62)
     progress(0.3, "Actions")
     s.heading(f"{name}: actions", 0, new_page=True)
     _actions(s, d, code)
@@ -508,12 +506,13 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     s.heading(f"{name}: trends and maps", 0, new_page=True)
     worst = _worst(d, code, 3)
     for category in worst:
-        figure(s, trend_figure(d.ws, code, category, d.week), 62)
-    figure(s, map_figure(d.ws, worst[0] if worst else HEADLINE, unit=code, week_ending=d.week, table=d.table), 90)
+        figure(s, lambda c=category: trend_figure(d.ws, code, c, d.week), 62)
+    mapped = worst[0] if worst else HEADLINE
+    figure(s, lambda: map_figure(d.ws, mapped, unit=code, week_ending=d.week, table=d.table), 90)
     _trajectories(s, d, members)
     s.heading(f"{name} against the other divisions", 1, new_page=True)
     for category in [HEADLINE, *worst[:1]]:
-        figure(s, funnel_figure(d.ws, category, week_ending=d.week, highlight=code), 72)
+        figure(s, lambda c=category: funnel_figure(d.ws, c, week_ending=d.week, highlight=code), 72)
     sectors = [r[0] for r in d.ws.conn.execute("SELECT code FROM units WHERE parent_id = ? ORDER BY code",
                                                (catalog.find_unit(d.ws, code),))]
     if sectors:
