@@ -114,7 +114,7 @@ def test_the_pack_has_its_sections_bookmarked_and_in_the_contents(pack):
     wanted = ["Agenda", "Attendees", "Actions from the last meeting", "Other outstanding actions", "Performance pack",
               "Dashboard", "The Compstat table", "Trajectories", "Units against each other", "Maps and hot spots",
               "Annex: each division in detail", "Kingsbridge North (KBN)", "Wyvern Forest (WYV)",
-              "Preflight: checks before issue"]
+              "Preflight: checks before issue", "Wessex Constabulary (FORCE)", "Kingsbridge North: what to ask about"]
     for title in wanted:
         assert title in marks, title
     contents = pages_text(pack)[1]
