@@ -308,9 +308,13 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
         if verdict:
             said.append(f"{r.unit_name} {r.rate_per_1000:.2f} ({verdict}"
                         f"{': ' + ROLE_WORDS[role] if role != 'none' else ''})")
+    widened = ""
+    if "limits_widened" in table and bool(table["limits_widened"].iloc[0]):
+        widened = (f" The units scatter more than chance allows (over-dispersion φ = {table['phi'].iloc[0]:.1f}), so "
+                   "the limits are widened by √φ.")
     fig.caption = (f"All units: {1000 * overall:.2f} per 1,000. " +
                    ("Outside the limits: " + "; ".join(said) + "." if said else
-                    "Every unit lies within the 95% limits: differences are what chance alone would give."))
+                    "Every unit lies within the 95% limits: differences are what chance alone would give.") + widened)
     fig.legend = [(WORSE, "dot", "▲ high, worse"), (BETTER, "dot", "▼ low, better"), (NO_CHANGE, "dot", "within"),
                   (BAND_95, "box", "95% limits"), (BAND_998, "box", "99.8% limits")]
     return fig

@@ -170,8 +170,9 @@ def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
     worst = _worst(d, host, 2) if host else []
     s.heading("Units against each other", 1, new_page=True)
     s.text("Each division's rate per 1,000 residents against the others', with exact Poisson limits for a unit of "
-           "its size: a small unit needs a bigger difference before it means anything. Each unit against its own "
-           "history comes first (the Compstat table).", "small")
+           "its size (widened when the units scatter more than chance allows, as clustered crime does): a small "
+           "unit needs a bigger difference before it means anything. Each unit against its own history comes "
+           "first (the Compstat table).", "small")
     for category in [HEADLINE, *worst]:
         figure(s, lambda c=category: funnel_figure(d.ws, c, week_ending=d.week, highlight=host or None), 72)
     s.heading("Maps and hot spots", 1, new_page=True)
