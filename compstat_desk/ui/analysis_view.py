@@ -164,6 +164,27 @@ class AnalysisViewWidget(QWidget):
         except CompstatError as exc:
             self.show_message(str(exc))
 
+    def set_scale(self, scale: float) -> None:
+        """Text (and with it, every line drawn from the font's size) `scale` times the readable size: the
+        projector theme. Charts are restyled now; the content is drawn again when next shown."""
+        font = readable_font()
+        font.setPointSizeF(font.pointSizeF() * scale)
+        self.setFont(font)
+        self.heading.setFont(chart_font(font, 1.25))
+        self.message.setFont(chart_font(font, 1.15))
+        for widget in self.findChildren(pg.GraphicsLayoutWidget):
+            for item in widget.scene().items():
+                if isinstance(item, pg.PlotItem):
+                    for name in ("left", "bottom"):
+                        axis = item.getAxis(name)
+                        axis.setTickFont(font)
+                        axis.setLabel(axis.labelText, axis.labelUnits,
+                                      **{"font-size": f"{font.pointSizeF() * 1.15:.0f}pt", "color": INK})
+                    item.getAxis("left").setWidth(int(font.pointSizeF() * 8))
+                elif isinstance(item, pg.LegendItem):
+                    item.setLabelTextSize(f"{font.pointSizeF():.0f}pt")
+        self.on_state_changed()
+
     TITLE = "View"
     CHROME = 48  # pixels around the content: margins, the tab's frame, a scroll bar
 
