@@ -237,6 +237,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd is None:
         path = _db(args)
         if getattr(args, "db", None) is None:
+            from compstat_desk.app import last_workspace
+
+            path = last_workspace() or path  # the workspace the window last had open
             _ensure_workspace(path)
         from compstat_desk.app import run_gui
 

@@ -33,3 +33,23 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def sample_path(tmp_path_factory):
+    """The sample force built once for the session (tests that write copy it first: see `sample_copy`)."""
+    from compstat_desk.core.sample import build_sample_workspace
+
+    path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
+    build_sample_workspace(path)
+    return path
+
+
+@pytest.fixture
+def sample_copy(sample_path, tmp_path):
+    """A private copy of the built sample, to change freely."""
+    import shutil
+
+    copy = tmp_path / "sample.sqlite"
+    shutil.copy(sample_path, copy)
+    return copy

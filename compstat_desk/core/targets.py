@@ -95,7 +95,7 @@ def _resolve(ws: Workspace, spec: TargetSpec) -> dict[str, object]:
         if not baseline:
             problems.append("A count target needs a baseline period (e.g. last year) to be measured against.")
         if (change is None) == (value is None):
-            problems.append("Give either the change (%) on the baseline or the target count, not both.")
+            problems.append("Give the change (%) on the baseline or the target count: one of the two.")
         elif change is not None and change <= -100:
             problems.append(f"A change of {change:g}% would leave fewer than no incidents: give more than −100%.")
         elif value is not None and value < 0:
