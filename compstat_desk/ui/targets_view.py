@@ -97,9 +97,9 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.measure_combo = QComboBox()  # categories (counts), then indicators (levels)
         cats = overview.categories(ws)
         for code, name in zip(cats["code"], cats["name"]):
-            self.measure_combo.addItem(f"{name} (count)", ("category", str(code)))
+            self.measure_combo.addItem(f"{name} (count)", f"category:{code}")
         for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY name"):
-            self.measure_combo.addItem(f"{name} (indicator)", ("indicator", str(code)))
+            self.measure_combo.addItem(f"{name} (indicator)", f"indicator:{code}")
         self.baseline_start, self.baseline_end, self.target_start, self.target_end = (
             QDateEdit(calendarPopup=True, displayFormat="dd MMM yyyy") for _ in range(4))
         for combo in (self.unit_combo, self.measure_combo):  # long names are elided rather than widen the view
@@ -258,7 +258,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.form_box.setTitle(f"Target #{target_id}")
         self.save_button.setText("Save changes")
         self.unit_combo.setCurrentIndex(max(self.unit_combo.findData(spec.unit), 0))
-        kind = ("category", spec.category) if spec.category else ("indicator", spec.indicator)
+        kind = f"category:{spec.category}" if spec.category else f"indicator:{spec.indicator}"
         self.measure_combo.setCurrentIndex(max(self.measure_combo.findData(kind), 0))
         self.baseline_start.setDate(_qdate(spec.baseline_start))
         self.baseline_end.setDate(_qdate(spec.baseline_end))
@@ -275,18 +275,18 @@ class TargetsViewWidget(AnalysisViewWidget):
         self._show_trajectory(target_id)
 
     def on_measure_combo_current_index_changed(self, _index: int) -> None:
-        data = self.measure_combo.currentData()
-        if data and data[0] == "indicator":  # an indicator target is a level, never a change
+        indicator = str(self.measure_combo.currentData() or "").startswith("indicator:")
+        if indicator:  # an indicator target is a level, never a change
             self.how_combo.setCurrentIndex(1)
-        self.how_combo.setEnabled(not (data and data[0] == "indicator"))
+        self.how_combo.setEnabled(not indicator)
 
     def spec(self) -> TargetSpec:
         """The target as the form states it."""
-        kind, code = self.measure_combo.currentData() or ("category", None)
+        kind, _, code = str(self.measure_combo.currentData() or "category:").partition(":")
         change = self.how_combo.currentData() == "change"
         return TargetSpec(unit=str(self.unit_combo.currentData() or ""),
-                          category=code if kind == "category" else None,
-                          indicator=code if kind == "indicator" else None,
+                          category=code if kind == "category" and code else None,
+                          indicator=code if kind == "indicator" and code else None,
                           baseline_start=_date(self.baseline_start), baseline_end=_date(self.baseline_end),
                           target_start=_date(self.target_start), target_end=_date(self.target_end),
                           change_pct=self.amount.value() if change else None,
