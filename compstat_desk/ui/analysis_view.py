@@ -166,20 +166,28 @@ class AnalysisViewWidget(QWidget):
 
     def set_scale(self, scale: float) -> None:
         """Text (and with it, every line drawn from the font's size) `scale` times the readable size: the
-        projector theme. Charts are restyled now; the content is drawn again when next shown."""
+        projector theme. Labels with a size of their own keep their proportion; charts are restyled now and the
+        content is drawn again when next shown."""
         font = readable_font()
         font.setPointSizeF(font.pointSizeF() * scale)
+        for child in self.findChildren(QWidget):
+            if child.testAttribute(Qt.WidgetAttribute.WA_SetFont) and not isinstance(child, pg.GraphicsView):
+                desk = child.property("desk_point_size")
+                if desk is None:
+                    desk = child.font().pointSizeF() / (self.font().pointSizeF() / readable_font().pointSizeF())
+                    child.setProperty("desk_point_size", desk)
+                sized = QFont(child.font())
+                sized.setPointSizeF(float(desk) * scale)
+                child.setFont(sized)
         self.setFont(font)
-        self.heading.setFont(chart_font(font, 1.25))
-        self.message.setFont(chart_font(font, 1.15))
         for widget in self.findChildren(pg.GraphicsLayoutWidget):
             for item in widget.scene().items():
-                if isinstance(item, pg.PlotItem):
-                    for name in ("left", "bottom"):
-                        axis = item.getAxis(name)
-                        axis.setTickFont(font)
-                        axis.setLabel(axis.labelText, axis.labelUnits,
+                if isinstance(item, pg.AxisItem):
+                    item.setTickFont(font)
+                    if item.labelText:
+                        item.setLabel(item.labelText, item.labelUnits,
                                       **{"font-size": f"{font.pointSizeF() * 1.15:.0f}pt", "color": INK})
+                elif isinstance(item, pg.PlotItem):
                     item.getAxis("left").setWidth(int(font.pointSizeF() * 8))
                 elif isinstance(item, pg.LegendItem):
                     item.setLabelTextSize(f"{font.pointSizeF():.0f}pt")

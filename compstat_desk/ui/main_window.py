@@ -409,6 +409,12 @@ class MainWindow(QMainWindow):
         for view in self.analysis_views:
             view.set_scale(scale)
         self.actions_view.setFont(font)
+        banner = self.banner
+        banner.marking_label.setFont(scaled_font(font, 1.35, bold=True))
+        banner.name_label.setFont(scaled_font(font, 1.15, bold=True))
+        banner.path_label.setFont(font)
+        self.status_marking.setFont(scaled_font(font, bold=True))
+        self._fit_tree()
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 
@@ -558,8 +564,7 @@ class MainWindow(QMainWindow):
             self.unit_tree.setColumnHidden(col, empty)
             if empty and len(units):
                 unknown.append(UNIT_COLUMNS[col].lower() + "s")
-        fit_sections(self.unit_tree, {m.NAME: 320, m.CODE: 140, m.INCIDENTS: 130, m.POPULATION: 130,
-                                      m.COMMANDER: 260})
+        self._fit_tree()
         heading = f"<b>Units</b> ({', '.join(parts) or 'none yet'})"
         if unknown:
             heading += f"<br><span style='color: palette(dark);'>No {' or '.join(unknown)} recorded yet.</span>"
@@ -572,6 +577,12 @@ class MainWindow(QMainWindow):
             self.unit_tree.selectionModel().setCurrentIndex(
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.on_unit_tree_current_changed(index, QModelIndex())
+
+    def _fit_tree(self) -> None:
+        m = UnitTreeModel
+        k = self.font().pointSizeF() / self._base_font.pointSizeF()  # wider caps in the projector theme
+        fit_sections(self.unit_tree, {m.NAME: int(320 * k), m.CODE: int(140 * k), m.INCIDENTS: int(130 * k),
+                                      m.POPULATION: int(130 * k), m.COMMANDER: int(260 * k)})
 
     def _show_overview(self, summary: overview.WorkspaceSummary) -> None:
         rows = []

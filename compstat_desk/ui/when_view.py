@@ -77,6 +77,7 @@ class WhenViewWidget(AnalysisViewWidget):
             plot.invertY(True)  # Monday at the top, as a diary reads
             plot.getAxis("left").setTicks([[(i + 0.5, d) for i, d in enumerate(DAYS)]])
             plot.getAxis("left").setWidth(int(self.font().pointSizeF() * 5))
+            plot.getAxis("left").setLabel("")
             plot.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 2)],
                                              [(h + 0.5, "") for h in range(1, 24, 2)]])
             image = pg.ImageItem(axisOrder="row-major")
@@ -85,17 +86,8 @@ class WhenViewWidget(AnalysisViewWidget):
             plot.addItem(image)
             plot.setXRange(0, 24, padding=0)
             plot.setYRange(0, 7, padding=0)
-            labels = []
-            for day in range(7):
-                for hour in range(24):
-                    text = pg.TextItem("", color=INK, anchor=(0.5, 0.5))
-                    text.setFont(chart_font(self.font(), 0.8))
-                    text.setPos(hour + 0.5, day + 0.5)
-                    plot.addItem(text)
-                    labels.append(text)
             self.plots.append(plot)
             self.images.append(image)
-            self.cell_labels.append(labels)
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap, interactive=False,
                                         width=int(self.font().pointSizeF() * 2))
         self.colorbar.setImageItem(self.images)
@@ -103,6 +95,7 @@ class WhenViewWidget(AnalysisViewWidget):
         self.colorbar.axis.setTextPen(INK)
         self.colorbar.axis.setLabel("Incidents per 28 days", **{"font-size": f"{self.font().pointSizeF():.0f}pt",
                                                                  "color": INK})
+        self.colorbar.axis.setWidth(int(self.font().pointSizeF() * 5))  # tick numbers and the title, apart
         self.plot_widget.addItem(self.colorbar, row=0, col=1, rowspan=2)
         self.plot_widget.scene().sigMouseMoved.connect(self.on_scene_mouse_moved)
         layout = QVBoxLayout(self.content)
@@ -114,6 +107,10 @@ class WhenViewWidget(AnalysisViewWidget):
 
     def wanted_width(self) -> int:
         return 1000  # 24 columns with a count in each
+
+    def set_scale(self, scale: float) -> None:
+        super().set_scale(scale)
+        self.colorbar.axis.setWidth(int(self.font().pointSizeF() * 5))
 
     @property
     def category(self) -> str:
@@ -128,8 +125,23 @@ class WhenViewWidget(AnalysisViewWidget):
     def on_category_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
 
+    def _make_cell_labels(self) -> None:
+        """A text item per cell, made when first needed (336 of them would slow the window's start)."""
+        for plot in self.plots:
+            labels = []
+            for day in range(7):
+                for hour in range(24):
+                    text = pg.TextItem("", color=INK, anchor=(0.5, 0.5))
+                    text.setPos(hour + 0.5, day + 0.5)
+                    plot.addItem(text)
+                    labels.append(text)
+            self.cell_labels.append(labels)
+
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         self.set_heading(f"When: {html.escape(self.category_combo.currentText())}")
+        if not self.cell_labels:
+            self._make_cell_labels()
+        cell_font = chart_font(self.font(), 0.8)  # follows the projector theme
         g = when_grid(self.ws, unit.code, self.category, week_ending)
         self.grid = g
         top = max(float(g.counts.max()), float(g.baseline.max()), 1.0)
@@ -145,6 +157,7 @@ class WhenViewWidget(AnalysisViewWidget):
                     value = float(grid[day, hour])
                     label = self.cell_labels[k][day * 24 + hour]
                     label.setText(_cell(value, average))
+                    label.setFont(cell_font)
                     # Dark ink on the light end of the scale, white on the dark end.
                     label.setColor("#ffffff" if value < 0.55 * top else INK)
         self.colorbar.setLevels((0, top))
