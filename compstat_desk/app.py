@@ -75,3 +75,45 @@ def run_gui(db_path: Path) -> int:
         return status
     finally:
         ws.close()
+
+
+def run_meeting_gui(ws: object, meeting_id: int) -> int:
+    """Run a meeting from an open workspace: the presenter view full screen on the projector (or the only
+    screen), the chair's console on the laptop; resumes at the slide a stopped meeting was on."""
+    problem = display_problem()
+    if problem:
+        print(f"compstat-desk: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    from compstat_desk.ui.console import run_meeting
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    presenter, console = run_meeting(ws, meeting_id)  # type: ignore[arg-type]
+    presenter.left.connect(console.close)
+    status = app.exec()
+    for window in (presenter, console):
+        window.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return status
+
+
+def run_wall_gui(ws: object, meeting: str | None, numbers: list[int] | None, seconds: float) -> int:
+    """The wall display, full screen, until Esc."""
+    problem = display_problem()
+    if problem:
+        print(f"compstat-desk: {problem}", file=sys.stderr)
+        return 2
+    from PySide6.QtWidgets import QApplication
+
+    from compstat_desk.ui.wall import WallDisplay, chosen_slides
+
+    slides = chosen_slides(ws, meeting, numbers)  # type: ignore[arg-type]
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    wall = WallDisplay(ws, slides, seconds=seconds)  # type: ignore[arg-type]
+    wall.showFullScreen()
+    wall.start()
+    return app.exec()

@@ -377,6 +377,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(shown.to_string(index=False))
                 print("high/low: outside the 99.8% funnel limits for a unit of that size (exact Poisson); "
                       "watch: outside the 95% limits.")
+                if result["limits_widened"].iloc[0]:
+                    print(f"The {args.level}s scatter more than chance allows (over-dispersion φ = "
+                          f"{result['phi'].iloc[0]:.1f}): the limits are widened by √φ, so that only units "
+                          "out of line with that spread are called high or low.")
             return 0
         if cmd == "hotspots":
             from compstat_desk.core.hotspots import hot_spots
@@ -435,7 +439,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                     print(f"  Projected {it.projection:.1f} (95%: {lo:.1f}-{hi:.1f}) against the target: "
                           f"{chance_words(it.probability or 0.0)}, {it.likelihood}.")
             return 0
-        if cmd in ("actions", "meetings"):
+        if cmd in ("actions", "meetings", "wall"):
             from compstat_desk.cli_actions import dispatch
 
             return dispatch(ws, args)

@@ -66,6 +66,11 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     im = with_db(verbs.add_parser("import", help="apply a filled-in export (validated; nothing applied twice)"))
     im.add_argument("file", type=Path)
 
+    wall = with_db(sub.add_parser("wall", help="cycle slides on a screen, unattended (picks up new imports)"))
+    wall.add_argument("--meeting", help="show this meeting's slides (its number or next) instead of the default wall")
+    wall.add_argument("--slides", help="only these slides, e.g. 3,4,8")
+    wall.add_argument("--seconds", type=float, default=20.0, help="seconds per slide (default 20)")
+
     mt = with_db(sub.add_parser("meetings", help="list, plan or close meetings (closing carries actions forward)"))
     mverbs = mt.add_subparsers(dest="meetings_command")
     with_db(mverbs.add_parser("list"))
@@ -79,6 +84,9 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     pl.add_argument("--template", help="a bundled agenda template's name or a template JSON file")
     sh = with_db(mverbs.add_parser("show", help="a meeting's agenda, slides and record"))
     sh.add_argument("meeting", help="its number, next or last")
+    pr = with_db(mverbs.add_parser("present", help="run a meeting: the presenter view on the projector, the "
+                                   "chair's console on the laptop (resumes where it stopped)"))
+    pr.add_argument("meeting", help="its number, or next")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
 
@@ -86,6 +94,15 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     if args.command == "meetings":
         return _meetings(ws, args)
+    if args.command == "wall":
+        from compstat_desk.app import run_wall_gui
+
+        try:
+            numbers = [int(n) for n in args.slides.split(",")] if args.slides else None
+        except ValueError as exc:
+            raise CompstatError(f"--slides {args.slides!r}: give slide numbers separated by commas, e.g. 3,4,8.") \
+                from exc
+        return run_wall_gui(ws, args.meeting, numbers, args.seconds)
     from compstat_desk.core import actions
 
     verb = args.actions_command
@@ -168,6 +185,10 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
     if verb == "close":
         print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))
         return 0
+    if verb == "present":
+        from compstat_desk.app import run_meeting_gui
+
+        return run_meeting_gui(ws, meetings.meeting_id_of(ws, args.meeting))
     if verb == "show":
         meeting_id = meetings.meeting_id_of(ws, args.meeting)
         info = meetings.meeting_info(ws, meeting_id)

@@ -38,3 +38,32 @@ def test_rates_limits_and_verdicts(five_sectors):
     assert table.loc["D", "verdict"] == "high"
     assert (table.drop(index="D")["verdict"] != "high").all()
     assert np.isclose(table["count"].sum(), sum(counts.values()))
+
+
+def test_clustered_counts_widen_the_limits_by_the_winsorised_overdispersion(ws, write):
+    """Forty sectors whose true rates differ (gamma-Poisson): plain Poisson limits call many of them outliers;
+    the winsorised φ, computed here by hand, widens the limits, and the one real outlier stays out."""
+    rng = np.random.default_rng(3)
+    populations = rng.integers(4_000, 30_000, 40)
+    rates = 0.004 * rng.gamma(8, 1 / 8, 40)  # clustered: each sector's own rate varies about 4 per 1,000
+    counts = rng.poisson(rates * populations)
+    counts[0] = int(0.02 * populations[0])  # one real outlier: five times the usual rate
+    with ws.transaction():
+        force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+        for i, pop in enumerate(populations):
+            catalog.insert_unit(ws, f"S{i:02d}", f"Sector {i}", "sector", force, population=int(pop))
+        catalog.insert_category(ws, "ROB", "Robbery")
+    rows = [("2026-11-08", "ROB", f"S{i:02d}") for i, n in enumerate(counts) for _ in range(n)]
+    import_file(ws, write("rob.csv", pd.DataFrame(rows, columns=["occurred", "category", "unit"]).to_csv(index=False)))
+    table = funnel(ws, "ROB", window="28d").set_index("unit").loc[[f"S{i:02d}" for i in range(40)]]
+    expected = counts.sum() / populations.sum() * populations
+    z = (counts - expected) / np.sqrt(expected)
+    lo, hi = np.percentile(z, [10, 90])
+    phi = np.mean(np.clip(z, lo, hi) ** 2)
+    assert table["phi"].iloc[0] == pytest.approx(phi) and phi > 1.5
+    assert bool(table["limits_widened"].iloc[0]) == bool(40 * phi > stats.chi2.ppf(0.95, 39))
+    plain_upper = stats.poisson.ppf(0.999, expected)
+    plain_outside = int(((counts > plain_upper) | (counts < stats.poisson.ppf(0.001, expected))).sum())
+    widened_outside = int(table["verdict"].isin(["high", "low"]).sum())
+    assert widened_outside < plain_outside
+    assert table.loc["S00", "verdict"] == "high"

@@ -48,3 +48,23 @@ def test_limits_runs_and_outliers(steady):
     runs = chart.loc[chart["run"] != "", "week_end"].tolist()
     first_run_week = (end - dt.timedelta(days=14)).isoformat()  # the 8th week of 12s
     assert runs == [first_run_week]
+
+
+def test_weeks_before_the_data_are_missing_not_zero(ws, write):
+    """Ten a week for 120 weeks only: a baseline that would reach back before the data is not made up from
+    zeros (which would flag ordinary weeks as far above the usual)."""
+    end = dt.date(2026, 11, 15)
+    first = end - dt.timedelta(days=7 * 120 - 1)
+    rows = []
+    for i in range(120 * 7):
+        day = first + dt.timedelta(days=i)
+        if (day - first).days % 7 == 0:  # all ten on the first day of each week, from the very first
+            rows += [(day.isoformat(), "BURG", "N1")] * 10
+    import_file(ws, write("short.csv", pd.DataFrame(rows, columns=["occurred", "category", "unit"]).to_csv(index=False)))
+    chart = control_chart(ws, "N1", "BURG", end, recent=20)
+    # By hand: week t's baseline reaches back to t − 104 − 3 weeks; with 120 weeks of data, weeks at index
+    # 107 and later (counting the first data week as 0) have one; the 20 recent weeks are 100 … 119.
+    has_baseline = chart["baseline"].notna().to_numpy()
+    assert has_baseline.tolist() == [i >= 107 for i in range(100, 120)]
+    assert (chart.loc[has_baseline, "baseline"] == 10).all()
+    assert (chart["outside"] == "").all()

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -335,25 +335,32 @@ def test_run_gui_shows_a_message_not_a_traceback_for_a_bad_file(qapp, monkeypatc
     assert "Traceback" not in shown_messages[0]
 
 
-def test_run_gui_opens_the_main_window_on_the_workspace(qapp, tmp_path, first_csv):
-    from compstat_desk.app import run_gui
+def test_run_gui_opens_the_main_window_on_the_workspace(tmp_path, first_csv):
+    """In a process of its own: once an application's event loop has run and quit, Qt treats the application
+    as closing down (no more window activation or timers), which would spoil the tests that follow."""
+    import subprocess
 
     path = tmp_path / "gui.sqlite"
     with open_workspace(path) as ws:
         import_file(ws, first_csv)
-    titles = []
-
-    def look_and_quit():
-        titles.extend(w.windowTitle() for w in QApplication.topLevelWidgets()
-                      if isinstance(w, MainWindow) and w.isVisible())
-        for w in QApplication.topLevelWidgets():
-            w.close()
-        qapp.quit()
-
-    QTimer.singleShot(200, look_and_quit)
-    font = qapp.font()
-    try:
-        assert run_gui(path) == 0
-    finally:
-        qapp.setFont(font)
+    script = (
+        "import sys\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from compstat_desk.app import run_gui\n"
+        "from compstat_desk.ui.main_window import MainWindow\n"
+        "app = QApplication([])\n"
+        "def look_and_quit():\n"
+        "    for w in QApplication.topLevelWidgets():\n"
+        "        if isinstance(w, MainWindow) and w.isVisible():\n"
+        "            print('TITLE', w.windowTitle())\n"
+        "        w.close()\n"
+        "    app.quit()\n"
+        "QTimer.singleShot(300, look_and_quit)\n"
+        f"sys.exit(run_gui({str(path)!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    titles = [line.removeprefix("TITLE ") for line in done.stdout.splitlines() if line.startswith("TITLE ")]
     assert titles == ["compstat-desk — Workspace [OFFICIAL-SENSITIVE]"]

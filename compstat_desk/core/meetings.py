@@ -287,6 +287,43 @@ def set_panels(ws: Workspace, slide_id: int, panels: list[dict[str, Any]], title
         ws.audit("slide", slide_id, field="panels", old=old[0], new=json.dumps(panels))
 
 
+def move_slide(ws: Workspace, slide_id: int, position: int) -> None:
+    """Move a slide to `position` (1 = first) within its agenda item."""
+    row = ws.conn.execute("SELECT item_id FROM slides WHERE id = ?", (slide_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no slide #{slide_id}.")
+    order = [r[0] for r in ws.conn.execute("SELECT id FROM slides WHERE item_id = ? AND removed_at IS NULL"
+                                           " AND id <> ? ORDER BY position, id", (row[0], slide_id))]
+    position = min(max(position, 1), len(order) + 1)
+    order.insert(position - 1, slide_id)
+    with ws.transaction():
+        for n, sid in enumerate(order, 1):
+            ws.conn.execute("UPDATE slides SET position = ? WHERE id = ?", (n, sid))
+        ws.audit("slide", slide_id, field="position", new=str(position))
+
+
+def describe_panel(ws: Workspace, panel: dict[str, Any]) -> str:
+    """A panel in words, for lists: 'Trend — Kingsbridge North — Residential burglary'."""
+    words = {"compstat_table": "Compstat table", "trend": "Trend", "trajectory": "Trajectory", "funnel": "Funnel",
+             "map": "Map", "actions": "Actions", "probe_points": "Probe points", "text": "Text", "card": "Card"}
+    parts = [words.get(panel.get("type", ""), str(panel.get("type")))]
+    if panel.get("unit"):
+        row = ws.conn.execute("SELECT name FROM units WHERE code = ?", (panel["unit"],)).fetchone()
+        parts.append(row[0] if row else panel["unit"])
+    if panel.get("category"):
+        parts.append("Headline total" if panel["category"] == "HEADLINE" else _category_name(ws, panel["category"]))
+    if panel.get("target"):
+        row = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (panel["target"],)).fetchone()
+        parts.append(row[0] if row else f"target #{panel['target']}")
+    if panel.get("carried_to"):
+        parts.append("carried from the last meeting")
+    if panel.get("raised_at"):
+        parts.append("agreed at this meeting")
+    if panel.get("type") in ("text", "card") and panel.get("text"):
+        parts.append(str(panel["text"])[:40])
+    return " — ".join(parts)
+
+
 def remove_slide(ws: Workspace, slide_id: int) -> None:
     with ws.transaction():
         ws.conn.execute("UPDATE slides SET removed_at = ? WHERE id = ?", (now_iso(), slide_id))
@@ -518,7 +555,9 @@ def item_times(ws: Workspace, meeting_id: int, now: str | None = None) -> pd.Dat
     spans = pd.read_sql_query("SELECT t.item_id, t.started_at, coalesce(t.ended_at, ?) AS ended_at FROM item_timings t"
                               " JOIN agenda_items a ON a.id = t.item_id WHERE a.meeting_id = ?", ws.conn,
                               params=(now or now_iso(), meeting_id))
-    spans["minutes"] = (pd.to_datetime(spans["ended_at"]) - pd.to_datetime(spans["started_at"])).dt.total_seconds() / 60
+    ended = pd.to_datetime(spans["ended_at"], utc=True, format="ISO8601")
+    started = pd.to_datetime(spans["started_at"], utc=True, format="ISO8601")
+    spans["minutes"] = (ended - started).dt.total_seconds() / 60
     spent = spans.groupby("item_id")["minutes"].sum()
     items["spent_minutes"] = items["id"].map(spent).fillna(0.0)
     items["over_minutes"] = items["spent_minutes"] - items["planned_minutes"]

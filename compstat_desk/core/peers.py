@@ -15,6 +15,22 @@ from compstat_desk.core.periods import windows
 from compstat_desk.core.store import Workspace
 
 LIMITS = {"95": 0.975, "99.8": 0.999}  # two-sided 95% and 99.8%
+MIN_UNITS_FOR_PHI = 10
+
+
+def overdispersion(observed: np.ndarray, expected: np.ndarray) -> tuple[float, bool]:
+    """Spiegelhalter's over-dispersion of counts about their expected values: φ = the mean squared z-score
+    (z = (O − E)/√E), the z-scores winsorised at their 10th and 90th percentiles so that a true outlier does
+    not hide itself; and whether the units scatter more than chance allows (k·φ above the 95th percentile of
+    χ² on k − 1 degrees of freedom), in which case the funnel's limits are widened by √φ. With fewer than
+    MIN_UNITS_FOR_PHI units φ cannot be told from one outlier, and the limits stay those of Poisson counts."""
+    ok = expected > 0
+    z = (observed[ok] - expected[ok]) / np.sqrt(expected[ok])
+    if len(z) < MIN_UNITS_FOR_PHI:
+        return 1.0, False
+    low, high = np.percentile(z, [10, 90])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    return phi, bool(len(z) * phi > stats.chi2.ppf(0.95, len(z) - 1))
 
 
 def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str = "28d",
@@ -23,7 +39,9 @@ def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str =
     peers' overall rate, and exact Poisson funnel limits for a unit of its size (95% and 99.8%).
 
     A unit is `high` or `low` when its count lies outside the 99.8% limits, `watch` outside the 95% ones;
-    small units get wide limits, so chance alone does not put them at the top of a league table."""
+    small units get wide limits, so chance alone does not put them at the top of a league table. Crime is
+    clustered, so units scatter more than Poisson counts would: when they do (see `overdispersion`), the
+    limits are widened by √φ (`phi`, `limits_widened`), as Spiegelhalter recommends for funnel plots."""
     week_ending = week_ending or latest_week_ending(ws)
     span = next((w for w in windows(week_ending) if w.name == window), None)
     if span is None:
@@ -44,9 +62,15 @@ def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str =
     expected = overall * units["population"]
     units["rate_per_1000"] = 1000 * units["count"] / units["population"]
     units["peer_rate_per_1000"] = 1000 * overall
+    phi, widened = overdispersion(units["count"].to_numpy(dtype=float), expected.to_numpy(dtype=float))
+    spread = np.sqrt(phi) if widened else 1.0
     for name, q in LIMITS.items():
-        units[f"lower_{name}"] = 1000 * stats.poisson.ppf(1 - q, expected) / units["population"]
-        units[f"upper_{name}"] = 1000 * stats.poisson.ppf(q, expected) / units["population"]
+        low, high = stats.poisson.ppf(1 - q, expected), stats.poisson.ppf(q, expected)
+        low, high = expected - (expected - low) * spread, expected + (high - expected) * spread
+        units[f"lower_{name}"] = 1000 * np.maximum(low, 0) / units["population"]
+        units[f"upper_{name}"] = 1000 * high / units["population"]
+    units["phi"] = phi
+    units["limits_widened"] = widened
     rate = units["rate_per_1000"]
     outside_95 = (rate > units["upper_95"]) | (rate < units["lower_95"])
     units["verdict"] = np.select([rate > units["upper_99.8"], rate < units["lower_99.8"], outside_95],

@@ -20,7 +20,7 @@ RUN_LENGTH = 8  # this many weeks in a row on one side of the baseline is a shif
 
 def weekly_counts(ws: Workspace, unit: str, category: str, week_ending: dt.date, weeks: int) -> pd.Series:
     """Counts for `weeks` consecutive 7-day weeks ending on `week_ending` (oldest first), rolled up the
-    hierarchy; `category` may be HEADLINE for the headline total."""
+    hierarchy; `category` may be HEADLINE for the headline total. NaN for a week the data does not cover."""
     unit_id = catalog.find_unit(ws, unit)
     if category.upper() == HEADLINE:
         cats = [r[0] for r in ws.conn.execute("SELECT id FROM categories WHERE headline = 1")]
@@ -33,10 +33,16 @@ def weekly_counts(ws: Workspace, unit: str, category: str, week_ending: dt.date,
         "SELECT CAST((julianday(?) - julianday(day)) / 7 AS INTEGER) AS back, sum(n) FROM daily_counts"
         f" WHERE unit_id IN (SELECT id FROM below) AND category_id IN ({marks}) AND day BETWEEN ? AND ?"
         " GROUP BY back", (unit_id, week_ending.isoformat(), *cats, first.isoformat(), week_ending.isoformat()))
-    counts = np.zeros(weeks, dtype=np.int64)
+    counts = np.zeros(weeks, dtype=float)
     for back, n in rows:
         counts[weeks - 1 - int(back)] = n
     ends = [week_ending - dt.timedelta(days=7 * (weeks - 1 - i)) for i in range(weeks)]
+    # A week the data does not wholly cover has no count, not a count of zero.
+    first, last = ws.conn.execute("SELECT (SELECT min(day) FROM daily_counts), (SELECT max(day) FROM daily_counts)"
+                                  ).fetchone()
+    for i, end in enumerate(ends):
+        if first is None or (end - dt.timedelta(days=6)).isoformat() < first or end.isoformat() > last:
+            counts[i] = np.nan
     return pd.Series(counts, index=pd.Index([d.isoformat() for d in ends], name="week_end"), name="count")
 
 
@@ -67,7 +73,8 @@ def control_chart(ws: Workspace, unit: str, category: str, week_ending: dt.date 
     baseline = seasonal_baseline(counts, recent)
     if np.isnan(baseline).all():
         raise CompstatError(f"A seasonal baseline needs {YEARS_BACK} earlier years of data before these weeks.")
-    phi = float(phi_from_weeks(counts[-104:][None, :])[0])
+    known = counts[-104:][~np.isnan(counts[-104:])]
+    phi = float(phi_from_weeks(known[None, :])[0]) if len(known) > 1 else 1.0
     spread = np.sqrt(phi * np.maximum(baseline, 0.5))  # a baseline of 0 still has some room for chance
     chart = pd.DataFrame({"week_end": series.index[-recent:], "count": counts[-recent:], "baseline": baseline,
                           "lower_95": np.maximum(0, baseline - 1.96 * spread), "upper_95": baseline + 1.96 * spread,

@@ -45,6 +45,8 @@ class Trajectory:
     probability: float | None
     likelihood: str | None
     plan: pd.DataFrame  # day, planned cumulative, actual cumulative (to the as-of date)
+    period_start: dt.date | None = None  # the target period
+    period_end: dt.date | None = None
 
 
 def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: dt.date) -> pd.Series:
@@ -105,7 +107,7 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
         likelihood = likelihood_label(probability)
     return Trajectory(target_id, unit, cat, description or "", as_of, target_total, baseline_total,
                       float(planned[-1]) if days_in else 0.0, int(done), elapsed, projection, interval,
-                      probability, likelihood, plan)
+                      probability, likelihood, plan, s0, s1)
 
 
 def count_targets(ws: Workspace) -> list[int]:

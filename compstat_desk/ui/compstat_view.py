@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QSize,
     QSortFilterProxyModel,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QPainter, QPen, QResizeEvent
@@ -350,6 +351,7 @@ class CompstatViewWidget(AnalysisViewWidget):
         self._polarity: dict[str, str] | None = None
         self._widths: list[int] = []
         self._zoom = 1.0
+        self.min_zoom = 1.0  # a slide on an old projector may shrink the table to fit (meeting_panels sets it)
         self._unzoomed = (0.0, 0.0)  # pixels the table needs (width, height) at the view's own font size
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
@@ -419,6 +421,11 @@ class CompstatViewWidget(AnalysisViewWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
+        self._after_resize()
+        # The table's own size is settled only after this event: fit again once the layout has run.
+        QTimer.singleShot(0, self._after_resize)
+
+    def _after_resize(self) -> None:
         if not self._zoom_to_fit():
             self._fit_difference_columns()
 
@@ -429,7 +436,7 @@ class CompstatViewWidget(AnalysisViewWidget):
         if not width or self.table.width() <= 0:
             return False
         room = min(self.table.width() / width, self.table.height() / height if height else MAX_ZOOM)
-        zoom = max(1.0, min(MAX_ZOOM, math.floor(room * 10) / 10))
+        zoom = max(self.min_zoom, min(MAX_ZOOM, math.floor(room * 10) / 10))
         if zoom == self._zoom:
             return False
         self._zoom = zoom

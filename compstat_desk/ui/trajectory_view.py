@@ -33,7 +33,9 @@ TARGET_ID_ROLE = Qt.ItemDataRole.UserRole + 4
 
 
 def period_end(t: Trajectory) -> dt.date:
-    """The last day of the target period (the plan runs only to the as-of date; `elapsed` gives its share)."""
+    """The last day of the target period."""
+    if t.period_end is not None:
+        return t.period_end
     start = dt.date.fromisoformat(t.plan["day"].iloc[0])
     days = round(len(t.plan) / t.elapsed) if t.elapsed > 0 else len(t.plan)
     return start + dt.timedelta(days=days - 1)

@@ -1,0 +1,305 @@
+"""The chair's console, on the laptop while the presenter view is on the projector: the current and next
+slide, the clock for this agenda item against its plan, the probe points for what is on screen, and capture
+of an action, a decision, a note or an award in a few keystrokes — each saved the moment it is entered."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core import meetings
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace, now_iso
+from compstat_desk.ui.presenter import PresenterWindow, marking_strip
+
+KINDS = [("action", "Action"), ("decision", "Decision"), ("note", "Note"), ("award", "Award")]
+
+
+def minutes_words(minutes: float) -> str:
+    whole = int(abs(minutes))
+    seconds = int(round((abs(minutes) - whole) * 60))
+    if seconds == 60:
+        whole, seconds = whole + 1, 0
+    return f"{whole}:{seconds:02d}"
+
+
+class ChairConsole(QWidget):
+    """Drives a PresenterWindow; everything captured goes straight into the workspace."""
+
+    def __init__(self, ws: Workspace, presenter: PresenterWindow, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("compstat-desk — chair's console")
+        self.ws = ws
+        self.presenter = presenter
+        self.meeting_id = presenter.meeting_id
+        info = meetings.meeting_info(ws, self.meeting_id)
+        big = QFont(self.font())
+        big.setPointSizeF(big.pointSizeF() * 1.25)
+        self.setFont(big)
+
+        self.current = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        self.next = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
+        for w in (self.current, self.next):
+            w.setMinimumSize(320, 180)
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            w.setStyleSheet("QLabel { background: white; border: 1px solid #999999; }")
+        self.current_title = QLabel()
+        self.next_title = QLabel()
+        for w in (self.current_title, self.next_title):
+            w.setWordWrap(True)
+            w.setTextFormat(Qt.TextFormat.PlainText)
+        self.clock = QLabel()
+        clock_font = QFont(self.font())
+        clock_font.setPointSizeF(clock_font.pointSizeF() * 1.6)
+        clock_font.setBold(True)
+        self.clock.setFont(clock_font)
+        self.clock.setTextFormat(Qt.TextFormat.PlainText)
+        self.clock.setWordWrap(True)
+        self.clock.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.probes = QListWidget()
+        self.probes.setWordWrap(True)
+        self.probes.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        # Capture: Ctrl+1 action, Ctrl+2 decision, Ctrl+3 note, Ctrl+4 award; Enter saves.
+        self.kind = QComboBox()
+        for code, words in KINDS:
+            self.kind.addItem(words, code)
+        self.text = QLineEdit(placeholderText="What was agreed, decided, noted or awarded")
+        self.owner = QLineEdit(placeholderText="Owner (a named person)")
+        self.due = QLineEdit((dt.date.fromisoformat(info["date"]) + dt.timedelta(days=28)).isoformat())
+        self.due.setPlaceholderText("Due YYYY-MM-DD")
+        self.unit = QComboBox()
+        self.unit.setEditable(True)
+        self.unit.addItem("", "")
+        for code, name in ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
+                                          " WHEN 'division' THEN 1 ELSE 2 END, code"):
+            self.unit.addItem(f"{code} — {name}", code)
+        self.category = QComboBox()
+        self.category.addItem("(no category)", "")
+        for code, name in ws.conn.execute("SELECT code, name FROM categories ORDER BY name"):
+            self.category.addItem(name, code)
+        self.save = QPushButton("Save (Enter)")
+        self.saved = QListWidget()
+        self.saved.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        form = QFormLayout()
+        form.addRow("Capture", self.kind)
+        form.addRow("Text", self.text)
+        form.addRow("Owner / for", self.owner)
+        form.addRow("Due", self.due)
+        form.addRow("Unit", self.unit)
+        form.addRow("Category", self.category)
+        form.addRow("", self.save)
+        capture = QGroupBox("Capture")
+        capture_layout = QVBoxLayout(capture)
+        keys = QLabel("Ctrl+1 action · Ctrl+2 decision · Ctrl+3 note · Ctrl+4 award · Enter saves")
+        keys.setWordWrap(True)
+        capture_layout.addWidget(keys)
+        capture_layout.addLayout(form)
+        capture_layout.addWidget(self.saved, 1)
+
+        self.close_button = QPushButton("Close the meeting…")
+        self.close_button.setToolTip("Stops the clock and carries every live action to the next meeting")
+        nav = QLabel("PageDown / → next · PageUp / ← previous · B blank · number + Enter jumps · Esc leaves")
+        nav.setWordWrap(True)
+
+        grid = QGridLayout()
+        grid.addWidget(QLabel("<b>On screen now</b>"), 0, 0)
+        grid.addWidget(QLabel("<b>Next</b>"), 0, 1)
+        grid.addWidget(self.current, 1, 0)
+        grid.addWidget(self.next, 1, 1)
+        grid.addWidget(self.current_title, 2, 0)
+        grid.addWidget(self.next_title, 2, 1)
+        grid.setRowStretch(1, 1)
+        left = QVBoxLayout()
+        left.addLayout(grid, 3)
+        left.addWidget(self.clock)
+        left.addWidget(QLabel("<b>Probe points for what is on screen</b>"))
+        left.addWidget(self.probes, 2)
+        right = QVBoxLayout()
+        right.addWidget(capture, 1)
+        right.addWidget(nav)
+        right.addWidget(self.close_button)
+        body = QHBoxLayout()
+        body.addLayout(left, 3)
+        body.addLayout(right, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(marking_strip(info["marking"], 1.0))
+        inner = QVBoxLayout()
+        inner.setContentsMargins(10, 6, 10, 6)
+        inner.addWidget(QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'}"))
+        inner.addLayout(body, 1)
+        layout.addLayout(inner, 1)
+        layout.addWidget(marking_strip(info["marking"], 1.0))
+
+        for i, (code, _words) in enumerate(KINDS, 1):
+            QShortcut(QKeySequence(f"Ctrl+{i}"), self, activated=lambda c=code: self.start_capture(c))
+        for keys, move in (("PgDown", presenter.next), ("PgUp", presenter.previous)):
+            QShortcut(QKeySequence(keys), self, activated=move)
+        QShortcut(QKeySequence("Ctrl+B"), self, activated=presenter.toggle_blank)
+        self.text.returnPressed.connect(self.save_capture)
+        self.owner.returnPressed.connect(self.save_capture)
+        self.due.returnPressed.connect(self.save_capture)
+        self.save.clicked.connect(self.save_capture)
+        self.kind.currentIndexChanged.connect(self._fit_form)
+        self.close_button.clicked.connect(self._ask_close)
+        presenter.slide_changed.connect(self.show_slide)
+        self._probe_cache: dict[str, list[str]] = {}
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(1000)
+        self._fit_form()
+        if presenter.number:
+            self.show_slide(presenter.number)
+
+    # -- what is on screen --------------------------------------------------------------------------
+    def show_slide(self, number: int) -> None:
+        slides = self.presenter.slides
+        slide = slides[number - 1]
+        self.current_title.setText(f"{number}. {slide.title}")
+        self._preview(self.current, number)
+        if number < len(slides):
+            self.next_title.setText(f"{number + 1}. {slides[number].title}")
+            self._preview(self.next, number + 1)
+        else:
+            self.next_title.setText("(the last slide)")
+            self.next.clear()
+        units = [p["unit"] for p in slide.panels if p.get("unit")]
+        self.probes.clear()
+        for unit in dict.fromkeys(units):
+            for sentence in self._probes(unit):
+                self.probes.addItem(sentence)
+        if units:
+            at = self.unit.findData(units[0])
+            if at >= 0:
+                self.unit.setCurrentIndex(at)
+        self.tick()
+
+    def _preview(self, label: QLabel, number: int) -> None:
+        view = self.presenter.view(number)
+        if view.size() != self.presenter.size():
+            view.resize(self.presenter.size())
+        pixmap = view.grab()
+        label.setPixmap(pixmap.scaled(label.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                      Qt.TransformationMode.SmoothTransformation))
+
+    def _probes(self, unit: str) -> list[str]:
+        if unit not in self._probe_cache:
+            from compstat_desk.core.briefing import probe_points
+
+            try:
+                points = probe_points(self.ws, unit, self.presenter.context.week_ending)
+                self._probe_cache[unit] = [f"{p.sentence}\n   Ask: {p.question}" for p in points
+                                           if p.kind != "improvement"][:6]
+            except CompstatError as exc:
+                self._probe_cache[unit] = [str(exc)]
+        return self._probe_cache[unit]
+
+    def tick(self) -> None:
+        """The clock for the agenda item on screen: minutes spent against the plan, overrun in red and words."""
+        if self.ws.closed:  # the workspace went first (the app is closing)
+            self.timer.stop()
+            return
+        if not self.presenter.number:
+            return
+        slide = self.presenter.slides[self.presenter.number - 1]
+        times = meetings.item_times(self.ws, self.meeting_id, now=now_iso()).set_index("id")
+        if slide.item_id not in times.index:
+            return
+        row = times.loc[slide.item_id]
+        spent, planned = float(row["spent_minutes"]), float(row["planned_minutes"])
+        if spent > planned:
+            self.clock.setText(f"{slide.item_title}: {minutes_words(spent)} of {minutes_words(planned)} planned — "
+                               f"OVER by {minutes_words(spent - planned)}")
+            self.clock.setStyleSheet("color: #b30000;")
+        else:
+            self.clock.setText(f"{slide.item_title}: {minutes_words(spent)} of {minutes_words(planned)} planned "
+                               f"({minutes_words(planned - spent)} left)")
+            self.clock.setStyleSheet("color: #1a1a1a;")
+
+    # -- capture ---------------------------------------------------------------------------------------
+    def start_capture(self, kind: str) -> None:
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+        self.text.setFocus()
+        self.text.selectAll()
+
+    def _fit_form(self) -> None:
+        action = self.kind.currentData() == "action"
+        award = self.kind.currentData() == "award"
+        self.due.setEnabled(action)
+        self.category.setEnabled(action)
+        self.owner.setEnabled(action or award)
+        self.owner.setPlaceholderText("Who it is for" if award else "Owner (a named person)")
+
+    def save_capture(self) -> None:
+        """Save what is in the form at once; the SMART check's findings, or the reason it cannot be saved."""
+        kind = self.kind.currentData()
+        unit = self.unit.currentData() or (self.unit.currentText().split(" — ")[0].strip() or None)
+        try:
+            if kind == "action":
+                got = meetings.capture_action(self.ws, self.meeting_id, text=self.text.text(),
+                                              owner=self.owner.text() or None, due=self.due.text() or None,
+                                              unit=unit, category=self.category.currentData() or None,
+                                              slide_number=self.presenter.number or None)
+                line = f"Action {got.ref} saved: {self.text.text()} ({self.owner.text() or 'no owner'})"
+                if got.problems:
+                    line += " — not SMART yet: " + "; ".join(got.problems)
+            else:
+                meetings.capture(self.ws, self.meeting_id, kind, self.text.text(),
+                                 about=self.owner.text() or None if kind == "award" else None, unit=unit,
+                                 slide_number=self.presenter.number or None)
+                line = f"{kind.capitalize()} saved: {self.text.text()}"
+        except CompstatError as exc:
+            self.saved.insertItem(0, f"Not saved: {exc}")
+            return
+        self.saved.insertItem(0, f"{dt.datetime.now():%H:%M} {line}")
+        self.text.clear()
+        if kind != "action":
+            self.owner.clear()
+        self.text.setFocus()
+
+    # -- closing ------------------------------------------------------------------------------------------
+    def close_meeting(self) -> list[str]:
+        report = meetings.end_meeting(self.ws, self.meeting_id)
+        self.timer.stop()
+        return report.lines()
+
+    def _ask_close(self) -> None:
+        answer = QMessageBox.question(self, "Close the meeting",
+                                      "Close the meeting? The clock stops and every live action is carried to the "
+                                      "next meeting.")
+        if answer == QMessageBox.StandardButton.Yes:
+            QMessageBox.information(self, "Meeting closed", "\n".join(self.close_meeting()))
+            self.presenter.close()
+            self.close()
+
+
+def run_meeting(ws: Workspace, meeting_id: int) -> tuple[PresenterWindow, ChairConsole]:
+    """Start (or resume) a meeting: the presenter on the projector, the console on the laptop."""
+    resume = meetings.resumable(ws)
+    start_at = resume[1] if resume and resume[0] == meeting_id else 1
+    meetings.start_meeting(ws, meeting_id)
+    presenter = PresenterWindow(ws, meeting_id)
+    console = ChairConsole(ws, presenter)
+    presenter.place()
+    presenter.go_to(start_at)
+    console.show_slide(presenter.number)
+    console.showMaximized()
+    return presenter, console

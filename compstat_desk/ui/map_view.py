@@ -1,0 +1,1175 @@
+"""The Map view: unit boundaries coloured by real change, the last 28 days' incidents, hot spots, scale and north."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+import shapely
+from pyproj import Transformer
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core import catalog
+from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.geo import geometry_from_geojson
+from compstat_desk.core.hotspots import hot_spots
+from compstat_desk.core.store import Workspace
+from compstat_desk.ui.main_window import marking_colours
+
+log = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------------------------------------
+# What the map says, without Qt (candidates for a core "map figure" module).
+# --------------------------------------------------------------------------------------------------------------------
+
+POINT_DAYS = 28  # incidents and hot spots always cover the 28 days ending on the report week
+WINDOW_TITLES = {"week": "Week to date", "28d": "28 days", "ytd": "Year to date"}
+LEVEL_TITLES = {"division": "Divisions", "sector": "Sectors"}
+
+# Change classes, each with a colour (diverging, colour-blind safe: blue against orange, never red against green)
+# and the words the legend gives it.
+BETTER, WORSE, NO_CHANGE, NOT_COMPARED = "better", "worse", "no_change", "not_compared"
+CLASS_COLOURS = {
+    BETTER: "#5b9bd5",  # blue
+    WORSE: "#f28e2b",  # orange
+    NO_CHANGE: "#e4e4e4",  # light grey
+    NOT_COMPARED: "#ffffff",  # white, hatched
+}
+POINT_COLOUR = (25, 25, 25, 150)
+DENSITY_COLOUR = "#54278f"  # dark purple: apart from both the blue and the orange fills
+SELECTED_COLOUR = "#000000"
+CROWDED = 20_000  # above this many dots, smaller and fainter ones keep dense clusters readable
+MAX_RINGS = 20  # above this many emerging hot spots, only their outlines are drawn
+
+
+def change_class(significant: bool, z: float, polarity: str, compared: bool = True) -> str:
+    """Whether a unit's change is a real improvement, a real deterioration, or neither, given the category's polarity
+    (for an `up_good` category, such as drug offences found by proactive work, a real rise is an improvement)."""
+    if not compared:
+        return NOT_COMPARED
+    if not significant or z == 0 or math.isnan(z):
+        return NO_CHANGE
+    rise = z > 0
+    return WORSE if rise == (polarity != "up_good") else BETTER
+
+
+def legend_words(polarity: str) -> dict[str, str]:
+    """The legend's words for each class: the direction first, then what it means for this category."""
+    if polarity == "up_good":
+        better, worse = "Real rise (better)", "Real fall (worse)"
+    else:
+        better, worse = "Real fall (better)", "Real rise (worse)"
+    return {BETTER: better, WORSE: worse, NO_CHANGE: "No real change", NOT_COMPARED: "Not compared (no data)"}
+
+
+def nice_length(limit: float) -> float:
+    """The longest 1, 2 or 5 × 10ⁿ metres not above `limit` (a scale bar's length)."""
+    if limit <= 0 or not math.isfinite(limit):
+        return 1.0
+    power = 10 ** math.floor(math.log10(limit))
+    for step in (5, 2, 1):
+        if step * power <= limit:
+            return step * power
+    return power
+
+
+def length_text(metres: float) -> str:
+    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
+
+
+def local_crs(lon: float, lat: float) -> str:
+    """A transverse Mercator centred on the data (scale 1 on its central meridian): metres true to well under 0.1%
+    across a force area, so distances and the scale bar can be trusted."""
+    return f"+proj=tmerc +lat_0={lat:.5f} +lon_0={lon:.5f} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+
+
+@dataclass
+class UnitShape:
+    code: str
+    name: str
+    level: str
+    lonlat: shapely.Geometry  # as stored (lon/lat)
+    shape: shapely.Geometry  # in the map's metres
+
+
+@dataclass
+class UnitChange:
+    code: str
+    current: float | None
+    previous: float | None
+    z: float
+    q_value: float
+    significant: bool
+    klass: str
+
+
+@dataclass
+class IncidentPoints:
+    """The incidents of the 28 days ending on `end` that can be drawn, and those that cannot."""
+
+    x: np.ndarray  # metres in the map's projection
+    y: np.ndarray
+    start: dt.date
+    end: dt.date
+    withheld: int  # location withheld on purpose: counted, never drawn
+    unlocated: int  # no coordinates, but not marked withheld
+
+
+@dataclass
+class HotSpotLayer:
+    """Density contours and emerging cells, already in the map's metres."""
+
+    contour_x: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    contour_y: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    contour_connect: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    cells: int = 0  # emerging cells
+    outlines: list[np.ndarray] = field(default_factory=list)  # rings (k × 2) around groups of touching emerging cells
+    centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # a point inside each group
+    cell_m: float = 500.0
+    note: str = ""
+
+
+def workspace_reader(path: Path) -> Workspace:
+    """A second, read-only connection to the workspace, for a worker thread (never share one connection)."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA query_only = ON")
+    conn.execute("PRAGMA busy_timeout = 5000")
+    return Workspace(Path(path), conn)
+
+
+def unit_shapes(ws: Workspace) -> list[tuple[str, str, str, shapely.Geometry]]:
+    """(code, name, level, lon/lat geometry) of every unit that has a boundary."""
+    rows = ws.conn.execute("SELECT code, name, level, boundary FROM units WHERE boundary IS NOT NULL"
+                           " AND boundary != '' ORDER BY level, code").fetchall()
+    out = []
+    for code, name, level, boundary in rows:
+        geom = geometry_from_geojson(boundary)
+        if geom is not None and not geom.is_empty:
+            out.append((code, name, level, geom))
+    return out
+
+
+def category_polarity(ws: Workspace, category: str) -> str:
+    if category.upper() == HEADLINE:
+        return "up_bad"  # the headline total counts crimes: fewer is better
+    row = ws.conn.execute("SELECT polarity FROM categories WHERE id = ?",
+                          (catalog.find_category(ws, category),)).fetchone()
+    return str(row[0])
+
+
+def unit_changes(ws: Workspace, week_ending: dt.date, level: str, category: str, window: str) -> dict[str, UnitChange]:
+    """Each unit's change at `level` for one category and window, read from the Compstat table as it stands
+    (its Benjamini–Hochberg correction runs over every category and window of that level)."""
+    table = compstat_table(ws, week_ending, level=level)
+    rows = table[(table["category"].str.upper() == category.upper()) & (table["window"] == window)]
+    polarity = category_polarity(ws, category)
+    out = {}
+    for r in rows.itertuples(index=False):
+        compared = not (pd.isna(r.current) or pd.isna(r.previous))
+        z = float(r.z) if compared else float("nan")
+        out[str(r.unit)] = UnitChange(
+            code=str(r.unit), current=None if pd.isna(r.current) else float(r.current),
+            previous=None if pd.isna(r.previous) else float(r.previous), z=z,
+            q_value=float(r.q_value) if compared else float("nan"), significant=bool(r.significant),
+            klass=change_class(bool(r.significant), z, polarity, compared))
+    return out
+
+
+def incident_points(ws: Workspace, week_ending: dt.date, category: str, to_map: Transformer) -> IncidentPoints:
+    """The 28 days' incidents of one category (or the headline total), projected; withheld ones only counted."""
+    start = week_ending - dt.timedelta(days=POINT_DAYS - 1)
+    where, params = ["substr(occurred, 1, 10) BETWEEN ? AND ?"], [start.isoformat(), week_ending.isoformat()]
+    if category.upper() == HEADLINE:
+        where.append("category_id IN (SELECT id FROM categories WHERE headline = 1)")
+    else:
+        where.append("category_id = ?")
+        params.append(catalog.find_category(ws, category))
+    # Plain numbers straight from SQLite: three times quicker than read_sql_query for 100,000 rows.
+    rows = ws.conn.execute(f"SELECT withheld, lon IS NOT NULL AND lat IS NOT NULL, ifnull(lon, 0), ifnull(lat, 0)"
+                           f" FROM incidents WHERE {' AND '.join(where)}", params).fetchall()
+    values = np.array(rows, dtype=float).reshape(-1, 4)
+    withheld = values[:, 0] == 1
+    located = ~withheld & (values[:, 1] == 1)
+    x, y = to_map.transform(values[located, 2], values[located, 3])
+    return IncidentPoints(np.asarray(x, dtype=float), np.asarray(y, dtype=float), start, week_ending,
+                          int(withheld.sum()), int((~withheld & ~located).sum()))
+
+
+def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, map_crs: str,
+                   shares: tuple[float, ...] = (0.5, 0.25)) -> HotSpotLayer:
+    """Density contours and emerging cells from core.hotspots, in map metres.
+
+    Each contour bounds the densest area holding that share of the 28 days' incidents (a highest-density region:
+    the 0.5 contour is where the density exceeds what half of the incidents have at their own location)."""
+    try:
+        spots = hot_spots(ws, category=category, week_ending=week_ending)
+    except CompstatError as exc:
+        return HotSpotLayer(note=str(exc))
+    to_map = Transformer.from_crs(spots.crs, map_crs, always_xy=True)
+    cell_m = float(spots.x_edges[1] - spots.x_edges[0]) if len(spots.x_edges) > 1 else 500.0
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    connect: list[np.ndarray] = []
+    if spots.density.size and spots.density.max() > 0:
+        dx, dy = spots.density_x, spots.density_y
+        points = incident_points(ws, week_ending, category, Transformer.from_crs("EPSG:4326", spots.crs,
+                                                                                 always_xy=True))
+        # The density at each incident: the grid's nearest node (the grid is at most 100 × 100).
+        col = np.clip(np.rint(np.interp(points.x, dx, np.arange(len(dx)))).astype(int), 0, len(dx) - 1)
+        row = np.clip(np.rint(np.interp(points.y, dy, np.arange(len(dy)))).astype(int), 0, len(dy) - 1)
+        at_points = spots.density[row, col]
+        levels = [float(np.quantile(at_points, 1 - share)) for share in shares] if len(at_points) else []
+        for level in levels:
+            for line in pg.functions.isocurve(spots.density, level, connected=True):
+                ij = np.asarray(line, dtype=float)
+                if len(ij) < 2:
+                    continue
+                # isocurve gives (row, column) positions; rows run along y.
+                xs.append(np.interp(ij[:, 1], np.arange(len(dx)), dx))
+                ys.append(np.interp(ij[:, 0], np.arange(len(dy)), dy))
+                joined = np.ones(len(ij), dtype=bool)
+                joined[-1] = False  # no line from the end of one contour to the start of the next
+                connect.append(joined)
+    layer = HotSpotLayer(cell_m=cell_m)
+    if xs:
+        cx, cy = to_map.transform(np.concatenate(xs), np.concatenate(ys))
+        layer.contour_x, layer.contour_y = np.asarray(cx), np.asarray(cy)
+        layer.contour_connect = np.concatenate(connect)
+    emerging = spots.cells[spots.cells["emerging"]]
+    layer.cells = len(emerging)
+    if len(emerging):
+        # Touching cells are one hot spot to the reader: outline each group once, not every cell.
+        rows, cols = emerging["row"].to_numpy(dtype=int), emerging["col"].to_numpy(dtype=int)
+        boxes = shapely.box(spots.x_edges[cols], spots.y_edges[rows], spots.x_edges[cols + 1], spots.y_edges[rows + 1])
+        merged = shapely.union_all(boxes)
+        merged = shapely.transform(merged, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
+        groups = list(getattr(merged, "geoms", [merged]))
+        for group in groups:
+            for ring in (group.exterior, *group.interiors):
+                layer.outlines.append(np.asarray(ring.coords)[:, :2])
+        layer.centres = np.array([[g.representative_point().x, g.representative_point().y] for g in groups])
+    return layer
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# The widget.
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def _path_of(geom: shapely.Geometry) -> QPainterPath:
+    """A painter path of a (multi)polygon, holes included (odd-even fill)."""
+    path = QPainterPath()
+    path.setFillRule(Qt.FillRule.OddEvenFill)
+    polygons = geom.geoms if hasattr(geom, "geoms") else [geom]
+    for poly in polygons:
+        if poly.geom_type != "Polygon":
+            continue
+        for ring in (poly.exterior, *poly.interiors):
+            coords = np.asarray(ring.coords)
+            path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in coords[:, :2]]))
+    return path
+
+
+def _cosmetic(colour: str | QColor, width: float, style: Qt.PenStyle = Qt.PenStyle.SolidLine) -> QPen:
+    pen = QPen(QColor(colour), width, style)
+    pen.setCosmetic(True)  # width in screen pixels, whatever the zoom
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+class ScaleBarItem(pg.ScaleBar):
+    """A scale bar that picks a round length (1, 2 or 5 × 10ⁿ m) of at most a fifth of the view's width."""
+
+    def __init__(self, font: QFont):
+        super().__init__(size=1000.0, width=8, brush="k", pen=pg.mkPen("w", width=1.5), suffix="m", offset=(24, -24))
+        self.text.setColor(QColor("black"))
+        self.text.setFont(font)
+        self.text.fill = pg.mkBrush(255, 255, 255, 210)
+        self.label = ""
+
+    def updateBar(self) -> None:
+        view = self.parentItem()
+        if view is None:
+            return
+        width = view.viewRect().width()
+        self.size = nice_length(width / 5)
+        p1 = view.mapFromViewToItem(self, QPointF(0, 0))
+        p2 = view.mapFromViewToItem(self, QPointF(self.size, 0))
+        w = (p2 - p1).x()
+        self.bar.setRect(QRectF(0, 0, w, self._width))
+        self.label = length_text(self.size)
+        self.text.setText(self.label)
+        self.text.setPos(w / 2, -2)
+
+    def bar_scene_ends(self) -> tuple[QPointF, QPointF]:
+        """The scene positions of the bar's two ends (on its centre line)."""
+        rect = self.bar.mapRectToScene(self.bar.rect())
+        return QPointF(rect.left(), rect.center().y()), QPointF(rect.right(), rect.center().y())
+
+
+class DotsItem(pg.GraphicsObject):
+    """Many identical dots in one item, drawn as pyqtgraph's ScatterPlotItem draws them (one pre-rendered dot,
+    stamped with a single QPainter.drawPixmapFragments call) but without its per-point bookkeeping.
+
+    For 100,000 points ScatterPlotItem.setData spends ~200 ms building per-point symbol keys in Python, which
+    identical dots do not need; QPainter.drawPoints with a round pen is slower still to paint (~280 ms)."""
+
+    def __init__(self, colour: tuple[int, int, int, int], size: float):
+        super().__init__()
+        self.x = np.zeros(0)
+        self.y = np.zeros(0)
+        self._bounds = QRectF()
+        # pyqtgraph's own wrapper for QPainter's array API (as ScatterPlotItem uses it; internal to pyqtgraph 0.14).
+        self._fragments = pg.Qt.internals.PrimitiveArray(QPainter.PixmapFragment, 10)
+        self._dpr = 1.0
+        self.set_style(colour, size)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def set_style(self, colour: tuple[int, int, int, int], size: float) -> None:
+        self.colour, self.size = colour, size
+        self._dot = self._render_dot(self._dpr)
+        self.update()
+
+    def _render_dot(self, dpr: float) -> QPixmap:
+        side = int(math.ceil((self.size + 2) * dpr))
+        dot = QPixmap(side, side)
+        dot.fill(Qt.GlobalColor.transparent)
+        p = QPainter(dot)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QColor(*self.colour))
+        p.drawEllipse(QPointF(side / 2, side / 2), self.size * dpr / 2, self.size * dpr / 2)
+        p.end()
+        return dot
+
+    def set_points(self, x: np.ndarray, y: np.ndarray) -> None:
+        self.prepareGeometryChange()
+        self.x, self.y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        if len(self.x):
+            self._bounds = QRectF(float(self.x.min()), float(self.y.min()), float(np.ptp(self.x)),
+                                  float(np.ptp(self.y)))
+        else:
+            self._bounds = QRectF()
+        self.update()
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def boundingRect(self) -> QRectF:
+        # Dots stick out of the data's rectangle by half their width in pixels: pad by a few percent.
+        pad = max(self._bounds.width(), self._bounds.height()) * 0.02
+        return self._bounds.adjusted(-pad, -pad, pad, pad)
+
+    def paint(self, painter: QPainter, option: object, widget: QWidget | None = None) -> None:
+        if not len(self.x):
+            return
+        dpr = widget.devicePixelRatioF() if widget is not None else 1.0
+        if dpr != self._dpr:
+            self._dpr = dpr
+            self._dot = self._render_dot(dpr)
+        xy = pg.functions.transformCoordinates(painter.transform(), np.vstack([self.x, self.y]))
+        device = painter.device()
+        margin = self.size * 2
+        seen = ((xy[0] > -margin) & (xy[1] > -margin) & (xy[0] < device.width() / dpr + margin)
+                & (xy[1] < device.height() / dpr + margin))
+        painter.resetTransform()
+        self._fragments.resize(int(seen.sum()))
+        frags = self._fragments.ndarray()
+        frags[:, 0:2] = xy[:, seen].T  # where each dot's centre goes
+        frags[:, 2:6] = [0, 0, self._dot.width(), self._dot.height()]  # the whole pre-rendered dot
+        frags[:, 6:10] = [1 / dpr, 1 / dpr, 0.0, 1.0]  # scale, rotation, opacity
+        painter.drawPixmapFragments(*self._fragments.drawargs(), self._dot)
+
+
+class NorthArrowItem(pg.GraphicsWidgetAnchor, pg.GraphicsObject):
+    """A north arrow fixed to the view's top-right corner (the map's y axis is grid north)."""
+
+    SIZE = QRectF(0, 0, 44, 74)
+
+    def __init__(self, font: QFont):
+        pg.GraphicsObject.__init__(self)
+        pg.GraphicsWidgetAnchor.__init__(self)
+        self.font = QFont(font)
+        self.font.setBold(True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+
+    def boundingRect(self) -> QRectF:
+        return self.SIZE
+
+    def paint(self, painter: QPainter, *args: object) -> None:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 210))
+        painter.drawRoundedRect(self.SIZE, 6, 6)
+        w = self.SIZE.width()
+        left = QPolygonF([QPointF(w / 2, 30), QPointF(w / 2 - 12, 68), QPointF(w / 2, 60)])
+        right = QPolygonF([QPointF(w / 2, 30), QPointF(w / 2 + 12, 68), QPointF(w / 2, 60)])
+        painter.setPen(QPen(QColor("black"), 1.5))
+        painter.setBrush(QColor("black"))
+        painter.drawPolygon(left)
+        painter.setBrush(QColor("white"))
+        painter.drawPolygon(right)
+        painter.setFont(self.font)
+        painter.drawText(QRectF(0, 2, w, 28), Qt.AlignmentFlag.AlignCenter, "N")
+
+
+class MapWidget(QWidget):
+    """The Map view of a workspace: boundaries coloured by real change for a category and window, the last 28 days'
+    incidents, hot spots with emerging cells outlined, a scale bar and a north arrow. Pan and zoom with the mouse;
+    click a unit to select it.
+
+    Slow layers (incidents, hot spots) are read on a worker thread with their own connection; `loading` says whether
+    any is still on its way, and `loaded` is emitted when the last arrives."""
+
+    unit_selected = Signal(str)  # the code of the unit clicked on the map
+    loaded = Signal()
+
+    def __init__(self, ws: Workspace, parent: QWidget | None = None, *, level: str = "division",
+                 category: str = HEADLINE, window: str = "28d", week_ending: dt.date | None = None,
+                 background: bool = True, hot_spots: bool = True):
+        super().__init__(parent)
+        self.ws = ws
+        self.level = catalog.level_of(level)
+        self.category = category
+        self.window = window
+        self.week_ending = week_ending
+        self.unit: str | None = None
+        self.background = background
+        self._hot_at_start = hot_spots
+        self.shapes: dict[str, UnitShape] = {}
+        self.changes: dict[str, UnitChange] = {}
+        self.points: IncidentPoints | None = None
+        self.hot: HotSpotLayer | None = None
+        self.crs = ""
+        self.to_map: Transformer | None = None
+        self._tree: shapely.STRtree | None = None
+        self._tree_codes: list[str] = []
+        self._unit_items: dict[str, pg.QtWidgets.QGraphicsPathItem] = {}
+        self._label_items: list[pg.TextItem] = []
+        self._unit_items_ranged = False  # the view is set to the boundaries once; later redraws keep the user's zoom
+        self._generation = 0
+        self._pending: set[str] = set()
+        self._executor: ThreadPoolExecutor | None = None
+        # The GUI thread collects the worker's answers on a timer: it touches no Qt object from the worker, and
+        # does not depend on cross-thread signal delivery (which stops once a QApplication.exec() has returned).
+        self._futures: list[tuple[int, str, Future[object]]] = []
+        self._next_job: Callable[[], None] | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(25)
+        self._poll.timeout.connect(self.on_poll_timeout)
+        self._build()
+        known = [str(self.category_combo.itemData(i)).upper() for i in range(self.category_combo.count())]
+        if known and category.upper() not in known:  # e.g. no category counts towards a headline total
+            self.category = str(self.category_combo.itemData(0))
+            self._sync_controls()
+        self._load_shapes()
+        self.refresh()
+
+    # -- construction ---------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        base = QFont(self.font())
+        base.setPointSizeF(max(base.pointSizeF(), 13.0))  # read from the back of a meeting room
+        self.setFont(base)
+        self.label_font = QFont(base)
+        self.label_font.setPointSizeF(base.pointSizeF() * 0.95)
+        title_font = QFont(base)
+        title_font.setPointSizeF(base.pointSizeF() * 1.35)
+        title_font.setBold(True)
+
+        self.title = QLabel()
+        self.title.setFont(title_font)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.title.setWordWrap(True)
+        self.marking_label = QLabel(self.ws.marking)
+        self.marking_label.setTextFormat(Qt.TextFormat.PlainText)
+        bold = QFont(base)
+        bold.setBold(True)
+        self.marking_label.setFont(bold)
+        bg, fg = marking_colours(self.ws.marking)
+        self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 3px 12px; }}")
+        self.marking_label.setAccessibleName(f"Protective marking: {self.ws.marking}")
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addWidget(self.marking_label, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.level_combo = QComboBox()
+        for key, text in LEVEL_TITLES.items():
+            self.level_combo.addItem(text, key)
+        self.category_combo = QComboBox()
+        cats = self.ws.conn.execute("SELECT code, name FROM categories ORDER BY name").fetchall()
+        if self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories WHERE headline = 1)").fetchone()[0]:
+            self.category_combo.addItem("Headline total", HEADLINE)
+        for code, name in cats:
+            self.category_combo.addItem(name, code)
+        self.window_combo = QComboBox()
+        for key, text in WINDOW_TITLES.items():
+            self.window_combo.addItem(text, key)
+        self.points_check = QCheckBox("Incidents")
+        self.points_check.setChecked(True)
+        self.hot_check = QCheckBox("Hot spots")
+        self.hot_check.setChecked(self._hot_at_start)  # unticked, hot spots (seconds at 100,000) are not computed
+        self.labels_check = QCheckBox("Labels")
+        self.labels_check.setChecked(True)
+        self._sync_controls()
+        self.controls = QWidget()
+        controls = QHBoxLayout(self.controls)
+        controls.setContentsMargins(0, 0, 0, 0)
+        for text, widget in (("Units", self.level_combo), ("Category", self.category_combo),
+                             ("Compare", self.window_combo)):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            controls.addWidget(label)
+            controls.addWidget(widget)
+            controls.addSpacing(12)
+        for box in (self.points_check, self.hot_check, self.labels_check):
+            controls.addWidget(box)
+        controls.addStretch(1)
+        self.level_combo.currentIndexChanged.connect(self.on_level_combo_changed)
+        self.category_combo.currentIndexChanged.connect(self.on_category_combo_changed)
+        self.window_combo.currentIndexChanged.connect(self.on_window_combo_changed)
+        self.points_check.toggled.connect(self.on_layer_check_toggled)
+        self.hot_check.toggled.connect(self.on_layer_check_toggled)
+        self.labels_check.toggled.connect(self.on_layer_check_toggled)
+
+        self.plot = pg.GraphicsLayoutWidget()
+        self.plot.setBackground("w")
+        self.plot.ci.setContentsMargins(0, 0, 0, 0)
+        self.view = self.plot.addViewBox(lockAspect=True, enableMenu=False)
+        self.view.setBackgroundColor(QColor("#f7fbff"))
+        self.plot.scene().sigMouseClicked.connect(self.on_scene_clicked)
+        self.points_item = DotsItem(POINT_COLOUR, 4)
+        self.points_item.setZValue(10)
+        self.view.addItem(self.points_item)
+        self.density_item = pg.QtWidgets.QGraphicsPathItem()
+        self.density_item.setPen(_cosmetic(DENSITY_COLOUR, 2.0))
+        self.density_item.setZValue(12)  # above the dots: dense clusters would hide it
+        self.view.addItem(self.density_item)
+        self.cells_halo = pg.QtWidgets.QGraphicsPathItem()
+        self.cells_halo.setPen(_cosmetic("white", 6.0))
+        self.cells_halo.setZValue(31)  # above the labels: a hot spot must never hide under a label
+        self.view.addItem(self.cells_halo)
+        self.cells_item = pg.QtWidgets.QGraphicsPathItem()
+        self.cells_item.setPen(_cosmetic("black", 3.0))
+        self.cells_item.setZValue(32)
+        self.view.addItem(self.cells_item)
+        # A 500 m cell is a speck on a force-wide map: a ring of fixed screen size marks each one too.
+        self.cells_marker = pg.ScatterPlotItem(symbol="o", size=30, pen=pg.mkPen("black", width=2.5),
+                                               brush=pg.mkBrush(0, 0, 0, 0), pxMode=True)
+        self.cells_marker.setZValue(29)  # under the labels (which must stay readable), over everything else
+        self.view.addItem(self.cells_marker)
+        self.selected_item = pg.QtWidgets.QGraphicsPathItem()
+        self.selected_item.setPen(_cosmetic(SELECTED_COLOUR, 4.5))
+        self.selected_item.setZValue(20)
+        self.view.addItem(self.selected_item)
+        self.scale_bar = ScaleBarItem(self.label_font)
+        self.scale_bar.setParentItem(self.view)
+        self.view.sigRangeChanged.connect(self.scale_bar.updateBar)
+        self.north_arrow = NorthArrowItem(title_font)
+        self.north_arrow.setParentItem(self.view)
+        self.north_arrow.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-16, 16))
+
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        big = QFont(base)
+        big.setPointSizeF(base.pointSizeF() * 1.25)
+        self.message.setFont(big)
+        self.message.setMargin(40)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.plot)
+        self.stack.addWidget(self.message)
+
+        self.legend = QWidget()
+        self.legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
+        grid = QGridLayout(self.legend)
+        grid.setContentsMargins(12, 4, 4, 4)
+        grid.setVerticalSpacing(8)
+        self.legend_title = QLabel()
+        self.legend_title.setFont(bold)
+        self.legend_title.setWordWrap(True)
+        grid.addWidget(self.legend_title, 0, 0, 1, 2)
+        self.legend_swatches: dict[str, QLabel] = {}
+        self.legend_texts: dict[str, QLabel] = {}
+        row = 1
+        for klass in (WORSE, NO_CHANGE, BETTER, NOT_COMPARED):
+            swatch = QLabel()
+            swatch.setFixedSize(QSize(30, 22))
+            style = "dashed" if klass == NOT_COMPARED else "solid"
+            swatch.setStyleSheet(f"background: {CLASS_COLOURS[klass]}; border: 1px {style} #555;")
+            text = QLabel()
+            grid.addWidget(swatch, row, 0)
+            grid.addWidget(text, row, 1)
+            self.legend_swatches[klass], self.legend_texts[klass] = swatch, text
+            row += 1
+        self.legend_note = QLabel("Real: significant after allowing for clustering and for the number of changes "
+                                  "looked at (Benjamini–Hochberg q < 0.05).")
+        self.legend_note.setWordWrap(True)
+        small = QFont(base)
+        small.setPointSizeF(base.pointSizeF() * 0.85)
+        self.legend_note.setFont(small)
+        grid.addWidget(self.legend_note, row, 0, 1, 2)
+        row += 1
+        for symbol, words in ((self._symbol("dot"), f"Incident, last {POINT_DAYS} days"),
+                              (self._symbol("contour"),
+                               "Hot-spot density: densest areas holding half and a quarter of the incidents"),
+                              (self._symbol("cell"), "Emerging hot spot: cell count rose significantly"),
+                              (self._symbol("selected"), "Selected unit")):
+            grid.addWidget(symbol, row, 0)
+            label = QLabel(words)
+            label.setWordWrap(True)
+            grid.addWidget(label, row, 1)
+            row += 1
+        grid.setRowStretch(row, 1)
+        grid.setColumnStretch(1, 1)
+        self.legend.setMaximumWidth(330)
+
+        self.caption = QLabel()
+        self.caption.setWordWrap(True)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)
+
+        middle = QHBoxLayout()
+        middle.addWidget(self.stack, 1)
+        middle.addWidget(self.legend, 0)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(head)
+        layout.addWidget(self.controls)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.caption)
+
+    def _symbol(self, kind: str) -> QLabel:
+        """A legend symbol drawn as the map draws it."""
+        pixmap = QPixmap(QSize(30, 24))
+        pixmap.fill(Qt.GlobalColor.transparent)
+        p = QPainter(pixmap)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if kind == "dot":
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(*POINT_COLOUR))
+            for x, y in ((8, 14), (15, 8), (21, 16)):
+                p.drawEllipse(QPointF(x, y), 2.5, 2.5)
+        elif kind == "contour":
+            p.setPen(QPen(QColor(DENSITY_COLOUR), 2))
+            p.drawEllipse(QRectF(2, 3, 26, 18))
+            p.drawEllipse(QRectF(9, 7, 12, 10))
+        elif kind == "cell":
+            p.setPen(QPen(QColor("black"), 2))
+            p.drawEllipse(QRectF(3, 0, 24, 24))
+            p.setPen(QPen(QColor("black"), 2.5))
+            p.drawRect(QRectF(11, 8, 8, 8))
+        else:
+            p.setPen(QPen(QColor(SELECTED_COLOUR), 4))
+            p.setBrush(QColor(CLASS_COLOURS[NO_CHANGE]))
+            p.drawRect(QRectF(3, 3, 24, 18))
+        p.end()
+        label = QLabel()
+        label.setPixmap(pixmap)
+        label.setFixedSize(QSize(30, 24))
+        return label
+
+    def _sync_controls(self) -> None:
+        for combo, value in ((self.level_combo, self.level), (self.category_combo, self.category),
+                             (self.window_combo, self.window)):
+            combo.blockSignals(True)
+            i = next((k for k in range(combo.count()) if str(combo.itemData(k)).upper() == str(value).upper()), -1)
+            if i >= 0:
+                combo.setCurrentIndex(i)
+            combo.blockSignals(False)
+
+    # -- public API ----------------------------------------------------------------------------------------------
+    def set_week_ending(self, week_ending: dt.date | None) -> None:
+        self.week_ending = week_ending
+        self.refresh()
+
+    def set_category(self, category: str) -> None:
+        self.category = category
+        self._sync_controls()
+        self.refresh()
+
+    def set_window(self, window: str) -> None:
+        if window not in WINDOW_TITLES:
+            raise ValueError(f"window must be one of {', '.join(WINDOW_TITLES)}")
+        self.window = window
+        self._sync_controls()
+        self.refresh(points=False)
+
+    def set_level(self, level: str) -> None:
+        self.level = catalog.level_of(level)
+        self._sync_controls()
+        self.refresh(points=False)
+
+    def reload(self) -> None:
+        """Read the boundaries again (after an import) and redraw."""
+        self.shapes.clear()
+        self._load_shapes()
+        self._unit_items_ranged = False
+        self.refresh()
+
+    def set_unit(self, code: str | None) -> None:
+        """Highlight a unit (its own boundary, whatever level is coloured); None clears the highlight."""
+        self.unit = code
+        path = QPainterPath()
+        if code is not None:
+            shape = next((s for c, s in self.shapes.items() if c.upper() == code.upper()), None)
+            if shape is not None:
+                path = _path_of(shape.shape)
+        self.selected_item.setPath(path)
+
+    def zoom_to_unit(self, code: str, margin: float = 0.15) -> None:
+        shape = next((s for c, s in self.shapes.items() if c.upper() == code.upper()), None)
+        if shape is not None:
+            self._set_range(shape.shape.bounds, margin)
+
+    def zoom_to_all(self) -> None:
+        if self.shapes:
+            self._set_range(shapely.total_bounds([s.shape for s in self.shapes.values()]), 0.03)
+
+    @property
+    def loading(self) -> bool:
+        return bool(self._pending)
+
+    def wait_loaded(self, timeout_s: float = 60.0) -> bool:
+        """Process events until the slow layers have arrived (for scripts and screenshots)."""
+        app = QApplication.instance()
+        deadline = time.monotonic() + timeout_s
+        while self._pending and time.monotonic() < deadline:
+            if app is not None:
+                app.processEvents()
+            self.on_poll_timeout()  # not only through the timer: timers stop firing once an exec() has returned
+            time.sleep(0.005)
+        if app is not None:
+            app.processEvents()
+        return not self._pending
+
+    def unit_colour(self, code: str) -> QColor:
+        """The fill colour the map gives a unit at the coloured level."""
+        return self._unit_items[code].brush().color()
+
+    def unit_at(self, x: float, y: float) -> str | None:
+        """The code of the coloured unit holding the map point (x, y) in metres, if any."""
+        if self._tree is None:
+            return None
+        hits = self._tree.query(shapely.Point(x, y), predicate="intersects")
+        return self._tree_codes[int(hits[0])] if len(hits) else None
+
+    @property
+    def shown_incidents(self) -> int:
+        return 0 if self.points is None else len(self.points.x)
+
+    def closeEvent(self, event: QEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop taking results from the worker (it finishes what it holds on its own)."""
+        self._generation += 1
+        self._pending.clear()
+        self._futures.clear()
+        self._poll.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    # -- slots ---------------------------------------------------------------------------------------------------
+    def on_level_combo_changed(self, index: int) -> None:
+        self.set_level(self.level_combo.itemData(index))
+
+    def on_category_combo_changed(self, index: int) -> None:
+        self.set_category(self.category_combo.itemData(index))
+
+    def on_window_combo_changed(self, index: int) -> None:
+        self.set_window(self.window_combo.itemData(index))
+
+    def on_layer_check_toggled(self, _checked: bool) -> None:
+        if self.hot_check.isChecked() and self.hot is None and "hot" not in self._pending:
+            self.refresh()  # the hot spots were never computed
+        self.points_item.setVisible(self.points_check.isChecked())
+        for item in (self.density_item, self.cells_item, self.cells_halo, self.cells_marker):
+            item.setVisible(self.hot_check.isChecked())
+        for label in self._label_items:
+            label.setVisible(self.labels_check.isChecked())
+
+    def on_scene_clicked(self, event: object) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if not self.view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        point = self.view.mapSceneToView(event.scenePos())
+        code = self.unit_at(point.x(), point.y())
+        if code is not None:
+            self.set_unit(code)
+            self.unit_selected.emit(code)
+
+    # -- drawing -------------------------------------------------------------------------------------------------
+    def _load_shapes(self) -> None:
+        rows = unit_shapes(self.ws)
+        if not rows:
+            return
+        bounds = shapely.total_bounds([g for *_, g in rows])
+        self.crs = local_crs((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
+        self.to_map = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
+        to_map = self.to_map
+        for code, name, level, geom in rows:
+            projected = shapely.transform(geom, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
+            self.shapes[code] = UnitShape(code, name, level, geom, projected)
+
+    def _show_message(self, text: str, *, choices: bool = True) -> None:
+        self.message.setText(text)
+        self.stack.setCurrentWidget(self.message)
+        self.caption.setText("")
+        self.title.setText("Map")
+        self.controls.setVisible(choices)  # without boundaries or incidents there is nothing to choose between
+        self.legend.hide()
+
+    def refresh(self, *, points: bool = True) -> None:
+        """Draw the map again from the workspace (after a change of week, category, window or level)."""
+        try:
+            self._refresh(points)
+        except CompstatError as exc:
+            self._show_message(str(exc))
+        except Exception as exc:  # a view must never show a traceback; the log keeps it
+            log.exception("The map could not be drawn")
+            self._show_message(f"The map could not be drawn: {exc}")
+
+    def _refresh(self, points: bool) -> None:
+        if not self.shapes:
+            self._show_message("This workspace has no unit boundaries yet, so there is no map to draw.\n\n"
+                               "Import the units' boundaries (a GeoJSON file) to see the map.", choices=False)
+            return
+        if self.ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]:
+            self._show_message("This workspace has no incidents yet, so there is nothing to map.\n\n"
+                               "Import an incident file to see the map.", choices=False)
+            return
+        at_level = [s for s in self.shapes.values() if s.level == self.level]
+        if not at_level:
+            self._show_message(f"No {self.level} in this workspace has a boundary: choose another level.")
+            return
+        week = self.week_ending or latest_week_ending(self.ws)
+        self.changes = unit_changes(self.ws, week, self.level, self.category, self.window)
+        self.stack.setCurrentWidget(self.plot)
+        self.controls.show()
+        self.legend.show()
+        self._draw_units(at_level)
+        self._update_legend()
+        category_name = self.category_combo.currentText() or self.category
+        span = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}[self.window]
+        self.title.setText(f"{category_name}: {span} ending {week:%a %d %b %Y} against the same period a year "
+                           f"earlier, by {self.level}")
+        if not self._unit_items_ranged:
+            self.zoom_to_all()
+            self._unit_items_ranged = True
+        if points or (self.points is None and not self._pending):
+            self._start_layers(week)
+        self._update_caption()
+
+    def _draw_units(self, shapes: list[UnitShape]) -> None:
+        for item in self._unit_items.values():
+            self.view.removeItem(item)
+        for label in self._label_items:
+            self.view.removeItem(label)
+        self._unit_items.clear()
+        self._label_items.clear()
+        for s in shapes:
+            change = self.changes.get(s.code)
+            klass = change.klass if change is not None else NOT_COMPARED
+            item = pg.QtWidgets.QGraphicsPathItem(_path_of(s.shape))
+            brush = QBrush(QColor(CLASS_COLOURS[klass]))
+            item.setBrush(brush)
+            item.setPen(_cosmetic("#3c3c3c", 1.2))
+            item.setZValue(0)
+            item.setToolTip(self._unit_text(s, change, long=True))
+            self.view.addItem(item)
+            self._unit_items[s.code] = item
+            # The label takes its unit's colour, so that a small unit covered by its label still shows its verdict.
+            fill = QColor(CLASS_COLOURS[klass])
+            fill.setAlpha(235)
+            label = pg.TextItem(self._unit_text(s, change, short=self._is_small(s)), color="k", anchor=(0.5, 0.5),
+                                fill=pg.mkBrush(fill), border=pg.mkPen("#3c3c3c", width=1))
+            label.setFont(self.label_font)
+            where = s.shape.representative_point()
+            label.setPos(where.x, where.y)
+            label.setZValue(30)
+            label.setVisible(self.labels_check.isChecked())
+            self.view.addItem(label)
+            self._label_items.append(label)
+        self._tree_codes = [s.code for s in shapes]
+        self._tree = shapely.STRtree([s.shape for s in shapes])
+        self.set_unit(self.unit)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Centre each label on its unit, or just below that point where an emerging hot spot lies under it
+        at the current zoom (a label must not hide a hot spot, nor a hot spot a label)."""
+        centres = self.hot.centres if self.hot is not None else np.zeros((0, 2))
+        if len(centres) > MAX_RINGS:
+            centres = np.zeros((0, 2))  # everywhere at once: moving labels would not help
+        px_w, px_h = self.view.viewPixelSize()
+        for label in self._label_items:
+            label.setAnchor((0.5, 0.5))
+            if not len(centres):
+                continue
+            box = label.boundingRect()
+            half_w, half_h = (box.width() / 2 + 16) * px_w, (box.height() / 2 + 16) * px_h  # 16 px: the ring
+            at = label.pos()
+            near = (np.abs(centres[:, 0] - at.x()) < half_w) & (np.abs(centres[:, 1] - at.y()) < half_h)
+            if near.any():
+                label.setAnchor((0.5, -0.6))
+
+    def _is_small(self, s: UnitShape) -> bool:
+        """Whether a unit is too small on the force-wide map for its full name."""
+        x0, y0, x1, y1 = shapely.total_bounds([u.shape for u in self.shapes.values()])
+        ux0, uy0, ux1, uy1 = s.shape.bounds
+        return max(ux1 - ux0, uy1 - uy0) < 0.2 * max(x1 - x0, y1 - y0)
+
+    def _unit_text(self, s: UnitShape, change: UnitChange | None, *, long: bool = False, short: bool = False) -> str:
+        mark = ""
+        if change is not None and change.klass in (BETTER, WORSE):
+            mark = " ▲" if change.z > 0 else " ▼"
+        head = s.name if long or (s.level == "division" and not short) else s.code
+        if change is None or change.current is None:
+            return f"{head}\nno data"
+        text = describe_change(int(change.current), None if change.previous is None else int(change.previous))
+        if long:
+            counts = f"{int(change.current)} now, {int(change.previous)} a year before" \
+                if change.previous is not None else f"{int(change.current)} now"
+            verdict = {BETTER: "a real improvement", WORSE: "a real deterioration", NO_CHANGE: "no real change",
+                       NOT_COMPARED: "not compared"}[change.klass]
+            return f"{s.name} ({s.code})\n{counts}: {text}, {verdict} (q = {change.q_value:.3f})"
+        return f"{head}\n{text}{mark}"
+
+    def _update_legend(self) -> None:
+        polarity = category_polarity(self.ws, self.category)
+        words = legend_words(polarity)
+        counts = {k: 0 for k in CLASS_COLOURS}
+        for code in self._unit_items:
+            change = self.changes.get(code)
+            counts[change.klass if change is not None else NOT_COMPARED] += 1
+        for klass, label in self.legend_texts.items():
+            label.setText(f"{words[klass]}: {counts[klass]}")
+        self.legend_title.setText(f"{WINDOW_TITLES[self.window]} against a year earlier "
+                                  f"({LEVEL_TITLES[self.level].lower()})")
+
+    def _set_range(self, bounds: tuple[float, float, float, float] | np.ndarray, margin: float) -> None:
+        x0, y0, x1, y1 = (float(v) for v in bounds)
+        dx, dy = (x1 - x0) * margin, (y1 - y0) * margin
+        # Polygons and text make autoRange() zoom far out: the range comes from the boundaries.
+        self.view.setRange(xRange=(x0 - dx, x1 + dx), yRange=(y0 - dy, y1 + dy), padding=0)
+
+    # -- slow layers -----------------------------------------------------------------------------------------------
+    def _start_layers(self, week: dt.date) -> None:
+        self._generation += 1
+        generation = self._generation
+        self.points, self.hot = None, None
+        self.points_item.set_points(np.zeros(0), np.zeros(0))
+        self.density_item.setPath(QPainterPath())
+        self.cells_item.setPath(QPainterPath())
+        self.cells_halo.setPath(QPainterPath())
+        self.cells_marker.setData(x=[], y=[])
+        want_hot = self.hot_check.isChecked()
+        self._pending = {"points", "hot"} if want_hot else {"points"}
+        category, crs, path = self.category, self.crs, self.ws.path
+        if not self.background:
+            to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            self._on_layer_arrived(generation, "points", incident_points(self.ws, week, category, to_map))
+            if want_hot:
+                self._on_layer_arrived(generation, "hot", hot_spot_layer(self.ws, week, category, crs))
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-layers")
+
+        def job(name: str) -> object:
+            reader = workspace_reader(path)
+            try:
+                if name == "points":
+                    return incident_points(reader, week, category,
+                                           Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+                return hot_spot_layer(reader, week, category, crs)
+            except Exception as exc:  # reported on the view, not as a traceback
+                log.exception("A map layer could not be read")
+                return exc
+            finally:
+                reader.conn.close()
+
+        # The hot spots wait until the dots are drawn: their density estimate holds the interpreter for seconds
+        # at a time, and the dots would reach the screen half a second later behind it.
+        self._next_job = (lambda: self._submit(generation, "hot", job)) if want_hot else None
+        self._submit(generation, "points", job)
+
+    def _submit(self, generation: int, name: str, job: Callable[[str], object]) -> None:
+        if self._executor is None or generation != self._generation:
+            return
+        self._futures.append((generation, name, self._executor.submit(job, name)))
+        self._poll.start()
+
+    def on_poll_timeout(self) -> None:
+        done = [f for f in self._futures if f[2].done()]
+        self._futures = [f for f in self._futures if not f[2].done()]
+        for generation, name, future in done:
+            if not future.cancelled():
+                self._on_layer_arrived(generation, name, future.result())
+            if name == "points" and generation == self._generation and self._next_job is not None:
+                self._next_job, start = None, self._next_job
+                start()
+        if not self._futures:
+            self._poll.stop()
+
+    def _on_layer_arrived(self, generation: int, name: str, result: object) -> None:
+        if generation != self._generation:
+            return  # an answer to an earlier question
+        self._pending.discard(name)
+        if isinstance(result, Exception):
+            text = f"The {'incidents' if name == 'points' else 'hot spots'} could not be read: {result}"
+            if name == "points":
+                self.points = None
+            else:
+                self.hot = HotSpotLayer(note=text)
+        elif name == "points":
+            assert isinstance(result, IncidentPoints)
+            self.points = result
+            crowded = len(result.x) > CROWDED
+            self.points_item.set_style((*POINT_COLOUR[:3], 90) if crowded else POINT_COLOUR, 3 if crowded else 4)
+            self.points_item.set_points(result.x, result.y)
+        else:
+            assert isinstance(result, HotSpotLayer)
+            self.hot = result
+            if len(result.contour_x):
+                self.density_item.setPath(pg.arrayToQPath(result.contour_x, result.contour_y,
+                                                          connect=result.contour_connect))
+            cells = QPainterPath()
+            for ring in result.outlines:
+                cells.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in ring]))
+            self.cells_item.setPath(cells)
+            self.cells_halo.setPath(cells)
+            # Rings mark a few hot spots on a force-wide view; dozens of them would hide the map.
+            few = len(result.centres) <= MAX_RINGS
+            if few:
+                self.cells_marker.setData(x=result.centres[:, 0], y=result.centres[:, 1])
+            # A few hot spots go over the labels; hundreds would hide every label, so they go under them.
+            self.cells_halo.setZValue(31 if few else 27)
+            self.cells_item.setZValue(32 if few else 28)
+            self._place_labels()
+        self._update_caption()
+        if not self._pending:
+            self.loaded.emit()
+
+    def _update_caption(self) -> None:
+        parts = []
+        if self.points is None:
+            parts.append("Reading the incidents…" if "points" in self._pending else "")
+        else:
+            p = self.points
+            parts.append(f"{len(p.x):,} incidents from {p.start:%d %b} to {p.end:%d %b %Y} shown as dots.")
+            hidden = []
+            if p.withheld:
+                hidden.append(f"{p.withheld:,} with location withheld")
+            if p.unlocated:
+                hidden.append(f"{p.unlocated:,} without coordinates")
+            if hidden:
+                parts.append(" and ".join(hidden) + " are counted in the figures but not drawn.")
+        if self.hot is None:
+            parts.append("Finding hot spots…" if "hot" in self._pending else "Hot spots not shown.")
+        elif self.hot.note:
+            parts.append(f"Hot spots: {self.hot.note}")
+        else:
+            n, groups = self.hot.cells, len(self.hot.centres)
+            cell = length_text(self.hot.cell_m)
+            where = f" in {groups:,} place{'s' if groups != 1 else ''}" if groups != n else ""
+            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} whose count rose "
+                         "significantly against the year before." if n else
+                         f"No emerging hot spots ({cell} cells against the year before).")
+        self.caption.setText(" ".join(p for p in parts if p))
+
+
+# --------------------------------------------------------------------------------------------------------------------
+# Screenshots.
+# --------------------------------------------------------------------------------------------------------------------
+
+
+def render_map_png(ws: Workspace, path: str | Path, size: tuple[int, int] = (1920, 1080), unit: str | None = None,
+                   week_ending: dt.date | None = None, *, level: str = "division", category: str = HEADLINE,
+                   window: str = "28d") -> Path:
+    """Render the Map view offscreen at `size` (pixels) to a PNG; with `unit`, that unit is selected and zoomed to.
+
+    Uses the running QApplication, or creates one on the offscreen platform."""
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a screenshot never needs a display
+        app = QApplication(["compstat-desk"])
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    widget = MapWidget(ws, level=level, category=category, window=window, week_ending=week_ending,
+                       background=False)
+    try:
+        widget.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        widget.resize(*size)
+        widget.show()
+        app.processEvents()
+        widget.resize(*size)
+        app.processEvents()
+        if unit is not None:
+            widget.set_unit(unit)
+            widget.zoom_to_unit(unit)
+        else:
+            widget.zoom_to_all()
+        app.processEvents()
+        pixmap = widget.grab()
+        wanted = QSize(*size)
+        if pixmap.size() != wanted:  # high-DPI screens grab at device pixels
+            pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+        if not pixmap.save(str(path), "PNG"):
+            raise OSError(f"Could not write the map to {path}.")
+    finally:
+        widget.shutdown()
+        widget.close()
+        widget.deleteLater()
+        app.processEvents()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m compstat_desk.ui.map_view DB OUT.png [WIDTHxHEIGHT] [UNIT]
+    (a quick look until `compstat-desk screenshot --view map` calls render_map_png)."""
+    from compstat_desk.core.store import open_workspace
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) < 2:
+        print(main.__doc__, file=sys.stderr)
+        return 2
+    width, height = (int(v) for v in (args[2] if len(args) > 2 else "1920x1080").split("x"))
+    with open_workspace(args[0], create=False) as ws:
+        print(render_map_png(ws, args[1], (width, height), unit=args[3] if len(args) > 3 else None))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

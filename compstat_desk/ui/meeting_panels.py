@@ -1,0 +1,272 @@
+"""The panels a meeting slide is built from, as widgets: the analysis views for tables, charts and maps, and
+plain large-type panels for actions, probe points, free text and good-practice or award cards.
+
+`panel_widget(ws, panel, context)` turns a slide's panel dictionary (see core/meetings.py) into a widget.
+A panel that cannot be drawn shows the core's message in words, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFrame,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace
+
+INK = "#1a1a1a"
+CONTROL_CAPTIONS = {"Category", "Units", "Compare", "Level", "Window", "Period", "Show"}  # selectors' labels
+ANALYSIS_FACTOR = 0.8  # charts and tables carry more text than a text panel: a little smaller
+
+
+@dataclass
+class PanelContext:
+    meeting_id: int
+    week_ending: dt.date | None
+    scale: float = 1.0  # type size relative to the application's; the projector uses about 2.2 on 1080 lines
+    panels: int = 1  # how many panels share the slide's width
+
+
+def _font(context: PanelContext, factor: float = 1.0, bold: bool = False) -> QFont:
+    font = QFont()
+    font.setPointSizeF(max(8.0, font.pointSizeF() * context.scale * factor))
+    font.setBold(bold)
+    return font
+
+
+def _label(text: str, context: PanelContext, factor: float = 1.0, bold: bool = False) -> QLabel:
+    label = QLabel(text)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(True)
+    label.setFont(_font(context, factor, bold))
+    label.setStyleSheet(f"color: {INK};")
+    label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    return label
+
+
+def panel_widget(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    """A widget for one panel of a slide, as it is presented: no selectors or buttons, no second marking (the
+    slide carries it), type sized for the room."""
+    kind = panel.get("type")
+    try:
+        maker = _MAKERS.get(str(kind))
+        if maker is None:
+            return _label(f"(No way to show a {kind!r} panel yet.)", context)
+        widget = maker(ws, panel, context)
+    except CompstatError as exc:
+        return _label(str(exc), context, 1.1)
+    for child in widget.findChildren(QWidget):
+        caption = isinstance(child, QLabel) and re.sub(r"<[^>]+>", "", child.text()).strip().rstrip(":") \
+            in CONTROL_CAPTIONS
+        if isinstance(child, QComboBox | QCheckBox | QPushButton) or child.objectName() == "marking" or caption:
+            child.hide()
+    for name in ("marking_label",):
+        if hasattr(widget, name):
+            getattr(widget, name).hide()
+    return widget
+
+
+def _text(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.addWidget(_label(panel.get("text", ""), context, 1.6, bold=True))
+    if panel.get("meeting"):
+        from compstat_desk.core.meetings import attendees, meeting_info
+
+        info = meeting_info(ws, int(panel["meeting"]))
+        people = attendees(ws, int(panel["meeting"]))
+        lines = [f"{info['title']}, {dt.date.fromisoformat(info['date']):%A %d %B %Y}",
+                 f"Chair: {info['chair'] or '—'} · Host: {info['host_name'] or '—'}"]
+        lines += [f"{r.role_words}: {r.name}" for r in people.itertuples() if r.role in ("chair", "commander")][:12]
+        layout.addWidget(_label("\n".join(lines), context, 1.1))
+    layout.addStretch(1)
+    return box
+
+
+def _card(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    """A good-practice or award card; an award card lists the awards captured so far in the meeting."""
+    from compstat_desk.core.meetings import record
+
+    frame = QFrame()
+    frame.setStyleSheet("QFrame { background: #f4f1e8; border: 3px solid #8c6d1f; border-radius: 12px; }"
+                        " QLabel { border: none; background: transparent; }")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(24, 18, 24, 18)
+    layout.addWidget(_label(panel.get("title", ""), context, 1.8, bold=True))
+    body = panel.get("text", "")
+    kind = "award" if panel.get("card") == "award" else "note"
+    said = record(ws, context.meeting_id)
+    if kind == "award":
+        awarded = said[said["kind"] == "award"]
+        body = "\n".join(f"★ {r.about or ''}: {r.text}" for r in awarded.itertuples()) or body or \
+            "Awards are added from the chair's console as they are presented."
+    layout.addWidget(_label(body or "To be added before the meeting.", context, 1.3))
+    layout.addStretch(1)
+    return frame
+
+
+def _actions(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    from compstat_desk.core.actions import actions_table, carried_agenda
+    from compstat_desk.ui.actions_view import ActionsTableModel
+
+    as_of = context.week_ending
+    if panel.get("carried_to"):
+        table = carried_agenda(ws, int(panel["carried_to"]))
+        title = "Actions from the last meeting: oldest and most carried first"
+    elif panel.get("raised_at"):
+        table = actions_table(ws, meeting=int(panel["raised_at"]))
+        table = table[table["meeting_id"] == int(panel["raised_at"])]
+        title = "Actions agreed at this meeting"
+    else:
+        table = actions_table(ws, as_of=as_of, unit=panel.get("unit"))
+        table = table[table["status"].isin(["open", "in_progress", "constrained"])]
+        title = f"Live actions of {panel.get('unit')}"
+    short = {1: "remind", 2: "challenge"}
+    table = table.assign(carried_words=[
+        "" if not c else f"{int(c)}" + (f" · {short.get(int(e), 'escalate')}" if e else "")
+        for c, e in zip(table["carried"], table["escalation"], strict=True)]).reset_index(drop=True)
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.addWidget(_label(f"{title} ({len(table)})", context, 1.2, bold=True))
+    if table.empty:
+        layout.addWidget(_label("None yet.", context, 1.2))
+        layout.addStretch(1)
+        return box
+    view = WrappingTable()
+    model = ActionsTableModel(table, parent=view)
+    view.setModel(model)
+    view.setFont(_font(context, 1.0))
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setFont(_font(context, 1.0, bold=True))
+    view.horizontalHeader().setStretchLastSection(True)
+    view.setWordWrap(True)
+    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    view.setTextElideMode(Qt.TextElideMode.ElideNone)
+    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    view.resizeColumnsToContents()
+    text_column = model.column_of("text")
+    view.setColumnWidth(text_column, 100)  # the last column stretches to what is left, and its text wraps
+    layout.addWidget(view, 1)
+    return box
+
+
+class WrappingTable(QTableView):
+    """A read-only table whose rows grow to show wrapped text in full, whatever the width it is given."""
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.resizeRowsToContents()
+
+
+def _probe_points(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    from compstat_desk.core.briefing import probe_points
+
+    points = [p for p in probe_points(ws, panel["unit"], context.week_ending) if p.kind != "improvement"]
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.addWidget(_label(f"What to ask {panel['unit']} about", context, 1.2, bold=True))
+    text = "\n\n".join(f"{i}. {p.sentence}" for i, p in enumerate(points[:6], 1)) or "Nothing stands out this week."
+    layout.addWidget(_label(text, context, 1.05))
+    layout.addStretch(1)
+    return box
+
+
+def _analysis(kind: str) -> Any:
+    """The analysis views (Compstat table, trend, trajectory, funnel, map), bound to a unit and week."""
+
+    def make(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+        try:
+            return _analysis_view(ws, kind, panel, context)
+        except ImportError:
+            return _label(f"{kind.replace('_', ' ').capitalize()} of {panel.get('unit', '')}", context, 1.3)
+
+    return make
+
+
+def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    from compstat_desk.ui.report_state import ReportState, UnitChoice
+
+    code = panel.get("unit")
+    if kind == "trajectory" and panel.get("target"):
+        code = ws.conn.execute("SELECT u.code FROM targets t JOIN units u ON u.id = t.unit_id WHERE t.id = ?",
+                               (panel["target"],)).fetchone()[0]
+    row = ws.conn.execute("SELECT code, name, level FROM units WHERE code = ?", (code,)).fetchone() if code else \
+        ws.conn.execute("SELECT code, name, level FROM units WHERE level = 'force' LIMIT 1").fetchone()
+    if row is None:
+        raise CompstatError(f"There is no unit {code!r} in this workspace.")
+    state = ReportState()
+    marking = ws.marking
+    if kind == "map":
+        from compstat_desk.ui.map_view import MapWidget
+
+        widget: Any = MapWidget(ws, level=panel.get("level", "division"), category=panel.get("category", "HEADLINE"),
+                                week_ending=context.week_ending)
+        widget.setFont(_font(context, ANALYSIS_FACTOR))
+        if panel.get("category"):
+            widget.set_category(panel["category"])
+        widget.set_unit(row[0])
+        return widget
+    if kind == "compstat_table":
+        from compstat_desk.ui.compstat_view import CompstatViewWidget as View
+    elif kind == "trend":
+        from compstat_desk.ui.trend_view import TrendViewWidget as View
+    elif kind == "trajectory":
+        from compstat_desk.ui.trajectory_view import TrajectoryViewWidget as View
+    else:
+        from compstat_desk.ui.peers_view import PeersViewWidget as View
+    widget = View(ws, state, marking)
+    widget.setFont(_font(context, ANALYSIS_FACTOR))
+    legend = getattr(widget, "legend", None)
+    if legend is not None and hasattr(legend, "setColumnCount"):
+        _compact_legend(legend, context)
+    if hasattr(widget, "min_zoom"):
+        widget.min_zoom = 0.8  # shrink a little, then drop the ± columns, rather than scroll a projected table
+    if hasattr(widget, "heading"):
+        widget.heading.hide()  # the slide's title says it
+    state.setParent(widget)
+    if panel.get("category") and hasattr(widget, "set_category"):
+        widget.set_category(panel["category"])
+    state.set_week_ending(context.week_ending)
+    state.set_unit(UnitChoice(*row))
+    widget.refresh()  # now, not when first shown: the console previews slides before they are on screen
+    return widget
+
+
+def _compact_legend(legend: Any, context: PanelContext) -> None:
+    """A panel is narrower than a tab: two columns of legend (one when the panel shares the slide) in slightly
+    smaller type, so that it never pushes the chart off the slide."""
+    columns = 2 if context.panels == 1 else 1
+    size = f"{_font(context, 0.6).pointSizeF():.0f}pt"
+    legend.opts["labelTextSize"] = size
+    for _sample, label in legend.items:
+        label.setText(label.text, size=size)
+    legend.setColumnCount(columns)  # lays the items out again at their new size
+
+
+_MAKERS = {
+    "text": _text,
+    "card": _card,
+    "actions": _actions,
+    "probe_points": _probe_points,
+    "compstat_table": _analysis("compstat_table"),
+    "trend": _analysis("trend"),
+    "trajectory": _analysis("trajectory"),
+    "funnel": _analysis("funnel"),
+    "map": _analysis("map"),
+}

@@ -1,0 +1,421 @@
+"""The presenter view: the meeting's slides full screen on the projector, driven from the keyboard (or a
+clicker, which sends the same keys), readable from the back of the room, the protective marking on every
+slide. It never needs the mouse; a mouse or pen can mark a spot, and the keyboard can zoom into a chart."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import QPointF, QRectF, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+
+from compstat_desk.core import meetings
+from compstat_desk.core.meetings import ScreenInfo, Slide, presenter_screen
+from compstat_desk.core.store import Workspace
+from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
+
+NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space, Qt.Key.Key_N}
+PREVIOUS_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace, Qt.Key.Key_P}
+BLANK_KEYS = {Qt.Key.Key_B, Qt.Key.Key_Period}
+ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
+PROJECTOR_SCALE = 2.2  # type size on a 1080-line projector relative to the desktop's
+
+
+def projector_scale(height: int) -> float:
+    """Type size for a screen `height` pixels tall, relative to the desktop's: body text about 1/40 of the
+    screen's height (27 px on 1080 lines, 19 px on an old 768-line projector)."""
+    return max(1.0, 2.2 * height / 1080)
+
+
+def marking_strip(marking: str, scale: float) -> QLabel:
+    from compstat_desk.ui.main_window import marking_colours
+
+    label = QLabel(marking)
+    label.setObjectName("marking")
+    bg, fg = marking_colours(marking)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    font = label.font()
+    font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    label.setFont(font)
+    label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 6px; }}")
+    label.setAccessibleName(f"Protective marking: {marking}")
+    return label
+
+
+class SlideView(QWidget):
+    """One slide: its title, its panels side by side, the marking above and below, the slide number."""
+
+    def __init__(self, ws: Workspace, slide: Slide, context: PanelContext, total: int, marking: str,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.slide = slide
+        self.setAutoFillBackground(True)
+        palette = self.palette()
+        palette.setColor(QPalette.ColorRole.Window, QColor("white"))
+        palette.setColor(QPalette.ColorRole.Base, QColor("white"))
+        self.setPalette(palette)
+        title = QLabel(slide.title)
+        title.setTextFormat(Qt.TextFormat.PlainText)
+        title.setWordWrap(True)
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * context.scale * 1.35)
+        font.setBold(True)
+        title.setFont(font)
+        title.setStyleSheet("color: #14325c;")
+        where = QLabel(f"{slide.item_title} · slide {slide.number} of {total}")
+        small = where.font()
+        small.setPointSizeF(small.pointSizeF() * context.scale * 0.8)
+        where.setFont(small)
+        where.setStyleSheet("color: #555555;")
+        panels = QHBoxLayout()
+        panels.setSpacing(16)
+        shared = dataclasses.replace(context, panels=max(1, len(slide.panels)))
+        self.panels = [panel_widget(ws, p, shared) for p in slide.panels]
+        for w in self.panels:
+            # Each panel takes its share of the slide and fits itself in it: nothing is clipped or scrolled.
+            w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+            w.setMinimumSize(0, 0)
+            panels.addWidget(w, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(marking_strip(marking, context.scale * 0.75))
+        body = QVBoxLayout()
+        body.setContentsMargins(28, 12, 28, 12)
+        body.addWidget(title)
+        body.addWidget(where)
+        body.addLayout(panels, 1)
+        layout.addLayout(body, 1)
+        layout.addWidget(marking_strip(marking, context.scale * 0.75))
+
+
+class InkLayer(QWidget):
+    """Pen and highlighter strokes over the slide (kept with the meeting's record), and the zoom frame."""
+
+    stroke_done = Signal(str, list)  # kind, points in 0..1 coordinates
+
+    def __init__(self, parent: QWidget):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
+        self.strokes: list[tuple[str, list[QPointF]]] = []
+        self.tool: str | None = None
+        self._current: list[QPointF] = []
+
+    def set_tool(self, tool: str | None) -> None:
+        self.tool = tool
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, tool is None)
+        self.setCursor(Qt.CursorShape.CrossCursor if tool else Qt.CursorShape.ArrowCursor)
+
+    def clear(self) -> None:
+        self.strokes = []
+        self.update()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if self.tool:
+            self._current = [event.position()]
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self.tool and self._current:
+            self._current.append(event.position())
+            self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.tool and self._current:
+            self.strokes.append((self.tool, self._current))
+            w, h = max(self.width(), 1), max(self.height(), 1)
+            self.stroke_done.emit(self.tool, [[round(p.x() / w, 4), round(p.y() / h, 4)] for p in self._current])
+            self._current = []
+            self.update()
+
+    def add_stroke(self, kind: str, points: list[list[float]]) -> None:
+        """Draw a stroke kept from earlier (0..1 coordinates)."""
+        self.strokes.append((kind, [QPointF(x * self.width(), y * self.height()) for x, y in points]))
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for kind, points in [*self.strokes, *([(self.tool or "pen", self._current)] if self._current else [])]:
+            if len(points) < 2:
+                continue
+            colour = QColor(255, 200, 0, 110) if kind == "highlighter" else QColor(200, 30, 30)
+            painter.setPen(QPen(colour, 28 if kind == "highlighter" else 5, Qt.PenStyle.SolidLine,
+                                Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+            path = QPainterPath(points[0])
+            for p in points[1:]:
+                path.lineTo(p)
+            painter.drawPath(path)
+
+
+class PresenterWindow(QWidget):
+    """The slides of a meeting, one at a time, from the keyboard. Emits `slide_changed(number)` and `left()`."""
+
+    slide_changed = Signal(int)
+    left = Signal()
+
+    def __init__(self, ws: Workspace, meeting_id: int, *, week_ending: dt.date | None = None,
+                 scale: float | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("compstat-desk — presenter")
+        self.ws = ws
+        self.meeting_id = meeting_id
+        info = meetings.meeting_info(ws, meeting_id)
+        self.marking = info["marking"]
+        self.fixed_scale = scale  # None: follow the screen's height
+        self.context = PanelContext(meeting_id, week_ending or _week(ws), scale or PROJECTOR_SCALE)
+        self.slides = meetings.slides(ws, meeting_id)
+        self.number = 0
+        self.blank = False
+        self.typed = ""
+        self.zoom: QRectF | None = None  # the part shown, in 0..1 coordinates
+        self._views: dict[int, SlideView] = {}
+        self.stack = QStackedWidget()
+        self.black = QWidget()
+        self.black.setStyleSheet("background: black;")
+        self.stack.addWidget(self.black)
+        self.typed_label = QLabel(self)
+        self.typed_label.setStyleSheet("QLabel { background: #14325c; color: white; padding: 6px 12px; }")
+        self.typed_label.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.stack)
+        self._preparing = QTimer(self)  # builds the slides not yet shown, one per tick
+        self._preparing.setInterval(150)
+        self._preparing.timeout.connect(self._prepare_one)
+        self.ink = InkLayer(self)
+        self.ink.stroke_done.connect(self._keep_stroke)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        QGuiApplication.instance().screenAdded.connect(self._screens_changed)  # type: ignore[union-attr]
+        QGuiApplication.instance().screenRemoved.connect(self._screens_changed)  # type: ignore[union-attr]
+
+    # -- showing slides ---------------------------------------------------------------------------
+    def view(self, number: int) -> SlideView:
+        scale = self.fixed_scale or projector_scale(self.height())
+        if abs(scale - self.context.scale) > 0.05:  # a new screen size: slides are laid out again
+            self.context.scale = scale
+            for old in self._views.values():
+                self.stack.removeWidget(old)
+                old.deleteLater()
+            self._views = {}
+        if number not in self._views:
+            view = SlideView(self.ws, self.slides[number - 1], self.context, len(self.slides), self.marking)
+            self._views[number] = view
+            self.stack.addWidget(view)
+        return self._views[number]
+
+    def go_to(self, number: int) -> None:
+        if not self.slides:
+            return
+        number = min(max(number, 1), len(self.slides))
+        self.blank = False
+        self.zoom = None
+        self.stack.setCurrentWidget(self.view(number))
+        changed = number != self.number
+        self.number = number
+        self._show_marks()
+        if changed:
+            meetings.go_to(self.ws, self.meeting_id, number)
+            self.slide_changed.emit(number)
+            QTimer.singleShot(0, self._prepare_neighbours)
+
+    def _prepare_neighbours(self) -> None:
+        """Build the next slide ahead of time, so that the switch to it is immediate; then, one at a time while
+        the presenter talks, every other slide, so that a jump is immediate too."""
+        if self.number < len(self.slides):
+            self.view(self.number + 1)
+        if not self._preparing.isActive():
+            self._preparing.start()
+
+    def _prepare_one(self) -> None:
+        missing = [n for n in range(1, len(self.slides) + 1) if n not in self._views]
+        if not missing or not self.isVisible():
+            self._preparing.stop()
+            return
+        self.view(missing[0])
+
+    def next(self) -> None:
+        self.go_to(self.number + 1)
+
+    def previous(self) -> None:
+        self.go_to(self.number - 1)
+
+    def toggle_blank(self) -> None:
+        self.blank = not self.blank
+        self.stack.setCurrentWidget(self.black if self.blank else self.view(self.number))
+
+    def current_widget(self) -> QWidget:
+        return self.stack.currentWidget()
+
+    # -- keys --------------------------------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = Qt.Key(event.key())
+        if self.zoom is not None and key in {Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down,
+                                             Qt.Key.Key_Plus, Qt.Key.Key_Minus, Qt.Key.Key_Equal, Qt.Key.Key_Z,
+                                             Qt.Key.Key_Escape}:
+            self._zoom_key(key)
+            return
+        if Qt.Key.Key_0 <= key <= Qt.Key.Key_9:
+            self.typed += chr(int(key))
+            self._show_typed()
+        elif key in ENTER_KEYS and self.typed:
+            number, self.typed = int(self.typed), ""
+            self._show_typed()
+            self.go_to(number)
+        elif key in NEXT_KEYS:
+            self.typed = ""
+            self._show_typed()
+            self.next()
+        elif key in PREVIOUS_KEYS:
+            self.typed = ""
+            self._show_typed()
+            self.previous()
+        elif key in BLANK_KEYS:
+            self.toggle_blank()
+        elif key == Qt.Key.Key_Z:
+            self.zoom = QRectF(0.25, 0.25, 0.5, 0.5)
+            self._apply_zoom()
+        elif key == Qt.Key.Key_D:
+            self.ink.set_tool(None if self.ink.tool == "pen" else "pen")
+        elif key == Qt.Key.Key_H:
+            self.ink.set_tool(None if self.ink.tool == "highlighter" else "highlighter")
+        elif key == Qt.Key.Key_C:
+            self.ink.clear()
+        elif key == Qt.Key.Key_Escape:
+            self.left.emit()
+            self.close()
+        else:
+            super().keyPressEvent(event)
+
+    def _show_typed(self) -> None:
+        if self.typed:
+            self.typed_label.setText(f"Go to slide {self.typed} (Enter)")
+            self.typed_label.adjustSize()
+            self.typed_label.move(20, self.height() - self.typed_label.height() - 60)
+            self.typed_label.show()
+            self.typed_label.raise_()
+        else:
+            self.typed_label.hide()
+
+    # -- zoom and ink ----------------------------------------------------------------------------
+    def _zoom_key(self, key: Qt.Key) -> None:
+        assert self.zoom is not None
+        step = self.zoom.width() / 4
+        if key in (Qt.Key.Key_Z, Qt.Key.Key_Escape):
+            meetings.add_mark(self.ws, self.meeting_id, self.number, "zoom",
+                              [round(v, 4) for v in (self.zoom.x(), self.zoom.y(), self.zoom.width(),
+                                                     self.zoom.height())])
+            self.zoom = None
+        elif key == Qt.Key.Key_Left:
+            self.zoom.translate(-step, 0)
+        elif key == Qt.Key.Key_Right:
+            self.zoom.translate(step, 0)
+        elif key == Qt.Key.Key_Up:
+            self.zoom.translate(0, -step)
+        elif key == Qt.Key.Key_Down:
+            self.zoom.translate(0, step)
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom = QRectF(self.zoom.center().x() - self.zoom.width() / 3, self.zoom.center().y()
+                               - self.zoom.height() / 3, self.zoom.width() * 2 / 3, self.zoom.height() * 2 / 3)
+        elif key == Qt.Key.Key_Minus:
+            w = min(1.0, self.zoom.width() * 1.5)
+            self.zoom = QRectF(self.zoom.center().x() - w / 2, self.zoom.center().y() - w / 2, w, w)
+        if self.zoom is not None:
+            x = min(max(self.zoom.x(), 0.0), 1 - self.zoom.width())
+            y = min(max(self.zoom.y(), 0.0), 1 - self.zoom.height())
+            self.zoom.moveTo(x, y)
+        self._apply_zoom()
+
+    def _apply_zoom(self) -> None:
+        """Zoom shows the chosen part of the slide, magnified, over the whole screen."""
+        self.update()
+        if self.zoom is None:
+            self._zoom_label().hide()
+            return
+        view = self.view(self.number)
+        shot = view.grab()
+        part = shot.copy(int(self.zoom.x() * shot.width()), int(self.zoom.y() * shot.height()),
+                         int(self.zoom.width() * shot.width()), int(self.zoom.height() * shot.height()))
+        label = self._zoom_label()
+        label.setPixmap(part.scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                    Qt.TransformationMode.SmoothTransformation))
+        label.setGeometry(self.rect())
+        label.show()
+        label.raise_()
+
+    def _zoom_label(self) -> QLabel:
+        if not hasattr(self, "_zoomed"):
+            self._zoomed = QLabel(self)
+            self._zoomed.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self._zoomed.setStyleSheet("background: white;")
+        return self._zoomed
+
+    def _keep_stroke(self, kind: str, points: list[Any]) -> None:
+        meetings.add_mark(self.ws, self.meeting_id, self.number, kind, points)
+
+    def _show_marks(self) -> None:
+        self.ink.clear()
+        for r in meetings.marks(self.ws, self.meeting_id, self.number).itertuples():
+            if r.kind in ("pen", "highlighter"):
+                self.ink.add_stroke(r.kind, r.geometry)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.ink.setGeometry(self.rect())
+        self.ink.raise_()
+        if self.number and not self.blank:
+            self.stack.setCurrentWidget(self.view(self.number))
+
+    def closeEvent(self, event: Any) -> None:
+        """Stop the maps' background readers before the slides go (they read the workspace on threads)."""
+        for view in self._views.values():
+            for child in view.findChildren(QWidget):
+                if hasattr(child, "shutdown") and type(child).__name__ == "MapWidget":
+                    child.shutdown()
+        super().closeEvent(event)
+
+    # -- screens -----------------------------------------------------------------------------------
+    def place(self) -> None:
+        """Full screen on the saved screen, else the first that is not the laptop's, else the laptop's."""
+        app = QGuiApplication.instance()
+        screens = app.screens()  # type: ignore[union-attr]
+        primary = app.primaryScreen()  # type: ignore[union-attr]
+        infos = [ScreenInfo(s.name(), s is primary, s.size().width(), s.size().height()) for s in screens]
+        chosen = presenter_screen(infos, QSettings().value("presenter/screen"))
+        if chosen is None:
+            return
+        screen = next(s for s in screens if s.name() == chosen.name)
+        self.setScreen(screen)
+        self.setGeometry(screen.geometry())
+        self.showFullScreen()
+
+    def remember_screen(self) -> None:
+        if self.screen() is not None:
+            QSettings().setValue("presenter/screen", self.screen().name())
+
+    def _screens_changed(self, *_args: Any) -> None:
+        if self.isVisible():
+            QTimer.singleShot(200, self.place)
+
+
+def _week(ws: Workspace) -> dt.date | None:
+    from compstat_desk.core.compstat import latest_week_ending
+    from compstat_desk.core.errors import CompstatError
+
+    try:
+        return latest_week_ending(ws)
+    except CompstatError:
+        return None

@@ -1,0 +1,247 @@
+"""The meeting on screen: the presenter view driven by keys only, the chair's console capturing in a few
+keystrokes, the clock, marks, carry-forward on close and resuming — checked against the workspace."""
+
+import datetime as dt
+import shutil
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from compstat_desk.core import meetings
+from compstat_desk.core.sample import build_sample_workspace
+from compstat_desk.core.store import open_workspace
+from compstat_desk.ui.console import ChairConsole, run_meeting
+from compstat_desk.ui.presenter import PresenterWindow, SlideView
+
+pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    path = tmp_path_factory.mktemp("meeting") / "sample.sqlite"
+    build_sample_workspace(path)
+    return path
+
+
+@pytest.fixture
+def ws(built, tmp_path):
+    copy = tmp_path / "sample.sqlite"
+    shutil.copy(built, copy)
+    workspace = open_workspace(copy)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def presenter(qtbot, ws):
+    mid = meetings.meeting_id_of(ws, "next")
+    meetings.start_meeting(ws, mid)
+    window = PresenterWindow(ws, mid, scale=1.0)
+    qtbot.addWidget(window)
+    window.resize(1024, 768)
+    window.go_to(1)
+    return window
+
+
+def shown_title(window: PresenterWindow) -> str:
+    current = window.current_widget()
+    return current.slide.title if isinstance(current, SlideView) else "(blank)"
+
+
+def test_a_clicker_drives_the_slides_in_order_without_a_mouse(qtbot, ws, presenter):
+    titles = [s.title for s in meetings.slides(ws, presenter.meeting_id)]
+    moves = [(Qt.Key.Key_Right, 2), (Qt.Key.Key_Down, 3), (Qt.Key.Key_PageDown, 4), (Qt.Key.Key_Space, 5),
+             (Qt.Key.Key_N, 6), (Qt.Key.Key_Left, 5), (Qt.Key.Key_Up, 4), (Qt.Key.Key_PageUp, 3),
+             (Qt.Key.Key_Backspace, 2), (Qt.Key.Key_P, 1)]
+    for key, expected in moves:
+        qtbot.keyClick(presenter, key)
+        assert presenter.number == expected and shown_title(presenter) == titles[expected - 1]
+        assert meetings.meeting_info(ws, presenter.meeting_id)["current_slide"] == expected
+    qtbot.keyClicks(presenter, "12")
+    qtbot.keyClick(presenter, Qt.Key.Key_Return)
+    assert presenter.number == 12 and shown_title(presenter) == titles[11]
+    qtbot.keyClick(presenter, Qt.Key.Key_B)
+    assert shown_title(presenter) == "(blank)"
+    qtbot.keyClick(presenter, Qt.Key.Key_B)
+    assert shown_title(presenter) == titles[11]
+    qtbot.keyClick(presenter, Qt.Key.Key_Period)
+    qtbot.keyClick(presenter, Qt.Key.Key_Right)  # moving on shows the next slide, blank or not
+    assert shown_title(presenter) == titles[12]
+    qtbot.keyClick(presenter, Qt.Key.Key_End)  # not a presenter key: nothing happens
+    assert presenter.number == 13
+    # Every slide carries the marking, above and below.
+    strips = [w.text() for w in presenter.current_widget().findChildren(type(presenter.typed_label))
+              if w.objectName() == "marking"]
+    assert strips == [ws.marking, ws.marking]
+
+
+def test_the_chairs_keystrokes_capture_an_action_and_a_decision_against_the_item_on_screen(qtbot, ws, presenter):
+    console = ChairConsole(ws, presenter)
+    qtbot.addWidget(console)
+    console.show()
+    console.activateWindow()
+    qtbot.waitUntil(console.isActiveWindow)
+    deep = next(s for s in presenter.slides if s.item_kind == "host_deep_dive")
+    presenter.go_to(deep.number)
+    console.kind.setCurrentIndex(console.kind.findData("note"))
+    qtbot.keyClick(console, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+    assert console.kind.currentData() == "action" and console.text.hasFocus()
+    qtbot.keyClicks(console.text, "Visit the 40 repeat burglary victims in Northgate")
+    console.owner.setText("Insp Siân O'Neill")  # (QTest cannot type a non-ASCII letter as key events)
+    console.due.setText("2026-12-10")
+    qtbot.keyClick(console.text, Qt.Key.Key_Return)
+    row = ws.conn.execute("SELECT owner, due, agenda_item, meeting_id, u.code FROM actions a JOIN units u"
+                          " ON u.id = a.unit_id ORDER BY a.id DESC LIMIT 1").fetchone()
+    assert row == ("Insp Siân O'Neill", "2026-12-10", deep.item_title, presenter.meeting_id, "KBN")
+    assert console.saved.item(0).text().endswith("(Insp Siân O'Neill)")
+    qtbot.keyClick(console, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(console.text, "Kingsbridge North to lead a force-wide burglary plan")
+    qtbot.keyClick(console.text, Qt.Key.Key_Return)
+    said = meetings.record(ws, presenter.meeting_id)
+    assert said[["kind", "item"]].values.tolist() == [["decision", deep.item_title]]
+    qtbot.keyClick(console, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(console.text, Qt.Key.Key_Return)  # nothing typed: not saved, and said so
+    assert console.saved.item(0).text().startswith("Not saved")
+
+
+def test_the_clock_shows_an_overrun_in_words(qtbot, ws, presenter):
+    console = ChairConsole(ws, presenter)
+    qtbot.addWidget(console)
+    slide = presenter.slides[presenter.number - 1]
+    planned = meetings.agenda(ws, presenter.meeting_id).set_index("id").loc[slide.item_id, "planned_minutes"]
+    assert f"of {int(planned)}:00 planned" in console.clock.text()
+    # The item has been on screen for 40 minutes: the meeting went back to it after a long first visit.
+    earlier = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40)).isoformat(timespec="seconds")
+    ws.conn.execute("UPDATE item_timings SET started_at = ? WHERE ended_at IS NULL", (earlier,))
+    console.tick()
+    assert "OVER by" in console.clock.text()
+
+
+def test_closing_the_meeting_carries_its_live_actions_forward(qtbot, ws, presenter):
+    console = ChairConsole(ws, presenter)
+    qtbot.addWidget(console)
+    carried_before = dict(ws.conn.execute("SELECT ref, carried_forward FROM actions WHERE status IN"
+                                          " ('open', 'in_progress', 'constrained') AND on_meeting_id = ?",
+                                          (presenter.meeting_id,)).fetchall())
+    lines = console.close_meeting()
+    assert lines[0].startswith(f"Meeting #{presenter.meeting_id} closed: {len(carried_before)} live actions")
+    marks = ",".join("?" * len(carried_before))
+    after = dict(ws.conn.execute(f"SELECT ref, carried_forward FROM actions WHERE ref IN ({marks})",
+                                 list(carried_before)).fetchall())
+    assert after == {ref: n + 1 for ref, n in carried_before.items()}
+
+
+def test_pen_strokes_and_zooms_are_kept_with_the_meeting(qtbot, ws, presenter):
+    presenter.show()
+    qtbot.keyClick(presenter, Qt.Key.Key_D)
+    assert presenter.ink.tool == "pen"
+    qtbot.mousePress(presenter.ink, Qt.MouseButton.LeftButton, pos=QPoint(100, 100))
+    for x in range(110, 300, 20):
+        qtbot.mouseMove(presenter.ink, QPoint(x, 100 + x // 4))
+    qtbot.mouseRelease(presenter.ink, Qt.MouseButton.LeftButton, pos=QPoint(300, 175))
+    qtbot.keyClick(presenter, Qt.Key.Key_Z)
+    qtbot.keyClick(presenter, Qt.Key.Key_Right)
+    qtbot.keyClick(presenter, Qt.Key.Key_Z)
+    kept = meetings.marks(ws, presenter.meeting_id, presenter.number)
+    assert kept["kind"].tolist() == ["pen", "zoom"]
+    points = kept["geometry"][0]
+    assert points[0] == pytest.approx([100 / presenter.width(), 100 / presenter.height()], abs=0.01)
+    assert kept["geometry"][1] == pytest.approx([0.375, 0.25, 0.5, 0.5])  # moved right by a quarter of its width
+
+
+def test_a_stopped_meeting_resumes_at_its_slide(qtbot, ws):
+    mid = meetings.meeting_id_of(ws, "next")
+    meetings.start_meeting(ws, mid)
+    meetings.go_to(ws, mid, 7)
+    presenter, console = run_meeting(ws, mid)
+    qtbot.addWidget(presenter)
+    qtbot.addWidget(console)
+    assert presenter.number == 7 and console.current_title.text().startswith("7. ")
+
+
+def test_the_analyst_orders_the_agenda_and_chooses_a_slides_panels(qtbot, ws):
+    import json
+
+    from compstat_desk.ui.meeting_editor import MeetingEditor
+
+    mid = meetings.meeting_id_of(ws, "next")
+    editor = MeetingEditor(ws, mid)
+    qtbot.addWidget(editor)
+    items = meetings.agenda(ws, mid)
+    third = int(items["id"][2])
+    editor.select("item", third)
+    qtbot.mouseClick(editor.up_button, Qt.MouseButton.LeftButton)
+    assert meetings.agenda(ws, mid)["id"].tolist()[1] == third
+    editor.minutes.setValue(25)
+    editor.minutes.editingFinished.emit()
+    assert meetings.agenda(ws, mid).set_index("id").loc[third, "planned_minutes"] == 25
+    qtbot.mouseClick(editor.add_slide_button, Qt.MouseButton.LeftButton)
+    slide_id = editor.selection()[1]
+    for kind, unit, category in (("trend", "KBN", "BURG"), ("map", "KBN", "BURG"), ("compstat_table", "KBN", None)):
+        editor.panel_type.setCurrentIndex(editor.panel_type.findData(kind))
+        editor.panel_unit.setCurrentIndex(editor.panel_unit.findData(unit))
+        if category:
+            editor.panel_category.setCurrentIndex(editor.panel_category.findData(category))
+        qtbot.mouseClick(editor.add_panel_button, Qt.MouseButton.LeftButton)
+    editor.panels.setCurrentRow(2)
+    qtbot.mouseClick(editor.panel_up, Qt.MouseButton.LeftButton)
+    # A new slide starts with a text panel; the trend and the map join it; the Compstat table, a fourth, does
+    # not fit; then the map moves left of the trend.
+    assert "At most three panels" in editor.message.text()
+    stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
+    assert [p["type"] for p in stored] == ["text", "map", "trend"]
+    editor.panels.setCurrentRow(0)
+    qtbot.mouseClick(editor.remove_panel_button, Qt.MouseButton.LeftButton)
+    stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
+    assert stored == [{"type": "map", "unit": "KBN", "category": "BURG"},
+                      {"type": "trend", "unit": "KBN", "category": "BURG"}]
+    assert [editor.panels.item(i).text() for i in range(2)] == [
+        "Map — Kingsbridge North — Residential burglary", "Trend — Kingsbridge North — Residential burglary"]
+    pixmap = editor.show_preview()
+    assert (pixmap.width(), pixmap.height()) == (1280, 720)
+
+
+def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_captured(qtbot, ws):
+    """The presenter and console run in a process of their own, which is killed (as a laptop dies) after five
+    clicks and a note; started again, the meeting resumes where it was."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = ws.path
+    ws.close()
+    script = (
+        "import os, signal\n"
+        "from PySide6.QtCore import Qt\n"
+        "from PySide6.QtTest import QTest\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from compstat_desk.core import meetings\n"
+        "from compstat_desk.core.store import open_workspace\n"
+        "from compstat_desk.ui.console import run_meeting\n"
+        "app = QApplication([])\n"
+        f"ws = open_workspace({str(path)!r})\n"
+        "presenter, console = run_meeting(ws, meetings.meeting_id_of(ws, 'next'))\n"
+        "for _ in range(5):\n"
+        "    QTest.keyClick(presenter, Qt.Key.Key_PageDown)\n"
+        "console.kind.setCurrentIndex(console.kind.findData('note'))\n"
+        "console.text.setText('Chair asked Avonmouth for a robbery problem profile')\n"
+        "console.save_capture()\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1], timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True)
+    assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
+    again = open_workspace(path)
+    try:
+        mid = meetings.meeting_id_of(again, "next")
+        presenter, console = run_meeting(again, mid)
+        qtbot.addWidget(presenter)
+        qtbot.addWidget(console)
+        assert presenter.number == 6 and console.current_title.text().startswith("6. ")
+        assert meetings.record(again, mid)["text"].tolist() == ["Chair asked Avonmouth for a robbery problem profile"]
+        presenter.close()
+        console.timer.stop()
+    finally:
+        again.close()
