@@ -52,7 +52,7 @@ class ProgressBar:
 
 # `screenshot --view` choices and the tab each shows (None: the window as it opens).
 SCREENSHOT_TABS = {"main": None, "overview": "Overview", "compstat": "Compstat", "trend": "Trend",
-                   "trajectory": "Trajectory", "peers": "Peers", "when": "When", "targets": "Targets",
+                   "trajectory": "Trajectory", "peers": "Peers", "map": "Map", "when": "When", "targets": "Targets",
                    "actions": "Actions", "categories": "Categories", "imports": "Imports", "data": "Imports"}
 
 

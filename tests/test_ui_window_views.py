@@ -137,7 +137,7 @@ def test_stepping_the_week_moves_the_when_grid(qtbot, window, raw):
 def test_keys_switch_views_and_find_a_unit(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is window.compstat_view
-    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is window.when_view
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.unit_finder.hasFocus()
@@ -312,3 +312,31 @@ def test_a_bad_file_gets_the_cores_message_not_a_traceback(qtbot, writable, tmp_
     assert "Traceback" not in dialog.result.text()
     assert counts(w.ws) == before
     dialog.close()
+
+
+# -- Map ---------------------------------------------------------------------------------------------------
+def test_the_map_tab_follows_the_tree_and_a_click_on_it_selects_the_unit(qtbot, window, sample):
+    import shapely
+    from pyproj import Transformer
+    from PySide6.QtCore import QPoint
+
+    click_unit(qtbot, window, "BRK")
+    window.show_tab("Map")
+    m = window.map_view
+    assert m is not None and m.wait_loaded(30)
+    assert m.unit == "BRK" and not m.selected_item.path().isEmpty()  # the tree's unit is outlined
+    assert m.week_ending == window.report.week_ending
+    qtbot.mouseClick(window.week_selector.earlier_button, Qt.MouseButton.LeftButton)
+    assert m.week_ending == window.report.week_ending == window.week_selector._weeks[1]
+    # Click inside Stourvale's boundary (a point shapely says is inside it): the tree selects it.
+    boundary = sample.conn.execute("SELECT boundary FROM units WHERE code = 'STV'").fetchone()[0]
+    inside = shapely.from_geojson(boundary).representative_point()
+    x, y = Transformer.from_crs("EPSG:4326", m.crs, always_xy=True).transform(inside.x, inside.y)
+    m.zoom_to_all()
+    qtbot.wait(20)
+    on_screen = m.plot.mapFromScene(m.view.mapViewToScene(QPointF(x, y)))
+    with qtbot.waitSignal(m.unit_selected, timeout=2_000):
+        qtbot.mouseClick(m.plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(on_screen))
+    assert window.report.unit.code == "STV"
+    assert window.unit_tree.currentIndex().siblingAtColumn(1).data() == "STV"
+    assert m.unit == "STV"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSettings, QSize, Qt
@@ -34,6 +35,9 @@ from compstat_desk.core import overview
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import AnalysisViewWidget
 from compstat_desk.ui.import_dialog import ImportDialog
+
+if TYPE_CHECKING:
+    from compstat_desk.ui.map_view import MapWidget
 from compstat_desk.ui.models import (
     UNIT_COLUMNS,
     UNIT_ID_ROLE,
@@ -48,6 +52,7 @@ from compstat_desk.ui.report_state import ReportState, UnitChoice, WeekSelectorW
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
 REJECTED_ROWS_SHOWN = 1_000
 ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by side
+MAP_MIN_WIDTH = 960  # pixels
 PROJECTOR_SCALE = 1.5  # the projector theme's text, against the desk's
 MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
 
@@ -288,6 +293,13 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.trend_view, "Trend")
         self.tabs.addTab(self.trajectory_view, "Trajectory")
         self.tabs.addTab(self.peers_view, "Peers")
+        # The map is built when its tab is first shown: its layers load on a worker thread of their own.
+        self.map_page = QWidget()
+        self.map_layout = QVBoxLayout(self.map_page)
+        self.map_layout.setContentsMargins(0, 0, 0, 0)
+        self.map_view: MapWidget | None = None
+        self.tabs.addTab(self.map_page, "Map")
+        self.report.changed.connect(self.on_report_changed)
         self.tabs.addTab(self.when_view, "When")
         self.tabs.addTab(self.targets_view, "Targets")
         self.tabs.addTab(self.actions_view, "Actions")
@@ -490,6 +502,8 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.map_view is not None:
+            self.map_view.shutdown()  # stop taking the worker's results
         dialog = getattr(self, "import_dialog", None)
         if dialog is not None:
             try:
@@ -680,7 +694,45 @@ class MainWindow(QMainWindow):
         self.trend_view.set_category(code)
         self.show_tab("Trend")
 
+    def show_map(self) -> MapWidget:
+        """The Map tab's widget, built on first use, following the report's unit and week."""
+        if self.map_view is None:
+            from compstat_desk.ui.map_view import MapWidget
+
+            unit = self.report.unit
+            self.map_view = MapWidget(self.ws, week_ending=self.report.week_ending)
+            self.map_view.unit_selected.connect(self.on_map_view_unit_selected)
+            # Its controls and legend ask for more width than a 1280-pixel screen leaves beside the unit tree;
+            # the map gives way a little so that unit names stay readable (every tab's minimum is the window's).
+            self.map_view.setMinimumWidth(min(self.map_view.minimumSizeHint().width(), MAP_MIN_WIDTH))
+            self.map_layout.addWidget(self.map_view)
+            if unit is not None:
+                self.map_view.set_unit(unit.code)
+        return self.map_view
+
+    def on_report_changed(self) -> None:
+        m = self.map_view
+        if m is None:
+            return
+        unit = self.report.unit
+        if m.week_ending != self.report.week_ending:
+            m.set_week_ending(self.report.week_ending)
+        m.set_unit(unit.code if unit else None)
+
+    def on_map_view_unit_selected(self, code: str) -> None:
+        """A unit clicked on the map is selected in the tree (and so in every view)."""
+        try:
+            self.select_unit(code)
+        except ValueError:
+            self.statusBar().showMessage(f"{code} is on the map but not in the unit tree.", 5000)
+
+    def wait_loaded(self, timeout_s: float = 60.0) -> bool:
+        """Wait for views that load in the background (the map) to finish (for screenshots and scripts)."""
+        return self.map_view.wait_loaded(timeout_s) if self.map_view is not None else True
+
     def on_tabs_current_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.map_page:
+            self.show_map()
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 

@@ -16,7 +16,7 @@ def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (
                       tab: str | None = None, unit: str | None = None, projector: bool = False) -> Path:
     """Build the main window offscreen at `size` (width, height in pixels), grab it to a PNG at `path`.
 
-    `tab` names the tab to show ("Overview", "Compstat", "Trend", "Trajectory", "Peers", "When", "Targets",
+    `tab` names the tab to show ("Overview", "Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets",
     "Actions", "Categories", "Imports"); by default the first. `unit` is the code of a unit to select in the tree
     first; `projector` switches the projector theme on (large text, thick lines).
 
@@ -59,6 +59,8 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
         window.show()
         app.processEvents()
         window.resize(*size)  # a window manager may have adjusted the first size on show
+        app.processEvents()
+        window.wait_loaded()  # layers read in the background (the map)
         app.processEvents()
         pixmap = window.grab()
         wanted = QSize(*size)

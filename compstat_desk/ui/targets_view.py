@@ -106,8 +106,10 @@ class TargetsViewWidget(AnalysisViewWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(16)
         self.how_combo = QComboBox()
-        self.how_combo.addItem("Change on the baseline (%)", "change")
-        self.how_combo.addItem("Target value for the period", "value")
+        self.how_combo.addItem("Change on baseline (%)", "change")
+        self.how_combo.addItem("Value for the period", "value")
+        self.how_combo.setToolTip("A count target: the change in % on the baseline period's count, or the count "
+                                  "for the target period. An indicator target: its level for the period.")
         self.amount = QDoubleSpinBox()
         self.amount.setRange(-100.0, 1_000_000.0)
         self.amount.setDecimals(2)
@@ -129,8 +131,9 @@ class TargetsViewWidget(AnalysisViewWidget):
         how.addStretch(1)
         form = QFormLayout()
         form.addRow("Unit", self.unit_combo)
-        form.addRow("Category or indicator", self.measure_combo)
-        form.addRow("Baseline period", baseline)
+        form.addRow("Measure", self.measure_combo)
+        self.measure_combo.setToolTip("A category (a count target) or an indicator (a level)")
+        form.addRow("Baseline", baseline)
         form.addRow("Target period", period)
         form.addRow("Target", how)
         form.addRow("Description", self.description)
@@ -159,6 +162,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.preview.marking_label.hide()
         self.preview.target_list.hide()
         self.preview._stale = False  # driven from here, never from its own (private) state
+        self.preview.likelihood_label.setFont(chart_font(self.font(), 1.1))  # the chart beside the form needs room
         self.indicator_summary = QLabel()
         self.indicator_summary.setWordWrap(True)
         self.indicator_summary.setTextFormat(Qt.TextFormat.RichText)
@@ -198,7 +202,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.model.set_frame(core_targets.targets_table(self.ws))
         self.table.resizeColumnsToContents()
         for column in range(self.model.columnCount() - 1):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 260))
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 200))
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         if keep is None or unit.code != self._shown_unit:
             # The unit's own first target, to show its trajectory; else an empty form for a new one.
