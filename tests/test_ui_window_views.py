@@ -340,3 +340,26 @@ def test_the_map_tab_follows_the_tree_and_a_click_on_it_selects_the_unit(qtbot, 
     assert window.report.unit.code == "STV"
     assert window.unit_tree.currentIndex().siblingAtColumn(1).data() == "STV"
     assert m.unit == "STV"
+
+
+def test_boundaries_import_through_the_dialog_as_the_command_line_would(qtbot, tmp_path):
+    from compstat_desk.ui.import_dialog import ImportDialog
+
+    db = tmp_path / "empty.sqlite"
+    open_workspace(db).close()
+    dialog = ImportDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.set_file(sample_dir() / "boundaries.geojson")
+    assert dialog.preview.profile == "boundaries" and dialog.form.isRowVisible(dialog.key_edit)
+    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    assert dialog.preview_table.rowCount() == min(20, len(features))
+    with qtbot.waitSignal(dialog.imported, timeout=20_000):
+        dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=5_000)
+    with open_workspace(db) as ws:
+        rows = dict(ws.conn.execute("SELECT u.code, p.code FROM units u LEFT JOIN units p ON p.id = u.parent_id"))
+    # Each unit under the parent its feature names; those without one under the force the core makes.
+    force = [code for code, parent in rows.items() if parent is None]
+    assert len(force) == 1 and force[0] not in {f["properties"]["code"] for f in features}
+    assert {code: parent for code, parent in rows.items() if parent is not None} == {
+        f["properties"]["code"]: (f["properties"].get("parent") or force[0]) for f in features}

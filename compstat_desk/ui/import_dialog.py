@@ -31,6 +31,7 @@ from compstat_desk.core.import_job import FilePreview, canonical_columns, previe
 from compstat_desk.core.ingest import PROFILES, ImportOptions
 
 KEEP = "(not used)"
+ERROR_STYLE = "QLabel { color: #b00020; font-weight: bold; }"
 DETECT = "Detect from the header"
 
 
@@ -90,7 +91,7 @@ class ImportDialog(QDialog):
         file_row = QHBoxLayout()
         file_row.addWidget(self.file_edit, 1)
         file_row.addWidget(self.browse_button)
-        form = QFormLayout()
+        self.form = form = QFormLayout()
         form.addRow("File", file_row)
         form.addRow("Profile", self.profile_combo)
         form.addRow("Unit code property", self.key_edit)
@@ -121,6 +122,7 @@ class ImportDialog(QDialog):
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.cancel_button.setEnabled(False)
         self.import_button.setEnabled(False)
+        form.setRowVisible(self.key_edit, False)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.preview_note)
@@ -166,8 +168,10 @@ class ImportDialog(QDialog):
         try:
             p = preview_file(text, self.profile_combo.currentData() or None)
         except CompstatError as exc:
+            self.preview_note.setStyleSheet(ERROR_STYLE)
             self.preview_note.setText(f"This file cannot be imported: {exc}")
             return
+        self.preview_note.setStyleSheet("")
         self.preview = p
         self.preview_table.setColumnCount(len(p.rows.columns))
         self.preview_table.setHorizontalHeaderLabels([str(c) for c in p.rows.columns])
@@ -189,7 +193,7 @@ class ImportDialog(QDialog):
         what = p.note or (f"{p.profile}: the first {len(p.rows)} rows. Check how each column is read; change "
                           "'Read as' where it is wrong." if choices else f"{p.profile}: the first {len(p.rows)} rows.")
         self.preview_note.setText(what)
-        self.key_edit.setEnabled(p.profile == "boundaries")
+        self.form.setRowVisible(self.key_edit, p.profile == "boundaries")  # only boundaries need it
         self.import_button.setEnabled(True)
 
     def mapping(self) -> dict[str, str]:
@@ -216,8 +220,8 @@ class ImportDialog(QDialog):
         p = self.preview
         profile = self.profile_combo.currentData() or (p.profile if p else None)
         if profile == "boundaries":
-            return ImportOptions(profile="boundaries", key=self.key_edit.text().strip() or "code",
-                                 name_key="name", parent_key="parent")
+            # As the command line does: the name and parent properties are found by the core when present.
+            return ImportOptions(profile="boundaries", key=self.key_edit.text().strip() or "code", level="")
         return ImportOptions(profile=profile, mapping=self.mapping())
 
     # -- importing --------------------------------------------------------------------------------
@@ -261,7 +265,7 @@ class ImportDialog(QDialog):
     def on_thread_failed(self, message: str, cancelled: bool) -> None:
         self.progress.setValue(0)
         self.progress_label.setText("Cancelled." if cancelled else "Not imported.")
-        self.result.setStyleSheet("" if cancelled else "QLabel { color: #b00020; font-weight: bold; }")
+        self.result.setStyleSheet("" if cancelled else ERROR_STYLE)
         self.result.setText(message)
 
     def on_thread_finished(self) -> None:
