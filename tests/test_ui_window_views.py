@@ -99,6 +99,7 @@ def test_the_when_heat_map_shows_pandas_counts_in_every_cell(qtbot, window, raw)
     click_unit(qtbot, window, "KBN")
     view = window.when_view
     view.category_combo.setCurrentIndex(view.category_combo.findText("Residential burglary"))
+    assert view.wait_loaded(20)  # counted on a worker thread: the window stays live meanwhile
     end = window.report.week_ending
     start = pd.Timestamp(end - dt.timedelta(days=27))
     mine = raw[(raw["division"] == "KBN") & (raw["category"] == "BURG")]
@@ -125,6 +126,7 @@ def test_stepping_the_week_moves_the_when_grid(qtbot, window, raw):
     view = window.when_view
     view.category_combo.setCurrentIndex(view.category_combo.findData("VWI"))
     qtbot.keyClick(window, Qt.Key.Key_Left, Qt.KeyboardModifier.ControlModifier)  # the week before
+    assert view.wait_loaded(20)
     end = window.report.week_ending
     assert end == window.week_selector._weeks[1]
     now = raw[(raw["category"] == "VWI") & (raw["day"] >= pd.Timestamp(end - dt.timedelta(days=27)))

@@ -504,6 +504,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.map_view is not None:
             self.map_view.shutdown()  # stop taking the worker's results
+        self.when_view.shutdown()
         dialog = getattr(self, "import_dialog", None)
         if dialog is not None:
             try:
@@ -728,7 +729,8 @@ class MainWindow(QMainWindow):
 
     def wait_loaded(self, timeout_s: float = 60.0) -> bool:
         """Wait for views that load in the background (the map) to finish (for screenshots and scripts)."""
-        return self.map_view.wait_loaded(timeout_s) if self.map_view is not None else True
+        done = self.when_view.wait_loaded(timeout_s)
+        return (self.map_view.wait_loaded(timeout_s) if self.map_view is not None else True) and done
 
     def on_tabs_current_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.map_page:
