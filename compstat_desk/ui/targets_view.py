@@ -190,6 +190,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.splitter, 1)
         self.editing: int | None = None
+        self._split_set = False
         self.start_new()
 
     def wanted_width(self) -> int:
@@ -204,6 +205,10 @@ class TargetsViewWidget(AnalysisViewWidget):
         for column in range(self.model.columnCount() - 1):
             self.table.setColumnWidth(column, min(self.table.columnWidth(column), 200))
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        width = self.splitter.width()
+        if not self._split_set and width > 200:  # once: the list and form 45%, the chart the rest (then the user's)
+            self._split_set = True
+            self.splitter.setSizes([int(width * 0.45), width - int(width * 0.45)])
         if keep is None or unit.code != self._shown_unit:
             # The unit's own first target, to show its trajectory; else an empty form for a new one.
             frame = self.model.frame
