@@ -171,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     from compstat_desk.cli_actions import add_parsers as add_action_parsers
 
     add_action_parsers(sub, with_db)
+    from compstat_desk.cli_delivery import add_parsers as add_delivery_parsers
+
+    add_delivery_parsers(sub, with_db)
 
     with_db(sub.add_parser("info", help="what the workspace holds"))
     marking = with_db(sub.add_parser("marking", help="show or set the protective marking on every page and screen"))
@@ -180,8 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     imports.add_argument("--undo", action="store_true", help="take this import (the latest) back out of the workspace")
     imports.add_argument("--rejected", type=int, default=20, help="how many rejected rows to show (default 20)")
 
-    sample = sub.add_parser("sample", help="build a workspace from the bundled sample force")
+    sample = sub.add_parser("sample", help="build a workspace from a bundled sample: the police force (default) or "
+                            "the delivery unit")
     sample.add_argument("--db", type=Path, default=argparse.SUPPRESS, required=False)
+    sample.add_argument("--kind", choices=["police", "delivery"], default="police",
+                        help="police: the Wessex Constabulary force; delivery: a delivery unit's priorities")
     sample.add_argument("--force", action="store_true", help="replace an existing file")
 
     shot = with_db(sub.add_parser("screenshot", help="render the main window to a PNG, offscreen"))
@@ -256,7 +262,12 @@ def _dispatch(args: argparse.Namespace) -> int:
             raise CompstatError(f"{path} exists already: give another --db, or --force to replace it.")
         if path.exists():
             path.unlink()
-        build_sample_workspace(path, progress=ProgressBar())
+        if args.kind == "delivery":
+            from compstat_desk.core.delivery_sample import build_delivery_workspace
+
+            build_delivery_workspace(path, progress=ProgressBar())
+        else:
+            build_sample_workspace(path, progress=ProgressBar())
         with open_workspace(path) as ws:
             from compstat_desk.core.overview import summary
 
@@ -443,6 +454,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from compstat_desk.cli_actions import dispatch
 
             return dispatch(ws, args)
+        if cmd == "priorities":
+            from compstat_desk.cli_delivery import dispatch as dispatch_priorities
+
+            return dispatch_priorities(ws, args)
         if cmd == "briefing":
             from compstat_desk.core.briefing import briefing_text, briefing_week, probe_points
 

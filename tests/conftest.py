@@ -42,20 +42,32 @@ def write(tmp_path):
 
 
 @pytest.fixture(scope="session")
-def sample_path(tmp_path_factory):
-    """The sample force built once for the session (tests that write copy it first: see `sample_copy`)."""
+def built_sample(tmp_path_factory):
+    """The bundled sample force, built once per test run (about five seconds). Use `sample_ws` to change it."""
     from compstat_desk.core.sample import build_sample_workspace
 
-    path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
+    path = tmp_path_factory.mktemp("built-sample") / "sample.sqlite"
     build_sample_workspace(path)
     return path
 
 
 @pytest.fixture
-def sample_copy(sample_path, tmp_path):
+def sample_ws(built_sample, tmp_path):
+    """A fresh copy of the sample workspace, open, for a test that writes to it."""
+    import shutil
+
+    copy = tmp_path / "sample.sqlite"
+    shutil.copy(built_sample, copy)
+    workspace = open_workspace(copy)
+    yield workspace
+    workspace.close()
+
+
+@pytest.fixture
+def sample_copy(built_sample, tmp_path):
     """A private copy of the built sample, to change freely."""
     import shutil
 
     copy = tmp_path / "sample.sqlite"
-    shutil.copy(sample_path, copy)
+    shutil.copy(built_sample, copy)
     return copy

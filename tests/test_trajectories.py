@@ -126,3 +126,29 @@ def test_an_indicator_target_by_hand(answered):
     ws.conn.execute("UPDATE targets SET target_value = 90")
     tr = indicator_trajectory(ws, indicator_targets(ws)[0])
     assert tr.probability == 0.0 and tr.likelihood == "Red"
+
+
+def test_three_periods_are_too_few_to_judge_the_likelihood(ws, write):
+    """Three months cannot tell how much the months scatter: no projection (it would be called certain); the
+    fourth month gives one, with a real interval."""
+    ws.conn.execute("INSERT INTO indicators(code, name, polarity, kind) VALUES ('AE', 'A&E', 'up_good', 'proportion')")
+    rows = [("T1", "AE", end.date().isoformat(), "", 720, 1000) for end in pd.date_range("2025-04-30", "2026-03-31",
+                                                                                          freq="ME")]
+    rows += [("T1", "AE", end, "", n, 1000) for end, n in (("2026-04-30", 700), ("2026-05-31", 740),
+                                                            ("2026-06-30", 710), ("2026-07-31", 750))]
+    frame = pd.DataFrame(rows, columns=["unit", "indicator", "period_end", "value", "numerator", "denominator"])
+    from compstat_desk.core.ingest import ImportOptions
+
+    import_file(ws, write("ae.csv", frame.to_csv(index=False)), ImportOptions(add_missing=True))
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO targets(unit_id, indicator_id, baseline_start, baseline_end, target_start, target_end,"
+            " target_value, description) VALUES (?, 1, '2025-04-01', '2026-03-31', '2026-04-01', '2027-03-31', 73,"
+            " 'A&E 73%')", (catalog.find_unit(ws, "T1"),))
+    early = indicator_trajectory(ws, 1, dt.date(2026, 7, 10))  # 27% of the year passed, three months in
+    assert early.elapsed > 0.25 and early.actual_to_date == pytest.approx(71.667, abs=1e-3)
+    assert early.projection is None and early.probability is None and early.likelihood is None
+    later = indicator_trajectory(ws, 1, dt.date(2026, 8, 10))
+    assert later.projection == pytest.approx(72.5)  # four months 2.5 points above a flat 72% year
+    lo, hi = later.interval_95
+    assert hi - lo > 1 and 0 < later.probability < 1

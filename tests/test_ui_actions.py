@@ -3,13 +3,11 @@ meeting file (the actions as the secretariat recorded them) rather than the trac
 
 import datetime as dt
 import json
-import shutil
 
 import pytest
 from PySide6.QtCore import Qt
 
-from compstat_desk.core.sample import build_sample_workspace, sample_dir
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.sample import sample_dir
 from compstat_desk.ui.actions_view import ActionsView
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
@@ -17,20 +15,9 @@ pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not s
 AS_OF = dt.date(2026, 11, 15)
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    path = tmp_path_factory.mktemp("actions") / "sample.sqlite"
-    build_sample_workspace(path)
-    return path
-
-
 @pytest.fixture
-def ws(built, tmp_path):
-    copy = tmp_path / "sample.sqlite"
-    shutil.copy(built, copy)
-    workspace = open_workspace(copy)
-    yield workspace
-    workspace.close()
+def ws(sample_ws):
+    return sample_ws
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,11 @@
 keystrokes, the clock, marks, carry-forward on close and resuming — checked against the workspace."""
 
 import datetime as dt
-import shutil
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from compstat_desk.core import meetings
-from compstat_desk.core.sample import build_sample_workspace
 from compstat_desk.core.store import open_workspace
 from compstat_desk.ui.console import ChairConsole, run_meeting
 from compstat_desk.ui.presenter import PresenterWindow, SlideView
@@ -16,20 +14,9 @@ from compstat_desk.ui.presenter import PresenterWindow, SlideView
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    path = tmp_path_factory.mktemp("meeting") / "sample.sqlite"
-    build_sample_workspace(path)
-    return path
-
-
 @pytest.fixture
-def ws(built, tmp_path):
-    copy = tmp_path / "sample.sqlite"
-    shutil.copy(built, copy)
-    workspace = open_workspace(copy)
-    yield workspace
-    workspace.close()
+def ws(sample_ws):
+    return sample_ws
 
 
 @pytest.fixture

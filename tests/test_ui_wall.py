@@ -8,22 +8,14 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.sample import build_sample_workspace
 from compstat_desk.core.store import open_workspace
 from compstat_desk.ui.wall import WallDisplay, wall_slides
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    path = tmp_path_factory.mktemp("wall") / "sample.sqlite"
-    build_sample_workspace(path)
-    return path
-
-
-def test_the_wall_cycles_shows_the_marking_and_takes_no_input(qtbot, built, tmp_path):
-    shutil.copy(built, tmp_path / "w.sqlite")
+def test_the_wall_cycles_shows_the_marking_and_takes_no_input(qtbot, built_sample, tmp_path):
+    shutil.copy(built_sample, tmp_path / "w.sqlite")
     with open_workspace(tmp_path / "w.sqlite") as ws:
         divisions = ws.conn.execute("SELECT count(*) FROM units WHERE level = 'division'").fetchone()[0]
         slides = wall_slides(ws)
@@ -45,8 +37,8 @@ def test_the_wall_cycles_shows_the_marking_and_takes_no_input(qtbot, built, tmp_
         wall.close()
 
 
-def test_the_wall_picks_up_an_import_made_by_another_program(qtbot, built, tmp_path, write):
-    shutil.copy(built, tmp_path / "w.sqlite")
+def test_the_wall_picks_up_an_import_made_by_another_program(qtbot, built_sample, tmp_path, write):
+    shutil.copy(built_sample, tmp_path / "w.sqlite")
     with open_workspace(tmp_path / "w.sqlite") as ws:
         wall = WallDisplay(ws, wall_slides(ws)[:1], seconds=60)
         qtbot.addWidget(wall)

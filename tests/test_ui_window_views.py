@@ -27,8 +27,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def sample(sample_path):
-    ws = open_workspace(sample_path)
+def sample(built_sample):
+    ws = open_workspace(built_sample)
     yield ws
     ws.close()
 

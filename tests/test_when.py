@@ -18,8 +18,8 @@ from compstat_desk.core.when import when_grid
 
 
 @pytest.fixture(scope="module")
-def sample(sample_path):
-    ws = open_workspace(sample_path)
+def sample(built_sample):
+    ws = open_workspace(built_sample)
     yield ws
     ws.close()
 

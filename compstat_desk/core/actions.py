@@ -98,8 +98,24 @@ class Captured:
 def add_action(ws: Workspace, *, text: str, owner: str | None, unit: str | None, due: str | dt.date | None,
                category: str | None = None, indicator: str | None = None, meeting_id: int | None = None,
                agenda_item: str | None = None, priority: str | None = None, by: str | None = None,
-               raised: str | dt.date | None = None) -> Captured:
-    """Capture an action, saved at once; the SMART check's findings come back to be shown, not to refuse it."""
+               raised: str | dt.date | None = None, priority_id: int | None = None, milestone: bool = False,
+               option_id: int | None = None) -> Captured:
+    """Capture an action, saved at once; the SMART check's findings come back to be shown, not to refuse it.
+
+    `priority_id` links it to a delivery priority (`milestone`: a step of its delivery plan; `option_id`: the
+    option of an appraisal it carries out)."""
+    with ws.transaction():
+        return insert_action(ws, text=text, owner=owner, unit=unit, due=due, category=category, indicator=indicator,
+                             meeting_id=meeting_id, agenda_item=agenda_item, priority=priority, by=by, raised=raised,
+                             priority_id=priority_id, milestone=milestone, option_id=option_id)
+
+
+def insert_action(ws: Workspace, *, text: str, owner: str | None, unit: str | None, due: str | dt.date | None,
+                  category: str | None = None, indicator: str | None = None, meeting_id: int | None = None,
+                  agenda_item: str | None = None, priority: str | None = None, by: str | None = None,
+                  raised: str | dt.date | None = None, priority_id: int | None = None, milestone: bool = False,
+                  option_id: int | None = None) -> Captured:
+    """add_action inside the caller's transaction (so that several actions can be saved as one change)."""
     text = (text or "").strip()
     if not text:
         raise CompstatError("An action needs its text: what is to be done.")
@@ -117,26 +133,26 @@ def add_action(ws: Workspace, *, text: str, owner: str | None, unit: str | None,
     raised_text = _date(raised, "Raised") or _meeting_date(ws, meeting_id) or dt.date.today().isoformat()
     by = by or current_user()
     at = now_iso()
-    with ws.transaction():
-        if meeting_id is not None:
-            on = meeting_id if _meeting_status(ws, meeting_id) != "closed" else None
-        else:  # raised between meetings: on the agenda of the next one planned
-            nxt = ws.conn.execute("SELECT id FROM meetings WHERE status = 'planned' AND date >= ? ORDER BY date, id"
-                                  " LIMIT 1", (raised_text,)).fetchone()
-            on = nxt[0] if nxt else None
-        cur = ws.conn.execute(
-            "INSERT INTO actions(text, owner, unit_id, category_id, indicator_id, meeting_id, agenda_item, raised,"
-            " due, status, priority, on_meeting_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            (text, (owner or "").strip() or None, unit_id, category_id, indicator_id, meeting_id, agenda_item,
-             raised_text, due_text, priority.lower() if priority else None, on))
-        action_id = int(cur.lastrowid or 0)
-        # The next free reference in the A1, A2… series (references may have come from an earlier tracker).
-        taken = [int(r[0][1:]) for r in ws.conn.execute("SELECT ref FROM actions WHERE ref GLOB 'A[0-9]*'")
-                 if r[0][1:].isdigit()]
-        ref = f"A{max(taken, default=0) + 1}"
-        ws.conn.execute("UPDATE actions SET ref = ? WHERE id = ?", (ref, action_id))
-        record_update(ws, action_id, "created", None, text, f"owner {owner or 'none'}, due {due_text or 'none'}",
-                      by, at)
+    if meeting_id is not None:
+        on = meeting_id if _meeting_status(ws, meeting_id) != "closed" else None
+    else:  # raised between meetings: on the agenda of the next one planned
+        nxt = ws.conn.execute("SELECT id FROM meetings WHERE status = 'planned' AND date >= ? ORDER BY date, id"
+                              " LIMIT 1", (raised_text,)).fetchone()
+        on = nxt[0] if nxt else None
+    cur = ws.conn.execute(
+        "INSERT INTO actions(text, owner, unit_id, category_id, indicator_id, meeting_id, agenda_item, raised,"
+        " due, status, priority, on_meeting_id, priority_id, milestone, option_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+        (text, (owner or "").strip() or None, unit_id, category_id, indicator_id, meeting_id, agenda_item,
+         raised_text, due_text, priority.lower() if priority else None, on, priority_id, int(milestone), option_id))
+    action_id = int(cur.lastrowid or 0)
+    # The next free reference in the A1, A2… series (references may have come from an earlier tracker).
+    taken = [int(r[0][1:]) for r in ws.conn.execute("SELECT ref FROM actions WHERE ref GLOB 'A[0-9]*'")
+             if r[0][1:].isdigit()]
+    ref = f"A{max(taken, default=0) + 1}"
+    ws.conn.execute("UPDATE actions SET ref = ? WHERE id = ?", (ref, action_id))
+    record_update(ws, action_id, "created", None, text, f"owner {owner or 'none'}, due {due_text or 'none'}",
+                  by, at)
     return Captured(action_id, ref, smart_problems(text, owner, due_text, bool(category_id or indicator_id)))
 
 

@@ -21,8 +21,10 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace, current_user, now_iso
 
 ROLES = {"chair": "Chair", "challenger": "Challenger", "commander": "Commander", "analyst": "Analyst",
-         "partner": "Partner", "specialist": "Specialist unit", "observer": "Observer", "secretariat": "Secretariat"}
-PANEL_TYPES = ("compstat_table", "trend", "trajectory", "funnel", "map", "actions", "probe_points", "text", "card")
+         "partner": "Partner", "specialist": "Specialist unit", "observer": "Observer", "secretariat": "Secretariat",
+         "sro": "Senior responsible owner"}
+PANEL_TYPES = ("compstat_table", "trend", "trajectory", "funnel", "map", "actions", "probe_points", "text", "card",
+               "indicator_trajectory", "assessment")
 RECORD_KINDS = ("decision", "note", "award")
 DEFAULT_TEMPLATE = "thames_valley"
 
@@ -98,7 +100,8 @@ def create_meeting(ws: Workspace, *, title: str, date: str | dt.date, host_unit:
 
     spec = load_template(template)
     day = date.isoformat() if isinstance(date, dt.date) else date
-    host = host_unit or suggest_host(ws, day)
+    # A stocktake has no host unit; a force meeting's host rotates.
+    host = host_unit or (suggest_host(ws, day) if spec.get("rotate_host", True) else None)
     for a in attendees or []:
         if a.role not in ROLES:
             raise CompstatError(f"{a.name}: {a.role!r} is not a role (use {', '.join(ROLES)}).")
@@ -305,7 +308,8 @@ def move_slide(ws: Workspace, slide_id: int, position: int) -> None:
 def describe_panel(ws: Workspace, panel: dict[str, Any]) -> str:
     """A panel in words, for lists: 'Trend — Kingsbridge North — Residential burglary'."""
     words = {"compstat_table": "Compstat table", "trend": "Trend", "trajectory": "Trajectory", "funnel": "Funnel",
-             "map": "Map", "actions": "Actions", "probe_points": "Probe points", "text": "Text", "card": "Card"}
+             "map": "Map", "actions": "Actions", "probe_points": "Probe points", "text": "Text", "card": "Card",
+             "indicator_trajectory": "Trajectory", "assessment": "Delivery assessment"}
     parts = [words.get(panel.get("type", ""), str(panel.get("type")))]
     if panel.get("unit"):
         row = ws.conn.execute("SELECT name FROM units WHERE code = ?", (panel["unit"],)).fetchone()
@@ -315,6 +319,9 @@ def describe_panel(ws: Workspace, panel: dict[str, Any]) -> str:
     if panel.get("target"):
         row = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (panel["target"],)).fetchone()
         parts.append(row[0] if row else f"target #{panel['target']}")
+    if panel.get("priority"):
+        row = ws.conn.execute("SELECT title FROM priorities WHERE code = ?", (panel["priority"],)).fetchone()
+        parts.append(row[0] if row else panel["priority"])
     if panel.get("carried_to"):
         parts.append("carried from the last meeting")
     if panel.get("raised_at"):
@@ -388,6 +395,10 @@ def _category_name(ws: Workspace, code: str) -> str:
 
 def _slides_for(ws: Workspace, kind: str, title: str, host: str | None, force: str | None, table: pd.DataFrame,
                 polarity: dict[str, str], meeting_id: int) -> list[tuple[str, list[dict[str, Any]]]]:
+    from compstat_desk.core.delivery import STOCKTAKE_KINDS, stocktake_slides
+
+    if kind in STOCKTAKE_KINDS:
+        return stocktake_slides(ws, kind, title, meeting_id)
     if kind == "welcome":
         return [(title, [{"type": "text", "text": "Welcome and attendance", "meeting": meeting_id}])]
     if kind == "actions_review":
@@ -430,7 +441,7 @@ def _slides_for(ws: Workspace, kind: str, title: str, host: str | None, force: s
         return [(title, [{"type": "card", "card": "good_practice", "title": "Good practice", "text": ""}])]
     if kind == "awards":
         return [(title, [{"type": "card", "card": "award", "title": "Awards", "text": ""}])]
-    if kind == "close":
+    if kind in ("close", "decisions"):
         return [(title, [{"type": "actions", "raised_at": meeting_id}])]
     return [(title, [{"type": "text", "text": title}])]
 

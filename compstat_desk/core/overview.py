@@ -28,6 +28,8 @@ class WorkspaceSummary:
     weekly_reports: int
     meetings: int
     actions: int
+    priorities: int = 0
+    assessments: int = 0
 
     def rows(self) -> list[tuple[str, str]]:
         """(label, value) pairs, as the Overview and `compstat-desk info` show them."""
@@ -41,7 +43,8 @@ class WorkspaceSummary:
             ("Weekly reports kept as published", f"{self.weekly_reports:,}"),
             ("Imports", f"{self.imports:,} ({self.rejected_rows:,} rejected rows still outstanding)"),
             ("Meetings", f"{self.meetings:,}; actions: {self.actions:,}"),
-        ]
+        ] + ([("Delivery priorities", f"{self.priorities:,}; assessments at stocktakes: {self.assessments:,}")]
+             if self.priorities else [])
 
     def lines(self) -> list[str]:
         return [f"Workspace {self.name!r} at {self.path} [{self.marking}]",
@@ -70,6 +73,8 @@ def summary(ws: Workspace) -> WorkspaceSummary:
         weekly_reports=one("SELECT count(*) FROM weekly_reports"),
         meetings=one("SELECT count(*) FROM meetings"),
         actions=one("SELECT count(*) FROM actions"),
+        priorities=one("SELECT count(*) FROM priorities"),
+        assessments=one("SELECT count(*) FROM delivery_assessments"),
     )
 
 

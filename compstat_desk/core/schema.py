@@ -381,3 +381,92 @@ def m005_meetings(db: Database) -> None:
                       "ALTER TABLE meetings ADD COLUMN template TEXT",
                       "ALTER TABLE attendees ADD COLUMN present INTEGER"):
         db.execute(statement)
+
+
+_DELIVERY_TABLES = """
+-- A delivery priority (e.g. 'Reduce A&E waits'): its senior responsible owner (SRO) and lead unit.
+CREATE TABLE priorities (
+    id INTEGER PRIMARY KEY,
+    code TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    title TEXT NOT NULL,
+    sro TEXT NOT NULL,
+    lead_unit_id INTEGER REFERENCES units(id),
+    description TEXT,
+    created_at TEXT NOT NULL
+);
+
+-- The units and partners that contribute to a priority (trusts, departments, councils…).
+CREATE TABLE priority_units (
+    priority_id INTEGER NOT NULL REFERENCES priorities(id),
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    role TEXT NOT NULL DEFAULT 'contributing' CHECK (role IN ('lead', 'contributing', 'partner')),
+    PRIMARY KEY (priority_id, unit_id)
+);
+
+-- The targets (with their trajectories) by which a priority is judged.
+CREATE TABLE priority_targets (
+    priority_id INTEGER NOT NULL REFERENCES priorities(id),
+    target_id INTEGER NOT NULL REFERENCES targets(id),
+    PRIMARY KEY (priority_id, target_id)
+);
+
+-- Options appraisal for a priority off track: do more, do new, do better, do less.
+CREATE TABLE priority_options (
+    id INTEGER PRIMARY KEY,
+    priority_id INTEGER NOT NULL REFERENCES priorities(id),
+    kind TEXT NOT NULL CHECK (kind IN ('more', 'new', 'better', 'less')),
+    title TEXT NOT NULL,
+    evidence TEXT,
+    cost TEXT,
+    risk TEXT,
+    effect TEXT,
+    target_id INTEGER REFERENCES targets(id),
+    effect_value REAL,  -- expected change in the target's level for the period, in the indicator's own units
+    status TEXT NOT NULL DEFAULT 'proposed' CHECK (status IN ('proposed', 'chosen', 'not_chosen')),
+    proposed_at TEXT NOT NULL,
+    proposed_by TEXT,
+    decided_at TEXT,
+    decided_by TEXT,
+    decision_note TEXT
+);
+CREATE INDEX priority_options_priority ON priority_options(priority_id);
+
+-- The judgement grid at each stocktake: append-only (a later stocktake adds a column; a correction at the
+-- same stocktake is a new row that supersedes, never an edit).
+CREATE TABLE delivery_assessments (
+    id INTEGER PRIMARY KEY,
+    priority_id INTEGER NOT NULL REFERENCES priorities(id),
+    stocktake TEXT NOT NULL,
+    meeting_id INTEGER REFERENCES meetings(id),
+    challenge TEXT NOT NULL CHECK (challenge IN ('H', 'M', 'L')),
+    planning TEXT NOT NULL CHECK (planning IN ('R', 'A', 'G')),
+    capacity TEXT NOT NULL CHECK (capacity IN ('R', 'A', 'G')),
+    stage INTEGER NOT NULL CHECK (stage BETWEEN 1 AND 4),
+    likelihood TEXT NOT NULL CHECK (likelihood IN ('Green', 'Amber/Green', 'Amber', 'Amber/Red', 'Red')),
+    narrative TEXT,
+    computed_probability REAL,
+    computed_likelihood TEXT,
+    computed_note TEXT,
+    supersedes INTEGER REFERENCES delivery_assessments(id),
+    assessed_at TEXT NOT NULL,
+    assessed_by TEXT
+);
+CREATE INDEX delivery_assessments_priority ON delivery_assessments(priority_id, stocktake);
+CREATE TRIGGER delivery_assessments_no_update BEFORE UPDATE ON delivery_assessments
+BEGIN SELECT RAISE(ABORT, 'delivery assessments are append-only'); END;
+CREATE TRIGGER delivery_assessments_no_delete BEFORE DELETE ON delivery_assessments
+BEGIN SELECT RAISE(ABORT, 'delivery assessments are append-only'); END;
+"""
+
+
+@migrations(name="m006_delivery")
+def m006_delivery(db: Database) -> None:
+    """The delivery-unit mode: priorities with their SRO, contributing units and targets; options appraisal; the
+    delivery assessment at each stocktake (append-only); milestones and chosen options as actions of a priority."""
+    for statement in _split_sql(_DELIVERY_TABLES):
+        db.execute(statement)
+    for statement in ("ALTER TABLE actions ADD COLUMN priority_id INTEGER REFERENCES priorities(id)",
+                      "ALTER TABLE actions ADD COLUMN milestone INTEGER NOT NULL DEFAULT 0",
+                      "ALTER TABLE actions ADD COLUMN option_id INTEGER REFERENCES priority_options(id)",
+                      "CREATE INDEX actions_priority ON actions(priority_id)"):
+        db.execute(statement)

@@ -235,7 +235,8 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
     planned_to_date = float(np.dot(weights(done), planned) / weights(done).sum()) if len(done) else None
     elapsed = ((as_of - s0).days + 1) / ((s1 - s0).days + 1)
     projection = interval = probability = likelihood = None
-    if elapsed >= MIN_ELAPSED and len(done) >= 3:
+    # Fewer than four periods cannot tell their scatter (project_level would call the outcome certain).
+    if elapsed >= MIN_ELAPSED and len(done) >= 4:
         projection, sd = project_level(values, weights(done), shape_done, shape_rest, rest_weights)
         interval = (projection - 1.96 * sd, projection + 1.96 * sd)
         up_good = polarity == "up_good"

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core import actions as tracker
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
+from compstat_desk.ui.choices import unit_choices
 from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
 
 Index = QModelIndex | QPersistentModelIndex
@@ -93,8 +94,7 @@ class ActionsView(QWidget):
         self.owner = QLineEdit(placeholderText="Owner's name…")
         self.unit = QComboBox()
         self.unit.addItem("All units", "")
-        for code, name in ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
-                                          " WHEN 'division' THEN 1 ELSE 2 END, code"):
+        for code, name in unit_choices(ws):
             self.unit.addItem(f"{name} ({code})", code)
         self.status = QComboBox()
         self.status.addItem("Live (open, in progress, constrained)", "live")

@@ -423,7 +423,7 @@ class CompstatViewWidget(AnalysisViewWidget):
         super().resizeEvent(event)
         self._after_resize()
         # The table's own size is settled only after this event: fit again once the layout has run.
-        QTimer.singleShot(0, self._after_resize)
+        QTimer.singleShot(0, self, self._after_resize)  # (not called if the view is gone by then)
 
     def _after_resize(self) -> None:
         if not self._zoom_to_fit():

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core import meetings
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace, now_iso
+from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.presenter import PresenterWindow, marking_strip
 
 KINDS = [("action", "Action"), ("decision", "Decision"), ("note", "Note"), ("award", "Award")]
@@ -88,12 +89,11 @@ class ChairConsole(QWidget):
         self.unit = QComboBox()
         self.unit.setEditable(True)
         self.unit.addItem("", "")
-        for code, name in ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
-                                          " WHEN 'division' THEN 1 ELSE 2 END, code"):
+        for code, name in unit_choices(ws):
             self.unit.addItem(f"{code} — {name}", code)
         self.category = QComboBox()
         self.category.addItem("(no category)", "")
-        for code, name in ws.conn.execute("SELECT code, name FROM categories ORDER BY name"):
+        for code, name in category_choices(ws):
             self.category.addItem(name, code)
         self.save = QPushButton("Save (Enter)")
         self.saved = QListWidget()

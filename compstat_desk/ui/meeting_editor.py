@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core import meetings
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
+from compstat_desk.ui.choices import category_choices, unit_choices
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 PANEL_CHOICES = [("compstat_table", "Compstat table"), ("trend", "Trend"), ("trajectory", "Trajectory"),
@@ -80,12 +81,11 @@ class MeetingEditor(QWidget):
         for code, words in PANEL_CHOICES:
             self.panel_type.addItem(words, code)
         self.panel_unit = QComboBox()
-        for code, name in ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
-                                          " WHEN 'division' THEN 1 ELSE 2 END, code"):
+        for code, name in unit_choices(ws):
             self.panel_unit.addItem(f"{name} ({code})", code)
         self.panel_category = QComboBox()
         self.panel_category.addItem("Headline total", "HEADLINE")
-        for code, name in ws.conn.execute("SELECT code, name FROM categories ORDER BY name"):
+        for code, name in category_choices(ws):
             self.panel_category.addItem(name, code)
         self.panel_target = QComboBox()
         for target_id, description in ws.conn.execute("SELECT id, description FROM targets ORDER BY id"):

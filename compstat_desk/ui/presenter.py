@@ -230,7 +230,7 @@ class PresenterWindow(QWidget):
         if changed:
             meetings.go_to(self.ws, self.meeting_id, number)
             self.slide_changed.emit(number)
-            QTimer.singleShot(0, self._prepare_neighbours)
+            QTimer.singleShot(0, self, self._prepare_neighbours)
 
     def _prepare_neighbours(self) -> None:
         """Build the next slide ahead of time, so that the switch to it is immediate; then, one at a time while
@@ -408,7 +408,7 @@ class PresenterWindow(QWidget):
 
     def _screens_changed(self, *_args: Any) -> None:
         if self.isVisible():
-            QTimer.singleShot(200, self.place)
+            QTimer.singleShot(200, self, self.place)
 
 
 def _week(ws: Workspace) -> dt.date | None:
