@@ -606,8 +606,8 @@ class MainWindow(QMainWindow):
                         f"<td style='padding: 4px 0;'>{html.escape(value)}</td></tr>")
         hint = ""
         if not summary.imports:
-            hint = ("<p>Nothing has been imported yet: import an incident file to begin "
-                    "(<code>compstat-desk import FILE</code>).</p>")
+            hint = ("<p>Nothing has been imported yet: import an incident file to begin (File ▸ Import…, "
+                    "Ctrl+I, or <code>compstat-desk import FILE</code>).</p>")
         self.overview_view.setHtml(
             f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(summary.path)}</p>"
             f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
