@@ -24,13 +24,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import overview, trajectories
 from compstat_desk.core import targets as core_targets
+from compstat_desk.core import trajectories
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 from compstat_desk.core.targets import TargetSpec
 from compstat_desk.core.trajectories import chance_words
 from compstat_desk.ui.analysis_view import INK, LIKELIHOOD_COLOURS, AnalysisViewWidget, chart_font
+from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
 from compstat_desk.ui.report_state import ReportState, UnitChoice
 from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
@@ -91,12 +92,10 @@ class TargetsViewWidget(AnalysisViewWidget):
 
         # The form: what a target is, in the users' words.
         self.unit_combo = QComboBox()
-        for code, name in ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
-                                          " WHEN 'division' THEN 1 ELSE 2 END, name"):
+        for code, name in unit_choices(ws):
             self.unit_combo.addItem(f"{name} ({code})", code)
         self.measure_combo = QComboBox()  # categories (counts), then indicators (levels)
-        cats = overview.categories(ws)
-        for code, name in zip(cats["code"], cats["name"]):
+        for code, name in category_choices(ws):
             self.measure_combo.addItem(f"{name} (count)", f"category:{code}")
         for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY name"):
             self.measure_combo.addItem(f"{name} (indicator)", f"indicator:{code}")

@@ -16,12 +16,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from compstat_desk.core import overview
 from compstat_desk.core.compstat import HEADLINE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 from compstat_desk.core.when import DAYS, WhenGrid, when_grid
 from compstat_desk.ui.analysis_view import INK, AnalysisViewWidget, chart_font, style_plot
+from compstat_desk.ui.choices import category_choices
 from compstat_desk.ui.report_state import ReportState, UnitChoice
 
 PALETTE = "cividis"  # sequential, readable by people with red-green colour blindness, prints in grey
@@ -61,11 +61,11 @@ class WhenViewWidget(AnalysisViewWidget):
         self.category_combo.setAccessibleName("Category")
         self.category_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.category_combo.setMaxVisibleItems(20)
-        cats = overview.categories(ws)
-        if bool((cats["headline"] == 1).any()):
+        # Names only: overview.categories also counts every category's incidents, a scan a selector need not wait for.
+        if ws.conn.execute("SELECT 1 FROM categories WHERE headline = 1").fetchone():
             self.category_combo.addItem("Headline total", HEADLINE)
-        for code, name in zip(cats["code"], cats["name"]):
-            self.category_combo.addItem(str(name), str(code))
+        for code, name in category_choices(ws):
+            self.category_combo.addItem(name, code)
         self.controls.addWidget(QLabel("<b>Category</b>"))
         self.controls.addWidget(self.category_combo)
         self.controls.addStretch(1)
