@@ -416,10 +416,10 @@ class MainWindow(QMainWindow):
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * scale)
         self.setFont(font)
-        for header in self.findChildren(QHeaderView):
-            header.setFont(font)
         for view in self.analysis_views:
             view.set_scale(scale)
+        for header in self.findChildren(QHeaderView):  # after the views, which would otherwise scale them twice
+            header.setFont(font)
         self.actions_view.setFont(font)
         banner = self.banner
         banner.marking_label.setFont(scaled_font(font, 1.35, bold=True))
@@ -538,7 +538,8 @@ class MainWindow(QMainWindow):
         bar = self.tabs.tabBar()  # every tab's title in sight, never behind scroll arrows
         wanted = max(wanted, sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 40)
         if wanted:  # an analysis view's figures come first: the tree gives way (its names stay readable)
-            left = max(min(left, total - wanted, int(total * 0.28)), min(left, MIN_TREE_WIDTH))
+            least = int(MIN_TREE_WIDTH * self.font().pointSizeF() / self._base_font.pointSizeF())  # projector: more
+            left = max(min(left, total - wanted, int(total * 0.28)), min(left, least))
         self.splitter.setSizes([left, total - left])
 
     # -- reading the workspace ------------------------------------------------------------------
