@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     brief.add_argument("--unit", required=True)
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
     brief.add_argument("--format", choices=["text", "json"], default="text")
+    brief.add_argument("--pdf", type=Path, help="also write the briefing as a PDF (probe points, exceptions elsewhere, "
+                       "actions to press on)")
 
     ind = with_db(sub.add_parser("indicators", help="a unit's indicators against a year earlier, one's control "
                                  "chart, or a funnel across units"))
@@ -174,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     from compstat_desk.cli_delivery import add_parsers as add_delivery_parsers
 
     add_delivery_parsers(sub, with_db)
+    from compstat_desk.cli_docs import add_parsers as add_document_parsers
+
+    add_document_parsers(sub, with_db)
 
     with_db(sub.add_parser("info", help="what the workspace holds"))
     marking = with_db(sub.add_parser("marking", help="show or set the protective marking on every page and screen"))
@@ -458,6 +463,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             from compstat_desk.cli_delivery import dispatch as dispatch_priorities
 
             return dispatch_priorities(ws, args)
+        if cmd in ("pack", "preflight", "minutes"):
+            from compstat_desk.cli_docs import dispatch as document_dispatch
+
+            return document_dispatch(ws, args)
         if cmd == "briefing":
             from compstat_desk.core.briefing import briefing_text, briefing_week, probe_points
 
@@ -467,6 +476,11 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(json.dumps([p.to_dict() for p in found], indent=1))
             else:
                 print(briefing_text(found, args.unit, week, ws.marking))
+            if args.pdf:
+                from compstat_desk.cli_docs import write_pdf
+                from compstat_desk.reports.briefing import build_briefing
+
+                write_pdf(args.pdf, build_briefing(ws, args.unit, week))
             return 0
         if cmd == "indicators":
             from compstat_desk.core.indicator_stats import control_chart, indicator_changes, indicator_funnel

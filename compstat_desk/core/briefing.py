@@ -45,10 +45,15 @@ def _change_words(current: int, previous: int) -> str:
     return f"{'up' if pct > 0 else 'down'} {abs(pct):.0f}%"
 
 
-def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None) -> list[ProbePoint]:
-    """The probe points for `unit` and the units below it, most pressing first; improvements last."""
+def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *,
+                 table: pd.DataFrame | None = None) -> list[ProbePoint]:
+    """The probe points for `unit` and the units below it, most pressing first; improvements last.
+
+    `table`: the Compstat table of every unit for `week_ending`, when the caller has it already (a pack
+    briefs every division from the same table)."""
     unit_id = catalog.find_unit(ws, unit)
-    table, week_ending = _table(ws, week_ending)
+    if table is None or week_ending is None:
+        table, week_ending = _table(ws, week_ending)
     members = set(pd.read_sql_query(
         catalog.BELOW_UNIT +
         "SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
@@ -200,7 +205,7 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
     from compstat_desk.core.hotspots import hot_spots
 
     try:
-        spots = hot_spots(ws, unit=unit, week_ending=week_ending)
+        spots = hot_spots(ws, unit=unit, week_ending=week_ending, density=False)
     except CompstatError:
         return []
     out = []

@@ -48,12 +48,12 @@ def _points(ws: Workspace, unit: str | None, category: str | None, start: dt.dat
 
 
 def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = None,
-              week_ending: dt.date | None = None, cell_m: float = 500.0) -> HotSpots:
+              week_ending: dt.date | None = None, cell_m: float = 500.0, density: bool = True) -> HotSpots:
     """Cells of `cell_m` metres over the 28 days ending on `week_ending`, against the 52 weeks before.
 
     A cell is emerging when its count is improbably high for its baseline (its own average per 28 days over
     the year before; exact one-sided Poisson test), after Benjamini–Hochberg across all the cells with any
-    incidents, and it holds at least MIN_COUNT incidents."""
+    incidents, and it holds at least MIN_COUNT incidents. `density=False` leaves out the kernel density surface."""
     week_ending = week_ending or latest_week_ending(ws)
     start = week_ending - dt.timedelta(days=27)
     now = _points(ws, unit, category, start, week_ending)
@@ -89,11 +89,12 @@ def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = 
                           "q_value": q})
     cells["emerging"] = (cells["q_value"] < 0.05) & (cells["count"] >= MIN_COUNT) & (count > expected)
     cells = cells.sort_values(["emerging", "count"], ascending=[False, False]).reset_index(drop=True)
-    density, dx, dy = np.zeros((0, 0)), np.zeros(0), np.zeros(0)
-    if len(nx) >= 5 and np.ptp(nx) > 0 and np.ptp(ny) > 0:
+    surface, dx, dy = np.zeros((0, 0)), np.zeros(0), np.zeros(0)
+    # The density surface costs more than the test of the cells: skipped when only the cells are wanted.
+    if density and len(nx) >= 5 and np.ptp(nx) > 0 and np.ptp(ny) > 0:
         kde = stats.gaussian_kde(np.vstack([nx, ny]))
         dx = np.linspace(x_edges[0], x_edges[-1], min(100, len(x_edges)))
         dy = np.linspace(y_edges[0], y_edges[-1], min(100, len(y_edges)))
         gx, gy = np.meshgrid(dx, dy)
-        density = kde(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-    return HotSpots(cells, x_edges, y_edges, crs, density, dx, dy)
+        surface = kde(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    return HotSpots(cells, x_edges, y_edges, crs, surface, dx, dy)

@@ -1,0 +1,75 @@
+"""The command line for the documents: `compstat-desk preflight`, `compstat-desk pack`, `compstat-desk minutes`
+(the briefing's PDF is an option of `compstat-desk briefing`)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from compstat_desk.core.store import Workspace
+
+
+def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+                with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
+    pre = with_db(sub.add_parser("preflight", help="check what a pack is about to put out: impossible figures, wild "
+                                 "swings on small bases, missing units or categories, stale data, fragile changes"))
+    pre.add_argument("--meeting", default="next", help="a meeting's number, next or last (default: next)")
+    pre.add_argument("--format", choices=["text", "json"], default="text")
+
+    pack = with_db(sub.add_parser("pack", help="the agenda pack for a meeting as PDF (or a unit's pack with --unit)"))
+    pack.add_argument("--meeting", default="next", help="a meeting's number, next or last (default: next)")
+    pack.add_argument("--unit", help="the pack cut for one unit: its 28-day picture and its actions first")
+    pack.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    pack.add_argument("--anyway", action="store_true", help="build the pack even when preflight finds blocking "
+                      "problems (they are printed in the pack)")
+
+    minutes = with_db(sub.add_parser("minutes", help="the minutes of a meeting as PDF"))
+    minutes.add_argument("--meeting", default="last", help="a meeting's number, next or last (default: last)")
+    minutes.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+
+
+def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.meetings import meeting_id_of
+    from compstat_desk.core.preflight import blocking, findings_text, preflight
+
+    meeting_id = meeting_id_of(ws, args.meeting)
+    if args.command == "minutes":
+        from compstat_desk.reports.minutes import build_minutes
+
+        write_pdf(args.output, build_minutes(ws, meeting_id))
+        return 0
+    week, findings = preflight(ws, meeting_id)
+    if args.command == "preflight":
+        if args.format == "json":
+            print(json.dumps({"meeting": meeting_id, "week_ending": week.isoformat(),
+                              "findings": [f.to_dict() for f in findings]}, indent=1, ensure_ascii=False))
+        else:
+            print(findings_text(week, findings))
+        return 1 if blocking(findings) else 0
+    print(findings_text(week, findings), file=sys.stderr)
+    if blocking(findings) and not args.anyway:
+        print("compstat-desk: the pack was not built (preflight found blocking problems); give --anyway to build it "
+              "regardless.", file=sys.stderr)
+        return 1
+    from compstat_desk.reports.pack import build_pack
+
+    started = time.perf_counter()
+    pdf = build_pack(ws, meeting_id, unit=args.unit, findings=findings, week=week)
+    write_pdf(args.output, pdf)
+    pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
+    print(f"Wrote {args.output} ({pages} pages, "
+          f"{time.perf_counter() - started:.1f} s), stamped with the data to the week ending {week}.",
+          file=sys.stderr)
+    return 0
+
+
+def write_pdf(path: Path, pdf: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(pdf)
+    tmp.replace(path)

@@ -1,0 +1,186 @@
+"""Preflight: what is about to go out, checked before a pack is issued — impossible figures, wild swings on small
+bases, missing units or categories, stale data and fragile changes — as findings an analyst reads, some of which
+hold the pack (blocking) until they are fixed or the analyst issues it anyway."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+
+from compstat_desk.core.compstat import HEADLINE, SMALL_PREVIOUS, compstat_table, latest_week_ending
+from compstat_desk.core.counts import weekday_number
+from compstat_desk.core.store import Workspace
+
+BLOCKING, WARNING, NOTE = "blocking", "warning", "note"
+SEVERITY_ORDER = {BLOCKING: 0, WARNING: 1, NOTE: 2}
+WILD_PCT = 100.0  # a change of this many % or more on a base below SMALL_PREVIOUS is a wild swing
+MISSING_FROM = 20  # a unit or category with none now, having had at least this many a year earlier, is missing
+SHOWN_LEVELS = ("force", "division")  # what a pack prints
+
+
+@dataclass
+class Finding:
+    severity: str  # blocking, warning, note
+    kind: str  # impossible figure, wild swing, missing unit, missing category, stale data, fragile change
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+def report_week(ws: Workspace, meeting_date: str | dt.date | None = None) -> dt.date:
+    """The report week for a meeting: the last complete Compstat week before its date (else the data's latest)."""
+    if meeting_date is None:
+        return latest_week_ending(ws)
+    day = dt.date.fromisoformat(str(meeting_date)[:10]) - dt.timedelta(days=1)
+    ends_on = weekday_number(ws.setting("week_ends_on") or "Sunday")
+    return day - dt.timedelta(days=(day.weekday() - ends_on) % 7)
+
+
+def check_table(table: pd.DataFrame) -> list[Finding]:
+    """Findings in a Compstat table: impossible figures (negative counts, a fall beyond −100%) block; wild swings
+    on small bases (shown as counts, never as a headline %) are listed as warnings."""
+    out: list[Finding] = []
+    current = pd.to_numeric(table["current"], errors="coerce")
+    previous = pd.to_numeric(table["previous"], errors="coerce")
+    pct = pd.to_numeric(table["pct_change"], errors="coerce")
+    bad = (pct < -100) | (current < 0) | (previous < 0)
+    for r in table[bad.fillna(False)].itertuples():
+        out.append(Finding(BLOCKING, "impossible figure",
+                           f"{r.category_name} in {r.unit_name}, {r.window}: {r.current} now against {r.previous} "
+                           f"({'' if pd.isna(r.pct_change) else f'{r.pct_change:+.1f}%'}): a count cannot be "
+                           "negative nor fall by more than 100%. Check the import."))
+    small = (previous < SMALL_PREVIOUS) & (previous > 0) & (pct.abs() >= WILD_PCT)
+    wild = table[small.fillna(False) & (table["window"] != "week")]
+    if not wild.empty:
+        examples = "; ".join(f"{r.category_name} in {r.unit_name} ({r.window}) {int(r.previous)} → {int(r.current)}"
+                             f" ({r.pct_change:+.0f}%)" for r in wild.head(6).itertuples())
+        more = f" and {len(wild) - 6} more" if len(wild) > 6 else ""
+        out.append(Finding(WARNING, "wild swing",
+                           f"{len(wild)} changes of {WILD_PCT:.0f}% or more on a base under {SMALL_PREVIOUS}: "
+                           f"{examples}{more}. The pack prints these as counts, not percentages; do not headline "
+                           "them unless they are marked as real."))
+    return out
+
+
+def preflight(ws: Workspace, meeting_id: int | None = None, week_ending: dt.date | None = None,
+              table: pd.DataFrame | None = None) -> tuple[dt.date, list[Finding]]:
+    """The report week a pack would be built from and the findings about it, most serious first."""
+    from compstat_desk.core.meetings import meeting_info
+
+    meeting_date = meeting_info(ws, meeting_id)["date"] if meeting_id is not None else None
+    has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+    findings: list[Finding] = []
+    if week_ending is None:
+        week_ending = report_week(ws, meeting_date) if meeting_date else (
+            latest_week_ending(ws) if has_incidents else dt.date.today())
+    findings += _staleness(ws, week_ending, bool(has_incidents))
+    if has_incidents:
+        data_week = min(week_ending, latest_week_ending(ws))
+        if table is None:
+            table = compstat_table(ws, data_week)
+        shown = table[table["unit"].isin(_units_at(ws, SHOWN_LEVELS))]
+        findings += check_table(shown)
+        findings += _missing(ws, table)
+    if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM weekly_reports)").fetchone()[0]:
+        findings += _fragile(ws, week_ending)
+    findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
+    return week_ending, findings
+
+
+def blocking(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == BLOCKING]
+
+
+def _units_at(ws: Workspace, levels: tuple[str, ...]) -> set[str]:
+    marks = ",".join("?" * len(levels))
+    return {r[0] for r in ws.conn.execute(f"SELECT code FROM units WHERE level IN ({marks})", levels)}
+
+
+def _staleness(ws: Workspace, week_ending: dt.date, has_incidents: bool) -> list[Finding]:
+    out = []
+    if has_incidents:
+        last = dt.date.fromisoformat(ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0])
+        if last < week_ending:
+            out.append(Finding(BLOCKING, "stale data",
+                               f"The latest incident is dated {last}, before the end of the report week "
+                               f"({week_ending}): the pack would show {(week_ending - last).days} days as empty. "
+                               "Import the latest extract first."))
+    row = ws.conn.execute("SELECT max(period_end) FROM indicator_values").fetchone()
+    if row and row[0]:
+        last_ind = dt.date.fromisoformat(row[0][:10])
+        if last_ind < week_ending - dt.timedelta(days=6):
+            out.append(Finding(WARNING, "stale data",
+                               f"The latest indicator values are for the period ending {last_ind}, more than a week "
+                               f"before the report week ending {week_ending}: the dashboard's indicators are old."))
+    return out
+
+
+def _missing(ws: Workspace, table: pd.DataFrame) -> list[Finding]:
+    """A division with no incidents at all in the 28 days, or a category with none force-wide, when the same
+    28 days a year earlier had some: most likely a feed that did not arrive, not a crime-free month."""
+    out = []
+    rows = table[(table["window"] == "28d")]
+    divisions = _units_at(ws, ("division",))
+    every = rows[rows["category"] != HEADLINE].astype({"current": float, "previous": float})
+    totals = every.groupby(["unit", "unit_name"], as_index=False)[["current", "previous"]].sum(min_count=1)
+    for r in totals[totals["unit"].isin(divisions)].itertuples():
+        if (pd.isna(r.current) or r.current == 0) and not pd.isna(r.previous) and r.previous > 0:
+            severity = BLOCKING if r.previous >= MISSING_FROM else WARNING
+            out.append(Finding(severity, "missing unit",
+                               f"{r.unit_name} ({r.unit}) has no incidents in the last 28 days against "
+                               f"{int(r.previous)} a year earlier: is its data missing?"))
+    force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
+    if force:
+        cats = rows[(rows["unit"] == force[0]) & (rows["category"] != HEADLINE)]
+        for r in cats.itertuples():
+            if (pd.isna(r.current) or r.current == 0) and not pd.isna(r.previous) and r.previous > 0:
+                severity = BLOCKING if r.previous >= MISSING_FROM else WARNING
+                out.append(Finding(severity, "missing category",
+                                   f"No {r.category_name.lower()} recorded force-wide in the last 28 days against "
+                                   f"{int(r.previous)} a year earlier: is the category missing from the extract?"))
+    never = ws.conn.execute("SELECT u.name, u.code FROM units u WHERE u.level = 'division' AND NOT EXISTS"
+                            " (SELECT 1 FROM units s WHERE s.parent_id = u.id) AND u.id NOT IN"
+                            " (SELECT DISTINCT unit_id FROM daily_counts)").fetchall()
+    for name, code in never:
+        out.append(Finding(WARNING, "missing unit", f"{name} ({code}) has never had an incident recorded."))
+    return out
+
+
+def _fragile(ws: Workspace, week_ending: dt.date) -> list[Finding]:
+    from compstat_desk.core.errors import CompstatError
+    from compstat_desk.core.weekly_table import weekly_table
+
+    try:
+        table = weekly_table(ws, week_ending)
+    except CompstatError:
+        try:
+            table = weekly_table(ws, None)
+        except CompstatError:
+            return []
+    if "fragile" not in table:
+        return []
+    rows = table[table["fragile"].astype(bool) & table["significant"].astype(bool)]
+    if rows.empty:
+        return []
+    examples = "; ".join(f"{r.category_name} in {r.unit_name} ({r.window}: {int(r.previous)} → {int(r.current)}, "
+                         f"{int(r.break_even)} would erase it)" for r in rows.head(6).itertuples())
+    return [Finding(WARNING, "fragile change",
+                    f"{len(rows)} significant changes could be erased by revisions at their recent pace: {examples}"
+                    f"{' …' if len(rows) > 6 else ''}. They are listed last and never headlined.")]
+
+
+def findings_text(week_ending: dt.date, findings: list[Finding]) -> str:
+    lines = [f"Preflight for the report week ending {week_ending}:"]
+    if not findings:
+        lines.append("  Nothing found: the figures are ready to go out.")
+    for f in findings:
+        lines.append(f"  [{f.severity}] {f.kind}: {f.message}")
+    held = len(blocking(findings))
+    if held:
+        plural = "s" if held > 1 else ""
+        lines.append(f"{held} blocking finding{plural}: fix the data, or issue the pack with --anyway.")
+    return "\n".join(lines)
+

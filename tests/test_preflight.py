@@ -1,0 +1,19 @@
+"""Preflight on published weekly figures: a change that revisions at their recent pace could erase is listed as
+fragile (a warning), the one never revised is not."""
+
+import datetime as dt
+
+from test_weekly_table import FRAGILE
+
+from compstat_desk.core.ingest import import_file
+from compstat_desk.core.preflight import preflight
+
+
+def test_preflight_lists_fragile_changes_in_published_figures(ws, write):
+    import_file(ws, write("fragile.csv", FRAGILE))
+    week, findings = preflight(ws, week_ending=dt.date(2026, 3, 1))
+    assert week == dt.date(2026, 3, 1)
+    fragile = [f for f in findings if f.kind == "fragile change"]
+    assert len(fragile) == 1 and fragile[0].severity == "warning"
+    assert "Robbery" in fragile[0].message and "Burglary" not in fragile[0].message
+    assert "160" in fragile[0].message and "240" in fragile[0].message  # the counts, as published
