@@ -20,6 +20,15 @@ def display_problem() -> str | None:
             "window to a PNG without a display.")
 
 
+def last_workspace() -> Path | None:
+    """The workspace the window last had open, if the file is still there (None otherwise)."""
+    from PySide6.QtCore import QSettings
+
+    value = QSettings(APP_NAME, APP_NAME).value("workspace/path")
+    path = Path(str(value)) if value else None
+    return path if path is not None and path.is_file() else None
+
+
 def run_gui(db_path: Path) -> int:
     """Open the workspace at `db_path` in the main window; return the exit status (2: it could not be opened)."""
     problem = display_problem()
@@ -27,7 +36,7 @@ def run_gui(db_path: Path) -> int:
         print(f"compstat-desk: {problem}", file=sys.stderr)
         return 2
 
-    from PySide6.QtCore import QEvent
+    from PySide6.QtCore import QEvent, QSettings
     from PySide6.QtGui import QFont, QGuiApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -49,11 +58,14 @@ def run_gui(db_path: Path) -> int:
         QMessageBox.critical(None, f"{APP_NAME}: cannot open the workspace", str(exc))
         return 2
     try:
-        window = MainWindow(ws)
+        settings = QSettings(APP_NAME, APP_NAME)  # layout, report week and unit, remembered between runs
         screen = QGuiApplication.primaryScreen()
+        window = MainWindow(ws)
         if screen is not None:
             area = screen.availableGeometry()
             window.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
+        window.settings = settings
+        window.restore_settings()  # after the default size: a remembered geometry wins
         window.show()
         status = app.exec()
         window.deleteLater()

@@ -52,8 +52,8 @@ class ProgressBar:
 
 # `screenshot --view` choices and the tab each shows (None: the window as it opens).
 SCREENSHOT_TABS = {"main": None, "overview": "Overview", "compstat": "Compstat", "trend": "Trend",
-                   "trajectory": "Trajectory", "peers": "Peers", "categories": "Categories", "imports": "Imports",
-                   "data": "Imports"}
+                   "trajectory": "Trajectory", "peers": "Peers", "map": "Map", "when": "When", "targets": "Targets",
+                   "actions": "Actions", "categories": "Categories", "imports": "Imports", "data": "Imports"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,10 +200,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="which view of the window to show (main: as it opens)")
     shot.add_argument("--unit", help="select this unit (by code, name or alias) in the tree first")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT in pixels")
+    shot.add_argument("--projector", action="store_true", help="in the projector theme (large text, thick lines)")
     shot.add_argument("--out", type=Path, required=True)
 
     bench = sub.add_parser("bench", help="benchmarks (ratios against a baseline in the same run)")
-    bench.add_argument("what", choices=["import", "compstat"])
+    bench.add_argument("what", choices=["import", "compstat", "gui"])
+    bench.add_argument("--db", type=Path, help="gui: the workspace to open (default: the sample, built in --dir)")
+    bench.add_argument("--big", type=Path, help="gui: a large workspace to measure the window's memory on (e.g. "
+                       "the one `bench compstat --rows 5000000` writes)")
     bench.add_argument("--rows", type=int, help="rows of synthetic incidents (default: 1,000,000 for import, "
                        "5,000,000 for compstat)")
     bench.add_argument("--dir", type=Path, help="where to write the files (default: a temporary folder)")
@@ -248,6 +252,9 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd is None:
         path = _db(args)
         if getattr(args, "db", None) is None:
+            from compstat_desk.app import last_workspace
+
+            path = last_workspace() or path  # the workspace the window last had open
             _ensure_workspace(path)
         from compstat_desk.app import run_gui
 
@@ -274,6 +281,22 @@ def _dispatch(args: argparse.Namespace) -> int:
     if cmd == "bench":
         from compstat_desk.core.bench import bench_compstat, bench_import
 
+        if args.what == "gui":
+            import tempfile
+
+            from compstat_desk.ui.bench_gui import bench_gui
+
+            sample = args.db
+            if sample is None:
+                folder = args.dir or Path(tempfile.mkdtemp(prefix="compstat-bench-"))
+                sample = folder / "sample.sqlite"
+                if not sample.exists():
+                    from compstat_desk.core.sample import build_sample_workspace
+
+                    build_sample_workspace(sample)
+            for line in bench_gui(sample, args.big, args.repeats):
+                print(line, flush=True)
+            return 0
         lines = (bench_import(args.rows or 1_000_000, args.dir, args.repeats) if args.what == "import"
                  else bench_compstat(args.rows or 5_000_000, args.dir, args.repeats))
         for line in lines:
@@ -296,7 +319,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
                 unit_id = find_unit(ws, args.unit)  # a CompstatError names an unknown unit
                 unit = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
-            render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit)
+            render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit,
+                              projector=args.projector)
         print(f"Wrote {args.out}")
         return 0
 

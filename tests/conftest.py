@@ -4,6 +4,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads: without a display Qt aborts the process
 
+import tempfile
+
+# The window remembers its layout, week and unit through QSettings: tests keep theirs in a folder of their own,
+# never in the user's ~/.config (processes started by tests inherit it).
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="compstat-desk-test-config-")
+
 from pathlib import Path
 
 import pytest
@@ -55,3 +61,13 @@ def sample_ws(built_sample, tmp_path):
     workspace = open_workspace(copy)
     yield workspace
     workspace.close()
+
+
+@pytest.fixture
+def sample_copy(built_sample, tmp_path):
+    """A private copy of the built sample, to change freely."""
+    import shutil
+
+    copy = tmp_path / "sample.sqlite"
+    shutil.copy(built_sample, copy)
+    return copy

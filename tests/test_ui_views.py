@@ -333,7 +333,8 @@ def test_a_division_is_placed_among_the_divisions_by_its_rate_per_1000(qtbot, wi
     # Every division is on the plot: the table behind it holds each one's count, by pandas.
     divisions = count(raw, week - dt.timedelta(days=27), week, categories=["BURG"]).sum()
     assert int(view.table["count"].sum()) == int(divisions)
-    # Pointing at a unit reads it out.
+    # Pointing at a unit reads it out (once the layout has settled: the summary above the plot may re-wrap).
+    qtbot.wait(20)
     i = int(view.table.index[view.table["unit"] == "KBN"][0])
     point = view.plot.vb.mapViewToScene(QPointF(float(view.table["population"].iloc[i]),
                                                 float(view.table["rate_per_1000"].iloc[i])))

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFormLayout,
+    QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTableView,
     QVBoxLayout,
@@ -108,18 +111,23 @@ class ActionsView(QWidget):
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(14)
         self.owner.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 12)
-        filters = QHBoxLayout()
-        for label, widget in (("Owner", self.owner), ("Unit", self.unit), ("Status", self.status),
-                              ("Meeting", self.meeting)):
-            filters.addWidget(QLabel(label))
-            filters.addWidget(widget, 1)
-        filters.addWidget(self.overdue)
+        # Two rows of filters, so that the view fits beside the unit tree on a 1280-pixel screen.
+        filters = QGridLayout()
+        for i, (label, widget) in enumerate((("Owner", self.owner), ("Unit", self.unit), ("Status", self.status),
+                                             ("Meeting", self.meeting))):
+            filters.addWidget(QLabel(label), i // 2, 2 * (i % 2))
+            filters.addWidget(widget, i // 2, 2 * (i % 2) + 1)
+        filters.setColumnStretch(1, 1)
+        filters.setColumnStretch(3, 1)
+        filters.addWidget(self.overdue, 0, 4)
         self.export_button = QPushButton("Export…")
         self.import_button = QPushButton("Import updates…")
         self.export_button.setToolTip("The live actions shown, to CSV or XLSX, to be filled in offline")
         self.import_button.setToolTip("Apply a filled-in export: validated, nothing applied twice")
-        filters.addWidget(self.export_button)
-        filters.addWidget(self.import_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.import_button)
+        filters.addLayout(buttons, 1, 4)
 
         # The table.
         self.table = QTableView()
@@ -181,9 +189,16 @@ class ActionsView(QWidget):
         detail_layout.setStretch(3, 1)
         detail_layout.setStretch(4, 1)
 
+        # On a short screen the review, history and chart scroll rather than crush one another.
+        detail.setMinimumHeight(detail.sizeHint().height())
+        detail_scroll = QScrollArea()
+        detail_scroll.setWidgetResizable(True)
+        detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        detail_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        detail_scroll.setWidget(detail)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
-        split.addWidget(detail)
+        split.addWidget(detail_scroll)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 2)
         split.setSizes([580, 420])

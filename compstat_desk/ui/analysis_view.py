@@ -164,6 +164,35 @@ class AnalysisViewWidget(QWidget):
         except CompstatError as exc:
             self.show_message(str(exc))
 
+    def set_scale(self, scale: float) -> None:
+        """Text (and with it, every line drawn from the font's size) `scale` times the readable size: the
+        projector theme. Labels with a size of their own keep their proportion; charts are restyled now and the
+        content is drawn again when next shown."""
+        font = readable_font()
+        font.setPointSizeF(font.pointSizeF() * scale)
+        for child in self.findChildren(QWidget):
+            if child.testAttribute(Qt.WidgetAttribute.WA_SetFont) and not isinstance(child, pg.GraphicsView):
+                desk = child.property("desk_point_size")
+                if desk is None:
+                    desk = child.font().pointSizeF() / (self.font().pointSizeF() / readable_font().pointSizeF())
+                    child.setProperty("desk_point_size", desk)
+                sized = QFont(child.font())
+                sized.setPointSizeF(float(desk) * scale)
+                child.setFont(sized)
+        self.setFont(font)
+        for widget in self.findChildren(pg.GraphicsLayoutWidget):
+            for item in widget.scene().items():
+                if isinstance(item, pg.AxisItem):
+                    item.setTickFont(font)
+                    if item.labelText:
+                        item.setLabel(item.labelText, item.labelUnits,
+                                      **{"font-size": f"{font.pointSizeF() * 1.15:.0f}pt", "color": INK})
+                elif isinstance(item, pg.PlotItem):
+                    item.getAxis("left").setWidth(int(font.pointSizeF() * 8))
+                elif isinstance(item, pg.LegendItem):
+                    item.setLabelTextSize(f"{font.pointSizeF():.0f}pt")
+        self.on_state_changed()
+
     TITLE = "View"
     CHROME = 48  # pixels around the content: margins, the tab's frame, a scroll bar
 

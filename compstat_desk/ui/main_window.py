@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+from typing import TYPE_CHECKING
 
 import pandas as pd
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QAction, QFont, QKeySequence, QShowEvent
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSettings, QSize, Qt
+from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QMainWindow,
+    QMenuBar,
+    QPushButton,
     QSizePolicy,
     QSplitter,
     QStyledItemDelegate,
@@ -29,6 +34,10 @@ from PySide6.QtWidgets import (
 from compstat_desk.core import overview
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import AnalysisViewWidget
+from compstat_desk.ui.import_dialog import ImportDialog
+
+if TYPE_CHECKING:
+    from compstat_desk.ui.map_view import MapWidget
 from compstat_desk.ui.models import (
     UNIT_COLUMNS,
     UNIT_ID_ROLE,
@@ -42,6 +51,9 @@ from compstat_desk.ui.report_state import ReportState, UnitChoice, WeekSelectorW
 
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
 REJECTED_ROWS_SHOWN = 1_000
+ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by side
+MAP_MIN_WIDTH = 960  # pixels
+PROJECTOR_SCALE = 1.5  # the projector theme's text, against the desk's
 MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
 
 
@@ -179,13 +191,15 @@ class MainWindow(QMainWindow):
     It keeps no data of its own: `refresh()` reads everything again from the open workspace.
     """
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None):
+    def __init__(self, ws: Workspace, parent: QWidget | None = None, *, settings: QSettings | None = None):
         super().__init__(parent)
         self.ws = ws
+        self.settings = settings  # None: remember nothing (screenshots, tests)
         font = QFont(self.font())
         if font.pointSizeF() < MIN_POINT_SIZE:
             font.setPointSizeF(MIN_POINT_SIZE)
             self.setFont(font)
+        self._base_font = QFont(self.font())
         summary = overview.summary(ws)
         self.setWindowTitle(f"compstat-desk — {summary.name} [{summary.marking}]")
 
@@ -209,6 +223,11 @@ class MainWindow(QMainWindow):
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.units_heading)
+        self.unit_finder = QLineEdit(placeholderText="Find a unit (Ctrl+F): code or name…")
+        self.unit_finder.setAccessibleName("Find a unit")
+        self.unit_finder.setClearButtonEnabled(True)
+        self.unit_finder.returnPressed.connect(self.on_unit_finder_return_pressed)
+        left_layout.addWidget(self.unit_finder)
         left_layout.addWidget(self.unit_tree)
 
         # Right: the report week, then the views of the selected unit and week, and the workspace's tables.
@@ -255,11 +274,35 @@ class MainWindow(QMainWindow):
                                                          self.peers_view]
         self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
 
+        from compstat_desk.ui.actions_view import ActionsView
+        from compstat_desk.ui.targets_view import TargetsViewWidget
+        from compstat_desk.ui.when_view import WhenViewWidget
+
+        self.when_view = WhenViewWidget(ws, self.report, summary.marking)
+        self.targets_view = TargetsViewWidget(ws, self.report, summary.marking)
+        self.analysis_views += [self.when_view, self.targets_view]
+        self.targets_view.saved.connect(self.on_targets_view_saved)
+        self.actions_view = ActionsView(ws)
+        # In the window Ctrl+F finds a unit; the Actions tab's own Ctrl+F (its owner box) is reached through it.
+        for shortcut in self.actions_view.findChildren(QShortcut):
+            if shortcut.key() == QKeySequence("Ctrl+F"):
+                shortcut.setEnabled(False)
+
         self.tabs.addTab(self.overview_view, "Overview")
         self.tabs.addTab(self.compstat_view, "Compstat")
         self.tabs.addTab(self.trend_view, "Trend")
         self.tabs.addTab(self.trajectory_view, "Trajectory")
         self.tabs.addTab(self.peers_view, "Peers")
+        # The map is built when its tab is first shown: its layers load on a worker thread of their own.
+        self.map_page = QWidget()
+        self.map_layout = QVBoxLayout(self.map_page)
+        self.map_layout.setContentsMargins(0, 0, 0, 0)
+        self.map_view: MapWidget | None = None
+        self.tabs.addTab(self.map_page, "Map")
+        self.report.changed.connect(self.on_report_changed)
+        self.tabs.addTab(self.when_view, "When")
+        self.tabs.addTab(self.targets_view, "Targets")
+        self.tabs.addTab(self.actions_view, "Actions")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self._imports_page(), "Imports")
         right = QWidget()
@@ -283,7 +326,6 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(self.banner)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
 
@@ -292,15 +334,186 @@ class MainWindow(QMainWindow):
         self.status_marking = _marking_label(summary.marking, scaled_font(self.font(), bold=True))
         self.statusBar().addPermanentWidget(self.status_marking)
 
-        quit_action = QAction("Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        self.addAction(quit_action)
+        self._build_menus()
 
         for header in self.findChildren(QHeaderView):  # table headers do not take the window's font on their own
             header.setFont(self.font())
 
         self.refresh()
+        self.restore_settings()
+
+    def _build_menus(self) -> None:
+        """File, View and Go menus; every common move has a key."""
+        # The marking stays the top line of the window, above the menus.
+        self.menu_bar = menus = QMenuBar()
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.setSpacing(0)
+        top_layout.addWidget(self.banner)
+        top_layout.addWidget(menus)
+        self.setMenuWidget(top)
+        file_menu = menus.addMenu("&File")
+        self.import_action = file_menu.addAction("&Import…", self.open_import_dialog)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+
+        view_menu = menus.addMenu("&View")
+        for i in range(min(self.tabs.count(), 9)):
+            title = self.tabs.tabText(i)
+            action = view_menu.addAction(title, lambda i=i: self.tabs.setCurrentIndex(i))
+            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+        view_menu.addSeparator()
+        self.projector_action = view_menu.addAction("&Projector theme (large text, thick lines)")
+        self.projector_action.setCheckable(True)
+        self.projector_action.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+Shift+P")])
+        self.projector_action.toggled.connect(self.set_projector_theme)
+
+        go_menu = menus.addMenu("&Go")
+        earlier = go_menu.addAction("Earlier week", lambda: self.week_selector.step(-1))
+        earlier.setShortcuts([QKeySequence("Ctrl+Left"), QKeySequence("Ctrl+PgUp")])
+        later = go_menu.addAction("Later week", lambda: self.week_selector.step(1))
+        later.setShortcuts([QKeySequence("Ctrl+Right"), QKeySequence("Ctrl+PgDown")])
+        latest = go_menu.addAction("Latest week", lambda: self.week_selector.week_combo.setCurrentIndex(0))
+        latest.setShortcut(QKeySequence("Ctrl+End"))
+        go_menu.addSeparator()
+        find = go_menu.addAction("&Find a unit…", self.find_unit)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+
+    def find_unit(self) -> None:
+        """Ctrl+F: on the Actions tab, its owner box; elsewhere the unit finder above the tree."""
+        if self.tabs.currentWidget() is self.actions_view:
+            self.actions_view.owner.setFocus()
+            self.actions_view.owner.selectAll()
+            return
+        self.unit_finder.setFocus()
+        self.unit_finder.selectAll()
+
+    def on_unit_finder_return_pressed(self) -> None:
+        text = self.unit_finder.text().strip().casefold()
+        if not text:
+            return
+        units = self._units
+        exact = units[(units["code"].astype(str).str.casefold() == text)
+                      | (units["name"].astype(str).str.casefold() == text)]
+        partial = units[units["name"].astype(str).str.casefold().str.contains(text, regex=False)
+                        | units["code"].astype(str).str.casefold().str.startswith(text)]
+        found = exact if len(exact) else partial
+        if not len(found):
+            self.statusBar().showMessage(f"No unit matches {self.unit_finder.text()!r}.", 5000)
+            return
+        self.select_unit(str(found.iloc[0]["code"]))
+        self.unit_tree.setFocus()
+
+    def set_projector_theme(self, on: bool) -> None:
+        """Large text and thick lines for a projected screen (every view, at once)."""
+        self.projector_action.blockSignals(True)
+        self.projector_action.setChecked(on)
+        self.projector_action.blockSignals(False)
+        scale = PROJECTOR_SCALE if on else 1.0
+        font = QFont(self._base_font)
+        font.setPointSizeF(self._base_font.pointSizeF() * scale)
+        self.setFont(font)
+        for view in self.analysis_views:
+            view.set_scale(scale)
+        for header in self.findChildren(QHeaderView):  # after the views, which would otherwise scale them twice
+            header.setFont(font)
+        self.actions_view.setFont(font)
+        banner = self.banner
+        banner.marking_label.setFont(scaled_font(font, 1.35, bold=True))
+        banner.name_label.setFont(scaled_font(font, 1.15, bold=True))
+        banner.path_label.setFont(font)
+        self.status_marking.setFont(scaled_font(font, bold=True))
+        self._fit_tree()
+        if self._panes_balanced and not self._panes_moved:
+            self.balance_panes()
+
+    @property
+    def projector_theme(self) -> bool:
+        return self.projector_action.isChecked()
+
+    def open_import_dialog(self) -> ImportDialog:
+        """The Import… dialog (non-modal: the window stays live); the window reads the workspace again after."""
+        dialog = ImportDialog(self.ws.path, self)
+        dialog.imported.connect(self.on_import_dialog_imported)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        self.import_dialog = dialog
+        return dialog
+
+    def on_import_dialog_imported(self, _import_id: int) -> None:
+        self.refresh()
+
+    def on_targets_view_saved(self, _target_id: int) -> None:
+        self.trajectory_view.on_state_changed()
+
+    # -- remembered between runs ---------------------------------------------------------------
+    def restore_settings(self) -> None:
+        """Layout, projector theme, and (for this workspace) the report week and unit, as the last run left them."""
+        s = self.settings
+        if s is None:
+            return
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = s.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = s.value("window/splitter")
+        if splitter is not None:
+            self._panes_moved = self.splitter.restoreState(splitter)
+        if str(s.value("window/projector", "false")).lower() == "true":
+            self.set_projector_theme(True)
+        if s.value("workspace/path") == str(self.ws.path):
+            unit = s.value("workspace/unit")
+            if unit:
+                try:
+                    self.select_unit(str(unit))
+                except ValueError:
+                    pass  # the unit has gone since
+            week = s.value("workspace/week_ending")
+            if week:
+                try:
+                    self.week_selector.select(dt.date.fromisoformat(str(week)))
+                except ValueError:
+                    pass
+        tab = s.value("window/tab")
+        if tab:
+            try:
+                self.show_tab(str(tab))
+            except ValueError:
+                pass
+
+    def save_settings(self) -> None:
+        s = self.settings
+        if s is None:
+            return
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        if self._panes_moved:
+            s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("window/projector", "true" if self.projector_theme else "false")
+        s.setValue("window/tab", self.tabs.tabText(self.tabs.currentIndex()).replace("&", ""))
+        s.setValue("workspace/path", str(self.ws.path))
+        s.setValue("workspace/unit", self.report.unit.code if self.report.unit else "")
+        s.setValue("workspace/week_ending", self.report.week_ending.isoformat() if self.report.week_ending else "")
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.map_view is not None:
+            self.map_view.shutdown()  # stop taking the worker's results
+        self.when_view.shutdown()
+        dialog = getattr(self, "import_dialog", None)
+        if dialog is not None:
+            try:
+                if dialog.is_running():
+                    dialog.reject()  # cancels, and waits for the rollback
+            except RuntimeError:
+                pass  # already deleted
+        self.save_settings()
+        super().closeEvent(event)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -320,9 +533,13 @@ class MainWindow(QMainWindow):
             return
         left = min(max(need, int(total * 0.25)), int(total * 0.45))
         view = self.tabs.currentWidget()
-        wanted = view.wanted_width() if isinstance(view, AnalysisViewWidget) else 0
+        wanted = (view.wanted_width() if isinstance(view, AnalysisViewWidget)
+                  else ACTIONS_WIDTH if view is self.actions_view else 0)
+        bar = self.tabs.tabBar()  # every tab's title in sight, never behind scroll arrows
+        wanted = max(wanted, sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 40)
         if wanted:  # an analysis view's figures come first: the tree gives way (its names stay readable)
-            left = max(min(left, total - wanted, int(total * 0.28)), min(left, MIN_TREE_WIDTH))
+            least = int(MIN_TREE_WIDTH * self.font().pointSizeF() / self._base_font.pointSizeF())  # projector: more
+            left = max(min(left, total - wanted, int(total * 0.28)), min(left, least))
         self.splitter.setSizes([left, total - left])
 
     # -- reading the workspace ------------------------------------------------------------------
@@ -363,8 +580,7 @@ class MainWindow(QMainWindow):
             self.unit_tree.setColumnHidden(col, empty)
             if empty and len(units):
                 unknown.append(UNIT_COLUMNS[col].lower() + "s")
-        fit_sections(self.unit_tree, {m.NAME: 320, m.CODE: 140, m.INCIDENTS: 130, m.POPULATION: 130,
-                                      m.COMMANDER: 260})
+        self._fit_tree()
         heading = f"<b>Units</b> ({', '.join(parts) or 'none yet'})"
         if unknown:
             heading += f"<br><span style='color: palette(dark);'>No {' or '.join(unknown)} recorded yet.</span>"
@@ -378,6 +594,12 @@ class MainWindow(QMainWindow):
                 index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
         self.on_unit_tree_current_changed(index, QModelIndex())
 
+    def _fit_tree(self) -> None:
+        m = UnitTreeModel
+        k = self.font().pointSizeF() / self._base_font.pointSizeF()  # wider caps in the projector theme
+        fit_sections(self.unit_tree, {m.NAME: int(320 * k), m.CODE: int(140 * k), m.INCIDENTS: int(130 * k),
+                                      m.POPULATION: int(130 * k), m.COMMANDER: int(260 * k)})
+
     def _show_overview(self, summary: overview.WorkspaceSummary) -> None:
         rows = []
         for label, value in summary.rows():
@@ -385,8 +607,8 @@ class MainWindow(QMainWindow):
                         f"<td style='padding: 4px 0;'>{html.escape(value)}</td></tr>")
         hint = ""
         if not summary.imports:
-            hint = ("<p>Nothing has been imported yet: import an incident file to begin "
-                    "(<code>compstat-desk import FILE</code>).</p>")
+            hint = ("<p>Nothing has been imported yet: import an incident file to begin (File ▸ Import…, "
+                    "Ctrl+I, or <code>compstat-desk import FILE</code>).</p>")
         self.overview_view.setHtml(
             f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(summary.path)}</p>"
             f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
@@ -439,6 +661,14 @@ class MainWindow(QMainWindow):
         page = QWidget()
         page_layout = QVBoxLayout(page)
         page_layout.setContentsMargins(8, 8, 8, 8)
+        top = QHBoxLayout()
+        self.import_button = QPushButton("Import…")
+        self.import_button.setToolTip("Import a file of incidents, weekly figures, indicators or boundaries (Ctrl+I)")
+        self.import_button.clicked.connect(self.open_import_dialog)
+        top.addWidget(QLabel("<b>Imports</b>: every file imported, newest first, with its report."))
+        top.addStretch(1)
+        top.addWidget(self.import_button)
+        page_layout.addLayout(top)
         page_layout.addWidget(outer)
         return page
 
@@ -466,17 +696,58 @@ class MainWindow(QMainWindow):
         self.trend_view.set_category(code)
         self.show_tab("Trend")
 
+    def show_map(self) -> MapWidget:
+        """The Map tab's widget, built on first use, following the report's unit and week."""
+        if self.map_view is None:
+            from compstat_desk.ui.map_view import MapWidget
+
+            unit = self.report.unit
+            self.map_view = MapWidget(self.ws, week_ending=self.report.week_ending)
+            self.map_view.unit_selected.connect(self.on_map_view_unit_selected)
+            # Its controls and legend ask for more width than a 1280-pixel screen leaves beside the unit tree;
+            # the map gives way a little so that unit names stay readable (every tab's minimum is the window's).
+            self.map_view.setMinimumWidth(min(self.map_view.minimumSizeHint().width(), MAP_MIN_WIDTH))
+            self.map_layout.addWidget(self.map_view)
+            if unit is not None:
+                self.map_view.set_unit(unit.code)
+        return self.map_view
+
+    def on_report_changed(self) -> None:
+        m = self.map_view
+        if m is None:
+            return
+        unit = self.report.unit
+        if m.week_ending != self.report.week_ending:
+            m.set_week_ending(self.report.week_ending)
+        m.set_unit(unit.code if unit else None)
+
+    def on_map_view_unit_selected(self, code: str) -> None:
+        """A unit clicked on the map is selected in the tree (and so in every view)."""
+        try:
+            self.select_unit(code)
+        except ValueError:
+            self.statusBar().showMessage(f"{code} is on the map but not in the unit tree.", 5000)
+
+    def wait_loaded(self, timeout_s: float = 60.0) -> bool:
+        """Wait for views that load in the background (the map) to finish (for screenshots and scripts)."""
+        done = self.when_view.wait_loaded(timeout_s)
+        return (self.map_view.wait_loaded(timeout_s) if self.map_view is not None else True) and done
+
     def on_tabs_current_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.map_page:
+            self.show_map()
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 
     def on_unit_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
             self.report.set_unit(None)
+            self.actions_view.set_unit(None)
             return
         unit_id = current.siblingAtColumn(UnitTreeModel.NAME).data(UNIT_ID_ROLE)
         row = self._units.loc[self._units["id"] == unit_id].iloc[0]
         self.report.set_unit(UnitChoice(str(row["code"]), str(row["name"]), str(row["level"])))
+        self.actions_view.set_unit(str(row["code"]))
 
     def on_imports_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

@@ -13,18 +13,19 @@ from compstat_desk.core.store import Workspace
 
 
 def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1600, 1000), *,
-                      tab: str | None = None, unit: str | None = None) -> Path:
+                      tab: str | None = None, unit: str | None = None, projector: bool = False) -> Path:
     """Build the main window offscreen at `size` (width, height in pixels), grab it to a PNG at `path`.
 
-    `tab` names the tab to show ("Overview", "Compstat", "Trend", "Trajectory", "Peers", "Categories",
-    "Imports"); by default the first. `unit` is the code of a unit to select in the tree first.
+    `tab` names the tab to show ("Overview", "Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets",
+    "Actions", "Categories", "Imports"); by default the first. `unit` is the code of a unit to select in the tree
+    first; `projector` switches the projector theme on (large text, thick lines).
 
     Uses the running QApplication, or creates one on the offscreen platform (unless QT_QPA_PLATFORM says
     otherwise). The window is closed and deleted before returning.
     """
     previous = qInstallMessageHandler(_quiet_offscreen)
     try:
-        return _render(ws, Path(path), size, tab, unit)
+        return _render(ws, Path(path), size, tab, unit, projector)
     finally:
         qInstallMessageHandler(previous)
 
@@ -35,7 +36,8 @@ def _quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str)
         sys.stderr.write(message + "\n")
 
 
-def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, unit: str | None) -> Path:
+def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, unit: str | None,
+            projector: bool = False) -> Path:
     from compstat_desk.ui.main_window import MainWindow
 
     app = QApplication.instance()
@@ -47,6 +49,8 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
     window = MainWindow(ws)
     try:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        if projector:
+            window.set_projector_theme(True)
         if unit is not None:
             window.select_unit(unit)
         if tab is not None:
@@ -55,6 +59,8 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
         window.show()
         app.processEvents()
         window.resize(*size)  # a window manager may have adjusted the first size on show
+        app.processEvents()
+        window.wait_loaded()  # layers read in the background (the map)
         app.processEvents()
         pixmap = window.grab()
         wanted = QSize(*size)

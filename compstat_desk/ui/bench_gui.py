@@ -1,0 +1,116 @@
+"""GUI benchmarks, outside the test suite (`compstat-desk bench gui`): launch to a painted main window as a ratio to a
+bare PySide6 window in the same run, and the resident memory of the main window on a large workspace.
+
+Each figure is taken in a fresh process (`python -m compstat_desk.ui.bench_gui child …`), timed from the moment it
+is started to the moment it reports its first paint, so that imports and start-up count as a user waits for them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LAUNCH_TARGET = 3.0  # the main window may take at most 3× as long as a bare window to appear
+MEMORY_TARGET_MB = 1024
+
+
+def _child(kind: str, db: str | None) -> int:
+    """In a fresh process: build a bare window or the main window, print 'painted' at its first paint; for
+    'memory', also visit every tab and print the resident memory (now and peak, in MB)."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
+
+    app = QApplication([sys.argv[0]])
+    painted = []
+
+    class PaintWatch(QObject):
+        def eventFilter(self, obj, event):
+            if event.type() == QEvent.Type.Paint and not painted:
+                painted.append(time.perf_counter())
+            return False
+
+    watch = PaintWatch()
+    ws = None
+    if kind == "bare":
+        window = QMainWindow()
+        window.setCentralWidget(QLabel("bare window"))
+    else:
+        from compstat_desk.core.store import open_workspace
+        from compstat_desk.ui.main_window import MainWindow
+
+        ws = open_workspace(str(db), create=False)
+        window = MainWindow(ws)
+    window.resize(1600, 1000)
+    window.installEventFilter(watch)
+    window.show()
+    while not painted:
+        app.processEvents()
+    print("painted", flush=True)
+    if kind == "memory":
+        for i in range(window.tabs.count()):  # every view reads what it shows
+            window.tabs.setCurrentIndex(i)
+            app.processEvents()
+        window.select_unit(str(window._units.iloc[min(2, len(window._units) - 1)]["code"]))
+        app.processEvents()
+        loaded = window.wait_loaded(300)  # the map's incidents and hot spots, read in the background
+        print(f"map loaded {loaded} {window.map_view.shown_incidents if window.map_view else 0}", flush=True)
+        status = Path("/proc/self/status").read_text()
+        fields = {line.split(":")[0]: line.split()[1] for line in status.splitlines() if line.startswith("Vm")}
+        print(f"memory {int(fields.get('VmRSS', 0)) / 1024:.0f} {int(fields.get('VmHWM', 0)) / 1024:.0f}", flush=True)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if ws is not None:
+        ws.close()
+    return 0
+
+
+def _launch(kind: str, db: Path | None) -> tuple[float, list[str]]:
+    """Seconds from starting a child to its first paint, and what it printed."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "compstat_desk.ui.bench_gui", "child", kind, str(db or "")],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert proc.stdout is not None
+    lines = []
+    elapsed = float("nan")
+    for line in proc.stdout:
+        lines.append(line.strip())
+        if line.startswith("painted"):
+            elapsed = time.perf_counter() - start
+    if proc.wait() != 0:
+        raise RuntimeError(f"the {kind} window did not open (exit {proc.returncode})")
+    return elapsed, lines
+
+
+def bench_gui(sample_db: Path, big_db: Path | None, repeats: int = 3) -> list[str]:
+    """The launch ratio on `sample_db` (best of `repeats` of each, alternated) and, when `big_db` is given, the
+    main window's resident memory on it."""
+    bare, main = [], []
+    for _ in range(repeats):
+        bare.append(_launch("bare", None)[0])
+        main.append(_launch("main", sample_db)[0])
+    ratio = min(main) / min(bare)
+    out = [f"launch to a painted window (best of {repeats}): bare PySide6 {min(bare):.2f} s, main window on "
+           f"{sample_db.name} {min(main):.2f} s: ratio {ratio:.2f} (target ≤ {LAUNCH_TARGET:g}: "
+           f"{'met' if ratio <= LAUNCH_TARGET else 'NOT met'})"]
+    if big_db is not None:
+        seconds, lines = _launch("memory", big_db)
+        memory = next((line for line in lines if line.startswith("memory")), "memory 0 0").split()
+        dots = next((line for line in lines if line.startswith("map loaded")), "map loaded False 0").split()
+        now, peak = int(memory[1]), int(memory[2])
+        out.append(f"main window on {big_db.name}: painted after {seconds:.1f} s; resident memory after visiting "
+                   f"every tab (the map {'loaded' if dots[2] == 'True' else 'NOT loaded'}, {int(dots[3]):,} "
+                   f"incidents drawn) {now:,} MB, peak {peak:,} MB (target under {MEMORY_TARGET_MB:,} MB: "
+                   f"{'met' if peak < MEMORY_TARGET_MB else 'NOT met'})")
+    return out
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 3 and sys.argv[1] == "child":
+        raise SystemExit(_child(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
+    raise SystemExit("usage: compstat-desk bench gui [--db SAMPLE] [--big FILE]")

@@ -1,0 +1,283 @@
+"""The Import… dialog: pick a file and its profile, check a preview and the column mapping, then import on a worker
+thread (its own workspace connection) with a progress bar and Cancel; the result, or the core's reason, in words."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QThread, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core.errors import CompstatError, ImportCancelled
+from compstat_desk.core.import_job import FilePreview, canonical_columns, preview_file, run_import
+from compstat_desk.core.ingest import PROFILES, ImportOptions
+
+KEEP = "(not used)"
+ERROR_STYLE = "QLabel { color: #b00020; font-weight: bold; }"
+DETECT = "Detect from the header"
+
+
+class ImportThread(QThread):
+    """Runs one import off the GUI thread; `cancel()` asks the core to stop at its next check."""
+
+    progressed = Signal(float, str)
+    succeeded = Signal(str, int)  # the report's sentences (one per line) and the import id (0: nothing new)
+    failed = Signal(str, bool)  # the core's message; True when it was a cancel
+
+    def __init__(self, db_path: Path, path: Path, options: ImportOptions, parent=None):
+        super().__init__(parent)
+        self.db_path, self.path, self.options = db_path, path, options
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def run(self) -> None:
+        try:
+            report = run_import(self.db_path, self.path, self.options,
+                                progress=lambda f, m: self.progressed.emit(float(f), str(m)),
+                                cancelled=self._stop.is_set)
+        except ImportCancelled as exc:
+            self.failed.emit(str(exc), True)
+        except CompstatError as exc:  # refused: the core's reason, never a traceback
+            self.failed.emit(str(exc), False)
+        except Exception as exc:
+            self.failed.emit(f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+                             "the workspace is as it was before.", False)
+        else:
+            new = 0 if report.already_imported else int(report.import_id or 0)
+            self.succeeded.emit("\n".join(report.lines()), new)
+
+
+class ImportDialog(QDialog):
+    """Import one file into the open workspace. `imported(id)` fires when an import added something."""
+
+    imported = Signal(int)
+
+    def __init__(self, db_path: str | Path, parent: QWidget | None = None, start_dir: str = ""):
+        super().__init__(parent)
+        self.setWindowTitle("Import a file")
+        self.db_path = Path(db_path)
+        self.start_dir = start_dir
+        self.thread: ImportThread | None = None
+        self.preview: FilePreview | None = None
+        self.file_edit = QLineEdit(placeholderText="A CSV, XLSX or GeoJSON file…")
+        self.file_edit.setAccessibleName("File to import")
+        self.browse_button = QPushButton("Choose…")
+        self.profile_combo = QComboBox()
+        self.profile_combo.addItem(DETECT, "")
+        for p in PROFILES:
+            self.profile_combo.addItem(p, p)
+        self.key_edit = QLineEdit("code")
+        self.key_edit.setToolTip("Boundaries: the property that holds each unit's code")
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file_edit, 1)
+        file_row.addWidget(self.browse_button)
+        self.form = form = QFormLayout()
+        form.addRow("File", file_row)
+        form.addRow("Profile", self.profile_combo)
+        form.addRow("Unit code property", self.key_edit)
+        self.preview_note = QLabel("Choose a file to see its first rows.")
+        self.preview_note.setWordWrap(True)
+        self.preview_table = QTableWidget()
+        self.preview_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.preview_table.setAccessibleName("Preview of the file's first rows")
+        self.preview_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.mapping_table = QTableWidget(0, 2)
+        self.mapping_table.setHorizontalHeaderLabels(["File column", "Read as"])
+        self.mapping_table.horizontalHeader().setStretchLastSection(True)
+        self.mapping_table.verticalHeader().hide()
+        self.mapping_table.setAccessibleName("Column mapping")
+        tables = QHBoxLayout()
+        tables.addWidget(self.preview_table, 3)
+        tables.addWidget(self.mapping_table, 1)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress_label = QLabel()
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setTextInteractionFlags(self.result.textInteractionFlags())
+        self.buttons = QDialogButtonBox()
+        self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton("Cancel import", QDialogButtonBox.ButtonRole.ActionRole)
+        self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
+        self.cancel_button.setEnabled(False)
+        self.import_button.setEnabled(False)
+        form.setRowVisible(self.key_edit, False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.preview_note)
+        layout.addLayout(tables, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.progress_label)
+        layout.addWidget(self.result)
+        layout.addWidget(self.buttons)
+        self.browse_button.clicked.connect(self.on_browse_button_clicked)
+        self.file_edit.editingFinished.connect(self.load_preview)
+        self.profile_combo.currentIndexChanged.connect(lambda _i: self.load_preview())
+        self.import_button.clicked.connect(self.start)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button.clicked.connect(self.reject)
+        self.resize(980, 640)
+
+    # -- choosing ---------------------------------------------------------------------------------
+    def on_browse_button_clicked(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import a file", self.start_dir,
+                                              "Data files (*.csv *.csv.gz *.txt *.xlsx *.geojson *.json);;"
+                                              "All files (*)")
+        if name:
+            self.set_file(name)
+
+    def set_file(self, path: str | Path, profile: str | None = None) -> None:
+        """Choose a file (and a profile; None: detected), as the Choose… button would."""
+        self.file_edit.setText(str(path))
+        if profile is not None:
+            self.profile_combo.setCurrentIndex(max(self.profile_combo.findData(profile), 0))
+        self.load_preview()
+
+    def load_preview(self) -> None:
+        text = self.file_edit.text().strip()
+        self.preview = None
+        self.preview_table.clear()
+        self.preview_table.setRowCount(0)
+        self.preview_table.setColumnCount(0)
+        self.mapping_table.setRowCount(0)
+        self.result.setText("")
+        self.import_button.setEnabled(False)
+        if not text:
+            return
+        try:
+            p = preview_file(text, self.profile_combo.currentData() or None)
+        except CompstatError as exc:
+            self.preview_note.setStyleSheet(ERROR_STYLE)
+            self.preview_note.setText(f"This file cannot be imported: {exc}")
+            return
+        self.preview_note.setStyleSheet("")
+        self.preview = p
+        self.preview_table.setColumnCount(len(p.rows.columns))
+        self.preview_table.setHorizontalHeaderLabels([str(c) for c in p.rows.columns])
+        self.preview_table.setRowCount(len(p.rows))
+        for r, row in enumerate(p.rows.itertuples(index=False)):
+            for c, value in enumerate(row):
+                self.preview_table.setItem(r, c, QTableWidgetItem(str(value)))
+        choices = canonical_columns(p.profile)
+        self.mapping_table.setRowCount(len(p.columns) if choices else 0)
+        for r, column in enumerate(p.columns if choices else []):
+            self.mapping_table.setItem(r, 0, QTableWidgetItem(column))
+            combo = QComboBox()
+            combo.addItem(KEEP, "")
+            for canon in choices:
+                combo.addItem(canon, canon)
+            combo.setCurrentIndex(max(combo.findData(p.mapping.get(column, "")), 0))
+            self.mapping_table.setCellWidget(r, 1, combo)
+        self.mapping_table.resizeColumnToContents(0)
+        what = p.note or (f"{p.profile}: the first {len(p.rows)} rows. Check how each column is read; change "
+                          "'Read as' where it is wrong." if choices else f"{p.profile}: the first {len(p.rows)} rows.")
+        self.preview_note.setText(what)
+        self.form.setRowVisible(self.key_edit, p.profile == "boundaries")  # only boundaries need it
+        self.import_button.setEnabled(True)
+
+    def mapping(self) -> dict[str, str]:
+        """File column → canonical column, as the 'Read as' choices say (only where it differs from detection)."""
+        out = {}
+        for r in range(self.mapping_table.rowCount()):
+            column = self.mapping_table.item(r, 0).text()
+            combo = self.mapping_table.cellWidget(r, 1)
+            chosen = combo.currentData() if isinstance(combo, QComboBox) else ""
+            detected = self.preview.mapping.get(column, "") if self.preview else ""
+            if chosen and chosen != detected:
+                out[column] = chosen
+        return out
+
+    def set_read_as(self, column: str, canonical: str) -> None:
+        for r in range(self.mapping_table.rowCount()):
+            if self.mapping_table.item(r, 0).text() == column:
+                combo = self.mapping_table.cellWidget(r, 1)
+                combo.setCurrentIndex(max(combo.findData(canonical), 0))
+                return
+        raise ValueError(f"The file has no column {column!r}.")
+
+    def options(self) -> ImportOptions:
+        p = self.preview
+        profile = self.profile_combo.currentData() or (p.profile if p else None)
+        if profile == "boundaries":
+            # As the command line does: the name and parent properties are found by the core when present.
+            return ImportOptions(profile="boundaries", key=self.key_edit.text().strip() or "code", level="")
+        return ImportOptions(profile=profile, mapping=self.mapping())
+
+    # -- importing --------------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.preview is None or self.thread is not None:
+            return
+        self.thread = ImportThread(self.db_path, self.preview.path, self.options(), self)
+        self.thread.progressed.connect(self.on_thread_progressed)
+        self.thread.succeeded.connect(self.on_thread_succeeded)
+        self.thread.failed.connect(self.on_thread_failed)
+        self.thread.finished.connect(self.on_thread_finished)
+        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button):
+            w.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.progress_label.setText("Starting…")
+        self.result.setText("")
+        self.thread.start()
+
+    def cancel(self) -> None:
+        if self.thread is not None:
+            self.thread.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText("Cancelling: the workspace will be left as it was…")
+
+    def is_running(self) -> bool:
+        return self.thread is not None
+
+    def on_thread_progressed(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.progress_label.setText(message)
+
+    def on_thread_succeeded(self, lines: str, import_id: int) -> None:
+        self.progress.setValue(1000)
+        self.progress_label.setText("Done.")
+        self.result.setStyleSheet("")
+        self.result.setText(lines)
+        if import_id:
+            self.imported.emit(import_id)
+
+    def on_thread_failed(self, message: str, cancelled: bool) -> None:
+        self.progress.setValue(0)
+        self.progress_label.setText("Cancelled." if cancelled else "Not imported.")
+        self.result.setStyleSheet("" if cancelled else ERROR_STYLE)
+        self.result.setText(message)
+
+    def on_thread_finished(self) -> None:
+        thread, self.thread = self.thread, None
+        if thread is not None:
+            thread.deleteLater()
+        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button):
+            w.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+
+    def reject(self) -> None:
+        if self.thread is not None:  # closing while importing: cancel, and wait for the rollback
+            self.thread.cancel()
+            self.thread.wait()
+        super().reject()

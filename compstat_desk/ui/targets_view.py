@@ -1,0 +1,366 @@
+"""The Targets view: every target listed; set a new one or edit one (unit, category or indicator, baseline period,
+change or value, target period), saved through the core with its audit; the trajectory the target implies."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from compstat_desk.core import targets as core_targets
+from compstat_desk.core import trajectories
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace
+from compstat_desk.core.targets import TargetSpec
+from compstat_desk.core.trajectories import chance_words
+from compstat_desk.ui.analysis_view import INK, LIKELIHOOD_COLOURS, AnalysisViewWidget, chart_font
+from compstat_desk.ui.choices import category_choices, unit_choices
+from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.report_state import ReportState, UnitChoice
+from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
+
+
+def _pct(value: object) -> str:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return "" if v != v else f"{v:+.4g}%"
+
+
+class TargetsTableModel(DataFrameTableModel):
+    COLUMNS = (
+        Column("id", "#"),
+        Column("unit", "Unit"),
+        Column("what", "Category or indicator"),
+        Column("target_start", "From"),
+        Column("target_end", "To"),
+        Column("change_pct", "Change", fmt=_pct, numeric=True),
+        Column("target_value", "Value"),
+        Column("description", "Description"),
+    )
+
+
+def _qdate(day: dt.date | None) -> QDate:
+    day = day or dt.date.today()
+    return QDate(day.year, day.month, day.day)
+
+
+def _date(edit: QDateEdit) -> dt.date:
+    d = edit.date()
+    return dt.date(d.year(), d.month(), d.day())
+
+
+class TargetsViewWidget(AnalysisViewWidget):
+    """Targets: the list, a form to set or edit one, and the chosen target's trajectory to the report week."""
+
+    TITLE = "Targets"
+    saved = Signal(int)  # a target was created or changed (its id)
+
+    def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
+        super().__init__(ws, state, marking, parent)
+        self.model = TargetsTableModel()
+        self.proxy = sorting_proxy(self.model, self)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        self.table.setAccessibleName("Targets")
+        self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
+
+        # The form: what a target is, in the users' words.
+        self.unit_combo = QComboBox()
+        for code, name in unit_choices(ws):
+            self.unit_combo.addItem(f"{name} ({code})", code)
+        self.measure_combo = QComboBox()  # categories (counts), then indicators (levels)
+        for code, name in category_choices(ws):
+            self.measure_combo.addItem(f"{name} (count)", f"category:{code}")
+        for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY name"):
+            self.measure_combo.addItem(f"{name} (indicator)", f"indicator:{code}")
+        self.baseline_start, self.baseline_end, self.target_start, self.target_end = (
+            QDateEdit(calendarPopup=True, displayFormat="dd MMM yyyy") for _ in range(4))
+        for combo in (self.unit_combo, self.measure_combo):  # long names are elided rather than widen the view
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(16)
+        self.how_combo = QComboBox()
+        self.how_combo.addItem("Change on baseline (%)", "change")
+        self.how_combo.addItem("Value for the period", "value")
+        self.how_combo.setToolTip("A count target: the change in % on the baseline period's count, or the count "
+                                  "for the target period. An indicator target: its level for the period.")
+        self.amount = QDoubleSpinBox()
+        self.amount.setRange(-100.0, 1_000_000.0)
+        self.amount.setDecimals(2)
+        self.amount.setAccessibleName("Change or target value")
+        self.description = QLineEdit(placeholderText="Written for you when left empty")
+        baseline = QHBoxLayout()
+        baseline.addWidget(self.baseline_start)
+        baseline.addWidget(QLabel("to"))
+        baseline.addWidget(self.baseline_end)
+        baseline.addStretch(1)
+        period = QHBoxLayout()
+        period.addWidget(self.target_start)
+        period.addWidget(QLabel("to"))
+        period.addWidget(self.target_end)
+        period.addStretch(1)
+        how = QHBoxLayout()
+        how.addWidget(self.how_combo)
+        how.addWidget(self.amount)
+        how.addStretch(1)
+        form = QFormLayout()
+        form.addRow("Unit", self.unit_combo)
+        form.addRow("Measure", self.measure_combo)
+        self.measure_combo.setToolTip("A category (a count target) or an indicator (a level)")
+        form.addRow("Baseline", baseline)
+        form.addRow("Target period", period)
+        form.addRow("Target", how)
+        form.addRow("Description", self.description)
+        self.new_button = QPushButton("New target")
+        self.save_button = QPushButton("Save")
+        self.save_button.setDefault(True)
+        self.feedback = QLabel()
+        self.feedback.setWordWrap(True)
+        self.feedback.setTextFormat(Qt.TextFormat.PlainText)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_button)
+        buttons.addWidget(self.save_button)
+        buttons.addWidget(self.feedback, 1)
+        self.form_box = QGroupBox("New target")
+        box_layout = QVBoxLayout(self.form_box)
+        box_layout.addLayout(form)
+        box_layout.addLayout(buttons)
+        self.new_button.clicked.connect(self.start_new)
+        self.save_button.clicked.connect(self.save)
+        self.measure_combo.currentIndexChanged.connect(self.on_measure_combo_current_index_changed)
+
+        # The trajectory the chosen target implies: the Trajectory view's chart, without its own heading.
+        self.preview_state = ReportState(self)
+        self.preview = TrajectoryViewWidget(ws, self.preview_state, marking)
+        self.preview.heading.hide()
+        self.preview.marking_label.hide()
+        self.preview.target_list.hide()
+        self.preview._stale = False  # driven from here, never from its own (private) state
+        self.preview.likelihood_label.setFont(chart_font(self.font(), 1.1))  # the chart beside the form needs room
+        self.indicator_summary = QLabel()
+        self.indicator_summary.setWordWrap(True)
+        self.indicator_summary.setTextFormat(Qt.TextFormat.RichText)
+        self.indicator_summary.setFont(chart_font(self.font(), 1.1))
+        self.indicator_summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.table, 1)
+        left_layout.addWidget(self.form_box)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.indicator_summary)
+        right_layout.addWidget(self.preview, 1)
+        # Side by side: the list and the form on the left, the trajectory at full height on the right.
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 4)
+        self.splitter.setStretchFactor(1, 5)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.splitter, 1)
+        self.editing: int | None = None
+        self._split_set = False
+        self.start_new()
+
+    def wanted_width(self) -> int:
+        return 1000
+
+    # -- the list -------------------------------------------------------------------------------
+    def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
+        keep = self.editing
+        self._shown_unit: str | None = getattr(self, "_shown_unit", None)
+        self.model.set_frame(core_targets.targets_table(self.ws))
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount() - 1):
+            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 200))
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        width = self.splitter.width()
+        if not self._split_set and width > 200:  # once: the list and form 45%, the chart the rest (then the user's)
+            self._split_set = True
+            self.splitter.setSizes([int(width * 0.45), width - int(width * 0.45)])
+        if keep is None or unit.code != self._shown_unit:
+            # The unit's own first target, to show its trajectory; else an empty form for a new one.
+            frame = self.model.frame
+            mine = frame.loc[frame["unit"] == unit.code, "id"]
+            keep = int(mine.iloc[0]) if len(mine) else None
+        if keep is not None:
+            self.select_target(keep)
+        else:
+            self.start_new()
+            self._show_trajectory(None)
+        self._shown_unit = unit.code
+
+    def target_ids(self) -> list[int]:
+        return [int(self.proxy.index(r, 0).data(Qt.ItemDataRole.DisplayRole).replace(",", ""))
+                for r in range(self.proxy.rowCount())]
+
+    def select_target(self, target_id: int) -> None:
+        """Select a target in the list, as a click would (ValueError if there is none)."""
+        ids = self.target_ids()
+        if target_id not in ids:
+            raise ValueError(f"There is no target #{target_id}.")
+        self.table.selectionModel().setCurrentIndex(
+            self.proxy.index(ids.index(target_id), 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.load(target_id)
+
+    def on_table_current_row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.load(int(self.model.value(self.proxy.mapToSource(current).row(), "id")))
+
+    # -- the form -------------------------------------------------------------------------------
+    def start_new(self) -> None:
+        """An empty form for a new target: next calendar year against this one, 10% fewer."""
+        self.editing = None
+        self.form_box.setTitle("New target")
+        self.save_button.setText("Create target")
+        self.table.clearSelection()
+        year = (self.state.week_ending or dt.date.today()).year
+        self.baseline_start.setDate(_qdate(dt.date(year - 1, 1, 1)))
+        self.baseline_end.setDate(_qdate(dt.date(year - 1, 12, 31)))
+        self.target_start.setDate(_qdate(dt.date(year, 1, 1)))
+        self.target_end.setDate(_qdate(dt.date(year, 12, 31)))
+        self.how_combo.setCurrentIndex(0)
+        self.amount.setValue(-10.0)
+        self.description.clear()
+        self.feedback.setText("")
+        if self.state.unit is not None:
+            i = self.unit_combo.findData(self.state.unit.code)
+            if i >= 0:
+                self.unit_combo.setCurrentIndex(i)
+
+    def load(self, target_id: int) -> None:
+        """Fill the form with a stored target to edit it, and show its trajectory."""
+        spec = core_targets.spec_of(self.ws, target_id)
+        self.editing = target_id
+        self.form_box.setTitle(f"Target #{target_id}")
+        self.save_button.setText("Save changes")
+        self.unit_combo.setCurrentIndex(max(self.unit_combo.findData(spec.unit), 0))
+        kind = f"category:{spec.category}" if spec.category else f"indicator:{spec.indicator}"
+        self.measure_combo.setCurrentIndex(max(self.measure_combo.findData(kind), 0))
+        self.baseline_start.setDate(_qdate(spec.baseline_start))
+        self.baseline_end.setDate(_qdate(spec.baseline_end))
+        self.target_start.setDate(_qdate(spec.target_start))
+        self.target_end.setDate(_qdate(spec.target_end))
+        if spec.change_pct is not None:
+            self.how_combo.setCurrentIndex(0)
+            self.amount.setValue(spec.change_pct)
+        else:
+            self.how_combo.setCurrentIndex(1)
+            self.amount.setValue(spec.target_value or 0.0)
+        self.description.setText(spec.description)
+        self.feedback.setText("")
+        self._show_trajectory(target_id)
+
+    def on_measure_combo_current_index_changed(self, _index: int) -> None:
+        indicator = str(self.measure_combo.currentData() or "").startswith("indicator:")
+        if indicator:  # an indicator target is a level, never a change
+            self.how_combo.setCurrentIndex(1)
+        self.how_combo.setEnabled(not indicator)
+
+    def spec(self) -> TargetSpec:
+        """The target as the form states it."""
+        kind, _, code = str(self.measure_combo.currentData() or "category:").partition(":")
+        change = self.how_combo.currentData() == "change"
+        return TargetSpec(unit=str(self.unit_combo.currentData() or ""),
+                          category=code if kind == "category" and code else None,
+                          indicator=code if kind == "indicator" and code else None,
+                          baseline_start=_date(self.baseline_start), baseline_end=_date(self.baseline_end),
+                          target_start=_date(self.target_start), target_end=_date(self.target_end),
+                          change_pct=self.amount.value() if change else None,
+                          target_value=None if change else self.amount.value(),
+                          description=self.description.text())
+
+    def save(self) -> None:
+        """Create the target, or save the changes to the one being edited; the core's message when refused."""
+        try:
+            if self.editing is None:
+                target_id = core_targets.create_target(self.ws, self.spec())
+                said = f"Target #{target_id} created."
+            else:
+                target_id = self.editing
+                changed = core_targets.update_target(self.ws, target_id, self.spec())
+                said = (f"Target #{target_id}: {', '.join(c.replace('_', ' ') for c in changed)} changed."
+                        if changed else "Nothing changed.")
+        except CompstatError as exc:
+            self.feedback.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
+            self.feedback.setText(str(exc))
+            return
+        self.editing = target_id
+        self.refresh()
+        self.feedback.setStyleSheet("")
+        self.feedback.setText(said)
+        self.saved.emit(target_id)
+
+    # -- the trajectory ---------------------------------------------------------------------------
+    def _show_trajectory(self, target_id: int | None) -> None:
+        week = self.state.week_ending
+        self.indicator_summary.setText("")
+        if target_id is None or week is None:
+            self.preview.hide()
+            self.indicator_summary.setText("Select a target to see the trajectory it implies.")
+            return
+        spec = core_targets.spec_of(self.ws, target_id)
+        try:
+            if spec.category:
+                t = trajectories.trajectory(self.ws, target_id, week)
+                self.preview.show()
+                self.preview.stack.setCurrentWidget(self.preview.content)
+                self.preview.show_trajectory(t)
+                return
+            it = trajectories.indicator_trajectory(self.ws, target_id, week)
+        except CompstatError as exc:
+            self.preview.hide()
+            self.indicator_summary.setText(html.escape(str(exc)))
+            return
+        self.preview.hide()
+        self.indicator_summary.setText(_indicator_words(it))
+
+
+def _indicator_words(t: trajectories.IndicatorTrajectory) -> str:
+    colour = LIKELIHOOD_COLOURS.get(t.likelihood or "", "#d9d9d9")
+    ink = "#ffffff" if t.likelihood in ("Green", "Red", "Amber/Red") else INK
+    lines = [f"<b>{html.escape(t.description or t.indicator)}</b>",
+             f"Target level <b>{t.target_value:g}</b>; baseline period "
+             + (f"<b>{t.baseline_level:.1f}</b>" if t.baseline_level is not None else "without values") + "."]
+    if t.actual_to_date is not None:
+        lines.append(f"To {t.as_of:%d %b %Y}: <b>{t.actual_to_date:.1f}</b> against "
+                     f"<b>{(t.planned_to_date or 0):.1f}</b> planned.")
+    if t.projection is not None and t.interval_95 is not None:
+        lo, hi = t.interval_95
+        lines.append(f"Projected <b>{t.projection:.1f}</b> (95% interval {lo:.1f}–{hi:.1f}).")
+        lines.append(f"<span style='background: {colour}; color: {ink}; font-weight: bold;'>&nbsp;Likelihood of "
+                     f"delivery: {t.likelihood} ({chance_words(t.probability or 0.0)})&nbsp;</span>")
+    else:
+        lines.append(f"Too early to project: {t.elapsed:.0%} of the period has passed.")
+    return "<br>".join(lines)

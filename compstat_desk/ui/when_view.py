@@ -1,0 +1,300 @@
+"""The When view: an hour-of-day × day-of-week heat map of a category in the selected unit, the last 28 days
+above the 52 weeks before (averaged per 28 days), counts written in every cell, one colour-blind-safe scale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import sqlite3
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from compstat_desk.core.compstat import HEADLINE
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import Workspace
+from compstat_desk.core.when import DAYS, WhenGrid, when_grid
+from compstat_desk.ui.analysis_view import INK, AnalysisViewWidget, chart_font, style_plot
+from compstat_desk.ui.choices import category_choices
+from compstat_desk.ui.report_state import ReportState, UnitChoice
+
+PALETTE = "cividis"  # sequential, readable by people with red-green colour blindness, prints in grey
+
+
+def _cell(value: float, average: bool) -> str:
+    if average:
+        return "0" if value == 0 else (f"{value:.1f}" if value < 10 else f"{value:.0f}")
+    return f"{int(value):,}"
+
+
+_worker = threading.local()
+
+
+def _count_on_worker(path: Path, unit: str, category: str, week_ending: dt.date) -> WhenGrid:
+    """when_grid on the worker thread's own connection (SQLite connections stay on their thread)."""
+    ws = getattr(_worker, "ws", None)
+    if ws is None or ws.path != path:
+        conn = sqlite3.connect(path, isolation_level=None)  # reads only; the file was checked when opened
+        conn.execute("PRAGMA busy_timeout = 5000")
+        ws = _worker.ws = Workspace(path, conn)
+    return when_grid(ws, unit, category, week_ending)
+
+
+def hour_words(hour: int) -> str:
+    return f"{hour:02d}:00–{hour:02d}:59"
+
+
+class WhenViewWidget(AnalysisViewWidget):
+    """When a category's incidents happen in the selected unit: 7 days × 24 hours, now and the year before."""
+
+    TITLE = "When"
+
+    def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
+        super().__init__(ws, state, marking, parent)
+        self.category_combo = QComboBox()
+        self.category_combo.setAccessibleName("Category")
+        self.category_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.category_combo.setMaxVisibleItems(20)
+        # Names only: overview.categories also counts every category's incidents, a scan a selector need not wait for.
+        if ws.conn.execute("SELECT 1 FROM categories WHERE headline = 1").fetchone():
+            self.category_combo.addItem("Headline total", HEADLINE)
+        for code, name in category_choices(ws):
+            self.category_combo.addItem(name, code)
+        self.controls.addWidget(QLabel("<b>Category</b>"))
+        self.controls.addWidget(self.category_combo)
+        self.controls.addStretch(1)
+        self.category_combo.currentIndexChanged.connect(self.on_category_combo_current_index_changed)
+
+        self.readout = QLabel()
+        self.readout.setTextFormat(Qt.TextFormat.RichText)
+        self.readout.setWordWrap(True)
+        self.readout.setFont(chart_font(self.font(), 1.1))
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.note = QLabel()  # incidents with a date only, and how the grids are compared
+        self.note.setTextFormat(Qt.TextFormat.RichText)
+        self.note.setWordWrap(True)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot_widget.setMinimumHeight(300)
+        self.colormap = pg.colormap.get(PALETTE)
+        self.plots: list[pg.PlotItem] = []
+        self.images: list[pg.ImageItem] = []
+        self.cell_labels: list[list[pg.TextItem]] = []
+        for row in range(2):
+            plot = self.plot_widget.addPlot(row=row, col=0)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=False, y=False)
+            style_plot(plot, self.font(), left="", bottom="Hour of the day" if row == 1 else "")
+            plot.showGrid(x=False, y=False)
+            plot.invertY(True)  # Monday at the top, as a diary reads
+            for name in ("left", "bottom"):  # tick marks outside the grid, clear of the counts
+                plot.getAxis(name).setStyle(tickLength=6)
+            plot.getAxis("left").setTicks([[(i + 0.5, d) for i, d in enumerate(DAYS)]])
+            plot.getAxis("left").setWidth(int(self.font().pointSizeF() * 5))
+            plot.getAxis("left").setLabel("")
+            plot.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 2)],
+                                             [(h + 0.5, "") for h in range(1, 24, 2)]])
+            image = pg.ImageItem(axisOrder="row-major")
+            image.setColorMap(self.colormap)
+            image.setRect(QRectF(0, 0, 24, 7))
+            plot.addItem(image)
+            plot.setXRange(0, 24, padding=0)
+            plot.setYRange(0, 7, padding=0)
+            self.plots.append(plot)
+            self.images.append(image)
+        self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap, interactive=False,
+                                        width=int(self.font().pointSizeF() * 2))
+        self.colorbar.setImageItem(self.images)
+        self.colorbar.axis.setTickFont(chart_font(self.font(), 0.9))
+        self.colorbar.axis.setTextPen(INK)
+        self.colorbar.axis.setLabel("Incidents per 28 days", **{"font-size": f"{self.font().pointSizeF():.0f}pt",
+                                                                 "color": INK})
+        self.colorbar.axis.setWidth(int(self.font().pointSizeF() * 5))  # tick numbers and the title, apart
+        self.plot_widget.addItem(self.colorbar, row=0, col=1, rowspan=2)
+        self.plot_widget.scene().sigMouseMoved.connect(self.on_scene_mouse_moved)
+        layout = QVBoxLayout(self.content)
+        layout.setContentsMargins(0, 4, 0, 0)
+        layout.addWidget(self.readout)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.note)
+        self.grid: WhenGrid | None = None
+        self._generation = 0
+        self._job: tuple | None = None
+        self._future: Future[WhenGrid] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._poll = QTimer(self)
+        self._poll.setInterval(25)
+        self._poll.timeout.connect(self.on_poll_timeout)
+
+    def wanted_width(self) -> int:
+        return 1000  # 24 columns with a count in each
+
+    def set_scale(self, scale: float) -> None:
+        super().set_scale(scale)
+        self.colorbar.axis.setWidth(int(self.font().pointSizeF() * 5))
+
+    @property
+    def category(self) -> str:
+        return str(self.category_combo.currentData())
+
+    def set_category(self, code: str) -> None:
+        i = self.category_combo.findData(code)
+        if i < 0:
+            raise ValueError(f"There is no category {code!r} in this workspace.")
+        self.category_combo.setCurrentIndex(i)
+
+    def on_category_combo_current_index_changed(self, _index: int) -> None:
+        self.refresh()
+
+    def _make_cell_labels(self) -> None:
+        """A text item per cell, made when first needed (336 of them would slow the window's start)."""
+        for plot in self.plots:
+            labels = []
+            for day in range(7):
+                for hour in range(24):
+                    text = pg.TextItem("", color=INK, anchor=(0.5, 0.5))
+                    text.setPos(hour + 0.5, day + 0.5)
+                    plot.addItem(text)
+                    labels.append(text)
+            self.cell_labels.append(labels)
+
+    def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
+        self.set_heading(f"When: {html.escape(self.category_combo.currentText())}")
+        # Counting scans the incidents of the periods (about 1.5 s at 5,000,000): on a worker thread with its own
+        # connection, collected on a GUI-thread timer, so that stepping the week never freezes the window.
+        self._generation += 1
+        job = (self._generation, unit.code, self.category, week_ending)
+        self.readout.setText("Counting…")
+        self._future = self._executor().submit(_count_on_worker, self.ws.path, *job[1:])
+        self._job = job
+        self._poll.start()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="when-view")
+        return self._pool
+
+    def on_poll_timeout(self) -> None:
+        future = self._future
+        if future is None or not future.done():
+            return
+        self._poll.stop()
+        self._future = None
+        job = self._job
+        try:
+            g = future.result()
+        except CompstatError as exc:
+            self.show_message(str(exc))
+            return
+        if job is None or job[0] != self._generation:
+            return  # a later choice is on its way
+        self.stack.setCurrentWidget(self.content)
+        self.show_grid(g)
+
+    @property
+    def loading(self) -> bool:
+        return self._future is not None
+
+    def wait_loaded(self, timeout_s: float = 60.0) -> bool:
+        """Process events until the grid shown is the one asked for (for tests, scripts and screenshots)."""
+        app = QApplication.instance()
+        deadline = time.monotonic() + timeout_s
+        while self._future is not None and time.monotonic() < deadline:
+            wait([self._future], timeout=0.05)
+            self.on_poll_timeout()  # not only through the timer: timers stop once an exec() has returned
+            if app is not None:
+                app.processEvents()
+        return self._future is None
+
+    def shutdown(self) -> None:
+        self._poll.stop()
+        self._future = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+    def show_grid(self, g: WhenGrid) -> None:
+        if not self.cell_labels:
+            self._make_cell_labels()
+        cell_font = chart_font(self.font(), 0.8)  # follows the projector theme
+        self.grid = g
+        top = max(float(g.counts.max()), float(g.baseline.max()), 1.0)
+        titles = (f"Last 28 days ({g.start:%d %b} – {g.end:%d %b %Y}): {int(g.counts.sum()):,} incidents",
+                  f"The 52 weeks before ({g.baseline_start:%d %b %Y} – {g.baseline_end:%d %b %Y}), average per "
+                  f"28 days: {g.baseline.sum():,.1f}")
+        for k, (grid, average) in enumerate(((g.counts, False), (g.baseline, True))):
+            self.images[k].setImage(grid.astype(float), levels=(0, top), autoLevels=False)
+            self.images[k].setRect(QRectF(0, 0, 24, 7))
+            self.plots[k].setTitle(titles[k], size=f"{self.font().pointSizeF() * 1.05:.0f}pt", color=INK)
+            for day in range(7):
+                for hour in range(24):
+                    value = float(grid[day, hour])
+                    label = self.cell_labels[k][day * 24 + hour]
+                    label.setText(_cell(value, average))
+                    label.setFont(cell_font)
+                    # Dark ink on the light end of the scale, white on the dark end.
+                    label.setColor("#ffffff" if value < 0.55 * top else INK)
+        self.colorbar.setLevels((0, top))
+        self.readout.setText(self._summary(g))
+        self.note.setText(self._note(g))
+
+    def _summary(self, g: WhenGrid) -> str:
+        if g.counts.sum() == 0:
+            return "No incidents with a time of day in the last 28 days. Point at a cell to read it."
+        day, hour = np.unravel_index(int(np.argmax(g.counts)), g.counts.shape)
+        by_day = g.counts.sum(axis=1)
+        return (f"Busiest hour: <b>{DAYS[day]} {hour_words(int(hour))}</b> ({int(g.counts[day, hour])}); busiest day: "
+                f"<b>{DAYS[int(np.argmax(by_day))]}</b> ({int(by_day.max()):,}). Point at a cell to read it.")
+
+    def _note(self, g: WhenGrid) -> str:
+        parts = [f"Counts by the hour each incident occurred, weeks starting Monday; the colour scale is shared "
+                 f"(0 to {max(float(g.counts.max()), float(g.baseline.max())):,.0f})."]
+        if g.no_hour or g.baseline_no_hour:
+            plural = "s" if g.no_hour != 1 else ""
+            parts.append(f"<b>Not in the grid:</b> {g.no_hour:,} incident{plural} of the last 28 days and "
+                         f"{g.baseline_no_hour:,} of the 52 weeks before were recorded with a date only "
+                         "(no time of day).")
+        else:
+            parts.append("Every incident in these periods has a time of day.")
+        midnight = float(g.counts[:, 0].sum() + g.baseline[:, 0].sum())
+        rest = float(g.counts[:, 1:].sum() + g.baseline[:, 1:].sum()) / 23
+        if rest > 0 and midnight > 1.5 * rest:
+            parts.append("The 00:00 hour stands out: systems often record an unknown time as midnight.")
+        return " ".join(parts)
+
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int, int] | None:
+        """(grid, day, hour) under a scene position, or None."""
+        for k, plot in enumerate(self.plots):
+            if plot.sceneBoundingRect().contains(scene_pos) and plot.vb.sceneBoundingRect().contains(scene_pos):
+                p = plot.vb.mapSceneToView(scene_pos)
+                hour, day = int(np.floor(p.x())), int(np.floor(p.y()))
+                if 0 <= hour < 24 and 0 <= day < 7:
+                    return k, day, hour
+        return None
+
+    def on_scene_mouse_moved(self, scene_pos: QPointF) -> None:
+        g = self.grid
+        cell = self.cell_at(scene_pos)
+        if g is None or cell is None:
+            return
+        _k, day, hour = cell
+        now, before = int(g.counts[day, hour]), float(g.baseline[day, hour])
+        change = ""
+        if before >= 1:
+            change = f" ({(now - before) / before * 100:+.0f}%)"
+        self.readout.setText(f"<b>{DAYS[day]} {hour_words(hour)}</b>: <b>{now:,}</b> in the last 28 days; "
+                             f"{before:,.1f} per 28 days in the 52 weeks before{change}.")
+
+    def colour_scale(self) -> tuple[float, float]:
+        return tuple(float(v) for v in self.colorbar.levels())  # type: ignore[return-value]
+
+    def cell_text(self, grid: int, day: int, hour: int) -> str:
+        return self.cell_labels[grid][day * 24 + hour].toPlainText()
+
