@@ -53,7 +53,8 @@ class ProgressBar:
 # `screenshot --view` choices and the tab each shows (None: the window as it opens).
 SCREENSHOT_TABS = {"main": None, "overview": "Overview", "compstat": "Compstat", "trend": "Trend",
                    "trajectory": "Trajectory", "peers": "Peers", "map": "Map", "when": "When", "targets": "Targets",
-                   "actions": "Actions", "categories": "Categories", "imports": "Imports", "data": "Imports"}
+                   "actions": "Actions", "meeting": "Meeting", "categories": "Categories", "imports": "Imports",
+                   "data": "Imports", "presenter": None, "console": None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -201,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--unit", help="select this unit (by code, name or alias) in the tree first")
     shot.add_argument("--size", default="1600x1000", help="WIDTHxHEIGHT in pixels")
     shot.add_argument("--projector", action="store_true", help="in the projector theme (large text, thick lines)")
+    shot.add_argument("--meeting", default="next", help="for --view presenter|console: the meeting (number or next)")
+    shot.add_argument("--slide", type=int, default=1, help="for --view presenter|console: the slide on screen")
     shot.add_argument("--out", type=Path, required=True)
 
     bench = sub.add_parser("bench", help="benchmarks (ratios against a baseline in the same run)")
@@ -319,8 +322,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
                 unit_id = find_unit(ws, args.unit)  # a CompstatError names an unknown unit
                 unit = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
-            render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit,
-                              projector=args.projector)
+            if args.view in ("presenter", "console"):
+                from compstat_desk.ui.screenshot import render_meeting_screenshot
+
+                render_meeting_screenshot(ws, args.out, args.view, args.meeting, args.slide, size=(w, h))
+            else:
+                render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit,
+                                  projector=args.projector)
         print(f"Wrote {args.out}")
         return 0
 

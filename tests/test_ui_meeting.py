@@ -232,3 +232,38 @@ def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_ca
         console.timer.stop()
     finally:
         again.close()
+
+
+def test_screenshots_of_the_presenter_and_console_leave_the_meeting_as_it_was(ws, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from compstat_desk.ui.screenshot import render_meeting_screenshot
+
+    before = meetings.meeting_info(ws, meetings.meeting_id_of(ws, "next"))
+    for view, size in (("presenter", (1024, 768)), ("console", (1366, 768))):
+        out = render_meeting_screenshot(ws, tmp_path / f"{view}.png", view, "next", 6, size=size)
+        image = QImage(str(out))
+        assert (image.width(), image.height()) == size
+    after = meetings.meeting_info(ws, meetings.meeting_id_of(ws, "next"))
+    assert (after["status"], after["current_slide"]) == (before["status"], before["current_slide"]) == ("planned", None)
+    assert ws.conn.execute("SELECT count(*) FROM item_timings").fetchone()[0] == 0
+
+
+def test_the_window_prepares_the_meeting_and_builds_its_pack(qtbot, ws, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from compstat_desk.ui.main_window import MainWindow
+    from compstat_desk.ui.meeting_editor import MeetingEditor
+
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show_tab("Meeting")
+    assert isinstance(window.meeting_editor, MeetingEditor)
+    assert window.meeting_editor.meeting_id == meetings.meeting_id_of(ws, "next")
+    said = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "pack.pdf"), ""))
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: said.append(text))
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: said.append(text))
+    window.save_document("pack")
+    qtbot.waitUntil(lambda: bool(said), timeout=60_000)
+    assert said[0].startswith("Wrote pack.pdf") and (tmp_path / "pack.pdf").stat().st_size > 10_000

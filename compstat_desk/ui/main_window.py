@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -11,6 +12,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFileDialog,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMenuBar,
+    QMessageBox,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -32,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core import overview
+from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import AnalysisViewWidget
 from compstat_desk.ui.import_dialog import ImportDialog
@@ -303,6 +307,12 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.when_view, "When")
         self.tabs.addTab(self.targets_view, "Targets")
         self.tabs.addTab(self.actions_view, "Actions")
+        # The next meeting's agenda and slides, prepared here before the meeting (built when first shown).
+        self.meeting_page = QWidget()
+        self.meeting_layout = QVBoxLayout(self.meeting_page)
+        self.meeting_layout.setContentsMargins(0, 0, 0, 0)
+        self.meeting_editor: QWidget | None = None
+        self.tabs.addTab(self.meeting_page, "Meeting")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self._imports_page(), "Imports")
         right = QWidget()
@@ -371,6 +381,19 @@ class MainWindow(QMainWindow):
         self.projector_action.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+Shift+P")])
         self.projector_action.toggled.connect(self.set_projector_theme)
 
+        meeting_menu = menus.addMenu("&Meeting")
+        prepare = meeting_menu.addAction("&Prepare the next meeting", lambda: self.show_tab("Meeting"))
+        prepare.setShortcut(QKeySequence("Ctrl+M"))
+        present = meeting_menu.addAction("P&resent the next meeting (projector and chair's console)",
+                                         self.present_next_meeting)
+        present.setShortcut(QKeySequence("F5"))
+        meeting_menu.addAction("&Wall display (unattended)", self.open_wall_display)
+        meeting_menu.addSeparator()
+        pack = meeting_menu.addAction("&Agenda pack of the next meeting…", lambda: self.save_document("pack"))
+        pack.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        meeting_menu.addAction("&Unit pack for the selected unit…", lambda: self.save_document("unit pack"))
+        meeting_menu.addAction("&Minutes of the last meeting…", lambda: self.save_document("minutes"))
+
         go_menu = menus.addMenu("&Go")
         earlier = go_menu.addAction("Earlier week", lambda: self.week_selector.step(-1))
         earlier.setShortcuts([QKeySequence("Ctrl+Left"), QKeySequence("Ctrl+PgUp")])
@@ -381,6 +404,68 @@ class MainWindow(QMainWindow):
         go_menu.addSeparator()
         find = go_menu.addAction("&Find a unit…", self.find_unit)
         find.setShortcut(QKeySequence.StandardKey.Find)
+
+    # -- the meeting -------------------------------------------------------------------------------
+    def _meeting_id(self, which: str) -> int | None:
+        from compstat_desk.core import meetings
+
+        try:
+            return meetings.meeting_id_of(self.ws, which)
+        except CompstatError as exc:
+            QMessageBox.information(self, "Meeting", str(exc))
+            return None
+
+    def show_meeting_editor(self) -> None:
+        """The Meeting tab: the next meeting's agenda and slides, or why there is none."""
+        if self.meeting_editor is not None:
+            return
+        from compstat_desk.core import meetings
+        from compstat_desk.ui.meeting_editor import MeetingEditor
+
+        try:
+            editor: QWidget = MeetingEditor(self.ws, meetings.meeting_id_of(self.ws, "next"))
+        except CompstatError as exc:
+            editor = QLabel(f"{exc}\n\nPlan one with: compstat-desk meetings plan --title … --date …")
+            editor.setWordWrap(True)
+            editor.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.meeting_editor = editor
+        self.meeting_layout.addWidget(editor)
+
+    def present_next_meeting(self) -> None:
+        """Start (or resume) the next meeting: presenter on the projector, the chair's console here."""
+        meeting_id = self._meeting_id("next")
+        if meeting_id is None:
+            return
+        from compstat_desk.ui.console import run_meeting
+
+        self._meeting_windows = run_meeting(self.ws, meeting_id)
+
+    def open_wall_display(self) -> None:
+        from compstat_desk.ui.wall import WallDisplay, wall_slides
+
+        try:
+            wall = WallDisplay(self.ws, wall_slides(self.ws))
+        except CompstatError as exc:
+            QMessageBox.information(self, "Wall display", str(exc))
+            return
+        self._wall = wall
+        wall.showFullScreen()
+        wall.start()
+
+    def save_document(self, kind: str) -> None:
+        """Ask where to save, then build the document off the GUI thread with a progress bar and Cancel."""
+        from compstat_desk.ui.documents import build_document
+
+        unit = self.report.unit.code if self.report.unit and kind == "unit pack" else None
+        which = "last" if kind == "minutes" else "next"
+        meeting_id = self._meeting_id(which)
+        if meeting_id is None:
+            return
+        name = {"pack": "agenda-pack.pdf", "unit pack": f"unit-pack-{unit}.pdf", "minutes": "minutes.pdf"}[kind]
+        path, _ = QFileDialog.getSaveFileName(self, "Save the document", name, "PDF (*.pdf)")
+        if path:
+            build_document(self, self.ws.path, "minutes" if kind == "minutes" else "pack", meeting_id, Path(path),
+                           unit=unit)
 
     def find_unit(self) -> None:
         """Ctrl+F: on the Actions tab, its owner box; elsewhere the unit finder above the tree."""
@@ -736,6 +821,8 @@ class MainWindow(QMainWindow):
     def on_tabs_current_changed(self, _index: int) -> None:
         if self.tabs.currentWidget() is self.map_page:
             self.show_map()
+        if self.tabs.currentWidget() is self.meeting_page:
+            self.show_meeting_editor()
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 

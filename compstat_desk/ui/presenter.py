@@ -168,7 +168,7 @@ class PresenterWindow(QWidget):
     left = Signal()
 
     def __init__(self, ws: Workspace, meeting_id: int, *, week_ending: dt.date | None = None,
-                 scale: float | None = None, parent: QWidget | None = None):
+                 scale: float | None = None, record: bool = True, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("compstat-desk — presenter")
         self.ws = ws
@@ -176,6 +176,7 @@ class PresenterWindow(QWidget):
         info = meetings.meeting_info(ws, meeting_id)
         self.marking = info["marking"]
         self.fixed_scale = scale  # None: follow the screen's height
+        self.record = record  # False (a screenshot, a rehearsal): the meeting's slide and clock are not touched
         self.context = PanelContext(meeting_id, week_ending or _week(ws), scale or PROJECTOR_SCALE)
         self.slides = meetings.slides(ws, meeting_id)
         self.number = 0
@@ -228,7 +229,8 @@ class PresenterWindow(QWidget):
         self.number = number
         self._show_marks()
         if changed:
-            meetings.go_to(self.ws, self.meeting_id, number)
+            if self.record:
+                meetings.go_to(self.ws, self.meeting_id, number)
             self.slide_changed.emit(number)
             QTimer.singleShot(0, self, self._prepare_neighbours)
 

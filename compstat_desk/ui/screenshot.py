@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QEvent, QMessageLogContext, QSize, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
@@ -75,4 +76,59 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
         app.processEvents()
         # Outside a running event loop deleteLater() waits for one: delete the window now.
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return path
+
+
+def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meeting: str = "next", slide: int = 1,
+                              size: tuple[int, int] = (1920, 1080)) -> Path:
+    """The presenter view of slide `slide`, or the chair's console with it on screen, to a PNG, offscreen; the
+    meeting itself (its slide, its clock) is left as it was."""
+    from compstat_desk.core import meetings
+    from compstat_desk.ui.console import ChairConsole
+    from compstat_desk.ui.presenter import PresenterWindow
+
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(["compstat-desk"])
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    meeting_id = meetings.meeting_id_of(ws, meeting)
+    presenter = PresenterWindow(ws, meeting_id, record=False)
+    windows = [presenter]
+    try:
+        presenter.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        presenter.resize(*(size if view == "presenter" else (1920, 1080)))
+        presenter.show()
+        presenter.go_to(slide)
+        target: Any = presenter
+        if view == "console":
+            console = ChairConsole(ws, presenter)
+            windows.append(console)
+            console.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+            console.resize(*size)
+            console.show()
+            target = console
+        for _ in range(3):
+            app.processEvents()
+        if view == "console":
+            console.show_slide(presenter.number)
+            app.processEvents()
+        pixmap = target.grab()
+        wanted = QSize(*size)
+        if pixmap.size() != wanted:
+            pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+        if not pixmap.save(str(path), "PNG"):
+            raise OSError(f"Could not write the screenshot to {path}.")
+    finally:
+        for window in windows:
+            if hasattr(window, "timer"):
+                window.timer.stop()
+            window.close()
+            window.deleteLater()
+        app.processEvents()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qInstallMessageHandler(previous)
     return path
