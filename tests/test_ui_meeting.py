@@ -267,3 +267,36 @@ def test_the_window_prepares_the_meeting_and_builds_its_pack(qtbot, ws, tmp_path
     window.save_document("pack")
     qtbot.waitUntil(lambda: bool(said), timeout=60_000)
     assert said[0].startswith("Wrote pack.pdf") and (tmp_path / "pack.pdf").stat().st_size > 10_000
+
+
+def test_a_whole_sample_meeting_by_keys_only(qtbot, ws):
+    """Slide 1 to the last by the clicker, an action captured on the host's deep-dive by keystrokes, the clock
+    running for each item, and the meeting closed: the new action is carried to the next meeting."""
+    mid = meetings.meeting_id_of(ws, "next")
+    presenter, console = run_meeting(ws, mid)
+    qtbot.addWidget(presenter)
+    qtbot.addWidget(console)
+    console.show()
+    console.activateWindow()
+    qtbot.waitUntil(console.isActiveWindow)
+    expected = [s.title for s in meetings.slides(ws, mid)]
+    shown = [shown_title(presenter)]
+    captured = None
+    while presenter.number < len(expected):
+        qtbot.keyClick(presenter, Qt.Key.Key_PageDown)
+        shown.append(shown_title(presenter))
+        slide = presenter.slides[presenter.number - 1]
+        if slide.item_kind == "host_deep_dive" and captured is None:
+            qtbot.keyClick(console, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
+            qtbot.keyClicks(console.text, "Brief every response officer on the Northgate burglary pattern")
+            qtbot.keyClicks(console.owner, "Insp Ann Lee")
+            qtbot.keyClick(console.text, Qt.Key.Key_Return)
+            captured = ws.conn.execute("SELECT ref FROM actions ORDER BY id DESC LIMIT 1").fetchone()[0]
+    qtbot.keyClick(presenter, Qt.Key.Key_PageDown)  # past the last slide: it stays
+    assert shown == expected and presenter.number == len(expected)
+    timed = {r[0] for r in ws.conn.execute("SELECT DISTINCT t.item_id FROM item_timings t JOIN agenda_items a"
+                                           " ON a.id = t.item_id WHERE a.meeting_id = ?", (mid,))}
+    assert timed == set(meetings.agenda(ws, mid)["id"])  # the clock ran for every item (to the second)
+    report = meetings.end_meeting(ws, mid)
+    assert captured in report.carried and report.next_meeting_id is None
+    console.timer.stop()
