@@ -25,9 +25,11 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QScrollArea,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -610,7 +612,7 @@ class MapWidget(QWidget):
         self.legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         grid = QGridLayout(self.legend)
         grid.setContentsMargins(12, 4, 4, 4)
-        grid.setVerticalSpacing(8)
+        grid.setVerticalSpacing(5)
         self.legend_title = QLabel()
         self.legend_title.setFont(bold)
         self.legend_title.setWordWrap(True)
@@ -628,8 +630,8 @@ class MapWidget(QWidget):
             grid.addWidget(text, row, 1)
             self.legend_swatches[klass], self.legend_texts[klass] = swatch, text
             row += 1
-        self.legend_note = QLabel("Real: significant after allowing for clustering and for the number of changes "
-                                  "looked at (Benjamini–Hochberg q < 0.05).")
+        self.legend_note = QLabel("Real: beyond chance, allowing for clustering and for the many changes looked at "
+                                  "(Benjamini–Hochberg q < 0.05).")
         self.legend_note.setWordWrap(True)
         small = QFont(base)
         small.setPointSizeF(base.pointSizeF() * 0.85)
@@ -637,8 +639,8 @@ class MapWidget(QWidget):
         grid.addWidget(self.legend_note, row, 0, 1, 2)
         row += 1
         for symbol, words in ((self._symbol("dot"), f"Incident, last {POINT_DAYS} days"),
-                              (self._symbol("contour"),
-                               "Hot-spot density: densest areas holding half and a quarter of the incidents"),
+                              (self._symbol("contour"), "Hot-spot density: the densest areas, holding half and a "
+                                                        "quarter of the incidents"),
                               (self._symbol("cell"), "Emerging hot spot: cell count rose significantly"),
                               (self._symbol("selected"), "Selected unit")):
             grid.addWidget(symbol, row, 0)
@@ -654,9 +656,17 @@ class MapWidget(QWidget):
         self.caption.setWordWrap(True)
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
 
+        # On a short window the legend scrolls rather than its lines running into each other.
+        legend_scroll = QScrollArea()
+        legend_scroll.setWidget(self.legend)
+        legend_scroll.setWidgetResizable(True)
+        legend_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        legend_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        legend_scroll.setMaximumWidth(346)
+        legend_scroll.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Preferred)
         middle = QHBoxLayout()
         middle.addWidget(self.stack, 1)
-        middle.addWidget(self.legend, 0)
+        middle.addWidget(legend_scroll, 0)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(head)
