@@ -11,19 +11,19 @@ from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.figures import BETTER as BETTER  # re-exported: the views take their colours from here
+from compstat_desk.core.figures import INK, ROLE_FILLS
+from compstat_desk.core.figures import LIKELIHOOD_COLOURS as LIKELIHOOD_COLOURS
+from compstat_desk.core.figures import LIKELIHOOD_TEXT as LIKELIHOOD_TEXT
+from compstat_desk.core.figures import WORSE as WORSE
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
-WORSE = "#e69f00"
-BETTER = "#0072b2"
-WORSE_LIGHT = "#f9d9a0"
-BETTER_LIGHT = "#b3d4ef"
-INK = "#1a1a1a"
+# Meaning → colour is defined once, in the core (core/figures.py), for the screen and the printed page alike.
+WORSE_LIGHT = ROLE_FILLS["worse"]
+BETTER_LIGHT = ROLE_FILLS["better"]
 GREY = "#7f7f7f"
-# The five-point delivery-confidence scale: always printed with its word.
-LIKELIHOOD_COLOURS = {"Green": "#009e73", "Amber/Green": "#8cc63f", "Amber": "#f0b400", "Amber/Red": "#e67300",
-                      "Red": "#c0392b"}
 
 READABLE_POINT_SIZE = 11.0  # as the main window's; charts are read from the back of a room
 

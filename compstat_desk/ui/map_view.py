@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.figures import ROLE_FILLS
 from compstat_desk.core.geo import geometry_from_geojson
 from compstat_desk.core.hotspots import hot_spots
 from compstat_desk.core.store import Workspace
@@ -57,10 +58,10 @@ LEVEL_TITLES = {"division": "Divisions", "sector": "Sectors"}
 # Change classes, each with a colour (diverging, colour-blind safe: blue against orange, never red against green)
 # and the words the legend gives it.
 BETTER, WORSE, NO_CHANGE, NOT_COMPARED = "better", "worse", "no_change", "not_compared"
-CLASS_COLOURS = {
-    BETTER: "#5b9bd5",  # blue
-    WORSE: "#f28e2b",  # orange
-    NO_CHANGE: "#e4e4e4",  # light grey
+CLASS_COLOURS = {  # the same fills as the printed maps (core/figures.py: one definition)
+    BETTER: ROLE_FILLS["better"],  # blue
+    WORSE: ROLE_FILLS["worse"],  # orange
+    NO_CHANGE: ROLE_FILLS["none"],  # light grey
     NOT_COMPARED: "#ffffff",  # white, hatched
 }
 POINT_COLOUR = (25, 25, 25, 150)

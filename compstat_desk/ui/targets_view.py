@@ -30,7 +30,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 from compstat_desk.core.targets import TargetSpec
 from compstat_desk.core.trajectories import chance_words
-from compstat_desk.ui.analysis_view import INK, LIKELIHOOD_COLOURS, AnalysisViewWidget, chart_font
+from compstat_desk.ui.analysis_view import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget, chart_font
 from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
 from compstat_desk.ui.report_state import ReportState, UnitChoice
@@ -349,7 +349,7 @@ class TargetsViewWidget(AnalysisViewWidget):
 
 def _indicator_words(t: trajectories.IndicatorTrajectory) -> str:
     colour = LIKELIHOOD_COLOURS.get(t.likelihood or "", "#d9d9d9")
-    ink = "#ffffff" if t.likelihood in ("Green", "Red", "Amber/Red") else INK
+    ink = LIKELIHOOD_TEXT.get(t.likelihood or "", INK)
     lines = [f"<b>{html.escape(t.description or t.indicator)}</b>",
              f"Target level <b>{t.target_value:g}</b>; baseline period "
              + (f"<b>{t.baseline_level:.1f}</b>" if t.baseline_level is not None else "without values") + "."]

@@ -18,6 +18,7 @@ from compstat_desk.ui.analysis_view import (
     GREY,
     INK,
     LIKELIHOOD_COLOURS,
+    LIKELIHOOD_TEXT,
     AnalysisViewWidget,
     chart_font,
     legend_below,
@@ -141,7 +142,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
         self.shown = t
         self.set_heading(f"Trajectory: {html.escape(self._category_names.get(t.category, t.category))}")
         colour = LIKELIHOOD_COLOURS.get(t.likelihood or "", "#d9d9d9")
-        text_colour = "#ffffff" if t.likelihood in ("Green", "Red", "Amber/Red") else INK
+        text_colour = LIKELIHOOD_TEXT.get(t.likelihood or "", INK)
         self.likelihood_label.setText(likelihood_text(t))
         self.likelihood_label.setStyleSheet(
             f"QLabel {{ background: {colour}; color: {text_colour}; padding: 6px 10px; font-weight: bold; }}")
