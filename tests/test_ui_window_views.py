@@ -277,6 +277,32 @@ def test_an_import_through_the_dialog_appears_in_the_imports_table(qtbot, writab
     dialog.close()
 
 
+def test_several_files_chosen_together_are_imported_one_after_another(qtbot, writable, tmp_path):
+    """Two weekly files in one layout and a file that cannot be read: the two are imported, read the same way
+    as the first was mapped; the third is refused with the core's reason, and does not stop the others."""
+    w = writable
+    first = new_incidents(tmp_path, 30)
+    second = tmp_path / "next_week.csv"
+    second.write_text("ref,when,crime,sector\n" + "".join(f"U{i},2026-11-2{i % 2} 09:00,ROB,KBN2\n"
+                                                           for i in range(12)), encoding="utf-8")
+    broken = tmp_path / "scan.csv"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00binary")
+    before = w.ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    dialog = w.open_import_dialog()
+    dialog.set_files([first, second, broken])
+    dialog.set_read_as("ref", "id")
+    dialog.set_read_as("when", "occurred")
+    dialog.set_read_as("crime", "category")
+    dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running() and dialog.result.text().count(":") >= 3, timeout=30_000)
+    text = dialog.result.text()
+    assert "new_week.csv: " in text and "next_week.csv: " in text and "scan.csv: " in text
+    assert w.ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == before + 30 + 12
+    names = [r[0] for r in w.ws.conn.execute("SELECT file_name FROM imports ORDER BY id DESC LIMIT 2")]
+    assert names == ["next_week.csv", "new_week.csv"]
+    dialog.close()
+
+
 def test_a_cancelled_import_leaves_the_workspace_unchanged(qtbot, writable, tmp_path):
     w = writable
     path = new_incidents(tmp_path, 5_000)

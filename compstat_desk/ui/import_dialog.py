@@ -68,17 +68,22 @@ class ImportThread(QThread):
 
 
 class ImportDialog(QDialog):
-    """Import one file into the open workspace. `imported(id)` fires when an import added something."""
+    """Import files into the open workspace: the first is previewed and mapped; the others chosen with it are
+    read the same way, one import after another. `imported(id)` fires when an import added something."""
 
     imported = Signal(int)
 
     def __init__(self, db_path: str | Path, parent: QWidget | None = None, start_dir: str = ""):
         super().__init__(parent)
-        self.setWindowTitle("Import a file")
+        self.setWindowTitle("Import files")
         self.db_path = Path(db_path)
         self.start_dir = start_dir
         self.thread: ImportThread | None = None
         self.preview: FilePreview | None = None
+        self.more: list[Path] = []  # files chosen with the previewed one, imported after it the same way
+        self._queue: list[Path] = []
+        self._said: list[str] = []
+        self._cancelled = False
         self.file_edit = QLineEdit(placeholderText="A CSV, XLSX or GeoJSON file…")
         self.file_edit.setAccessibleName("File to import")
         self.browse_button = QPushButton("Choose…")
@@ -141,11 +146,17 @@ class ImportDialog(QDialog):
 
     # -- choosing ---------------------------------------------------------------------------------
     def on_browse_button_clicked(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import a file", self.start_dir,
-                                              "Data files (*.csv *.csv.gz *.txt *.xlsx *.geojson *.json);;"
-                                              "All files (*)")
-        if name:
-            self.set_file(name)
+        names, _ = QFileDialog.getOpenFileNames(self, "Import files", self.start_dir,
+                                                "Data files (*.csv *.csv.gz *.txt *.xlsx *.geojson *.json);;"
+                                                "All files (*)")
+        if names:
+            self.set_files(names)
+
+    def set_files(self, paths: list[str | Path], profile: str | None = None) -> None:
+        """Choose several files: the first is previewed; the rest are imported after it, read the same way
+        (e.g. a run of weekly files in one layout)."""
+        self.more = [Path(p) for p in paths[1:]]
+        self.set_file(paths[0], profile)
 
     def set_file(self, path: str | Path, profile: str | None = None) -> None:
         """Choose a file (and a profile; None: detected), as the Choose… button would."""
@@ -228,7 +239,16 @@ class ImportDialog(QDialog):
     def start(self) -> None:
         if self.preview is None or self.thread is not None:
             return
-        self.thread = ImportThread(self.db_path, self.preview.path, self.options(), self)
+        self._queue = [self.preview.path, *self.more]
+        self._said = []
+        self._cancelled = False
+        self.result.setText("")
+        self._start_next()
+
+    def _start_next(self) -> None:
+        path = self._queue.pop(0)
+        self._current = path
+        self.thread = ImportThread(self.db_path, path, self.options(), self)
         self.thread.progressed.connect(self.on_thread_progressed)
         self.thread.succeeded.connect(self.on_thread_succeeded)
         self.thread.failed.connect(self.on_thread_failed)
@@ -237,8 +257,8 @@ class ImportDialog(QDialog):
             w.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
-        self.progress_label.setText("Starting…")
-        self.result.setText("")
+        left = f" ({len(self._queue)} more after it)" if self._queue else ""
+        self.progress_label.setText(f"Starting {path.name}{left}…")
         self.thread.start()
 
     def cancel(self) -> None:
@@ -254,24 +274,39 @@ class ImportDialog(QDialog):
         self.progress.setValue(int(fraction * 1000))
         self.progress_label.setText(message)
 
+    def _say(self, text: str) -> None:
+        many = bool(self.more)
+        self._said.append(f"{self._current.name}: {text}" if many else text)
+        self.result.setText("\n\n".join(self._said))
+
     def on_thread_succeeded(self, lines: str, import_id: int) -> None:
         self.progress.setValue(1000)
         self.progress_label.setText("Done.")
         self.result.setStyleSheet("")
-        self.result.setText(lines)
+        self._say(lines)
         if import_id:
             self.imported.emit(import_id)
 
     def on_thread_failed(self, message: str, cancelled: bool) -> None:
         self.progress.setValue(0)
         self.progress_label.setText("Cancelled." if cancelled else "Not imported.")
-        self.result.setStyleSheet("" if cancelled else ERROR_STYLE)
-        self.result.setText(message)
+        if cancelled:
+            self._cancelled = True  # the rest are not started either
+        elif not self.more:
+            self.result.setStyleSheet(ERROR_STYLE)
+        self._say(message)
 
     def on_thread_finished(self) -> None:
         thread, self.thread = self.thread, None
         if thread is not None:
             thread.deleteLater()
+        if self._queue and not self._cancelled:  # a refused file does not stop the others
+            self._start_next()
+            return
+        if self._cancelled and self._queue:
+            self._said.append(f"Not started: {', '.join(p.name for p in self._queue)}.")
+            self.result.setText("\n\n".join(self._said))
+            self._queue = []
         for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button):
             w.setEnabled(True)
         self.cancel_button.setEnabled(False)
