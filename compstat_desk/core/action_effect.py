@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.actions import find_action
 from compstat_desk.core.compstat import phi_from_weeks
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 
 MIN_WEEKS_AFTER = 2

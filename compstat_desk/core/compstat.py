@@ -8,10 +8,10 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core.counts import RolledCounts, weekday_number
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.periods import WINDOWS, windows
 from compstat_desk.core.store import Workspace
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.actions import Captured, actions_table, insert_action
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace, current_user, now_iso
 from compstat_desk.core.trajectories import SCALE, chance_words, likelihood_label
 

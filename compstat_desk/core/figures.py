@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 
 # Meaning → colour (Okabe–Ito): readable by people with the common colour-vision deficiencies.

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import HEADLINE, latest_week_ending
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 
 BASELINE_DAYS = 364  # the 52 weeks before the current 28 days: 13 windows of 28 days

@@ -15,10 +15,10 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 
 WEEKS = 4  # the comparison window: the last four periods against the same four a year earlier

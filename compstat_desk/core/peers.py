@@ -6,11 +6,11 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import HEADLINE, latest_week_ending, rolled_span
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.periods import windows
 from compstat_desk.core.store import Workspace
 

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import latest_week_ending, phi_from_weeks
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 
 # The delivery-confidence scale, from the probability of meeting the target (thresholds: ours, stated here).

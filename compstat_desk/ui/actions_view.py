@@ -83,9 +83,12 @@ class ActionsView(QWidget):
 
     changed = Signal()  # an action was reviewed or updates were imported
 
-    def __init__(self, ws: Workspace, as_of: dt.date | None = None, parent: QWidget | None = None):
+    def __init__(self, ws: Workspace, as_of: dt.date | None = None, parent: QWidget | None = None, *,
+                 lazy: bool = False):
         super().__init__(parent)
         self.ws = ws
+        self.lazy = lazy  # True (a tab of the window): read the actions when first shown, not before
+        self._stale = True
         self.as_of = as_of or dt.date.today()
         self.model = ActionsTableModel()
         self.proxy = sorting_proxy(self.model, self)
@@ -220,7 +223,8 @@ class ActionsView(QWidget):
         QShortcut(QKeySequence("Ctrl+Return"), self.note, activated=self.save_review)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.owner.setFocus)
         self._current: str | None = None
-        self.refresh()
+        if not lazy:
+            self.refresh()
 
     # -- filters and the table --------------------------------------------------------------------
     def set_unit(self, code: str | None) -> None:
@@ -232,7 +236,16 @@ class ActionsView(QWidget):
     def set_owner(self, name: str) -> None:
         self.owner.setText(name)
 
+    def showEvent(self, event: Any) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
     def refresh(self) -> None:
+        if self.lazy and not self.isVisible():
+            self._stale = True  # read when shown
+            return
+        self._stale = False
         status = self.status.currentData()
         try:
             table = tracker.actions_table(self.ws, as_of=self.as_of, owner=self.owner.text() or None,

@@ -33,11 +33,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import compstat, overview
+from compstat_desk.core import compstat
 from compstat_desk.core.compstat import HEADLINE, describe_change
 from compstat_desk.core.periods import WINDOWS
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import BETTER_LIGHT, INK, WORSE_LIGHT, AnalysisViewWidget
+from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.models import LEFT, RIGHT, SORT_ROLE, natural_key
 from compstat_desk.ui.report_state import ReportState, UnitChoice
 
@@ -356,8 +357,7 @@ class CompstatViewWidget(AnalysisViewWidget):
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         if self._polarity is None:
-            cats = overview.categories(self.ws)
-            self._polarity = dict(zip(cats["code"].astype(str), cats["polarity"].astype(str)))
+            self._polarity = {code: str(f["polarity"]) for code, f in category_facts(self.ws).items()}
         table = compstat.compstat_table(self.ws, week_ending, unit=unit.code)
         self.model.set_table(table, self._polarity)
         self.notes.setText("\n".join(f"Note: {w}" for w in table.attrs.get("warnings", [])))

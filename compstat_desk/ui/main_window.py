@@ -286,7 +286,7 @@ class MainWindow(QMainWindow):
         self.targets_view = TargetsViewWidget(ws, self.report, summary.marking)
         self.analysis_views += [self.when_view, self.targets_view]
         self.targets_view.saved.connect(self.on_targets_view_saved)
-        self.actions_view = ActionsView(ws)
+        self.actions_view = ActionsView(ws, lazy=True)
         # In the window Ctrl+F finds a unit; the Actions tab's own Ctrl+F (its owner box) is reached through it.
         for shortcut in self.actions_view.findChildren(QShortcut):
             if shortcut.key() == QKeySequence("Ctrl+F"):

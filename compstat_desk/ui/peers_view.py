@@ -11,10 +11,10 @@ import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
-from scipy import stats
 
 from compstat_desk.core import overview, peers
 from compstat_desk.core.compstat import HEADLINE
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import (
     BETTER,
@@ -26,6 +26,7 @@ from compstat_desk.ui.analysis_view import (
     legend_below,
     style_plot,
 )
+from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.report_state import ReportState, UnitChoice
 
 WINDOW_TITLES = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}
@@ -54,15 +55,15 @@ class PeersViewWidget(AnalysisViewWidget):
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
-        cats = overview.categories(ws)
-        self._polarity = dict(zip(cats["code"].astype(str), cats["polarity"].astype(str)))
+        facts = category_facts(ws)
+        self._polarity = {code: str(f["polarity"]) for code, f in facts.items()}
         self.category_combo = QComboBox()
         self.category_combo.setAccessibleName("Category")
         self.category_combo.setMaxVisibleItems(20)
-        if bool((cats["headline"] == 1).any()):
+        if any(f["headline"] == 1 for f in facts.values()):
             self.category_combo.addItem("Headline total", HEADLINE)
-        for code, name in zip(cats["code"], cats["name"]):
-            self.category_combo.addItem(str(name), str(code))
+        for code, f in facts.items():
+            self.category_combo.addItem(str(f["name"]), code)
         self.level_combo = QComboBox()
         self.level_combo.setAccessibleName("Units compared")
         self.level_combo.addItem("Divisions", "division")

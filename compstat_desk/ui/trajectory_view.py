@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from compstat_desk.core import overview, trajectories
+from compstat_desk.core import trajectories
 from compstat_desk.core.store import Workspace
 from compstat_desk.core.trajectories import Trajectory, chance_words
 from compstat_desk.ui.analysis_view import (
@@ -24,6 +24,7 @@ from compstat_desk.ui.analysis_view import (
     legend_below,
     style_plot,
 )
+from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 from compstat_desk.ui.trend_view import timestamp
 
@@ -60,8 +61,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
-        cats = overview.categories(ws)
-        self._category_names = dict(zip(cats["code"].astype(str), cats["name"].astype(str)))
+        self._category_names = {code: str(f["name"]) for code, f in category_facts(ws).items()}
         self.target_list = QListWidget()
         self.target_list.setWordWrap(True)
         self.target_list.setAccessibleName("Targets of this unit")

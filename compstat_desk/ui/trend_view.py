@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from compstat_desk.core import overview, series
+from compstat_desk.core import series
 from compstat_desk.core.compstat import HEADLINE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
@@ -27,6 +27,7 @@ from compstat_desk.ui.analysis_view import (
     legend_below,
     style_plot,
 )
+from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 
 RECENT_WEEKS = 52
@@ -71,12 +72,12 @@ class TrendViewWidget(AnalysisViewWidget):
         self.category_combo.setAccessibleName("Category")
         self.category_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.category_combo.setMaxVisibleItems(20)
-        cats = overview.categories(ws)
-        self._polarity = dict(zip(cats["code"].astype(str), cats["polarity"].astype(str)))
-        if bool((cats["headline"] == 1).any()):
+        facts = category_facts(ws)
+        self._polarity = {code: str(f["polarity"]) for code, f in facts.items()}
+        if any(f["headline"] == 1 for f in facts.values()):
             self.category_combo.addItem("Headline total", HEADLINE)
-        for code, name in zip(cats["code"], cats["name"]):
-            self.category_combo.addItem(str(name), str(code))
+        for code, f in facts.items():
+            self.category_combo.addItem(str(f["name"]), code)
         label = QLabel("<b>Category</b>")
         self.controls.addWidget(label)
         self.controls.addWidget(self.category_combo)

@@ -1,0 +1,21 @@
+"""scipy.stats, imported the first time a statistic is asked for rather than when a module is loaded: it takes
+most of a second to import, and the window has something to show before any test is needed."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import Any
+
+
+class _LazyStats:
+    _module: ModuleType | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if _LazyStats._module is None:
+            from scipy import stats as module
+
+            _LazyStats._module = module
+        return getattr(_LazyStats._module, name)
+
+
+stats: Any = _LazyStats()  # use as scipy.stats: stats.norm.sf(…), stats.binomtest(…)
