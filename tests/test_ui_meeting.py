@@ -300,3 +300,44 @@ def test_a_whole_sample_meeting_by_keys_only(qtbot, ws):
     report = meetings.end_meeting(ws, mid)
     assert captured in report.carried and report.next_meeting_id is None
     console.timer.stop()
+
+
+def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, tmp_path):
+    from PySide6.QtWidgets import QLabel, QTableWidget
+
+    from compstat_desk.core.delivery import assessment_grid
+    from compstat_desk.core.delivery_sample import build_delivery_workspace
+    from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
+
+    build_delivery_workspace(tmp_path / "d.sqlite")
+    with open_workspace(tmp_path / "d.sqlite") as ws:
+        mid = meetings.meeting_id_of(ws, "next")
+        slides = meetings.slides(ws, mid)
+        context = PanelContext(mid, None, 1.0)
+        outlook = next(p for s in slides for p in s.panels if p["type"] == "indicator_trajectory")
+        shown_outlook = panel_widget(ws, outlook, context)
+        qtbot.addWidget(shown_outlook)
+        words = " ".join(w.text() for w in shown_outlook.findChildren(QLabel))
+        description = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (outlook["target"],)).fetchone()
+        assert description[0] in words and ("Likelihood of delivery" in words or "No projection" in words)
+        grid_panel = next(p for s in slides for p in s.panels if p["type"] == "assessment")
+        shown_grid = panel_widget(ws, grid_panel, context)
+        qtbot.addWidget(shown_grid)
+        table = shown_grid.findChildren(QTableWidget)[0]
+        grid = assessment_grid(ws, grid_panel["priority"])
+        shown = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+        assert shown == [[str(v) for v in row] for row in grid.to_numpy().tolist()]
+        assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == list(grid.columns)
+
+
+def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):
+    from PySide6.QtWidgets import QLabel
+
+    from compstat_desk.ui import meeting_panels
+
+    def broken(*args):
+        raise RuntimeError("no such figure")
+
+    monkeypatch.setitem(meeting_panels._MAKERS, "text", broken)
+    widget = meeting_panels.panel_widget(ws, {"type": "text", "text": "x"}, meeting_panels.PanelContext(0, None))
+    assert isinstance(widget, QLabel) and "could not be drawn (RuntimeError: no such figure)" in widget.text()

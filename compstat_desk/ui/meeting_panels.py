@@ -71,6 +71,8 @@ def panel_widget(ws: Workspace, panel: dict[str, Any], context: PanelContext) ->
         widget = maker(ws, panel, context)
     except CompstatError as exc:
         return _label(str(exc), context, 1.1)
+    except Exception as exc:  # a panel must never take the meeting down: say so in its place, and go on
+        return _label(f"This panel could not be drawn ({type(exc).__name__}: {exc}).", context, 1.0)
     for child in widget.findChildren(QWidget):
         caption = isinstance(child, QLabel) and re.sub(r"<[^>]+>", "", child.text()).strip().rstrip(":") \
             in CONTROL_CAPTIONS
@@ -259,6 +261,81 @@ def _compact_legend(legend: Any, context: PanelContext) -> None:
     legend.setColumnCount(columns)  # lays the items out again at their new size
 
 
+def _as_of(ws: Workspace, context: PanelContext) -> dt.date:
+    """The date a stocktake's figures are read to: the report week, else the meeting's date, else today."""
+    if context.week_ending is not None:
+        return context.week_ending
+    if context.meeting_id:
+        from compstat_desk.core.meetings import meeting_info
+
+        return dt.date.fromisoformat(str(meeting_info(ws, context.meeting_id)["date"]))
+    return dt.date.today()
+
+
+def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    """A target's trajectory in words and its likelihood of delivery on its colour (counts or indicators)."""
+    from compstat_desk.core.delivery import target_outlook
+    from compstat_desk.core.figures import INK as FIGURE_INK
+    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
+    from compstat_desk.core.trajectories import chance_words
+
+    o = target_outlook(ws, int(panel["target"]), _as_of(ws, context))
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.addWidget(_label(o.description or f"{o.measure} in {o.unit}", context, 1.15, bold=True))
+    lines = []
+    if o.actual_to_date is not None and o.planned_to_date is not None:
+        lines.append(f"To {o.as_of:%d %b %Y}: {o.actual_to_date:,.1f} against {o.planned_to_date:,.1f} planned.")
+    if o.projection is not None and o.interval_95 is not None:
+        lo, hi = o.interval_95
+        lines.append(f"Projected {o.projection:,.1f} (95%: {lo:,.1f}–{hi:,.1f}) against a target of "
+                     f"{o.target_value:,.1f} by {o.period_end:%d %b %Y}.")
+    elif o.note:
+        lines.append(f"No projection: {o.note}.")
+    layout.addWidget(_label("\n".join(lines), context, 1.0))
+    if o.likelihood:
+        verdict = _label(f"Likelihood of delivery: {o.likelihood} ({chance_words(o.probability or 0.0)})", context,
+                         1.1, bold=True)
+        verdict.setStyleSheet(f"QLabel {{ background: {LIKELIHOOD_COLOURS[o.likelihood]}; "
+                              f"color: {LIKELIHOOD_TEXT.get(o.likelihood, FIGURE_INK)}; padding: 8px; }}")
+        layout.addWidget(verdict)
+    layout.addStretch(1)
+    return box
+
+
+def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    """A priority's delivery assessment across stocktakes, side by side, as in a delivery report."""
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    from compstat_desk.core.delivery import assessment_grid, priority
+
+    p = priority(ws, panel["priority"])
+    grid = assessment_grid(ws, panel["priority"])
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.addWidget(_label(f"{p.title} — senior responsible owner: {p.sro}", context, 1.15, bold=True))
+    if grid.empty or not len(grid.columns):
+        layout.addWidget(_label("No assessment yet.", context, 1.1))
+        layout.addStretch(1)
+        return box
+    table = QTableWidget(len(grid.index), len(grid.columns))
+    table.setHorizontalHeaderLabels([str(c) for c in grid.columns])
+    table.setVerticalHeaderLabels([str(i) for i in grid.index])
+    for r, (_name, row) in enumerate(grid.iterrows()):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+    table.setFont(_font(context, 0.9))
+    table.horizontalHeader().setFont(_font(context, 0.9, bold=True))
+    table.verticalHeader().setFont(_font(context, 0.9, bold=True))
+    table.setWordWrap(True)
+    table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+    table.horizontalHeader().setStretchLastSection(True)
+    table.resizeColumnsToContents()
+    table.resizeRowsToContents()
+    layout.addWidget(table, 1)
+    return box
+
+
 _MAKERS = {
     "text": _text,
     "card": _card,
@@ -269,4 +346,6 @@ _MAKERS = {
     "trajectory": _analysis("trajectory"),
     "funnel": _analysis("funnel"),
     "map": _analysis("map"),
+    "indicator_trajectory": _outlook,
+    "assessment": _assessment,
 }
