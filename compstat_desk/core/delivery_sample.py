@@ -5,7 +5,6 @@ each meeting closed and its live actions carried to the next); then the next sto
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 from pathlib import Path
@@ -15,7 +14,8 @@ from compstat_desk.core import actions, catalog, delivery, meetings
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.common import Progress, no_progress
-from compstat_desk.core.store import Workspace, open_workspace
+from compstat_desk.core.sample import building, rows
+from compstat_desk.core.store import Workspace
 
 SAMPLE_USER = "delivery-unit"  # who the sample's entries are recorded as made by
 
@@ -31,26 +31,16 @@ def delivery_sample_dir() -> Path:
     return here
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
 def build_delivery_workspace(path: Path, source: Path | None = None, progress: Progress = no_progress) -> None:
     """Create `path` from the sample delivery unit. Written to a temporary file first, so a crash leaves nothing
     half-built."""
     source = source or delivery_sample_dir()
-    path = Path(path)
-    partial = path.with_name(path.name + ".building")
-    for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
-        leftover.unlink(missing_ok=True)
     plan = json.loads((source / "delivery.json").read_text(encoding="utf-8"))
-    ws = open_workspace(partial)
-    try:
+    with building(path) as ws:
         ws.set_setting("name", plan.get("name", "Delivery Unit (sample)"))
         with ws.transaction():
             _units(ws, source / "units.csv")
-            for r in _rows(source / "indicator_definitions.csv"):
+            for r in rows(source / "indicator_definitions.csv"):
                 cur = ws.conn.execute(
                     "INSERT INTO indicators(code, name, polarity, kind, unit_label) VALUES (?, ?, ?, ?, ?)",
                     (r["code"], r["name"], r["polarity"], r["kind"], r.get("unit_label") or None))
@@ -74,17 +64,12 @@ def build_delivery_workspace(path: Path, source: Path | None = None, progress: P
             meetings.create_meeting(ws, title=upcoming["title"], date=upcoming["date"], chair=upcoming.get("chair"),
                                     venue=upcoming.get("venue"), template="stocktake", attendees=people,
                                     distribution=plan.get("distribution", []))
-        ws.close()
-    except BaseException:
-        ws.conn.close()
-        raise
-    os.replace(partial, path)
     progress(1.0, "Sample delivery unit ready")
 
 
 def _units(ws: Workspace, path: Path) -> None:
     ids: dict[str, int] = {}
-    for r in _rows(path):
+    for r in rows(path):
         if r["level"] == "force":
             ids[r["code"]] = catalog.ensure_force(ws, name=r["name"], code=r["code"])
             ws.conn.execute("UPDATE units SET commander = ? WHERE id = ?", (r["head"] or None, ids[r["code"]]))
@@ -95,7 +80,7 @@ def _units(ws: Workspace, path: Path) -> None:
 
 def _targets(ws: Workspace, path: Path) -> dict[str, int]:
     refs = {}
-    for r in _rows(path):
+    for r in rows(path):
         row = ws.conn.execute("SELECT id FROM indicators WHERE code = ?", (r["measure"],)).fetchone()
         if row is None:
             raise CompstatError(f"targets.csv names an unknown indicator {r['measure']!r}")

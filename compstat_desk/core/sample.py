@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from compstat_desk.core import catalog
@@ -12,7 +14,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
 from compstat_desk.core.ingest.common import Progress, no_progress
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store import Workspace, open_workspace
 
 
 def sample_dir() -> Path:
@@ -26,7 +28,25 @@ def sample_dir() -> Path:
     return here
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
+@contextmanager
+def building(path: Path) -> Iterator[Workspace]:
+    """A new workspace at `path`, written to a temporary file first and put in place only when complete: a crash
+    leaves nothing half-built."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".building")
+    for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
+        leftover.unlink(missing_ok=True)
+    ws = open_workspace(partial)
+    try:
+        yield ws
+        ws.close()
+    except BaseException:
+        ws.conn.close()
+        raise
+    os.replace(partial, path)
+
+
+def rows(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
@@ -34,19 +54,14 @@ def _rows(path: Path) -> list[dict[str, str]]:
 def build_sample_workspace(path: Path, source: Path | None = None, progress: Progress = no_progress) -> None:
     """Create `path` from the sample files. Written to a temporary file first, so a crash leaves nothing half-built."""
     source = source or sample_dir()
-    path = Path(path)
-    partial = path.with_name(path.name + ".building")
-    for leftover in (partial, Path(str(partial) + "-wal"), Path(str(partial) + "-shm")):
-        leftover.unlink(missing_ok=True)
-    ws = open_workspace(partial)
-    try:
+    with building(path) as ws:
         ws.set_setting("name", "Wessex Constabulary (sample)")
         with ws.transaction():
             catalog.ensure_force(ws, name="Wessex Constabulary", code="FORCE")
-            for r in _rows(source / "categories.csv"):
+            for r in rows(source / "categories.csv"):
                 catalog.insert_category(ws, r["code"], r["name"], group=r["group"] or None, polarity=r["polarity"],
                                         headline=r["headline"] == "1")
-            for r in _rows(source / "indicator_definitions.csv"):
+            for r in rows(source / "indicator_definitions.csv"):
                 cur = ws.conn.execute(
                     "INSERT INTO indicators(code, name, polarity, kind, unit_label) VALUES (?, ?, ?, ?, ?)",
                     (r["code"], r["name"], r["polarity"], r["kind"], r.get("unit_label") or None))
@@ -70,16 +85,11 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
                            chair=upcoming.get("chair"), venue=upcoming.get("venue"),
                            attendees=[Attendee(a["name"], a["role"], a.get("unit")) for a in past["attendees"]],
                            distribution=past.get("distribution", []))
-        ws.close()
-    except BaseException:
-        ws.conn.close()
-        raise
-    os.replace(partial, path)
     progress(1.0, "Sample workspace ready")
 
 
 def _targets(ws, path: Path) -> None:  # type: ignore[no-untyped-def]
-    for r in _rows(path):
+    for r in rows(path):
         unit = catalog.find_unit(ws, r["unit"])
         cat = catalog.find_category(ws, r["measure"]) if r["kind"] == "category" else None
         ind = None
