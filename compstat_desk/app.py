@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 APP_NAME = "compstat-desk"
 
@@ -29,6 +30,16 @@ def last_workspace() -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+def _application() -> Any:
+    """The running QApplication, or a new one named for compstat-desk (its settings are kept under that name)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    return app
+
+
 def run_gui(db_path: Path) -> int:
     """Open the workspace at `db_path` in the main window; return the exit status (2: it could not be opened)."""
     problem = display_problem()
@@ -44,9 +55,7 @@ def run_gui(db_path: Path) -> int:
     from compstat_desk.core.store import open_workspace
     from compstat_desk.ui.main_window import MIN_POINT_SIZE, MainWindow
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(APP_NAME)
+    app = _application()
     font = QFont(app.font())
     if font.pointSizeF() < MIN_POINT_SIZE:  # 9 pt desktop defaults are hard to read on a meeting laptop
         font.setPointSizeF(MIN_POINT_SIZE)
@@ -89,9 +98,7 @@ def run_meeting_gui(ws: object, meeting_id: int) -> int:
 
     from compstat_desk.ui.console import run_meeting
 
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
-    app.setApplicationName(APP_NAME)
-    app.setOrganizationName(APP_NAME)
+    app = _application()
     presenter, console = run_meeting(ws, meeting_id)  # type: ignore[arg-type]
     presenter.left.connect(console.close)
     status = app.exec()
@@ -107,12 +114,11 @@ def run_wall_gui(ws: object, meeting: str | None, numbers: list[int] | None, sec
     if problem:
         print(f"compstat-desk: {problem}", file=sys.stderr)
         return 2
-    from PySide6.QtWidgets import QApplication
 
     from compstat_desk.ui.wall import WallDisplay, chosen_slides
 
     slides = chosen_slides(ws, meeting, numbers)  # type: ignore[arg-type]
-    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    app = _application()
     wall = WallDisplay(ws, slides, seconds=seconds)  # type: ignore[arg-type]
     wall.showFullScreen()
     wall.start()

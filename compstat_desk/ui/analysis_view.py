@@ -123,6 +123,19 @@ class AnalysisViewWidget(QWidget):
     def week_ending(self) -> dt.date | None:
         return self.state.week_ending
 
+    # -- the category selector (Trend, Peers, When): views that have one call it `category_combo` ------------
+    @property
+    def category(self) -> str:
+        return str(self.category_combo.currentData())  # type: ignore[attr-defined]
+
+    def set_category(self, code: str) -> None:
+        """Show this category (a code, or HEADLINE for the headline total)."""
+        combo = self.category_combo  # type: ignore[attr-defined]
+        i = combo.findData(code)
+        if i < 0:
+            raise ValueError(f"There is no category {code!r} in this workspace.")
+        combo.setCurrentIndex(i)
+
     def set_heading(self, title: str) -> None:
         unit = self.state.unit
         where = f"{unit.name} ({unit.code})" if unit else "no unit selected"

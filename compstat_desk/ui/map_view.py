@@ -1150,13 +1150,9 @@ def render_map_png(ws: Workspace, path: str | Path, size: tuple[int, int] = (192
         else:
             widget.zoom_to_all()
         app.processEvents()
-        pixmap = widget.grab()
-        wanted = QSize(*size)
-        if pixmap.size() != wanted:  # high-DPI screens grab at device pixels
-            pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                   Qt.TransformationMode.SmoothTransformation)
-        if not pixmap.save(str(path), "PNG"):
-            raise OSError(f"Could not write the map to {path}.")
+        from compstat_desk.ui.screenshot import save_grab
+
+        save_grab(widget, path, size, "the map")
     finally:
         widget.shutdown()
         widget.close()

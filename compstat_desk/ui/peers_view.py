@@ -109,16 +109,6 @@ class PeersViewWidget(AnalysisViewWidget):
     def wanted_width(self) -> int:
         return 1000
 
-    @property
-    def category(self) -> str:
-        return str(self.category_combo.currentData())
-
-    def set_category(self, code: str) -> None:
-        i = self.category_combo.findData(code)
-        if i < 0:
-            raise ValueError(f"There is no category {code!r} in this workspace.")
-        self.category_combo.setCurrentIndex(i)
-
     def on_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
 

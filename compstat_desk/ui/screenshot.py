@@ -63,13 +63,7 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
         app.processEvents()
         window.wait_loaded()  # layers read in the background (the map)
         app.processEvents()
-        pixmap = window.grab()
-        wanted = QSize(*size)
-        if pixmap.size() != wanted:  # high-DPI screens grab at device pixels
-            pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                   Qt.TransformationMode.SmoothTransformation)
-        if not pixmap.save(str(path), "PNG"):
-            raise OSError(f"Could not write the screenshot to {path}.")
+        save_grab(window, path, size)
     finally:
         window.close()
         window.deleteLater()
@@ -77,6 +71,16 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
         # Outside a running event loop deleteLater() waits for one: delete the window now.
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return path
+
+
+def save_grab(widget: Any, path: Path, size: tuple[int, int], what: str = "the screenshot") -> None:
+    """Grab a widget to a PNG of exactly `size` (high-DPI screens grab at device pixels)."""
+    pixmap = widget.grab()
+    wanted = QSize(*size)
+    if pixmap.size() != wanted:
+        pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    if not pixmap.save(str(path), "PNG"):
+        raise OSError(f"Could not write {what} to {path}.")
 
 
 def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meeting: str = "next", slide: int = 1,
@@ -115,13 +119,7 @@ def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meetin
         if view == "console":
             console.show_slide(presenter.number)
             app.processEvents()
-        pixmap = target.grab()
-        wanted = QSize(*size)
-        if pixmap.size() != wanted:
-            pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio,
-                                   Qt.TransformationMode.SmoothTransformation)
-        if not pixmap.save(str(path), "PNG"):
-            raise OSError(f"Could not write the screenshot to {path}.")
+        save_grab(target, path, size)
     finally:
         for window in windows:
             if hasattr(window, "timer"):

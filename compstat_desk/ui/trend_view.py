@@ -115,17 +115,6 @@ class TrendViewWidget(AnalysisViewWidget):
         return 1000  # a year of weeks, and the legend's three columns
 
     # -- choosing ---------------------------------------------------------------------------------
-    @property
-    def category(self) -> str:
-        return str(self.category_combo.currentData())
-
-    def set_category(self, code: str) -> None:
-        """Show this category (a code, or HEADLINE for the headline total)."""
-        i = self.category_combo.findData(code)
-        if i < 0:
-            raise ValueError(f"There is no category {code!r} in this workspace.")
-        self.category_combo.setCurrentIndex(i)
-
     def on_category_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
 

@@ -140,16 +140,6 @@ class WhenViewWidget(AnalysisViewWidget):
         super().set_scale(scale)
         self.colorbar.axis.setWidth(int(self.font().pointSizeF() * 5))
 
-    @property
-    def category(self) -> str:
-        return str(self.category_combo.currentData())
-
-    def set_category(self, code: str) -> None:
-        i = self.category_combo.findData(code)
-        if i < 0:
-            raise ValueError(f"There is no category {code!r} in this workspace.")
-        self.category_combo.setCurrentIndex(i)
-
     def on_category_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
 
