@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from compstat_desk.cli import main
-from compstat_desk.core.sample import build_sample_workspace, sample_dir
+from compstat_desk.core.sample import sample_dir
 from compstat_desk.core.store import now_iso, open_workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
@@ -46,10 +46,10 @@ def fonts(pdf: Path) -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
+def sample(tmp_path_factory, built_sample) -> Path:
     folder = tmp_path_factory.mktemp("docs")
     path = folder / "sample.sqlite"
-    build_sample_workspace(path)
+    shutil.copy(built_sample, path)
     ws = open_workspace(path)
     with ws.transaction():  # a name that Helvetica could not print, among the next meeting's attendees
         ws.conn.execute("INSERT INTO attendees(meeting_id, name, role, unit_id) VALUES (2, ?, 'analyst',"

@@ -2,6 +2,7 @@
 record, carry-forward on close, resuming after the app is killed, and where the presenter view goes."""
 
 import json
+import shutil
 import signal
 import subprocess
 import sys
@@ -174,10 +175,10 @@ def test_the_presenter_screen_is_saved_else_first_non_primary_else_primary(scree
     assert (chosen.name if chosen else None) == expected
 
 
-def test_the_sample_plans_a_next_meeting_with_its_planted_deterioration_in_the_deep_dive(tmp_path):
-    from compstat_desk.core.sample import build_sample_workspace, sample_dir
+def test_the_sample_plans_a_next_meeting_with_its_planted_deterioration_in_the_deep_dive(tmp_path, built_sample):
+    from compstat_desk.core.sample import sample_dir
 
-    build_sample_workspace(tmp_path / "s.sqlite")
+    shutil.copy(built_sample, tmp_path / "s.sqlite")
     with open_workspace(tmp_path / "s.sqlite") as ws:
         m = meetings.meeting_id_of(ws, "next")
         info = meetings.meeting_info(ws, m)

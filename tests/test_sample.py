@@ -1,18 +1,20 @@
 """The bundled sample force loads through the real importers, and the workspace agrees with the files."""
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
-from compstat_desk.core.sample import build_sample_workspace, sample_dir
+from compstat_desk.core.sample import sample_dir
 from compstat_desk.core.store import open_workspace
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(tmp_path_factory, built_sample):
+    """The sample as the importers built it (once per run: see conftest), copied for this module."""
     path = tmp_path_factory.mktemp("sample") / "sample.sqlite"
-    build_sample_workspace(path)
+    shutil.copy(built_sample, path)
     ws = open_workspace(path)
     yield ws
     ws.close()

@@ -21,7 +21,7 @@ from compstat_desk.core.compstat import compstat_table, latest_week_ending
 from compstat_desk.core.hotspots import hot_spots
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
-from compstat_desk.core.sample import build_sample_workspace, sample_dir
+from compstat_desk.core.sample import sample_dir
 from compstat_desk.core.store import open_workspace
 from compstat_desk.ui.map_view import (
     BETTER,
@@ -44,9 +44,9 @@ SIZE = (1280, 800)
 
 
 @pytest.fixture(scope="module")
-def sample_path(tmp_path_factory):
+def sample_path(tmp_path_factory, built_sample):
     path = tmp_path_factory.mktemp("map") / "sample.sqlite"
-    build_sample_workspace(path)
+    shutil.copy(built_sample, path)
     return path
 
 

@@ -2,6 +2,7 @@
 pandas over the sample's own incident file and against the core's figures for the cell shown."""
 
 import os
+import shutil
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads (tests/conftest.py does the same)
 
@@ -16,7 +17,7 @@ from PySide6.QtGui import QColor
 from compstat_desk.core import compstat, series, trajectories
 from compstat_desk.core.compstat import HEADLINE, describe_change
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.sample import build_sample_workspace, sample_dir
+from compstat_desk.core.sample import sample_dir
 from compstat_desk.core.store import open_workspace
 from compstat_desk.ui.analysis_view import BETTER_LIGHT, LIKELIHOOD_COLOURS, WORSE_LIGHT
 from compstat_desk.ui.compstat_view import CompstatTableModel
@@ -30,9 +31,9 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory):
+def sample(tmp_path_factory, built_sample):
     path = tmp_path_factory.mktemp("views") / "sample.sqlite"
-    build_sample_workspace(path)
+    shutil.copy(built_sample, path)
     ws = open_workspace(path)
     yield ws
     ws.close()
