@@ -52,7 +52,7 @@ def run_gui(db_path: Path) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from compstat_desk.core.errors import CompstatError
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.header import read_header
     from compstat_desk.ui.main_window import MIN_POINT_SIZE, MainWindow
 
     app = _application()
@@ -61,29 +61,37 @@ def run_gui(db_path: Path) -> int:
         font.setPointSizeF(MIN_POINT_SIZE)
         app.setFont(font)
 
-    try:
-        ws = open_workspace(db_path)
-    except (CompstatError, OSError) as exc:  # e.g. damaged, not ours, newer schema; a folder we may not write
-        QMessageBox.critical(None, f"{APP_NAME}: cannot open the workspace", str(exc))
-        return 2
-    try:
-        settings = QSettings(APP_NAME, APP_NAME)  # layout, report week and unit, remembered between runs
-        screen = QGuiApplication.primaryScreen()
-        window = MainWindow(ws)
-        if screen is not None:
-            area = screen.availableGeometry()
-            window.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
-        window.settings = settings
-        window.restore_settings()  # after the default size: a remembered geometry wins
-        window.show()
-        status = app.exec()
-        window.deleteLater()
-        # Delete the window before the workspace closes and the interpreter exits (pyqtgraph windows can
-        # otherwise abort at exit); after exec() returns, deleteLater() alone would wait for another loop.
-        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-        return status
-    finally:
+    settings = QSettings(APP_NAME, APP_NAME)  # layout, report week and unit, remembered between runs
+    header = read_header(db_path)
+    if header is not None:
+        # The frame (marking, name, menus) paints at once; the workspace is opened and the views built behind it.
+        window = MainWindow.opening(header, settings=settings)
+        window.open_failed.connect(lambda: app.exit(2))
+    else:  # a file that cannot simply be read (not a workspace, damaged, new): opening it says why, or makes it
+        from compstat_desk.core.store import open_workspace
+
+        try:
+            ws = open_workspace(db_path)
+        except (CompstatError, OSError) as exc:  # e.g. damaged, not ours, newer schema; a folder we may not write
+            QMessageBox.critical(None, f"{APP_NAME}: cannot open the workspace", str(exc))
+            return 2
+        window = MainWindow(ws, settings=settings)
+    screen = QGuiApplication.primaryScreen()
+    if screen is not None and settings.value("window/geometry") is None:
+        area = screen.availableGeometry()
+        window.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
+    window.show()
+    status = app.exec()
+    if window.failed:
+        status = 2
+    ws = window.ws
+    window.deleteLater()
+    # Delete the window before the workspace closes and the interpreter exits (pyqtgraph windows can
+    # otherwise abort at exit); after exec() returns, deleteLater() alone would wait for another loop.
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    if ws is not None:
         ws.close()
+    return status
 
 
 def run_meeting_gui(ws: object, meeting_id: int) -> int:

@@ -155,6 +155,8 @@ def test_category_counts_equal_pandas_value_counts_of_the_accepted_rows(window, 
     good, _ = accepted(first_csv)
     expected = good["category"].value_counts()
     view = window.categories_view
+    assert window.categories_model.rowCount() == 0  # counted when the tab is first shown, not at start-up
+    window.show_tab("Categories")
     counts = dict(zip(column_texts(view, "Code"), column_texts(view, "Incidents"), strict=True))
     assert counts == {cat: f"{n:,}" for cat, n in expected.items()}
     first = dict(zip(column_texts(view, "Code"), column_texts(view, "First day"), strict=True))
@@ -250,6 +252,7 @@ def test_models_pass_the_model_tester(qtmodeltester, window, workspace, tmp_path
     import_file(workspace, incidents_csv(tmp_path / "incidents_more.csv", n=30, seed=11, prefix="B"))
     window.refresh()
     window.show_import(1)  # the import with rejected rows
+    window.show_tab("Categories")
     for model in (window.categories_model, window.imports_model, window.rejected_model, window.unit_model,
                   window.categories_view.model(), window.imports_view.model(), window.rejected_view.model()):
         assert model.rowCount() > 0
@@ -364,3 +367,111 @@ def test_run_gui_opens_the_main_window_on_the_workspace(tmp_path, first_csv):
     assert done.returncode == 0, done.stderr
     titles = [line.removeprefix("TITLE ") for line in done.stdout.splitlines() if line.startswith("TITLE ")]
     assert titles == ["compstat-desk — Workspace [OFFICIAL-SENSITIVE]"]
+
+
+# -- opening: the frame first, the views once it is on the screen ------------------------------------------------
+def test_the_header_is_read_without_opening_the_workspace(tmp_path, first_csv):
+    from compstat_desk.core.header import read_header
+
+    path = tmp_path / "h.sqlite"
+    with open_workspace(path) as ws:
+        ws.set_setting("name", "Kingsbridge Police — Zoë's desk")
+        ws.set_setting("marking", "OFFICIAL")
+    import sqlite3
+
+    with sqlite3.connect(path) as conn:
+        stored = dict(conn.execute("SELECT key, value FROM settings"))
+    header = read_header(path)
+    assert header is not None
+    assert (header.name, header.marking, header.path) == (stored["name"], stored["marking"], str(path))
+    notes = tmp_path / "notes.sqlite"
+    notes.write_text("these are my notes")
+    assert read_header(notes) is None  # opening it properly says why
+    assert read_header(tmp_path / "missing.sqlite") is None
+    assert read_header(tmp_path) is None  # a folder
+
+
+def test_the_frame_needs_neither_pandas_nor_pyqtgraph():
+    """What paints first imports Qt and the standard library only: pandas and pyqtgraph alone take longer to import
+    than a bare window takes to appear."""
+    import subprocess
+
+    script = ("import sys\nimport compstat_desk.app, compstat_desk.ui.main_window, compstat_desk.core.header\n"
+              "print(sorted(m for m in ('pandas', 'numpy', 'pyqtgraph', 'sqlite_utils', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_opening_paints_the_frame_then_builds_the_views(qtbot, workspace, first_csv):
+    from compstat_desk.core.header import read_header
+
+    import_file(workspace, first_csv)
+    header = read_header(workspace.path)
+    assert header is not None
+    w = MainWindow.opening(header)
+    qtbot.addWidget(w)
+    assert not w.ready and w.ws is None
+    assert w.banner.marking_label.text() == workspace.marking
+    assert header.name in w.opening_label.text()
+    w.show()
+    qtbot.waitUntil(lambda: w.ready, timeout=60_000)
+    try:
+        units = workspace.conn.execute("SELECT count(*) FROM units").fetchone()[0]
+        shown = 0
+        pending = [QModelIndex()]
+        while pending:  # every unit in the tree, at every depth
+            parent = pending.pop()
+            for r in range(w.unit_model.rowCount(parent)):
+                shown += 1
+                pending.append(w.unit_model.index(r, 0, parent))
+        assert shown == units > 0
+        assert w.tabs.count() > 5 and w.centralWidget() is not w.opening_label
+        titles = [a.text().replace("&", "") for a in w.menu_bar.actions()]
+        assert titles == ["File", "View", "Meeting", "Go"]
+    finally:
+        w.close()
+        w.ws.close()
+
+
+def test_opening_a_workspace_that_cannot_be_opened_says_why_and_closes(qtbot, monkeypatch, tmp_path):
+    from compstat_desk.core.header import read_header
+
+    path = tmp_path / "future.sqlite"
+    with open_workspace(path) as ws:  # from a newer compstat-desk: readable, but not ours to open
+        ws.conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at)"
+                        " VALUES ('compstat_desk', 'm999_future', 'later')")
+    shown_messages = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *a: shown_messages.append(text))
+    header = read_header(path)
+    assert header is not None
+    w = MainWindow.opening(header)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.failed, timeout=60_000)
+    assert len(shown_messages) == 1 and "newer compstat-desk" in shown_messages[0]
+    assert not w.isVisible() and not w.ready
+
+
+def test_run_gui_exits_2_when_the_workspace_behind_the_frame_cannot_be_opened(tmp_path):
+    """The frame is up before the workspace is opened; when opening then fails, the message is shown and the app
+    exits with status 2 (in a process of its own: it runs the application's event loop)."""
+    import subprocess
+
+    path = tmp_path / "future.sqlite"
+    with open_workspace(path) as ws:
+        ws.conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at)"
+                        " VALUES ('compstat_desk', 'm999_future', 'later')")
+    script = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication, QMessageBox\n"
+        "from compstat_desk.app import run_gui\n"
+        "app = QApplication([])\n"
+        "QMessageBox.critical = lambda parent, title, text, *a: print('MESSAGE', text)\n"
+        f"sys.exit(run_gui({str(path)!r}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 2, done.stderr
+    assert "MESSAGE" in done.stdout and "newer compstat-desk" in done.stdout

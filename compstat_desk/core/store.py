@@ -14,11 +14,10 @@ from sqlite_utils import Database
 
 from compstat_desk.core.counts import WEEKDAYS, rebuild_weekly_counts, weekday_number
 from compstat_desk.core.errors import WorkspaceError
+from compstat_desk.core.header import DEFAULT_MARKING, DEFAULT_SETTINGS
 from compstat_desk.core.schema import migrations
 
 APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
-DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
-DEFAULT_SETTINGS = {"marking": DEFAULT_MARKING, "week_ends_on": "Sunday", "name": "Workspace"}
 
 
 def now_iso() -> str:

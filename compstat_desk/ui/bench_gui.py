@@ -17,14 +17,16 @@ MEMORY_TARGET_MB = 1024
 
 
 def _child(kind: str, db: str | None) -> int:
-    """In a fresh process: build a bare window or the main window, print 'painted' at its first paint; for
-    'memory', also visit every tab and print the resident memory (now and peak, in MB)."""
+    """In a fresh process: build a bare window or the main window, print 'painted' at its first paint. 'main'
+    opens as `compstat-desk` does (the frame first, then 'ready' once the views are built and painted); 'full'
+    and 'memory' build every view before showing the window; 'memory' also visits every tab and prints the
+    resident memory (now and peak, in MB)."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtCore import QEvent, QEventLoop, QObject
     from PySide6.QtWidgets import QApplication, QLabel, QMainWindow
 
     app = QApplication([sys.argv[0]])
-    painted = []
+    painted: list[float] = []
 
     class PaintWatch(QObject):
         def eventFilter(self, obj, event):
@@ -37,6 +39,13 @@ def _child(kind: str, db: str | None) -> int:
     if kind == "bare":
         window = QMainWindow()
         window.setCentralWidget(QLabel("bare window"))
+    elif kind == "main":  # as `compstat-desk` opens it: the frame first, the views once it is on the screen
+        from compstat_desk.core.header import read_header
+        from compstat_desk.ui.main_window import MainWindow
+
+        header = read_header(str(db))
+        assert header is not None, f"{db} cannot be read"
+        window = MainWindow.opening(header)
     else:
         from compstat_desk.core.store import open_workspace
         from compstat_desk.ui.main_window import MainWindow
@@ -49,6 +58,16 @@ def _child(kind: str, db: str | None) -> int:
     while not painted:
         app.processEvents()
     print("painted", flush=True)
+    if kind == "main":  # then the views: ready once built and painted
+        wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents  # sleep between events, as app.exec() does: a busy
+        while not window.ready:  # loop here would take the interpreter from the thread importing the views
+            app.processEvents(wait)
+        painted.clear()
+        app.installEventFilter(watch)  # any widget of the window painting
+        while not painted:
+            app.processEvents(wait)
+        print("ready", flush=True)
+        ws = window.ws
     if kind == "memory":
         for i in range(window.tabs.count()):  # every view reads what it shows
             window.tabs.setCurrentIndex(i)
@@ -69,37 +88,46 @@ def _child(kind: str, db: str | None) -> int:
     return 0
 
 
-def _launch(kind: str, db: Path | None) -> tuple[float, list[str]]:
-    """Seconds from starting a child to its first paint, and what it printed."""
+def _launch(kind: str, db: Path | None) -> tuple[dict[str, float], list[str]]:
+    """Seconds from starting a child to each mark it prints ('painted', and for the main window 'ready': its
+    views built and painted), and what it printed."""
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     start = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "compstat_desk.ui.bench_gui", "child", kind, str(db or "")],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert proc.stdout is not None
     lines = []
-    elapsed = float("nan")
+    marks: dict[str, float] = {}
     for line in proc.stdout:
         lines.append(line.strip())
-        if line.startswith("painted"):
-            elapsed = time.perf_counter() - start
-    if proc.wait() != 0:
+        word = line.split()[0] if line.split() else ""
+        if word in ("painted", "ready"):
+            marks[word] = time.perf_counter() - start
+    if proc.wait() != 0 or "painted" not in marks:
         raise RuntimeError(f"the {kind} window did not open (exit {proc.returncode})")
-    return elapsed, lines
+    return marks, lines
 
 
 def bench_gui(sample_db: Path, big_db: Path | None, repeats: int = 3) -> list[str]:
     """The launch ratio on `sample_db` (best of `repeats` of each, alternated) and, when `big_db` is given, the
     main window's resident memory on it."""
-    bare, main = [], []
+    bare, main, ready, full = [], [], [], []
     for _ in range(repeats):
-        bare.append(_launch("bare", None)[0])
-        main.append(_launch("main", sample_db)[0])
+        bare.append(_launch("bare", None)[0]["painted"])
+        marks = _launch("main", sample_db)[0]
+        main.append(marks["painted"])
+        ready.append(marks.get("ready", float("nan")))
+        full.append(_launch("full", sample_db)[0]["painted"])
     ratio = min(main) / min(bare)
     out = [f"launch to a painted window (best of {repeats}): bare PySide6 {min(bare):.2f} s, main window on "
            f"{sample_db.name} {min(main):.2f} s: ratio {ratio:.2f} (target ≤ {LAUNCH_TARGET:g}: "
-           f"{'met' if ratio <= LAUNCH_TARGET else 'NOT met'})"]
+           f"{'met' if ratio <= LAUNCH_TARGET else 'NOT met'})",
+           f"the main window's views built and painted (best of {repeats}): {min(ready):.2f} s, "
+           f"{min(ready) / min(bare):.1f}× a bare window; built before it is shown, as before the frame came "
+           f"first: {min(full):.2f} s, {min(full) / min(bare):.1f}×"]
     if big_db is not None:
-        seconds, lines = _launch("memory", big_db)
+        marks, lines = _launch("memory", big_db)
+        seconds = marks["painted"]
         memory = next((line for line in lines if line.startswith("memory")), "memory 0 0").split()
         dots = next((line for line in lines if line.startswith("map loaded")), "map loaded False 0").split()
         now, peak = int(memory[1]), int(memory[2])

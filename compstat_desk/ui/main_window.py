@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import importlib
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, QPersistentModelIndex, QSettings, QSize, Qt
-from PySide6.QtGui import QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -34,25 +44,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import overview
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
-from compstat_desk.ui.analysis_view import AnalysisViewWidget
-from compstat_desk.ui.import_dialog import ImportDialog
+from compstat_desk.core.header import WorkspaceHeader, header_from
 
+# The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
+# the views are imported afterwards (see MainWindow.opening), so nothing below may import them at module level.
 if TYPE_CHECKING:
+    from compstat_desk.core import overview
+    from compstat_desk.core.store import Workspace
+    from compstat_desk.ui.analysis_view import AnalysisViewWidget
+    from compstat_desk.ui.import_dialog import ImportDialog
     from compstat_desk.ui.map_view import MapWidget
-from compstat_desk.ui.models import (
-    UNIT_COLUMNS,
-    UNIT_ID_ROLE,
-    CategoriesTableModel,
-    ImportsTableModel,
-    RejectedRowsTableModel,
-    UnitTreeModel,
-    sorting_proxy,
-)
-from compstat_desk.ui.report_state import ReportState, UnitChoice, WeekSelectorWidget, report_weeks
 
+# What the views need, imported on a worker thread while the window's frame is on the screen (MainWindow.opening).
+VIEW_MODULES = ("compstat_desk.core.store", "compstat_desk.core.overview", "compstat_desk.ui.models",
+                "compstat_desk.ui.report_state", "compstat_desk.ui.compstat_view", "compstat_desk.ui.trend_view",
+                "compstat_desk.ui.trajectory_view", "compstat_desk.ui.peers_view", "compstat_desk.ui.when_view",
+                "compstat_desk.ui.targets_view", "compstat_desk.ui.actions_view", "compstat_desk.ui.import_dialog")
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
 REJECTED_ROWS_SHOWN = 1_000
 ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by side
@@ -193,22 +201,136 @@ class MainWindow(QMainWindow):
     """The workspace at a glance: marking banner, unit tree, and tabs for overview, categories and imports.
 
     It keeps no data of its own: `refresh()` reads everything again from the open workspace.
+
+    `MainWindow(ws)` builds everything at once. `MainWindow.opening(header)` paints the frame first (the marking,
+    the workspace's name, the menus) and opens the workspace and builds the views straight after, while the
+    window is already on the screen: importing pandas and pyqtgraph alone takes longer than a bare window.
     """
 
-    def __init__(self, ws: Workspace, parent: QWidget | None = None, *, settings: QSettings | None = None):
+    open_failed = Signal()  # MainWindow.opening: the workspace could not be opened (the message has been shown)
+
+    def __init__(self, ws: Workspace | None, parent: QWidget | None = None, *, settings: QSettings | None = None,
+                 header: WorkspaceHeader | None = None):
         super().__init__(parent)
-        self.ws = ws
+        self.ws: Workspace = ws  # type: ignore[assignment]  # None only until the views are built (opening)
         self.settings = settings  # None: remember nothing (screenshots, tests)
+        self.ready = False  # the workspace is open and the views are built
+        self.failed = False  # the workspace could not be opened (the window says why, then closes)
         font = QFont(self.font())
         if font.pointSizeF() < MIN_POINT_SIZE:
             font.setPointSizeF(MIN_POINT_SIZE)
             self.setFont(font)
         self._base_font = QFont(self.font())
-        summary = overview.summary(ws)
-        self.setWindowTitle(f"compstat-desk — {summary.name} [{summary.marking}]")
+        if header is None:
+            assert ws is not None, "a window needs a workspace or its header"
+            header = header_from(ws.conn, ws.path)
+        self.header = header
+        self.setWindowTitle(f"compstat-desk — {header.name} [{header.marking}]")
+        self.banner = MarkingBannerWidget(header.marking, header.name, header.path, self)
+        self._build_top()
+        self.status_label = QLabel()
+        self.statusBar().addWidget(self.status_label, 1)
+        self.status_marking = _marking_label(header.marking, scaled_font(self.font(), bold=True))
+        self.statusBar().addPermanentWidget(self.status_marking)
+        self._panes_balanced = False
+        self._panes_moved = False  # once the user drags the splitter, their choice stands
+        self._loader: threading.Thread | None = None
+        self._loader_error: BaseException | None = None
+        self._opened: Workspace | None = None
+        if ws is not None:
+            self._build_content(ws)
+            self.refresh()
+            self.restore_settings()
+        else:
+            self.opening_label = QLabel(f"Opening {header.name}…")
+            self.opening_label.setTextFormat(Qt.TextFormat.PlainText)
+            self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            self.opening_label.setFont(scaled_font(self.font(), 1.6))
+            self.setCentralWidget(self.opening_label)
+            self.status_label.setText("Reading the workspace and preparing the views…")
 
-        self.banner = MarkingBannerWidget(summary.marking, summary.name, summary.path, self)
+    @classmethod
+    def opening(cls, header: WorkspaceHeader, *, settings: QSettings | None = None) -> MainWindow:
+        """A window that shows its frame at once and opens the workspace behind `header` once it is on the screen:
+        the modules the views need are imported on a worker thread (the window stays live), then the workspace is
+        opened (checked, upgraded if need be) and the views built. If it cannot be opened, a message says why,
+        the window closes and `open_failed` is emitted."""
+        window = cls(None, settings=settings, header=header)
+        window.restore_geometry()
+        return window
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.ws is None and self._loader is None:
+            self._loader = threading.Thread(target=self._import_views, name="compstat-desk views", daemon=True)
+            self._loader.start()
+            self._loader_timer = QTimer(self)
+            self._loader_timer.setInterval(20)
+            self._loader_timer.timeout.connect(self._finish_opening)
+            self._loader_timer.start()
+        if self.ready and not self._panes_balanced:  # the first time the window has its real width
+            self._panes_balanced = True
+            self.balance_panes()
+
+    def _import_views(self) -> None:
+        """On the worker thread: import what the views need and open the workspace (checked, upgraded if need be)
+        on a second one meanwhile (SQLite leaves the interpreter while it checks the file). No Qt object is made
+        here; the GUI thread builds the views once both are done."""
+        try:
+            from compstat_desk.core.store import open_workspace
+
+            def open_it() -> None:
+                try:
+                    self._opened = open_workspace(self.header.path, create=False)
+                except BaseException as exc:  # shown by the GUI thread
+                    self._loader_error = exc
+
+            opener = threading.Thread(target=open_it, name="compstat-desk open", daemon=True)
+            opener.start()
+            for name in VIEW_MODULES:
+                importlib.import_module(name)
+            opener.join()
+        except BaseException as exc:  # shown by the GUI thread
+            self._loader_error = self._loader_error or exc
+
+    def _finish_opening(self) -> None:
+        """On the GUI thread, once the imports are done and the workspace is open: build the views."""
+        if self._loader is None or self._loader.is_alive():
+            return
+        self._loader_timer.stop()
+        ws = self._opened
+        error = self._loader_error
+        if error is not None or ws is None:
+            if ws is not None:
+                ws.close()
+            if not isinstance(error, (CompstatError, OSError, ImportError)):  # a fault of ours: not hidden
+                raise error or RuntimeError("the workspace was not opened")
+            # damaged, not ours, from a newer compstat-desk; a folder we may not write; a broken installation
+            self.failed = True
+            QMessageBox.critical(self, "compstat-desk: cannot open the workspace", str(error))
+            self.close()
+            self.open_failed.emit()
+            return
+        self._build_content(ws)
+        self.refresh()
+        self.restore_settings()
+        if self.isVisible() and not self._panes_balanced:
+            self._panes_balanced = True
+            QTimer.singleShot(0, self.balance_panes)  # once the new panes have the window's width
+
+    def _build_content(self, ws: Workspace) -> None:
+        """The unit tree, the report week and the views, on the open workspace."""
+        from compstat_desk.ui.models import (
+            CategoriesTableModel,
+            ImportsTableModel,
+            RejectedRowsTableModel,
+            UnitTreeModel,
+            sorting_proxy,
+        )
+        from compstat_desk.ui.report_state import ReportState, WeekSelectorWidget
+
+        self.ws = ws
+        marking = self.header.marking
         # Left: the units.
         self.units_heading = QLabel()
         self.units_heading.setTextFormat(Qt.TextFormat.RichText)
@@ -270,10 +392,10 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
         from compstat_desk.ui.trend_view import TrendViewWidget
 
-        self.compstat_view = CompstatViewWidget(ws, self.report, summary.marking)
-        self.trend_view = TrendViewWidget(ws, self.report, summary.marking)
-        self.trajectory_view = TrajectoryViewWidget(ws, self.report, summary.marking)
-        self.peers_view = PeersViewWidget(ws, self.report, summary.marking)
+        self.compstat_view = CompstatViewWidget(ws, self.report, marking)
+        self.trend_view = TrendViewWidget(ws, self.report, marking)
+        self.trajectory_view = TrajectoryViewWidget(ws, self.report, marking)
+        self.peers_view = PeersViewWidget(ws, self.report, marking)
         self.analysis_views: list[AnalysisViewWidget] = [self.compstat_view, self.trend_view, self.trajectory_view,
                                                          self.peers_view]
         self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
@@ -282,8 +404,8 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.targets_view import TargetsViewWidget
         from compstat_desk.ui.when_view import WhenViewWidget
 
-        self.when_view = WhenViewWidget(ws, self.report, summary.marking)
-        self.targets_view = TargetsViewWidget(ws, self.report, summary.marking)
+        self.when_view = WhenViewWidget(ws, self.report, marking)
+        self.targets_view = TargetsViewWidget(ws, self.report, marking)
         self.analysis_views += [self.when_view, self.targets_view]
         self.targets_view.saved.connect(self.on_targets_view_saved)
         self.actions_view = ActionsView(ws, lazy=True)
@@ -327,8 +449,6 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
-        self._panes_balanced = False
-        self._panes_moved = False  # once the user drags the splitter, their choice stands
         self.splitter.splitterMoved.connect(self.on_splitter_splitter_moved)
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
@@ -338,23 +458,14 @@ class MainWindow(QMainWindow):
         layout.setSpacing(0)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
-
-        self.status_label = QLabel()
-        self.statusBar().addWidget(self.status_label, 1)
-        self.status_marking = _marking_label(summary.marking, scaled_font(self.font(), bold=True))
-        self.statusBar().addPermanentWidget(self.status_marking)
-
-        self._build_menus()
+        self._fill_menus()
 
         for header in self.findChildren(QHeaderView):  # table headers do not take the window's font on their own
             header.setFont(self.font())
+        self.ready = True
 
-        self.refresh()
-        self.restore_settings()
-
-    def _build_menus(self) -> None:
-        """File, View and Go menus; every common move has a key."""
-        # The marking stays the top line of the window, above the menus.
+    def _build_top(self) -> None:
+        """The marking, then the menus: the marking stays the top line of the window, above the menus."""
         self.menu_bar = menus = QMenuBar()
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -364,11 +475,20 @@ class MainWindow(QMainWindow):
         top_layout.addWidget(menus)
         self.setMenuWidget(top)
         file_menu = menus.addMenu("&File")
-        self.import_action = file_menu.addAction("&Import…", self.open_import_dialog)
-        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
-        file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.file_menu = file_menu
+
+    def _fill_menus(self) -> None:
+        """File, View, Meeting and Go menus, once the views are there; every common move has a key."""
+        menus = self.menu_bar
+        file_menu = self.file_menu
+        first = file_menu.actions()[0]
+        self.import_action = QAction("&Import…", self)
+        self.import_action.triggered.connect(self.open_import_dialog)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        file_menu.insertAction(first, self.import_action)
+        file_menu.insertSeparator(first)
 
         view_menu = menus.addMenu("&View")
         for i in range(min(self.tabs.count(), 9)):
@@ -521,6 +641,8 @@ class MainWindow(QMainWindow):
 
     def open_import_dialog(self) -> ImportDialog:
         """The Import… dialog (non-modal: the window stays live); the window reads the workspace again after."""
+        from compstat_desk.ui.import_dialog import ImportDialog
+
         dialog = ImportDialog(self.ws.path, self)
         dialog.imported.connect(self.on_import_dialog_imported)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -535,8 +657,8 @@ class MainWindow(QMainWindow):
         self.trajectory_view.on_state_changed()
 
     # -- remembered between runs ---------------------------------------------------------------
-    def restore_settings(self) -> None:
-        """Layout, projector theme, and (for this workspace) the report week and unit, as the last run left them."""
+    def restore_geometry(self) -> None:
+        """The window's size and place, as the last run left them."""
         s = self.settings
         if s is None:
             return
@@ -546,6 +668,13 @@ class MainWindow(QMainWindow):
         state = s.value("window/state")
         if state is not None:
             self.restoreState(state)
+
+    def restore_settings(self) -> None:
+        """Layout, projector theme, and (for this workspace) the report week and unit, as the last run left them."""
+        s = self.settings
+        if s is None:
+            return
+        self.restore_geometry()
         splitter = s.value("window/splitter")
         if splitter is not None:
             self._panes_moved = self.splitter.restoreState(splitter)
@@ -573,10 +702,13 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         s = self.settings
-        if s is None:
+        if s is None or self.failed:
             return
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
+        if not self.ready:  # closed while opening: the rest stays as the last run left it
+            s.sync()
+            return
         if self._panes_moved:
             s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/projector", "true" if self.projector_theme else "false")
@@ -587,6 +719,12 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.ready:  # closed while opening: the views are not built yet, so will not be
+            if self._loader is not None:
+                self._loader_timer.stop()
+            self.save_settings()
+            super().closeEvent(event)
+            return
         if self.map_view is not None:
             self.map_view.shutdown()  # stop taking the worker's results
         self.when_view.shutdown()
@@ -600,15 +738,11 @@ class MainWindow(QMainWindow):
         self.save_settings()
         super().closeEvent(event)
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if not self._panes_balanced:  # the first time the window has its real width
-            self._panes_balanced = True
-            self.balance_panes()
-
     def balance_panes(self) -> None:
         """Give the unit tree the width its columns need (between a quarter and 45% of the window); the tabs,
         whose tables elide or scroll more gracefully, take the rest."""
+        from compstat_desk.ui.analysis_view import AnalysisViewWidget
+
         tree = self.unit_tree
         header = tree.header()
         need = (sum(header.sectionSize(c) for c in range(header.count()) if not tree.isColumnHidden(c))
@@ -630,6 +764,9 @@ class MainWindow(QMainWindow):
     # -- reading the workspace ------------------------------------------------------------------
     def refresh(self) -> None:
         """Read everything shown again from the workspace."""
+        from compstat_desk.core import overview
+        from compstat_desk.ui.report_state import report_weeks
+
         summary = overview.summary(self.ws)
         self.report.blockSignals(True)  # the unit and the week change together: the views read once, below
         try:
@@ -640,13 +777,24 @@ class MainWindow(QMainWindow):
         for view in self.analysis_views:
             view.on_state_changed()
         self._show_overview(summary)
-        self.categories_model.set_frame(overview.categories(self.ws))
-        self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        _fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
+        self._categories_read = False  # counting each category's incidents waits until its tab is shown
+        if self.tabs.currentWidget() is self.categories_view:
+            self._show_categories()
         self._show_imports()
         self._show_status(summary)
 
+    def _show_categories(self) -> None:
+        from compstat_desk.core import overview
+
+        self._categories_read = True
+        self.categories_model.set_frame(overview.categories(self.ws))
+        self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        _fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
+
     def _show_units(self) -> None:
+        from compstat_desk.core import overview
+        from compstat_desk.ui.models import UNIT_COLUMNS, UnitTreeModel
+
         units = overview.units(self.ws)
         chosen = self.report.unit.code if self.report.unit else None
         self._units = units
@@ -680,6 +828,8 @@ class MainWindow(QMainWindow):
         self.on_unit_tree_current_changed(index, QModelIndex())
 
     def _fit_tree(self) -> None:
+        from compstat_desk.ui.models import UnitTreeModel
+
         m = UnitTreeModel
         k = self.font().pointSizeF() / self._base_font.pointSizeF()  # wider caps in the projector theme
         fit_sections(self.unit_tree, {m.NAME: int(320 * k), m.CODE: int(140 * k), m.INCIDENTS: int(130 * k),
@@ -699,6 +849,8 @@ class MainWindow(QMainWindow):
             f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
 
     def _show_imports(self) -> None:
+        from compstat_desk.core import overview
+
         self.imports_model.set_frame(overview.imports(self.ws))
         self.imports_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         _fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
@@ -823,10 +975,15 @@ class MainWindow(QMainWindow):
             self.show_map()
         if self.tabs.currentWidget() is self.meeting_page:
             self.show_meeting_editor()
+        if self.tabs.currentWidget() is self.categories_view and not self._categories_read:
+            self._show_categories()
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 
     def on_unit_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        from compstat_desk.ui.models import UNIT_ID_ROLE, UnitTreeModel
+        from compstat_desk.ui.report_state import UnitChoice
+
         if not current.isValid():
             self.report.set_unit(None)
             self.actions_view.set_unit(None)
@@ -845,6 +1002,10 @@ class MainWindow(QMainWindow):
 
     def show_import(self, import_id: int | None) -> None:
         """Show an import's data-quality report and the rows it rejected (None: nothing selected)."""
+        import pandas as pd
+
+        from compstat_desk.core import overview
+
         if import_id is None:
             self.import_title.setText("No import selected" if self.imports_model.rowCount() else
                                       "No files imported yet")
