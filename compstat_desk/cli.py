@@ -249,8 +249,6 @@ def _ensure_workspace(path: Path) -> None:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from compstat_desk.core.store import open_workspace
-
     cmd = args.command
     if cmd is None:
         path = _db(args)
@@ -261,7 +259,9 @@ def _dispatch(args: argparse.Namespace) -> int:
             _ensure_workspace(path)
         from compstat_desk.app import run_gui
 
-        return run_gui(path)
+        return run_gui(path)  # before anything imports pandas: the window's frame paints without it
+    from compstat_desk.core.store import open_workspace
+
     if cmd == "sample":
         from compstat_desk.core.sample import build_sample_workspace
 

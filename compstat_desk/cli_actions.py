@@ -8,9 +8,12 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+
+if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
+    from compstat_desk.core.store import Workspace
 
 LIST_COLUMNS = ["ref", "state", "owner", "unit", "due", "carried", "escalation", "text"]
 

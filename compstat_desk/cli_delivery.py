@@ -6,11 +6,12 @@ import argparse
 import datetime as dt
 import json
 from collections.abc import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+
+if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
+    from compstat_desk.core.store import Workspace
 
 
 def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -80,6 +81,8 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 
 
 def _words(p: float | None, label: str | None) -> str:
+    import pandas as pd
+
     from compstat_desk.core.delivery import computed_words
 
     return computed_words(None if p is None or pd.isna(p) else float(p), label if isinstance(label, str) else None)
@@ -203,6 +206,8 @@ def _show(ws: Workspace, ref: str, as_of: dt.date, fmt: str) -> int:
 
 
 def _options(ws: Workspace, args: argparse.Namespace, as_of: dt.date) -> int:
+    import pandas as pd
+
     from compstat_desk.core import delivery
 
     if args.add:

@@ -10,8 +10,11 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from compstat_desk.core.store import Workspace
+if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
+    from compstat_desk.core.store import Workspace
+
 
 
 def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
