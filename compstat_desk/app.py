@@ -80,16 +80,24 @@ def run_gui(db_path: Path) -> int:
     if screen is not None and settings.value("window/geometry") is None:
         area = screen.availableGeometry()
         window.resize(min(1600, int(area.width() * 0.9)), min(1000, int(area.height() * 0.9)))
+    windows = [window]  # File ▸ Open puts another window in this one's place: each closes its workspace at the end
+
+    def follow(other: MainWindow) -> None:
+        windows.append(other)
+        other.replaced.connect(follow)
+
+    window.replaced.connect(follow)
     window.show()
     status = app.exec()
     if window.failed:
         status = 2
-    ws = window.ws
-    window.deleteLater()
-    # Delete the window before the workspace closes and the interpreter exits (pyqtgraph windows can
+    spaces = [w.ws for w in windows if w.ws is not None]
+    for w in windows:
+        w.deleteLater()
+    # Delete the windows before their workspaces close and the interpreter exits (pyqtgraph windows can
     # otherwise abort at exit); after exec() returns, deleteLater() alone would wait for another loop.
     QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    if ws is not None:
+    for ws in spaces:
         ws.close()
     return status
 

@@ -13,9 +13,9 @@ from compstat_desk.core.errors import CompstatError
 
 
 def default_workspace() -> Path:
-    from platformdirs import user_data_path
+    from compstat_desk.places import default_workspace as yours
 
-    return user_data_path("compstat-desk", appauthor=False) / "workspace.sqlite"
+    return yours()
 
 
 def _pairs(values: list[str] | None, flag: str) -> dict[str, str]:
@@ -60,6 +60,9 @@ SCREENSHOT_TABS = {"main": None, "overview": "Overview", "compstat": "Compstat",
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="compstat-desk", description=__doc__)
     p.add_argument("--db", type=Path, help="workspace file (default: your workspace, created from sample data)")
+    p.add_argument("--sample", choices=["police", "delivery"],
+                   help="open a bundled sample instead of your workspace: the police force, or the delivery unit "
+                        "(built on first use, kept apart from your workspace)")
     sub = p.add_subparsers(dest="command")
 
     def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -250,6 +253,17 @@ def _ensure_workspace(path: Path) -> None:
 
 def _dispatch(args: argparse.Namespace) -> int:
     cmd = args.command
+    if cmd is None and getattr(args, "sample", None):
+        from compstat_desk.app import run_gui
+        from compstat_desk.places import sample_workspace
+
+        path = sample_workspace(args.sample)
+        if not path.exists():
+            print(f"Building the {args.sample} sample at {path} …", file=sys.stderr)
+            from compstat_desk.places import ensure_sample
+
+            ensure_sample(args.sample)
+        return run_gui(path)
     if cmd is None:
         path = _db(args)
         if getattr(args, "db", None) is None:

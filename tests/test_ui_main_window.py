@@ -479,3 +479,76 @@ def test_run_gui_exits_2_when_the_workspace_behind_the_frame_cannot_be_opened(tm
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 2, done.stderr
     assert "MESSAGE" in done.stdout and "newer compstat-desk" in done.stdout
+
+
+# -- File ▸ Open: another workspace, or a sample -------------------------------------------------------------------
+def test_open_other_puts_a_window_on_that_workspace_in_this_ones_place(qtbot, window, tmp_path):
+    other_path = tmp_path / "other.sqlite"
+    with open_workspace(other_path) as other_ws:
+        other_ws.set_setting("name", "Seacombe Partnership")
+        other_ws.set_setting("marking", "OFFICIAL")
+    with qtbot.waitSignal(window.replaced, timeout=60_000) as replaced:
+        other = window.open_other(other_path)
+    qtbot.addWidget(other)
+    try:
+        assert replaced.args == [other]
+        assert other.ready and other.ws.path == other_path
+        assert other.banner.marking_label.text() == "OFFICIAL" and "Seacombe Partnership" in other.windowTitle()
+        assert not window.isVisible() and other.isVisible()
+    finally:
+        other.close()
+        other.ws.close()
+
+
+def test_open_other_refuses_a_file_that_is_not_a_workspace_and_keeps_the_window(qtbot, window, monkeypatch, tmp_path):
+    notes = tmp_path / "notes.sqlite"
+    notes.write_text("minutes of the last meeting, typed by hand")
+    shown_messages = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown_messages.append(text))
+    assert window.open_other(notes) is None
+    assert len(shown_messages) == 1 and "not a compstat-desk workspace" in shown_messages[0]
+    assert window.isVisible()
+
+
+def test_sample_flag_builds_the_delivery_sample_once_apart_from_your_workspace(monkeypatch, tmp_path):
+    import sqlite3
+
+    import compstat_desk.app
+    import compstat_desk.places
+    from compstat_desk.cli import main
+
+    monkeypatch.setattr(compstat_desk.places, "data_folder", lambda: tmp_path / "data")
+    opened = []
+    monkeypatch.setattr(compstat_desk.app, "run_gui", lambda path: opened.append(path) or 0)
+    assert main(["--sample", "delivery"]) == 0
+    path = tmp_path / "data" / "samples" / "delivery.sqlite"
+    assert opened == [path]
+    with sqlite3.connect(path) as conn:  # a delivery unit: priorities assessed at stocktakes
+        priorities = conn.execute("SELECT count(*) FROM priorities").fetchone()[0]
+        assessed = conn.execute("SELECT count(DISTINCT priority_id) FROM delivery_assessments").fetchone()[0]
+    assert priorities >= 3 and assessed == priorities
+    built = path.stat().st_mtime_ns
+    assert main(["--sample", "delivery"]) == 0  # the second time it is opened, not built again
+    assert opened == [path, path] and path.stat().st_mtime_ns == built
+    assert not (tmp_path / "data" / "workspace.sqlite").exists()  # your own workspace is left alone
+
+
+def test_file_open_a_sample_builds_it_off_the_gui_thread_then_opens_it(qtbot, window, monkeypatch, tmp_path):
+    import sqlite3
+
+    import compstat_desk.places
+
+    monkeypatch.setattr(compstat_desk.places, "data_folder", lambda: tmp_path / "data")
+    with qtbot.waitSignal(window.replaced, timeout=60_000) as replaced:
+        window.open_sample("delivery")
+        assert window.isVisible()  # the window stays live while the sample is built
+    other = replaced.args[0]
+    qtbot.addWidget(other)
+    try:
+        path = tmp_path / "data" / "samples" / "delivery.sqlite"
+        with sqlite3.connect(path) as conn:
+            name = conn.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()[0]
+        assert other.ws.path == path and name in other.windowTitle()
+    finally:
+        other.close()
+        other.ws.close()

@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileDialog,
     QFrame,
     QHBoxLayout,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMenuBar,
     QMessageBox,
     QPushButton,
@@ -208,6 +210,8 @@ class MainWindow(QMainWindow):
     """
 
     open_failed = Signal()  # MainWindow.opening: the workspace could not be opened (the message has been shown)
+    opened = Signal()  # MainWindow.opening: the workspace is open and the views are built
+    replaced = Signal(object)  # File ▸ Open: another window (the one emitted) takes this one's place
 
     def __init__(self, ws: Workspace | None, parent: QWidget | None = None, *, settings: QSettings | None = None,
                  header: WorkspaceHeader | None = None):
@@ -317,6 +321,7 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not self._panes_balanced:
             self._panes_balanced = True
             QTimer.singleShot(0, self.balance_panes)  # once the new panes have the window's width
+        self.opened.emit()
 
     def _build_content(self, ws: Workspace) -> None:
         """The unit tree, the report week and the views, on the open workspace."""
@@ -489,6 +494,17 @@ class MainWindow(QMainWindow):
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         file_menu.insertAction(first, self.import_action)
         file_menu.insertSeparator(first)
+        open_action = QAction("&Open a workspace…", self)
+        open_action.setShortcut(QKeySequence.StandardKey.Open)
+        open_action.triggered.connect(self.choose_workspace)
+        file_menu.insertAction(self.import_action, open_action)
+        samples = QMenu("Open a &sample", self)
+        from compstat_desk.places import SAMPLES
+
+        for kind, words in SAMPLES.items():
+            samples.addAction(words[0].upper() + words[1:], lambda kind=kind: self.open_sample(kind))
+        file_menu.insertMenu(self.import_action, samples)
+        file_menu.insertSeparator(self.import_action)
 
         view_menu = menus.addMenu("&View")
         for i in range(min(self.tabs.count(), 9)):
@@ -586,6 +602,84 @@ class MainWindow(QMainWindow):
         if path:
             build_document(self, self.ws.path, "minutes" if kind == "minutes" else "pack", meeting_id, Path(path),
                            unit=unit)
+
+    # -- another workspace -------------------------------------------------------------------------
+    def choose_workspace(self) -> None:
+        """File ▸ Open a workspace…: pick a workspace file and open it in place of this one."""
+        start = str(Path(self.header.path).parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open a workspace", start,
+                                              "compstat-desk workspaces (*.sqlite);;All files (*)")
+        if path:
+            self.open_other(Path(path))
+
+    def open_sample(self, kind: str) -> None:
+        """File ▸ Open a sample: the bundled sample of this kind, built on first use (off the GUI thread)."""
+        from compstat_desk.places import build_sample, sample_workspace
+
+        path = sample_workspace(kind)
+        if path.exists():
+            self.open_other(path)
+            return
+        self.statusBar().showMessage(f"Building the {kind} sample at {path} (a few seconds)…")
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        errors: list[BaseException] = []
+
+        def build() -> None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                build_sample(kind, path)
+            except BaseException as exc:  # shown below, on the GUI thread
+                errors.append(exc)
+
+        builder = threading.Thread(target=build, name="compstat-desk sample", daemon=True)
+        builder.start()
+        timer = QTimer(self)
+        timer.setInterval(50)
+
+        def check() -> None:
+            if builder.is_alive():
+                return
+            timer.stop()
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+            if errors:
+                QMessageBox.warning(self, "Open a sample", f"The {kind} sample could not be built: {errors[0]}")
+                return
+            self.open_other(path)
+
+        timer.timeout.connect(check)
+        timer.start()
+
+    def open_other(self, path: Path) -> MainWindow | None:
+        """Open the workspace at `path` in a new window, which takes this one's place once its views are built;
+        if it cannot be opened, a message says why and this window stays."""
+        from compstat_desk.core.header import read_header
+
+        header = read_header(path)
+        if header is None:  # not simply readable: opening it properly says why (or upgrades it)
+            from compstat_desk.core.store import open_workspace
+
+            try:
+                ws = open_workspace(path, create=False)
+            except (CompstatError, OSError) as exc:
+                QMessageBox.warning(self, "Open a workspace", str(exc))
+                return None
+            ws.close()
+            header = read_header(path)
+            if header is None:
+                QMessageBox.warning(self, "Open a workspace", f"{path} cannot be read as a workspace.")
+                return None
+        other = MainWindow.opening(header, settings=self.settings)
+        other.setGeometry(self.geometry())
+        other.opened.connect(lambda: self._give_way_to(other))
+        other.open_failed.connect(other.deleteLater)
+        other.show()
+        self._other = other
+        return other
+
+    def _give_way_to(self, other: MainWindow) -> None:
+        self.replaced.emit(other)
+        self.close()
 
     def find_unit(self) -> None:
         """Ctrl+F: on the Actions tab, its owner box; elsewhere the unit finder above the tree."""

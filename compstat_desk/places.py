@@ -1,0 +1,52 @@
+"""Where workspaces live on this machine: the user's own workspace and the bundled samples, built on first use.
+
+Nothing here imports pandas or Qt until a sample has to be built, so that the window can paint before them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+SAMPLES = {
+    "police": "the sample police force (Wessex Constabulary): incidents, indicators, meetings and actions",
+    "delivery": "the sample delivery unit: priorities across health, education and home affairs, with stocktakes",
+}
+
+
+def data_folder() -> Path:
+    """The folder compstat-desk keeps its files in (~/.local/share/compstat-desk on Linux)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("compstat-desk", appauthor=False)
+
+
+def default_workspace() -> Path:
+    """Your workspace: the one `compstat-desk` opens when given no other."""
+    return data_folder() / "workspace.sqlite"
+
+
+def sample_workspace(kind: str, folder: Path | None = None) -> Path:
+    """Where the bundled sample of this kind ('police' or 'delivery') is kept, apart from your own workspace."""
+    if kind not in SAMPLES:
+        raise ValueError(f"There is no {kind!r} sample: choose one of {', '.join(SAMPLES)}.")
+    return (folder or data_folder()) / "samples" / f"{kind}.sqlite"
+
+
+def build_sample(kind: str, path: Path) -> None:
+    """Build the sample of this kind at `path` (written to a temporary file first: a crash leaves nothing)."""
+    if kind == "delivery":
+        from compstat_desk.core.delivery_sample import build_delivery_workspace
+
+        build_delivery_workspace(path)
+    else:
+        from compstat_desk.core.sample import build_sample_workspace
+
+        build_sample_workspace(path)
+
+
+def ensure_sample(kind: str, folder: Path | None = None) -> Path:
+    """The sample workspace of this kind, built first if it is not there yet."""
+    path = sample_workspace(kind, folder)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        build_sample(kind, path)
+    return path
