@@ -395,3 +395,20 @@ def test_a_pack_without_boundaries_populations_targets_or_indicators_still_build
     assert "Not drawn: A funnel needs at least three divisions with a population" in text
     assert "Not drawn: Kingsbridge North has no unit boundaries to map" in text
     assert "Trajectories" not in outline(out) and "The Compstat table" in outline(out)
+
+
+def test_italics_print_in_the_oblique_face_and_bold_italics_in_the_bold_oblique(tmp_path):
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate
+
+    from compstat_desk.reports.fonts import REGULAR, register_fonts
+
+    register_fonts()
+    pdf = tmp_path / "faces.pdf"
+    style = ParagraphStyle("body", fontName=REGULAR, fontSize=11)
+    SimpleDocTemplate(str(pdf)).build([Paragraph("upright, <b>bold</b>, <i>as the SRO put it</i>, "
+                                                 "<b><i>not agreed</i></b>", style)])
+    # Subset fonts are named ABCDEF+Name; the canvas also names its default Helvetica, which prints nothing here.
+    embedded = {name.split("+")[-1]: emb for name, emb in fonts(pdf) if "DejaVu" in name}
+    assert embedded == {"DejaVuSans": "yes", "DejaVuSans-Bold": "yes", "DejaVuSans-Oblique": "yes",
+                        "DejaVuSans-BoldOblique": "yes"}
