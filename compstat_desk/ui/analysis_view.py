@@ -66,6 +66,15 @@ def legend_below(layout: pg.GraphicsLayout, base: QFont, columns: int = 3) -> pg
     return legend
 
 
+def compact_legend(legend: pg.LegendItem, columns: int, point_size: float) -> None:
+    """Lay a legend out again in `columns` columns of `point_size` type (a slide's panel is narrower than a tab)."""
+    size = f"{point_size:.0f}pt"
+    legend.opts["labelTextSize"] = size
+    for _sample, label in legend.items:
+        label.setText(label.text, size=size)
+    legend.setColumnCount(columns)
+
+
 class AnalysisViewWidget(QWidget):
     """A view of the selected unit and report week: a heading, then the content or a message saying why not.
 
@@ -114,6 +123,20 @@ class AnalysisViewWidget(QWidget):
         layout.addWidget(self.stack, 1)
         self._stale = True
         state.changed.connect(self.on_state_changed)
+
+    def present(self, *, legend_columns: int, legend_point_size: float) -> None:
+        """Show the view as a slide's panel shows it: no heading (the slide's title says it), no second marking
+        (the slide carries it), no selectors, and a chart's legend in `legend_columns` columns of
+        `legend_point_size` type, so that it never pushes the chart off the slide."""
+        self.heading.hide()
+        self.marking_label.hide()
+        for i in range(self.controls.count()):
+            widget = self.controls.itemAt(i).widget()
+            if widget is not None:
+                widget.hide()
+        legend = getattr(self, "legend", None)  # the charts' legend under the plot
+        if isinstance(legend, pg.LegendItem):
+            compact_legend(legend, legend_columns, legend_point_size)
 
     @property
     def unit(self) -> UnitChoice | None:

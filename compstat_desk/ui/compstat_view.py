@@ -352,8 +352,12 @@ class CompstatViewWidget(AnalysisViewWidget):
         self._polarity: dict[str, str] | None = None
         self._widths: list[int] = []
         self._zoom = 1.0
-        self.min_zoom = 1.0  # a slide on an old projector may shrink the table to fit (meeting_panels sets it)
+        self.min_zoom = 1.0  # on a slide (present) the table may shrink a little to fit an old projector
         self._unzoomed = (0.0, 0.0)  # pixels the table needs (width, height) at the view's own font size
+
+    def present(self, *, legend_columns: int, legend_point_size: float) -> None:
+        super().present(legend_columns=legend_columns, legend_point_size=legend_point_size)
+        self.min_zoom = 0.8  # shrink a little, then drop the ± columns, rather than scroll a projected table
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         if self._polarity is None:

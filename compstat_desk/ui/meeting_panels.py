@@ -234,13 +234,8 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
         from compstat_desk.ui.peers_view import PeersViewWidget as View
     widget = View(ws, state, marking)
     widget.setFont(_font(context, ANALYSIS_FACTOR))
-    legend = getattr(widget, "legend", None)
-    if legend is not None and hasattr(legend, "setColumnCount"):
-        _compact_legend(legend, context)
-    if hasattr(widget, "min_zoom"):
-        widget.min_zoom = 0.8  # shrink a little, then drop the ± columns, rather than scroll a projected table
-    if hasattr(widget, "heading"):
-        widget.heading.hide()  # the slide's title says it
+    # Two columns of legend (one when the panel shares the slide) in slightly smaller type.
+    widget.present(legend_columns=2 if context.panels == 1 else 1, legend_point_size=_font(context, 0.6).pointSizeF())
     state.setParent(widget)
     if panel.get("category") and hasattr(widget, "set_category"):
         widget.set_category(panel["category"])
@@ -248,17 +243,6 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     state.set_unit(UnitChoice(*row))
     widget.refresh()  # now, not when first shown: the console previews slides before they are on screen
     return widget
-
-
-def _compact_legend(legend: Any, context: PanelContext) -> None:
-    """A panel is narrower than a tab: two columns of legend (one when the panel shares the slide) in slightly
-    smaller type, so that it never pushes the chart off the slide."""
-    columns = 2 if context.panels == 1 else 1
-    size = f"{_font(context, 0.6).pointSizeF():.0f}pt"
-    legend.opts["labelTextSize"] = size
-    for _sample, label in legend.items:
-        label.setText(label.text, size=size)
-    legend.setColumnCount(columns)  # lays the items out again at their new size
 
 
 def _as_of(ws: Workspace, context: PanelContext) -> dt.date:
