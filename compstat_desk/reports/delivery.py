@@ -364,7 +364,8 @@ def _plan(s: Story, ws: Workspace, priority_id: int, day: dt.date) -> None:
             s.text(none)
         else:
             actions_rows(s, part, with_carries=False)
-    s.text("State on the report's date; ⚠ Overdue (with the days) is an open action past its due date.", "small")
+    s.text(f"State as last recorded; ⚠ Overdue is an open action past its due date, with the days past it counted "
+           f"to {long_date(day)}.", "small")
 
 
 def _options(s: Story, ws: Workspace, priority_id: int, day: dt.date, due: bool) -> None:
