@@ -204,7 +204,7 @@ def _at_a_glance(s: Story, ws: Workspace, priority_id: int, row: object, day: dt
                       f"{long_date(day)}", size=9.5)
     if isinstance(computed, str):
         right = _badge(s, computed, f"From the data: {computed_words(float(probability), computed)}",
-                       f"on {long_date(day)}: {row.computed_note}", size=9.5)  # type: ignore[attr-defined]
+                       f"on {long_date(day)} · {row.computed_note}", size=9.5)  # type: ignore[attr-defined]
     else:
         right = _badge(s, None, "From the data: not computed", str(row.computed_note), size=9.5)  # type: ignore
     half = s.doc.width / 2
@@ -258,7 +258,8 @@ def _target_block(s: Story, ws: Workspace, o: TargetOutlook, title: str, words: 
         fig.markers = [m for m in fig.markers if m.label != "projected"]
         fig.lines = [ln for ln in fig.lines if ln.name != "projection"]
         fig.legend = fig.legend[:-1]
-    parts: list[Flowable] = [heading, draw(fig, s.doc.width, 56 * mm), Paragraph(esc(words), s.s["body"])]
+    parts: list[Flowable] = [heading, draw(fig, s.doc.width, 56 * mm), Spacer(1, 2 * mm),
+                             Paragraph(esc(words), s.s["body"])]
     if o.likelihood and not o.finished:
         parts.append(_verdict(s, o))
     elif o.finished and o.met is not None:
