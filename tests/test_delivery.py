@@ -328,3 +328,18 @@ def test_a_target_in_words_while_it_runs_and_once_its_period_is_over(measured):
     assert delivery.target_outlook(ws, 2, dt.date(2027, 4, 1)).met is False
     early = delivery.target_outlook(ws, 2, dt.date(2026, 3, 1))
     assert delivery.outlook_words(early) == "Its period starts on 1 April 2026: nothing to follow yet."
+
+
+def test_looking_back_leaves_out_actions_raised_later(plain):
+    ws = plain
+    delivery.add_milestone(ws, "AE", text="Open SDEC 12 hours a day", owner="Ms Reid", due="2026-02-01",
+                           raised="2026-01-10")
+    delivery.add_milestone(ws, "AE", text="Winter plan signed off", owner="Dr Okafor", due="2026-09-30",
+                           raised="2026-05-01")
+    day = dt.date(2026, 3, 1)
+    assert delivery.priority_actions(ws, "AE", day)["text"].tolist() == ["Open SDEC 12 hours a day",
+                                                                          "Winter plan signed off"]
+    back = delivery.priority_actions(ws, "AE", day, raised_by=True)
+    assert back["text"].tolist() == ["Open SDEC 12 hours a day"] and back["overdue"].tolist() == [True]
+    assert delivery.priorities_table(ws, day)[["live_actions", "overdue"]].values.tolist() == [[2, 1]]
+    assert delivery.priorities_table(ws, day, raised_by=True)[["live_actions", "overdue"]].values.tolist() == [[1, 1]]

@@ -243,6 +243,13 @@ def test_before_any_stocktake_the_report_says_so_instead_of_leaving_blanks(db, s
     assert text.count(f"No delivery assessment had been recorded for this priority by {long_date(BEFORE)}.") == n
     assert text.count("Not assessed") >= n
     assert "No stocktake had assessed any priority by" in text
+    # The cover counts only the actions raised by then, as the sections list them.
+    raised = sql("SELECT p.code, count(a.id) AS n FROM priorities p LEFT JOIN actions a ON a.priority_id = p.id"
+                 " AND a.raised <= ? GROUP BY p.code", BEFORE.isoformat()).set_index("code")["n"]
+    cover = pages(pdf)[0]
+    for code, n in raised.items():
+        row = next(line for line in cover.splitlines() if line.lstrip().startswith(code + " "))
+        assert f"{n} open" in row, code
 
 
 def test_no_priorities_or_an_unknown_code_is_a_sentence_not_a_traceback(db, ws, tmp_path, capsys):

@@ -390,12 +390,15 @@ def add_milestone(ws: Workspace, priority_ref: str | int, *, text: str, owner: s
     return got
 
 
-def priority_actions(ws: Workspace, priority_ref: str | int, as_of: dt.date | None = None) -> pd.DataFrame:
+def priority_actions(ws: Workspace, priority_ref: str | int, as_of: dt.date | None = None, *,
+                     raised_by: bool = False) -> pd.DataFrame:
     """The priority's milestones and actions (with their state on `as_of`, as actions_table gives it), and `kind`:
-    milestone, option (carrying out a chosen option) or action."""
+    milestone, option (carrying out a chosen option) or action. With `raised_by`, only those raised by `as_of`
+    (a report looking back leaves out what came later)."""
     priority_id = find_priority(ws, priority_ref)
-    links = pd.read_sql_query("SELECT id, milestone, option_id FROM actions WHERE priority_id = ?", ws.conn,
-                              params=(priority_id,))
+    last = as_of.isoformat() if raised_by and as_of else "9999-12-31"
+    links = pd.read_sql_query("SELECT id, milestone, option_id FROM actions WHERE priority_id = ?"
+                              " AND coalesce(substr(raised, 1, 10), '') <= ?", ws.conn, params=(priority_id, last))
     table = actions_table(ws, as_of=as_of)
     table = table[table["id"].isin(links["id"])].merge(links, on="id", how="left")
     table["kind"] = np.where(table["milestone"] == 1, "milestone",
@@ -623,10 +626,11 @@ def grid_lines(grid: pd.DataFrame) -> list[str]:
 # -- all priorities at a glance ------------------------------------------------------------------------------------
 
 
-def priorities_table(ws: Workspace, as_of: str | dt.date | None = None) -> pd.DataFrame:
+def priorities_table(ws: Workspace, as_of: str | dt.date | None = None, *, raised_by: bool = False) -> pd.DataFrame:
     """Each priority: its SRO and lead unit, the last stocktake's judgement (and stage) and the likelihood the
     trajectories give on `as_of` (default today), its live and overdue actions, and whether an options appraisal is
-    due (the judgement or the data say Amber/Red or Red, and no option was chosen since the last stocktake)."""
+    due (the judgement or the data say Amber/Red or Red, and no option was chosen since the last stocktake). With
+    `raised_by`, the actions counted are those raised by `as_of`."""
     day = _date(as_of, "As of") if as_of else dt.date.today()
     rows = []
     for priority_id, code, title, sro, lead in ws.conn.execute(
@@ -636,7 +640,7 @@ def priorities_table(ws: Workspace, as_of: str | dt.date | None = None) -> pd.Da
             "SELECT stocktake, likelihood, stage FROM delivery_assessments WHERE priority_id = ? AND stocktake <= ?"
             " ORDER BY stocktake DESC, id DESC LIMIT 1", (priority_id, day.isoformat())).fetchone()
         computed = computed_likelihood(ws, priority_id, day)
-        acts = priority_actions(ws, priority_id, day)
+        acts = priority_actions(ws, priority_id, day, raised_by=raised_by)
         live = acts["status"].isin(["open", "in_progress", "constrained"])
         chosen_since = ws.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM priority_options WHERE priority_id = ? AND status = 'chosen'"

@@ -51,7 +51,7 @@ def build_delivery_report(ws: Workspace, as_of: dt.date | str | None = None, pri
                             "(compstat-desk sample --kind delivery).")
     if priority is not None:
         codes = [delivery.priority(ws, priority).code]  # an unknown code: a CompstatError naming the known ones
-    table = delivery.priorities_table(ws, day)
+    table = delivery.priorities_table(ws, day, raised_by=True)
     table = table[table["code"].isin(codes)].reset_index(drop=True)
     name = ws.setting("name") or "Workspace"
     stamp = f"As of {long_date(day)}"
@@ -122,7 +122,7 @@ def _likely(p: object) -> str:
 
 
 def _summary_table(s: Story, table: pd.DataFrame, day: dt.date) -> None:
-    head = ["Code", "Priority", "SRO", "Judged (last stocktake)", "From the data", "Stage of delivery",
+    head: list[object] = ["Code", "Priority", "SRO", "Judged (last stocktake)", "From the data", "Stage of delivery",
             "Actions"]
     rows: list[list[object]] = [head]
     extra: list[tuple[object, ...]] = []
@@ -296,7 +296,7 @@ def _grid(s: Story, ws: Workspace, priority_id: int, day: dt.date) -> None:
         s.text(f"The latest {MAX_STOCKTAKES} of {len(frame)} stocktakes; the earlier ones are in the narrative "
                "below.", "small")
     labels = [stocktake_label(d, days) for d in shown["stocktake"]]
-    head = ["", *labels]
+    head: list[object] = ["", *labels]
     rows: list[list[object]] = [head]
     extra: list[tuple[object, ...]] = []
     values: dict[str, list[object]] = {name: [] for name in GRID_ROWS}
@@ -352,8 +352,7 @@ def _narratives(s: Story, frame: pd.DataFrame, days: list[str]) -> None:
 
 def _plan(s: Story, ws: Workspace, priority_id: int, day: dt.date) -> None:
     s.heading("Delivery plan and actions", 1, toc=False)
-    table = delivery.priority_actions(ws, priority_id, day)
-    table = table[table["raised"].isna() | (table["raised"].astype(str).str[:10] <= day.isoformat())]
+    table = delivery.priority_actions(ws, priority_id, day, raised_by=True)
     overdue = int(table["overdue"].sum())
     s.text(f"Milestones and actions as they stood on {long_date(day)}: {len(table)}, "
            + (f"of which ⚠ {overdue} overdue." if overdue else "none overdue."))
