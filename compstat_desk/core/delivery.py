@@ -507,7 +507,8 @@ def options_table(ws: Workspace, priority_ref: str | int, as_of: str | dt.date |
     frame["kind_words"] = frame["kind"].map(OPTION_KINDS)
     frame["status_words"] = frame["status"].map(OPTION_STATUS_WORDS)
     day = _date(as_of, "As of") if as_of else None
-    now_p, with_p = [], []
+    now_p: list[float | None] = []
+    with_p: list[float | None] = []
     outlooks: dict[int, TargetOutlook] = {}
     for r in frame.itertuples():
         if day is None or pd.isna(r.target_id) or pd.isna(r.effect_value):

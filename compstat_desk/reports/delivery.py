@@ -257,6 +257,7 @@ def _target_block(s: Story, ws: Workspace, o: TargetOutlook, title: str, words: 
     if o.finished:  # over: the period's figure is known, there is nothing to project
         fig.markers = [m for m in fig.markers if m.label != "projected"]
         fig.lines = [ln for ln in fig.lines if ln.name != "projection"]
+    if o.finished or o.projection is None:  # no projection drawn: none in the key (the sentence says why)
         fig.legend = fig.legend[:-1]
     parts: list[Flowable] = [heading, draw(fig, s.doc.width, 56 * mm), Spacer(1, 2 * mm),
                              Paragraph(esc(words), s.s["body"])]
