@@ -485,7 +485,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             from compstat_desk.cli_delivery import dispatch as dispatch_priorities
 
             return dispatch_priorities(ws, args)
-        if cmd in ("pack", "preflight", "minutes"):
+        if cmd in ("pack", "preflight", "minutes", "report"):
             from compstat_desk.cli_docs import dispatch as document_dispatch
 
             return document_dispatch(ws, args)

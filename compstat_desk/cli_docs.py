@@ -1,9 +1,10 @@
-"""The command line for the documents: `compstat-desk preflight`, `compstat-desk pack`, `compstat-desk minutes`
-(the briefing's PDF is an option of `compstat-desk briefing`)."""
+"""The command line for the documents: `compstat-desk preflight`, `compstat-desk pack`, `compstat-desk minutes`,
+`compstat-desk report delivery` (the briefing's PDF is an option of `compstat-desk briefing`)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import re
 import sys
@@ -35,11 +36,22 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     minutes.add_argument("--meeting", default="last", help="a meeting's number, next or last (default: last)")
     minutes.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
 
+    report = with_db(sub.add_parser("report", help="reports as PDF: the six-monthly delivery report"))
+    kinds = report.add_subparsers(dest="report_kind", required=True, metavar="delivery")
+    dr = with_db(kinds.add_parser("delivery", help="the six-monthly delivery report: every priority at a glance, "
+                                  "then each one's trajectories, assessment grid across stocktakes, plan and options"))
+    dr.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    dr.add_argument("--as-of", type=dt.date.fromisoformat, help="the date the report is as of, YYYY-MM-DD "
+                    "(default: today)")
+    dr.add_argument("--priority", help="only this priority (its code, e.g. AE, or number)")
+
 
 def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.meetings import meeting_id_of
     from compstat_desk.core.preflight import blocking, findings_text, preflight
 
+    if args.command == "report":
+        return _report(ws, args)
     meeting_id = meeting_id_of(ws, args.meeting)
     if args.command == "minutes":
         from compstat_desk.reports.minutes import build_minutes
@@ -68,6 +80,20 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     print(f"Wrote {args.output} ({pages} pages, "
           f"{time.perf_counter() - started:.1f} s), stamped with the data to the week ending {week}.",
           file=sys.stderr)
+    return 0
+
+
+def _report(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.delivery import long_date
+    from compstat_desk.reports.delivery import build_delivery_report
+
+    started = time.perf_counter()
+    day = args.as_of or dt.date.today()
+    pdf = build_delivery_report(ws, day, args.priority)
+    write_pdf(args.output, pdf)
+    pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
+    print(f"Wrote {args.output} ({pages} pages, {time.perf_counter() - started:.1f} s): the delivery report as of "
+          f"{long_date(day)}.", file=sys.stderr)
     return 0
 
 

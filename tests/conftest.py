@@ -71,3 +71,13 @@ def sample_copy(built_sample, tmp_path):
     copy = tmp_path / "sample.sqlite"
     shutil.copy(built_sample, copy)
     return copy
+
+
+@pytest.fixture(scope="session")
+def built_delivery(tmp_path_factory):
+    """The bundled sample delivery unit, built once per test run (about two seconds); copy it to change it."""
+    from compstat_desk.core.delivery_sample import build_delivery_workspace
+
+    path = tmp_path_factory.mktemp("built-delivery") / "delivery.sqlite"
+    build_delivery_workspace(path)
+    return path

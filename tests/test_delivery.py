@@ -293,3 +293,53 @@ def test_the_list_says_when_an_options_appraisal_is_due(measured):
                            at="2026-07-19T10:00:00+00:00")
     row = delivery.priorities_table(ws, AS_OF).iloc[0]
     assert (row["appraisal_due"], row["live_actions"]) == (False, 1)
+
+
+# -- what the delivery report reads: the grid to a date, the stage in the list, a target in words ---------------
+
+
+def test_the_grid_to_a_date_leaves_out_later_stocktakes_and_the_list_gives_the_last_stage(plain):
+    ws = plain
+    _grid_assess(ws, "2025-07-09", "Red", stage=1)
+    _grid_assess(ws, "2025-12-10", "Amber", stage=2)
+    _grid_assess(ws, "2026-07-08", "Green", stage=3)
+    assert list(delivery.assessment_grid(ws, "AE", "2026-07-07").columns) == ["Jul 2025", "Dec 2025"]
+    assert list(delivery.assessment_grid(ws, "AE", "2026-07-08").columns) == ["Jul 2025", "Dec 2025", "Jul 2026"]
+    assert delivery.assessments(ws, "AE", dt.date(2025, 7, 1)).empty
+    row = delivery.priorities_table(ws, "2026-01-01").iloc[0]
+    assert (row["judgement"], row["stage"]) == ("Amber", 2)
+    assert delivery.priorities_table(ws, "2025-01-01").iloc[0]["stage"] is None
+
+
+def test_a_target_in_words_while_it_runs_and_once_its_period_is_over(measured):
+    ws, rows = measured
+    running = delivery.target_outlook(ws, 1, AS_OF)
+    words = delivery.outlook_words(running)
+    # Burglary: 200 so far (one a day to day 200), planned 52% of 2025's two a day to the same day.
+    assert not running.finished and running.met is None
+    assert f"So far, to 19 July 2026: 200 against {730 * 0.52 * 200 / 365:.0f} planned." in words
+    assert f"Amber/Green ({round(100 * _burglary_by_hand(rows))}% likely)" in words
+    # The calls target is 86% every week since April against 85%: met once its period is over.
+    ended = delivery.target_outlook(ws, 2, dt.date(2027, 4, 1))
+    assert ended.finished and ended.met is True
+    assert delivery.outlook_words(ended) == ("The period ended on 31 March 2027: the period's level was 86.0 "
+                                             "against a target of 85.0: met.")
+    ws.conn.execute("UPDATE targets SET target_value = 90 WHERE id = 2")
+    assert delivery.target_outlook(ws, 2, dt.date(2027, 4, 1)).met is False
+    early = delivery.target_outlook(ws, 2, dt.date(2026, 3, 1))
+    assert delivery.outlook_words(early) == "Its period starts on 1 April 2026: nothing to follow yet."
+
+
+def test_looking_back_leaves_out_actions_raised_later(plain):
+    ws = plain
+    delivery.add_milestone(ws, "AE", text="Open SDEC 12 hours a day", owner="Ms Reid", due="2026-02-01",
+                           raised="2026-01-10")
+    delivery.add_milestone(ws, "AE", text="Winter plan signed off", owner="Dr Okafor", due="2026-09-30",
+                           raised="2026-05-01")
+    day = dt.date(2026, 3, 1)
+    assert delivery.priority_actions(ws, "AE", day)["text"].tolist() == ["Open SDEC 12 hours a day",
+                                                                          "Winter plan signed off"]
+    back = delivery.priority_actions(ws, "AE", day, raised_by=True)
+    assert back["text"].tolist() == ["Open SDEC 12 hours a day"] and back["overdue"].tolist() == [True]
+    assert delivery.priorities_table(ws, day)[["live_actions", "overdue"]].values.tolist() == [[2, 1]]
+    assert delivery.priorities_table(ws, day, raised_by=True)[["live_actions", "overdue"]].values.tolist() == [[1, 1]]

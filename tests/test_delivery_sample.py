@@ -14,7 +14,7 @@ import pytest
 
 from compstat_desk.cli import build_parser, main
 from compstat_desk.core import delivery, meetings
-from compstat_desk.core.delivery_sample import build_delivery_workspace, delivery_sample_dir
+from compstat_desk.core.delivery_sample import delivery_sample_dir
 from compstat_desk.core.store import open_workspace
 
 SOURCE = Path(__file__).resolve().parents[1] / "sample_data" / "delivery"
@@ -22,10 +22,8 @@ NOW = "2026-11-22"
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    path = tmp_path_factory.mktemp("delivery") / "delivery.sqlite"
-    build_delivery_workspace(path)
-    return path
+def built(built_delivery):
+    return built_delivery  # conftest's: built once per run
 
 
 @pytest.fixture

@@ -230,6 +230,21 @@ class TargetOutlook:
     likelihood: str | None
     up_good: bool
     note: str = ""  # why there is no likelihood, when there is none
+    is_count: bool = False  # a count for the period (a total) rather than an indicator's level
+
+    @property
+    def finished(self) -> bool:
+        """The target's period is over on the date it is followed to."""
+        return self.as_of >= self.period_end
+
+    @property
+    def met(self) -> bool | None:
+        """Whether the period's figure met the target (None while the period runs, or with no figures)."""
+        if not self.finished or self.actual_to_date is None:
+            return None
+        if self.up_good:
+            return self.actual_to_date >= self.target_value
+        return self.actual_to_date <= self.target_value
 
     @property
     def sd(self) -> float | None:
@@ -265,7 +280,7 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     category_id, s0, s1, description, measure, unit, polarity, goal = row
     start, end = dt.date.fromisoformat(s0), dt.date.fromisoformat(s1)
     out = TargetOutlook(target_id, description or "", measure, unit, start, end, as_of, float(goal or 0.0), None,
-                        None, None, None, None, None, polarity == "up_good")
+                        None, None, None, None, None, polarity == "up_good", is_count=category_id is not None)
     if as_of < start:
         out.note = f"its period starts on {long_date(start)}"
         return out
@@ -286,6 +301,33 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     if tr.projection is None:
         out.note = "too early to project: less than a quarter of its period has passed"
     return out
+
+
+def outlook_words(o: TargetOutlook) -> str:
+    """A target followed to a date, in a sentence or two: to date against the plan, the projection with its 95%
+    interval and the likelihood; or, once its period is over, the period's figure against the target."""
+    def num(v: float) -> str:
+        return f"{v:,.0f}" if o.is_count else f"{v:,.1f}"
+
+    if o.as_of < o.period_start:
+        return f"Its period starts on {long_date(o.period_start)}: nothing to follow yet."
+    if o.actual_to_date is None:
+        return f"No figures to follow it with: {o.note or 'none recorded'}."
+    if o.finished:
+        verdict = "met" if o.met else "not met"
+        what = "the period's total" if o.is_count else "the period's level"
+        return (f"The period ended on {long_date(o.period_end)}: {what} was {num(o.actual_to_date)} against a "
+                f"target of {num(o.target_value)}: {verdict}.")
+    words = f"So far, to {long_date(o.as_of)}: {num(o.actual_to_date)}"
+    words += f" against {num(o.planned_to_date)} planned." if o.planned_to_date is not None else " (no plan)."
+    if o.projection is not None and o.interval_95 is not None and o.probability is not None:
+        lo, hi = o.interval_95
+        words += (f" Projected {num(o.projection)} for the period (95% interval {num(lo)} to {num(hi)}) against a "
+                  f"target of {num(o.target_value)} by {long_date(o.period_end)}: likelihood of delivery "
+                  f"{o.likelihood} ({chance_words(o.probability)}).")
+    else:
+        words += f" No projection yet ({o.note or 'too early'})."
+    return words
 
 
 def current_targets(ws: Workspace, priority_id: int, as_of: dt.date) -> list[int]:
@@ -348,12 +390,15 @@ def add_milestone(ws: Workspace, priority_ref: str | int, *, text: str, owner: s
     return got
 
 
-def priority_actions(ws: Workspace, priority_ref: str | int, as_of: dt.date | None = None) -> pd.DataFrame:
+def priority_actions(ws: Workspace, priority_ref: str | int, as_of: dt.date | None = None, *,
+                     raised_by: bool = False) -> pd.DataFrame:
     """The priority's milestones and actions (with their state on `as_of`, as actions_table gives it), and `kind`:
-    milestone, option (carrying out a chosen option) or action."""
+    milestone, option (carrying out a chosen option) or action. With `raised_by`, only those raised by `as_of`
+    (a report looking back leaves out what came later)."""
     priority_id = find_priority(ws, priority_ref)
-    links = pd.read_sql_query("SELECT id, milestone, option_id FROM actions WHERE priority_id = ?", ws.conn,
-                              params=(priority_id,))
+    last = as_of.isoformat() if raised_by and as_of else "9999-12-31"
+    links = pd.read_sql_query("SELECT id, milestone, option_id FROM actions WHERE priority_id = ?"
+                              " AND coalesce(substr(raised, 1, 10), '') <= ?", ws.conn, params=(priority_id, last))
     table = actions_table(ws, as_of=as_of)
     table = table[table["id"].isin(links["id"])].merge(links, on="id", how="left")
     table["kind"] = np.where(table["milestone"] == 1, "milestone",
@@ -462,7 +507,8 @@ def options_table(ws: Workspace, priority_ref: str | int, as_of: str | dt.date |
     frame["kind_words"] = frame["kind"].map(OPTION_KINDS)
     frame["status_words"] = frame["status"].map(OPTION_STATUS_WORDS)
     day = _date(as_of, "As of") if as_of else None
-    now_p, with_p = [], []
+    now_p: list[float | None] = []
+    with_p: list[float | None] = []
     outlooks: dict[int, TargetOutlook] = {}
     for r in frame.itertuples():
         if day is None or pd.isna(r.target_id) or pd.isna(r.effect_value):
@@ -525,13 +571,15 @@ def assess(ws: Workspace, priority_ref: str | int, *, challenge: str, planning: 
     return assessment_id
 
 
-def assessments(ws: Workspace, priority_ref: str | int) -> pd.DataFrame:
-    """The priority's assessment at each stocktake, oldest first (a corrected one: its latest correction)."""
+def assessments(ws: Workspace, priority_ref: str | int, as_of: str | dt.date | None = None) -> pd.DataFrame:
+    """The priority's assessment at each stocktake, oldest first (a corrected one: its latest correction); with
+    `as_of`, only the stocktakes held by then."""
     priority_id = find_priority(ws, priority_ref)
+    last = _date(as_of, "As of").isoformat() if as_of else "9999-12-31"
     frame = pd.read_sql_query(
-        "SELECT a.* FROM delivery_assessments a WHERE a.priority_id = ? AND a.id = (SELECT max(b.id) FROM"
-        " delivery_assessments b WHERE b.priority_id = a.priority_id AND b.stocktake = a.stocktake)"
-        " ORDER BY a.stocktake", ws.conn, params=(priority_id,))
+        "SELECT a.* FROM delivery_assessments a WHERE a.priority_id = ? AND a.stocktake <= ? AND a.id = (SELECT"
+        " max(b.id) FROM delivery_assessments b WHERE b.priority_id = a.priority_id AND b.stocktake = a.stocktake)"
+        " ORDER BY a.stocktake", ws.conn, params=(priority_id, last))
     return frame
 
 
@@ -548,10 +596,11 @@ def computed_words(probability: float | None, label: str | None) -> str:
     return f"{label} ({chance_words(probability)})"
 
 
-def assessment_grid(ws: Workspace, priority_ref: str | int) -> pd.DataFrame:
+def assessment_grid(ws: Workspace, priority_ref: str | int, as_of: str | dt.date | None = None) -> pd.DataFrame:
     """The judgement grid across stocktakes, side by side as in a delivery report: a row for each judgement (and
-    the likelihood the trajectories gave on the day), a column for each stocktake, oldest first."""
-    frame = assessments(ws, priority_ref)
+    the likelihood the trajectories gave on the day), a column for each stocktake (held by `as_of`), oldest
+    first."""
+    frame = assessments(ws, priority_ref, as_of)
     days = frame["stocktake"].tolist()
     columns = {}
     for r in frame.itertuples():
@@ -578,20 +627,21 @@ def grid_lines(grid: pd.DataFrame) -> list[str]:
 # -- all priorities at a glance ------------------------------------------------------------------------------------
 
 
-def priorities_table(ws: Workspace, as_of: str | dt.date | None = None) -> pd.DataFrame:
-    """Each priority: its SRO and lead unit, the last stocktake's judgement and the likelihood the trajectories
-    give on `as_of` (default today), its live and overdue actions, and whether an options appraisal is due (the
-    judgement or the data say Amber/Red or Red, and no option was chosen since the last stocktake)."""
+def priorities_table(ws: Workspace, as_of: str | dt.date | None = None, *, raised_by: bool = False) -> pd.DataFrame:
+    """Each priority: its SRO and lead unit, the last stocktake's judgement (and stage) and the likelihood the
+    trajectories give on `as_of` (default today), its live and overdue actions, and whether an options appraisal is
+    due (the judgement or the data say Amber/Red or Red, and no option was chosen since the last stocktake). With
+    `raised_by`, the actions counted are those raised by `as_of`."""
     day = _date(as_of, "As of") if as_of else dt.date.today()
     rows = []
     for priority_id, code, title, sro, lead in ws.conn.execute(
             "SELECT p.id, p.code, p.title, p.sro, u.code FROM priorities p LEFT JOIN units u"
             " ON u.id = p.lead_unit_id ORDER BY p.id").fetchall():
         last = ws.conn.execute(
-            "SELECT stocktake, likelihood FROM delivery_assessments WHERE priority_id = ? AND stocktake <= ?"
+            "SELECT stocktake, likelihood, stage FROM delivery_assessments WHERE priority_id = ? AND stocktake <= ?"
             " ORDER BY stocktake DESC, id DESC LIMIT 1", (priority_id, day.isoformat())).fetchone()
         computed = computed_likelihood(ws, priority_id, day)
-        acts = priority_actions(ws, priority_id, day)
+        acts = priority_actions(ws, priority_id, day, raised_by=raised_by)
         live = acts["status"].isin(["open", "in_progress", "constrained"])
         chosen_since = ws.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM priority_options WHERE priority_id = ? AND status = 'chosen'"
@@ -599,12 +649,13 @@ def priorities_table(ws: Workspace, as_of: str | dt.date | None = None) -> pd.Da
         off = (last is not None and last[1] in OFF_TRACK) or computed.likelihood in OFF_TRACK
         rows.append({"code": code, "title": title, "sro": sro, "lead": lead,
                      "last_stocktake": last[0] if last else None, "judgement": last[1] if last else None,
+                     "stage": int(last[2]) if last else None,
                      "computed": computed.likelihood, "computed_probability": computed.probability,
                      "computed_note": computed.note,
                      "live_actions": int(live.sum()), "overdue": int(acts["overdue"].sum()),
                      "appraisal_due": bool(off and not chosen_since)})
-    return pd.DataFrame(rows, columns=["code", "title", "sro", "lead", "last_stocktake", "judgement", "computed",
-                                       "computed_probability", "computed_note", "live_actions", "overdue",
+    return pd.DataFrame(rows, columns=["code", "title", "sro", "lead", "last_stocktake", "judgement", "stage",
+                                       "computed", "computed_probability", "computed_note", "live_actions", "overdue",
                                        "appraisal_due"])
 
 

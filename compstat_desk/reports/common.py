@@ -139,7 +139,7 @@ def actions_rows(story: Story, table: pd.DataFrame, *, with_carries: bool = True
         if overdue:
             extra.append(("BACKGROUND", (0, i), (-1, i), colors.HexColor("#FBE9EB")))
     w = story.doc.width
-    widths = [10 * mm, None, 27 * mm, 11 * mm, 18 * mm, 27 * mm] + ([15 * mm, 25 * mm] if with_carries else [])
+    widths = [10 * mm, None, 27 * mm, 14 * mm, 18 * mm, 27 * mm] + ([15 * mm, 25 * mm] if with_carries else [])
     fixed = sum(x for x in widths if x)
     widths = [x if x else w - fixed for x in widths]
     if len(rows) == 1:

@@ -224,15 +224,15 @@ class Story:
     def table(self, rows: list[list[Any]], widths: list[float], *, header_rows: int = 1,
               extra: list[tuple[Any, ...]] | None = None, font_size: float = 8, keep: bool = False,
               right: tuple[int, ...] = (), plain: tuple[int, ...] = ()) -> Table:
-        """A table with a shaded, repeated header; cells may be text (wrapped in Paragraphs) or flowables;
-        the columns in `right` (numbers) are right-aligned. Body cells in the `plain` columns stay one-line
+        """A table with a shaded, repeated header; cells may be text (wrapped in Paragraphs), flowables or lists of
+        them; the columns in `right` (numbers) are right-aligned. Body cells in the `plain` columns stay one-line
         strings (never wrapped): much cheaper to lay out than Paragraphs, for numbers and short words."""
         cell = ParagraphStyle("c", parent=self.s["cell"], fontSize=font_size, leading=font_size * 1.2)
         head = ParagraphStyle("h", parent=self.s["cell_bold"], fontSize=font_size, leading=font_size * 1.2)
         styles_ = {(False, False): cell, (True, False): head,
                    (False, True): ParagraphStyle("cr", parent=cell, alignment=2),
                    (True, True): ParagraphStyle("hr", parent=head, alignment=2)}
-        body = [[c if isinstance(c, Flowable) or (j in plain and i >= header_rows) else
+        body = [[c if isinstance(c, Flowable | list) or (j in plain and i >= header_rows) else
                  Paragraph(esc(c) if c is not None else "", styles_[(i < header_rows, j in right)])
                  for j, c in enumerate(row)] for i, row in enumerate(rows)]
         table = Table(body, colWidths=widths, repeatRows=header_rows)
