@@ -77,8 +77,11 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     pdf = build_pack(ws, meeting_id, unit=args.unit, findings=findings, week=week)
     write_pdf(args.output, pdf)
     pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
-    print(f"Wrote {args.output} ({pages} pages, "
-          f"{time.perf_counter() - started:.1f} s), stamped with the data to the week ending {week}.",
+    from compstat_desk.core.delivery import is_delivery_workspace
+
+    stamped = ("the stocktake's pack: the agenda, the actions and every priority" if is_delivery_workspace(ws)
+               and not args.unit else f"stamped with the data to the week ending {week}")
+    print(f"Wrote {args.output} ({pages} pages, {time.perf_counter() - started:.1f} s), {stamped}.",
           file=sys.stderr)
     return 0
 

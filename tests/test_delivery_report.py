@@ -275,3 +275,22 @@ def test_the_report_replaces_the_file_whole(db, tmp_path, capsys):
     assert out.read_bytes().startswith(b"%PDF") and page_count(out) >= 2
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]  # no temporary file left behind
     assert f"({page_count(out)} pages" in capsys.readouterr().err
+
+
+def test_a_stocktakes_agenda_pack_has_its_agenda_its_actions_and_every_priority(db, sql, tmp_path, capsys):
+    """A delivery unit's workspace has no incidents: its pack is the stocktake's, not a refusal."""
+    out = tmp_path / "stocktake-pack.pdf"
+    assert main(["pack", "--db", str(db), "-o", str(out)]) == 0
+    assert "the stocktake's pack" in capsys.readouterr().err
+    texts = pages(out)
+    marking = sql("SELECT value FROM settings WHERE key = 'marking'")["value"].iloc[0]
+    assert all(marking in text for text in texts)
+    whole = flat("\n".join(pages(out, "-raw")))
+    meeting = sql("SELECT id, title FROM meetings WHERE status = 'planned' ORDER BY date LIMIT 1").iloc[0]
+    assert meeting["title"] in whole and "Agenda pack" in whole
+    items = sql("SELECT title FROM agenda_items WHERE meeting_id = ? AND removed_at IS NULL", int(meeting["id"]))
+    assert len(items) and all(flat(t) in whole for t in items["title"])
+    people = sql("SELECT title, sro FROM priorities")
+    assert all(t in whole for t in people["title"]) and all(flat(s) in whole for s in people["sro"])
+    # Each priority's assessment grid is there: as many "Likelihood of delivery (judgement)" rows as priorities.
+    assert whole.count("Likelihood of delivery (judgement)") == len(people)

@@ -203,6 +203,12 @@ def priority(ws: Workspace, ref: str | int) -> Priority:
     return Priority(priority_id, code, title, sro, lead, description, units, targets)
 
 
+def is_delivery_workspace(ws: Workspace) -> bool:
+    """A delivery unit's workspace: priorities and indicators, no incidents (its meetings are stocktakes)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM priorities)"
+                                " AND NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+
+
 def priority_codes(ws: Workspace) -> list[str]:
     return [r[0] for r in ws.conn.execute("SELECT code FROM priorities ORDER BY id")]
 

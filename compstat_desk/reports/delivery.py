@@ -60,7 +60,7 @@ def build_delivery_report(ws: Workspace, as_of: dt.date | str | None = None, pri
     def fill(s: Story) -> None:
         _cover(s, ws, table, day, name, priority is not None)
         for row in table.itertuples():
-            _priority_section(s, ws, row, day)
+            priority_section(s, ws, row, day)
 
     return render(f"{TITLE}: {name}", ws.marking, stamp, fill, subject=TITLE, short_title=short)
 
@@ -95,12 +95,7 @@ def _cover(s: Story, ws: Workspace, table: pd.DataFrame, day: dt.date, name: str
         s.para(f"No stocktake had assessed {'this priority' if one else 'any priority'} by {esc(long_date(day))}.",
                "small")
     s.heading("The priorities at a glance", 0)
-    _summary_table(s, table, day)
-    s.para(
-        "<b>Judged</b>: the likelihood of delivery agreed at the last stocktake. <b>From the data</b>: the chance "
-        f"the trajectories give on {esc(long_date(day))} of meeting every target running then (the weakest "
-        f"target's chance). The five-point scale: {esc(_scale_words())}. Colours follow the scale from blue "
-        "(Green) to orange (Red) and are always printed with their words. ⚠ marks overdue actions.", "small")
+    summary_table(s, table, day)
     s.heading("Contents", 1, toc=False)
     s.contents()
 
@@ -121,7 +116,7 @@ def _likely(p: object) -> str:
     return chance_words(float(p)) if p is not None and not pd.isna(p) else ""  # type: ignore[arg-type]
 
 
-def _summary_table(s: Story, table: pd.DataFrame, day: dt.date) -> None:
+def summary_table(s: Story, table: pd.DataFrame, day: dt.date) -> None:
     head: list[object] = ["Code", "Priority", "SRO", "Judged (last stocktake)", "From the data", "Stage of delivery",
             "Actions"]
     rows: list[list[object]] = [head]
@@ -155,12 +150,17 @@ def _summary_table(s: Story, table: pd.DataFrame, day: dt.date) -> None:
     widths = [11 * mm, 31 * mm, 37 * mm, 26 * mm, 30 * mm, 20 * mm]
     widths.append(s.doc.width - sum(widths))
     s.table(rows, widths, extra=extra + [("LINEBELOW", (0, 1), (-1, -1), 0.6, colors.white)], font_size=8)
+    s.para(
+        "<b>Judged</b>: the likelihood of delivery agreed at the last stocktake. <b>From the data</b>: the chance "
+        f"the trajectories give on {esc(long_date(day))} of meeting every target running then (the weakest "
+        f"target's chance). The five-point scale: {esc(_scale_words())}. Colours follow the scale from blue "
+        "(Green) to orange (Red) and are always printed with their words. ⚠ marks overdue actions.", "small")
 
 
 # -- each priority -------------------------------------------------------------------------------------------------
 
 
-def _priority_section(s: Story, ws: Workspace, row: object, day: dt.date) -> None:
+def priority_section(s: Story, ws: Workspace, row: object, day: dt.date) -> None:
     code = str(row.code)  # type: ignore[attr-defined]
     p = delivery.priority(ws, code)
     s.heading(f"{p.code}: {p.title}", 0, new_page=True)

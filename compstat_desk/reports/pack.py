@@ -18,6 +18,7 @@ from compstat_desk.core import catalog
 from compstat_desk.core.actions import LIVE, actions_table, carried_agenda
 from compstat_desk.core.briefing import ProbePoint, probe_points
 from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.delivery import is_delivery_workspace, long_date
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.figures import (
     change_role,
@@ -77,6 +78,8 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
     info = meeting_info(ws, meeting_id)
     if week is None or findings is None:
         week, findings = preflight(ws, meeting_id)
+    if unit is None and is_delivery_workspace(ws):  # a delivery unit's stocktake: its priorities, not incidents
+        return _stocktake_pack(ws, info, findings, progress)
     data_week = min(week, latest_week_ending(ws))
     progress(0.05, "The Compstat table")
     table = compstat_table(ws, data_week)
@@ -190,7 +193,45 @@ def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
     progress(0.97, "Laying out the pages")
 
 
-def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None) -> None:
+# -- a delivery unit's stocktake --------------------------------------------------------------------------
+
+
+def _stocktake_pack(ws: Workspace, info: dict[str, object], findings: list[Finding], progress: Progress) -> bytes:
+    """The pack for a stocktake: the agenda, the actions tracker, then every priority at a glance and in full
+    (trajectories against actual, the assessment grid across stocktakes, plan, actions and options), as things
+    stand on the meeting's day (or today, before it)."""
+    from compstat_desk.core.delivery import priorities_table
+    from compstat_desk.reports import delivery as report
+
+    meeting_day = dt.date.fromisoformat(str(info["date"]))
+    day = min(meeting_day, dt.date.today())
+    d = PackData(ws, info, day, pd.DataFrame(), {}, "", [], findings)
+    table = priorities_table(ws, day, raised_by=True)
+    marking = str(info["marking"] or ws.marking)
+
+    def fill(s: Story) -> None:
+        _cover(s, d, "Agenda pack", figures=f"as of {long_date(day)}")
+        s.heading("Contents", 0, toc=False)
+        s.contents()
+        _agenda(s, d)
+        progress(0.15, "Actions")
+        s.heading("Actions from the last stocktake", 0, new_page=True)
+        _actions(s, d, None)
+        progress(0.3, "The priorities")
+        s.heading("Performance pack: the priorities at a glance", 0, new_page=True)
+        report.summary_table(s, table, day)
+        for i, row in enumerate(table.itertuples()):
+            progress(0.35 + 0.6 * i / max(len(table), 1), f"Priority {row.code}")
+            report.priority_section(s, ws, row, day)
+        _findings(s, d)
+        progress(0.97, "Laying out the pages")
+
+    when = f"stocktake of {meeting_day.day} {meeting_day.strftime('%b %Y')}"
+    return render(f"{info['title']}: agenda pack", marking, f"Figures as of {long_date(day)}", fill,
+                  subject="Agenda pack", short_title=f"Agenda pack · {when}")
+
+
+def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None, figures: str | None = None) -> None:
     m = d.meeting
     s.space(25)
     s.para(esc(str(m["marking"] or d.ws.marking)), "marking")
@@ -204,7 +245,7 @@ def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None) -> No
             ["Chair", str(m["chair"] or "—")],
             ["Venue", str(m["venue"] or "—")],
             ["Protective marking", str(m["marking"] or d.ws.marking)],
-            ["Figures", f"to the week ending {day_words(d.week)}"]]
+            ["Figures", figures or f"to the week ending {day_words(d.week)}"]]
     table = Table([[Paragraph(f"<b>{esc(a)}</b>", s.s["body"]), Paragraph(esc(b), s.s["body"])] for a, b in rows],
                   colWidths=[45 * mm, 100 * mm])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
