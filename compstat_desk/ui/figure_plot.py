@@ -55,7 +55,7 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
     for colour, kind, words in fig.legend:
         if kind == "dot":
             sample = pg.PlotDataItem([], [], pen=None, symbol="d", symbolBrush=colour, symbolPen=colour,
-                                     symbolSize=10)
+                                     symbolSize=14)
         elif kind == "box":
             sample = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=10))
         else:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtCore import QAbstractTableModel, QDate, QSize, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,6 +30,9 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QVBoxLayout,
@@ -43,6 +46,7 @@ from compstat_desk.core.store import Workspace
 from compstat_desk.core.trajectories import chance_words
 from compstat_desk.ui.actions_view import STATE_TINTS, ActionsTableModel
 from compstat_desk.ui.analysis_view import chart_font, legend_below, readable_font
+from compstat_desk.ui.meeting_panels import WrappingTable
 from compstat_desk.ui.models import SORT_ROLE, Column, DataFrameTableModel, sorting_proxy
 
 Index = QModelIndex | QPersistentModelIndex
@@ -95,8 +99,8 @@ def _sro_name(value: Any) -> str:
     return str(value).split(",")[0]
 
 
-def _overdue(value: Any) -> str:
-    return f"⚠ {int(value)}" if value else "0"
+def _actions_words(live: Any, overdue: Any) -> str:
+    return f"{int(live)}" + (f" · ⚠ {int(overdue)}" if overdue else "")
 
 
 class PrioritiesTableModel(DataFrameTableModel):
@@ -105,13 +109,12 @@ class PrioritiesTableModel(DataFrameTableModel):
 
     COLUMNS = (
         Column("code", "Code"),
-        Column("title", "Priority"),
-        Column("sro", "SRO", _sro_name, "Senior responsible owner"),
+        Column("title_sro", "Priority · SRO", tooltip="The priority and its senior responsible owner"),
         Column("judgement_words", "Judged", tooltip="The likelihood of delivery judged at the last stocktake"),
         Column("computed_words", "From the data", tooltip="The likelihood of delivery the trajectories give: the "
                "weakest target's chance of being met"),
-        Column("live_actions", "Open", tooltip="Milestones and actions open, in progress or constrained"),
-        Column("overdue", "Overdue", _overdue, "⚠ open or in progress past the due date", numeric=True),
+        Column("actions_words", "Actions", tooltip="Milestones and actions open (open, in progress or "
+               "constrained) · ⚠ overdue (open or in progress past the due date)", numeric=True),
     )
     LIKELIHOOD_OF = {"judgement_words": "judgement", "computed_words": "computed"}
 
@@ -129,13 +132,16 @@ class PrioritiesTableModel(DataFrameTableModel):
                 return float(RISK[label]) if label else -1.0
         if role == Qt.ItemDataRole.ToolTipRole:
             row = self.frame.iloc[index.row()]
-            if key == "sro":
-                return str(row["sro"])
+            if key == "title_sro":
+                return f"{row['title']}\nSRO: {row['sro']}"
             if key == "computed_words":
                 return str(row["computed_note"])
             if key == "judgement_words" and _words(row["last_stocktake"]):
                 return f"At the stocktake of {delivery.long_date(dt.date.fromisoformat(row['last_stocktake']))}"
-        if role == Qt.ItemDataRole.FontRole and key == "overdue" and self.frame.iloc[index.row()]["overdue"]:
+        if role == SORT_ROLE and key == "actions_words":
+            row = self.frame.iloc[index.row()]
+            return float(row["overdue"]) * 1000 + float(row["live_actions"])
+        if role == Qt.ItemDataRole.FontRole and key == "actions_words" and self.frame.iloc[index.row()]["overdue"]:
             font = QFont()
             font.setBold(True)
             return font
@@ -147,8 +153,11 @@ def priorities_frame(ws: Workspace, as_of: dt.date) -> pd.DataFrame:
     the data's likelihood, then the more overdue actions."""
     table = delivery.priorities_table(ws, as_of)
     table["judgement_words"] = [_words(j) or NOT_ASSESSED for j in table["judgement"]]
-    table["computed_words"] = [delivery.computed_words(_probability(p), _words(c)) if _words(c) else "not yet"
+    table["computed_words"] = [f"{c} · {chance_words(float(p)).removesuffix(' likely')}" if _words(c) else "not yet"
                                for p, c in zip(table["computed_probability"], table["computed"], strict=True)]
+    table["title_sro"] = [f"{t}\nSRO: {_sro_name(s)}" for t, s in zip(table["title"], table["sro"], strict=True)]
+    table["actions_words"] = [_actions_words(n, o) for n, o in zip(table["live_actions"], table["overdue"],
+                                                                   strict=True)]
     worst = [max(RISK.get(str(j), -1), RISK.get(str(c), -1)) for j, c in zip(table["judgement"], table["computed"],
                                                                             strict=True)]
     table = table.assign(_risk=worst).sort_values(["_risk", "overdue", "live_actions", "code"],
@@ -286,11 +295,45 @@ def options_frame(ws: Workspace, code: str, as_of: dt.date) -> pd.DataFrame:
     return table
 
 
+class TintKeepingDelegate(QStyledItemDelegate):
+    """A selected row keeps its likelihood colours (the rest of the row shows the selection): the colour must not
+    vanish from the very priority being read."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
+        super().initStyleOption(option, index)
+        if option.state & QStyle.StateFlag.State_Selected and index.data(Qt.ItemDataRole.BackgroundRole) is not None:
+            option.state &= ~QStyle.StateFlag.State_Selected
+            option.font.setBold(True)
+
+
+class ChartWidget(pg.GraphicsLayoutWidget):
+    """A chart that asks for no more than its minimum height: in a scrolling tab it then grows into the room there
+    is instead of pushing the tab into scrolling (QGraphicsView asks for 480 pixels whatever it shows)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, self.minimumHeight())
+
+
+class GridTable(WrappingTable):
+    """The assessment grid: its columns share the width, long words wrap, and it is as tall as its rows."""
+
+    def fit_height(self) -> None:
+        self.resizeRowsToContents()
+        height = self.horizontalHeader().height() + 2 * self.frameWidth() + sum(
+            self.rowHeight(r) for r in range(self.model().rowCount()))
+        if height != self.height():
+            self.setFixedHeight(height + 2)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit_height()
+
+
 # -- the view ---------------------------------------------------------------------------------------------------
 
 
-def _table(model: Any, wrap: bool = False) -> QTableView:
-    view = QTableView()
+def _table(model: Any, wrap: bool = False, table: QTableView | None = None) -> QTableView:
+    view = table if table is not None else QTableView()
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -388,13 +431,23 @@ class PrioritiesView(QWidget):
         # Left: every priority.
         self.priorities_model = PrioritiesTableModel()
         self.proxy = sorting_proxy(self.priorities_model, self)
-        self.table = _table(self.proxy, wrap=True)
+        self.table = _table(self.proxy, wrap=True, table=WrappingTable())
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as given: most at risk first
         self.table.setAccessibleName("Priorities, most at risk first")
+        self.table.setItemDelegate(TintKeepingDelegate(self.table))
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        # The likelihoods' columns as wide as 'Amber/Green' or their heading: 'Amber/Red · 26%' wraps.
+        chip = max(self.fontMetrics().horizontalAdvance("Amber/Green"),
+                   QFontMetrics(bold).horizontalAdvance("From the data")) + 16
+        for column in (2, 3):
+            self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.table.setColumnWidth(column, chip)
+        self.table.horizontalHeader().setMinimumSectionSize(self.fontMetrics().horizontalAdvance("MMM"))
         self.count = _wrapping()
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -435,6 +488,7 @@ class PrioritiesView(QWidget):
         self.split.setStretchFactor(0, 2)
         self.split.setStretchFactor(1, 3)
         self.split.setChildrenCollapsible(False)
+        self._split_placed = False
         self.empty = QLabel(EMPTY_TEXT)
         self.empty.setWordWrap(True)
         self.empty.setTextFormat(Qt.TextFormat.PlainText)
@@ -453,6 +507,17 @@ class PrioritiesView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
         self.refresh()
 
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        if not self._split_placed and self.width() > 0:
+            # The list as wide as its columns need (two-line titles), at most 45% of the width; the rest for the charts.
+            header = self.table.horizontalHeader()
+            wanted = sum(header.sectionSize(c) for c in range(header.count()) if c != 1) + \
+                self.fontMetrics().horizontalAdvance("Cut waits for planned treatment") + 24
+            left = min(wanted, int(self.width() * (0.45 if self.width() < 1600 else 0.36)))
+            self.split.setSizes([left, max(1, self.width() - left)])
+            self._split_placed = True
+
     # -- building the tabs ------------------------------------------------------------------------------------
     def _trajectories_tab(self) -> QWidget:
         self.trajectories_box = QWidget()
@@ -463,12 +528,17 @@ class PrioritiesView(QWidget):
 
     def _assessments_tab(self) -> QWidget:
         self.grid_model = AssessmentGridModel(self)
-        self.grid_view = _table(self.grid_model, wrap=True)
+        self.grid_view = GridTable()
+        self.grid_view.setModel(self.grid_model)
+        self.grid_view.setWordWrap(True)
+        self.grid_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grid_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid_view.verticalHeader().setVisible(True)
         self.grid_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.grid_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.grid_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.grid_view.horizontalHeader().setStretchLastSection(False)
         self.grid_view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.narrative = _wrapping()
         self.no_assessment = _wrapping("Not assessed at any stocktake yet: record the first assessment below.")
@@ -498,29 +568,24 @@ class PrioritiesView(QWidget):
         self.correcting = QCheckBox("A correction of this stocktake's assessment")
         self.save_assessment_button = QPushButton("Save assessment")
         self.assessment_message = _wrapping()
-        form = QGridLayout(form_box)
-        pairs = (("Stocktake", self.stocktake), ("Degree of challenge", self.challenge),
-                 ("Quality of planning", self.planning), ("Capacity to drive progress", self.capacity))
-        for i, (label, widget) in enumerate(pairs):
-            form.addWidget(QLabel(label), i, 0)
-            form.addWidget(widget, i, 1)
-        form.addWidget(self.stocktake_words, 0, 2, 1, 2)
-        form.addWidget(QLabel("Stage of delivery"), 1, 2)
-        form.addWidget(self.stage, 1, 3)
-        form.addWidget(QLabel("Likelihood (judged)"), 2, 2)
-        form.addWidget(self.likelihood, 2, 3)
-        form.addWidget(QLabel("From the data"), 3, 2)
-        form.addWidget(self.computed_in_form, 3, 3)
-        form.addWidget(QLabel("Narrative"), 4, 0)
-        form.addWidget(self.narrative_edit, 4, 1, 1, 3)
+        form = QFormLayout(form_box)
+        stocktake_row = QHBoxLayout()
+        stocktake_row.addWidget(self.stocktake)
+        stocktake_row.addWidget(self.stocktake_words, 1)
+        form.addRow("Stocktake", stocktake_row)
+        form.addRow("Degree of challenge", self.challenge)
+        form.addRow("Quality of planning", self.planning)
+        form.addRow("Capacity to drive progress", self.capacity)
+        form.addRow("Stage of delivery", self.stage)
+        form.addRow("Likelihood (judged)", self.likelihood)
+        form.addRow("From the data", self.computed_in_form)
+        form.addRow("Narrative", self.narrative_edit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.correcting)
         buttons.addStretch(1)
         buttons.addWidget(self.save_assessment_button)
-        form.addLayout(buttons, 5, 0, 1, 4)
-        form.addWidget(self.assessment_message, 6, 0, 1, 4)
-        form.setColumnStretch(1, 1)
-        form.setColumnStretch(3, 1)
+        form.addRow(buttons)
+        form.addRow(self.assessment_message)
 
         self.stocktake.dateChanged.connect(self.on_stocktake_date_changed)
         self.save_assessment_button.clicked.connect(self.save_assessment)
@@ -537,7 +602,7 @@ class PrioritiesView(QWidget):
     def _plan_tab(self) -> QWidget:
         self.actions_model = PriorityActionsTableModel()
         self.actions_proxy = sorting_proxy(self.actions_model, self)
-        self.actions_view = _table(self.actions_proxy, wrap=True)
+        self.actions_view = _table(self.actions_proxy, wrap=True, table=WrappingTable())
         self.actions_view.setSortingEnabled(True)
         self.actions_view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.actions_view.setMinimumHeight(self.fontMetrics().lineSpacing() * 8)
@@ -791,9 +856,10 @@ class PrioritiesView(QWidget):
             except CompstatError as exc:
                 self.trajectories_layout.addWidget(_wrapping(str(exc)))
                 continue
-            chart = pg.GraphicsLayoutWidget()
+            chart = ChartWidget()
             chart.setObjectName(fig.title)
-            chart.setMinimumHeight(self.fontMetrics().lineSpacing() * 17)
+            chart.setMinimumHeight(self.fontMetrics().lineSpacing() * 10)
+            chart.setToolTip(fig.caption)  # the words above say the same
             plot = chart.addPlot(row=0, col=0)
             plot.setMenuEnabled(False)
             plot.hideButtons()
@@ -801,10 +867,7 @@ class PrioritiesView(QWidget):
             legend = legend_below(chart.ci, self.font(), columns=2)
             draw_figure(plot, legend, fig, self.font())
             self.charts.append(chart)
-            self.trajectories_layout.addWidget(chart)
-            caption = _wrapping(fig.caption)
-            self.trajectories_layout.addWidget(caption)
-        self.trajectories_layout.addStretch(1)
+            self.trajectories_layout.addWidget(chart, 1)
 
     def _show_assessments(self, p: delivery.Priority) -> None:
         history = delivery.assessments(self.ws, p.id)
@@ -813,11 +876,7 @@ class PrioritiesView(QWidget):
         assessed = len(history) > 0
         self.grid_view.setVisible(assessed)
         self.no_assessment.setVisible(not assessed)
-        self.grid_view.resizeColumnsToContents()
-        self.grid_view.resizeRowsToContents()
-        height = self.grid_view.horizontalHeader().height() + 2 * self.grid_view.frameWidth() + sum(
-            self.grid_view.rowHeight(r) for r in range(self.grid_model.rowCount()))
-        self.grid_view.setFixedHeight(height + 2)
+        self.grid_view.fit_height()
         if assessed:
             last = history.iloc[-1]
             words = last["narrative"] if isinstance(last["narrative"], str) else "(no narrative)"
@@ -877,9 +936,9 @@ class PrioritiesView(QWidget):
             f"{int((plan['kind'] == 'milestone').sum())} milestones and {int((plan['kind'] != 'milestone').sum())} "
             f"actions; {int(live.sum())} open, ⚠ {int(plan['overdue'].sum())} overdue on "
             f"{delivery.long_date(self.as_of)}.")
-        self.actions_view.resizeColumnsToContents()
-        for column in range(self.actions_model.columnCount() - 1):
-            self.actions_view.setColumnWidth(column, min(self.actions_view.columnWidth(column), 220))
+        header = self.actions_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(self.actions_model.column_of("text"), QHeaderView.ResizeMode.Stretch)
         self.actions_view.resizeRowsToContents()
         self.milestone_unit.clear()
         self.milestone_unit.addItem("(no unit)", "")
