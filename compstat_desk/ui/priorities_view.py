@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QDate, QSize, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -227,7 +227,8 @@ class AssessmentGridModel(QAbstractTableModel):
                 return str(self.grid.index[section])
         if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal \
                 and 0 <= section < len(self.history):
-            return f"The stocktake of {delivery.long_date(dt.date.fromisoformat(self.history.iloc[section]['stocktake']))}"
+            day = dt.date.fromisoformat(self.history.iloc[section]["stocktake"])
+            return f"The stocktake of {delivery.long_date(day)}"
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
