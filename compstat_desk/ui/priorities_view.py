@@ -5,6 +5,7 @@ options appraisal, with the forms a delivery unit fills in before a stocktake (e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -67,10 +68,11 @@ EMPTY_TEXT = (
     "progress, stage of delivery and likelihood of delivery. The likelihood the trajectories give is shown beside "
     "that judgement. When a priority is off track, an options appraisal (do more, do new, do better, do less) "
     "chooses what to do.\n\n"
-    "To add one, from the command line (targets lists the targets' numbers):\n"
+    "To add one, from the command line: find the numbers of the targets it is judged by, then add it with its "
+    "lead unit, the units that contribute and its targets:\n"
     "    compstat-desk targets\n"
-    "    compstat-desk priorities add AE --title \"Reduce A&E waits\" --sro \"Dr Helen Okafor\" --lead HEALTH "
-    "--unit NGT --target 2\n\n"
+    "    compstat-desk priorities add AE --title \"Reduce A&E waits\" --sro \"Dr Helen Okafor\"\n"
+    "        --lead HEALTH --unit NGT --unit KBC:partner --target 2\n\n"
     "To see how it works, open the sample delivery unit: compstat-desk sample --kind delivery."
 )
 
@@ -243,7 +245,7 @@ class AssessmentGridModel(QAbstractTableModel):
 class PriorityActionsTableModel(ActionsTableModel):
     """The priority's milestones and actions (`delivery.priority_actions`), the state in words, symbol and tint."""
 
-    COLUMNS = (
+    COLUMNS: Sequence[Column] = (
         Column("ref", "Ref"),
         Column("kind_words", "Kind"),
         Column("state", "State", tooltip="⚠ overdue: open or in progress past its due date; ◷ due within 7 days"),
@@ -496,7 +498,7 @@ class PrioritiesView(QWidget):
         self.empty.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.empty.setContentsMargins(8, 16, 8, 8)
-        self.empty.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 60)
+        self.empty.setMaximumWidth(self.fontMetrics().horizontalAdvance("M") * 70)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.split)
         self.stack.addWidget(self.empty)
@@ -825,7 +827,7 @@ class PrioritiesView(QWidget):
     def _clear_trajectories(self) -> None:
         while self.trajectories_layout.count():
             item = self.trajectories_layout.takeAt(0)
-            widget = item.widget()
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.hide()
                 widget.setParent(None)
