@@ -10,7 +10,7 @@ from typing import Any
 
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -320,6 +320,22 @@ class ChartWidget(pg.GraphicsLayoutWidget):
 class GridTable(WrappingTable):
     """The assessment grid: its columns share the width, long words wrap, and it is as tall as its rows."""
 
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        # Stretched columns take their widths after the table's own resize, one by one: fit the rows again once
+        # they all have.
+        self._fit_due = False
+        self.horizontalHeader().sectionResized.connect(self.on_header_section_resized)
+
+    def on_header_section_resized(self, *_args: Any) -> None:
+        if not self._fit_due:
+            self._fit_due = True
+            QTimer.singleShot(0, self._fit_later)
+
+    def _fit_later(self) -> None:
+        self._fit_due = False
+        self.fit_height()
+
     def fit_height(self) -> None:
         self.resizeRowsToContents()
         height = self.horizontalHeader().height() + 2 * self.frameWidth() + sum(
@@ -537,7 +553,6 @@ class PrioritiesView(QWidget):
         self.grid_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grid_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.grid_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.grid_view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.grid_view.verticalHeader().setVisible(True)
         self.grid_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.grid_view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
