@@ -324,17 +324,15 @@ class GridTable(WrappingTable):
         super().__init__(parent)
         # Stretched columns take their widths after the table's own resize, one by one: fit the rows again once
         # they all have.
-        self._fit_due = False
+        # (A timer of the table's own, so that it dies with the table.)
+        self.fit_timer = QTimer(self)
+        self.fit_timer.setSingleShot(True)
+        self.fit_timer.setInterval(0)
+        self.fit_timer.timeout.connect(self.fit_height)
         self.horizontalHeader().sectionResized.connect(self.on_header_section_resized)
 
     def on_header_section_resized(self, *_args: Any) -> None:
-        if not self._fit_due:
-            self._fit_due = True
-            QTimer.singleShot(0, self._fit_later)
-
-    def _fit_later(self) -> None:
-        self._fit_due = False
-        self.fit_height()
+        self.fit_timer.start()
 
     def fit_height(self) -> None:
         self.resizeRowsToContents()
