@@ -117,12 +117,36 @@ def test_who_names_the_sro_and_every_unit(view, ws):
         assert name in view.who.text()
 
 
-def test_a_trajectory_for_each_current_target(view, ws):
+def test_a_trajectory_for_each_target_running_then_each_ended_one(view, ws):
     assert view.select_priority("AE")
-    current = _sql(ws, "SELECT t.description FROM priority_targets pt JOIN targets t ON t.id = pt.target_id"
-                       " JOIN priorities p ON p.id = pt.priority_id WHERE p.code = 'AE' AND t.target_start <= ?"
-                       " AND t.target_end >= ?", AS_OF.isoformat(), AS_OF.isoformat())["description"].tolist()
-    assert view.trajectory_titles == current and current
+    targets = _sql(ws, "SELECT t.id, t.description, t.target_start, t.target_end FROM priority_targets pt"
+                       " JOIN targets t ON t.id = pt.target_id JOIN priorities p ON p.id = pt.priority_id"
+                       " WHERE p.code = 'AE' ORDER BY t.id")
+    day = AS_OF.isoformat()
+    current = targets[(targets["target_start"] <= day) & (targets["target_end"] >= day)]["description"].tolist()
+    ended = targets[targets["target_end"] < day].sort_values("target_end", ascending=False)["description"].tolist()
+    assert current and ended
+    assert view.trajectory_titles == current + ended
+
+
+def test_an_ended_target_says_whether_it_was_met(view, ws):
+    from PySide6.QtWidgets import QLabel
+
+    assert view.select_priority("AE")
+    ended = _sql(ws, "SELECT t.id, t.description, t.target_start, t.target_end, t.target_value, i.id AS indicator,"
+                     " i.polarity FROM priority_targets pt JOIN targets t ON t.id = pt.target_id JOIN priorities p"
+                     " ON p.id = pt.priority_id JOIN indicators i ON i.id = t.indicator_id WHERE p.code = 'AE'"
+                     " AND t.target_end < ?", AS_OF.isoformat())
+    words = [w.text() for w in view.trajectories_box.findChildren(QLabel)]
+    for r in ended.itertuples():
+        # The level for the period, pooled from the published values: sum of numerators over denominators.
+        values = _sql(ws, "SELECT numerator, denominator FROM indicator_values WHERE indicator_id = ?"
+                          " AND period_end >= ? AND period_end <= ?", r.indicator, r.target_start, r.target_end)
+        level = 100 * values["numerator"].sum() / values["denominator"].sum()
+        met = level >= r.target_value if r.polarity == "up_good" else level <= r.target_value
+        said = next(w for w in words if r.description in w)
+        assert said.startswith("✓ Met" if met else "✗ Not met")
+        assert f"{level:,.1f} against a target of {r.target_value:,.1f}" in said
 
 
 def test_an_assessment_recorded_through_the_form_is_stored_once_and_joins_the_grid(qtbot, view, ws):

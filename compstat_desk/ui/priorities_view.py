@@ -459,7 +459,8 @@ class PrioritiesView(QWidget):
         bold = QFont(self.font())
         bold.setBold(True)
         # The likelihoods' columns as wide as 'Amber/Green' or their heading: 'Amber/Red · 26%' wraps.
-        chip = max(self.fontMetrics().horizontalAdvance("Amber/Green"),
+        # (In bold: the selected row's likelihoods are written in bold.)
+        chip = max(QFontMetrics(bold).horizontalAdvance("Amber/Green"),
                    QFontMetrics(bold).horizontalAdvance("From the data")) + 16
         for column in (2, 3):
             self.table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
@@ -529,6 +530,10 @@ class PrioritiesView(QWidget):
         if not self._split_placed and self.width() > 0:
             # The list as wide as its columns need (two-line titles), at most 45% of the width; the rest for the charts.
             header = self.table.horizontalHeader()
+            if self.width() >= 1600:  # room for 'Amber/Red · 26%' on one line, in bold when selected
+                for column in (2, 3):
+                    self.table.resizeColumnToContents(column)
+                    self.table.setColumnWidth(column, int(self.table.columnWidth(column) * 1.1))
             wanted = sum(header.sectionSize(c) for c in range(header.count()) if c != 1) + \
                 self.fontMetrics().horizontalAdvance("Cut waits for planned treatment") + 24
             left = min(wanted, int(self.width() * (0.45 if self.width() < 1600 else 0.36)))
@@ -848,42 +853,85 @@ class PrioritiesView(QWidget):
         self.charts = []
 
     def _show_trajectories(self, p: delivery.Priority) -> None:
-        from compstat_desk.core.figures import trajectory_figure
-        from compstat_desk.ui.figure_plot import draw_figure
+        """The targets running on the day (words, likelihood on its colour, chart), then how the ended ones
+        finished, newest first, then those still to start."""
         from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
 
         self._clear_trajectories()
-        targets = delivery.current_targets(self.ws, p.id, self.as_of)
-        if not targets:
+        periods = {int(t): (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for t, a, b in self.ws.conn.execute(
+            "SELECT t.id, t.target_start, t.target_end FROM priority_targets pt JOIN targets t ON t.id = pt.target_id"
+            " WHERE pt.priority_id = ?", (p.id,))}
+        current = delivery.current_targets(self.ws, p.id, self.as_of)
+        ended = sorted((t for t, (_a, b) in periods.items() if b < self.as_of), key=lambda t: periods[t][1],
+                       reverse=True)
+        later = sorted((t for t, (a, _b) in periods.items() if a > self.as_of), key=lambda t: periods[t][0])
+        if not periods:
             self.trajectories_layout.addWidget(_wrapping(
-                f"No target of this priority runs on {delivery.long_date(self.as_of)}"
-                + (f" (its targets: {', '.join('#' + str(t) for t in p.targets)})." if p.targets else
-                   ": link one with compstat-desk priorities add … --target N.")))
-            self.trajectories_layout.addStretch(1)
-            return
+                "No target is linked to this priority yet: link one with compstat-desk priorities add … --target N."))
+        elif not current:
+            self.trajectories_layout.addWidget(_wrapping(
+                f"No target of this priority runs on {delivery.long_date(self.as_of)}."))
         scale = self.font().pointSizeF() / max(1.0, QFont().pointSizeF())
         context = PanelContext(0, self.as_of, scale)
-        for target_id in targets:
+        for target_id in current:
             # The words and the likelihood on its colour, as the stocktake's slide shows them.
             self.trajectories_layout.addWidget(panel_widget(self.ws, {"type": "indicator_trajectory",
                                                                        "target": target_id}, context))
-            try:
-                fig = trajectory_figure(self.ws, target_id, self.as_of)
-            except CompstatError as exc:
-                self.trajectories_layout.addWidget(_wrapping(str(exc)))
-                continue
-            chart = ChartWidget()
-            chart.setObjectName(fig.title)
-            chart.setMinimumHeight(self.fontMetrics().lineSpacing() * 10)
-            chart.setToolTip(fig.caption)  # the words above say the same
-            plot = chart.addPlot(row=0, col=0)
-            plot.setMenuEnabled(False)
-            plot.hideButtons()
-            plot.setMouseEnabled(x=False, y=False)
-            legend = legend_below(chart.ci, self.font(), columns=2)
-            draw_figure(plot, legend, fig, self.font())
-            self.charts.append(chart)
-            self.trajectories_layout.addWidget(chart, 1)
+            self._add_chart(target_id, self.as_of, 17)
+        if ended:
+            heading = _wrapping("Ended targets: how they finished", bold=True)
+            heading.setContentsMargins(0, 12, 0, 0)
+            self.trajectories_layout.addWidget(heading)
+        for target_id in ended:
+            self.trajectories_layout.addWidget(self._outcome_label(target_id, periods[target_id][1]))
+            self._add_chart(target_id, periods[target_id][1], 15)
+        for target_id in later:
+            description = self.ws.conn.execute("SELECT coalesce(description, '') FROM targets WHERE id = ?",
+                                               (target_id,)).fetchone()[0]
+            self.trajectories_layout.addWidget(_wrapping(
+                f"Starts {delivery.long_date(periods[target_id][0])}: {description}"))
+        if not current:
+            self.trajectories_layout.addStretch(1)
+
+    def _outcome_label(self, target_id: int, end: dt.date) -> QLabel:
+        """How an ended target finished: met or not, in words and on the colour of better or worse."""
+        from compstat_desk.core.figures import ROLE_COLOURS
+
+        o = delivery.target_outlook(self.ws, target_id, end)
+        title = o.description or f"{o.measure} in {o.unit}"
+        if o.actual_to_date is None:
+            label = _wrapping(f"{title}: ended {delivery.long_date(end)}; {o.note or 'no values'}.", bold=True)
+            return label
+        met = o.actual_to_date >= o.target_value if o.up_good else o.actual_to_date <= o.target_value
+        label = _wrapping(f"{'✓ Met' if met else '✗ Not met'} — {title}: {o.actual_to_date:,.1f} against a target "
+                          f"of {o.target_value:,.1f} (ended {delivery.long_date(end)}).", bold=True)
+        # Better and worse are the scale's two ends (figures.py): their text colours serve here too.
+        label.setStyleSheet(f"QLabel {{ background: {ROLE_COLOURS['better' if met else 'worse']}; "
+                            f"color: {LIKELIHOOD_TEXT['Green' if met else 'Red']}; padding: 4px 8px; }}")
+        return label
+
+    def _add_chart(self, target_id: int, as_of: dt.date, lines: int) -> None:
+        from compstat_desk.core.figures import trajectory_figure
+        from compstat_desk.ui.figure_plot import draw_figure
+
+        try:
+            fig = trajectory_figure(self.ws, target_id, as_of)
+        except CompstatError as exc:
+            self.trajectories_layout.addWidget(_wrapping(str(exc)))
+            return
+        chart = ChartWidget()
+        chart.setObjectName(fig.title)
+        chart.setMinimumHeight(self.fontMetrics().lineSpacing() * lines)
+        chart.setToolTip(fig.caption)  # the words above say the same
+        plot = chart.addPlot(row=0, col=0)
+        plot.setMenuEnabled(False)
+        plot.hideButtons()
+        plot.setMouseEnabled(x=False, y=False)
+        # Two columns: a wider legend would widen the chart past its pane and push the projection out of sight.
+        legend = legend_below(chart.ci, self.font(), columns=2)
+        draw_figure(plot, legend, fig, self.font())
+        self.charts.append(chart)
+        self.trajectories_layout.addWidget(chart, 1)
 
     def _show_assessments(self, p: delivery.Priority) -> None:
         history = delivery.assessments(self.ws, p.id)
@@ -950,8 +998,8 @@ class PrioritiesView(QWidget):
         live = plan["status"].isin(["open", "in_progress", "constrained"])
         self.actions_summary.setText(
             f"{int((plan['kind'] == 'milestone').sum())} milestones and {int((plan['kind'] != 'milestone').sum())} "
-            f"actions; {int(live.sum())} open, ⚠ {int(plan['overdue'].sum())} overdue on "
-            f"{delivery.long_date(self.as_of)}.")
+            f"actions; {int(live.sum())} open" + (f", ⚠ {int(plan['overdue'].sum())} overdue" if plan["overdue"].any()
+                                                  else ", none overdue") + f" on {delivery.long_date(self.as_of)}.")
         header = self.actions_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(self.actions_model.column_of("text"), QHeaderView.ResizeMode.Stretch)
