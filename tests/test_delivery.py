@@ -293,3 +293,12 @@ def test_the_list_says_when_an_options_appraisal_is_due(measured):
                            at="2026-07-19T10:00:00+00:00")
     row = delivery.priorities_table(ws, AS_OF).iloc[0]
     assert (row["appraisal_due"], row["live_actions"]) == (False, 1)
+
+
+def test_a_grids_rag_judgements_share_the_likelihood_scales_colours():
+    """Red, Amber and Green mean the same colour in a grid's RAG rows as in its likelihood rows: one key."""
+    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
+
+    for code, words in delivery.RAG.items():
+        assert RAG_COLOURS[code] == LIKELIHOOD_COLOURS[words]
+        assert RAG_TEXT[code] == LIKELIHOOD_TEXT[words]

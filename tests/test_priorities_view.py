@@ -297,3 +297,23 @@ def test_the_screenshot_command_renders_the_view(ws, tmp_path):
                  "--out", str(out)]) == 0
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1280, 720)
+
+
+def test_a_correction_supersedes_and_leaves_the_first_on_record(qtbot, view, ws):
+    assert view.select_priority("ASY")
+    last = _sql(ws, "SELECT a.stocktake FROM delivery_assessments a JOIN priorities p ON p.id = a.priority_id"
+                    " WHERE p.code = 'ASY' ORDER BY a.stocktake DESC LIMIT 1")["stocktake"].iloc[0]
+    day = dt.date.fromisoformat(last)
+    columns = list(view.stocktake_columns)
+    view.stocktake.setDate(QDate(day.year, day.month, day.day))
+    view.likelihood.setCurrentIndex(view.likelihood.findText("Red"))
+    view.correcting.setChecked(True)
+    qtbot.keyClicks(view.narrative_edit, "Corrected: the case-working system's delay was known at the time.")
+    click(qtbot, view.save_assessment_button)
+    assert view.assessment_message.text().startswith("Saved"), view.assessment_message.text()
+    rows = _sql(ws, "SELECT a.id, a.likelihood, a.supersedes FROM delivery_assessments a JOIN priorities p"
+                    " ON p.id = a.priority_id WHERE p.code = 'ASY' AND a.stocktake = ? ORDER BY a.id", last)
+    assert len(rows) == 2 and rows["supersedes"].iloc[1] == rows["id"].iloc[0]
+    assert view.stocktake_columns == columns  # the same stocktake: no new column
+    assert view.grid_model.index(4, len(columns) - 1).data() == "Red"
+    assert "Corrected:" in view.narrative.text()
