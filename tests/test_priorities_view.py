@@ -309,7 +309,7 @@ def test_a_correction_supersedes_and_leaves_the_first_on_record(qtbot, view, ws)
     view.likelihood.setCurrentIndex(view.likelihood.findText("Red"))
     view.correcting.setChecked(True)
     qtbot.keyClicks(view.narrative_edit, "Corrected: the case-working system's delay was known at the time.")
-    click(qtbot, view.save_assessment_button)
+    qtbot.keyClick(view.narrative_edit, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # saves
     assert view.assessment_message.text().startswith("Saved"), view.assessment_message.text()
     rows = _sql(ws, "SELECT a.id, a.likelihood, a.supersedes FROM delivery_assessments a JOIN priorities p"
                     " ON p.id = a.priority_id WHERE p.code = 'ASY' AND a.stocktake = ? ORDER BY a.id", last)

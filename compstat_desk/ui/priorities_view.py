@@ -10,8 +10,18 @@ from typing import Any
 
 import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -525,6 +535,14 @@ class PrioritiesView(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
         self.refresh()
 
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if watched is self.narrative_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.save_assessment()
+            return True
+        return super().eventFilter(watched, event)
+
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
         if not self._split_placed and self.width() > 0:
@@ -583,7 +601,8 @@ class PrioritiesView(QWidget):
             self.likelihood.addItem(label, label)
         self.likelihood.setPlaceholderText("Choose, in sight of the data…")
         self.computed_in_form = _wrapping()
-        self.narrative_edit = QPlainTextEdit(placeholderText="A short narrative: what the judgement rests on")
+        self.narrative_edit = QPlainTextEdit(placeholderText="A short narrative: what the judgement rests on "
+                                             "(Ctrl+Enter saves)")
         self.narrative_edit.setTabChangesFocus(True)
         self.narrative_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 14)
         self.correcting = QCheckBox("A correction of this stocktake's assessment")
@@ -610,6 +629,7 @@ class PrioritiesView(QWidget):
 
         self.stocktake.dateChanged.connect(self.on_stocktake_date_changed)
         self.save_assessment_button.clicked.connect(self.save_assessment)
+        self.narrative_edit.installEventFilter(self)  # Ctrl+Enter in the narrative saves
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(4, 4, 4, 4)
