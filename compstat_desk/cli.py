@@ -54,7 +54,7 @@ class ProgressBar:
 SCREENSHOT_TABS = {"main": None, "overview": "Overview", "compstat": "Compstat", "trend": "Trend",
                    "trajectory": "Trajectory", "peers": "Peers", "map": "Map", "when": "When", "targets": "Targets",
                    "actions": "Actions", "meeting": "Meeting", "categories": "Categories", "imports": "Imports",
-                   "data": "Imports", "presenter": None, "console": None}
+                   "data": "Imports", "presenter": None, "console": None, "priorities": None}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,6 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     shot.add_argument("--projector", action="store_true", help="in the projector theme (large text, thick lines)")
     shot.add_argument("--meeting", default="next", help="for --view presenter|console: the meeting (number or next)")
     shot.add_argument("--slide", type=int, default=1, help="for --view presenter|console: the slide on screen")
+    shot.add_argument("--priority", help="for --view priorities: the priority to select (default: the most at risk)")
+    shot.add_argument("--tab", help="for --view priorities: Trajectories, Assessments, Plan or Options")
     shot.add_argument("--out", type=Path, required=True)
 
     bench = sub.add_parser("bench", help="benchmarks (ratios against a baseline in the same run)")
@@ -340,6 +342,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 from compstat_desk.ui.screenshot import render_meeting_screenshot
 
                 render_meeting_screenshot(ws, args.out, args.view, args.meeting, args.slide, size=(w, h))
+            elif args.view == "priorities":  # the view alone (--unit does not apply)
+                from compstat_desk.ui.screenshot import render_priorities_screenshot
+
+                render_priorities_screenshot(ws, args.out, (w, h), priority=args.priority, tab=args.tab)
             else:
                 render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit,
                                   projector=args.projector)

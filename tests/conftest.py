@@ -75,9 +75,22 @@ def sample_copy(built_sample, tmp_path):
 
 @pytest.fixture(scope="session")
 def built_delivery(tmp_path_factory):
-    """The bundled sample delivery unit, built once per test run (about two seconds); copy it to change it."""
+    """The bundled sample delivery unit, built once per test run (about two seconds). Use `delivery_ws` to change
+    it."""
     from compstat_desk.core.delivery_sample import build_delivery_workspace
 
     path = tmp_path_factory.mktemp("built-delivery") / "delivery.sqlite"
     build_delivery_workspace(path)
     return path
+
+
+@pytest.fixture
+def delivery_ws(built_delivery, tmp_path):
+    """A fresh copy of the sample delivery unit, open, for a test that writes to it."""
+    import shutil
+
+    copy = tmp_path / "delivery.sqlite"
+    shutil.copy(built_delivery, copy)
+    workspace = open_workspace(copy)
+    yield workspace
+    workspace.close()

@@ -343,3 +343,12 @@ def test_looking_back_leaves_out_actions_raised_later(plain):
     assert back["text"].tolist() == ["Open SDEC 12 hours a day"] and back["overdue"].tolist() == [True]
     assert delivery.priorities_table(ws, day)[["live_actions", "overdue"]].values.tolist() == [[2, 1]]
     assert delivery.priorities_table(ws, day, raised_by=True)[["live_actions", "overdue"]].values.tolist() == [[1, 1]]
+
+
+def test_a_grids_rag_judgements_share_the_likelihood_scales_colours():
+    """Red, Amber and Green mean the same colour in a grid's RAG rows as in its likelihood rows: one key."""
+    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
+
+    for code, words in delivery.RAG.items():
+        assert RAG_COLOURS[code] == LIKELIHOOD_COLOURS[words]
+        assert RAG_TEXT[code] == LIKELIHOOD_TEXT[words]

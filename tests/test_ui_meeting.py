@@ -303,7 +303,7 @@ def test_a_whole_sample_meeting_by_keys_only(qtbot, ws):
 
 
 def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, tmp_path):
-    from PySide6.QtWidgets import QLabel, QTableWidget
+    from PySide6.QtWidgets import QLabel, QTableView
 
     from compstat_desk.core.delivery import assessment_grid
     from compstat_desk.core.delivery_sample import build_delivery_workspace
@@ -323,11 +323,11 @@ def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, tmp_path)
         grid_panel = next(p for s in slides for p in s.panels if p["type"] == "assessment")
         shown_grid = panel_widget(ws, grid_panel, context)
         qtbot.addWidget(shown_grid)
-        table = shown_grid.findChildren(QTableWidget)[0]
+        model = shown_grid.findChildren(QTableView)[0].model()
         grid = assessment_grid(ws, grid_panel["priority"])
-        shown = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+        shown = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
         assert shown == [[str(v) for v in row] for row in grid.to_numpy().tolist()]
-        assert [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())] == list(grid.columns)
+        assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == list(grid.columns)
 
 
 def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):

@@ -36,6 +36,10 @@ ROLE_SYMBOLS = {"better": "▼", "worse": "▲", "none": "–"}  # for counts wh
 LIKELIHOOD_COLOURS = {"Green": "#0072B2", "Amber/Green": "#56B4E9", "Amber": "#F0E442", "Amber/Red": "#E69F00",
                       "Red": "#D55E00"}
 LIKELIHOOD_TEXT = {"Green": "#FFFFFF", "Amber/Green": INK, "Amber": INK, "Amber/Red": INK, "Red": "#FFFFFF"}
+# A delivery assessment's RAG judgements (quality of planning, capacity to drive progress) on the same colours as the
+# likelihood scale's Red, Amber and Green, so that a grid reads with one key.
+RAG_COLOURS = {"R": LIKELIHOOD_COLOURS["Red"], "A": LIKELIHOOD_COLOURS["Amber"], "G": LIKELIHOOD_COLOURS["Green"]}
+RAG_TEXT = {"R": LIKELIHOOD_TEXT["Red"], "A": LIKELIHOOD_TEXT["Amber"], "G": LIKELIHOOD_TEXT["Green"]}
 
 
 def change_role(current: float | None, previous: float | None, significant: bool, polarity: str = "up_bad") -> str:

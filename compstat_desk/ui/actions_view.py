@@ -4,6 +4,7 @@ keystrokes (status and progress note, saved at once), the history of each action
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def _escalation(value: Any) -> str:
 class ActionsTableModel(DataFrameTableModel):
     """Actions from `actions_table`, the state tinted as well as written."""
 
-    COLUMNS = (
+    COLUMNS: Sequence[Column] = (
         Column("ref", "Ref"),
         Column("state", "State", tooltip="⚠ overdue: open or in progress past its due date; ◷ due within 7 days"),
         Column("owner", "Owner"),

@@ -288,10 +288,12 @@ def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWi
 
 
 def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
-    """A priority's delivery assessment across stocktakes, side by side, as in a delivery report."""
-    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+    """A priority's delivery assessment across stocktakes, side by side, as in a delivery report (the priorities
+    view's grid: RAG judgements and likelihoods on their colours, with their words)."""
+    from PySide6.QtWidgets import QHeaderView
 
-    from compstat_desk.core.delivery import assessment_grid, priority
+    from compstat_desk.core.delivery import assessment_grid, assessments, priority
+    from compstat_desk.ui.priorities_view import AssessmentGridModel, GridTable
 
     p = priority(ws, panel["priority"])
     grid = assessment_grid(ws, panel["priority"])
@@ -302,21 +304,26 @@ def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> 
         layout.addWidget(_label("No assessment yet.", context, 1.1))
         layout.addStretch(1)
         return box
-    table = QTableWidget(len(grid.index), len(grid.columns))
-    table.setHorizontalHeaderLabels([str(c) for c in grid.columns])
-    table.setVerticalHeaderLabels([str(i) for i in grid.index])
-    for r, (_name, row) in enumerate(grid.iterrows()):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+    table = GridTable()  # as tall as its rows, which fit their words
+    model = AssessmentGridModel(table)
+    history = assessments(ws, panel["priority"])
+    model.set_grid(grid, history)
+    table.setModel(model)
     table.setFont(_font(context, 0.9))
     table.horizontalHeader().setFont(_font(context, 0.9, bold=True))
     table.verticalHeader().setFont(_font(context, 0.9, bold=True))
     table.setWordWrap(True)
     table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    table.horizontalHeader().setStretchLastSection(True)
-    table.resizeColumnsToContents()
-    table.resizeRowsToContents()
-    layout.addWidget(table, 1)
+    table.setSelectionMode(QTableView.SelectionMode.NoSelection)
+    table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    table.fit_height()
+    layout.addWidget(table)
+    narrative = history["narrative"].iloc[-1]
+    if isinstance(narrative, str) and narrative:
+        layout.addWidget(_label(f"{grid.columns[-1]}: {narrative}", context, 1.0))
+    layout.addStretch(1)
     return box
 
 

@@ -130,3 +130,47 @@ def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meetin
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         qInstallMessageHandler(previous)
     return path
+
+
+def render_priorities_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1920, 1080), *,
+                                 priority: str | None = None, tab: str | None = None) -> Path:
+    """The delivery priorities view alone (with its marking), the priority `priority` selected (else the one most
+    at risk) and its tab `tab` shown ("Trajectories", "Assessments", "Plan and actions", "Options appraisal"),
+    to a PNG, offscreen."""
+    from compstat_desk.ui.priorities_view import PrioritiesView
+
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(["compstat-desk"])
+    previous = qInstallMessageHandler(_quiet_offscreen)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    view = PrioritiesView(ws, ws.marking)
+    try:
+        view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+        view.resize(*size)
+        view.show()
+        app.processEvents()
+        if priority is not None and not view.is_empty and not view.select_priority(priority):
+            from compstat_desk.core.errors import CompstatError
+
+            raise CompstatError(f"There is no priority {priority!r} (known: {', '.join(view.codes)}).")
+        if tab is not None:
+            titles = [view.tabs.tabText(i).casefold() for i in range(view.tabs.count())]
+            wanted = next((i for i, t in enumerate(titles) if t.startswith(tab.casefold())), None)
+            if wanted is None:
+                from compstat_desk.core.errors import CompstatError
+
+                raise CompstatError(f"There is no tab {tab!r} (tabs: {', '.join(titles)}).")
+            view.tabs.setCurrentIndex(wanted)
+        for _ in range(3):
+            app.processEvents()
+        save_grab(view, path, size)
+    finally:
+        view.close()
+        view.deleteLater()
+        app.processEvents()
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        qInstallMessageHandler(previous)
+    return path
