@@ -552,3 +552,40 @@ def test_file_open_a_sample_builds_it_off_the_gui_thread_then_opens_it(qtbot, wi
     finally:
         other.close()
         other.ws.close()
+
+
+# -- a delivery unit's workspace -------------------------------------------------------------------------------
+def visible_tabs(w: MainWindow) -> list[str]:
+    return [w.tabs.tabText(i) for i in range(w.tabs.count()) if w.tabs.isTabVisible(i)]
+
+
+def test_a_delivery_units_workspace_opens_on_its_priorities_without_the_incident_tabs(qtbot, delivery_ws):
+    counts = dict(delivery_ws.conn.execute(
+        "SELECT 'priorities', count(*) FROM priorities UNION ALL SELECT 'incidents', count(*) FROM incidents"
+        " UNION ALL SELECT 'assessments', count(*) FROM delivery_assessments").fetchall())
+    assert counts["priorities"] > 0 and counts["incidents"] == 0
+    w = MainWindow(delivery_ws)
+    qtbot.addWidget(w)
+    w.resize(1280, 720)
+    w.show()
+    qtbot.waitExposed(w)
+    assert w.delivery_mode
+    assert visible_tabs(w) == ["Overview", "Priorities", "Actions", "Meeting", "Imports"]
+    assert w.tabs.currentWidget() is w.priorities_page and w.priorities_view is not None
+    assert not w.units_pane.isVisible() and not w.week_selector.isVisible()  # priorities are not a unit's
+    status = w.status_label.text()
+    assert f"{counts['priorities']} priorities" in status and f"{counts['assessments']} assessments" in status
+    with pytest.raises(ValueError, match="no tab 'Compstat' here"):
+        w.show_tab("Compstat")
+    w.show_tab("Actions")  # the commanders' view follows the unit tree: it comes back
+    assert w.units_pane.isVisible()
+    levels = dict(delivery_ws.conn.execute("SELECT level, count(*) FROM units GROUP BY level").fetchall())
+    assert f"{levels['division']} departments" in w.units_heading.text()
+
+
+def test_a_police_workspace_without_priorities_has_no_priorities_tab(window, workspace):
+    assert workspace.conn.execute("SELECT count(*) FROM priorities").fetchone()[0] == 0
+    assert not window.delivery_mode
+    tabs = visible_tabs(window)
+    assert "Priorities" not in tabs and {"Compstat", "Trend", "Map", "Categories"} <= set(tabs)
+    assert window.units_pane.isVisible() and window.week_selector.isVisible()

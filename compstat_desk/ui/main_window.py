@@ -57,12 +57,18 @@ if TYPE_CHECKING:
     from compstat_desk.ui.analysis_view import AnalysisViewWidget
     from compstat_desk.ui.import_dialog import ImportDialog
     from compstat_desk.ui.map_view import MapWidget
+    from compstat_desk.ui.priorities_view import PrioritiesView
 
 # What the views need, imported on a worker thread while the window's frame is on the screen (MainWindow.opening).
 VIEW_MODULES = ("compstat_desk.core.store", "compstat_desk.core.overview", "compstat_desk.ui.models",
                 "compstat_desk.ui.report_state", "compstat_desk.ui.compstat_view", "compstat_desk.ui.trend_view",
                 "compstat_desk.ui.trajectory_view", "compstat_desk.ui.peers_view", "compstat_desk.ui.when_view",
                 "compstat_desk.ui.targets_view", "compstat_desk.ui.actions_view", "compstat_desk.ui.import_dialog")
+# Tabs that read incidents: a delivery unit's workspace (priorities and indicators, no incidents) does not show them.
+INCIDENT_TABS = ("Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets", "Categories")
+# What a delivery unit calls the three levels of its units (singular, plural).
+DELIVERY_LEVELS = {"force": ("delivery unit", "delivery units"), "division": ("department", "departments"),
+                   "sector": ("delivery partner", "delivery partners")}
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
 REJECTED_ROWS_SHOWN = 1_000
 ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by side
@@ -350,7 +356,7 @@ class MainWindow(QMainWindow):
         self.unit_tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.unit_tree.header().setSectionsMovable(False)
         self.unit_tree.selectionModel().currentRowChanged.connect(self.on_unit_tree_current_changed)
-        left = QWidget()
+        self.units_pane = left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(8, 8, 4, 8)
         left_layout.addWidget(self.units_heading)
@@ -420,6 +426,12 @@ class MainWindow(QMainWindow):
                 shortcut.setEnabled(False)
 
         self.tabs.addTab(self.overview_view, "Overview")
+        # A delivery unit's priorities (built when first shown; the tab is there when the workspace has any).
+        self.priorities_page = QWidget()
+        self.priorities_layout = QVBoxLayout(self.priorities_page)
+        self.priorities_layout.setContentsMargins(0, 0, 0, 0)
+        self.priorities_view: PrioritiesView | None = None
+        self.tabs.addTab(self.priorities_page, "Priorities")
         self.tabs.addTab(self.compstat_view, "Compstat")
         self.tabs.addTab(self.trend_view, "Trend")
         self.tabs.addTab(self.trajectory_view, "Trajectory")
@@ -507,10 +519,13 @@ class MainWindow(QMainWindow):
         file_menu.insertSeparator(self.import_action)
 
         view_menu = menus.addMenu("&View")
-        for i in range(min(self.tabs.count(), 9)):
+        self._view_actions: dict[str, QAction] = {}
+        for i in range(self.tabs.count()):
             title = self.tabs.tabText(i)
             action = view_menu.addAction(title, lambda i=i: self.tabs.setCurrentIndex(i))
-            action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            if i < 9:
+                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
+            self._view_actions[title.replace("&", "")] = action
         view_menu.addSeparator()
         self.projector_action = view_menu.addAction("&Projector theme (large text, thick lines)")
         self.projector_action.setCheckable(True)
@@ -862,6 +877,7 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.report_state import report_weeks
 
         summary = overview.summary(self.ws)
+        self._delivery_mode = summary.priorities > 0 and summary.incidents == 0
         self.report.blockSignals(True)  # the unit and the week change together: the views read once, below
         try:
             self._show_units()
@@ -870,12 +886,44 @@ class MainWindow(QMainWindow):
             self.report.blockSignals(False)
         for view in self.analysis_views:
             view.on_state_changed()
+        self._show_mode(summary)
         self._show_overview(summary)
         self._categories_read = False  # counting each category's incidents waits until its tab is shown
         if self.tabs.currentWidget() is self.categories_view:
             self._show_categories()
         self._show_imports()
         self._show_status(summary)
+
+    @property
+    def delivery_mode(self) -> bool:
+        """A delivery unit's workspace: priorities and indicators, no incidents."""
+        return self._delivery_mode
+
+    def _show_mode(self, summary: overview.WorkspaceSummary) -> None:
+        """The Priorities tab when there are priorities; a delivery unit's workspace (no incidents) shows neither
+        the report week nor the tabs that read incidents, and opens on its priorities."""
+        delivery = self._delivery_mode
+        for i in range(self.tabs.count()):
+            title = self.tabs.tabText(i).replace("&", "")
+            shown = summary.priorities > 0 if title == "Priorities" else not (delivery and title in INCIDENT_TABS)
+            self.tabs.setTabVisible(i, shown)
+            action = self._view_actions.get(title)
+            if action is not None:
+                action.setEnabled(shown)
+        self.week_selector.setVisible(not delivery)
+        if not self.tabs.isTabVisible(self.tabs.currentIndex()) or (delivery and self.tabs.currentIndex() == 0):
+            self.show_tab("Priorities" if summary.priorities > 0 else "Overview")
+        if self.tabs.currentWidget() is self.priorities_page:
+            self.show_priorities()
+
+    def show_priorities(self) -> PrioritiesView:
+        """The Priorities tab's view, built on first use."""
+        if self.priorities_view is None:
+            from compstat_desk.ui.priorities_view import PrioritiesView
+
+            self.priorities_view = PrioritiesView(self.ws, self.header.marking)
+            self.priorities_layout.addWidget(self.priorities_view)
+        return self.priorities_view
 
     def _show_categories(self) -> None:
         from compstat_desk.core import overview
@@ -894,7 +942,8 @@ class MainWindow(QMainWindow):
         self._units = units
         self.unit_model.set_units(units)
         levels = units["level"].value_counts()
-        parts = [f"{levels[lvl]:,} {lvl}{'s' if levels[lvl] != 1 else ''}"
+        words = DELIVERY_LEVELS if self._delivery_mode else {lvl: (lvl, lvl + "s") for lvl in DELIVERY_LEVELS}
+        parts = [f"{levels[lvl]:,} {words[lvl][int(levels[lvl] != 1)]}"
                  for lvl in ("force", "division", "sector") if lvl in levels]
         self.unit_tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.unit_tree.expandToDepth(0)
@@ -963,6 +1012,14 @@ class MainWindow(QMainWindow):
             self.show_import(None)
 
     def _show_status(self, summary: overview.WorkspaceSummary) -> None:
+        if self._delivery_mode:
+            units = sum(summary.units_by_level.values())
+            self.status_label.setText(
+                f"{summary.priorities:,} priorit{'ies' if summary.priorities != 1 else 'y'}   ·   "
+                f"{summary.assessments:,} assessment{'s' if summary.assessments != 1 else ''} at stocktakes   ·   "
+                f"{summary.indicators:,} indicator{'s' if summary.indicators != 1 else ''}   ·   {units:,} unit"
+                f"{'s' if units != 1 else ''}   ·   {summary.imports:,} import{'s' if summary.imports != 1 else ''}")
+            return
         if summary.incidents:
             text = f"{summary.incidents:,} incidents from {summary.first_day} to {summary.last_day}"
         else:
@@ -1005,9 +1062,10 @@ class MainWindow(QMainWindow):
 
     def show_tab(self, title: str) -> None:
         """Bring the tab with this title to the front (ValueError if there is none)."""
-        titles = [self.tabs.tabText(i).replace("&", "") for i in range(self.tabs.count())]
+        titles = [self.tabs.tabText(i).replace("&", "") if self.tabs.isTabVisible(i) else ""
+                  for i in range(self.tabs.count())]
         if title not in titles:
-            raise ValueError(f"There is no tab {title!r}: choose one of {', '.join(titles)}.")
+            raise ValueError(f"There is no tab {title!r} here: choose one of {', '.join(t for t in titles if t)}.")
         self.tabs.setCurrentIndex(titles.index(title))
 
     def select_unit(self, code: str) -> None:
@@ -1069,6 +1127,10 @@ class MainWindow(QMainWindow):
             self.show_map()
         if self.tabs.currentWidget() is self.meeting_page:
             self.show_meeting_editor()
+        # Priorities are the delivery unit's, not a unit's: the unit tree gives them its room.
+        self.units_pane.setVisible(self.tabs.currentWidget() is not self.priorities_page)
+        if self.tabs.currentWidget() is self.priorities_page:
+            self.show_priorities()
         if self.tabs.currentWidget() is self.categories_view and not self._categories_read:
             self._show_categories()
         if self._panes_balanced and not self._panes_moved:
