@@ -577,8 +577,11 @@ def test_a_delivery_units_workspace_opens_on_its_priorities_without_the_incident
     assert f"{counts['priorities']} priorities" in status and f"{counts['assessments']} assessments" in status
     with pytest.raises(ValueError, match="no tab 'Compstat' here"):
         w.show_tab("Compstat")
-    w.show_tab("Actions")  # the commanders' view follows the unit tree: it comes back
-    assert w.units_pane.isVisible()
+    w.activateWindow()  # a window's keys reach it when it is the active window
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    qtbot.keyClick(w, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)  # Ctrl+N: the Nth tab in sight
+    assert w.tabs.currentWidget() is w.actions_view
+    assert w.units_pane.isVisible()  # the commanders' view follows the unit tree: it comes back
     levels = dict(delivery_ws.conn.execute("SELECT level, count(*) FROM units GROUP BY level").fetchall())
     assert f"{levels['division']} departments" in w.units_heading.text()
 

@@ -519,13 +519,11 @@ class MainWindow(QMainWindow):
         file_menu.insertSeparator(self.import_action)
 
         view_menu = menus.addMenu("&View")
-        self._view_actions: dict[str, QAction] = {}
+        self._view_actions: dict[str, QAction] = {}  # their keys follow the tabs in sight (_show_mode)
         for i in range(self.tabs.count()):
             title = self.tabs.tabText(i)
-            action = view_menu.addAction(title, lambda i=i: self.tabs.setCurrentIndex(i))
-            if i < 9:
-                action.setShortcut(QKeySequence(f"Ctrl+{i + 1}"))
-            self._view_actions[title.replace("&", "")] = action
+            self._view_actions[title.replace("&", "")] = view_menu.addAction(
+                title, lambda i=i: self.tabs.setCurrentIndex(i))
         view_menu.addSeparator()
         self.projector_action = view_menu.addAction("&Projector theme (large text, thick lines)")
         self.projector_action.setCheckable(True)
@@ -903,13 +901,15 @@ class MainWindow(QMainWindow):
         """The Priorities tab when there are priorities; a delivery unit's workspace (no incidents) shows neither
         the report week nor the tabs that read incidents, and opens on its priorities."""
         delivery = self._delivery_mode
+        number = 0  # Ctrl+1…9: the tabs in sight, in order
         for i in range(self.tabs.count()):
             title = self.tabs.tabText(i).replace("&", "")
             shown = summary.priorities > 0 if title == "Priorities" else not (delivery and title in INCIDENT_TABS)
             self.tabs.setTabVisible(i, shown)
-            action = self._view_actions.get(title)
-            if action is not None:
-                action.setEnabled(shown)
+            action = self._view_actions[title]
+            action.setVisible(shown)
+            number += shown
+            action.setShortcut(QKeySequence(f"Ctrl+{number}") if shown and number <= 9 else QKeySequence())
         self.week_selector.setVisible(not delivery)
         if not self.tabs.isTabVisible(self.tabs.currentIndex()) or (delivery and self.tabs.currentIndex() == 0):
             self.show_tab("Priorities" if summary.priorities > 0 else "Overview")
