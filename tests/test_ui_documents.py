@@ -40,3 +40,25 @@ def test_a_cancelled_pack_writes_nothing(qtbot, built_sample, tmp_path):
     qtbot.waitUntil(lambda: job.outcome is not None, timeout=30_000)
     state, text = job.outcome
     assert state == "failed" and "cancelled" in text and not out.exists()
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+def test_a_delivery_units_report_and_stocktake_pack_are_built_from_the_window(qtbot, built_delivery, tmp_path):
+    import sqlite3
+
+    db = tmp_path / "d.sqlite"
+    shutil.copy(built_delivery, db)
+    with sqlite3.connect(db) as conn:
+        titles = [t for (t,) in conn.execute("SELECT title FROM priorities")]
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    report = tmp_path / "delivery-report.pdf"
+    state, text = build_document(parent, db, "delivery", 0, report, wait=True).outcome
+    assert state == "ok", text
+    words = " ".join(subprocess.run(["pdftotext", str(report), "-"], capture_output=True, text=True,
+                                    check=True).stdout.split())
+    assert "Six-monthly delivery report" in words and all(t in words for t in titles)
+    pack = tmp_path / "agenda-pack.pdf"
+    state, text = build_document(parent, db, "pack", "next", pack, anyway=True, wait=True).outcome
+    assert state == "ok", text
+    assert f"Wrote agenda-pack.pdf: {pdf_pages(pack)} pages, the stocktake's pack" in text

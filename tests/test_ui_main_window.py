@@ -573,6 +573,7 @@ def test_a_delivery_units_workspace_opens_on_its_priorities_without_the_incident
     assert visible_tabs(w) == ["Overview", "Priorities", "Actions", "Meeting", "Imports"]
     assert w.tabs.currentWidget() is w.priorities_page and w.priorities_view is not None
     assert not w.units_pane.isVisible() and not w.week_selector.isVisible()  # priorities are not a unit's
+    assert w.delivery_report_action.isVisible() and not w.unit_pack_action.isVisible()
     status = w.status_label.text()
     assert f"{counts['priorities']} priorities" in status and f"{counts['assessments']} assessments" in status
     with pytest.raises(ValueError, match="no tab 'Compstat' here"):
@@ -592,3 +593,4 @@ def test_a_police_workspace_without_priorities_has_no_priorities_tab(window, wor
     tabs = visible_tabs(window)
     assert "Priorities" not in tabs and {"Compstat", "Trend", "Map", "Categories"} <= set(tabs)
     assert window.units_pane.isVisible() and window.week_selector.isVisible()
+    assert window.unit_pack_action.isVisible() and not window.delivery_report_action.isVisible()

@@ -12,6 +12,8 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from compstat_desk.core.errors import CompstatError
 
+TITLES = {"pack": "Agenda pack", "minutes": "Minutes", "delivery": "Delivery report"}
+
 
 class DocumentJob(QObject):
     """Runs one document build on its own thread and workspace connection; reports progress and the outcome."""
@@ -34,19 +36,31 @@ class DocumentJob(QObject):
                 week, findings, pages = run_pack(self.db, self.meeting, self.out, unit=self.unit, anyway=self.anyway,
                                                  progress=lambda f, m: self.progress.emit(f, m),
                                                  cancelled=self.stop.is_set)
-                said = [f"Wrote {self.out.name}: {pages} pages, stamped with the data to the week ending {week}."]
+                from compstat_desk.core.delivery import is_delivery_workspace
+                from compstat_desk.core.store import open_workspace
+
+                with open_workspace(self.db, create=False) as ws:
+                    stocktake = self.unit is None and is_delivery_workspace(ws)
+                stamped = "the stocktake's pack" if stocktake else f"stamped with the data to the week ending {week}"
+                said = [f"Wrote {self.out.name}: {pages} pages, {stamped}."]
                 said += [f"{f.severity}: {f.message}" for f in findings]
                 self.finished.emit("\n".join(said))
             else:
                 from compstat_desk.core.meetings import meeting_id_of
                 from compstat_desk.core.store import open_workspace
-                from compstat_desk.reports.minutes import build_minutes
 
-                self.progress.emit(0.1, "Reading the meeting's record")
+                self.progress.emit(0.1, "Reading the workspace")
                 with open_workspace(self.db, create=False) as ws:
-                    pdf = build_minutes(ws, meeting_id_of(ws, self.meeting))
+                    if self.kind == "delivery":
+                        from compstat_desk.reports.delivery import build_delivery_report
+
+                        pdf = build_delivery_report(ws)
+                    else:
+                        from compstat_desk.reports.minutes import build_minutes
+
+                        pdf = build_minutes(ws, meeting_id_of(ws, self.meeting))
                 if self.stop.is_set():
-                    raise CompstatError("The minutes were cancelled; nothing was written.")
+                    raise CompstatError(f"The {TITLES[self.kind].lower()} was cancelled; nothing was written.")
                 partial = self.out.with_name(self.out.name + ".partial")
                 partial.write_bytes(pdf)
                 partial.replace(self.out)  # the file appears whole, or not at all
@@ -94,7 +108,7 @@ def build_document(parent: QWidget, db: Path, kind: str, meeting: str | int, out
     thread = QThread(parent)
     job.moveToThread(thread)
     dialog = QProgressDialog(f"Building {out.name}…", "Cancel", 0, 100, parent)
-    dialog.setWindowTitle("Agenda pack" if kind == "pack" else "Minutes")
+    dialog.setWindowTitle(TITLES[kind])
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setMinimumDuration(300)
     relay = _Relay(parent, dialog, thread, job, tell and not wait)

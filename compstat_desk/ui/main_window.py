@@ -540,8 +540,11 @@ class MainWindow(QMainWindow):
         meeting_menu.addSeparator()
         pack = meeting_menu.addAction("&Agenda pack of the next meeting…", lambda: self.save_document("pack"))
         pack.setShortcut(QKeySequence("Ctrl+Shift+A"))
-        meeting_menu.addAction("&Unit pack for the selected unit…", lambda: self.save_document("unit pack"))
+        self.unit_pack_action = meeting_menu.addAction("&Unit pack for the selected unit…",
+                                                       lambda: self.save_document("unit pack"))
         meeting_menu.addAction("&Minutes of the last meeting…", lambda: self.save_document("minutes"))
+        self.delivery_report_action = meeting_menu.addAction("&Delivery report (every priority)…",
+                                                             lambda: self.save_document("delivery"))
 
         go_menu = menus.addMenu("&Go")
         earlier = go_menu.addAction("Earlier week", lambda: self.week_selector.step(-1))
@@ -606,14 +609,16 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.documents import build_document
 
         unit = self.report.unit.code if self.report.unit and kind == "unit pack" else None
-        which = "last" if kind == "minutes" else "next"
-        meeting_id = self._meeting_id(which)
-        if meeting_id is None:
-            return
-        name = {"pack": "agenda-pack.pdf", "unit pack": f"unit-pack-{unit}.pdf", "minutes": "minutes.pdf"}[kind]
+        meeting_id: int | None = 0  # the delivery report is not a meeting's
+        if kind != "delivery":
+            meeting_id = self._meeting_id("last" if kind == "minutes" else "next")
+            if meeting_id is None:
+                return
+        name = {"pack": "agenda-pack.pdf", "unit pack": f"unit-pack-{unit}.pdf", "minutes": "minutes.pdf",
+                "delivery": "delivery-report.pdf"}[kind]
         path, _ = QFileDialog.getSaveFileName(self, "Save the document", name, "PDF (*.pdf)")
         if path:
-            build_document(self, self.ws.path, "minutes" if kind == "minutes" else "pack", meeting_id, Path(path),
+            build_document(self, self.ws.path, "pack" if kind == "unit pack" else kind, meeting_id, Path(path),
                            unit=unit)
 
     # -- another workspace -------------------------------------------------------------------------
@@ -911,6 +916,8 @@ class MainWindow(QMainWindow):
             number += shown
             action.setShortcut(QKeySequence(f"Ctrl+{number}") if shown and number <= 9 else QKeySequence())
         self.week_selector.setVisible(not delivery)
+        self.unit_pack_action.setVisible(not delivery)  # a unit's pack reads its incidents
+        self.delivery_report_action.setVisible(summary.priorities > 0)
         if not self.tabs.isTabVisible(self.tabs.currentIndex()) or (delivery and self.tabs.currentIndex() == 0):
             self.show_tab("Priorities" if summary.priorities > 0 else "Overview")
         if self.tabs.currentWidget() is self.priorities_page:
