@@ -53,9 +53,8 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
     if legend is None:
         return
     for colour, kind, words in fig.legend:
-        if kind == "dot":
-            sample = pg.PlotDataItem([], [], pen=None, symbol="d", symbolBrush=colour, symbolPen=colour,
-                                     symbolSize=14)
+        if kind == "dot":  # a scatter item: the legend draws a plot item's symbol at its default size, whatever
+            sample = pg.ScatterPlotItem(symbol="d", size=14, brush=pg.mkBrush(colour), pen=pg.mkPen(colour))
         elif kind == "box":
             sample = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=10))
         else:

@@ -494,9 +494,9 @@ class PrioritiesView(QWidget):
         self.computed_chip = QLabel()
         self.appraisal = _wrapping()
         chips = QHBoxLayout()
-        chips.addWidget(self.judged_chip)
-        chips.addWidget(self.computed_chip)
-        chips.addWidget(self.appraisal, 1)
+        chips.addWidget(self.judged_chip, 0, Qt.AlignmentFlag.AlignTop)
+        chips.addWidget(self.computed_chip, 0, Qt.AlignmentFlag.AlignTop)
+        chips.addWidget(self.appraisal, 1, Qt.AlignmentFlag.AlignTop)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._trajectories_tab(), "Trajectories")
         self.tabs.addTab(self._assessments_tab(), "Assessments")
@@ -844,7 +844,12 @@ class PrioritiesView(QWidget):
         self.computed_chip.setText(f"From the data: {row['computed_words']}")
         self.computed_chip.setToolTip(str(row["computed_note"]))
         self.computed_chip.setStyleSheet(_likelihood_style(computed))
-        self.appraisal.setText("Off track: an options appraisal is due." if row["appraisal_due"] else "")
+        if row["appraisal_due"]:
+            self.appraisal.setText("Off track: an options appraisal is due.")
+        elif not computed:
+            self.appraisal.setText(f"No likelihood from the data: {row['computed_note']}.")
+        else:
+            self.appraisal.clear()
         self._show_trajectories(p)
         self._show_assessments(p)
         self._show_plan(p)
