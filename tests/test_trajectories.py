@@ -152,3 +152,26 @@ def test_three_periods_are_too_few_to_judge_the_likelihood(ws, write):
     assert later.projection == pytest.approx(72.5)  # four months 2.5 points above a flat 72% year
     lo, hi = later.interval_95
     assert hi - lo > 1 and 0 < later.probability < 1
+
+
+def test_a_date_past_the_last_figures_adds_no_days_to_a_count_target(halved):
+    """The burglaries run to 19 July 2026: followed to October, the days after are not zeros. By hand: 200 so
+    far against 657 × 200/365 planned, as on 19 July, not 200 against October's plan."""
+    ws, _ = halved
+    later = trajectory(ws, 1, dt.date(2026, 10, 31))
+    assert later.as_of == dt.date(2026, 7, 19)
+    assert later.actual_to_date == 200 and later.planned_to_date == pytest.approx(657 * 200 / 365)
+    assert later.elapsed == pytest.approx(200 / 365)
+
+
+def test_a_date_past_the_last_figures_is_no_reason_to_project_an_indicator(answered):
+    """Values to 25 October 2026 (30 weeks of 52): followed to a day in 2027 the share of the period passed is
+    still the data's, and before a quarter of it has passed there is still no projection."""
+    ws = answered
+    target = indicator_targets(ws)[0]
+    later = indicator_trajectory(ws, target, dt.date(2027, 3, 1))
+    assert later.as_of == dt.date(2026, 10, 25)
+    assert later.elapsed == pytest.approx(((dt.date(2026, 10, 25) - dt.date(2026, 4, 1)).days + 1) / 365)
+    ws.conn.execute("DELETE FROM indicator_values WHERE period_end > '2026-05-03'")  # five weeks in, under a quarter
+    early = indicator_trajectory(ws, target, dt.date(2026, 12, 1))  # a stocktake planned for December
+    assert early.as_of == dt.date(2026, 5, 3) and early.projection is None and early.likelihood is None

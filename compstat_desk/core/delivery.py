@@ -237,6 +237,7 @@ class TargetOutlook:
     up_good: bool
     note: str = ""  # why there is no likelihood, when there is none
     is_count: bool = False  # a count for the period (a total) rather than an indicator's level
+    data_to: dt.date | None = None  # the last day the figures reach (on or before as_of)
 
     @property
     def finished(self) -> bool:
@@ -302,6 +303,7 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     except CompstatError as exc:
         out.note = str(exc)
         return out
+    out.data_to = tr.as_of
     out.projection, out.interval_95 = tr.projection, tr.interval_95
     out.probability, out.likelihood = tr.probability, tr.likelihood
     if tr.projection is None:
@@ -324,7 +326,7 @@ def outlook_words(o: TargetOutlook) -> str:
         what = "the period's total" if o.is_count else "the period's level"
         return (f"The period ended on {long_date(o.period_end)}: {what} was {num(o.actual_to_date)} against a "
                 f"target of {num(o.target_value)}: {verdict}.")
-    words = f"So far, to {long_date(o.as_of)}: {num(o.actual_to_date)}"
+    words = f"So far, to {long_date(o.data_to or o.as_of)}: {num(o.actual_to_date)}"
     words += f" against {num(o.planned_to_date)} planned." if o.planned_to_date is not None else " (no plan)."
     if o.projection is not None and o.interval_95 is not None and o.probability is not None:
         lo, hi = o.interval_95

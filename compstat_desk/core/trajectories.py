@@ -75,7 +75,10 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
         raise CompstatError(f"There is no count target #{target_id} (indicator targets are not followed yet).")
     unit_id, unit, cat_id, cat, polarity, b0, b1, s0, s1, change, description = t
     b0, b1, s0, s1 = (dt.date.fromisoformat(d) for d in (b0, b1, s0, s1))
-    as_of = min(as_of or latest_week_ending(ws), s1)
+    # Followed no further than the data go: days after the last one are not known to be zeros, so counting them
+    # would put the unit behind its plan and past the point where a projection is allowed, on no evidence.
+    last = ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
+    as_of = min(as_of or latest_week_ending(ws), s1, dt.date.fromisoformat(last) if last else s1)
     base = _daily(ws, unit_id, cat_id, b0, b1)
     baseline_total = int(base.sum())
     target_total = baseline_total * (1 + (change or 0) / 100)
@@ -199,7 +202,8 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
     pooled = kind in ("proportion", "rate") and series["denominator"].notna().all()
     scale = _scale(series)
     latest = dt.date.fromisoformat(series["period_end"].max())
-    as_of = min(as_of or latest, s1)
+    # No further than the values go: the share of the period passed (which allows a projection) is the data's.
+    as_of = min(as_of or latest, s1, latest)
     done = series[(series["period_end"] >= s0.isoformat()) & (series["period_end"] <= as_of.isoformat())]
     base = series[(series["period_end"] >= (b0 or "")) & (series["period_end"] <= (b1 or ""))] if b0 and b1 \
         else series.iloc[0:0]
