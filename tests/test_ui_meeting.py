@@ -302,32 +302,40 @@ def test_a_whole_sample_meeting_by_keys_only(qtbot, ws):
     console.timer.stop()
 
 
-def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, tmp_path):
+def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, delivery_ws):
+    import pyqtgraph as pg
     from PySide6.QtWidgets import QLabel, QTableView
 
     from compstat_desk.core.delivery import assessment_grid
-    from compstat_desk.core.delivery_sample import build_delivery_workspace
     from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
 
-    build_delivery_workspace(tmp_path / "d.sqlite")
-    with open_workspace(tmp_path / "d.sqlite") as ws:
-        mid = meetings.meeting_id_of(ws, "next")
-        slides = meetings.slides(ws, mid)
-        context = PanelContext(mid, None, 1.0)
-        outlook = next(p for s in slides for p in s.panels if p["type"] == "indicator_trajectory")
-        shown_outlook = panel_widget(ws, outlook, context)
-        qtbot.addWidget(shown_outlook)
-        words = " ".join(w.text() for w in shown_outlook.findChildren(QLabel))
-        description = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (outlook["target"],)).fetchone()
-        assert description[0] in words and ("Likelihood of delivery" in words or "No projection" in words)
-        grid_panel = next(p for s in slides for p in s.panels if p["type"] == "assessment")
-        shown_grid = panel_widget(ws, grid_panel, context)
-        qtbot.addWidget(shown_grid)
-        model = shown_grid.findChildren(QTableView)[0].model()
-        grid = assessment_grid(ws, grid_panel["priority"])
-        shown = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
-        assert shown == [[str(v) for v in row] for row in grid.to_numpy().tolist()]
-        assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == list(grid.columns)
+    ws = delivery_ws
+    mid = meetings.meeting_id_of(ws, "next")
+    slides = meetings.slides(ws, mid)
+    context = PanelContext(mid, None, 1.0)
+    outlook = next(p for s in slides for p in s.panels if p["type"] == "indicator_trajectory")
+    shown_outlook = panel_widget(ws, outlook, context)
+    qtbot.addWidget(shown_outlook)
+    words = " ".join(w.text() for w in shown_outlook.findChildren(QLabel))
+    description = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (outlook["target"],)).fetchone()
+    assert description[0] in words and ("Likelihood of delivery" in words or "No projection" in words)
+    # The chart the room looks at: a point for each period of the target's figures up to the meeting.
+    charts = shown_outlook.findChildren(pg.GraphicsLayoutWidget)
+    assert len(charts) == 1
+    lengths = [len(item.xData) for item in charts[0].ci.getItem(0, 0).listDataItems() if item.xData is not None]
+    periods = ws.conn.execute(
+        "SELECT count(DISTINCT v.period_end) FROM indicator_values v JOIN targets t ON t.indicator_id ="
+        " v.indicator_id WHERE t.id = ? AND v.period_end >= t.target_start AND v.period_end <= t.target_end"
+        " AND v.period_end <= (SELECT date FROM meetings WHERE id = ?)", (outlook["target"], mid)).fetchone()[0]
+    assert periods > 0 and periods in lengths  # the actual line (the plan runs over the same periods)
+    grid_panel = next(p for s in slides for p in s.panels if p["type"] == "assessment")
+    shown_grid = panel_widget(ws, grid_panel, context)
+    qtbot.addWidget(shown_grid)
+    model = shown_grid.findChildren(QTableView)[0].model()
+    grid = assessment_grid(ws, grid_panel["priority"])
+    shown = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
+    assert shown == [[str(v) for v in row] for row in grid.to_numpy().tolist()]
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == list(grid.columns)
 
 
 def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):

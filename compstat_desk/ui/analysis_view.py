@@ -7,7 +7,7 @@ import datetime as dt
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
 from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core.errors import CompstatError
@@ -55,6 +55,10 @@ def style_plot(plot: pg.PlotItem, base: QFont, *, left: str, bottom: str) -> Non
         axis.setPen(pg.mkPen(GREY))
         axis.setLabel(text, **{"font-size": size, "color": INK})
     plot.getAxis("left").setWidth(int(base.pointSizeF() * 8))
+    # The dates under the plot, and their label if any, in full: pyqtgraph's own height clips large type.
+    ticks = QFontMetrics(tick_font).height()
+    label = QFontMetrics(chart_font(base, 1.15)).height() if bottom else 0
+    plot.getAxis("bottom").setHeight(int(ticks * 1.6 + label * 1.3))
     plot.showGrid(x=True, y=True, alpha=0.15)
 
 

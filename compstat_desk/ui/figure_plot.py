@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont
 
 from compstat_desk.core.figures import Figure
-from compstat_desk.ui.analysis_view import style_plot
+from compstat_desk.ui.analysis_view import legend_below, style_plot
 
 SYMBOLS = {"circle": "o", "triangle_up": "t1", "triangle_down": "t", "diamond": "d", "bar": "_", "square": "s"}
 
@@ -60,3 +60,25 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
         else:
             sample = pg.PlotDataItem([], [], pen=_pen(colour, thick, kind == "dash"))
         legend.addItem(sample, words)
+
+
+class ChartWidget(pg.GraphicsLayoutWidget):
+    """A chart that asks for no more than its minimum height: in a scrolling tab it then grows into the room there
+    is instead of pushing the tab into scrolling (QGraphicsView asks for 480 pixels whatever it shows)."""
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, self.minimumHeight())
+
+
+def figure_chart(fig: Figure, base: QFont, legend_columns: int = 2) -> ChartWidget:
+    """A still chart of `fig` (no mouse, no menu) with its legend below in `legend_columns` columns: a wider legend
+    would widen the chart past a narrow pane and push the projection out of sight."""
+    chart = ChartWidget()
+    chart.setObjectName(fig.title)
+    chart.setToolTip(fig.caption)  # the words beside it say the same
+    plot = chart.addPlot(row=0, col=0)
+    plot.setMenuEnabled(False)
+    plot.hideButtons()
+    plot.setMouseEnabled(x=False, y=False)
+    draw_figure(plot, legend_below(chart.ci, base, columns=legend_columns), fig, base)
+    return chart

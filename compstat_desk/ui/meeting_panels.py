@@ -257,7 +257,8 @@ def _as_of(ws: Workspace, context: PanelContext) -> dt.date:
 
 
 def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
-    """A target's trajectory in words and its likelihood of delivery on its colour (counts or indicators)."""
+    """A target's trajectory in words, its likelihood of delivery on its colour, and (unless `chart` is False in
+    the panel) its chart: planned against actual with the projection (counts or indicators)."""
     from compstat_desk.core.delivery import target_outlook
     from compstat_desk.core.figures import INK as FIGURE_INK
     from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
@@ -284,6 +285,18 @@ def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWi
         verdict.setStyleSheet(f"QLabel {{ background: {LIKELIHOOD_COLOURS[o.likelihood]}; "
                               f"color: {LIKELIHOOD_TEXT.get(o.likelihood, FIGURE_INK)}; padding: 8px; }}")
         layout.addWidget(verdict)
+    if panel.get("chart", True):  # planned against actual, the projection and its interval: what the room looks at
+        from compstat_desk.core.figures import trajectory_figure
+        from compstat_desk.ui.figure_plot import figure_chart
+
+        try:
+            chart = figure_chart(trajectory_figure(ws, int(panel["target"]), _as_of(ws, context)),
+                                 _font(context, ANALYSIS_FACTOR), 2 if context.panels == 1 else 1)
+        except CompstatError as exc:
+            layout.addWidget(_label(str(exc), context, 0.9))
+        else:
+            layout.addWidget(chart, 1)
+            return box
     layout.addStretch(1)
     return box
 

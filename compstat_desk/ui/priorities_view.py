@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
-    QSize,
     Qt,
     QTimer,
     Signal,
@@ -56,7 +55,7 @@ from compstat_desk.core.figures import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT,
 from compstat_desk.core.store import Workspace
 from compstat_desk.core.trajectories import chance_words
 from compstat_desk.ui.actions_view import STATE_TINTS, ActionsTableModel
-from compstat_desk.ui.analysis_view import chart_font, legend_below, readable_font
+from compstat_desk.ui.analysis_view import chart_font, readable_font
 from compstat_desk.ui.meeting_panels import WrappingTable
 from compstat_desk.ui.models import SORT_ROLE, Column, DataFrameTableModel, sorting_proxy
 
@@ -317,14 +316,6 @@ class TintKeepingDelegate(QStyledItemDelegate):
         if option.state & QStyle.StateFlag.State_Selected and index.data(Qt.ItemDataRole.BackgroundRole) is not None:
             option.state &= ~QStyle.StateFlag.State_Selected
             option.font.setBold(True)
-
-
-class ChartWidget(pg.GraphicsLayoutWidget):
-    """A chart that asks for no more than its minimum height: in a scrolling tab it then grows into the room there
-    is instead of pushing the tab into scrolling (QGraphicsView asks for 480 pixels whatever it shows)."""
-
-    def sizeHint(self) -> QSize:
-        return QSize(400, self.minimumHeight())
 
 
 class GridTable(WrappingTable):
@@ -901,7 +892,7 @@ class PrioritiesView(QWidget):
         for target_id in current:
             # The words and the likelihood on its colour, as the stocktake's slide shows them.
             self.trajectories_layout.addWidget(panel_widget(self.ws, {"type": "indicator_trajectory",
-                                                                       "target": target_id}, context))
+                                                                       "target": target_id, "chart": False}, context))
             self._add_chart(target_id, self.as_of, 17)
         if ended:
             heading = _wrapping("Ended targets: how they finished", bold=True)
@@ -937,24 +928,15 @@ class PrioritiesView(QWidget):
 
     def _add_chart(self, target_id: int, as_of: dt.date, lines: int) -> None:
         from compstat_desk.core.figures import trajectory_figure
-        from compstat_desk.ui.figure_plot import draw_figure
+        from compstat_desk.ui.figure_plot import figure_chart
 
         try:
             fig = trajectory_figure(self.ws, target_id, as_of)
         except CompstatError as exc:
             self.trajectories_layout.addWidget(_wrapping(str(exc)))
             return
-        chart = ChartWidget()
-        chart.setObjectName(fig.title)
+        chart = figure_chart(fig, self.font())
         chart.setMinimumHeight(self.fontMetrics().lineSpacing() * lines)
-        chart.setToolTip(fig.caption)  # the words above say the same
-        plot = chart.addPlot(row=0, col=0)
-        plot.setMenuEnabled(False)
-        plot.hideButtons()
-        plot.setMouseEnabled(x=False, y=False)
-        # Two columns: a wider legend would widen the chart past its pane and push the projection out of sight.
-        legend = legend_below(chart.ci, self.font(), columns=2)
-        draw_figure(plot, legend, fig, self.font())
         self.charts.append(chart)
         self.trajectories_layout.addWidget(chart, 1)
 
