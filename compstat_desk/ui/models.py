@@ -277,12 +277,18 @@ class UnitTreeModel(QStandardItemModel):
                      "incidents_total"]))
 
     def set_units(self, units: pd.DataFrame) -> None:
+        # Every item is made here, in Python, and reached through the Python object, never fetched back from
+        # the model (horizontalHeaderItem, invisibleRootItem, child): PySide6 keeps a wrapper for an item the
+        # model made itself after the model has deleted it, and hands that stale wrapper out for whatever object
+        # is next made at the same address (a view's selection model came back as a QStandardItem).
         self.clear()
-        self.setHorizontalHeaderLabels(list(UNIT_COLUMNS))
-        for col, tip in self.TOOLTIPS.items():
-            self.horizontalHeaderItem(col).setToolTip(tip)
-        for col in (self.INCIDENTS, self.POPULATION):
-            self.horizontalHeaderItem(col).setTextAlignment(RIGHT)
+        for col, title in enumerate(UNIT_COLUMNS):
+            header = QStandardItem(title)
+            if col in self.TOOLTIPS:
+                header.setToolTip(self.TOOLTIPS[col])
+            if col in (self.INCIDENTS, self.POPULATION):
+                header.setTextAlignment(RIGHT)
+            self.setHorizontalHeaderItem(col, header)
         rows = [{k: _plain(v) for k, v in r.items()} for r in units.to_dict("records")]
         ids = {r["id"] for r in rows}
         children: dict[Any, list[dict[str, Any]]] = {}
@@ -292,14 +298,17 @@ class UnitTreeModel(QStandardItemModel):
 
         roots = children.get(None, [])
 
-        def add(parent: QStandardItem, r: dict[str, Any]) -> None:
-            parent.appendRow(self._row(r))
-            item = parent.child(parent.rowCount() - 1, 0)
+        def add(parent: QStandardItem | None, r: dict[str, Any]) -> None:
+            row = self._row(r)
+            if parent is None:
+                self.appendRow(row)
+            else:
+                parent.appendRow(row)
             for c in sorted(children.get(r["id"], []), key=lambda c: natural_key(str(c["name"]))):
-                add(item, c)
+                add(row[0], c)
 
         for r in sorted(roots, key=lambda r: natural_key(str(r["name"]))):
-            add(self.invisibleRootItem(), r)
+            add(None, r)
 
     @classmethod
     def _row(cls, r: dict[str, Any]) -> list[QStandardItem]:
