@@ -51,16 +51,21 @@ def built_sample(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def sample_ws(built_sample, tmp_path):
-    """A fresh copy of the sample workspace, open, for a test that writes to it."""
+def _open_copy(built: Path, tmp_path: Path):
+    """A fresh copy of a built sample in tmp_path, open, closed after the test."""
     import shutil
 
-    copy = tmp_path / "sample.sqlite"
-    shutil.copy(built_sample, copy)
+    copy = tmp_path / built.name
+    shutil.copy(built, copy)
     workspace = open_workspace(copy)
     yield workspace
     workspace.close()
+
+
+@pytest.fixture
+def sample_ws(built_sample, tmp_path):
+    """A fresh copy of the sample workspace, open, for a test that writes to it."""
+    yield from _open_copy(built_sample, tmp_path)
 
 
 @pytest.fixture
@@ -87,10 +92,4 @@ def built_delivery(tmp_path_factory):
 @pytest.fixture
 def delivery_ws(built_delivery, tmp_path):
     """A fresh copy of the sample delivery unit, open, for a test that writes to it."""
-    import shutil
-
-    copy = tmp_path / "delivery.sqlite"
-    shutil.copy(built_delivery, copy)
-    workspace = open_workspace(copy)
-    yield workspace
-    workspace.close()
+    yield from _open_copy(built_delivery, tmp_path)

@@ -151,14 +151,20 @@ def _force_code(ws: Workspace) -> str:
 # -- the meeting's pack ----------------------------------------------------------------------------------
 
 
-def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
-    _cover(s, d, "Agenda pack")
+def _opening(s: Story, d: PackData, progress: Progress, last: str, figures: str | None = None) -> None:
+    """What every agenda pack opens with: the cover, the contents, the agenda and attendees, then the actions
+    carried from the `last` meeting (or stocktake)."""
+    _cover(s, d, "Agenda pack", figures=figures)
     s.heading("Contents", 0, toc=False)
     s.contents()
     _agenda(s, d)
     progress(0.15, "Actions")
-    s.heading("Actions from the last meeting", 0, new_page=True)
+    s.heading(f"Actions from the last {last}", 0, new_page=True)
     _actions(s, d, None)
+
+
+def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
+    _opening(s, d, progress, "meeting")
     progress(0.25, "Performance")
     s.heading("Performance pack", 0, new_page=True)
     _dashboard(s, d)
@@ -210,13 +216,7 @@ def _stocktake_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
     marking = str(info["marking"] or ws.marking)
 
     def fill(s: Story) -> None:
-        _cover(s, d, "Agenda pack", figures=f"as of {long_date(day)}")
-        s.heading("Contents", 0, toc=False)
-        s.contents()
-        _agenda(s, d)
-        progress(0.15, "Actions")
-        s.heading("Actions from the last stocktake", 0, new_page=True)
-        _actions(s, d, None)
+        _opening(s, d, progress, "stocktake", figures=f"as of {long_date(day)}")
         progress(0.3, "The priorities")
         s.heading("Performance pack: the priorities at a glance", 0, new_page=True)
         report.summary_table(s, table, day)

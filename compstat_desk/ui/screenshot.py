@@ -31,6 +31,17 @@ def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (
         qInstallMessageHandler(previous)
 
 
+def offscreen_app(path: Path) -> Any:
+    """The running QApplication, or one on the offscreen platform (a screenshot never needs a display; without one
+    Qt would abort the process); the folder for `path` is made."""
+    app = QApplication.instance()
+    if app is None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        app = QApplication(["compstat-desk"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return app
+
+
 def _quiet_offscreen(mode: QtMsgType, context: QMessageLogContext, message: str) -> None:
     """Pass Qt's messages on, except the offscreen platform's note that it cannot size windows (harmless)."""
     if "propagateSizeHints" not in message:
@@ -41,12 +52,7 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
             projector: bool = False) -> Path:
     from compstat_desk.ui.main_window import MainWindow
 
-    app = QApplication.instance()
-    if app is None:
-        # A screenshot never needs a display; without one Qt would abort the process.
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QApplication(["compstat-desk"])
-    path.parent.mkdir(parents=True, exist_ok=True)
+    app = offscreen_app(path)
     window = MainWindow(ws)
     try:
         window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
@@ -91,13 +97,9 @@ def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meetin
     from compstat_desk.ui.console import ChairConsole
     from compstat_desk.ui.presenter import PresenterWindow
 
-    app = QApplication.instance()
-    if app is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QApplication(["compstat-desk"])
-    previous = qInstallMessageHandler(_quiet_offscreen)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    app = offscreen_app(path)
+    previous = qInstallMessageHandler(_quiet_offscreen)
     meeting_id = meetings.meeting_id_of(ws, meeting)
     presenter = PresenterWindow(ws, meeting_id, record=False)
     windows = [presenter]
@@ -139,13 +141,9 @@ def render_priorities_screenshot(ws: Workspace, path: str | Path, size: tuple[in
     to a PNG, offscreen."""
     from compstat_desk.ui.priorities_view import PrioritiesView
 
-    app = QApplication.instance()
-    if app is None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        app = QApplication(["compstat-desk"])
-    previous = qInstallMessageHandler(_quiet_offscreen)
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    app = offscreen_app(path)
+    previous = qInstallMessageHandler(_quiet_offscreen)
     view = PrioritiesView(ws, ws.marking)
     try:
         view.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
