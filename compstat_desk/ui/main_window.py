@@ -63,7 +63,8 @@ if TYPE_CHECKING:
 VIEW_MODULES = ("compstat_desk.core.store", "compstat_desk.core.overview", "compstat_desk.ui.models",
                 "compstat_desk.ui.report_state", "compstat_desk.ui.compstat_view", "compstat_desk.ui.trend_view",
                 "compstat_desk.ui.trajectory_view", "compstat_desk.ui.peers_view", "compstat_desk.ui.when_view",
-                "compstat_desk.ui.targets_view", "compstat_desk.ui.actions_view", "compstat_desk.ui.import_dialog")
+                "compstat_desk.ui.targets_view", "compstat_desk.ui.actions_view", "compstat_desk.ui.import_dialog",
+                "compstat_desk.ui.priorities_view")
 # Tabs that read incidents: a delivery unit's workspace (priorities and indicators, no incidents) does not show them.
 INCIDENT_TABS = ("Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets", "Categories")
 # What a delivery unit calls the three levels of its units (singular, plural).
