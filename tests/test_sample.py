@@ -121,6 +121,13 @@ def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and
                      and a["status"] in {"open", "in_progress"} and a["due"] < week_ending.isoformat())
     found = sorted(p.sentence.split()[1] for p in points if p.kind == "overdue action")
     assert found == overdue and overdue
+    # Judged on a meeting's day instead (as its tracker judges them): days past due counted to that day.
+    day = week_ending + dt.timedelta(days=10)
+    due = {a["ref"]: dt.date.fromisoformat(a["due"]) for a in meeting["actions"] if a["unit"].startswith("KBN")
+           and a["status"] in {"open", "in_progress"} and a["due"] < day.isoformat()}
+    later = {p.sentence.split()[1]: int(p.sentence.split(" is ")[1].split()[0])
+             for p in probe_points(sample, "KBN", week_ending, actions_as_of=day) if p.kind == "overdue action"}
+    assert later == {ref: (day - d).days for ref, d in due.items()}
 
 
 def test_the_slipping_division_is_asked_about_its_attendance_figures_from_the_file(sample):

@@ -46,11 +46,12 @@ def _change_words(current: int, previous: int) -> str:
 
 
 def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *,
-                 table: pd.DataFrame | None = None) -> list[ProbePoint]:
+                 table: pd.DataFrame | None = None, actions_as_of: dt.date | None = None) -> list[ProbePoint]:
     """The probe points for `unit` and the units below it, most pressing first; improvements last.
 
     `table`: the Compstat table of every unit for `week_ending`, when the caller has it already (a pack
-    briefs every division from the same table)."""
+    briefs every division from the same table). `actions_as_of`: the day actions are judged overdue on (a
+    meeting's date, as its action tracker judges them; else the end of the data week)."""
     unit_id = catalog.find_unit(ws, unit)
     if table is None or week_ending is None:
         table, week_ending = _table(ws, week_ending)
@@ -90,7 +91,7 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
     points += _indicators(ws, members, unit, week_ending)
     points += _targets(ws, members, week_ending)
     points += _hot_spots(ws, unit, week_ending)
-    points += _actions(ws, unit_id, week_ending)
+    points += _actions(ws, unit_id, actions_as_of or week_ending)
     return sorted(points, key=lambda p: p.rank)
 
 
@@ -218,12 +219,13 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
     return out
 
 
-def _actions(ws: Workspace, unit_id: int, week_ending: dt.date) -> list[ProbePoint]:
-    """Overdue actions (most overdue first) and live ones carried forward twice or more (most carried first)."""
+def _actions(ws: Workspace, unit_id: int, as_of: dt.date) -> list[ProbePoint]:
+    """Overdue actions on `as_of` (most overdue first) and live ones carried forward twice or more (most carried
+    first)."""
     from compstat_desk.core.actions import actions_table, escalation_words
 
     code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
-    table = actions_table(ws, as_of=week_ending, unit=code)
+    table = actions_table(ws, as_of=as_of, unit=code)
     out = []
     for r in table[table["status"].isin(["open", "in_progress", "constrained"])].itertuples():
         carried = int(r.carried or 0)

@@ -290,7 +290,7 @@ def _agenda(s: Story, d: PackData) -> None:
 
 def _actions(s: Story, d: PackData, unit: str | None) -> None:
     meeting_id = int(d.meeting["id"])  # type: ignore[call-overload]
-    as_of = dt.date.fromisoformat(str(d.meeting["date"]))
+    as_of = _day(d)
     carried = carried_agenda(d.ws, meeting_id, as_of)
     if unit:
         members = _members(d.ws, unit)
@@ -486,12 +486,14 @@ def _changed(d: PackData, unit: str) -> list[str]:
     return [t for _, t in sorted(out, key=lambda x: x[0])]
 
 
-def _probe_list(s: Story, points: list[ProbePoint], week: dt.date | None = None) -> None:
+def _day(d: PackData) -> dt.date:
+    """The meeting's date: actions are judged overdue on it, in the tracker and in the probe points alike."""
+    return dt.date.fromisoformat(str(d.meeting["date"]))
+
+
+def _probe_list(s: Story, points: list[ProbePoint]) -> None:
     asks = [p for p in points if p.kind != "improvement"]
     praise = [p for p in points if p.kind == "improvement"]
-    if week is not None and any(p.kind in ("overdue action", "carried action") for p in asks):
-        s.text(f"Actions here are judged at the end of the data week ({week}); the action tracker judges them on "
-               "the meeting's date.", "small")
     if not asks:
         s.text("Nothing stands out to challenge this week.")
     for i, p in enumerate(asks, 1):
@@ -520,7 +522,7 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
         for indicator in worse.sort_values("q_value").index[:1]:
             figure(s, lambda i=str(indicator): indicator_figure(d.ws, code, i), 58)
     s.heading(f"{name}: what to ask about", 2)
-    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table), d.week)
+    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table, actions_as_of=_day(d)))
 
 
 # -- a unit's pack ------------------------------------------------------------------------------------------
@@ -542,7 +544,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     _actions(s, d, code)
     progress(0.45, "What to ask about")
     s.heading(f"{name}: what the challenger will ask about", 0)
-    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table), d.week)
+    _probe_list(s, probe_points(d.ws, code, d.week, table=d.table, actions_as_of=_day(d)))
     members = _members(d.ws, code)
     progress(0.6, "Trends, trajectories and maps")
     s.heading(f"{name}: trends and maps", 0, new_page=True)

@@ -205,7 +205,8 @@ class ChairConsole(QWidget):
             from compstat_desk.core.briefing import probe_points
 
             try:
-                points = probe_points(self.ws, unit, self.presenter.context.week_ending)
+                day = dt.date.fromisoformat(str(meetings.meeting_info(self.ws, self.meeting_id)["date"]))
+                points = probe_points(self.ws, unit, self.presenter.context.week_ending, actions_as_of=day)
                 self._probe_cache[unit] = [f"{p.sentence}\n   Ask: {p.question}" for p in points
                                            if p.kind != "improvement"][:6]
             except CompstatError as exc:

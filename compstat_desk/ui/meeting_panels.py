@@ -179,7 +179,9 @@ class WrappingTable(QTableView):
 def _probe_points(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
     from compstat_desk.core.briefing import probe_points
 
-    points = [p for p in probe_points(ws, panel["unit"], context.week_ending) if p.kind != "improvement"]
+    day = meeting_day(ws, context)  # actions judged on the meeting's day, as its tracker judges them
+    points = [p for p in probe_points(ws, panel["unit"], context.week_ending, actions_as_of=day)
+              if p.kind != "improvement"]
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.addWidget(_label(f"What to ask {panel['unit']} about", context, 1.2, bold=True))
@@ -245,15 +247,18 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     return widget
 
 
-def _as_of(ws: Workspace, context: PanelContext) -> dt.date:
-    """The date a stocktake's figures are read to: the report week, else the meeting's date, else today."""
-    if context.week_ending is not None:
-        return context.week_ending
+def meeting_day(ws: Workspace, context: PanelContext) -> dt.date:
+    """The meeting's date (today, for a panel outside a meeting)."""
     if context.meeting_id:
         from compstat_desk.core.meetings import meeting_info
 
         return dt.date.fromisoformat(str(meeting_info(ws, context.meeting_id)["date"]))
     return dt.date.today()
+
+
+def _as_of(ws: Workspace, context: PanelContext) -> dt.date:
+    """The date a stocktake's figures are read to: the report week, else the meeting's date, else today."""
+    return context.week_ending if context.week_ending is not None else meeting_day(ws, context)
 
 
 def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
