@@ -618,6 +618,36 @@ def test_nypd_revised_week_kept_beside_the_original(nypd):
         index=False, name=None)}
 
 
+
+@pytest.mark.skipif(subprocess.run(["which", "pdftotext"], capture_output=True).returncode != 0,
+                    reason="poppler-utils (pdftotext) is not installed")
+def test_nypd_agenda_pack_from_the_published_figures_alone(nypd, tmp_path, capsys):
+    """A workspace of published weekly figures (no incidents) gets an agenda pack, not a refusal: the Compstat
+    table as the NYPD published it for the latest week, its week columns the file's wtd figures."""
+    from compstat_desk.cli import main
+
+    copy = tmp_path / "nypd.sqlite"
+    with open_workspace(copy) as target:  # a copy: the module's workspace stays as the other tests expect it
+        nypd.ws.conn.backup(target.conn)
+    latest = nypd.df.sort_values("end")["end"].iloc[-1]
+    day = (pd.Timestamp(latest) + pd.Timedelta(days=4)).strftime("%Y-%m-%d")
+    assert main(["meetings", "plan", "--db", str(copy), "--title", "Citywide CompStat", "--date", day]) == 0
+    out = tmp_path / "pack.pdf"
+    assert main(["pack", "--db", str(copy), "-o", str(out), "--anyway"]) == 0
+    assert f"stamped with the data to the week ending {latest}" in capsys.readouterr().err
+    pages = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert all("OFFICIAL-SENSITIVE" in p for p in pages)
+    text = "\n".join(pages)
+    week = nypd.df[(nypd.df["end"] == latest) & (nypd.df["geography"] == "citywide")
+                   & (nypd.df["category"] == "TOTAL")].iloc[0]
+    row = next(line for line in text.splitlines() if line.strip().startswith("TOTAL"))
+    assert row.split()[1:3] == [f"{int(week['wtd_current_n']):,}", f"{int(week['wtd_prior_n']):,}"]
+    assert "Annex: each division" in text and "as published" in text
+    divisions = [n for (n,) in nypd.ws.conn.execute("SELECT name FROM units WHERE level = 'division'")]
+    assert divisions and all(f"{n} (" in text for n in divisions)
+
 # -- 6. NYC shootings: one row per victim ---------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def nyc(tmp_path_factory):

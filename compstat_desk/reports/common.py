@@ -86,8 +86,14 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
             before = None if pd.isna(r["previous"]) else int(r["previous"])
             role = change_role(now, before, bool(r["significant"]), polarity.get(code, "up_bad"))
             words = describe_change(now, before)
+            if before == 0 and now:  # "up from none to 5": too long for the column; the counts say it
+                words = f"none → {now:,}"
+            elif words == "no change (none)":
+                words = "none"
             if role != "none":
-                words = f"{change_symbol(role, (now or 0) > (before or 0))} {words} *"
+                # † a published figure's change that revisions at their recent pace could erase (weekly_table)
+                fragile = " †" if bool(r.get("fragile", False)) else ""
+                words = f"{change_symbol(role, (now or 0) > (before or 0))} {words} *{fragile}"
                 extra.append(("BACKGROUND", (3 + 3 * w_i, r_i), (3 + 3 * w_i, r_i), colors.HexColor(ROLE_FILLS[role])))
             if role != "none":  # a real change: dark bold text on the light tint of its meaning
                 extra.append(("FONTNAME", (3 + 3 * w_i, r_i), (3 + 3 * w_i, r_i), BOLD))
@@ -110,6 +116,8 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
         story.table(rows, widths, header_rows=2, extra=extra, font_size=7.3, right=numbers, plain=numbers)
 
 
+FRAGILE_KEY = ("These are the figures as published. † a real change that the revisions later reports make, at "
+               "their recent pace, could erase within a few weeks: fragile, never headlined.")
 COMPSTAT_KEY = ("Counts first: below a year-ago count of 20 the change is shown as counts (“4 → 9”), within ±3% as "
                 "“essentially flat”. * a real change (allowing for clustering and for the number of changes in the "
                 "table, Benjamini–Hochberg q < 0.05): ▲ up, ▼ down; orange worse, blue better. Unmarked changes are "

@@ -35,6 +35,7 @@ from compstat_desk.core.store import Workspace
 from compstat_desk.core.trajectories import chance_words, count_targets, indicator_targets
 from compstat_desk.reports.common import (
     COMPSTAT_KEY,
+    FRAGILE_KEY,
     actions_rows,
     compstat_block,
     day_words,
@@ -80,6 +81,8 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
         week, findings = preflight(ws, meeting_id)
     if unit is None and is_delivery_workspace(ws):  # a delivery unit's stocktake: its priorities, not incidents
         return _stocktake_pack(ws, info, findings, progress)
+    if unit is None and _published_only(ws):  # a CompStat report as published (e.g. the NYPD's), no incidents
+        return _published_pack(ws, info, findings, week, progress)
     data_week = min(week, latest_week_ending(ws))
     progress(0.05, "The Compstat table")
     table = compstat_table(ws, data_week)
@@ -229,6 +232,61 @@ def _stocktake_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
     when = f"stocktake of {meeting_day.day} {meeting_day.strftime('%b %Y')}"
     return render(f"{info['title']}: agenda pack", marking, f"Figures as of {long_date(day)}", fill,
                   subject="Agenda pack", short_title=f"Agenda pack · {when}")
+
+
+# -- a workspace of published weekly figures --------------------------------------------------------------
+
+
+def _published_only(ws: Workspace) -> bool:
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM weekly_reports)"
+                                " AND NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+
+
+def _published_pack(ws: Workspace, info: dict[str, object], findings: list[Finding], week: dt.date,
+                    progress: Progress) -> bytes:
+    """The pack for a workspace that holds published weekly figures only (a CompStat report as a force or a city
+    publishes it, such as the NYPD's): the agenda and actions, the Compstat table of the force and each division
+    from the latest report up to the report week, and for each division its real changes and what to ask; fragile
+    changes (which revisions could erase) are marked and never headlined. No trends or maps: there are no
+    incidents to draw them from."""
+    from compstat_desk.core.weekly_table import published_weeks, weekly_table
+
+    ends = sorted(set(published_weeks(ws)["week_end"]))
+    data_week = dt.date.fromisoformat(([e for e in ends if e <= week.isoformat()] or ends)[-1])
+    progress(0.05, "The published Compstat table")
+    table = weekly_table(ws, data_week)
+    force = _force_code(ws)
+    divisions = [(c, n) for c, n in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division'"
+                                                    " ORDER BY code")]
+    d = PackData(ws, info, data_week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
+                 force, divisions, findings)
+    marking = str(info["marking"] or ws.marking)
+
+    def fill(s: Story) -> None:
+        _opening(s, d, progress, "meeting", figures=f"as published for the week ending {day_words(data_week)}")
+        progress(0.3, "Performance")
+        s.heading("Performance pack: the Compstat table as published", 0, new_page=True)
+        s.text(f"{COMPSTAT_KEY} {FRAGILE_KEY}", "small")
+        for code, name in [(force, _name(ws, force)), *divisions]:
+            compstat_block(s, table, code, d.polarity, heading=f"{name} ({code})")
+        s.heading("Annex: each division", 0, new_page=True)
+        for i, (code, name) in enumerate(divisions):
+            progress(0.5 + 0.45 * i / max(len(divisions), 1), f"Annex: {name}")
+            s.heading(f"{name} ({code})", 1)  # a few lines each: no page of its own
+            if not table["unit"].isin(_members(ws, code)).any():
+                s.text(f"The report for the week ending {day_words(data_week)} has no figures for {name}.")
+                continue
+            changed = _changed(d, code)
+            s.para("<b>Real changes on the last 28 days</b>: " + (esc("; ".join(changed)) + "." if changed else
+                                                                 "none shown to be real."))
+            s.heading(f"{name}: what to ask about", 2)
+            _probe_list(s, probe_points(ws, code, data_week, table=table, actions_as_of=_day(d)))
+        _findings(s, d)
+        progress(0.97, "Laying out the pages")
+
+    day = dt.date.fromisoformat(str(info["date"]))
+    return render(f"{info['title']}: agenda pack", marking, stamp(data_week), fill, subject="Agenda pack",
+                  short_title=f"Agenda pack · meeting of {day.day} {day.strftime('%b %Y')}")
 
 
 def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None, figures: str | None = None) -> None:
@@ -480,9 +538,11 @@ def _changed(d: PackData, unit: str) -> list[str]:
         role = change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad"))
         symbol = change_symbol(role, r.current > r.previous)
         where = "" if r.unit == unit else f" in {r.unit_name} ({r.unit})"
-        out.append((0 if role == "worse" else 1, f"{symbol} {r.category_name}{where}: {int(r.current)} against "
-                    f"{int(r.previous)} ({describe_change(int(r.current), int(r.previous))}; q = {r.q_value:.2g}), "
-                    f"{role}"))
+        fragile = bool(getattr(r, "fragile", False))  # published figures: revisions could erase it
+        out.append((2 if fragile else 0 if role == "worse" else 1,
+                    f"{symbol} {r.category_name}{where}: {int(r.current):,} against {int(r.previous):,} "
+                    f"({describe_change(int(r.current), int(r.previous))}; q = {r.q_value:.2g}), {role}"
+                    + (" † fragile: revisions could erase it" if fragile else "")))
     return [t for _, t in sorted(out, key=lambda x: x[0])]
 
 
