@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before Qt loads (tests/conftest.py does the same)
 
 import datetime as dt
+import io
 import json
 
 import numpy as np
@@ -391,3 +392,39 @@ def test_boundaries_import_through_the_dialog_as_the_command_line_would(qtbot, t
     assert len(force) == 1 and force[0] not in {f["properties"]["code"] for f in features}
     assert {code: parent for code, parent in rows.items() if parent is not None} == {
         f["properties"]["code"]: (f["properties"].get("parent") or force[0]) for f in features}
+
+
+# -- published weekly figures only (a city's CompStat sheets, such as the NYPD's) ----------------------------------
+PUBLISHED = """week_start,week_end,geography,category,wtd_current,wtd_prior,d28_current,d28_prior,ytd_current,ytd_prior
+2/2/2026,2/8/2026,citywide,Robbery,10,12,40,45,60,70
+2/9/2026,2/15/2026,citywide,Robbery,11,9,41,44,71,79
+2/16/2026,2/22/2026,citywide,Robbery,12,10,43,43,84,89
+2/23/2026,3/1/2026,citywide,Robbery,9,15,44,46,93,104
+"""
+
+
+def test_published_figures_alone_fill_the_week_selector_and_the_compstat_table(qtbot, ws, write):
+    from compstat_desk.core.ingest import import_file
+    from compstat_desk.ui.main_window import MainWindow
+
+    import_file(ws, write("sheets.csv", PUBLISHED))
+    w = MainWindow(ws)
+    qtbot.addWidget(w)
+    w.resize(1400, 900)
+    w.show()
+    qtbot.waitExposed(w)
+    sheet = pd.read_csv(io.StringIO(PUBLISHED))
+    ends = sorted(pd.to_datetime(sheet["week_end"], format="%m/%d/%Y").dt.date, reverse=True)
+    assert w.week_selector._weeks == ends and w.report.week_ending == ends[0]
+    w.show_tab("Compstat")
+    view = w.compstat_view
+    model = view.model
+    last = sheet.iloc[-1]
+    texts = [[model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())]
+    robbery = next(row for row in texts if row[0] == "Robbery")
+    # The week as the last sheet printed it; 28 days by hand from the four stored weeks: 10 + 11 + 12 + 9.
+    assert [int(x.replace(",", "")) for x in robbery[1:3]] == [last["wtd_current"], last["wtd_prior"]]
+    assert str(sheet["wtd_current"].sum()) in robbery and "as published" in view.notes.text()
+    w.show_tab("Trend")  # a view that needs incidents says so, instead of "no incidents yet"
+    assert "published weekly figures only" in w.trend_view.message.text()
+    assert f"{len(ends)} weekly reports as published" in w.status_label.text()

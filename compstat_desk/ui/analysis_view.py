@@ -128,6 +128,8 @@ class AnalysisViewWidget(QWidget):
         self._stale = True
         state.changed.connect(self.on_state_changed)
 
+    reads_published = False  # the view can show published weekly figures when there are no incidents
+
     def present(self, *, legend_columns: int, legend_point_size: float) -> None:
         """Show the view as a slide's panel shows it: no heading (the slide's title says it), no second marking
         (the slide carries it), no selectors, and a chart's legend in `legend_columns` columns of
@@ -196,6 +198,12 @@ class AnalysisViewWidget(QWidget):
             self.set_heading(self.TITLE)
             self.show_message("No incidents yet: import some to see this view." if self.state.week_ending is None
                               else "Select a unit in the tree.")
+            return
+        if not self.reads_published and not self.ws.conn.execute(
+                "SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]:
+            self.set_heading(self.TITLE)
+            self.show_message("This view reads incidents; the workspace holds published weekly figures only. The "
+                              "Compstat tab shows them as published.")
             return
         self.set_heading(self.TITLE)
         self.stack.setCurrentWidget(self.content)  # show_report may put a message in its place

@@ -92,6 +92,8 @@ def change_text(row: pd.Series) -> str:
     text = describe_change(_int(row["current"]), _int(row["previous"]))
     if bool(row["significant"]) and not pd.isna(row["change"]) and int(row["change"]) != 0:
         text = f"{RISE if int(row['change']) > 0 else FALL} {text}"
+        if bool(row.get("fragile", False)):  # published figures: later revisions could erase it
+            text += " †"
     return text
 
 
@@ -307,6 +309,7 @@ class CompstatViewWidget(AnalysisViewWidget):
     """The Compstat table of the selected unit and week; double-clicking a row asks for its trend."""
 
     TITLE = "Compstat table"
+    reads_published = True  # with no incidents, the weekly figures as published
     category_activated = Signal(str)  # a category code (or HEADLINE)
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
@@ -362,9 +365,19 @@ class CompstatViewWidget(AnalysisViewWidget):
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         if self._polarity is None:
             self._polarity = {code: str(f["polarity"]) for code, f in category_facts(self.ws).items()}
-        table = compstat.compstat_table(self.ws, week_ending, unit=unit.code)
+        published = not self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+        if published:  # no incidents: the weekly figures as published (e.g. the NYPD's sheets)
+            from compstat_desk.core.weekly_table import weekly_table
+
+            table = weekly_table(self.ws, week_ending, unit=unit.code)
+        else:
+            table = compstat.compstat_table(self.ws, week_ending, unit=unit.code)
         self.model.set_table(table, self._polarity)
-        self.notes.setText("\n".join(f"Note: {w}" for w in table.attrs.get("warnings", [])))
+        notes = [f"Note: {w}" for w in table.attrs.get("warnings", [])]
+        if published:
+            notes.insert(0, "The figures as published for this week. † a real change that revisions at their recent "
+                            "pace could erase: fragile.")
+        self.notes.setText("\n".join(notes))
         self.notes.setVisible(bool(self.notes.text()))
         self._fit()
         self._zoom_to_fit()

@@ -1030,6 +1030,9 @@ class MainWindow(QMainWindow):
             return
         if summary.incidents:
             text = f"{summary.incidents:,} incidents from {summary.first_day} to {summary.last_day}"
+        elif summary.weekly_reports:
+            reports = summary.weekly_reports
+            text = f"No incidents; {reports:,} weekly report{'s' if reports != 1 else ''} as published"
         else:
             text = "No incidents yet"
         units = sum(summary.units_by_level.values())

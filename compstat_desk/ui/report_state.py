@@ -48,11 +48,13 @@ class ReportState(QObject):
 
 
 def report_weeks(ws: Workspace) -> list[dt.date]:
-    """Every complete Compstat week in the workspace, newest first (empty when there are no incidents)."""
+    """Every complete Compstat week in the workspace, newest first; with no incidents, the weeks of the published
+    weekly reports (e.g. the NYPD's sheets); empty when there are neither."""
     try:
         latest = compstat.latest_week_ending(ws)
     except CompstatError:
-        return []
+        return [dt.date.fromisoformat(d) for (d,) in ws.conn.execute(
+            "SELECT DISTINCT week_end FROM weekly_reports ORDER BY week_end DESC")]
     first = overview.summary(ws).first_day
     start = dt.date.fromisoformat(first) if first else latest
     weeks = []
@@ -105,7 +107,7 @@ class WeekSelectorWidget(QWidget):
         for day in self._weeks:
             self.week_combo.addItem(week_label(day), day.isoformat())
         self.week_combo.blockSignals(False)
-        self.note.setText("" if self._weeks else "No incidents yet: import some to see the analysis.")
+        self.note.setText("" if self._weeks else "No incidents or weekly figures yet: import some to see the analysis.")
         if self._weeks:
             self.week_combo.setCurrentIndex(0)
         self.on_week_combo_current_index_changed(self.week_combo.currentIndex())
