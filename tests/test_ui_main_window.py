@@ -594,3 +594,15 @@ def test_a_police_workspace_without_priorities_has_no_priorities_tab(window, wor
     assert "Priorities" not in tabs and {"Compstat", "Trend", "Map", "Categories"} <= set(tabs)
     assert window.units_pane.isVisible() and window.week_selector.isVisible()
     assert window.unit_pack_action.isVisible() and not window.delivery_report_action.isVisible()
+
+
+def test_a_window_closed_while_it_opens_closes_the_workspace_it_opened(qtbot, workspace, first_csv):
+    from compstat_desk.core.header import read_header
+
+    import_file(workspace, first_csv)
+    w = MainWindow.opening(read_header(workspace.path))
+    qtbot.addWidget(w)
+    w.show()
+    w.close()  # before the views are built
+    qtbot.waitUntil(lambda: not w._loader.is_alive(), timeout=60_000)
+    assert not w.ready and w._opened is not None and w._opened.closed

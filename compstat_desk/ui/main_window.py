@@ -248,6 +248,8 @@ class MainWindow(QMainWindow):
         self._loader: threading.Thread | None = None
         self._loader_error: BaseException | None = None
         self._opened: Workspace | None = None
+        self._abandoned = False  # closed before the views were built
+        self._abandon_lock = threading.Lock()
         if ws is not None:
             self._build_content(ws)
             self.refresh()
@@ -303,6 +305,9 @@ class MainWindow(QMainWindow):
             opener.join()
         except BaseException as exc:  # shown by the GUI thread
             self._loader_error = self._loader_error or exc
+        with self._abandon_lock:
+            if self._abandoned and self._opened is not None:  # the window was closed while it opened
+                self._opened.close()
 
     def _finish_opening(self) -> None:
         """On the GUI thread, once the imports are done and the workspace is open: build the views."""
@@ -835,6 +840,10 @@ class MainWindow(QMainWindow):
         if not self.ready:  # closed while opening: the views are not built yet, so will not be
             if self._loader is not None:
                 self._loader_timer.stop()
+                with self._abandon_lock:  # the loader closes the workspace if it opens it after this
+                    self._abandoned = True
+                    if not self._loader.is_alive() and self._opened is not None:
+                        self._opened.close()
             self.save_settings()
             super().closeEvent(event)
             return
