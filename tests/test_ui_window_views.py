@@ -425,6 +425,14 @@ def test_published_figures_alone_fill_the_week_selector_and_the_compstat_table(q
     # The week as the last sheet printed it; 28 days by hand from the four stored weeks: 10 + 11 + 12 + 9.
     assert [int(x.replace(",", "")) for x in robbery[1:3]] == [last["wtd_current"], last["wtd_prior"]]
     assert str(sheet["wtd_current"].sum()) in robbery and "as published" in view.notes.text()
-    w.show_tab("Trend")  # a view that needs incidents says so, instead of "no incidents yet"
-    assert "published weekly figures only" in w.trend_view.message.text()
+    # The trend: each week as published, against the sheet's own year-ago column.
+    code = ws.conn.execute("SELECT code FROM categories WHERE name = 'Robbery'").fetchone()[0]
+    w.show_tab("Trend")
+    w.trend_view.set_category(code)
+    chart = w.trend_view.chart
+    assert chart["count"].tolist() == sheet["wtd_current"].tolist()
+    assert w.trend_view.previous[0].tolist() == sheet["wtd_prior"].tolist()
+    assert "Published figures" in w.trend_view.flags_label.text()
+    w.show_tab("Peers")  # a view that needs incidents says so, instead of "no incidents yet"
+    assert "published weekly figures only" in w.peers_view.message.text()
     assert f"{len(ends)} weekly reports as published" in w.status_label.text()

@@ -144,3 +144,27 @@ def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None
     reach = table["revision_pace"] * weeks
     erases = (reach > 0).fillna(False) & (reach >= table["break_even"]).fillna(False)
     table["fragile"] = (significant & erases).astype(bool)
+
+
+def published_series(ws: Workspace, unit: str, category: str, week_ending: dt.date, weeks: int = 52) -> pd.DataFrame:
+    """A unit's week-to-date figures as published (each week's latest publication) for the `weeks` report weeks to
+    `week_ending`, oldest first, with the sheet's own year-ago column: `week_end`, `count`, `year_ago`. A week
+    with no report is missing (NaN), never zero. `category` may be HEADLINE (the categories marked headline)."""
+    from compstat_desk.core.catalog import find_category, find_unit
+    from compstat_desk.core.compstat import HEADLINE
+
+    unit_id = find_unit(ws, unit)
+    if category.upper() == HEADLINE:
+        cats = {r[0] for r in ws.conn.execute("SELECT id FROM categories WHERE headline = 1")}
+        if not cats:
+            raise CompstatError("No category is marked as counting toward the headline total: choose a category.")
+    else:
+        cats = {find_category(ws, category)}
+    ends = [(week_ending - dt.timedelta(days=7 * (weeks - 1 - i))).isoformat() for i in range(weeks)]
+    weeks_ = published_weeks(ws)
+    mine = weeks_[(weeks_["unit_id"] == unit_id) & weeks_["category_id"].isin(cats) & weeks_["week_end"].isin(ends)]
+    if mine.empty:
+        raise CompstatError(f"No published figures for {category} in {unit} in the {weeks} weeks to {week_ending}.")
+    sums = mine.groupby("week_end")[["wtd_current", "wtd_prior"]].sum(min_count=1).reindex(ends)
+    return pd.DataFrame({"week_end": ends, "count": sums["wtd_current"].to_numpy(dtype=float),
+                         "year_ago": sums["wtd_prior"].to_numpy(dtype=float)})

@@ -65,6 +65,7 @@ class TrendViewWidget(AnalysisViewWidget):
     """Weekly counts of a category for the selected unit, 52 weeks to the report week, with hover read-outs."""
 
     TITLE = "Trend"
+    reads_published = True  # with no incidents, the weekly figures as published
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
@@ -124,6 +125,9 @@ class TrendViewWidget(AnalysisViewWidget):
         self.plot.clear()
         self.legend.clear()
         self.chart = None
+        if not self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]:
+            self._show_published(unit, week_ending)
+            return
         chart = series.control_chart(self.ws, unit.code, self.category, week_ending, recent=RECENT_WEEKS)
         self.chart = chart
         self.previous = []
@@ -173,6 +177,39 @@ class TrendViewWidget(AnalysisViewWidget):
         self.plot.setYRange(max(0.0, low - 0.1 * (high - low)), high + 0.12 * (high - low) + 1, padding=0)
         self.plot.setXRange(x[0] - 14 * 86400, x[-1] + 3.5 * 86400, padding=0.01)  # room for a first week's label
         self.show_week(len(chart) - 1)
+
+    def _show_published(self, unit: UnitChoice, week_ending: dt.date) -> None:
+        """Published weekly figures (no incidents): each week as its latest report printed it, against the sheet's
+        own figure for the same week a year earlier. No baseline or limits: the sheets do not give the weeks of
+        the two years before."""
+        from compstat_desk.core.weekly_table import published_series
+
+        data = published_series(self.ws, unit.code, self.category, week_ending, RECENT_WEEKS)
+        data = data.iloc[int(np.flatnonzero(data["count"].notna().to_numpy())[0]):].reset_index(drop=True)
+        self.chart = data.assign(baseline=np.nan)
+        year_ago = data["year_ago"].to_numpy(dtype=float)
+        self.previous = [year_ago, None]
+        x = np.array([timestamp(d) for d in data["week_end"]])
+        self._x = x
+        base = self.font()
+        thick = max(2.0, base.pointSizeF() / 4)
+        counts = data["count"].to_numpy(dtype=float)
+        self.legend.addItem(self.plot.plot(x, year_ago, pen=pg.mkPen(PREVIOUS_COLOURS[0], width=thick * 0.8)),
+                            "The same week a year earlier (as published)")
+        self.legend.addItem(self.plot.plot(x, counts, pen=pg.mkPen(COUNT_COLOUR, width=thick * 1.4), symbol="o",
+                                           symbolSize=max(6, int(base.pointSizeF() * 0.6)), symbolBrush=COUNT_COLOUR,
+                                           symbolPen=None), "This year (as published)")
+        self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(GREY, width=1))
+        self.plot.addItem(self.hover_line, ignoreBounds=True)
+        values = np.concatenate([counts, year_ago])
+        low, high = float(np.nanmin(values)), float(np.nanmax(values))
+        self.plot.setYRange(max(0.0, low - 0.1 * (high - low)), high + 0.12 * (high - low) + 1, padding=0)
+        self.plot.setXRange(x[0] - 14 * 86400, x[-1] + 3.5 * 86400, padding=0.01)
+        self.flags_label.setText(
+            "<b>Published figures:</b> each week as its latest report printed it, against the report's own figure "
+            "for the same week a year earlier. No seasonal baseline or limits: they need the weeks of the two years "
+            "before, which the reports do not give. Whether a change is real: the Compstat tab.")
+        self.show_week(len(data) - 1)
 
     def _draw_flags(self, chart: pd.DataFrame, x: np.ndarray, counts: np.ndarray, legend: pg.LegendItem) -> None:
         up_good = self._polarity.get(self.category, "up_bad") == "up_good"
@@ -231,12 +268,12 @@ class TrendViewWidget(AnalysisViewWidget):
             return
         r = self.chart.iloc[i]
         day = dt.date.fromisoformat(r["week_end"])
-        parts = [f"<b>Week ending {week_label(day)}: {_n(r['count'])}</b>"]
+        parts = [f"<b>Week ending {week_label(day)}: {'no report' if pd.isna(r['count']) else _n(r['count'])}</b>"]
         if not pd.isna(r["baseline"]):
             parts.append(f"baseline {_n(r['baseline'])} (95% limits {_n(r['lower_95'])}–{_n(r['upper_95'])}, "
                          f"99.8% {_n(r['lower_998'])}–{_n(r['upper_998'])})")
         for years, values in enumerate(self.previous, start=1):
-            if values is not None:
+            if values is not None and not np.isnan(values[i]):
                 parts.append(f"{'a year' if years == 1 else 'two years'} earlier {_n(values[i])}")
         self.readout.setText(" · ".join(parts))
         self.hover_line.setPos(self._x[i])
