@@ -236,3 +236,21 @@ def test_break_even_is_the_smallest_move_that_turns_a_change_into_noise():
         while p_of(ci - step * d, pi, fi) <= cut:
             d += 1
         assert g == d
+
+
+def test_one_units_table_is_cut_from_the_whole_report_so_its_verdicts_agree(small_force):
+    """The screen shows one unit's table, the pack every unit's: a change is real in both or in neither. By hand:
+    the unit's q-values are Benjamini–Hochberg over every row of the report, not over the unit's rows alone."""
+    ws, _ = small_force
+    whole = compstat_table(ws)
+    known = whole.dropna(subset=["p_value"])
+    q = pd.Series(benjamini_hochberg(known["p_value"].to_numpy()), index=known.index)
+    for code in whole["unit"].unique():
+        one = compstat_table(ws, unit=code)
+        mine = whole[whole["unit"] == code]
+        assert len(one) == len(mine) > 0
+        key = ["category", "window"]
+        merged = one.merge(mine, on=key, suffixes=("", "_whole"))
+        assert (merged["significant"] == merged["significant_whole"]).all()
+        expected = q.reindex(mine.index)
+        assert np.allclose(one["q_value"].to_numpy(dtype=float), expected.to_numpy(dtype=float), equal_nan=True)

@@ -128,19 +128,16 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     """The Compstat table for every unit (or one unit, or one level), category and window.
 
     Returns the COLUMNS, plus `unit_name`, `category_name` and `avg_3y` (the same 28 days averaged over the
-    three previous years, for the 28-day window)."""
+    three previous years, for the 28-day window).
+
+    One unit's or one level's rows are cut from the whole table: the false-discovery rate (Benjamini–Hochberg)
+    and φ are the whole report's, so that a change is called real or not the same way on every screen and page."""
     week_ending = week_ending or latest_week_ending(ws)
+    if unit is not None or level is not None:
+        return rows_of(ws, compstat_table(ws, week_ending), unit=unit, level=level)
     units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
-    if unit is not None:
-        from compstat_desk.core.catalog import find_unit
-
-        units = units[units["unit_id"] == find_unit(ws, unit)]
-    if level is not None:
-        from compstat_desk.core.catalog import level_of
-
-        units = units[units["level"] == level_of(level)]
     if units.empty:
-        raise CompstatError(f"There is no unit at level {level!r} in this workspace.")
+        raise CompstatError("There are no units in this workspace.")
     cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name, headline"
                              " FROM categories ORDER BY code", ws.conn)
     headline_ids = set(cats.loc[cats["headline"] == 1, "category_id"])
@@ -206,6 +203,24 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
         ["_l", "unit", "_h", "category", "_w"]).drop(columns=["_l", "_h", "_w"])
     out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y"]].reset_index(drop=True)
     out.attrs["warnings"] = list(dict.fromkeys(warnings))
+    return out
+
+
+def rows_of(ws: Workspace, table: pd.DataFrame, *, unit: str | None = None, level: str | None = None) -> pd.DataFrame:
+    """The rows of one unit, or of one level's units, cut from a whole report's table (its attrs kept)."""
+    from compstat_desk.core.catalog import find_unit, level_of
+
+    rows = table
+    if unit is not None:
+        code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (find_unit(ws, unit),)).fetchone()[0]
+        rows = rows[rows["unit"] == code]
+    if level is not None:
+        codes = {c for (c,) in ws.conn.execute("SELECT code FROM units WHERE level = ?", (level_of(level),))}
+        if not codes:
+            raise CompstatError(f"There is no unit at level {level!r} in this workspace.")
+        rows = rows[rows["unit"].isin(codes)]
+    out = rows.reset_index(drop=True)
+    out.attrs = dict(table.attrs)
     return out
 
 

@@ -37,20 +37,19 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
         raise CompstatError("The workspace holds no published weekly figures: import them with the weekly-figures "
                             "profile.")
     week_ending = week_ending or dt.date.fromisoformat(weeks["week_end"].max())
+    if unit is not None or level is not None:  # cut from the whole report: one family for φ and the FDR
+        from compstat_desk.core.compstat import rows_of
+
+        table = rows_of(ws, weekly_table(ws, week_ending), unit=unit, level=level)
+        if table.empty:
+            raise CompstatError("No published figures for that unit or level in this report.")
+        return table
     end = week_ending.isoformat()
     report = weeks[weeks["week_end"] == end]
     if report.empty:
         raise CompstatError(f"No published report for the week ending {end}; the reports run from "
                             f"{weeks['week_end'].min()} to {weeks['week_end'].max()}.")
     units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
-    if unit is not None:
-        from compstat_desk.core.catalog import find_unit
-
-        units = units[units["unit_id"] == find_unit(ws, unit)]
-    if level is not None:
-        from compstat_desk.core.catalog import level_of
-
-        units = units[units["level"] == level_of(level)]
     cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name FROM categories",
                              ws.conn)
     report = report.merge(units, on="unit_id").merge(cats, on="category_id")
