@@ -157,3 +157,30 @@ def test_the_cli_follows_the_indicator_target_and_draws_the_funnel(sample, capsy
     funnel = capsys.readouterr().out
     stourvale = next(line for line in funnel.splitlines() if line.lstrip().startswith("STV"))
     assert stourvale.rstrip().endswith("worse")
+
+
+def test_the_funnel_is_drawn_with_the_limits_that_judged_each_unit(sample):
+    """The sample's 39 sectors scatter more than chance: the limits are widened by √φ. The drawn band must be the
+    widened one (by hand: exact Poisson quantiles about the peers' rate, their distance from it times √φ), or a
+    reader sees outliers that the caption says are not there."""
+    import numpy as np
+    from scipy import stats
+
+    from compstat_desk.core.figures import funnel_figure
+    from compstat_desk.core.peers import funnel
+
+    table = funnel(sample, "HEADLINE", level="sector")
+    phi = float(table["phi"].iloc[0])
+    assert bool(table["limits_widened"].iloc[0]) and phi > 1.5
+    fig = funnel_figure(sample, "HEADLINE", level="sector")
+    band = next(b for b in fig.bands if b.name.startswith("99.8%"))
+    residents = np.array(band.x) * 1000
+    rate = float(table["peer_rate_per_1000"].iloc[0]) / 1000
+    expected = rate * residents
+    high = (expected + (stats.poisson.ppf(0.999, expected) - expected) * np.sqrt(phi)) * 1000 / residents
+    low = np.maximum(expected - (expected - stats.poisson.ppf(0.001, expected)) * np.sqrt(phi), 0) * 1000 / residents
+    assert np.allclose(band.high, high) and np.allclose(band.low, low)
+    # And every unit the caption calls within the limits sits inside the drawn band at its size.
+    inside = table[table["verdict"].isin(["", "watch"])]
+    at = np.interp(inside["population"], residents, band.high)
+    assert (inside["rate_per_1000"].to_numpy() <= at * 1.02).all()

@@ -18,7 +18,6 @@ import pandas as pd
 from compstat_desk.core import catalog
 from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 
 # Meaning → colour (Okabe–Ito): readable by people with the common colour-vision deficiencies.
@@ -292,10 +291,13 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
     fig = Figure("funnel", f"{cat_name}: {days} days to {table['end'].iloc[0]}, rate per 1,000 residents by {level}",
                  x_label="residents (thousands)", y_label="per 1,000 residents")
     xs = [float(g / 1000) for g in grid]
-    for name, q, colour in (("99.8%", 0.999, BAND_998), ("95%", 0.975, BAND_95)):
-        lo = 1000 * stats.poisson.ppf(1 - q, overall * grid) / grid
-        hi = 1000 * stats.poisson.ppf(q, overall * grid) / grid
-        fig.bands.append(Band(f"{name} limits", xs, [float(v) for v in lo], [float(v) for v in hi], colour))
+    from compstat_desk.core.peers import funnel_limits
+
+    phi = float(table["phi"].iloc[0]) if bool(table["limits_widened"].iloc[0]) else 1.0
+    limits = funnel_limits(1000 * overall, grid, phi)  # the limits that judged each unit, widened by √φ
+    for name, colour in (("99.8", BAND_998), ("95", BAND_95)):
+        fig.bands.append(Band(f"{name}% limits", xs, [float(v) for v in limits[f"lower_{name}"]],
+                              [float(v) for v in limits[f"upper_{name}"]], colour))
     fig.lines.append(Line("all units", [xs[0], xs[-1]], [1000 * overall] * 2, NO_CHANGE, dashed=True, width=0.8))
     said = []
     for r in table.itertuples():

@@ -33,6 +33,22 @@ def overdispersion(observed: np.ndarray, expected: np.ndarray) -> tuple[float, b
     return phi, bool(len(z) * phi > stats.chi2.ppf(0.95, len(z) - 1))
 
 
+def funnel_limits(peer_rate_per_1000: float, populations: np.ndarray, phi: float = 1.0) -> dict[str, np.ndarray]:
+    """The funnel's 95% and 99.8% limits (per 1,000 residents) for units of these populations: exact Poisson
+    quantiles about the peers' rate, widened by √φ when φ > 1 (over-dispersion). The same limits judge each unit
+    and draw the funnel, on screen and on paper."""
+    populations = np.asarray(populations, dtype=float)
+    expected = peer_rate_per_1000 / 1000 * populations
+    spread = np.sqrt(phi)
+    out = {}
+    for name, q in LIMITS.items():
+        low, high = stats.poisson.ppf(1 - q, expected), stats.poisson.ppf(q, expected)
+        low, high = expected - (expected - low) * spread, expected + (high - expected) * spread
+        out[f"lower_{name}"] = 1000 * np.maximum(low, 0) / populations
+        out[f"upper_{name}"] = 1000 * high / populations
+    return out
+
+
 def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str = "28d",
            week_ending: dt.date | None = None) -> pd.DataFrame:
     """For each unit at `level` with a population: its count in the window, rate per 1,000 residents, the
@@ -63,12 +79,9 @@ def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str =
     units["rate_per_1000"] = 1000 * units["count"] / units["population"]
     units["peer_rate_per_1000"] = 1000 * overall
     phi, widened = overdispersion(units["count"].to_numpy(dtype=float), expected.to_numpy(dtype=float))
-    spread = np.sqrt(phi) if widened else 1.0
-    for name, q in LIMITS.items():
-        low, high = stats.poisson.ppf(1 - q, expected), stats.poisson.ppf(q, expected)
-        low, high = expected - (expected - low) * spread, expected + (high - expected) * spread
-        units[f"lower_{name}"] = 1000 * np.maximum(low, 0) / units["population"]
-        units[f"upper_{name}"] = 1000 * high / units["population"]
+    for key, values in funnel_limits(1000 * overall, units["population"].to_numpy(dtype=float),
+                                     phi if widened else 1.0).items():
+        units[key] = values
     units["phi"] = phi
     units["limits_widened"] = widened
     rate = units["rate_per_1000"]

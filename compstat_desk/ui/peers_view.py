@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidg
 
 from compstat_desk.core import overview, peers
 from compstat_desk.core.compstat import HEADLINE
-from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import (
     BETTER,
@@ -35,17 +34,6 @@ LABEL_ALL = 15  # label every unit up to this many; beyond, the rest are named o
 LISTED = 5  # units outside the limits named in the summary
 VERDICT_WORDS = {"high": "above the 99.8% limit", "low": "below the 99.8% limit",
                  "watch": "outside the 95% limits (watch)", "": "within the limits"}
-
-
-def funnel_limits(peer_rate_per_1000: float, populations: np.ndarray) -> dict[str, np.ndarray]:
-    """The funnel's limits (per 1,000) along a range of populations, by the same exact Poisson quantiles as
-    `peers.funnel` uses for each unit."""
-    expected = peer_rate_per_1000 / 1000 * populations
-    out = {}
-    for name, q in peers.LIMITS.items():
-        out[f"lower_{name}"] = 1000 * stats.poisson.ppf(1 - q, expected) / populations
-        out[f"upper_{name}"] = 1000 * stats.poisson.ppf(q, expected) / populations
-    return out
 
 
 class PeersViewWidget(AnalysisViewWidget):
@@ -148,7 +136,8 @@ class PeersViewWidget(AnalysisViewWidget):
         pop = table["population"].to_numpy(dtype=float)
         grid = np.linspace(pop.min() * 0.85, pop.max() * 1.1, 200)
         peer = float(table["peer_rate_per_1000"].iloc[0])
-        limits = funnel_limits(peer, grid)
+        phi = float(table["phi"].iloc[0]) if bool(table["limits_widened"].iloc[0]) else 1.0
+        limits = peers.funnel_limits(peer, grid, phi)  # the limits that judged each unit, widened by √φ
         pen95 = pg.mkPen(GREY, width=thick * 0.8, style=Qt.PenStyle.DashLine)
         pen998 = pg.mkPen(GREY, width=thick)
         self.legend.addItem(self.plot.plot(grid, limits["upper_95"], pen=pen95), "95% limits")
@@ -217,6 +206,9 @@ class PeersViewWidget(AnalysisViewWidget):
                 for r in outside.head(LISTED).itertuples()) + more + ".")
         else:
             lines.append(f"No {level} is outside the 99.8% limits.")
+        if bool(table["limits_widened"].iloc[0]):  # as the paper's funnel says
+            lines.append(f"The {level}s scatter more than chance allows (over-dispersion φ = "
+                         f"{float(table['phi'].iloc[0]):.1f}): the limits are widened by √φ.")
         self.summary_label.setText("<br>".join(lines))
         self._summary = self.summary_label.text()
 
