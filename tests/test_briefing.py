@@ -71,3 +71,20 @@ def test_an_indicator_that_got_worse_and_an_indicator_target_off_track_are_probe
     assert len(worse) == 1 and "down from 80.0% to 60.0%" in worse[0].sentence
     target = [p for p in points if p.kind == "target"]
     assert len(target) == 1 and "Red" in target[0].sentence  # running at 78.6% all year against 85
+
+
+def test_an_ended_target_is_not_asked_about_as_if_it_still_ran(delivery_ws):
+    """A target whose period is over is a result, not a trajectory to recover: the challenger's probe points ask
+    only about targets still running on the report week (the delivery sample's 2025/26 targets ended in March)."""
+    import datetime as dt
+
+    from compstat_desk.core.briefing import probe_points
+
+    week = dt.date(2026, 11, 15)
+    rows = delivery_ws.conn.execute("SELECT description, target_start, target_end FROM targets").fetchall()
+    ended = [d for d, _, end in rows if end < week.isoformat()]
+    running = [d for d, start, end in rows if start <= week.isoformat() < end]
+    assert ended and running
+    said = " ".join(p.sentence for p in probe_points(delivery_ws, "HEALTH", week) if p.kind == "target")
+    assert not any(d in said for d in ended)
+    assert any(d in said for d in running)

@@ -147,29 +147,47 @@ def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[Pro
         trajectory,
     )
 
+    periods = {int(i): (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for i, a, b in ws.conn.execute(
+        "SELECT id, target_start, target_end FROM targets")}
+
+    def running(target_id: int) -> bool:  # an ended target is a result to report, not a trajectory to recover
+        start, end = periods[target_id]
+        return start <= week_ending < end
+
+    def question(behind: bool) -> str:
+        return ("What will change in the rest of the period to get back on trajectory?" if behind else
+                "It is on its plan so far, but not yet safe: what would make meeting the target more certain?")
+
     out = []
     for target_id in count_targets(ws):
+        if not running(target_id):
+            continue
         tr = trajectory(ws, target_id, week_ending)
         if tr.unit not in members or tr.likelihood not in {"Amber", "Amber/Red", "Red"}:
             continue
         lo, hi = tr.interval_95 or (0, 0)
+        fewer = tr.target_total <= tr.baseline_total  # a target of fewer incidents (the usual kind)
+        behind = tr.actual_to_date > tr.planned_to_date if fewer else tr.actual_to_date < tr.planned_to_date
         out.append(ProbePoint(
             "target", 10 + (tr.probability or 0),
             f"{tr.description}: {tr.actual_to_date:,} so far against {tr.planned_to_date:,.0f} planned; projected "
             f"{tr.projection:,.0f} (95% {lo:,.0f}-{hi:,.0f}) against a target of {tr.target_total:,.0f}: "
-            f"{tr.likelihood} ({chance_words(tr.probability or 0.0)}).",
-            "What will change in the rest of the period to get back on trajectory?"))
+            f"{tr.likelihood} ({chance_words(tr.probability or 0.0)}).", question(behind)))
     for target_id in indicator_targets(ws):
+        if not running(target_id):
+            continue
         it = indicator_trajectory(ws, target_id, week_ending)
         if it.unit not in members or it.likelihood not in {"Amber", "Amber/Red", "Red"}:
             continue
         lo, hi = it.interval_95 or (0, 0)
+        up_good = it.polarity == "up_good"
+        behind = (it.actual_to_date or 0) < (it.planned_to_date or 0) if up_good else \
+            (it.actual_to_date or 0) > (it.planned_to_date or 0)
         out.append(ProbePoint(
             "target", 10 + (it.probability or 0),
             f"{it.description}: {it.actual_to_date:.1f} so far against {it.planned_to_date:.1f} planned; projected "
             f"{it.projection:.1f} (95% {lo:.1f}-{hi:.1f}) against a target of {it.target_value:g}: "
-            f"{it.likelihood} ({chance_words(it.probability or 0.0)}).",
-            "What will change in the rest of the period to get back on trajectory?"))
+            f"{it.likelihood} ({chance_words(it.probability or 0.0)}).", question(behind)))
     return out
 
 
@@ -232,15 +250,20 @@ def _actions(ws: Workspace, unit_id: int, as_of: dt.date) -> list[ProbePoint]:
         escalation = f"; escalation: {escalation_words(int(r.escalation)).lower()}" if r.escalation else ""
         if r.overdue:
             days = int(r.days_overdue)
-            again = f", carried forward {carried} times{escalation}" if carried else ""
+            again = f", carried forward {_times(carried)}{escalation}" if carried else ""
             out.append(ProbePoint("overdue action", 30 - days / 1000,
-                                  f"Action {r.ref} ({r.owner}) is {days} days overdue (due {r.due}{again}): {r.text}",
+                                  f"Action {r.ref} ({r.owner}) is {days} day{'s' if days != 1 else ''} overdue on "
+                                  f"{as_of.day} {as_of:%b %Y} (due {r.due}{again}): {r.text}",
                                   f"{r.owner}: when will this be done, and what is in the way?"))
         elif carried >= 2:
             out.append(ProbePoint("carried action", 40 - carried,
-                                  f"Action {r.ref} ({r.owner}) has been carried forward {carried} times{escalation}: "
+                                  f"Action {r.ref} ({r.owner}) has been carried forward {_times(carried)}{escalation}: "
                                   f"{r.text}", "Should this action be escalated, re-owned or dropped?"))
     return out
+
+
+def _times(n: int) -> str:
+    return "once" if n == 1 else "twice" if n == 2 else f"{n} times"
 
 
 def briefing_text(points: list[ProbePoint], unit: str, week_ending: dt.date, marking: str) -> str:
