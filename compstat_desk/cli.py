@@ -456,13 +456,24 @@ def _dispatch(args: argparse.Namespace) -> int:
             ids = count_targets(ws)
             if not ids and not indicator_targets(ws):
                 print("No targets in this workspace.")
+            day = args.as_of or dt.date.today()
+            ends = {int(i): dt.date.fromisoformat(e) for i, e in ws.conn.execute("SELECT id, target_end FROM targets")}
+
+            def result(actual: float, goal: float, met: bool, words: str) -> None:
+                print(f"  The period is over: {words.format(actual)} against a target of {words.format(goal)}: "
+                      f"{'met' if met else 'not met'}.")
+
             for target_id in ids:
                 tr = trajectory(ws, target_id, args.as_of)
                 print(f"#{tr.target_id} {tr.description}")
                 print(f"  {tr.category} in {tr.unit}, to {tr.as_of} ({tr.elapsed:.0%} of the period): "
                       f"{tr.actual_to_date:,} against {tr.planned_to_date:,.0f} planned; target "
                       f"{tr.target_total:,.0f} for the period (baseline {tr.baseline_total:,}).")
-                if tr.projection is None:
+                if day > ends[target_id]:  # a result, not a projection
+                    fewer = tr.target_total <= tr.baseline_total
+                    result(tr.actual_to_date, tr.target_total, tr.actual_to_date <= tr.target_total if fewer
+                           else tr.actual_to_date >= tr.target_total, "{:,.0f}")
+                elif tr.projection is None:
                     print("  Too early to project: less than a quarter of the period has passed.")
                 else:
                     lo, hi = tr.interval_95 or (0, 0)
@@ -476,7 +487,11 @@ def _dispatch(args: argparse.Namespace) -> int:
                 base = "" if it.baseline_level is None else f" (baseline {it.baseline_level:.1f})"
                 print(f"  {it.indicator} in {it.unit}, to {it.as_of} ({it.elapsed:.0%} of the period): {so_far}; "
                       f"target {it.target_value:g} for the period{base}.")
-                if it.projection is None:
+                if day > ends[target_id] and it.actual_to_date is not None:  # a result, not a projection
+                    up = it.polarity == "up_good"
+                    result(it.actual_to_date, it.target_value, it.actual_to_date >= it.target_value if up
+                           else it.actual_to_date <= it.target_value, "{:.1f}")
+                elif it.projection is None:
                     print("  Too early to project: less than a quarter of the period has passed.")
                 else:
                     lo, hi = it.interval_95 or (0, 0)

@@ -297,3 +297,24 @@ def test_a_stocktakes_agenda_pack_has_its_agenda_its_actions_and_every_priority(
     assert all(t in whole for t in people["title"]) and all(flat(s) in whole for s in people["sro"])
     # Each priority's assessment grid is there: as many "Likelihood of delivery (judgement)" rows as priorities.
     assert whole.count("Likelihood of delivery (judgement)") == len(people)
+
+
+def test_targets_says_an_ended_target_was_met_or_not_instead_of_projecting_it(db, sql, capsys):
+    """By hand: a proportion target's level for its period is the units' numerators over their denominators."""
+    assert main(["targets", "--db", str(db), "--as-of", AS_OF.isoformat()]) == 0
+    out = capsys.readouterr().out
+    blocks = {int(b.split()[0]): b for b in ("\n" + out).split("\n#")[1:]}
+    ended = sql("SELECT t.id, t.unit_id, t.indicator_id, t.target_start, t.target_end, t.target_value"
+                " FROM targets t JOIN indicators i ON i.id = t.indicator_id"
+                " WHERE i.kind = 'proportion' AND t.target_end < ?", AS_OF.isoformat())
+    assert len(ended)
+    for t in ended.itertuples():
+        values = sql("SELECT sum(numerator) AS n, sum(denominator) AS d FROM indicator_values v JOIN units u"
+                     " ON u.id = v.unit_id WHERE v.indicator_id = ? AND (u.id = ? OR u.parent_id = ?)"
+                     " AND v.period_end BETWEEN ? AND ?", int(t.indicator_id), int(t.unit_id), int(t.unit_id),
+                     t.target_start, t.target_end).iloc[0]
+        level = 100 * values["n"] / values["d"]
+        verdict = "met" if level >= t.target_value else "not met"
+        assert f"The period is over: {level:.1f} against a target of {t.target_value:.1f}: {verdict}." \
+            in blocks[int(t.id)]
+        assert "Projected" not in blocks[int(t.id)]
