@@ -76,6 +76,11 @@ def preflight(ws: Workspace, meeting_id: int | None = None, week_ending: dt.date
     if week_ending is None:
         week_ending = report_week(ws, meeting_date) if meeting_date else (
             latest_week_ending(ws) if has_incidents else dt.date.today())
+    has_any = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts) OR EXISTS(SELECT 1 FROM weekly_reports)"
+                              " OR EXISTS(SELECT 1 FROM indicator_values)").fetchone()[0]
+    if not has_any:
+        findings.append(Finding(BLOCKING, "no data", "The workspace holds no incidents, published weekly figures or "
+                                "indicators: there is nothing to report. Import the week's files first."))
     findings += _staleness(ws, week_ending, bool(has_incidents))
     if has_incidents:
         data_week = min(week_ending, latest_week_ending(ws))
@@ -111,10 +116,13 @@ def _staleness(ws: Workspace, week_ending: dt.date, has_incidents: bool) -> list
     row = ws.conn.execute("SELECT max(period_end) FROM indicator_values").fetchone()
     if row and row[0]:
         last_ind = dt.date.fromisoformat(row[0][:10])
-        if last_ind < week_ending - dt.timedelta(days=6):
+        # Judged against today when the report week has not ended yet (a pack made well before its meeting).
+        due = min(week_ending, dt.date.today())
+        if last_ind < due - dt.timedelta(days=6 if due == week_ending else 13):  # today: last week's may be out
             out.append(Finding(WARNING, "stale data",
                                f"The latest indicator values are for the period ending {last_ind}, more than a week "
-                               f"before the report week ending {week_ending}: the dashboard's indicators are old."))
+                               f"before {'the report week ending ' if due == week_ending else 'today, '}{due}: the "
+                               "indicators in the pack are old."))
     return out
 
 
