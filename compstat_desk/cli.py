@@ -347,8 +347,11 @@ def _dispatch(args: argparse.Namespace) -> int:
 
                 render_priorities_screenshot(ws, args.out, (w, h), priority=args.priority, tab=args.tab)
             else:
-                render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit,
-                                  projector=args.projector)
+                try:
+                    render_screenshot(ws, args.out, size=(w, h), tab=SCREENSHOT_TABS[args.view], unit=unit,
+                                      projector=args.projector)
+                except ValueError as exc:  # a tab this workspace does not show (a delivery unit's has no Compstat)
+                    raise CompstatError(str(exc)) from exc
         print(f"Wrote {args.out}")
         return 0
 

@@ -606,3 +606,16 @@ def test_a_window_closed_while_it_opens_closes_the_workspace_it_opened(qtbot, wo
     w.close()  # before the views are built
     qtbot.waitUntil(lambda: not w._loader.is_alive(), timeout=60_000)
     assert not w.ready and w._opened is not None and w._opened.closed
+
+
+def test_a_screenshot_of_a_tab_the_workspace_does_not_show_is_a_sentence(qapp, built_delivery, tmp_path, capsys):
+    import shutil
+
+    from compstat_desk.cli import main
+
+    db = tmp_path / "d.sqlite"
+    shutil.copy(built_delivery, db)
+    assert main(["screenshot", "--db", str(db), "--view", "compstat", "--out", str(tmp_path / "x.png")]) == 2
+    err = capsys.readouterr().err
+    assert "There is no tab 'Compstat' here" in err and "Traceback" not in err
+    assert not (tmp_path / "x.png").exists()
