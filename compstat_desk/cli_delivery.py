@@ -22,6 +22,15 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
                     "(default: today)")
     pr.add_argument("--format", choices=["text", "json"], default="text")
     verbs = pr.add_subparsers(dest="priorities_command")
+    plain_db = with_db
+
+    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:  # --as-of, --format after the verb too
+        sp = plain_db(sp)
+        sp.add_argument("--as-of", type=dt.date.fromisoformat, default=argparse.SUPPRESS,
+                        help="the date the trajectories are followed to (default: today)")
+        sp.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS)
+        return sp
+
     with_db(verbs.add_parser("list", help="every priority: SRO, last judgement, likelihood from the data, actions"))
 
     sh = with_db(verbs.add_parser("show", help="a priority: its units, trajectories, the grid's history, plan"))

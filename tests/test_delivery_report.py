@@ -318,3 +318,13 @@ def test_targets_says_an_ended_target_was_met_or_not_instead_of_projecting_it(db
         assert f"The period is over: {level:.1f} against a target of {t.target_value:.1f}: {verdict}." \
             in blocks[int(t.id)]
         assert "Projected" not in blocks[int(t.id)]
+
+
+def test_priorities_takes_as_of_after_the_verb_as_the_readme_writes_it(db, capsys):
+    assert main(["priorities", "--db", str(db), "--as-of", "2026-07-08", "show", "AE"]) == 0
+    before = capsys.readouterr().out
+    assert main(["priorities", "show", "AE", "--as-of", "2026-07-08", "--db", str(db)]) == 0
+    after = capsys.readouterr().out
+    assert main(["priorities", "show", "AE", "--db", str(db), "--as-of", AS_OF.isoformat()]) == 0
+    later = capsys.readouterr().out
+    assert before == after and after != later
