@@ -299,7 +299,7 @@ def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None, figur
     s.para(esc(kind if not unit_name else f"Unit pack: {unit_name}"), "subtitle")
     s.space(12)
     rows = [["Date", day_words(str(m["date"]))],
-            ["Host unit", f"{m['host_name']} ({m['host']})" if m["host"] else "—"],
+            *([["Host unit", f"{m['host_name']} ({m['host']})"]] if m["host"] else []),  # a stocktake has none
             ["Chair", str(m["chair"] or "—")],
             ["Venue", str(m["venue"] or "—")],
             ["Protective marking", str(m["marking"] or d.ws.marking)],

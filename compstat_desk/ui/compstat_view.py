@@ -305,6 +305,9 @@ class GroupedHeaderView(QHeaderView):
         painter.restore()
 
 
+HOVER_HINT = "Hover a cell for z, q, φ and the exact p; double-click a row for its trend."
+
+
 class CompstatViewWidget(AnalysisViewWidget):
     """The Compstat table of the selected unit and week; double-clicking a row asks for its trend."""
 
@@ -343,7 +346,7 @@ class CompstatViewWidget(AnalysisViewWidget):
             " — a change larger than chance allows, after clustering (φ) and the number of changes in this table "
             "(Benjamini–Hochberg q &lt; 0.05). Orange: worse; blue: better (for detections a rise is better). "
             "Unmarked changes are within chance. Below 20 a year ago the counts are shown, not a %. "
-            "Hover a cell for z, q, φ and the exact p; double-click a row for its trend.")
+            + HOVER_HINT)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.PlainText)
@@ -361,6 +364,7 @@ class CompstatViewWidget(AnalysisViewWidget):
     def present(self, *, legend_columns: int, legend_point_size: float) -> None:
         super().present(legend_columns=legend_columns, legend_point_size=legend_point_size)
         self.min_zoom = 0.8  # shrink a little, then drop the ± columns, rather than scroll a projected table
+        self.legend.setText(self.legend.text().replace(HOVER_HINT, ""))  # a room cannot hover or double-click
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         if self._polarity is None:
