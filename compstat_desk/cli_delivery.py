@@ -117,7 +117,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"       SRO {r.sro}; lead {r.lead or '—'}")
             computed = _words(r.computed_probability, r.computed) if isinstance(r.computed, str) else r.computed_note
             print(f"       Judgement: {last}. From the trajectories: {computed}.")
-            print(f"       {r.live_actions} live actions, {r.overdue} overdue"
+            print(f"       {r.live_actions} live action{'s' if r.live_actions != 1 else ''}, {r.overdue} overdue"
                   + (". Off track: an options appraisal is due." if r.appraisal_due else "."))
         return 0
     if verb == "show":

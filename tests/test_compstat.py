@@ -254,3 +254,9 @@ def test_one_units_table_is_cut_from_the_whole_report_so_its_verdicts_agree(smal
         assert (merged["significant"] == merged["significant_whole"]).all()
         expected = q.reindex(mine.index)
         assert np.allclose(one["q_value"].to_numpy(dtype=float), expected.to_numpy(dtype=float), equal_nan=True)
+
+
+def test_q_values_read_as_a_reader_would():
+    from compstat_desk.core.compstat import q_text
+
+    assert q_text(0.0134) == "q = 0.013" and q_text(7e-43) == "q < 0.0001" and q_text(0.0001) == "q = 0.0001"

@@ -354,7 +354,8 @@ class CarryReport:
 
     def lines(self) -> list[str]:
         to = f"meeting #{self.next_meeting_id}" if self.next_meeting_id else "the next meeting (none planned yet)"
-        out = [f"Meeting #{self.meeting_id} closed: {len(self.carried)} live actions carried to {to}."]
+        n = len(self.carried)
+        out = [f"Meeting #{self.meeting_id} closed: {n} live action{'s' if n != 1 else ''} carried to {to}."]
         if self.escalated:
             out.append(f"Escalated (no progress reported since they were last carried): {', '.join(self.escalated)}.")
         return out

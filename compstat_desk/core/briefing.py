@@ -15,6 +15,7 @@ from compstat_desk.core.compstat import (
     SMALL_PREVIOUS,
     compstat_table,
     latest_week_ending,
+    q_text,
     significance,
 )
 from compstat_desk.core.errors import CompstatError
@@ -67,7 +68,7 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
         up_bad = polarity.get(r.category, "up_bad") != "up_good"
         worse = (r.current > r.previous) == up_bad
         where = f"{r.category_name} in {r.unit_name}"
-        numbers = f"{int(r.current)} vs {int(r.previous)}; q = {r.q_value:.2g}"
+        numbers = f"{int(r.current)} vs {int(r.previous)}; {q_text(r.q_value)}"
         sentence = f"{where} {_change_words(int(r.current), int(r.previous))} on {WINDOW_WORDS[r.window]} ({numbers})."
         trend = _force_trend(force_rows, r, force[0] if force else "")
         if trend:
@@ -209,7 +210,7 @@ def _indicators(ws: Workspace, members: set[str], unit: str, week_ending: dt.dat
             label = "%" if r.kind == "proportion" else ""
             sentence = (f"{r.name} in {name} {'up' if r.change > 0 else 'down'} from {r.previous:.1f}{label} to "
                         f"{r.current:.1f}{label} over the four weeks to {r.end}, against the same weeks a year "
-                        f"before ({r.test}; q = {r.q_value:.2g}).")
+                        f"before ({r.test}; {q_text(r.q_value)}).")
             if r.better:
                 out.append(ProbePoint("improvement", 100 + r.q_value, sentence,
                                       f"What worked in {name}, and can other units use it?"))
@@ -232,7 +233,7 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
         out.append(ProbePoint(
             "hot spot", 20 + r.q_value,
             f"Emerging hot spot at {r.lat:.4f}, {r.lon:.4f}: {r.count} incidents in the last 28 days against a "
-            f"usual {r.baseline_per_28d:.1f} (q = {r.q_value:.2g}).",
+            f"usual {r.baseline_per_28d:.1f} ({q_text(r.q_value)}).",
             "What is happening at this place, and who is dealing with it?"))
     return out
 

@@ -224,6 +224,11 @@ def rows_of(ws: Workspace, table: pd.DataFrame, *, unit: str | None = None, leve
     return out
 
 
+def q_text(q: float) -> str:
+    """A q-value as a reader should see it: 'q = 0.013', or 'q < 0.0001' rather than 'q = 7e-43'."""
+    return "q < 0.0001" if q < 1e-4 else f"q = {q:.2g}"
+
+
 def describe_change(current: int | None, previous: int | None) -> str:
     """The change as a reader should see it: counts first when the base is small, no spurious precision."""
     if current is None:

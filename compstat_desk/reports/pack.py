@@ -17,7 +17,7 @@ from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
 from compstat_desk.core import catalog
 from compstat_desk.core.actions import LIVE, actions_table, carried_agenda
 from compstat_desk.core.briefing import ProbePoint, probe_points
-from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending, q_text
 from compstat_desk.core.delivery import is_delivery_workspace, long_date
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.figures import (
@@ -393,7 +393,7 @@ def _dashboard(s: Story, d: PackData) -> None:
             words = {"better": "▲ Better" if r.change > 0 else "▼ Better",
                      "worse": "▲ Worse" if r.change > 0 else "▼ Worse"}.get(role, "No real change")
             rows.append([r.name, f"{r.current:.1f}{unit_label}", f"{r.previous:.1f}{unit_label}",
-                         f"{r.test}; q = {r.q_value:.2g}" if not pd.isna(r.q_value) else "not tested",
+                         f"{r.test}; {q_text(r.q_value)}" if not pd.isna(r.q_value) else "not tested",
                          role_cell(s, role, words)])
             extra.append(("BACKGROUND", (4, i), (4, i), role_background(role)))
         s.table(rows, [62 * mm, 24 * mm, 24 * mm, s.doc.width - 140 * mm, 30 * mm], extra=extra, right=(1, 2))
@@ -541,7 +541,7 @@ def _changed(d: PackData, unit: str) -> list[str]:
         fragile = bool(getattr(r, "fragile", False))  # published figures: revisions could erase it
         out.append((2 if fragile else 0 if role == "worse" else 1,
                     f"{symbol} {r.category_name}{where}: {int(r.current):,} against {int(r.previous):,} "
-                    f"({describe_change(int(r.current), int(r.previous))}; q = {r.q_value:.2g}), {role}"
+                    f"({describe_change(int(r.current), int(r.previous))}; {q_text(r.q_value)}), {role}"
                     + (" † fragile: revisions could erase it" if fragile else "")))
     return [t for _, t in sorted(out, key=lambda x: x[0])]
 
