@@ -336,6 +336,10 @@ def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, delivery_
     shown = [[model.index(r, c).data() for c in range(model.columnCount())] for r in range(model.rowCount())]
     assert shown == [[str(v) for v in row] for row in grid.to_numpy().tolist()]
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == list(grid.columns)
+    # Beside the history, what the data give now, to the day of the last figures.
+    day = dt.date.fromisoformat(ws.conn.execute("SELECT max(period_end) FROM indicator_values").fetchone()[0])
+    words = " ".join(w.text() for w in shown_grid.findChildren(QLabel))
+    assert f"From the data (figures to {day.day} {day:%b %Y})" in words
 
 
 def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):

@@ -342,8 +342,26 @@ def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> 
     narrative = history["narrative"].iloc[-1]
     if isinstance(narrative, str) and narrative:
         layout.addWidget(_label(f"{grid.columns[-1]}: {narrative}", context, 1.0))
+    layout.addWidget(_likelihood_now(ws, panel["priority"], context))
     layout.addStretch(1)
     return box
+
+
+def _likelihood_now(ws: Workspace, ref: str, context: PanelContext) -> QLabel:
+    """What the data give today, beside the grid's history: the judgement is made in its sight."""
+    from compstat_desk.core.delivery import computed_likelihood, computed_words
+    from compstat_desk.core.figures import INK as FIGURE_INK
+    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
+
+    c = computed_likelihood(ws, ref, _as_of(ws, context))
+    reach = max((o.data_to for o in c.outlooks if o.data_to is not None), default=c.as_of)  # the figures' last day
+    label = _label(f"From the data (figures to {reach.day} {reach:%b %Y}): "
+                   f"{computed_words(c.probability, c.likelihood) if c.likelihood else c.note}", context, 1.05,
+                   bold=True)
+    if c.likelihood:
+        label.setStyleSheet(f"QLabel {{ background: {LIKELIHOOD_COLOURS[c.likelihood]}; "
+                            f"color: {LIKELIHOOD_TEXT.get(c.likelihood, FIGURE_INK)}; padding: 6px; }}")
+    return label
 
 
 _MAKERS = {
