@@ -69,6 +69,15 @@ class PackData:
     indicators: dict[str, pd.DataFrame] = field(default_factory=dict)  # each division's indicator changes
 
 
+def _pack_data(ws: Workspace, info: dict[str, object], week: dt.date, table: pd.DataFrame,
+               findings: list[Finding]) -> PackData:
+    """What a force's pack is read from: the table, the categories' polarity, the force and its divisions."""
+    divisions = [(c, n) for c, n in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division'"
+                                                    " ORDER BY code")]
+    return PackData(ws, info, week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
+                    _force_code(ws), divisions, findings)
+
+
 def stamp(week: dt.date) -> str:
     return f"Data to week ending {week.isoformat()}"
 
@@ -85,12 +94,7 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
         return _published_pack(ws, info, findings, week, progress)
     data_week = min(week, latest_week_ending(ws))
     progress(0.05, "The Compstat table")
-    table = compstat_table(ws, data_week)
-    force = _force_code(ws)
-    divisions = [(c, n) for c, n in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division'"
-                                                    " ORDER BY code")]
-    data = PackData(ws, info, data_week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
-                    force, divisions, findings)
+    data = _pack_data(ws, info, data_week, compstat_table(ws, data_week), findings)
     marking = str(info["marking"] or ws.marking)
     day = dt.date.fromisoformat(str(info["date"]))
     when = f"meeting of {day.day} {day.strftime('%b %Y')}"
@@ -255,11 +259,8 @@ def _published_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
     data_week = dt.date.fromisoformat(([e for e in ends if e <= week.isoformat()] or ends)[-1])
     progress(0.05, "The published Compstat table")
     table = weekly_table(ws, data_week)
-    force = _force_code(ws)
-    divisions = [(c, n) for c, n in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division'"
-                                                    " ORDER BY code")]
-    d = PackData(ws, info, data_week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
-                 force, divisions, findings)
+    d = _pack_data(ws, info, data_week, table, findings)
+    force, divisions = d.force, d.divisions
     marking = str(info["marking"] or ws.marking)
 
     def fill(s: Story) -> None:
