@@ -353,3 +353,27 @@ def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):
     monkeypatch.setitem(meeting_panels._MAKERS, "text", broken)
     widget = meeting_panels.panel_widget(ws, {"type": "text", "text": "x"}, meeting_panels.PanelContext(0, None))
     assert isinstance(widget, QLabel) and "could not be drawn (RuntimeError: no such figure)" in widget.text()
+
+
+def test_a_stocktakes_slides_take_a_priority_assessment_and_a_targets_trajectory(qtbot, delivery_ws):
+    import json
+
+    from compstat_desk.ui.meeting_editor import MeetingEditor
+
+    ws = delivery_ws
+    mid = meetings.meeting_id_of(ws, "next")
+    editor = MeetingEditor(ws, mid)
+    qtbot.addWidget(editor)
+    kinds = [editor.panel_type.itemData(i) for i in range(editor.panel_type.count())]
+    assert kinds[:2] == ["indicator_trajectory", "assessment"] and "compstat_table" not in kinds  # no incidents
+    editor.select("item", int(meetings.agenda(ws, mid)["id"].iloc[-1]))
+    qtbot.mouseClick(editor.add_slide_button, Qt.MouseButton.LeftButton)
+    slide_id = editor.selection()[1]
+    code, title = ws.conn.execute("SELECT code, title FROM priorities ORDER BY code DESC LIMIT 1").fetchone()
+    editor.panel_type.setCurrentIndex(editor.panel_type.findData("assessment"))
+    assert editor.panel_priority.isEnabled() and not editor.panel_unit.isEnabled()
+    editor.panel_priority.setCurrentIndex(editor.panel_priority.findData(code))
+    qtbot.mouseClick(editor.add_panel_button, Qt.MouseButton.LeftButton)
+    stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
+    assert stored[-1] == {"type": "assessment", "priority": code}
+    assert editor.panels.item(editor.panels.count() - 1).text() == f"Delivery assessment — {title}"

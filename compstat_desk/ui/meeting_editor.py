@@ -35,9 +35,14 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole
 PANEL_CHOICES = [("compstat_table", "Compstat table"), ("trend", "Trend"), ("trajectory", "Trajectory"),
                  ("funnel", "Funnel (peers)"), ("map", "Map with hot spots"), ("actions", "Actions"),
                  ("probe_points", "Probe points"), ("text", "Free text"), ("card", "Good-practice or award card")]
+# A stocktake's own panels, first in a delivery unit's workspace (whose tabs that read incidents are hidden).
+STOCKTAKE_CHOICES = [("indicator_trajectory", "A target's trajectory (words and chart)"),
+                     ("assessment", "A priority's delivery assessment"), ("actions", "Actions"),
+                     ("text", "Free text"), ("card", "Good-practice or award card")]
 NEEDS = {"compstat_table": {"unit"}, "trend": {"unit", "category"}, "trajectory": {"target"},
          "funnel": {"unit", "category"}, "map": {"unit", "category"}, "actions": {"unit"},
-         "probe_points": {"unit"}, "text": {"text"}, "card": {"text"}}
+         "probe_points": {"unit"}, "text": {"text"}, "card": {"text"}, "indicator_trajectory": {"target"},
+         "assessment": {"priority"}}
 
 
 class MeetingEditor(QWidget):
@@ -78,8 +83,16 @@ class MeetingEditor(QWidget):
         self.slide_title = QLineEdit()
         self.panels = QListWidget()
         self.panel_type = QComboBox()
-        for code, words in PANEL_CHOICES:
+        from compstat_desk.core.delivery import is_delivery_workspace
+
+        priorities = ws.conn.execute("SELECT code, title FROM priorities ORDER BY code").fetchall()
+        choices = STOCKTAKE_CHOICES if is_delivery_workspace(ws) else PANEL_CHOICES + (
+            STOCKTAKE_CHOICES[:2] if priorities else [])
+        for code, words in choices:
             self.panel_type.addItem(words, code)
+        self.panel_priority = QComboBox()
+        for code, title in priorities:
+            self.panel_priority.addItem(f"{code}: {title}", code)
         self.panel_unit = QComboBox()
         for code, name in unit_choices(ws):
             self.panel_unit.addItem(f"{name} ({code})", code)
@@ -108,6 +121,7 @@ class MeetingEditor(QWidget):
         new_form.addRow("Unit", self.panel_unit)
         new_form.addRow("Category", self.panel_category)
         new_form.addRow("Target", self.panel_target)
+        new_form.addRow("Priority", self.panel_priority)
         new_form.addRow("Text", self.panel_text)
         new_form.addRow("", self.add_panel_button)
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
@@ -275,6 +289,7 @@ class MeetingEditor(QWidget):
         self.panel_unit.setEnabled("unit" in needs)
         self.panel_category.setEnabled("category" in needs)
         self.panel_target.setEnabled("target" in needs)
+        self.panel_priority.setEnabled("priority" in needs)
         self.panel_text.setEnabled("text" in needs)
 
     def new_panel(self) -> dict[str, Any]:
@@ -289,6 +304,10 @@ class MeetingEditor(QWidget):
             if self.panel_target.currentData() is None:
                 raise CompstatError("This workspace has no targets to show a trajectory of.")
             panel["target"] = self.panel_target.currentData()
+        if "priority" in needs:
+            if self.panel_priority.currentData() is None:
+                raise CompstatError("This workspace has no priorities to show an assessment of.")
+            panel["priority"] = self.panel_priority.currentData()
         if kind == "funnel":
             panel["level"] = "division"
         if kind == "card":
