@@ -296,3 +296,18 @@ def test_render_map_png_writes_the_requested_size(qapp, sample, tmp_path):
     image = QImage(str(out))
     assert (image.width(), image.height()) == (1280, 720)
 
+
+
+@pytest.mark.parametrize("size", [(900, 560), (1400, 900)])
+def test_labels_cover_neither_each_other_nor_run_off_the_map(qtbot, make_map, sample, size):
+    """On the screen, each label's box (in pixels) meets no other label's and lies inside the map."""
+    m = make_map(sample, hot_spots=True)
+    m.resize(*size)
+    qtbot.wait(50)
+    m._place_labels()  # as a resize does through the view's range
+    view = m.view.sceneBoundingRect()
+    boxes = [label.mapRectToScene(label.boundingRect()) for label in m._label_items if label.isVisible()]
+    assert len(boxes) == len(m._label_items) - m.labels_hidden and len(boxes) > 5  # those left out are counted
+    for i, a in enumerate(boxes):
+        assert view.contains(a), f"label {i} runs off the map"
+        assert not any(a.intersects(b) for b in boxes[i + 1:]), f"label {i} covers another"

@@ -475,6 +475,8 @@ class MapWidget(QWidget):
         self._tree_codes: list[str] = []
         self._unit_items: dict[str, pg.QtWidgets.QGraphicsPathItem] = {}
         self._label_items: list[pg.TextItem] = []
+        self._label_texts: list[tuple[str, str, float]] = []  # each label's full and short text, its unit's area
+        self.labels_hidden = 0  # labels with no room at this zoom
         self._unit_items_ranged = False  # the view is set to the boundaries once; later redraws keep the user's zoom
         self._generation = 0
         self._pending: set[str] = set()
@@ -593,6 +595,7 @@ class MapWidget(QWidget):
         self.scale_bar = ScaleBarItem(self.label_font)
         self.scale_bar.setParentItem(self.view)
         self.view.sigRangeChanged.connect(self.scale_bar.updateBar)
+        self.view.sigRangeChanged.connect(lambda *_: self._place_labels())  # zoomed in, labels can say more
         self.north_arrow = NorthArrowItem(title_font)
         self.north_arrow.setParentItem(self.view)
         self.north_arrow.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-16, 16))
@@ -826,6 +829,7 @@ class MapWidget(QWidget):
             item.setVisible(self.hot_check.isChecked())
         for label in self._label_items:
             label.setVisible(self.labels_check.isChecked())
+        self._place_labels()  # those with no room stay hidden
 
     def on_scene_clicked(self, event: object) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
@@ -907,6 +911,7 @@ class MapWidget(QWidget):
             self.view.removeItem(label)
         self._unit_items.clear()
         self._label_items.clear()
+        self._label_texts.clear()
         for s in shapes:
             change = self.changes.get(s.code)
             klass = change.klass if change is not None else NOT_COMPARED
@@ -921,8 +926,10 @@ class MapWidget(QWidget):
             # The label takes its unit's colour, so that a small unit covered by its label still shows its verdict.
             fill = QColor(CLASS_COLOURS[klass])
             fill.setAlpha(235)
-            label = pg.TextItem(self._unit_text(s, change, short=self._is_small(s)), color="k", anchor=(0.5, 0.5),
-                                fill=pg.mkBrush(fill), border=pg.mkPen("#3c3c3c", width=1))
+            text = self._unit_text(s, change, short=self._is_small(s))
+            label = pg.TextItem(text, color="k", anchor=(0.5, 0.5), fill=pg.mkBrush(fill),
+                                border=pg.mkPen("#3c3c3c", width=1))
+            self._label_texts.append((text, self._unit_text(s, change, short=True), float(s.shape.area)))
             label.setFont(self.label_font)
             where = s.shape.representative_point()
             label.setPos(where.x, where.y)
@@ -952,6 +959,62 @@ class MapWidget(QWidget):
             near = (np.abs(centres[:, 0] - at.x()) < half_w) & (np.abs(centres[:, 1] - at.y()) < half_h)
             if near.any():
                 label.setAnchor((0.5, -0.6))
+        self._separate_labels(px_w, px_h, centres)
+
+    def _separate_labels(self, px_w: float, px_h: float, hot: np.ndarray) -> None:
+        """Labels must not cover each other, run off the map or hide an emerging hot spot: the biggest units keep
+        theirs where they are; a smaller unit's label that would gives its name for its code, then moves just
+        below or above its point; if every place breaks something, it takes the one that breaks least (off the
+        map is worst, then over another label, then over a hot spot)."""
+        def rect(label: pg.TextItem) -> tuple[float, float, float, float]:
+            box, at, (ax, ay) = label.boundingRect(), label.pos(), label.anchor
+            w, h = box.width() * px_w, box.height() * px_h
+            left, top = at.x() - ax * w, at.y() + ay * h  # the view's y runs up, the label's down
+            return left, top - h, left + w, top
+
+        def meets(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> bool:
+            return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+        (x0, x1), (y0, y1) = self.view.viewRange()
+
+        ring_w, ring_h = 16 * px_w, 16 * px_h  # an emerging hot spot's ring, about 16 pixels across its centre
+
+        def faults(r: tuple[float, float, float, float]) -> int:
+            """0 when the label is in sight, over no label placed and no hot spot; worse the more it breaks."""
+            outside = not (x0 <= r[0] and r[2] <= x1 and y0 <= r[1] and r[3] <= y1)
+            covers = len(hot) and bool(((hot[:, 0] > r[0] - ring_w) & (hot[:, 0] < r[2] + ring_w)
+                                        & (hot[:, 1] > r[1] - ring_h) & (hot[:, 1] < r[3] + ring_h)).any())
+            return 4 * outside + 2 * any(meets(r, other) for other in placed) + bool(covers)
+
+        placed: list[tuple[float, float, float, float]] = []
+        order = sorted(range(len(self._label_items)), key=lambda i: -self._label_texts[i][2])
+        for i in order:
+            label = self._label_items[i]
+            full, short, _area = self._label_texts[i]
+            first = label.anchor
+            tries = [(full, first), (short, first), (short, (0.5, -0.6)), (short, (0.5, 1.6)), (full, (0.5, 1.6))]
+            best: tuple[int, str, tuple[float, float]] | None = None
+            for text, anchor in tries:  # the first that breaks nothing, else the one that breaks least
+                if label.textItem.toPlainText() != text:
+                    label.setText(text)
+                label.setAnchor(anchor)
+                fault = faults(rect(label))
+                if best is None or fault < best[0]:
+                    best = (fault, text, anchor)
+                if fault == 0:
+                    break
+            assert best is not None
+            if label.textItem.toPlainText() != best[1]:
+                label.setText(best[1])
+            label.setAnchor(best[2])
+            # With no room left, a label would only cover another: it waits for a zoom (the unit keeps its colour,
+            # and pointing at it names it).
+            crowded = bool(best[0] & 2)
+            label.setVisible(self.labels_check.isChecked() and not crowded)
+            if not crowded:
+                placed.append(rect(label))
+        shown = self.labels_check.isChecked()
+        self.labels_hidden = sum(not label.isVisible() for label in self._label_items) if shown else 0
 
     def _is_small(self, s: UnitShape) -> bool:
         """Whether a unit is too small on the force-wide map for its full name."""
@@ -1115,6 +1178,9 @@ class MapWidget(QWidget):
             parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} whose count rose "
                          "significantly against the year before." if n else
                          f"No emerging hot spots ({cell} cells against the year before).")
+        if self.labels_hidden:
+            parts.append(f"{self.labels_hidden} label{'s' if self.labels_hidden != 1 else ''} left out for room: zoom "
+                         "in, or point at a unit to read it.")
         self.caption.setText(" ".join(p for p in parts if p))
 
 
