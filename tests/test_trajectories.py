@@ -175,3 +175,16 @@ def test_a_date_past_the_last_figures_is_no_reason_to_project_an_indicator(answe
     ws.conn.execute("DELETE FROM indicator_values WHERE period_end > '2026-05-03'")  # five weeks in, under a quarter
     early = indicator_trajectory(ws, target, dt.date(2026, 12, 1))  # a stocktake planned for December
     assert early.as_of == dt.date(2026, 5, 3) and early.projection is None and early.likelihood is None
+
+
+def test_the_plan_runs_to_the_end_of_the_period(answered):
+    """Last year was flat at 80 and the target is 85: by hand the plan is 85 for every week still to come, week by
+    week to the period's end (31 March 2027)."""
+    ws = answered
+    it = indicator_trajectory(ws, indicator_targets(ws)[0])
+    ahead = it.plan_ahead
+    ends = pd.to_datetime(ahead["period_end"])
+    assert len(ahead) and np.allclose(ahead["planned"].to_numpy(dtype=float), 85)
+    assert ends.iloc[0] == pd.Timestamp(it.plan["period_end"].iloc[-1]) + pd.Timedelta(days=7)
+    assert (ends.diff().dropna() == pd.Timedelta(days=7)).all()
+    assert pd.Timestamp("2027-03-31") - pd.Timedelta(days=7) < ends.iloc[-1] <= pd.Timestamp("2027-03-31")

@@ -241,7 +241,10 @@ def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = Non
         kind, label = ws.conn.execute("SELECT i.kind, i.unit_label FROM targets t JOIN indicators i"
                                       " ON i.id = t.indicator_id WHERE t.id = ?", (target_id,)).fetchone()
         fig = Figure("trajectory", it.description, y_label=label or ("%" if kind == "proportion" else "level"))
-        fig.lines = [Line("plan", x, [float(v) for v in it.plan["planned"]], NO_CHANGE, dashed=True),
+        # The plan to the period's end: planned for the periods done, then for the rest at the same step.
+        ahead = [(dt.date.fromisoformat(d) - start).days for d in it.plan_ahead["period_end"]]
+        fig.lines = [Line("plan", x + ahead, [float(v) for v in [*it.plan["planned"], *it.plan_ahead["planned"]]],
+                          NO_CHANGE, dashed=True),
                      Line("actual", x, [float(v) for v in it.plan["actual"]], INK, width=1.4)]
         target, projection, interval = it.target_value, it.projection, it.interval_95
         likelihood, probability = it.likelihood, it.probability

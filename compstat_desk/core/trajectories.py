@@ -4,7 +4,7 @@ end with an interval, and the likelihood of delivery on the five-point scale."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -138,6 +138,8 @@ class IndicatorTrajectory:
     probability: float | None
     likelihood: str | None
     plan: pd.DataFrame  # period_end, planned, actual (to the as-of date)
+    # The plan for the rest of the period (period_end, planned), at the same step as the values.
+    plan_ahead: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["period_end", "planned"]))
 
 
 def project_level(values: np.ndarray, weights: np.ndarray, shape_done: np.ndarray, shape_rest: np.ndarray,
@@ -250,6 +252,9 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
         else:
             probability = float(projection >= goal if up_good else projection <= goal)
         likelihood = likelihood_label(probability)
+    ahead = shape_rest + (goal - baseline_level) if baseline_level is not None else np.full(len(rest_at), goal)
+    plan_ahead = pd.DataFrame({"period_end": [(s0 + dt.timedelta(days=int(d))).isoformat() for d in rest_at],
+                               "planned": ahead})
     return IndicatorTrajectory(target_id, unit, code, description or "", polarity, as_of, float(goal),
                                baseline_level, planned_to_date, actual_to_date, elapsed, projection, interval,
-                               probability, likelihood, plan)
+                               probability, likelihood, plan, plan_ahead)

@@ -275,8 +275,8 @@ def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWi
     layout.addWidget(_label(o.description or f"{o.measure} in {o.unit}", context, 1.15, bold=True))
     lines = []
     if o.actual_to_date is not None and o.planned_to_date is not None:
-        lines.append(f"To {o.data_to or o.as_of:%d %b %Y}: {o.actual_to_date:,.1f} against {o.planned_to_date:,.1f} "
-                     "planned.")
+        lines.append(f"The period so far ({o.period_start:%d %b %Y} to {o.data_to or o.as_of:%d %b %Y}): "
+                     f"{o.actual_to_date:,.1f} against {o.planned_to_date:,.1f} planned.")
     if o.projection is not None and o.interval_95 is not None:
         lo, hi = o.interval_95
         lines.append(f"Projected {o.projection:,.1f} (95%: {lo:,.1f}–{hi:,.1f}) against a target of "
