@@ -436,3 +436,20 @@ def test_published_figures_alone_fill_the_week_selector_and_the_compstat_table(q
     w.show_tab("Peers")  # a view that needs incidents says so, instead of "no incidents yet"
     assert "published weekly figures only" in w.peers_view.message.text()
     assert f"{len(ends)} weekly reports as published" in w.status_label.text()
+
+
+def test_the_projector_theme_keeps_the_compstat_table_large_but_in_sight(qtbot, window):
+    """Projected, the table may shrink to 0.8 of the theme's text (still larger than the desk's) to keep its
+    categories in sight; the key says only what the colours mean; the unit tree gives the figures its room."""
+    window.resize(1280, 720)
+    window.show_tab("Compstat")
+    view = window.compstat_view
+    desk = view.table.font().pointSizeF()
+    assert "Benjamini" in view.legend.text() and "Hover" in view.legend.text()
+    window.set_projector_theme(True)
+    qtbot.wait(20)
+    assert view.table.font().pointSizeF() >= desk * PROJECTOR_SCALE * 0.8 - 0.1 > desk
+    assert "Benjamini" not in view.legend.text() and "real rise" in view.legend.text()
+    assert window.splitter.sizes()[0] <= 0.22 * sum(window.splitter.sizes()) + 1
+    window.set_projector_theme(False)
+    assert "Hover" in view.legend.text()

@@ -340,13 +340,16 @@ class CompstatViewWidget(AnalysisViewWidget):
         self.legend = QLabel()
         self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.legend.setText(
+        self._chips = (
             f"<span style='background:{WORSE_LIGHT}; color:{INK};'>&nbsp;<b>{RISE} real rise</b>&nbsp;</span> "
-            f"<span style='background:{BETTER_LIGHT}; color:{INK};'>&nbsp;<b>{FALL} real fall</b>&nbsp;</span>"
+            f"<span style='background:{BETTER_LIGHT}; color:{INK};'>&nbsp;<b>{FALL} real fall</b>&nbsp;</span>")
+        self.legend.setText(
+            self._chips +
             " — a change larger than chance allows, after clustering (φ) and the number of changes in this table "
             "(Benjamini–Hochberg q &lt; 0.05). Orange: worse; blue: better (for detections a rise is better). "
             "Unmarked changes are within chance. Below 20 a year ago the counts are shown, not a %. "
             + HOVER_HINT)
+        self._full_legend = self.legend.text()
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         self.notes.setTextFormat(Qt.TextFormat.PlainText)
@@ -360,6 +363,16 @@ class CompstatViewWidget(AnalysisViewWidget):
         self._zoom = 1.0
         self.min_zoom = 1.0  # on a slide (present) the table may shrink a little to fit an old projector
         self._unzoomed = (0.0, 0.0)  # pixels the table needs (width, height) at the view's own font size
+
+    def set_scale(self, scale: float) -> None:
+        """The projector theme: the table may shrink a little to keep every category in sight, and the key says
+        only what the colours mean (the room reads the table, not the method)."""
+        super().set_scale(scale)
+        projected = scale > 1
+        self.min_zoom = 0.8 if projected else 1.0
+        self.legend.setText(self._chips + " — a change larger than chance allows; orange worse, blue better."
+                            if projected else self._full_legend)
+        self._zoom_to_fit()
 
     def present(self, *, legend_columns: int, legend_point_size: float) -> None:
         super().present(legend_columns=legend_columns, legend_point_size=legend_point_size)

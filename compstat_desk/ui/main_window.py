@@ -881,6 +881,8 @@ class MainWindow(QMainWindow):
         if wanted:  # an analysis view's figures come first: the tree gives way (its names stay readable)
             least = int(MIN_TREE_WIDTH * self.font().pointSizeF() / self._base_font.pointSizeF())  # projector: more
             left = max(min(left, total - wanted, int(total * 0.28)), min(left, least))
+            if self.projector_theme:  # a projected window's room is for the figures: the tree shows its names only
+                left = min(left, int(total * 0.22))
         self.splitter.setSizes([left, total - left])
 
     # -- reading the workspace ------------------------------------------------------------------
