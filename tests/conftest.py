@@ -93,3 +93,24 @@ def built_delivery(tmp_path_factory):
 def delivery_ws(built_delivery, tmp_path):
     """A fresh copy of the sample delivery unit, open, for a test that writes to it."""
     yield from _open_copy(built_delivery, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def sample_incidents():
+    """The sample force's incidents as pandas reads them from the bundled file, not through the code under test:
+    one row per incident (a later row with the same id is the same incident), with each sector's division, and
+    the day, weekday (Monday 0) and hour it occurred. Shared by the tests; none may change it."""
+    import json
+
+    import pandas as pd
+
+    from compstat_desk.core.sample import sample_dir
+
+    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
+    frame = frame.drop_duplicates("id", keep="first")
+    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
+    frame["division"] = frame["unit"].map(parent)
+    stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")
+    frame["day"], frame["weekday"], frame["hour"] = stamp.dt.normalize(), stamp.dt.day_of_week, stamp.dt.hour
+    return frame

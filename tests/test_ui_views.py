@@ -40,18 +40,6 @@ def sample(tmp_path_factory, built_sample):
 
 
 @pytest.fixture(scope="module")
-def raw():
-    """The sample's incidents as pandas reads them (one row per incident), with each sector's division."""
-    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
-    frame = frame.drop_duplicates("id", keep="first")
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
-    parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
-    frame["division"] = frame["unit"].map(parent)
-    frame["day"] = pd.to_datetime(frame["occurred"].str[:10])
-    return frame
-
-
-@pytest.fixture(scope="module")
 def shared_window(qapp, sample):
     """One window for the module (building one per test would double the file's time); `window` resets it."""
     w = MainWindow(sample)
@@ -78,10 +66,10 @@ def window(qtbot, shared_window):
     return w
 
 
-def count(raw: pd.DataFrame, start: dt.date, end: dt.date, *, division: str | None = None,
+def count(sample_incidents: pd.DataFrame, start: dt.date, end: dt.date, *, division: str | None = None,
           categories: list[str] | None = None) -> pd.Series:
     """Incidents per category from `start` to `end` (inclusive), in one division or the whole force."""
-    rows = raw[(raw["day"] >= pd.Timestamp(start)) & (raw["day"] <= pd.Timestamp(end))]
+    rows = sample_incidents[(sample_incidents["day"] >= pd.Timestamp(start)) & (sample_incidents["day"] <= pd.Timestamp(end))]
     if division:
         rows = rows[rows["division"] == division]
     if categories is not None:
@@ -106,10 +94,10 @@ def click_unit(qtbot, w: MainWindow, code: str) -> None:
 
 
 # -- the report week ------------------------------------------------------------------------------
-def test_the_report_week_opens_on_the_latest_complete_week_and_steps_week_by_week(qtbot, window, sample, raw):
+def test_the_report_week_opens_on_the_latest_complete_week_and_steps_week_by_week(qtbot, window, sample, sample_incidents):
     window.show_tab("Compstat")
     latest = compstat.latest_week_ending(sample)
-    last_day = raw["day"].max().date()
+    last_day = sample_incidents["day"].max().date()
     assert latest <= last_day < latest + dt.timedelta(days=7)  # the latest whole week the data reaches
     assert window.week_selector.week_combo.currentText() == week_label(latest)
     assert window.report.week_ending == latest
@@ -120,7 +108,7 @@ def test_the_report_week_opens_on_the_latest_complete_week_and_steps_week_by_wee
     assert window.report.week_ending == week
     assert week_label(week) in window.compstat_view.heading.text()
     # The week shown is the one the views count: burglaries that week, force-wide, by pandas.
-    expected = count(raw, week - dt.timedelta(days=6), week)
+    expected = count(sample_incidents, week - dt.timedelta(days=6), week)
     assert compstat_cell(window, "BURG", "week", "now") == f"{expected['BURG']:,}"
 
     qtbot.mouseClick(window.week_selector.later_button, Qt.MouseButton.LeftButton)
@@ -131,16 +119,16 @@ def test_the_report_week_opens_on_the_latest_complete_week_and_steps_week_by_wee
 
 
 # -- the Compstat table ---------------------------------------------------------------------------
-def test_selecting_a_division_shows_its_counts_for_each_window(qtbot, window, sample, raw):
+def test_selecting_a_division_shows_its_counts_for_each_window(qtbot, window, sample, sample_incidents):
     window.show_tab("Compstat")
     click_unit(qtbot, window, "KBN")
     assert window.report.unit.code == "KBN"
     assert "Kingsbridge North (KBN)" in window.compstat_view.heading.text()
     week = window.report.week_ending
     start_28 = week - dt.timedelta(days=27)
-    now = count(raw, start_28, week, division="KBN")
-    before = count(raw, start_28 - dt.timedelta(days=364), week - dt.timedelta(days=364), division="KBN")
-    ytd = count(raw, dt.date(week.year, 1, 1), week, division="KBN")
+    now = count(sample_incidents, start_28, week, division="KBN")
+    before = count(sample_incidents, start_28 - dt.timedelta(days=364), week - dt.timedelta(days=364), division="KBN")
+    ytd = count(sample_incidents, dt.date(week.year, 1, 1), week, division="KBN")
     for cat in now.index:
         assert compstat_cell(window, cat, "28d", "now") == f"{now[cat]:,}"
         assert compstat_cell(window, cat, "28d", "previous") == f"{before.get(cat, 0):,}"
@@ -215,7 +203,7 @@ def test_an_empty_workspace_says_so_in_every_view(qtbot, ws):
 
 
 # -- the trend --------------------------------------------------------------------------------------
-def test_double_clicking_a_category_opens_its_trend_for_the_unit(qtbot, window, sample, raw):
+def test_double_clicking_a_category_opens_its_trend_for_the_unit(qtbot, window, sample, sample_incidents):
     window.show_tab("Compstat")
     click_unit(qtbot, window, "KBN")
     view = window.compstat_view
@@ -230,14 +218,14 @@ def test_double_clicking_a_category_opens_its_trend_for_the_unit(qtbot, window, 
     assert trend.category == "BURG" and trend.category_combo.currentText() == "Residential burglary"
     assert "Residential burglary" in trend.heading.text() and "Kingsbridge North" in trend.heading.text()
     week = window.report.week_ending
-    expected = count(raw, week - dt.timedelta(days=6), week, division="KBN").get("BURG", 0)
+    expected = count(sample_incidents, week - dt.timedelta(days=6), week, division="KBN").get("BURG", 0)
     assert f"Week ending {week_label(week)}: {expected:,}" in trend.readout.text()
     # A year earlier, as pandas counts it.
-    before = count(raw, week - dt.timedelta(days=6 + 364), week - dt.timedelta(days=364), division="KBN").get("BURG", 0)
+    before = count(sample_incidents, week - dt.timedelta(days=6 + 364), week - dt.timedelta(days=364), division="KBN").get("BURG", 0)
     assert f"a year earlier {before:,}" in trend.readout.text()
 
 
-def test_hovering_a_week_reads_out_its_values(qtbot, window, sample, raw):
+def test_hovering_a_week_reads_out_its_values(qtbot, window, sample, sample_incidents):
     window.show_tab("Trend")
     trend = window.trend_view
     trend.set_category("VWI")
@@ -245,7 +233,7 @@ def test_hovering_a_week_reads_out_its_values(qtbot, window, sample, raw):
     week = dt.date.fromisoformat(trend.chart["week_end"].iloc[i])
     point = trend.plot.vb.mapViewToScene(QPointF(trend._x[i], float(trend.chart["count"].iloc[i])))
     qtbot.mouseMove(trend.plot_widget.viewport(), trend.plot_widget.mapFromScene(point))
-    expected = count(raw, week - dt.timedelta(days=6), week).get("VWI", 0)
+    expected = count(sample_incidents, week - dt.timedelta(days=6), week).get("VWI", 0)
     assert f"Week ending {week_label(week)}: {expected:,}" in trend.readout.text()
     baseline = trend.chart["baseline"].iloc[i]
     assert f"baseline {baseline:,.0f}" in trend.readout.text()
@@ -282,7 +270,7 @@ def test_a_week_without_a_year_before_it_says_so_under_the_table(qtbot, window, 
 
 
 # -- the trajectory -----------------------------------------------------------------------------------
-def test_a_units_target_shows_actual_against_plan_and_the_likelihood_in_words_and_colour(qtbot, window, sample, raw):
+def test_a_units_target_shows_actual_against_plan_and_the_likelihood_in_words_and_colour(qtbot, window, sample, sample_incidents):
     window.show_tab("Trajectory")
     click_unit(qtbot, window, "KBS")
     view = window.trajectory_view
@@ -291,7 +279,7 @@ def test_a_units_target_shows_actual_against_plan_and_the_likelihood_in_words_an
     assert (t.unit, t.category) == ("KBS", "VWI")
     week = window.report.week_ending
     start = dt.date.fromisoformat(t.plan["day"].iloc[0])
-    actual = int(count(raw, start, week, division="KBS", categories=["VWI"]).sum())
+    actual = int(count(sample_incidents, start, week, division="KBS", categories=["VWI"]).sum())
     assert f"To {week_label(week)}: <b>{actual:,}</b>" in view.summary_label.text()
     expected = trajectories.trajectory(sample, t.target_id, week)
     assert view.likelihood_label.text().startswith(f"Likelihood of delivery: {expected.likelihood} (")
@@ -301,7 +289,7 @@ def test_a_units_target_shows_actual_against_plan_and_the_likelihood_in_words_an
 
     qtbot.mouseClick(window.week_selector.earlier_button, Qt.MouseButton.LeftButton)  # a week earlier
     earlier = week - dt.timedelta(days=7)
-    actual = int(count(raw, start, earlier, division="KBS", categories=["VWI"]).sum())
+    actual = int(count(sample_incidents, start, earlier, division="KBS", categories=["VWI"]).sum())
     assert f"To {week_label(earlier)}: <b>{actual:,}</b>" in view.summary_label.text()
 
 
@@ -319,20 +307,20 @@ def boundaries() -> pd.DataFrame:
     return pd.DataFrame([f["properties"] for f in features]).set_index("code")
 
 
-def test_a_division_is_placed_among_the_divisions_by_its_rate_per_1000(qtbot, window, sample, raw):
+def test_a_division_is_placed_among_the_divisions_by_its_rate_per_1000(qtbot, window, sample, sample_incidents):
     window.show_tab("Peers")
     click_unit(qtbot, window, "KBN")
     view = window.peers_view
     assert view.level_combo.currentText() == "Divisions"
     view.category_combo.setCurrentIndex(view.category_combo.findText("Residential burglary"))
     week = window.report.week_ending
-    n = count(raw, week - dt.timedelta(days=27), week, division="KBN").get("BURG", 0)
+    n = count(sample_incidents, week - dt.timedelta(days=27), week, division="KBN").get("BURG", 0)
     population = int(boundaries().loc["KBN", "population"])
     assert f"<b>Kingsbridge North</b>: {n:,} (residential burglary) in 28 days, <b>{1000 * n / population:.2f}</b>" \
         in view.summary_label.text()
     assert view.highlighted == ["KBN"]
     # Every division is on the plot: the table behind it holds each one's count, by pandas.
-    divisions = count(raw, week - dt.timedelta(days=27), week, categories=["BURG"]).sum()
+    divisions = count(sample_incidents, week - dt.timedelta(days=27), week, categories=["BURG"]).sum()
     assert int(view.table["count"].sum()) == int(divisions)
     # Pointing at a unit reads it out (once the layout has settled: the summary above the plot may re-wrap).
     qtbot.wait(20)

@@ -35,17 +35,6 @@ def sample(built_sample):
 
 
 @pytest.fixture(scope="module")
-def raw():
-    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False).drop_duplicates("id")
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
-    parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
-    frame["division"] = frame["unit"].map(parent)
-    stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")
-    frame["day"], frame["weekday"], frame["hour"] = stamp.dt.normalize(), stamp.dt.day_of_week, stamp.dt.hour
-    return frame
-
-
-@pytest.fixture(scope="module")
 def shared_window(qapp, sample):
     w = MainWindow(sample)
     w.resize(1600, 1000)
@@ -95,7 +84,7 @@ def test_the_actions_tab_follows_the_unit_tree(qtbot, window):
 
 
 # -- When --------------------------------------------------------------------------------------------------
-def test_the_when_heat_map_shows_pandas_counts_in_every_cell(qtbot, window, raw):
+def test_the_when_heat_map_shows_pandas_counts_in_every_cell(qtbot, window, sample_incidents):
     window.show_tab("When")
     click_unit(qtbot, window, "KBN")
     view = window.when_view
@@ -103,7 +92,7 @@ def test_the_when_heat_map_shows_pandas_counts_in_every_cell(qtbot, window, raw)
     assert view.wait_loaded(20)  # counted on a worker thread: the window stays live meanwhile
     end = window.report.week_ending
     start = pd.Timestamp(end - dt.timedelta(days=27))
-    mine = raw[(raw["division"] == "KBN") & (raw["category"] == "BURG")]
+    mine = sample_incidents[(sample_incidents["division"] == "KBN") & (sample_incidents["category"] == "BURG")]
     now = mine[(mine["day"] >= start) & (mine["day"] <= pd.Timestamp(end))]
     grid = pd.crosstab(now["weekday"], now["hour"]).reindex(index=range(7), columns=range(24), fill_value=0)
     shown = np.array([[int(view.cell_text(0, d, h)) for h in range(24)] for d in range(7)])
@@ -122,7 +111,7 @@ def test_the_when_heat_map_shows_pandas_counts_in_every_cell(qtbot, window, raw)
     assert view.readout.text().startswith(f"<b>{DAYS[4]} 20:00–20:59</b>: <b>{grid.iloc[4, 20]:,}</b> in the last 28")
 
 
-def test_stepping_the_week_moves_the_when_grid(qtbot, window, raw):
+def test_stepping_the_week_moves_the_when_grid(qtbot, window, sample_incidents):
     window.show_tab("When")
     view = window.when_view
     view.category_combo.setCurrentIndex(view.category_combo.findData("VWI"))
@@ -130,8 +119,8 @@ def test_stepping_the_week_moves_the_when_grid(qtbot, window, raw):
     assert view.wait_loaded(20)
     end = window.report.week_ending
     assert end == window.week_selector._weeks[1]
-    now = raw[(raw["category"] == "VWI") & (raw["day"] >= pd.Timestamp(end - dt.timedelta(days=27)))
-              & (raw["day"] <= pd.Timestamp(end))]
+    now = sample_incidents[(sample_incidents["category"] == "VWI") & (sample_incidents["day"] >= pd.Timestamp(end - dt.timedelta(days=27)))
+              & (sample_incidents["day"] <= pd.Timestamp(end))]
     assert int(sum(int(view.cell_text(0, d, h).replace(",", "")) for d in range(7) for h in range(24))) == len(now)
     assert week_label(end) in view.heading.text()
 

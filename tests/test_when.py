@@ -2,7 +2,6 @@
 recorded with a date only kept out of the grid and counted."""
 
 import datetime as dt
-import json
 
 import numpy as np
 import pandas as pd
@@ -24,30 +23,16 @@ def sample(built_sample):
     ws.close()
 
 
-@pytest.fixture(scope="module")
-def raw():
-    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
-    frame = frame.drop_duplicates("id", keep="first")  # a later row with the same id is the same incident
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
-    parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
-    frame["division"] = frame["unit"].map(parent)
-    stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")
-    frame["day"] = stamp.dt.normalize()
-    frame["weekday"] = stamp.dt.day_of_week  # Monday 0
-    frame["hour"] = stamp.dt.hour
-    return frame
-
-
 def crosstab(frame: pd.DataFrame) -> np.ndarray:
     grid = pd.crosstab(frame["weekday"], frame["hour"]).reindex(index=range(7), columns=range(24), fill_value=0)
     return grid.to_numpy()
 
 
-def test_the_grid_counts_each_hour_of_each_weekday_as_pandas_does(sample, raw):
+def test_the_grid_counts_each_hour_of_each_weekday_as_pandas_does(sample, sample_incidents):
     end = compstat.latest_week_ending(sample)
     g = when_grid(sample, "KBN", "BURG", end)
     start = pd.Timestamp(end - dt.timedelta(days=27))
-    mine = raw[(raw["division"] == "KBN") & (raw["category"] == "BURG")]
+    mine = sample_incidents[(sample_incidents["division"] == "KBN") & (sample_incidents["category"] == "BURG")]
     now = mine[(mine["day"] >= start) & (mine["day"] <= pd.Timestamp(end))]
     assert g.counts.sum() > 50  # enough to mean something
     np.testing.assert_array_equal(g.counts, crosstab(now))
@@ -56,17 +41,17 @@ def test_the_grid_counts_each_hour_of_each_weekday_as_pandas_does(sample, raw):
     assert g.no_hour == 0
 
 
-def test_the_headline_total_and_a_sector_add_up_as_pandas_says(sample, raw):
+def test_the_headline_total_and_a_sector_add_up_as_pandas_says(sample, sample_incidents):
     end = compstat.latest_week_ending(sample)
     headline = pd.read_csv(sample_dir() / "categories.csv", dtype=str)
     codes = set(headline.loc[headline["headline"].isin(["1", "yes", "true", "True"]), "code"])
     assert codes
     g = when_grid(sample, "FORCE", HEADLINE, end)
     start = pd.Timestamp(end - dt.timedelta(days=27))
-    now = raw[(raw["category"].isin(codes)) & (raw["day"] >= start) & (raw["day"] <= pd.Timestamp(end))]
+    now = sample_incidents[(sample_incidents["category"].isin(codes)) & (sample_incidents["day"] >= start) & (sample_incidents["day"] <= pd.Timestamp(end))]
     np.testing.assert_array_equal(g.counts, crosstab(now))
     sector = when_grid(sample, "KBN1", "VWI", end)
-    mine = raw[(raw["unit"] == "KBN1") & (raw["category"] == "VWI")]
+    mine = sample_incidents[(sample_incidents["unit"] == "KBN1") & (sample_incidents["category"] == "VWI")]
     np.testing.assert_array_equal(
         sector.counts, crosstab(mine[(mine["day"] >= start) & (mine["day"] <= pd.Timestamp(end))]))
 
