@@ -8,8 +8,18 @@ import datetime as dt
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
-from PySide6.QtWidgets import QApplication, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
+from compstat_desk.core.compstat import HEADLINE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.figures import BETTER as BETTER  # re-exported: the views take their colours from here
 from compstat_desk.core.figures import INK, ROLE_FILLS
@@ -153,6 +163,22 @@ class AnalysisViewWidget(QWidget):
         return self.state.week_ending
 
     # -- the category selector (Trend, Peers, When): views that have one call it `category_combo` ------------
+    def new_category_combo(self, choices: list[tuple[str, str]], *, headline: bool,
+                           fit_contents: bool = True) -> QComboBox:
+        """The Category selector, as `category_combo`: the headline total first when some category counts toward
+        it, then `choices` (code, name) in the order given."""
+        combo = QComboBox()
+        combo.setAccessibleName("Category")
+        if fit_contents:
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        combo.setMaxVisibleItems(20)
+        if headline:
+            combo.addItem("Headline total", HEADLINE)
+        for code, name in choices:
+            combo.addItem(name, code)
+        self.category_combo = combo
+        return combo
+
     @property
     def category(self) -> str:
         return str(self.category_combo.currentData())  # type: ignore[attr-defined]

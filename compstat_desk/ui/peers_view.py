@@ -13,7 +13,6 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core import overview, peers
-from compstat_desk.core.compstat import HEADLINE
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import (
     BETTER,
@@ -45,13 +44,8 @@ class PeersViewWidget(AnalysisViewWidget):
         super().__init__(ws, state, marking, parent)
         facts = category_facts(ws)
         self._polarity = {code: str(f["polarity"]) for code, f in facts.items()}
-        self.category_combo = QComboBox()
-        self.category_combo.setAccessibleName("Category")
-        self.category_combo.setMaxVisibleItems(20)
-        if any(f["headline"] == 1 for f in facts.values()):
-            self.category_combo.addItem("Headline total", HEADLINE)
-        for code, f in facts.items():
-            self.category_combo.addItem(str(f["name"]), code)
+        self.new_category_combo([(code, str(f["name"])) for code, f in facts.items()],
+                                headline=any(f["headline"] == 1 for f in facts.values()), fit_contents=False)
         self.level_combo = QComboBox()
         self.level_combo.setAccessibleName("Units compared")
         self.level_combo.addItem("Divisions", "division")

@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core import series
-from compstat_desk.core.compstat import HEADLINE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 from compstat_desk.ui.analysis_view import (
@@ -69,16 +68,10 @@ class TrendViewWidget(AnalysisViewWidget):
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
-        self.category_combo = QComboBox()
-        self.category_combo.setAccessibleName("Category")
-        self.category_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.category_combo.setMaxVisibleItems(20)
         facts = category_facts(ws)
         self._polarity = {code: str(f["polarity"]) for code, f in facts.items()}
-        if any(f["headline"] == 1 for f in facts.values()):
-            self.category_combo.addItem("Headline total", HEADLINE)
-        for code, f in facts.items():
-            self.category_combo.addItem(str(f["name"]), code)
+        self.new_category_combo([(code, str(f["name"])) for code, f in facts.items()],
+                                headline=any(f["headline"] == 1 for f in facts.values()))
         label = QLabel("<b>Category</b>")
         self.controls.addWidget(label)
         self.controls.addWidget(self.category_combo)

@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from compstat_desk.core.compstat import HEADLINE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import Workspace
 from compstat_desk.core.when import DAYS, WhenGrid, when_grid
@@ -57,15 +56,9 @@ class WhenViewWidget(AnalysisViewWidget):
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
-        self.category_combo = QComboBox()
-        self.category_combo.setAccessibleName("Category")
-        self.category_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.category_combo.setMaxVisibleItems(20)
         # Names only: overview.categories also counts every category's incidents, a scan a selector need not wait for.
-        if ws.conn.execute("SELECT 1 FROM categories WHERE headline = 1").fetchone():
-            self.category_combo.addItem("Headline total", HEADLINE)
-        for code, name in category_choices(ws):
-            self.category_combo.addItem(name, code)
+        headline = ws.conn.execute("SELECT 1 FROM categories WHERE headline = 1").fetchone() is not None
+        self.new_category_combo(category_choices(ws), headline=headline)
         self.controls.addWidget(QLabel("<b>Category</b>"))
         self.controls.addWidget(self.category_combo)
         self.controls.addStretch(1)
