@@ -8,6 +8,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from compstat_desk.core.errors import CompstatError
 
@@ -462,9 +463,17 @@ def _dispatch(args: argparse.Namespace) -> int:
             day = args.as_of or dt.date.today()
             ends = {int(i): dt.date.fromisoformat(e) for i, e in ws.conn.execute("SELECT id, target_end FROM targets")}
 
-            def result(actual: float, goal: float, met: bool, words: str) -> None:
-                print(f"  The period is over: {words.format(actual)} against a target of {words.format(goal)}: "
-                      f"{'met' if met else 'not met'}.")
+            def outcome(tr: Any, goal: float, met: bool | None, number: str) -> None:
+                """The last line: the result of a period over (met given), else the projection or why none."""
+                if met is not None:
+                    print(f"  The period is over: {number.format(tr.actual_to_date)} against a target of "
+                          f"{number.format(goal)}: {'met' if met else 'not met'}.")
+                elif tr.projection is None:
+                    print("  Too early to project: less than a quarter of the period has passed.")
+                else:
+                    lo, hi = tr.interval_95 or (0, 0)
+                    print(f"  Projected {number.format(tr.projection)} (95%: {number.format(lo)}-{number.format(hi)})"
+                          f" against the target: {chance_words(tr.probability or 0.0)}, {tr.likelihood}.")
 
             for target_id in ids:
                 tr = trajectory(ws, target_id, args.as_of)
@@ -472,16 +481,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(f"  {tr.category} in {tr.unit}, to {tr.as_of} ({tr.elapsed:.0%} of the period): "
                       f"{tr.actual_to_date:,} against {tr.planned_to_date:,.0f} planned; target "
                       f"{tr.target_total:,.0f} for the period (baseline {tr.baseline_total:,}).")
-                if day > ends[target_id]:  # a result, not a projection
-                    fewer = tr.target_total <= tr.baseline_total
-                    result(tr.actual_to_date, tr.target_total, tr.actual_to_date <= tr.target_total if fewer
-                           else tr.actual_to_date >= tr.target_total, "{:,.0f}")
-                elif tr.projection is None:
-                    print("  Too early to project: less than a quarter of the period has passed.")
-                else:
-                    lo, hi = tr.interval_95 or (0, 0)
-                    print(f"  Projected {tr.projection:,.0f} (95%: {lo:,.0f}-{hi:,.0f}) against the target: "
-                          f"{chance_words(tr.probability or 0.0)}, {tr.likelihood}.")
+                fewer = tr.target_total <= tr.baseline_total
+                met = (tr.actual_to_date <= tr.target_total if fewer else tr.actual_to_date >= tr.target_total) \
+                    if day > ends[target_id] else None  # a result, not a projection
+                outcome(tr, tr.target_total, met, "{:,.0f}")
             for target_id in indicator_targets(ws):
                 it = indicator_trajectory(ws, target_id, args.as_of)
                 print(f"#{it.target_id} {it.description}")
@@ -490,16 +493,10 @@ def _dispatch(args: argparse.Namespace) -> int:
                 base = "" if it.baseline_level is None else f" (baseline {it.baseline_level:.1f})"
                 print(f"  {it.indicator} in {it.unit}, to {it.as_of} ({it.elapsed:.0%} of the period): {so_far}; "
                       f"target {it.target_value:g} for the period{base}.")
-                if day > ends[target_id] and it.actual_to_date is not None:  # a result, not a projection
-                    up = it.polarity == "up_good"
-                    result(it.actual_to_date, it.target_value, it.actual_to_date >= it.target_value if up
-                           else it.actual_to_date <= it.target_value, "{:.1f}")
-                elif it.projection is None:
-                    print("  Too early to project: less than a quarter of the period has passed.")
-                else:
-                    lo, hi = it.interval_95 or (0, 0)
-                    print(f"  Projected {it.projection:.1f} (95%: {lo:.1f}-{hi:.1f}) against the target: "
-                          f"{chance_words(it.probability or 0.0)}, {it.likelihood}.")
+                up = it.polarity == "up_good"
+                met = (it.actual_to_date >= it.target_value if up else it.actual_to_date <= it.target_value) \
+                    if day > ends[target_id] and it.actual_to_date is not None else None
+                outcome(it, it.target_value, met, "{:.1f}")
             return 0
         if cmd in ("actions", "meetings", "wall"):
             from compstat_desk.cli_actions import dispatch
