@@ -595,7 +595,12 @@ class MapWidget(QWidget):
         self.scale_bar = ScaleBarItem(self.label_font)
         self.scale_bar.setParentItem(self.view)
         self.view.sigRangeChanged.connect(self.scale_bar.updateBar)
-        self.view.sigRangeChanged.connect(lambda *_: self._place_labels())  # zoomed in, labels can say more
+        # Labels are placed again once a pan or zoom settles, not on every frame of it (a hot path with many dots).
+        self._relabel = QTimer(self)
+        self._relabel.setSingleShot(True)
+        self._relabel.setInterval(80)
+        self._relabel.timeout.connect(self._place_labels)
+        self.view.sigRangeChanged.connect(lambda *_: self._relabel.start())
         self.north_arrow = NorthArrowItem(title_font)
         self.north_arrow.setParentItem(self.view)
         self.north_arrow.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-16, 16))
@@ -780,6 +785,9 @@ class MapWidget(QWidget):
             time.sleep(0.005)
         if app is not None:
             app.processEvents()
+        if self._relabel.isActive():  # the labels as they will settle, now (timers may not fire here)
+            self._relabel.stop()
+            self._place_labels()
         return not self._pending
 
     def unit_colour(self, code: str) -> QColor:
@@ -964,7 +972,7 @@ class MapWidget(QWidget):
     def _separate_labels(self, px_w: float, px_h: float, hot: np.ndarray) -> None:
         """Labels must not cover each other, run off the map or hide an emerging hot spot: the biggest units keep
         theirs where they are; a smaller unit's label that would gives its name for its code, then moves just
-        below or above its point; if every place breaks something, it takes the one that breaks least (off the
+        below, above or beside its point; if every place breaks something, it takes the one that breaks least (off the
         map is worst, then over another label, then over a hot spot)."""
         def rect(label: pg.TextItem) -> tuple[float, float, float, float]:
             box, at, (ax, ay) = label.boundingRect(), label.pos(), label.anchor
@@ -992,7 +1000,8 @@ class MapWidget(QWidget):
             label = self._label_items[i]
             full, short, _area = self._label_texts[i]
             first = label.anchor
-            tries = [(full, first), (short, first), (short, (0.5, -0.6)), (short, (0.5, 1.6)), (full, (0.5, 1.6))]
+            tries = [(full, first), (short, first), (short, (0.5, -0.6)), (short, (0.5, 1.6)), (full, (0.5, 1.6)),
+                     (short, (-0.25, 0.5)), (short, (1.25, 0.5))]  # …then beside it, right or left
             best: tuple[int, str, tuple[float, float]] | None = None
             for text, anchor in tries:  # the first that breaks nothing, else the one that breaks least
                 if label.textItem.toPlainText() != text:
@@ -1178,9 +1187,6 @@ class MapWidget(QWidget):
             parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} whose count rose "
                          "significantly against the year before." if n else
                          f"No emerging hot spots ({cell} cells against the year before).")
-        if self.labels_hidden:
-            parts.append(f"{self.labels_hidden} label{'s' if self.labels_hidden != 1 else ''} left out for room: zoom "
-                         "in, or point at a unit to read it.")
         self.caption.setText(" ".join(p for p in parts if p))
 
 
