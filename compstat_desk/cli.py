@@ -644,7 +644,7 @@ def _units(ws: object, args: argparse.Namespace) -> int:
 
 
 def _imports(ws: object, args: argparse.Namespace) -> int:
-    from compstat_desk.core import overview
+    from compstat_desk.core.ingest import log
 
     if args.undo:
         if args.import_id is None:
@@ -654,12 +654,12 @@ def _imports(ws: object, args: argparse.Namespace) -> int:
         print("\n".join(undo_import(ws, args.import_id)))  # type: ignore[arg-type]
         return 0
     if args.import_id is None:
-        table = overview.imports(ws)  # type: ignore[arg-type]
+        table = log.imports(ws)  # type: ignore[arg-type]
         print(table.drop(columns=["sha256"]).to_string(index=False) if len(table) else "No imports yet.")
         return 0
-    report = overview.import_report(ws, args.import_id)  # type: ignore[arg-type]
+    report = log.import_report(ws, args.import_id)  # type: ignore[arg-type]
     print("\n".join(report.lines()))
-    rows = overview.rejected_rows(ws, args.import_id, limit=args.rejected)  # type: ignore[arg-type]
+    rows = log.rejected_rows(ws, args.import_id, limit=args.rejected)  # type: ignore[arg-type]
     if len(rows):
         print(f"\nRejected rows (first {len(rows)}):")
         for r in rows.itertuples():

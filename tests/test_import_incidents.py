@@ -270,7 +270,7 @@ def test_constant_columns_and_mapping(ws, write):
 
 
 def test_the_report_reads_back_from_the_workspace(ws, write):
-    from compstat_desk.core.overview import import_report, rejected_rows
+    from compstat_desk.core.ingest.log import import_report, rejected_rows
 
     report = import_file(ws, write("r.csv", "occurred,category,unit\n2026-03-01,Theft,N1\nnot a date,Theft,N1\n"))
     stored = import_report(ws, report.import_id)

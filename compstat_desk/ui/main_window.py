@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from compstat_desk.ui.priorities_view import PrioritiesView
 
 # What the views need, imported on a worker thread while the window's frame is on the screen (MainWindow.opening).
-VIEW_MODULES = ("compstat_desk.core.store", "compstat_desk.core.overview", "compstat_desk.ui.models",
+VIEW_MODULES = ("compstat_desk.core.store", "compstat_desk.core.overview", "compstat_desk.core.ingest.log", "compstat_desk.ui.models",
                 "compstat_desk.ui.report_state", "compstat_desk.ui.compstat_view", "compstat_desk.ui.trend_view",
                 "compstat_desk.ui.trajectory_view", "compstat_desk.ui.peers_view", "compstat_desk.ui.when_view",
                 "compstat_desk.ui.targets_view", "compstat_desk.ui.actions_view", "compstat_desk.ui.import_dialog",
@@ -1011,9 +1011,9 @@ class MainWindow(QMainWindow):
             f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
 
     def _show_imports(self) -> None:
-        from compstat_desk.core import overview
+        from compstat_desk.core.ingest import log as imports_log
 
-        self.imports_model.set_frame(overview.imports(self.ws))
+        self.imports_model.set_frame(imports_log.imports(self.ws))
         self.imports_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
         _fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
         # The list is as tall as its imports (3 to 6 rows, then it scrolls): the rest is for the report.
@@ -1182,7 +1182,7 @@ class MainWindow(QMainWindow):
         """Show an import's data-quality report and the rows it rejected (None: nothing selected)."""
         import pandas as pd
 
-        from compstat_desk.core import overview
+        from compstat_desk.core.ingest import log as imports_log
 
         if import_id is None:
             self.import_title.setText("No import selected" if self.imports_model.rowCount() else
@@ -1192,7 +1192,7 @@ class MainWindow(QMainWindow):
             self.rejected_note.setText("")
             self.rejected_view.hide()
             return
-        report = overview.import_report(self.ws, import_id)
+        report = imports_log.import_report(self.ws, import_id)
         row = self.imports_model.frame.loc[self.imports_model.frame["id"] == import_id]
         when = ""
         if len(row):
@@ -1201,7 +1201,7 @@ class MainWindow(QMainWindow):
                     f" as {r['profile']}")
         self.import_title.setText(f"Import #{import_id}: {report.file_name}{when}")
         self.report_label.setText(_paragraphs(report.lines()))
-        rows = overview.rejected_rows(self.ws, import_id, limit=REJECTED_ROWS_SHOWN)
+        rows = imports_log.rejected_rows(self.ws, import_id, limit=REJECTED_ROWS_SHOWN)
         self.rejected_model.set_frame(rows)
         self.rejected_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         total = max(report.rows_rejected, len(rows))

@@ -225,7 +225,7 @@ class CategoriesTableModel(DataFrameTableModel):
 
 
 class ImportsTableModel(DataFrameTableModel):
-    """Every file imported, newest first, with the rows it accepted and rejected (from `overview.imports`)."""
+    """Every file imported, newest first, with the rows it accepted and rejected (from `ingest.log.imports`)."""
 
     COLUMNS = (
         Column("id", "#", _number, "Import number", numeric=True),
@@ -241,7 +241,7 @@ class ImportsTableModel(DataFrameTableModel):
 
 
 class RejectedRowsTableModel(DataFrameTableModel):
-    """Rows an import kept aside, verbatim, with the reason (from `overview.rejected_rows`)."""
+    """Rows an import kept aside, verbatim, with the reason (from `ingest.log.rejected_rows`)."""
 
     COLUMNS = (
         Column("row_number", "Row", _number, "The row number as a spreadsheet shows it (the header is row 1)",
