@@ -52,7 +52,7 @@ def run_gui(db_path: Path) -> int:
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from compstat_desk.core.errors import CompstatError
-    from compstat_desk.core.header import read_header
+    from compstat_desk.core.store.header import read_header
     from compstat_desk.ui.main_window import MIN_POINT_SIZE, MainWindow
 
     app = _application()
@@ -68,7 +68,7 @@ def run_gui(db_path: Path) -> int:
         window = MainWindow.opening(header, settings=settings)
         window.open_failed.connect(lambda: app.exit(2))
     else:  # a file that cannot simply be read (not a workspace, damaged, new): opening it says why, or makes it
-        from compstat_desk.core.store import open_workspace
+        from compstat_desk.core.store.workspace import open_workspace
 
         try:
             ws = open_workspace(db_path)

@@ -248,7 +248,7 @@ def _db(args: argparse.Namespace) -> Path:
 def _ensure_workspace(path: Path) -> None:
     """The default workspace is built from the sample force on first run."""
     if not path.exists():
-        from compstat_desk.core.sample import build_sample_workspace
+        from compstat_desk.core.samples.police import build_sample_workspace
 
         print(f"Creating a workspace from the sample force at {path} …", file=sys.stderr)
         build_sample_workspace(path)
@@ -277,10 +277,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from compstat_desk.app import run_gui
 
         return run_gui(path)  # before anything imports pandas: the window's frame paints without it
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     if cmd == "sample":
-        from compstat_desk.core.sample import build_sample_workspace
+        from compstat_desk.core.samples.police import build_sample_workspace
 
         path = _db(args)
         if path.exists() and not args.force:
@@ -288,13 +288,13 @@ def _dispatch(args: argparse.Namespace) -> int:
         if path.exists():
             path.unlink()
         if args.kind == "delivery":
-            from compstat_desk.core.delivery_sample import build_delivery_workspace
+            from compstat_desk.core.samples.delivery import build_delivery_workspace
 
             build_delivery_workspace(path, progress=ProgressBar())
         else:
             build_sample_workspace(path, progress=ProgressBar())
         with open_workspace(path) as ws:
-            from compstat_desk.core.overview import summary
+            from compstat_desk.core.store.overview import summary
 
             print("\n".join(summary(ws).lines()))
         return 0
@@ -311,7 +311,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 folder = args.dir or Path(tempfile.mkdtemp(prefix="compstat-bench-"))
                 sample = folder / "sample.sqlite"
                 if not sample.exists():
-                    from compstat_desk.core.sample import build_sample_workspace
+                    from compstat_desk.core.samples.police import build_sample_workspace
 
                     build_sample_workspace(sample)
             for line in bench_gui(sample, args.big, args.repeats):
@@ -335,7 +335,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         with open_workspace(path, create=False) as ws:
             unit = None
             if args.unit:
-                from compstat_desk.core.catalog import find_unit
+                from compstat_desk.core.store.catalog import find_unit
 
                 unit_id = find_unit(ws, args.unit)  # a CompstatError names an unknown unit
                 unit = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
@@ -380,7 +380,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             print("\n".join(report.lines()))
             return 0
         if cmd == "alias":
-            from compstat_desk.core import catalog
+            from compstat_desk.core.store import catalog
 
             if args.kind == "unit":
                 catalog.add_unit_alias(ws, args.alias, args.target)
@@ -391,14 +391,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         if cmd == "units":
             return _units(ws, args)
         if cmd == "info":
-            from compstat_desk.core.overview import summary
+            from compstat_desk.core.store.overview import summary
 
             print("\n".join(summary(ws).lines()))
             return 0
         if cmd == "imports":
             return _imports(ws, args)
         if cmd == "series":
-            from compstat_desk.core.series import control_chart
+            from compstat_desk.core.analysis.series import control_chart
 
             chart = control_chart(ws, args.unit, args.category, args.week_ending, args.weeks)
             if args.format == "csv":
@@ -409,7 +409,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(_series_text(chart, args.unit, args.category, ws.marking))
             return 0
         if cmd == "peers":
-            from compstat_desk.core.peers import funnel
+            from compstat_desk.core.analysis.peers import funnel
 
             result = funnel(ws, args.category, level=args.level, window=args.window, week_ending=args.week_ending)
             if args.format == "csv":
@@ -431,7 +431,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                           "out of line with that spread are called high or low.")
             return 0
         if cmd == "hotspots":
-            from compstat_desk.core.hotspots import hot_spots
+            from compstat_desk.core.analysis.hotspots import hot_spots
 
             spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending,
                               cell_m=args.cell)
@@ -449,7 +449,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                       "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
             return 0
         if cmd == "targets":
-            from compstat_desk.core.trajectories import (
+            from compstat_desk.core.analysis.trajectories import (
                 chance_words,
                 count_targets,
                 indicator_targets,
@@ -511,7 +511,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
             return document_dispatch(ws, args)
         if cmd == "briefing":
-            from compstat_desk.core.briefing import briefing_text, briefing_week, probe_points
+            from compstat_desk.core.meetings.briefing import briefing_text, briefing_week, probe_points
 
             week = briefing_week(ws, args.week_ending)
             found = probe_points(ws, args.unit, week)
@@ -526,7 +526,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 write_pdf(args.pdf, build_briefing(ws, args.unit, week))
             return 0
         if cmd == "indicators":
-            from compstat_desk.core.indicator_stats import control_chart, indicator_changes, indicator_funnel
+            from compstat_desk.core.analysis.indicators import control_chart, indicator_changes, indicator_funnel
 
             if args.funnel:
                 result = indicator_funnel(ws, args.funnel, level=args.level, week_ending=args.week_ending)
@@ -548,7 +548,7 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(result.round(3).to_string(index=False))
             return 0
         if cmd == "revisions":
-            from compstat_desk.core.revisions import revisions
+            from compstat_desk.core.analysis.revisions import revisions
 
             result = revisions(ws, args.unit)
             if args.format == "csv":
@@ -559,12 +559,12 @@ def _dispatch(args: argparse.Namespace) -> int:
                 print(_revisions_text(result, ws.marking))
             return 0
         if cmd == "compstat":
-            from compstat_desk.core import compstat
+            from compstat_desk.core.analysis import compstat
 
             source = args.source or ("incidents" if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)")
                                      .fetchone()[0] else "weekly")
             if source == "weekly":
-                from compstat_desk.core.weekly_table import weekly_table
+                from compstat_desk.core.analysis.weekly_table import weekly_table
 
                 result = weekly_table(ws, args.week_ending, unit=args.unit, level=args.level)
             else:
@@ -618,7 +618,7 @@ def _import(ws: object, args: argparse.Namespace) -> int:
 def _units(ws: object, args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from compstat_desk.core import catalog, overview
+    from compstat_desk.core.store import catalog, overview
 
     if args.units_command == "add":
         catalog.add_unit(ws, args.code, args.name, args.level, args.parent,  # type: ignore[arg-type]

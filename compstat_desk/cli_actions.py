@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
-    from compstat_desk.core.store import Workspace
+    from compstat_desk.core.store.workspace import Workspace
 
 LIST_COLUMNS = ["ref", "state", "owner", "unit", "due", "carried", "escalation", "text"]
 
@@ -106,7 +106,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
             raise CompstatError(f"--slides {args.slides!r}: give slide numbers separated by commas, e.g. 3,4,8.") \
                 from exc
         return run_wall_gui(ws, args.meeting, numbers, args.seconds)
-    from compstat_desk.core import actions
+    from compstat_desk.core.actions import tracker as actions
 
     verb = args.actions_command
     if verb is None:
@@ -145,7 +145,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
         print("\n".join(actions.history_lines(actions.history(ws, args.action))))
         return 0
     if verb == "effect":
-        from compstat_desk.core.action_effect import action_effect
+        from compstat_desk.core.actions.effect import action_effect
 
         effect = action_effect(ws, args.action, args.effect_as_of, args.weeks)
         print(effect.sentence)
@@ -155,7 +155,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
             print(effect.series.round(1).to_string(index=False))
         return 0
     if verb == "export":
-        from compstat_desk.core.action_exchange import export_actions
+        from compstat_desk.core.actions.exchange import export_actions
 
         if not (args.export_unit or args.export_owner):
             raise CompstatError("Say whose actions to export: --unit CODE or --owner NAME.")
@@ -163,7 +163,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"Wrote {n} live actions to {args.out}. Fill in the last four columns and import it back.")
         return 0
     if verb == "import":
-        from compstat_desk.core.action_exchange import import_updates
+        from compstat_desk.core.actions.exchange import import_updates
 
         report = import_updates(ws, args.file)
         print("\n".join(report.lines()))
@@ -172,14 +172,14 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core import meetings
+    from compstat_desk.core.meetings import agenda as meetings
 
     verb = args.meetings_command or "list"
     if verb == "plan":
         meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
                                              chair=args.chair, venue=args.venue, template=args.template)
         info = meetings.meeting_info(ws, meeting_id)
-        from compstat_desk.core.actions import carried_agenda
+        from compstat_desk.core.actions.tracker import carried_agenda
 
         print(f"Planned meeting #{meeting_id} on {info['date']}, hosted by {info['host_name'] or 'no unit'}: "
               f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "

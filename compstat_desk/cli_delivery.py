@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
-    from compstat_desk.core.store import Workspace
+    from compstat_desk.core.store.workspace import Workspace
 
 
 def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
@@ -92,13 +92,13 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 def _words(p: float | None, label: str | None) -> str:
     import pandas as pd
 
-    from compstat_desk.core.delivery import computed_words
+    from compstat_desk.core.delivery.priorities import computed_words
 
     return computed_words(None if p is None or pd.isna(p) else float(p), label if isinstance(label, str) else None)
 
 
 def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core import delivery
+    from compstat_desk.core.delivery import priorities as delivery
 
     verb = args.priorities_command or "list"
     as_of = args.as_of or dt.date.today()
@@ -149,8 +149,8 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _show(ws: Workspace, ref: str, as_of: dt.date, fmt: str) -> int:
-    from compstat_desk.core import delivery
-    from compstat_desk.core.delivery import long_date
+    from compstat_desk.core.delivery import priorities as delivery
+    from compstat_desk.core.delivery.priorities import long_date
 
     p = delivery.priority(ws, ref)
     computed = delivery.computed_likelihood(ws, p.id, as_of)
@@ -217,7 +217,7 @@ def _show(ws: Workspace, ref: str, as_of: dt.date, fmt: str) -> int:
 def _options(ws: Workspace, args: argparse.Namespace, as_of: dt.date) -> int:
     import pandas as pd
 
-    from compstat_desk.core import delivery
+    from compstat_desk.core.delivery import priorities as delivery
 
     if args.add:
         if not args.title:

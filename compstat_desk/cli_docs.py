@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
-    from compstat_desk.core.store import Workspace
+    from compstat_desk.core.store.workspace import Workspace
 
 
 
@@ -47,8 +47,8 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
 
 
 def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.meetings import meeting_id_of
-    from compstat_desk.core.preflight import blocking, findings_text, preflight
+    from compstat_desk.core.meetings.agenda import meeting_id_of
+    from compstat_desk.core.meetings.preflight import blocking, findings_text, preflight
 
     if args.command == "report":
         return _report(ws, args)
@@ -77,7 +77,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
     pdf = build_pack(ws, meeting_id, unit=args.unit, findings=findings, week=week)
     write_pdf(args.output, pdf)
     pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
-    from compstat_desk.core.delivery import is_delivery_workspace
+    from compstat_desk.core.delivery.priorities import is_delivery_workspace
 
     stamped = ("the stocktake's pack: the agenda, the actions and every priority" if is_delivery_workspace(ws)
                and not args.unit else f"stamped with the data to the week ending {week}")
@@ -87,7 +87,7 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def _report(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.delivery import long_date
+    from compstat_desk.core.delivery.priorities import long_date
     from compstat_desk.reports.delivery import build_delivery_report
 
     started = time.perf_counter()

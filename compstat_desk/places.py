@@ -34,11 +34,11 @@ def sample_workspace(kind: str, folder: Path | None = None) -> Path:
 def build_sample(kind: str, path: Path) -> None:
     """Build the sample of this kind at `path` (written to a temporary file first: a crash leaves nothing)."""
     if kind == "delivery":
-        from compstat_desk.core.delivery_sample import build_delivery_workspace
+        from compstat_desk.core.samples.delivery import build_delivery_workspace
 
         build_delivery_workspace(path)
     else:
-        from compstat_desk.core.sample import build_sample_workspace
+        from compstat_desk.core.samples.police import build_sample_workspace
 
         build_sample_workspace(path)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store.workspace import open_workspace
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
@@ -44,7 +44,7 @@ def write(tmp_path):
 @pytest.fixture(scope="session")
 def built_sample(tmp_path_factory):
     """The bundled sample force, built once per test run (about five seconds). Use `sample_ws` to change it."""
-    from compstat_desk.core.sample import build_sample_workspace
+    from compstat_desk.core.samples.police import build_sample_workspace
 
     path = tmp_path_factory.mktemp("built-sample") / "sample.sqlite"
     build_sample_workspace(path)
@@ -82,7 +82,7 @@ def sample_copy(built_sample, tmp_path):
 def built_delivery(tmp_path_factory):
     """The bundled sample delivery unit, built once per test run (about two seconds). Use `delivery_ws` to change
     it."""
-    from compstat_desk.core.delivery_sample import build_delivery_workspace
+    from compstat_desk.core.samples.delivery import build_delivery_workspace
 
     path = tmp_path_factory.mktemp("built-delivery") / "delivery.sqlite"
     build_delivery_workspace(path)
@@ -104,7 +104,7 @@ def sample_incidents():
 
     import pandas as pd
 
-    from compstat_desk.core.sample import sample_dir
+    from compstat_desk.core.samples.police import sample_dir
 
     frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
     frame = frame.drop_duplicates("id", keep="first")

@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compstat_desk.core import catalog
-from compstat_desk.core.action_effect import action_effect
-from compstat_desk.core.action_exchange import export_actions, import_updates
-from compstat_desk.core.actions import (
+from compstat_desk.core.actions.effect import action_effect
+from compstat_desk.core.actions.exchange import export_actions, import_updates
+from compstat_desk.core.actions.tracker import (
     actions_table,
     add_action,
     carried_agenda,
@@ -25,6 +24,7 @@ from compstat_desk.core.actions import (
     review,
 )
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import catalog
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import datetime as dt
 
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.briefing import briefing_text, probe_points
 from compstat_desk.core.ingest import import_file
+from compstat_desk.core.meetings.briefing import briefing_text, probe_points
+from compstat_desk.core.store import catalog
 
 
 def test_a_change_shared_by_every_unit_is_called_the_force_wide_trend(ws, write):
@@ -78,7 +78,7 @@ def test_an_ended_target_is_not_asked_about_as_if_it_still_ran(delivery_ws):
     only about targets still running on the report week (the delivery sample's 2025/26 targets ended in March)."""
     import datetime as dt
 
-    from compstat_desk.core.briefing import probe_points
+    from compstat_desk.core.meetings.briefing import probe_points
 
     week = dt.date(2026, 11, 15)
     rows = delivery_ws.conn.execute("SELECT description, target_start, target_end FROM targets").fetchall()

@@ -64,7 +64,7 @@ def test_the_protective_marking_can_be_set_and_is_audited(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == "OFFICIAL-SENSITIVE"
     assert main(["marking", "official", "--db", db]) == 0
     assert capsys.readouterr().out.strip() == "OFFICIAL"
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     with open_workspace(db) as ws:
         assert ws.conn.execute("SELECT old, new FROM audit_log WHERE field = 'marking'").fetchone() == (
@@ -78,7 +78,7 @@ def test_a_wrong_date_format_can_be_corrected_by_retrying_the_rejected_rows(tmp_
     assert "0 rows accepted" in capsys.readouterr().out
     assert main(["retry", "1", "--db", db, "--date-format", "dd/mm/yyyy"]) == 0
     assert "2 rows accepted" in capsys.readouterr().out
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     with open_workspace(db) as ws:
         days = [r[0] for r in ws.conn.execute("SELECT occurred FROM incidents ORDER BY occurred")]

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import (
+from compstat_desk.core.analysis.compstat import (
     compstat_table,
     csv_table,
     describe_change,
@@ -16,8 +15,9 @@ from compstat_desk.core.compstat import (
     significance,
     text_table,
 )
+from compstat_desk.core.analysis.periods import windows
 from compstat_desk.core.ingest import ImportOptions, import_file
-from compstat_desk.core.periods import windows
+from compstat_desk.core.store import catalog
 
 
 def test_hand_worked_z_scores():
@@ -189,7 +189,7 @@ CHICAGO = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "sh
 @pytest.mark.realdata
 @pytest.mark.skipif(not (CHICAGO / "chicago_aggravated_assaults.csv.gz").exists(), reason="real data not present")
 def test_chicago_assaults_table_matches_pandas_over_the_raw_file(tmp_path):
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     path = CHICAGO / "chicago_aggravated_assaults.csv.gz"
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -217,7 +217,7 @@ def test_chicago_assaults_table_matches_pandas_over_the_raw_file(tmp_path):
 
 
 def test_break_even_is_the_smallest_move_that_turns_a_change_into_noise():
-    from compstat_desk.core.compstat import break_even
+    from compstat_desk.core.analysis.compstat import break_even
 
     rng = np.random.default_rng(4)
     c, p = rng.integers(0, 200, 60), rng.integers(0, 200, 60)
@@ -257,6 +257,6 @@ def test_one_units_table_is_cut_from_the_whole_report_so_its_verdicts_agree(smal
 
 
 def test_q_values_read_as_a_reader_would():
-    from compstat_desk.core.compstat import q_text
+    from compstat_desk.core.analysis.compstat import q_text
 
     assert q_text(0.0134) == "q = 0.013" and q_text(7e-43) == "q < 0.0001" and q_text(0.0001) == "q = 0.0001"

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compstat_desk.core.compstat import compstat_table
+from compstat_desk.core.analysis.compstat import compstat_table
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.undo import undo_import
@@ -88,7 +88,7 @@ def test_the_three_year_average_is_the_same_28_days_in_each_of_three_earlier_yea
 
 
 def test_a_workspace_from_before_weekly_counts_gets_them_when_opened(tmp_path, write):
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     path = tmp_path / "old.sqlite"
     with open_workspace(path) as ws:

@@ -10,11 +10,11 @@ import time
 import pandas as pd
 
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store.workspace import open_workspace
 
 CHILD = textwrap.dedent("""
     import sys, pathlib
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
     from compstat_desk.core.ingest import import_file
     marker = pathlib.Path(sys.argv[3])
     def progress(fraction, message):

@@ -11,9 +11,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compstat_desk.core import actions, catalog, delivery, meetings
+from compstat_desk.core.actions import tracker as actions
+from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.store import catalog
 
 AS_OF = dt.date(2026, 7, 19)  # day 200 of 2026
 
@@ -347,7 +350,7 @@ def test_looking_back_leaves_out_actions_raised_later(plain):
 
 def test_a_grids_rag_judgements_share_the_likelihood_scales_colours():
     """Red, Amber and Green mean the same colour in a grid's RAG rows as in its likelihood rows: one key."""
-    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
+    from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
 
     for code, words in delivery.RAG.items():
         assert RAG_COLOURS[code] == LIKELIHOOD_COLOURS[words]

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from compstat_desk.cli import build_parser, main
-from compstat_desk.core import delivery, meetings
-from compstat_desk.core.delivery_sample import delivery_sample_dir
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.delivery import priorities as delivery
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.samples.delivery import delivery_sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 
 SOURCE = Path(__file__).resolve().parents[1] / "sample_data" / "delivery"
 NOW = "2026-11-22"

@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from compstat_desk.cli import main
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import now_iso, open_workspace
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import now_iso, open_workspace
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
 
@@ -214,7 +214,7 @@ def test_the_briefing_pdf_has_the_probe_points_with_their_numbers(sample, tmp_pa
 def held(sample, tmp_path_factory) -> tuple[Path, dict[str, object]]:
     """The November meeting held in a copy of the sample: an item's clock, a decision, a note, an award and an
     action captured, then closed."""
-    from compstat_desk.core import meetings as m
+    from compstat_desk.core.meetings import agenda as m
 
     path = tmp_path_factory.mktemp("held") / "held.sqlite"
     shutil.copy(sample, path)
@@ -269,7 +269,7 @@ def test_the_minutes_record_each_item_the_actions_awards_and_distribution(held, 
 
 
 def test_preflight_holds_a_pack_built_on_stale_data_unless_anyway(sample, tmp_path, capsys):
-    from compstat_desk.core.actions import plan_meeting
+    from compstat_desk.core.actions.tracker import plan_meeting
 
     path = tmp_path / "stale.sqlite"
     shutil.copy(sample, path)
@@ -304,7 +304,7 @@ def test_preflight_finds_a_division_whose_data_did_not_arrive(sample, tmp_path, 
 
 
 def test_preflight_calls_impossible_figures_blocking_and_small_base_swings_warnings():
-    from compstat_desk.core.preflight import check_table
+    from compstat_desk.core.meetings.preflight import check_table
 
     rows = pd.DataFrame([
         {"unit": "A", "unit_name": "Alpha", "category": "X", "category_name": "Robbery", "window": "28d",
@@ -351,7 +351,7 @@ def test_a_pack_built_off_the_gui_thread_reports_progress_and_can_be_cancelled(s
 
 
 def test_the_trend_figure_draws_the_weekly_counts_of_the_incidents(sample, incidents):
-    from compstat_desk.core.figures import ROLE_COLOURS, trend_figure
+    from compstat_desk.core.analysis.figures import ROLE_COLOURS, trend_figure
 
     ws = open_workspace(sample)
     try:
@@ -371,7 +371,7 @@ def test_the_trend_figure_draws_the_weekly_counts_of_the_incidents(sample, incid
 
 
 def test_change_roles_read_the_polarity_and_need_a_real_change():
-    from compstat_desk.core.figures import change_role
+    from compstat_desk.core.analysis.figures import change_role
 
     assert change_role(106, 48, True) == "worse"  # more burglaries, real
     assert change_role(106, 48, False) == "none"  # not real: no colour at all

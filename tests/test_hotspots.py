@@ -5,7 +5,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.hotspots import hot_spots
+from compstat_desk.core.analysis.hotspots import hot_spots
 from compstat_desk.core.ingest import import_file
 
 

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportCancelled, ImportRefused
 from compstat_desk.core.ingest import ImportOptions, import_file, retry_rejected
 from compstat_desk.core.ingest.boundaries import import_boundaries
+from compstat_desk.core.store import catalog
 
 
 def daily(ws) -> pd.DataFrame:

@@ -6,7 +6,7 @@ import pytest
 
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store.workspace import open_workspace
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compstat_desk.core.indicator_stats import control_chart, indicator_changes, indicator_funnel, p_chart
+from compstat_desk.core.analysis.indicators import control_chart, indicator_changes, indicator_funnel, p_chart
 from compstat_desk.core.ingest import ImportOptions, import_file
 
 
@@ -122,7 +122,7 @@ def test_the_xmr_chart_uses_the_mean_moving_range(ws, write):
 
 
 def test_a_unit_without_its_own_values_pools_the_units_under_it(ws, write):
-    from compstat_desk.core import catalog
+    from compstat_desk.core.store import catalog
 
     with ws.transaction():
         force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
@@ -138,7 +138,7 @@ def test_a_unit_without_its_own_values_pools_the_units_under_it(ws, write):
 
 
 def test_the_proportion_funnel_has_exact_binomial_limits_and_names_the_outlier(ws, write):
-    from compstat_desk.core import catalog
+    from compstat_desk.core.store import catalog
 
     with ws.transaction():
         force = catalog.ensure_force(ws, name="Testshire", code="FORCE")

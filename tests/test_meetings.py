@@ -12,11 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from compstat_desk.core import catalog, meetings
-from compstat_desk.core.actions import actions_table
+from compstat_desk.core.actions.tracker import actions_table
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.meetings import Attendee, ScreenInfo, presenter_screen
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.meetings.agenda import Attendee, ScreenInfo, presenter_screen
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import open_workspace
 
 
 @pytest.fixture
@@ -137,8 +138,8 @@ def test_a_meeting_killed_mid_way_resumes_at_its_slide_with_what_was_captured(di
     divisions.close()
     script = (
         "import os, signal\n"
-        "from compstat_desk.core.store import open_workspace\n"
-        "from compstat_desk.core import meetings\n"
+        "from compstat_desk.core.store.workspace import open_workspace\n"
+        "from compstat_desk.core.meetings import agenda as meetings\n"
         f"ws = open_workspace({str(path)!r})\n"
         f"meetings.start_meeting(ws, {m})\n"
         f"meetings.go_to(ws, {m}, 4)\n"
@@ -176,7 +177,7 @@ def test_the_presenter_screen_is_saved_else_first_non_primary_else_primary(scree
 
 
 def test_the_sample_plans_a_next_meeting_with_its_planted_deterioration_in_the_deep_dive(tmp_path, built_sample):
-    from compstat_desk.core.sample import sample_dir
+    from compstat_desk.core.samples.police import sample_dir
 
     shutil.copy(built_sample, tmp_path / "s.sqlite")
     with open_workspace(tmp_path / "s.sqlite") as ws:

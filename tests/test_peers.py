@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compstat_desk.core import catalog
+from compstat_desk.core.analysis.peers import funnel
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.peers import funnel
+from compstat_desk.core.store import catalog
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import datetime as dt
 from test_weekly_table import FRAGILE
 
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.preflight import preflight
+from compstat_desk.core.meetings.preflight import preflight
 
 
 def test_preflight_lists_fragile_changes_in_published_figures(ws, write):

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QDate, Qt
 
-from compstat_desk.core.figures import LIKELIHOOD_COLOURS, RAG_COLOURS
-from compstat_desk.core.trajectories import SCALE
+from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS, RAG_COLOURS
+from compstat_desk.core.analysis.trajectories import SCALE
 from compstat_desk.ui.priorities_view import PrioritiesView
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]

@@ -27,11 +27,11 @@ if not DATA.is_dir():
 import shapely  # noqa: E402
 from pyproj import Transformer  # noqa: E402
 
-from compstat_desk.core import catalog  # noqa: E402
 from compstat_desk.core.errors import ImportRefused  # noqa: E402
 from compstat_desk.core.ingest import ImportOptions, import_file  # noqa: E402
 from compstat_desk.core.ingest.boundaries import import_boundaries  # noqa: E402
-from compstat_desk.core.store import open_workspace  # noqa: E402
+from compstat_desk.core.store import catalog  # noqa: E402
+from compstat_desk.core.store.workspace import open_workspace  # noqa: E402
 
 pytestmark = pytest.mark.realdata
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from compstat_desk.core.analysis.revisions import revisions
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.revisions import revisions
 
 WEEKS = """week_start,week_end,geography,category,wtd_current,ytd_current
 12/22/2025,12/28/2025,citywide,Robbery,10,500

@@ -6,8 +6,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +87,7 @@ def test_no_sample_row_is_rejected(sample):
 
 
 def test_units_roll_up_to_their_division_and_force(sample, raw):
-    from compstat_desk.core.overview import units
+    from compstat_desk.core.store.overview import units
 
     table = units(sample).set_index("code")
     first = raw.drop_duplicates("id", keep="first")
@@ -103,7 +103,7 @@ def test_units_roll_up_to_their_division_and_force(sample, raw):
 def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and_its_overdue_action(sample, raw):
     import datetime as dt
 
-    from compstat_desk.core.briefing import probe_points
+    from compstat_desk.core.meetings.briefing import probe_points
 
     week_ending = dt.date(2026, 11, 15)
     points = probe_points(sample, "KBN", week_ending)
@@ -133,7 +133,7 @@ def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and
 def test_the_slipping_division_is_asked_about_its_attendance_figures_from_the_file(sample):
     import datetime as dt
 
-    from compstat_desk.core.briefing import probe_points
+    from compstat_desk.core.meetings.briefing import probe_points
 
     values = pd.read_csv(sample_dir() / "indicators.csv")
     stv = values[(values["unit"] == "STV") & (values["indicator"] == "ATTEND_URBAN")].sort_values("period_end")
@@ -166,8 +166,8 @@ def test_the_funnel_is_drawn_with_the_limits_that_judged_each_unit(sample):
     import numpy as np
     from scipy import stats
 
-    from compstat_desk.core.figures import funnel_figure
-    from compstat_desk.core.peers import funnel
+    from compstat_desk.core.analysis.figures import funnel_figure
+    from compstat_desk.core.analysis.peers import funnel
 
     table = funnel(sample, "HEADLINE", level="sector")
     phi = float(table["phi"].iloc[0])

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from compstat_desk.core.analysis.series import RUN_LENGTH, control_chart, seasonal_baseline
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.series import RUN_LENGTH, control_chart, seasonal_baseline
 
 
 def test_the_baseline_is_the_same_weeks_of_earlier_years():

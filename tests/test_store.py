@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 
 from compstat_desk.core.errors import WorkspaceError
-from compstat_desk.core.schema import migrations
-from compstat_desk.core.store import APPLICATION_ID, open_workspace
+from compstat_desk.core.store.migrations import migrations
+from compstat_desk.core.store.workspace import APPLICATION_ID, open_workspace
 
 
 def test_new_workspace_is_wal_with_foreign_keys_and_the_default_marking(tmp_path):

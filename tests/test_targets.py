@@ -7,10 +7,17 @@ import json
 import pandas as pd
 import pytest
 
-from compstat_desk.core import trajectories
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import open_workspace
-from compstat_desk.core.targets import TargetRefused, TargetSpec, create_target, spec_of, targets_table, update_target
+from compstat_desk.core.analysis import trajectories
+from compstat_desk.core.analysis.targets import (
+    TargetRefused,
+    TargetSpec,
+    create_target,
+    spec_of,
+    targets_table,
+    update_target,
+)
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 
 D = dt.date
 

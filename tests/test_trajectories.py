@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from compstat_desk.core import catalog
-from compstat_desk.core.ingest import import_file
-from compstat_desk.core.trajectories import (
+from compstat_desk.core.analysis.trajectories import (
     indicator_targets,
     indicator_trajectory,
     likelihood_label,
     project_level,
     trajectory,
 )
+from compstat_desk.core.ingest import import_file
+from compstat_desk.core.store import catalog
 
 
 @pytest.fixture

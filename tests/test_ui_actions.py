@@ -7,7 +7,7 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 
-from compstat_desk.core.sample import sample_dir
+from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.ui.actions_view import ActionsView
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]

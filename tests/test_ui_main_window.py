@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import MainWindow, marking_colours
 from compstat_desk.ui.models import (
     SORT_ROLE,
@@ -371,7 +371,7 @@ def test_run_gui_opens_the_main_window_on_the_workspace(tmp_path, first_csv):
 
 # -- opening: the frame first, the views once it is on the screen ------------------------------------------------
 def test_the_header_is_read_without_opening_the_workspace(tmp_path, first_csv):
-    from compstat_desk.core.header import read_header
+    from compstat_desk.core.store.header import read_header
 
     path = tmp_path / "h.sqlite"
     with open_workspace(path) as ws:
@@ -409,7 +409,7 @@ def test_the_frame_needs_neither_pandas_nor_pyqtgraph(tmp_path):
 
 
 def test_opening_paints_the_frame_then_builds_the_views(qtbot, workspace, first_csv):
-    from compstat_desk.core.header import read_header
+    from compstat_desk.core.store.header import read_header
 
     import_file(workspace, first_csv)
     header = read_header(workspace.path)
@@ -440,7 +440,7 @@ def test_opening_paints_the_frame_then_builds_the_views(qtbot, workspace, first_
 
 
 def test_opening_a_workspace_that_cannot_be_opened_says_why_and_closes(qtbot, monkeypatch, tmp_path):
-    from compstat_desk.core.header import read_header
+    from compstat_desk.core.store.header import read_header
 
     path = tmp_path / "future.sqlite"
     with open_workspace(path) as ws:  # from a newer compstat-desk: readable, but not ours to open
@@ -597,7 +597,7 @@ def test_a_police_workspace_without_priorities_has_no_priorities_tab(window, wor
 
 
 def test_a_window_closed_while_it_opens_closes_the_workspace_it_opened(qtbot, workspace, first_csv):
-    from compstat_desk.core.header import read_header
+    from compstat_desk.core.store.header import read_header
 
     import_file(workspace, first_csv)
     w = MainWindow.opening(read_header(workspace.path))

@@ -17,12 +17,12 @@ from pyproj import Geod, Transformer
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
 
-from compstat_desk.core.compstat import compstat_table, latest_week_ending
-from compstat_desk.core.hotspots import hot_spots
+from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
+from compstat_desk.core.analysis.hotspots import hot_spots
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.map_view import (
     BETTER,
     CLASS_COLOURS,

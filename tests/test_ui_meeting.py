@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
-from compstat_desk.core import meetings
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.console import ChairConsole, run_meeting
 from compstat_desk.ui.presenter import PresenterWindow, SlideView
 
@@ -204,8 +204,8 @@ def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_ca
         "from PySide6.QtCore import Qt\n"
         "from PySide6.QtTest import QTest\n"
         "from PySide6.QtWidgets import QApplication\n"
-        "from compstat_desk.core import meetings\n"
-        "from compstat_desk.core.store import open_workspace\n"
+        "from compstat_desk.core.meetings import agenda as meetings\n"
+        "from compstat_desk.core.store.workspace import open_workspace\n"
         "from compstat_desk.ui.console import run_meeting\n"
         "app = QApplication([])\n"
         f"ws = open_workspace({str(path)!r})\n"
@@ -306,7 +306,7 @@ def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, delivery_
     import pyqtgraph as pg
     from PySide6.QtWidgets import QLabel, QTableView
 
-    from compstat_desk.core.delivery import assessment_grid
+    from compstat_desk.core.delivery.priorities import assessment_grid
     from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
 
     ws = delivery_ws

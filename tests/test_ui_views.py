@@ -14,11 +14,11 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
-from compstat_desk.core import compstat, series, trajectories
-from compstat_desk.core.compstat import HEADLINE, describe_change
+from compstat_desk.core.analysis import compstat, series, trajectories
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.analysis_view import BETTER_LIGHT, LIKELIHOOD_COLOURS, WORSE_LIGHT
 from compstat_desk.ui.compstat_view import CompstatTableModel
 from compstat_desk.ui.main_window import MainWindow

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtWidgets import QWidget
 
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.wall import WallDisplay, wall_slides
 
 pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]

@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
 
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import open_workspace
-from compstat_desk.core.when import DAYS
+from compstat_desk.core.analysis.when import DAYS
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import PROJECTOR_SCALE, MainWindow
 from compstat_desk.ui.report_state import week_label
 

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compstat_desk.core.compstat import significance
+from compstat_desk.core.analysis.compstat import significance
+from compstat_desk.core.analysis.revisions import revisions
+from compstat_desk.core.analysis.weekly_table import weekly_table
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.revisions import revisions
-from compstat_desk.core.weekly_table import weekly_table
 
 SHEETS = """week_start,week_end,geography,category,wtd_current,wtd_prior,d28_current,d28_prior,ytd_current,ytd_prior
 2/2/2026,2/8/2026,citywide,Robbery,10,12,40,45,60,70
@@ -73,7 +73,7 @@ FRAGILE = """week_start,week_end,geography,category,wtd_current,wtd_prior,d28_cu
 
 
 def test_a_change_that_recent_revisions_could_erase_is_fragile(ws, write):
-    from compstat_desk.core.compstat import break_even
+    from compstat_desk.core.analysis.compstat import break_even
 
     import_file(ws, write("fragile.csv", FRAGILE))
     table = weekly_table(ws, dt.date(2026, 3, 1)).set_index(["category", "window"])
@@ -93,7 +93,7 @@ def test_a_change_that_recent_revisions_could_erase_is_fragile(ws, write):
 
 
 def test_the_text_marks_fragile_changes_with_a_tilde(ws, write):
-    from compstat_desk.core.compstat import text_table
+    from compstat_desk.core.analysis.compstat import text_table
 
     import_file(ws, write("fragile.csv", FRAGILE))
     text = text_table(weekly_table(ws, dt.date(2026, 3, 1)), "OFFICIAL")

@@ -7,13 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compstat_desk.core import compstat
-from compstat_desk.core.compstat import HEADLINE
+from compstat_desk.core.analysis import compstat
+from compstat_desk.core.analysis.compstat import HEADLINE
+from compstat_desk.core.analysis.when import when_grid
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.sample import sample_dir
-from compstat_desk.core.store import open_workspace
-from compstat_desk.core.when import when_grid
+from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.store.workspace import open_workspace
 
 
 @pytest.fixture(scope="module")

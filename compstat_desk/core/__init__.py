@@ -1,1 +1,1 @@
-"""Qt-free core: the workspace store, import, and (later) analysis, actions and meetings."""
+"""Qt-free core: the workspace store, importing, analysis, actions, meetings, delivery-unit mode and the samples."""

@@ -56,7 +56,7 @@ def baseline(csv_path: Path, db_path: Path) -> float:
 
 def ours(csv_path: Path, db_path: Path) -> tuple[float, int]:
     from compstat_desk.core.ingest import import_file
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     t0 = time.perf_counter()
     with open_workspace(db_path) as ws:
@@ -124,7 +124,7 @@ def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int
 def pandas_windows(frame: pd.DataFrame, week_ending: dt.date) -> pd.DataFrame:
     """The baseline: the three windows and their year-ago spans counted by pandas over raw rows in memory,
     per unit and category and for the force (all units)."""
-    from compstat_desk.core.periods import windows
+    from compstat_desk.core.analysis.periods import windows
 
     parts = []
     for w in windows(week_ending):
@@ -139,9 +139,9 @@ def pandas_windows(frame: pd.DataFrame, week_ending: dt.date) -> pd.DataFrame:
 
 def bench_compstat(rows: int = 5_000_000, folder: Path | None = None, repeats: int = 3) -> Iterator[str]:
     """The full Compstat table over a workspace of `rows` incidents, against pandas over the raw rows."""
-    from compstat_desk.core.compstat import compstat_table, latest_week_ending
+    from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
     from compstat_desk.core.ingest import import_file
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(folder or tmp)

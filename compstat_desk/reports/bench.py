@@ -19,7 +19,7 @@ TARGET_SECONDS = 10.0
 
 
 def bench_pack(folder: Path, repeats: int) -> list[str]:
-    from compstat_desk.core.sample import build_sample_workspace
+    from compstat_desk.core.samples.police import build_sample_workspace
 
     db = folder / "sample.sqlite"
     if not db.exists():

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from compstat_desk.core import catalog
-from compstat_desk.core.briefing import briefing_week, probe_points
-from compstat_desk.core.compstat import compstat_table
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.analysis.compstat import compstat_table
+from compstat_desk.core.meetings.briefing import briefing_week, probe_points
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.document import Story, esc, render
 
 PRESS_KINDS = ("overdue action", "carried action")

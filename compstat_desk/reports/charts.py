@@ -9,7 +9,7 @@ from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, 
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from compstat_desk.core.figures import Figure
+from compstat_desk.core.analysis.figures import Figure
 from compstat_desk.reports.fonts import BOLD, REGULAR, register_fonts
 
 AXIS = colors.HexColor("#444444")

@@ -12,9 +12,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
-from compstat_desk.core.compstat import HEADLINE, describe_change
-from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.figures import (
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
+from compstat_desk.core.analysis.figures import (
     LIKELIHOOD_COLOURS,
     LIKELIHOOD_TEXT,
     ROLE_COLOURS,
@@ -23,6 +22,7 @@ from compstat_desk.core.figures import (
     change_role,
     change_symbol,
 )
+from compstat_desk.core.errors import CompstatError
 from compstat_desk.reports.charts import draw
 from compstat_desk.reports.document import BOLD, INK, LATE, SHADE, Story, esc
 
@@ -132,7 +132,7 @@ def actions_rows(story: Story, table: pd.DataFrame, *, with_carries: bool = True
     late = ParagraphStyle("late", parent=story.s["cell"], fontSize=7.5, leading=9, textColor=LATE)
     late_b = ParagraphStyle("lateb", parent=late, fontName=BOLD)
     normal = ParagraphStyle("n", parent=story.s["cell"], fontSize=7.5, leading=9)
-    from compstat_desk.core.actions import escalation_words
+    from compstat_desk.core.actions.tracker import escalation_words
 
     for i, r in enumerate(table.itertuples(), start=1):
         overdue = bool(r.overdue)

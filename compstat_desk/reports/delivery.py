@@ -13,8 +13,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-from compstat_desk.core import delivery
-from compstat_desk.core.delivery import (
+from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT, trajectory_figure
+from compstat_desk.core.analysis.trajectories import SCALE, chance_words
+from compstat_desk.core.delivery import priorities as delivery
+from compstat_desk.core.delivery.priorities import (
     CHALLENGE,
     GRID_ROWS,
     OPTION_STATUS_WORDS,
@@ -27,9 +29,7 @@ from compstat_desk.core.delivery import (
     stocktake_label,
 )
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.figures import LIKELIHOOD_TEXT, trajectory_figure
-from compstat_desk.core.store import Workspace
-from compstat_desk.core.trajectories import SCALE, chance_words
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.charts import draw
 from compstat_desk.reports.common import actions_rows, rag_background
 from compstat_desk.reports.document import BOLD, LATE, RULE, SHADE, Story, esc, render

@@ -8,9 +8,9 @@ import datetime as dt
 import pandas as pd
 from reportlab.lib.units import mm
 
-from compstat_desk.core.actions import actions_table
-from compstat_desk.core.meetings import agenda, attendees, item_times, meeting_info, record
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.actions.tracker import actions_table
+from compstat_desk.core.meetings.agenda import agenda, attendees, item_times, meeting_info, record
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.common import actions_rows, day_words
 from compstat_desk.reports.document import Story, esc, render
 

@@ -14,13 +14,9 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
 
-from compstat_desk.core import catalog
-from compstat_desk.core.actions import LIVE, actions_table, carried_agenda
-from compstat_desk.core.briefing import ProbePoint, probe_points
-from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending, q_text
-from compstat_desk.core.delivery import is_delivery_workspace, long_date
-from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.figures import (
+from compstat_desk.core.actions.tracker import LIVE, actions_table, carried_agenda
+from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending, q_text
+from compstat_desk.core.analysis.figures import (
     change_role,
     change_symbol,
     funnel_figure,
@@ -29,10 +25,14 @@ from compstat_desk.core.figures import (
     trajectory_figure,
     trend_figure,
 )
-from compstat_desk.core.meetings import agenda, attendees, meeting_info
-from compstat_desk.core.preflight import Finding, preflight
-from compstat_desk.core.store import Workspace
-from compstat_desk.core.trajectories import chance_words, count_targets, indicator_targets
+from compstat_desk.core.analysis.trajectories import chance_words, count_targets, indicator_targets
+from compstat_desk.core.delivery.priorities import is_delivery_workspace, long_date
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.meetings.agenda import agenda, attendees, meeting_info
+from compstat_desk.core.meetings.briefing import ProbePoint, probe_points
+from compstat_desk.core.meetings.preflight import Finding, preflight
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.common import (
     COMPSTAT_KEY,
     FRAGILE_KEY,
@@ -120,9 +120,9 @@ def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: st
     says so, and writes the file only when it is complete. Returns the data week, the findings and the pages."""
     import re
 
-    from compstat_desk.core.meetings import meeting_id_of
-    from compstat_desk.core.preflight import blocking
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.meetings.agenda import meeting_id_of
+    from compstat_desk.core.meetings.preflight import blocking
+    from compstat_desk.core.store.workspace import open_workspace
 
     def step(fraction: float, message: str) -> None:
         if cancelled():
@@ -213,7 +213,7 @@ def _stocktake_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
     """The pack for a stocktake: the agenda, the actions tracker, then every priority at a glance and in full
     (trajectories against actual, the assessment grid across stocktakes, plan, actions and options), as things
     stand on the meeting's day (or today, before it)."""
-    from compstat_desk.core.delivery import priorities_table
+    from compstat_desk.core.delivery.priorities import priorities_table
     from compstat_desk.reports import delivery as report
 
     meeting_day = dt.date.fromisoformat(str(info["date"]))
@@ -253,7 +253,7 @@ def _published_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
     from the latest report up to the report week, and for each division its real changes and what to ask; fragile
     changes (which revisions could erase) are marked and never headlined. No trends or maps: there are no
     incidents to draw them from."""
-    from compstat_desk.core.weekly_table import published_weeks, weekly_table
+    from compstat_desk.core.analysis.weekly_table import published_weeks, weekly_table
 
     ends = sorted(set(published_weeks(ws)["week_end"]))
     data_week = dt.date.fromisoformat(([e for e in ends if e <= week.isoformat()] or ends)[-1])
@@ -368,7 +368,7 @@ def _actions(s: Story, d: PackData, unit: str | None) -> None:
 def _dashboard(s: Story, d: PackData) -> None:
     """One page of leading indicators: targets' likelihood of delivery and indicators' change, each as a word
     and a colour; then headline crime for each division."""
-    from compstat_desk.core.indicator_stats import indicator_changes
+    from compstat_desk.core.analysis.indicators import indicator_changes
 
     s.heading("Dashboard", 1)
     s.text("Likelihood of delivery on the five-point scale (Green, Amber/Green, Amber, Amber/Red, Red); changes "
@@ -423,7 +423,7 @@ def _indicator_grid(s: Story, d: PackData) -> None:
     (and a colour only when the change is real)."""
     from reportlab.lib.styles import ParagraphStyle
 
-    from compstat_desk.core.indicator_stats import indicator_changes
+    from compstat_desk.core.analysis.indicators import indicator_changes
 
     grid = d.indicators
     for code, _ in d.divisions:
@@ -461,7 +461,7 @@ def _indicator_grid(s: Story, d: PackData) -> None:
 
 
 def _target_lines(d: PackData, members: set[str] | None = None) -> list[tuple[str | None, tuple[str, str]]]:
-    from compstat_desk.core.trajectories import indicator_trajectory, trajectory
+    from compstat_desk.core.analysis.trajectories import indicator_trajectory, trajectory
 
     out = []
     for target_id in count_targets(d.ws):
@@ -492,7 +492,7 @@ def _target_lines(d: PackData, members: set[str] | None = None) -> list[tuple[st
 
 
 def _trajectories(s: Story, d: PackData, members: set[str] | None) -> None:
-    from compstat_desk.core.trajectories import indicator_trajectory, trajectory
+    from compstat_desk.core.analysis.trajectories import indicator_trajectory, trajectory
 
     ids = []
     for target_id in count_targets(d.ws):

@@ -33,9 +33,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import actions as tracker
+from compstat_desk.core.actions import tracker
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import unit_choices
 from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
 
@@ -342,7 +342,7 @@ class ActionsView(QWidget):
         if not linked:
             self.effect.setText("Not linked to a category or indicator: link one to see whether it worked.")
             return
-        from compstat_desk.core.action_effect import action_effect
+        from compstat_desk.core.actions.effect import action_effect
 
         try:
             effect = action_effect(self.ws, ref)
@@ -380,7 +380,7 @@ class ActionsView(QWidget):
         self.changed.emit()
 
     def export_to(self, path: str | Path) -> str:
-        from compstat_desk.core.action_exchange import export_actions
+        from compstat_desk.core.actions.exchange import export_actions
 
         unit, owner = self.unit.currentData() or None, self.owner.text() or None
         if not (unit or owner):
@@ -389,7 +389,7 @@ class ActionsView(QWidget):
         return f"Wrote {n} live actions to {Path(path).name}. Fill in the last four columns and import it back."
 
     def import_from(self, path: str | Path) -> str:
-        from compstat_desk.core.action_exchange import import_updates
+        from compstat_desk.core.actions.exchange import import_updates
 
         report = import_updates(self.ws, path)
         self.refresh()

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core.compstat import HEADLINE
+from compstat_desk.core.analysis.compstat import HEADLINE
+from compstat_desk.core.analysis.figures import BETTER as BETTER  # re-exported: the views take their colours from here
+from compstat_desk.core.analysis.figures import INK, ROLE_FILLS
+from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS as LIKELIHOOD_COLOURS
+from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT as LIKELIHOOD_TEXT
+from compstat_desk.core.analysis.figures import WORSE as WORSE
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.figures import BETTER as BETTER  # re-exported: the views take their colours from here
-from compstat_desk.core.figures import INK, ROLE_FILLS
-from compstat_desk.core.figures import LIKELIHOOD_COLOURS as LIKELIHOOD_COLOURS
-from compstat_desk.core.figures import LIKELIHOOD_TEXT as LIKELIHOOD_TEXT
-from compstat_desk.core.figures import WORSE as WORSE
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.

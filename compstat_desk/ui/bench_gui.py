@@ -40,14 +40,14 @@ def _child(kind: str, db: str | None) -> int:
         window = QMainWindow()
         window.setCentralWidget(QLabel("bare window"))
     elif kind == "main":  # as `compstat-desk` opens it: the frame first, the views once it is on the screen
-        from compstat_desk.core.header import read_header
+        from compstat_desk.core.store.header import read_header
         from compstat_desk.ui.main_window import MainWindow
 
         header = read_header(str(db))
         assert header is not None, f"{db} cannot be read"
         window = MainWindow.opening(header)
     else:
-        from compstat_desk.core.store import open_workspace
+        from compstat_desk.core.store.workspace import open_workspace
         from compstat_desk.ui.main_window import MainWindow
 
         ws = open_workspace(str(db), create=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 UNITS_IN_ORDER = ("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0 WHEN 'division' THEN 1"
                   " ELSE 2 END, code")

@@ -33,10 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import compstat
-from compstat_desk.core.compstat import HEADLINE, describe_change
-from compstat_desk.core.periods import WINDOWS
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.analysis import compstat
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
+from compstat_desk.core.analysis.periods import WINDOWS
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.analysis_view import BETTER_LIGHT, INK, WORSE_LIGHT, AnalysisViewWidget
 from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.models import LEFT, RIGHT, SORT_ROLE, natural_key
@@ -384,7 +384,7 @@ class CompstatViewWidget(AnalysisViewWidget):
             self._polarity = {code: str(f["polarity"]) for code, f in category_facts(self.ws).items()}
         published = not self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
         if published:  # no incidents: the weekly figures as published (e.g. the NYPD's sheets)
-            from compstat_desk.core.weekly_table import weekly_table
+            from compstat_desk.core.analysis.weekly_table import weekly_table
 
             table = weekly_table(self.ws, week_ending, unit=unit.code)
         else:

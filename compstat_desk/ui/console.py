@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import meetings
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace, now_iso
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.store.workspace import Workspace, now_iso
 from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.presenter import PresenterWindow, marking_strip
 
@@ -202,7 +202,7 @@ class ChairConsole(QWidget):
 
     def _probes(self, unit: str) -> list[str]:
         if unit not in self._probe_cache:
-            from compstat_desk.core.briefing import probe_points
+            from compstat_desk.core.meetings.briefing import probe_points
 
             try:
                 day = dt.date.fromisoformat(str(meetings.meeting_info(self.ws, self.meeting_id)["date"]))

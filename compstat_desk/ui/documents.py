@@ -36,8 +36,8 @@ class DocumentJob(QObject):
                 week, findings, pages = run_pack(self.db, self.meeting, self.out, unit=self.unit, anyway=self.anyway,
                                                  progress=lambda f, m: self.progress.emit(f, m),
                                                  cancelled=self.stop.is_set)
-                from compstat_desk.core.delivery import is_delivery_workspace
-                from compstat_desk.core.store import open_workspace
+                from compstat_desk.core.delivery.priorities import is_delivery_workspace
+                from compstat_desk.core.store.workspace import open_workspace
 
                 with open_workspace(self.db, create=False) as ws:
                     stocktake = self.unit is None and is_delivery_workspace(ws)
@@ -46,8 +46,8 @@ class DocumentJob(QObject):
                 said += [f"{f.severity}: {f.message}" for f in findings]
                 self.finished.emit("\n".join(said))
             else:
-                from compstat_desk.core.meetings import meeting_id_of
-                from compstat_desk.core.store import open_workspace
+                from compstat_desk.core.meetings.agenda import meeting_id_of
+                from compstat_desk.core.store.workspace import open_workspace
 
                 self.progress.emit(0.1, "Reading the workspace")
                 with open_workspace(self.db, create=False) as ws:

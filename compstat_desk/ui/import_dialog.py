@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.errors import CompstatError, ImportCancelled
-from compstat_desk.core.import_job import FilePreview, canonical_columns, preview_file, run_import
 from compstat_desk.core.ingest import PROFILES, ImportOptions
+from compstat_desk.core.ingest.job import FilePreview, canonical_columns, preview_file, run_import
 
 KEEP = "(not used)"
 ERROR_STYLE = "QLabel { color: #b00020; font-weight: bold; }"

@@ -47,24 +47,35 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.header import WorkspaceHeader, header_from
+from compstat_desk.core.store.header import WorkspaceHeader, header_from
 
 # The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
 # the views are imported afterwards (see MainWindow.opening), so nothing below may import them at module level.
 if TYPE_CHECKING:
-    from compstat_desk.core import overview
-    from compstat_desk.core.store import Workspace
+    from compstat_desk.core.store import overview
+    from compstat_desk.core.store.workspace import Workspace
     from compstat_desk.ui.analysis_view import AnalysisViewWidget
     from compstat_desk.ui.import_dialog import ImportDialog
     from compstat_desk.ui.map_view import MapWidget
     from compstat_desk.ui.priorities_view import PrioritiesView
 
 # What the views need, imported on a worker thread while the window's frame is on the screen (MainWindow.opening).
-VIEW_MODULES = ("compstat_desk.core.store", "compstat_desk.core.overview", "compstat_desk.core.ingest.log", "compstat_desk.ui.models",
-                "compstat_desk.ui.report_state", "compstat_desk.ui.compstat_view", "compstat_desk.ui.trend_view",
-                "compstat_desk.ui.trajectory_view", "compstat_desk.ui.peers_view", "compstat_desk.ui.when_view",
-                "compstat_desk.ui.targets_view", "compstat_desk.ui.actions_view", "compstat_desk.ui.import_dialog",
-                "compstat_desk.ui.priorities_view")
+VIEW_MODULES = (
+    "compstat_desk.core.store.workspace",
+    "compstat_desk.core.store.overview",
+    "compstat_desk.core.ingest.log",
+    "compstat_desk.ui.models",
+    "compstat_desk.ui.report_state",
+    "compstat_desk.ui.compstat_view",
+    "compstat_desk.ui.trend_view",
+    "compstat_desk.ui.trajectory_view",
+    "compstat_desk.ui.peers_view",
+    "compstat_desk.ui.when_view",
+    "compstat_desk.ui.targets_view",
+    "compstat_desk.ui.actions_view",
+    "compstat_desk.ui.import_dialog",
+    "compstat_desk.ui.priorities_view",
+)
 # Tabs that read incidents: a delivery unit's workspace (priorities and indicators, no incidents) does not show them.
 INCIDENT_TABS = ("Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets", "Categories")
 # What a delivery unit calls the three levels of its units (singular, plural).
@@ -290,7 +301,7 @@ class MainWindow(QMainWindow):
         on a second one meanwhile (SQLite leaves the interpreter while it checks the file). No Qt object is made
         here; the GUI thread builds the views once both are done."""
         try:
-            from compstat_desk.core.store import open_workspace
+            from compstat_desk.core.store.workspace import open_workspace
 
             def open_it() -> None:
                 try:
@@ -565,7 +576,7 @@ class MainWindow(QMainWindow):
 
     # -- the meeting -------------------------------------------------------------------------------
     def _meeting_id(self, which: str) -> int | None:
-        from compstat_desk.core import meetings
+        from compstat_desk.core.meetings import agenda as meetings
 
         try:
             return meetings.meeting_id_of(self.ws, which)
@@ -577,7 +588,7 @@ class MainWindow(QMainWindow):
         """The Meeting tab: the next meeting's agenda and slides, or why there is none."""
         if self.meeting_editor is not None:
             return
-        from compstat_desk.core import meetings
+        from compstat_desk.core.meetings import agenda as meetings
         from compstat_desk.ui.meeting_editor import MeetingEditor
 
         try:
@@ -677,11 +688,11 @@ class MainWindow(QMainWindow):
     def open_other(self, path: Path) -> MainWindow | None:
         """Open the workspace at `path` in a new window, which takes this one's place once its views are built;
         if it cannot be opened, a message says why and this window stays."""
-        from compstat_desk.core.header import read_header
+        from compstat_desk.core.store.header import read_header
 
         header = read_header(path)
         if header is None:  # not simply readable: opening it properly says why (or upgrades it)
-            from compstat_desk.core.store import open_workspace
+            from compstat_desk.core.store.workspace import open_workspace
 
             try:
                 ws = open_workspace(path, create=False)
@@ -888,7 +899,7 @@ class MainWindow(QMainWindow):
     # -- reading the workspace ------------------------------------------------------------------
     def refresh(self) -> None:
         """Read everything shown again from the workspace."""
-        from compstat_desk.core import overview
+        from compstat_desk.core.store import overview
         from compstat_desk.ui.report_state import report_weeks
 
         summary = overview.summary(self.ws)
@@ -945,7 +956,7 @@ class MainWindow(QMainWindow):
         return self.priorities_view
 
     def _show_categories(self) -> None:
-        from compstat_desk.core import overview
+        from compstat_desk.core.store import overview
 
         self._categories_read = True
         self.categories_model.set_frame(overview.categories(self.ws))
@@ -953,7 +964,7 @@ class MainWindow(QMainWindow):
         _fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
 
     def _show_units(self) -> None:
-        from compstat_desk.core import overview
+        from compstat_desk.core.store import overview
         from compstat_desk.ui.models import UNIT_COLUMNS, UnitTreeModel
 
         units = overview.units(self.ws)

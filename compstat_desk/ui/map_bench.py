@@ -21,10 +21,10 @@ import pandas as pd
 
 def build_workspace(work: Path, n: int, seed: int = 1) -> Path:
     """The sample workspace with enough extra incidents in the latest 28 days to draw `n` dots."""
-    from compstat_desk.core.compstat import latest_week_ending
+    from compstat_desk.core.analysis.compstat import latest_week_ending
     from compstat_desk.core.ingest import ImportOptions, import_file
-    from compstat_desk.core.sample import build_sample_workspace
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.samples.police import build_sample_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     path = work / f"map_bench_{n}.sqlite"
     if path.exists():
@@ -72,7 +72,7 @@ def run(n: int, work: Path, size: tuple[int, int] = (1920, 1080), repaints: int 
     from PySide6.QtCore import QEvent, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
     from compstat_desk.ui.map_view import MapWidget
 
     path = build_workspace(work, n)

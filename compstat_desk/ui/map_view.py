@@ -36,13 +36,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.analysis.figures import ROLE_FILLS
+from compstat_desk.core.analysis.hotspots import hot_spots
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.figures import ROLE_FILLS
-from compstat_desk.core.geo import geometry_from_geojson
-from compstat_desk.core.hotspots import hot_spots
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.ingest.geo import geometry_from_geojson
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.main_window import marking_colours
 
 log = logging.getLogger(__name__)
@@ -1237,7 +1237,7 @@ def render_map_png(ws: Workspace, path: str | Path, size: tuple[int, int] = (192
 def main(argv: list[str] | None = None) -> int:
     """python -m compstat_desk.ui.map_view DB OUT.png [WIDTHxHEIGHT] [UNIT]
     (a quick look until `compstat-desk screenshot --view map` calls render_map_png)."""
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.store.workspace import open_workspace
 
     args = sys.argv[1:] if argv is None else argv
     if len(args) < 2:

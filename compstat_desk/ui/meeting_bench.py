@@ -31,9 +31,9 @@ def main(argv: list[str] | None = None) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication, QWidget
 
-    from compstat_desk.core import meetings
-    from compstat_desk.core.sample import build_sample_workspace
-    from compstat_desk.core.store import open_workspace
+    from compstat_desk.core.meetings import agenda as meetings
+    from compstat_desk.core.samples.police import build_sample_workspace
+    from compstat_desk.core.store.workspace import open_workspace
     from compstat_desk.ui.presenter import PresenterWindow
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import meetings
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import category_choices, unit_choices
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
@@ -83,7 +83,7 @@ class MeetingEditor(QWidget):
         self.slide_title = QLineEdit()
         self.panels = QListWidget()
         self.panel_type = QComboBox()
-        from compstat_desk.core.delivery import is_delivery_workspace
+        from compstat_desk.core.delivery.priorities import is_delivery_workspace
 
         priorities = ws.conn.execute("SELECT code, title FROM priorities ORDER BY code").fetchall()
         choices = STOCKTAKE_CHOICES if is_delivery_workspace(ws) else PANEL_CHOICES + (

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 INK = "#1a1a1a"
 CONTROL_CAPTIONS = {"Category", "Units", "Compare", "Level", "Window", "Period", "Show"}  # selectors' labels
@@ -89,7 +89,7 @@ def _text(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidge
     layout = QVBoxLayout(box)
     layout.addWidget(_label(panel.get("text", ""), context, 1.6, bold=True))
     if panel.get("meeting"):
-        from compstat_desk.core.meetings import attendees, meeting_info
+        from compstat_desk.core.meetings.agenda import attendees, meeting_info
 
         info = meeting_info(ws, int(panel["meeting"]))
         people = attendees(ws, int(panel["meeting"]))
@@ -103,7 +103,7 @@ def _text(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidge
 
 def _card(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
     """A good-practice or award card; an award card lists the awards captured so far in the meeting."""
-    from compstat_desk.core.meetings import record
+    from compstat_desk.core.meetings.agenda import record
 
     frame = QFrame()
     frame.setStyleSheet("QFrame { background: #f4f1e8; border: 3px solid #8c6d1f; border-radius: 12px; }"
@@ -124,7 +124,7 @@ def _card(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidge
 
 
 def _actions(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
-    from compstat_desk.core.actions import actions_table, carried_agenda
+    from compstat_desk.core.actions.tracker import actions_table, carried_agenda
     from compstat_desk.ui.actions_view import ActionsTableModel
 
     as_of = context.week_ending
@@ -177,7 +177,7 @@ class WrappingTable(QTableView):
 
 
 def _probe_points(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
-    from compstat_desk.core.briefing import probe_points
+    from compstat_desk.core.meetings.briefing import probe_points
 
     day = meeting_day(ws, context)  # actions judged on the meeting's day, as its tracker judges them
     points = [p for p in probe_points(ws, panel["unit"], context.week_ending, actions_as_of=day)
@@ -250,7 +250,7 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
 def meeting_day(ws: Workspace, context: PanelContext) -> dt.date:
     """The meeting's date (today, for a panel outside a meeting)."""
     if context.meeting_id:
-        from compstat_desk.core.meetings import meeting_info
+        from compstat_desk.core.meetings.agenda import meeting_info
 
         return dt.date.fromisoformat(str(meeting_info(ws, context.meeting_id)["date"]))
     return dt.date.today()
@@ -264,10 +264,10 @@ def _as_of(ws: Workspace, context: PanelContext) -> dt.date:
 def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
     """A target's trajectory in words, its likelihood of delivery on its colour, and (unless `chart` is False in
     the panel) its chart: planned against actual with the projection (counts or indicators)."""
-    from compstat_desk.core.delivery import target_outlook
-    from compstat_desk.core.figures import INK as FIGURE_INK
-    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
-    from compstat_desk.core.trajectories import chance_words
+    from compstat_desk.core.analysis.figures import INK as FIGURE_INK
+    from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
+    from compstat_desk.core.analysis.trajectories import chance_words
+    from compstat_desk.core.delivery.priorities import target_outlook
 
     o = target_outlook(ws, int(panel["target"]), _as_of(ws, context))
     box = QWidget()
@@ -291,7 +291,7 @@ def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWi
                               f"color: {LIKELIHOOD_TEXT.get(o.likelihood, FIGURE_INK)}; padding: 8px; }}")
         layout.addWidget(verdict)
     if panel.get("chart", True):  # planned against actual, the projection and its interval: what the room looks at
-        from compstat_desk.core.figures import trajectory_figure
+        from compstat_desk.core.analysis.figures import trajectory_figure
         from compstat_desk.ui.figure_plot import figure_chart
 
         try:
@@ -311,7 +311,7 @@ def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> 
     view's grid: RAG judgements and likelihoods on their colours, with their words)."""
     from PySide6.QtWidgets import QHeaderView
 
-    from compstat_desk.core.delivery import assessment_grid, assessments, priority
+    from compstat_desk.core.delivery.priorities import assessment_grid, assessments, priority
     from compstat_desk.ui.priorities_view import AssessmentGridModel, GridTable
 
     p = priority(ws, panel["priority"])
@@ -349,9 +349,9 @@ def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> 
 
 def _likelihood_now(ws: Workspace, ref: str, context: PanelContext) -> QLabel:
     """What the data give today, beside the grid's history: the judgement is made in its sight."""
-    from compstat_desk.core.delivery import computed_likelihood, computed_words
-    from compstat_desk.core.figures import INK as FIGURE_INK
-    from compstat_desk.core.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
+    from compstat_desk.core.analysis.figures import INK as FIGURE_INK
+    from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT
+    from compstat_desk.core.delivery.priorities import computed_likelihood, computed_words
 
     c = computed_likelihood(ws, ref, _as_of(ws, context))
     reach = max((o.data_to for o in c.outlooks if o.data_to is not None), default=c.as_of)  # the figures' last day

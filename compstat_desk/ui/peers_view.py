@@ -12,8 +12,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from compstat_desk.core import overview, peers
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.analysis import peers
+from compstat_desk.core.store import overview
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.analysis_view import (
     BETTER,
     GREY,

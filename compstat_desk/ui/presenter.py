@@ -22,9 +22,9 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
-from compstat_desk.core import meetings
-from compstat_desk.core.meetings import ScreenInfo, Slide, presenter_screen
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.meetings.agenda import ScreenInfo, Slide, presenter_screen
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
 
 NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space, Qt.Key.Key_N}
@@ -414,7 +414,7 @@ class PresenterWindow(QWidget):
 
 
 def _week(ws: Workspace) -> dt.date | None:
-    from compstat_desk.core.compstat import latest_week_ending
+    from compstat_desk.core.analysis.compstat import latest_week_ending
     from compstat_desk.core.errors import CompstatError
 
     try:

@@ -49,11 +49,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import delivery
+from compstat_desk.core.analysis.figures import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
+from compstat_desk.core.analysis.trajectories import chance_words
+from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.figures import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
-from compstat_desk.core.store import Workspace
-from compstat_desk.core.trajectories import chance_words
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.actions_view import STATE_TINTS, ActionsTableModel
 from compstat_desk.ui.analysis_view import chart_font, readable_font
 from compstat_desk.ui.meeting_panels import WrappingTable
@@ -911,7 +911,7 @@ class PrioritiesView(QWidget):
 
     def _outcome_label(self, target_id: int, end: dt.date) -> QLabel:
         """How an ended target finished: met or not, in words and on the colour of better or worse."""
-        from compstat_desk.core.figures import ROLE_COLOURS
+        from compstat_desk.core.analysis.figures import ROLE_COLOURS
 
         o = delivery.target_outlook(self.ws, target_id, end)
         title = o.description or f"{o.measure} in {o.unit}"
@@ -927,7 +927,7 @@ class PrioritiesView(QWidget):
         return label
 
     def _add_chart(self, target_id: int, as_of: dt.date, lines: int) -> None:
-        from compstat_desk.core.figures import trajectory_figure
+        from compstat_desk.core.analysis.figures import trajectory_figure
         from compstat_desk.ui.figure_plot import figure_chart
 
         try:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
-from compstat_desk.core import compstat, overview
+from compstat_desk.core.analysis import compstat
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import overview
+from compstat_desk.core.store.workspace import Workspace
 
 
 def week_label(day: dt.date) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QMessageLogContext, QSize, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 
 def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1600, 1000), *,
@@ -93,7 +93,7 @@ def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meetin
                               size: tuple[int, int] = (1920, 1080)) -> Path:
     """The presenter view of slide `slide`, or the chair's console with it on screen, to a PNG, offscreen; the
     meeting itself (its slide, its clock) is left as it was."""
-    from compstat_desk.core import meetings
+    from compstat_desk.core.meetings import agenda as meetings
     from compstat_desk.ui.console import ChairConsole
     from compstat_desk.ui.presenter import PresenterWindow
 

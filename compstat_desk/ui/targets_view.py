@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core import targets as core_targets
-from compstat_desk.core import trajectories
+from compstat_desk.core.analysis import targets as core_targets
+from compstat_desk.core.analysis import trajectories
+from compstat_desk.core.analysis.targets import TargetSpec
+from compstat_desk.core.analysis.trajectories import chance_words
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
-from compstat_desk.core.targets import TargetSpec
-from compstat_desk.core.trajectories import chance_words
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.analysis_view import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget, chart_font
 from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy

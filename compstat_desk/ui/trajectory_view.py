@@ -11,9 +11,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from compstat_desk.core import trajectories
-from compstat_desk.core.store import Workspace
-from compstat_desk.core.trajectories import Trajectory, chance_words
+from compstat_desk.core.analysis import trajectories
+from compstat_desk.core.analysis.trajectories import Trajectory, chance_words
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.analysis_view import (
     GREY,
     INK,

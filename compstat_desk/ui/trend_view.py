@@ -13,9 +13,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from compstat_desk.core import series
+from compstat_desk.core.analysis import series
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.analysis_view import (
     BETTER,
     GREY,
@@ -175,7 +175,7 @@ class TrendViewWidget(AnalysisViewWidget):
         """Published weekly figures (no incidents): each week as its latest report printed it, against the sheet's
         own figure for the same week a year earlier. No baseline or limits: the sheets do not give the weeks of
         the two years before."""
-        from compstat_desk.core.weekly_table import published_series
+        from compstat_desk.core.analysis.weekly_table import published_series
 
         data = published_series(self.ws, unit.code, self.category, week_ending, RECENT_WEEKS)
         data = data.iloc[int(np.flatnonzero(data["count"].notna().to_numpy())[0]):].reset_index(drop=True)

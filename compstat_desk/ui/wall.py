@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from compstat_desk.core import meetings
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.meetings import Slide
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.meetings.agenda import Slide
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting_panels import PanelContext
 from compstat_desk.ui.presenter import SlideView, projector_scale
 
@@ -75,7 +75,7 @@ class WallDisplay(QWidget):
         return int(version), int(imports)
 
     def _context(self) -> PanelContext:
-        from compstat_desk.core.compstat import latest_week_ending
+        from compstat_desk.core.analysis.compstat import latest_week_ending
 
         try:
             week: dt.date | None = latest_week_ending(self.ws)

@@ -16,9 +16,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from compstat_desk.core.analysis.when import DAYS, WhenGrid, when_grid
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
-from compstat_desk.core.when import DAYS, WhenGrid, when_grid
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.analysis_view import INK, AnalysisViewWidget, chart_font, style_plot
 from compstat_desk.ui.choices import category_choices
 from compstat_desk.ui.report_state import ReportState, UnitChoice

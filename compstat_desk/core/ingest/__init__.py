@@ -23,7 +23,7 @@ from compstat_desk.core.ingest.reader import TableSource, open_table
 
 if TYPE_CHECKING:
     from compstat_desk.core.ingest.prepare import Worker
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 __all__ = ["PROFILES", "ImportOptions", "ImportReport", "import_file", "detect_profile"]
 
@@ -156,7 +156,7 @@ def retry_rejected(ws: Workspace, import_id: int, *, progress: Progress = no_pro
     import tempfile
 
     from compstat_desk.core.errors import CompstatError
-    from compstat_desk.core.store import now_iso
+    from compstat_desk.core.store.workspace import now_iso
 
     row = ws.conn.execute("SELECT file_name, profile, options, report FROM imports WHERE id = ?",
                           (import_id,)).fetchone()

@@ -10,8 +10,8 @@ import shapely
 from pyproj import CRS, Transformer
 from shapely.ops import transform
 
-from compstat_desk.core import catalog, geo
 from compstat_desk.core.errors import ImportRefused
+from compstat_desk.core.ingest import geo
 from compstat_desk.core.ingest.common import (
     Cancelled,
     ImportOptions,
@@ -23,7 +23,8 @@ from compstat_desk.core.ingest.common import (
     no_progress,
     previous_import,
 )
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 
 def _load(path: Path) -> list[dict[str, Any]]:

@@ -14,10 +14,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.counts import apply_weekly_deltas, weekday_number
 from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
-from compstat_desk.core.store import Workspace, current_user, now_iso
+from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
+from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, apply_daily_deltas, resolve_columns
 from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_option
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
-from compstat_desk.core.schema import SOURCE_ID_INDEX
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
 SYNONYMS = {
     "id": ["source_id", "incident_id", "incident id", "crime id", "crime_id", "incident_key", "case_number"],
@@ -358,7 +358,7 @@ class IncidentImport:
                 report.changes[name] = report.changes.get(name, 0) + int(mask.sum())
         audit = []
         now = self.ws.conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')").fetchone()[0]
-        from compstat_desk.core.store import current_user
+        from compstat_desk.core.store.workspace import current_user
 
         who = current_user()
         show = {"date": ("occurred", str), "category": ("category_id", cat_codes.get),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, RowVerdicts, resolve_columns
 from compstat_desk.core.ingest.dates import detect_format, format_from_option, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource
+from compstat_desk.core.store import catalog
 
 SYNONYMS = {
     "unit": ["unit_code", "area", "division"],

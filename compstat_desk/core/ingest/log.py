@@ -6,7 +6,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest.common import ImportReport
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 
 def imports(ws: Workspace) -> pd.DataFrame:

@@ -22,10 +22,11 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog, geo
+from compstat_desk.core.ingest import geo
 from compstat_desk.core.ingest.common import RowVerdicts
 from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource, raw_lines
+from compstat_desk.core.store import catalog
 
 # Files at least this large are parsed in a second process (below it, starting one costs more than it saves).
 PARALLEL_BYTES = 8 << 20

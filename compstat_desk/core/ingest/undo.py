@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.counts import rebuild_weekly_counts, weekday_number
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace, now_iso
+from compstat_desk.core.store.counts import rebuild_weekly_counts, weekday_number
+from compstat_desk.core.store.workspace import Workspace, now_iso
 
 # Changes an import records in the audit log without the old value in full: they cannot be put back.
 _IRREVERSIBLE = {

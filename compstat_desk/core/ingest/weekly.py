@@ -10,11 +10,11 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest.common import ImportRun, RowVerdicts, resolve_columns
 from compstat_desk.core.ingest.dates import DateFormat, detect_format, format_from_option, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource
+from compstat_desk.core.store import catalog
 
 COUNTS = ["wtd_current", "wtd_prior", "d28_current", "d28_prior", "ytd_current", "ytd_prior"]
 SYNONYMS = {

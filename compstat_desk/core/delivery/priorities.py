@@ -21,12 +21,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.actions import Captured, actions_table, insert_action
+from compstat_desk.core.actions.tracker import Captured, actions_table, insert_action
+from compstat_desk.core.analysis.trajectories import SCALE, chance_words, likelihood_label
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.store import Workspace, current_user, now_iso
-from compstat_desk.core.trajectories import SCALE, chance_words, likelihood_label
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 OPTION_KINDS = {"more": "Do more", "new": "Do new", "better": "Do better", "less": "Do less"}
 OPTION_STATUS_WORDS = {"proposed": "Proposed", "chosen": "Chosen", "not_chosen": "Not chosen"}
@@ -275,7 +275,7 @@ class TargetOutlook:
 
 def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlook:
     """A count or indicator target followed to `as_of` (core.trajectories does the work)."""
-    from compstat_desk.core.trajectories import indicator_trajectory, trajectory
+    from compstat_desk.core.analysis.trajectories import indicator_trajectory, trajectory
 
     row = ws.conn.execute(
         "SELECT t.category_id, t.target_start, t.target_end, t.description, coalesce(i.code, c.code), u.code,"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from compstat_desk.core.actions import STATUS_WORDS, actions_table, record_update, status_code
+from compstat_desk.core.actions.tracker import STATUS_WORDS, actions_table, record_update, status_code
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace, current_user, now_iso
+from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 SHOWN = ["action_id", "ref", "unit", "owner", "text", "due", "status", "blocked_by", "last_review", "last_note",
          "version"]

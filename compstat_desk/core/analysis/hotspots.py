@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 from pyproj import Transformer
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE, latest_week_ending
+from compstat_desk.core.analysis.compstat import HEADLINE, latest_week_ending
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 BASELINE_DAYS = 364  # the 52 weeks before the current 28 days: 13 windows of 28 days
 MIN_COUNT = 3  # fewer incidents than this in a cell is never called a hot spot

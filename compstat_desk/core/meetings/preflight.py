@@ -9,9 +9,9 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from compstat_desk.core.compstat import HEADLINE, SMALL_PREVIOUS, compstat_table, latest_week_ending
-from compstat_desk.core.counts import weekday_number
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.analysis.compstat import HEADLINE, SMALL_PREVIOUS, compstat_table, latest_week_ending
+from compstat_desk.core.store.counts import weekday_number
+from compstat_desk.core.store.workspace import Workspace
 
 BLOCKING, WARNING, NOTE = "blocking", "warning", "note"
 SEVERITY_ORDER = {BLOCKING: 0, WARNING: 1, NOTE: 2}
@@ -68,7 +68,7 @@ def check_table(table: pd.DataFrame) -> list[Finding]:
 def preflight(ws: Workspace, meeting_id: int | None = None, week_ending: dt.date | None = None,
               table: pd.DataFrame | None = None) -> tuple[dt.date, list[Finding]]:
     """The report week a pack would be built from and the findings about it, most serious first."""
-    from compstat_desk.core.meetings import meeting_info
+    from compstat_desk.core.meetings.agenda import meeting_info
 
     meeting_date = meeting_info(ws, meeting_id)["date"] if meeting_id is not None else None
     has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
@@ -158,8 +158,8 @@ def _missing(ws: Workspace, table: pd.DataFrame) -> list[Finding]:
 
 
 def _fragile(ws: Workspace, week_ending: dt.date) -> list[Finding]:
+    from compstat_desk.core.analysis.weekly_table import weekly_table
     from compstat_desk.core.errors import CompstatError
-    from compstat_desk.core.weekly_table import weekly_table
 
     try:
         table = weekly_table(ws, week_ending)

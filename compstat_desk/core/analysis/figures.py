@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 # Meaning → colour (Okabe–Ito): readable by people with the common colour-vision deficiencies.
 BETTER = "#0072B2"
@@ -127,7 +127,7 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
                  weeks: int = 52) -> Figure:
     """A weekly count against its seasonal baseline with 95% and 99.8% limits (series.control_chart); weeks
     beyond the 99.8% limits are marked ▲ (high) or ▼ (low), coloured by whether that is worse or better."""
-    from compstat_desk.core.series import control_chart
+    from compstat_desk.core.analysis.series import control_chart
 
     chart = control_chart(ws, unit, category, week_ending, recent=weeks)
     unit_name = _unit_name(ws, unit)
@@ -173,7 +173,7 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
 def indicator_figure(ws: Workspace, unit: str, indicator: str, recent: int = 26) -> Figure:
     """An indicator's control chart (indicator_stats.control_chart: a p-, u- or XmR chart by its kind): the
     values, the centre and limits set by the year before, and the periods outside marked by better or worse."""
-    from compstat_desk.core.indicator_stats import control_chart
+    from compstat_desk.core.analysis.indicators import control_chart
 
     chart = control_chart(ws, unit, indicator, recent)
     name, label = ws.conn.execute("SELECT name, unit_label FROM indicators WHERE code = ? COLLATE NOCASE",
@@ -209,7 +209,7 @@ def indicator_figure(ws: Workspace, unit: str, indicator: str, recent: int = 26)
 def trajectory_figure(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> Figure:
     """Planned against actual (cumulative counts, or the level of an indicator), the projection to the period's end
     with its 95% interval, the target, and the likelihood of delivery in words and colour."""
-    from compstat_desk.core.trajectories import chance_words, indicator_trajectory, trajectory
+    from compstat_desk.core.analysis.trajectories import chance_words, indicator_trajectory, trajectory
 
     is_count = ws.conn.execute("SELECT category_id IS NOT NULL FROM targets WHERE id = ?",
                                (target_id,)).fetchone()[0]
@@ -282,7 +282,7 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
                   week_ending: dt.date | None = None, highlight: str | None = None) -> Figure:
     """Each unit's rate per 1,000 residents against its population, inside exact Poisson funnel limits (95%,
     99.8%) around the peers' rate (peers.funnel); units outside the 99.8% limits coloured by better or worse."""
-    from compstat_desk.core.peers import funnel
+    from compstat_desk.core.analysis.peers import funnel
 
     table = funnel(ws, category, level=level, window=window, week_ending=week_ending)
     cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
@@ -294,7 +294,7 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
     fig = Figure("funnel", f"{cat_name}: {days} days to {table['end'].iloc[0]}, rate per 1,000 residents by {level}",
                  x_label="residents (thousands)", y_label="per 1,000 residents")
     xs = [float(g / 1000) for g in grid]
-    from compstat_desk.core.peers import funnel_limits
+    from compstat_desk.core.analysis.peers import funnel_limits
 
     phi = float(table["phi"].iloc[0]) if bool(table["limits_widened"].iloc[0]) else 1.0
     limits = funnel_limits(1000 * overall, grid, phi)  # the limits that judged each unit, widened by √φ
@@ -414,7 +414,7 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
 def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending: dt.date) -> list[dict[str, object]]:
     from pyproj import Transformer
 
-    from compstat_desk.core.hotspots import hot_spots
+    from compstat_desk.core.analysis.hotspots import hot_spots
 
     try:
         spots = hot_spots(ws, unit=unit, category=None if category.upper() == HEADLINE else category,

@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from compstat_desk.core.counts import WEEKDAYS, rebuild_weekly_counts, weekday_number
 from compstat_desk.core.errors import WorkspaceError
-from compstat_desk.core.header import DEFAULT_MARKING, DEFAULT_SETTINGS
-from compstat_desk.core.schema import migrations
+from compstat_desk.core.store.counts import WEEKDAYS, rebuild_weekly_counts, weekday_number
+from compstat_desk.core.store.header import DEFAULT_MARKING, DEFAULT_SETTINGS
+from compstat_desk.core.store.migrations import migrations
 
 APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, fields, replace
 
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 
 class TargetRefused(CompstatError):

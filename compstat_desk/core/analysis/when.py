@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE
+from compstat_desk.core.analysis.compstat import HEADLINE
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 BASELINE_WEEKS = 52

@@ -9,8 +9,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import (
+from compstat_desk.core.analysis.compstat import (
     HEADLINE,
     SMALL_PREVIOUS,
     compstat_table,
@@ -19,7 +18,8 @@ from compstat_desk.core.compstat import (
     significance,
 )
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 WINDOW_WORDS = {"week": "the last week", "28d": "the last 28 days", "ytd": "the year to date"}
 
@@ -104,7 +104,7 @@ def _table(ws: Workspace, week_ending: dt.date | None) -> tuple[pd.DataFrame, dt
         week_ending = week_ending or latest_week_ending(ws)
         table = compstat_table(ws, week_ending)
     elif has["weekly_reports"]:  # only published weekly figures (e.g. the NYPD's): fragile changes are tagged
-        from compstat_desk.core.weekly_table import weekly_table
+        from compstat_desk.core.analysis.weekly_table import weekly_table
 
         table = weekly_table(ws, week_ending)
         week_ending = dt.date.fromisoformat(table["end"].iloc[0])
@@ -140,7 +140,7 @@ def _force_trend(force_rows: pd.DataFrame, r: object, force_code: str) -> str:
 
 
 def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[ProbePoint]:
-    from compstat_desk.core.trajectories import (
+    from compstat_desk.core.analysis.trajectories import (
         chance_words,
         count_targets,
         indicator_targets,
@@ -195,7 +195,7 @@ def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[Pro
 def _indicators(ws: Workspace, members: set[str], unit: str, week_ending: dt.date) -> list[ProbePoint]:
     """Indicators that changed for real against a year earlier, for the unit (its own values, or those of the
     units under it combined) and each unit under it that holds values of its own."""
-    from compstat_desk.core.indicator_stats import indicator_changes
+    from compstat_desk.core.analysis.indicators import indicator_changes
 
     holders = {r[0] for r in ws.conn.execute(
         "SELECT DISTINCT u.code FROM indicator_values v JOIN units u ON u.id = v.unit_id")}
@@ -222,7 +222,7 @@ def _indicators(ws: Workspace, members: set[str], unit: str, week_ending: dt.dat
 
 
 def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoint]:
-    from compstat_desk.core.hotspots import hot_spots
+    from compstat_desk.core.analysis.hotspots import hot_spots
 
     try:
         spots = hot_spots(ws, unit=unit, week_ending=week_ending, density=False)
@@ -241,7 +241,7 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
 def _actions(ws: Workspace, unit_id: int, as_of: dt.date) -> list[ProbePoint]:
     """Overdue actions on `as_of` (most overdue first) and live ones carried forward twice or more (most carried
     first)."""
-    from compstat_desk.core.actions import actions_table, escalation_words
+    from compstat_desk.core.actions.tracker import actions_table, escalation_words
 
     code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
     table = actions_table(ws, as_of=as_of, unit=code)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.schema import LEVELS
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.migrations import LEVELS
+from compstat_desk.core.store.workspace import Workspace
 
 # Words users use for levels of the hierarchy, mapped onto the three the workspace keeps.
 LEVEL_WORDS = {

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace, current_user, now_iso
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 STATUSES = ("open", "in_progress", "constrained", "done", "dropped")
 LIVE = ("open", "in_progress", "constrained")

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import latest_week_ending, phi_from_weeks
+from compstat_desk.core.analysis.compstat import latest_week_ending, phi_from_weeks
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 # The delivery-confidence scale, from the probability of meeting the target (thresholds: ours, stated here).
 SCALE = ((0.9, "Green"), (0.7, "Amber/Green"), (0.4, "Amber"), (0.2, "Amber/Red"), (0.0, "Red"))
@@ -187,8 +187,8 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
 
     Plan: last year's (the baseline period's) shape, moved so that the period's level is the target. Projection
     and likelihood: see project_level; not before a quarter of the period has passed."""
+    from compstat_desk.core.analysis.indicators import _scale, indicator_series, level
     from compstat_desk.core.errors import CompstatError
-    from compstat_desk.core.indicator_stats import _scale, indicator_series, level
 
     t = ws.conn.execute(
         "SELECT t.unit_id, u.code, i.id, i.code, i.polarity, i.kind, t.baseline_start, t.baseline_end,"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 
 @dataclass

@@ -7,12 +7,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE, latest_week_ending, rolled_span
+from compstat_desk.core.analysis.compstat import HEADLINE, latest_week_ending, rolled_span
+from compstat_desk.core.analysis.periods import windows
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.periods import windows
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 LIMITS = {"95": 0.975, "99.8": 0.999}  # two-sided 95% and 99.8%
 MIN_UNITS_FOR_PHI = 10

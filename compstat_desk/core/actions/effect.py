@@ -17,12 +17,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.actions import find_action
-from compstat_desk.core.compstat import phi_from_weeks
+from compstat_desk.core.actions.tracker import find_action
+from compstat_desk.core.analysis.compstat import phi_from_weeks
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 MIN_WEEKS_AFTER = 2
 
@@ -135,7 +135,7 @@ def action_effect(ws: Workspace, action: str | int, as_of: dt.date | None = None
 
 def _indicator_effect(ws: Workspace, ref: str, agreed: dt.date, as_of: dt.date, weeks: int, unit_id: int,
                       unit_name: str, indicator_id: int) -> Effect:
-    from compstat_desk.core.indicator_stats import _scale, indicator_series
+    from compstat_desk.core.analysis.indicators import _scale, indicator_series
 
     name, kind, polarity = ws.conn.execute("SELECT name, kind, polarity FROM indicators WHERE id = ?",
                                            (indicator_id,)).fetchone()
@@ -171,7 +171,7 @@ def _indicator_effect(ws: Workspace, ref: str, agreed: dt.date, as_of: dt.date, 
 
 def _compare(after: pd.DataFrame, before: pd.DataFrame, kind: str, scale: float) -> dict[str, object]:
     """The periods after against as many periods just before (the tests compare equal spans)."""
-    from compstat_desk.core.indicator_stats import compare_periods
+    from compstat_desk.core.analysis.indicators import compare_periods
 
     n = min(len(after), len(before))
     return compare_periods(after.head(n), before.tail(n), kind, scale)

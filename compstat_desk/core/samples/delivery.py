@@ -10,12 +10,15 @@ import os
 from pathlib import Path
 from typing import Any
 
-from compstat_desk.core import actions, catalog, delivery, meetings
+from compstat_desk.core.actions import tracker as actions
+from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.common import Progress, no_progress
-from compstat_desk.core.sample import building, rows
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.samples.police import building, rows
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 SAMPLE_USER = "delivery-unit"  # who the sample's entries are recorded as made by
 
@@ -24,7 +27,7 @@ def delivery_sample_dir() -> Path:
     """Where the sample delivery unit lives: $COMPSTAT_DELIVERY_SAMPLE, else sample_data/delivery/ beside the
     package."""
     env = os.environ.get("COMPSTAT_DELIVERY_SAMPLE")
-    here = Path(env) if env else Path(__file__).resolve().parents[2] / "sample_data" / "delivery"
+    here = Path(env) if env else Path(__file__).resolve().parents[3] / "sample_data" / "delivery"
     if not (here / "delivery.json").exists():
         raise CompstatError(f"The sample delivery unit is not at {here}: run compstat-desk from its source folder, "
                             "or set COMPSTAT_DELIVERY_SAMPLE to the sample_data/delivery folder.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 COLUMNS = ["unit", "category", "week_end", "wtd", "ytd", "revision"]
 
@@ -22,7 +22,7 @@ def revisions(ws: Workspace, unit: str | None = None) -> pd.DataFrame:
         " r.import_id, r.id AS report_id FROM weekly_figures f JOIN weekly_reports r ON r.id = f.report_id"
         " JOIN units u ON u.id = f.unit_id JOIN categories c ON c.id = f.category_id", ws.conn)
     if unit is not None:
-        from compstat_desk.core.catalog import find_unit
+        from compstat_desk.core.store.catalog import find_unit
 
         code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (find_unit(ws, unit),)).fetchone()[0]
         frame = frame[frame["unit"] == code]

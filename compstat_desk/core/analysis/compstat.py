@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.counts import RolledCounts, weekday_number
+from compstat_desk.core.analysis.periods import WINDOWS, windows
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.periods import WINDOWS, windows
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.counts import RolledCounts, weekday_number
+from compstat_desk.core.store.workspace import Workspace
 
 HEADLINE = "HEADLINE"  # the category code of the headline total (categories flagged as counting towards it)
 PHI_WEEKS = 104
@@ -208,7 +208,7 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
 
 def rows_of(ws: Workspace, table: pd.DataFrame, *, unit: str | None = None, level: str | None = None) -> pd.DataFrame:
     """The rows of one unit, or of one level's units, cut from a whole report's table (its attrs kept)."""
-    from compstat_desk.core.catalog import find_unit, level_of
+    from compstat_desk.core.store.catalog import find_unit, level_of
 
     rows = table
     if unit is not None:

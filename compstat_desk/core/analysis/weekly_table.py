@@ -12,10 +12,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.compstat import COLUMNS, PHI_WEEKS, break_even, compare, phi_from_weeks
+from compstat_desk.core.analysis.compstat import COLUMNS, PHI_WEEKS, break_even, compare, phi_from_weeks
+from compstat_desk.core.analysis.periods import WINDOWS, windows
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.periods import WINDOWS, windows
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store.workspace import Workspace
 
 
 def published_weeks(ws: Workspace) -> pd.DataFrame:
@@ -38,7 +38,7 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
                             "profile.")
     week_ending = week_ending or dt.date.fromisoformat(weeks["week_end"].max())
     if unit is not None or level is not None:  # cut from the whole report: one family for φ and the FDR
-        from compstat_desk.core.compstat import rows_of
+        from compstat_desk.core.analysis.compstat import rows_of
 
         table = rows_of(ws, weekly_table(ws, week_ending), unit=unit, level=level)
         if table.empty:
@@ -117,7 +117,7 @@ def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None
     """Tag significant changes that recent revisions could erase: `break_even` (incidents the current figure
     would have to move back to read as noise), `revision_pace` (mean absolute revision per report over the
     latest reports that reveal one) and `fragile` (pace × the window's weeks reaches the break-even)."""
-    from compstat_desk.core.revisions import revisions
+    from compstat_desk.core.analysis.revisions import revisions
 
     table["break_even"] = np.nan
     table["revision_pace"] = np.nan
@@ -149,8 +149,8 @@ def published_series(ws: Workspace, unit: str, category: str, week_ending: dt.da
     """A unit's week-to-date figures as published (each week's latest publication) for the `weeks` report weeks to
     `week_ending`, oldest first, with the sheet's own year-ago column: `week_end`, `count`, `year_ago`. A week
     with no report is missing (NaN), never zero. `category` may be HEADLINE (the categories marked headline)."""
-    from compstat_desk.core.catalog import find_category, find_unit
-    from compstat_desk.core.compstat import HEADLINE
+    from compstat_desk.core.analysis.compstat import HEADLINE
+    from compstat_desk.core.store.catalog import find_category, find_unit
 
     unit_id = find_unit(ws, unit)
     if category.upper() == HEADLINE:

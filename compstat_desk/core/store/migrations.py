@@ -276,7 +276,7 @@ def m002_undo_imports(db: Database) -> None:
 @migrations(name="m003_weekly_counts")
 def m003_weekly_counts(db: Database) -> None:
     """Counts per Compstat week beside the daily ones, so that a report week's table reads far fewer rows."""
-    from compstat_desk.core.counts import rebuild_weekly_counts, weekday_number
+    from compstat_desk.core.store.counts import rebuild_weekly_counts, weekday_number
 
     db.execute("CREATE TABLE weekly_counts (\n"
                "    week_end INTEGER NOT NULL,  -- the week's last day, as days since 1970-01-01\n"

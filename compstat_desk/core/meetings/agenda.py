@@ -16,9 +16,9 @@ from typing import Any
 
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace, current_user, now_iso
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 ROLES = {"chair": "Chair", "challenger": "Challenger", "commander": "Commander", "analyst": "Analyst",
          "partner": "Partner", "specialist": "Specialist unit", "observer": "Observer", "secretariat": "Secretariat",
@@ -96,7 +96,7 @@ def create_meeting(ws: Workspace, *, title: str, date: str | dt.date, host_unit:
                    slides: bool = True) -> int:
     """Plan a meeting (the host by rotation unless given), its agenda from a template and default slides; the
     live actions waiting for a next meeting go on its agenda."""
-    from compstat_desk.core.actions import plan_meeting
+    from compstat_desk.core.actions.tracker import plan_meeting
 
     spec = load_template(template)
     day = date.isoformat() if isinstance(date, dt.date) else date
@@ -339,7 +339,7 @@ def remove_slide(ws: Workspace, slide_id: int) -> None:
 
 def default_slides(ws: Workspace, meeting_id: int, week_ending: dt.date | None = None) -> int:
     """Sensible slides for each agenda item from what the data shows; returns how many were made."""
-    from compstat_desk.core.compstat import compstat_table, latest_week_ending
+    from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
 
     info = meeting_info(ws, meeting_id)
     has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
@@ -379,7 +379,7 @@ def _worst(table: pd.DataFrame, unit: str, polarity: dict[str, str], n: int) -> 
 
 def _indicator_worse(ws: Workspace, unit: str) -> bool:
     """Whether any of the unit's indicators got worse for real against a year earlier."""
-    from compstat_desk.core.indicator_stats import indicator_changes
+    from compstat_desk.core.analysis.indicators import indicator_changes
 
     try:
         changes = indicator_changes(ws, unit)
@@ -395,7 +395,7 @@ def _category_name(ws: Workspace, code: str) -> str:
 
 def _slides_for(ws: Workspace, kind: str, title: str, host: str | None, force: str | None, table: pd.DataFrame,
                 polarity: dict[str, str], meeting_id: int) -> list[tuple[str, list[dict[str, Any]]]]:
-    from compstat_desk.core.delivery import STOCKTAKE_KINDS, stocktake_slides
+    from compstat_desk.core.delivery.priorities import STOCKTAKE_KINDS, stocktake_slides
 
     if kind in STOCKTAKE_KINDS:
         return stocktake_slides(ws, kind, title, meeting_id)
@@ -516,7 +516,7 @@ def capture_action(ws: Workspace, meeting_id: int, *, text: str, owner: str | No
                    unit: str | None = None, category: str | None = None, slide_number: int | None = None,
                    by: str | None = None) -> Any:
     """An action agreed in the meeting, against the agenda item on screen (see actions.add_action)."""
-    from compstat_desk.core.actions import add_action
+    from compstat_desk.core.actions.tracker import add_action
 
     number = slide_number or meeting_info(ws, meeting_id)["current_slide"]
     item = None
@@ -577,7 +577,7 @@ def item_times(ws: Workspace, meeting_id: int, now: str | None = None) -> pd.Dat
 
 def end_meeting(ws: Workspace, meeting_id: int) -> Any:
     """Stop the clock and close the meeting: its live actions are carried to the next (actions.close_meeting)."""
-    from compstat_desk.core.actions import close_meeting
+    from compstat_desk.core.actions.tracker import close_meeting
 
     with ws.transaction():
         ws.conn.execute("UPDATE item_timings SET ended_at = ? WHERE ended_at IS NULL AND item_id IN"

@@ -9,18 +9,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
 from compstat_desk.core.ingest.common import Progress, no_progress
-from compstat_desk.core.store import Workspace, open_workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace, open_workspace
 
 
 def sample_dir() -> Path:
     """Where the sample force lives: $COMPSTAT_SAMPLE_DATA, else sample_data/ beside the package."""
     env = os.environ.get("COMPSTAT_SAMPLE_DATA")
-    here = Path(env) if env else Path(__file__).resolve().parents[2] / "sample_data"
+    here = Path(env) if env else Path(__file__).resolve().parents[3] / "sample_data"
     if not (here / "incidents.csv.gz").exists():
         raise CompstatError(
             f"The sample data is not at {here}: run compstat-desk from its source folder, or set "
@@ -78,7 +78,7 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
         past = json.loads((source / "meeting.json").read_text(encoding="utf-8"))
         upcoming = past.get("next")
         if upcoming:  # planned after the last one closed: its live actions go on this one's agenda
-            from compstat_desk.core.meetings import Attendee, create_meeting
+            from compstat_desk.core.meetings.agenda import Attendee, create_meeting
 
             progress(0.97, "The next meeting's agenda and slides")
             create_meeting(ws, title=upcoming["title"], date=upcoming["date"], host_unit=upcoming.get("host_unit"),

@@ -8,10 +8,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
-from compstat_desk.core.compstat import HEADLINE, latest_week_ending, phi_from_weeks
+from compstat_desk.core.analysis.compstat import HEADLINE, latest_week_ending, phi_from_weeks
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 SEASON_HALF_WIDTH = 3  # the same week ± 3 weeks, in each earlier year
 YEARS_BACK = 2

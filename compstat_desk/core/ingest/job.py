@@ -13,7 +13,7 @@ from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest import ImportOptions, ImportReport, detect_profile, import_file
 from compstat_desk.core.ingest.common import Cancelled, Progress, never_cancelled, no_progress, resolve_columns
 from compstat_desk.core.ingest.reader import open_table
-from compstat_desk.core.store import open_workspace
+from compstat_desk.core.store.workspace import open_workspace
 
 PREVIEW_ROWS = 20
 

@@ -16,10 +16,10 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core import catalog
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
-from compstat_desk.core.store import Workspace
+from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import Workspace
 
 WEEKS = 4  # the comparison window: the last four periods against the same four a year earlier
 POOLED = ("proportion", "rate")  # kinds with a numerator and a denominator

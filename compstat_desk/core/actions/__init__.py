@@ -1,0 +1,1 @@
+"""Actions agreed at meetings: the tracker (status, carry-forward, escalation), their effect, and the field exchange."""

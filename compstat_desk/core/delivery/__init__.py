@@ -1,0 +1,1 @@
+"""Delivery-unit mode: priorities, their delivery plans, options appraisals and delivery assessments at stocktakes."""

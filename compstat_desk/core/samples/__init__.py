@@ -1,0 +1,1 @@
+"""The bundled samples: a police force and a delivery unit, built into workspaces from the package's own data."""

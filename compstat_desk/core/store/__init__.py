@@ -1,0 +1,1 @@
+"""The workspace file: opening it safely, its schema and migrations, the catalog of units and categories, counts."""
