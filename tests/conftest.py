@@ -114,3 +114,24 @@ def sample_incidents():
     stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")
     frame["day"], frame["weekday"], frame["hour"] = stamp.dt.normalize(), stamp.dt.day_of_week, stamp.dt.hour
     return frame
+
+
+# A skipped test checks nothing: the suite fails if anything skipped for a reason other than the absence of the
+# real data beside the project (../shared/data), so a missing tool or library can never hide a check in silence.
+REAL_DATA_REASONS = ("real data not",)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    unexpected = []
+    for report in reporter.stats.get("skipped", []):
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not any(allowed in reason for allowed in REAL_DATA_REASONS):
+            unexpected.append(f"{report.nodeid}: {reason}")
+    if unexpected:
+        reporter.write_line("Skipped for a reason other than absent real data (the suite must run whole):", red=True)
+        for line in unexpected:
+            reporter.write_line(f"  {line}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -1,17 +1,18 @@
-"""The six-monthly delivery report, built from the sample delivery unit and read back with pdftotext: every fact
+"""The six-monthly delivery report, built from the sample delivery unit and read back with pypdf: every fact
 checked against the workspace read directly (SQL and pandas), the marking and the date on every page, missing data
 said in words; and `compstat-desk report delivery`'s messages when there is nothing to report."""
 
 import datetime as dt
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from compstat_desk.cli import main
+
+from pdfread import page_count, page_texts
 
 AS_OF = dt.date(2026, 11, 22)
 EARLY = dt.date(2026, 1, 15)  # after two stocktakes; AE's 2026/27 target not yet started
@@ -22,16 +23,9 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def page_count(pdf: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
-
-
 def pages(pdf: Path, mode: str = "-layout") -> list[str]:
-    """Each page's text (pdftotext one page at a time): -layout keeps table rows on their lines, -raw keeps a
-    wrapped cell's words together."""
-    return [subprocess.run(["pdftotext", mode, "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True,
-                           text=True, check=True).stdout for i in range(1, page_count(pdf) + 1)]
+    """Each page's text: "-layout" keeps table rows on their lines, "-raw" keeps a wrapped cell's words together."""
+    return page_texts(pdf, layout=mode == "-layout")
 
 
 def flat(text: str) -> str:
@@ -67,9 +61,9 @@ def sections(pdf: Path, codes: list[str], mode: str = "-layout") -> dict[str, st
     texts = pages(pdf, mode)
     found: dict[str, list[str]] = {}
     current = None
-    for text in texts:
+    for laid_out, text in zip(pages(pdf), texts):  # the heading is found where it prints, under the page header
         for code in codes:
-            if any(line.strip().startswith(f"{code}: ") for line in text.splitlines()[:6]):
+            if any(line.strip().startswith(f"{code}: ") for line in laid_out.splitlines()[:6]):
                 current = code
         if current:
             found.setdefault(current, []).append(text)

@@ -1,5 +1,5 @@
 """The documents, read back as a reader would: the sample force's agenda pack, unit pack, challenger's briefing and
-minutes as PDF text (pdftotext), page count (pdfinfo), bookmarks (pdftohtml's outline) and fonts (pdffonts); the
+minutes as PDF text, page count, bookmarks and fonts (pypdf) and pixels (PDFium), with no poppler needed; the
 figures in them checked against counts made here with pandas from the sample's own files."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import datetime as dt
 import json
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,31 +18,14 @@ from compstat_desk.cli import main
 from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.core.store.workspace import now_iso, open_workspace
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) is not installed")
+from pdfread import fonts, outline, page_count, page_texts, render_page
 
 WEEK_END = dt.date(2026, 11, 15)  # the sample's latest complete week
 NAME = "Siân O'Neill"
 
 
 def pages_text(pdf: Path) -> list[str]:
-    out = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return out.split("\f")[:-1]
-
-
-def page_count(pdf: Path) -> int:
-    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
-
-
-def outline(pdf: Path) -> list[str]:
-    xml = subprocess.run(["pdftohtml", "-xml", "-i", "-stdout", "-q", str(pdf)], capture_output=True, text=True,
-                         check=True).stdout
-    return re.findall(r"<item[^>]*>(.*?)</item>", xml)
-
-
-def fonts(pdf: Path) -> list[tuple[str, str]]:
-    lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout.splitlines()[2:]
-    return [(line.split()[0], line.split()[-5]) for line in lines if line.strip()]
+    return page_texts(pdf, layout=True)
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +114,7 @@ def test_the_cover_says_meeting_date_host_chair_venue_and_marking(pack):
 
 
 def test_fonts_are_embedded_and_names_with_accents_print(pack):
-    assert fonts(pack) and all(emb == "yes" for _, emb in fonts(pack))
+    assert fonts(pack) and all(embedded for _, embedded in fonts(pack))
     text = "\n".join(pages_text(pack))
     assert NAME in text
 
@@ -171,12 +154,9 @@ def test_overdue_actions_are_marked_and_red(pack, tmp_path):
         row = next(line for line in lines if re.match(rf"\s*{ref}\s", line))
         assert "⚠ Overdue" in row, row
     # Red: render the page and look for the overdue colour (#b00020) in the pixels.
-    from PIL import Image
-
-    subprocess.run(["pdftoppm", "-r", "72", "-png", "-f", str(number + 1), "-l", str(number + 1), str(pack),
-                    str(tmp_path / "p")], check=True)
-    image = Image.open(next(tmp_path.glob("p*.png"))).convert("RGB")
-    red = sum(1 for r, g, b in image.get_flattened_data() if r > 150 and g < 60 and b < 80)
+    image = render_page(pack, number + 1, dpi=72)
+    pixels = np.asarray(image).astype(int)
+    red = int(((pixels[..., 0] > 150) & (pixels[..., 1] < 60) & (pixels[..., 2] < 80)).sum())
     assert red > 100
 
 
@@ -410,5 +390,5 @@ def test_italics_print_in_the_oblique_face_and_bold_italics_in_the_bold_oblique(
                                                  "<b><i>not agreed</i></b>", style)])
     # Subset fonts are named ABCDEF+Name; the canvas also names its default Helvetica, which prints nothing here.
     embedded = {name.split("+")[-1]: emb for name, emb in fonts(pdf) if "DejaVu" in name}
-    assert embedded == {"DejaVuSans": "yes", "DejaVuSans-Bold": "yes", "DejaVuSans-Oblique": "yes",
-                        "DejaVuSans-BoldOblique": "yes"}
+    assert embedded == {"DejaVuSans": True, "DejaVuSans-Bold": True, "DejaVuSans-Oblique": True,
+                        "DejaVuSans-BoldOblique": True}

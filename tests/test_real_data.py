@@ -619,8 +619,6 @@ def test_nypd_revised_week_kept_beside_the_original(nypd):
 
 
 
-@pytest.mark.skipif(subprocess.run(["which", "pdftotext"], capture_output=True).returncode != 0,
-                    reason="poppler-utils (pdftotext) is not installed")
 def test_nypd_agenda_pack_from_the_published_figures_alone(nypd, tmp_path, capsys):
     """A workspace of published weekly figures (no incidents) gets an agenda pack, not a refusal: the Compstat
     table as the NYPD published it for the latest week, its week columns the file's wtd figures."""
@@ -635,8 +633,9 @@ def test_nypd_agenda_pack_from_the_published_figures_alone(nypd, tmp_path, capsy
     out = tmp_path / "pack.pdf"
     assert main(["pack", "--db", str(copy), "-o", str(out), "--anyway"]) == 0
     assert f"stamped with the data to the week ending {latest}" in capsys.readouterr().err
-    pages = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
-                           check=True).stdout.split("\f")
+    from pdfread import page_texts
+
+    pages = page_texts(out)
     pages = [p for p in pages if p.strip()]
     assert all("OFFICIAL-SENSITIVE" in p for p in pages)
     text = "\n".join(pages)
