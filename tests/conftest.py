@@ -16,8 +16,6 @@ import pytest
 
 from compstat_desk.core.store.workspace import open_workspace
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
 
 @pytest.fixture
 def ws(tmp_path):
@@ -114,6 +112,29 @@ def sample_incidents():
     stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")
     frame["day"], frame["weekday"], frame["hour"] = stamp.dt.normalize(), stamp.dt.day_of_week, stamp.dt.hour
     return frame
+
+
+def pytest_addoption(parser):
+    """The headless job runs without Qt and so without pytest-qt: its settings in pyproject.toml are then declared
+    here, so that --strict-config still catches every other unknown setting."""
+    import importlib.util
+
+    if importlib.util.find_spec("pytestqt") is None:
+        for name in ("qt_api", "qt_default_raising", "qt_log_level_fail", "qt_log_ignore"):
+            parser.addini(name, "pytest-qt's (not installed: the headless job)", type="linelist")
+
+
+QT_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "qtlog"}
+UI_TESTS = Path(__file__).resolve().parent / "ui"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`gui` marks itself (qutebrowser's way): every test under tests/ui, and any test that asks for a Qt fixture.
+    The headless job (`pytest tests --ignore=tests/ui`, with no Qt installed) relies on tests/ui holding them all."""
+    for item in items:
+        uses_qt = QT_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses_qt or UI_TESTS in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.gui)
 
 
 # A skipped test checks nothing: the suite fails if anything skipped for a reason other than the absence of the

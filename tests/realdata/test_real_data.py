@@ -19,8 +19,9 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+from support.paths import ROOT, SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = SHARED_DATA
 if not DATA.is_dir():
     pytest.skip(f"real data not found at {DATA} (it lives beside the project, not in it)", allow_module_level=True)
 
@@ -35,7 +36,6 @@ from compstat_desk.core.store.workspace import open_workspace  # noqa: E402
 
 pytestmark = pytest.mark.realdata
 
-ROOT = Path(__file__).resolve().parents[1]
 CHICAGO_ASSAULTS = DATA / "chicago" / "chicago_aggravated_assaults.csv.gz"
 CHICAGO_DISTRICTS = DATA / "chicago" / "police_districts_2012.geojson"
 CHICAGO_BEATS = DATA / "chicago" / "police_beats_2012_simplified.geojson"
@@ -633,7 +633,7 @@ def test_nypd_agenda_pack_from_the_published_figures_alone(nypd, tmp_path, capsy
     out = tmp_path / "pack.pdf"
     assert main(["pack", "--db", str(copy), "-o", str(out), "--anyway"]) == 0
     assert f"stamped with the data to the week ending {latest}" in capsys.readouterr().err
-    from pdfread import page_texts
+    from support.pdf import page_texts
 
     pages = page_texts(out)
     pages = [p for p in pages if p.strip()]

@@ -13,12 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from support.pdf import fonts, outline, page_count, page_texts, render_page
 
 from compstat_desk.cli import main
 from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.core.store.workspace import now_iso, open_workspace
-
-from pdfread import fonts, outline, page_count, page_texts, render_page
 
 WEEK_END = dt.date(2026, 11, 15)  # the sample's latest complete week
 NAME = "Siân O'Neill"

@@ -12,8 +12,6 @@ from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS, RAG_COLOURS
 from compstat_desk.core.analysis.trajectories import SCALE
 from compstat_desk.ui.priorities_view import PrioritiesView
 
-pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
-
 AS_OF = dt.date(2026, 11, 22)
 SCALE_ORDER = [label for _floor, label in SCALE]  # Green … Red
 

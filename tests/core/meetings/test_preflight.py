@@ -3,7 +3,7 @@ fragile (a warning), the one never revised is not."""
 
 import datetime as dt
 
-from test_weekly_table import FRAGILE
+from support.weekly import FRAGILE
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.meetings.preflight import preflight

@@ -35,11 +35,6 @@ from compstat_desk.ui.map_view import (
     render_map_png,
 )
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 SIZE = (1280, 800)
 
 

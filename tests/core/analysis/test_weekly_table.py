@@ -1,11 +1,12 @@
 """The Compstat table from published weekly figures, by hand and against the NYPD's own sheets."""
 
 import datetime as dt
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from support.paths import SHARED_DATA
+from support.weekly import FRAGILE
 
 from compstat_desk.core.analysis.compstat import significance
 from compstat_desk.core.analysis.revisions import revisions
@@ -36,7 +37,7 @@ def test_28_days_are_built_from_four_stored_weeks_and_year_ago_is_as_published(w
     assert not early.loc["28d", "built"] and early.loc["28d", "current"] == 43
 
 
-NYPD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nypd_compstat" / "weekly_compstat_2026.csv"
+NYPD = SHARED_DATA / "nypd_compstat" / "weekly_compstat_2026.csv"
 
 
 @pytest.mark.realdata
@@ -58,18 +59,6 @@ def test_nypd_built_28_days_differ_from_the_published_ones_where_the_data_was_re
     assert differ.sum() > 100
     assert revised.reindex(d28.index[differ]).mean() > 0.9
     assert revised.reindex(d28.index[~differ]).mean() < 0.4
-
-
-FRAGILE = """week_start,week_end,geography,category,wtd_current,wtd_prior,d28_current,d28_prior,ytd_current,ytd_prior
-2/2/2026,2/8/2026,citywide,Robbery,40,60,160,240,300,400
-2/9/2026,2/15/2026,citywide,Robbery,40,60,160,240,350,460
-2/16/2026,2/22/2026,citywide,Robbery,40,60,160,240,400,520
-2/23/2026,3/1/2026,citywide,Robbery,40,60,160,240,450,580
-2/2/2026,2/8/2026,citywide,Burglary,40,60,160,240,300,400
-2/9/2026,2/15/2026,citywide,Burglary,40,60,160,240,340,460
-2/16/2026,2/22/2026,citywide,Burglary,40,60,160,240,380,520
-2/23/2026,3/1/2026,citywide,Burglary,40,60,160,240,420,580
-"""
 
 
 def test_a_change_that_recent_revisions_could_erase_is_fragile(ws, write):

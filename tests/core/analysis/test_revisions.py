@@ -1,9 +1,9 @@
 """Revisions: how much published weekly figures moved, by hand and against the NYPD's own sheets."""
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.paths import SHARED_DATA
 
 from compstat_desk.core.analysis.revisions import revisions
 from compstat_desk.core.ingest import import_file
@@ -26,7 +26,7 @@ def test_revisions_by_hand(ws, write):
     assert [None if pd.isna(v) else int(v) for v in got["revision"]] == [None, None, 1, 0, None]
 
 
-NYPD = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nypd_compstat" / "weekly_compstat_2026.csv"
+NYPD = SHARED_DATA / "nypd_compstat" / "weekly_compstat_2026.csv"
 
 
 @pytest.mark.realdata

@@ -4,14 +4,11 @@ picks up an import made by another program."""
 import shutil
 
 import pandas as pd
-import pytest
 from PySide6.QtWidgets import QWidget
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.wall import WallDisplay, wall_slides
-
-pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
 
 
 def test_the_wall_cycles_shows_the_marking_and_takes_no_input(qtbot, built_sample, tmp_path):

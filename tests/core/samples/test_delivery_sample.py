@@ -7,10 +7,10 @@ import datetime as dt
 import importlib.util
 import json
 import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.paths import ROOT
 
 from compstat_desk.cli import build_parser, main
 from compstat_desk.core.delivery import priorities as delivery
@@ -18,7 +18,7 @@ from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.samples.delivery import delivery_sample_dir
 from compstat_desk.core.store.workspace import open_workspace
 
-SOURCE = Path(__file__).resolve().parents[1] / "sample_data" / "delivery"
+SOURCE = ROOT / "sample_data" / "delivery"
 NOW = "2026-11-22"
 
 

@@ -24,11 +24,6 @@ from compstat_desk.ui.compstat_view import CompstatTableModel
 from compstat_desk.ui.main_window import MainWindow
 from compstat_desk.ui.report_state import week_label
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory, built_sample):

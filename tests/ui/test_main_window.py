@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QApplication, QMessageBox
+from support.paths import ROOT
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.store.workspace import open_workspace
@@ -24,12 +25,6 @@ from compstat_desk.ui.models import (
     UnitTreeModel,
     sorting_proxy,
 )
-
-pytestmark = [
-    pytest.mark.gui,
-    # The offscreen platform warns when a window is shown; it says nothing about our code.
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
 
 UNITS = ["North", "South", "East", "West", "Central"]
 CATEGORIES = ["Burglary", "Robbery", "Vehicle crime"]
@@ -363,7 +358,7 @@ def test_run_gui_opens_the_main_window_on_the_workspace(tmp_path, first_csv):
         f"sys.exit(run_gui({str(path)!r}))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=Path(__file__).resolve().parents[1])
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     titles = [line.removeprefix("TITLE ") for line in done.stdout.splitlines() if line.startswith("TITLE ")]
     assert titles == ["compstat-desk — Workspace [OFFICIAL-SENSITIVE]"]
@@ -403,7 +398,7 @@ def test_the_frame_needs_neither_pandas_nor_pyqtgraph(tmp_path):
               f"sys.exit(main(['--db', {str(tmp_path / 'w.sqlite')!r}]))\n")
     (tmp_path / "w.sqlite").write_bytes(b"")  # there: no sample is built for it
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parents[1])
+                          cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 
@@ -476,7 +471,7 @@ def test_run_gui_exits_2_when_the_workspace_behind_the_frame_cannot_be_opened(tm
         f"sys.exit(run_gui({str(path)!r}))\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=Path(__file__).resolve().parents[1])
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, cwd=ROOT)
     assert done.returncode == 2, done.stderr
     assert "MESSAGE" in done.stdout and "newer compstat-desk" in done.stdout
 

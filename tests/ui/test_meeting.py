@@ -5,13 +5,12 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from support.paths import ROOT
 
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.console import ChairConsole, run_meeting
 from compstat_desk.ui.presenter import PresenterWindow, SlideView
-
-pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
 
 
 @pytest.fixture
@@ -195,7 +194,6 @@ def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_ca
     import signal
     import subprocess
     import sys
-    from pathlib import Path
 
     path = ws.path
     ws.close()
@@ -217,7 +215,7 @@ def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_ca
         "console.save_capture()\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1], timeout=120,
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, timeout=120,
                           env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, capture_output=True)
     assert done.returncode == -signal.SIGKILL, done.stderr.decode()[-2000:]
     again = open_workspace(path)

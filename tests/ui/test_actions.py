@@ -10,8 +10,6 @@ from PySide6.QtCore import Qt
 from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.ui.actions_view import ActionsView
 
-pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
-
 AS_OF = dt.date(2026, 11, 15)
 
 

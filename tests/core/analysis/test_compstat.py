@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from support.paths import SHARED_DATA
 
 from compstat_desk.core.analysis.compstat import (
     compstat_table,
@@ -183,7 +184,7 @@ def test_a_year_without_data_is_not_a_year_of_zero_crime(small_force):
     assert first[6:9] == ["", "", ""]  # previous, change and % are blank, not 0
 
 
-CHICAGO = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "data" / "chicago"
+CHICAGO = SHARED_DATA / "chicago"
 
 
 @pytest.mark.realdata

@@ -4,7 +4,6 @@ a few hundred signals. pyproject.toml keeps it below 6.12; this test says so pla
 
 import sys
 
-import pytest
 from PySide6.QtCore import QObject, Signal
 
 
@@ -13,7 +12,6 @@ class Emitter(QObject):
     carrying = Signal(object)
 
 
-@pytest.mark.gui
 def test_signals_keep_their_references_to_true_and_none(qtbot):
     emitter = Emitter()
     emitter.carrying.connect(lambda value: None)
@@ -26,7 +24,6 @@ def test_signals_keep_their_references_to_true_and_none(qtbot):
 
 
 
-@pytest.mark.gui
 def test_the_unit_tree_makes_every_item_it_holds(qtbot):
     """Items a QStandardItemModel makes itself (header items from setHorizontalHeaderLabels, its invisible root)
     keep a PySide6 wrapper after the model deletes them, and the next object made at the same address is handed

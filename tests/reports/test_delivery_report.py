@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.pdf import page_count, page_texts
 
 from compstat_desk.cli import main
-
-from pdfread import page_count, page_texts
 
 AS_OF = dt.date(2026, 11, 22)
 EARLY = dt.date(2026, 1, 15)  # after two stocktakes; AE's 2026/27 target not yet started

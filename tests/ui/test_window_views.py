@@ -21,11 +21,6 @@ from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import PROJECTOR_SCALE, MainWindow
 from compstat_desk.ui.report_state import week_label
 
-pytestmark = [
-    pytest.mark.gui,
-    pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints"),
-]
-
 
 @pytest.fixture(scope="module")
 def sample(built_sample):

@@ -4,10 +4,9 @@ reader gets back what a hand-made two-page PDF holds: its text by row, its bookm
 import numpy as np
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
+from support.pdf import fonts, outline, page_count, page_texts, render_page
 
 from compstat_desk.reports.fonts import REGULAR, register_fonts
-
-from pdfread import fonts, outline, page_count, page_texts, render_page
 
 
 def test_pdfs_are_read_and_drawn_with_no_poppler_on_path(tmp_path, monkeypatch):

@@ -7,10 +7,10 @@ import signal
 import subprocess
 import sys
 from importlib import resources
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from support.paths import ROOT
 
 from compstat_desk.core.actions.tracker import actions_table
 from compstat_desk.core.errors import CompstatError
@@ -146,7 +146,7 @@ def test_a_meeting_killed_mid_way_resumes_at_its_slide_with_what_was_captured(di
         f"meetings.capture(ws, {m}, 'note', 'Chair asked for a problem profile')\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT)
     assert done.returncode == -signal.SIGKILL
     with open_workspace(path) as ws:
         assert meetings.resumable(ws) == (m, 4)

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pandas as pd
+from support.weekly import FRAGILE
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.meetings.briefing import briefing_text, probe_points
@@ -35,8 +36,6 @@ def test_a_change_shared_by_every_unit_is_called_the_force_wide_trend(ws, write)
 
 
 def test_a_fragile_change_is_never_headlined_and_says_why(ws, write):
-    from tests.test_weekly_table import FRAGILE
-
     import_file(ws, write("fragile.csv", FRAGILE))
     unit = ws.conn.execute("SELECT code FROM units LIMIT 1").fetchone()[0]
     points = probe_points(ws, unit, dt.date(2026, 3, 1))

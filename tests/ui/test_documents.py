@@ -2,14 +2,10 @@
 
 import shutil
 
-import pytest
 from PySide6.QtWidgets import QWidget
+from support.pdf import page_count, page_texts
 
 from compstat_desk.ui.documents import build_document
-
-from pdfread import page_count, page_texts
-
-pytestmark = [pytest.mark.gui, pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")]
 
 
 def test_the_pack_is_built_off_the_gui_thread_and_says_how_many_pages(qtbot, built_sample, tmp_path):
