@@ -112,7 +112,7 @@ def run_meeting_gui(ws: object, meeting_id: int) -> int:
     from PySide6.QtCore import QEvent
     from PySide6.QtWidgets import QApplication
 
-    from compstat_desk.ui.console import run_meeting
+    from compstat_desk.ui.meeting.console import run_meeting
 
     app = _application()
     presenter, console = run_meeting(ws, meeting_id)  # type: ignore[arg-type]
@@ -131,7 +131,7 @@ def run_wall_gui(ws: object, meeting: str | None, numbers: list[int] | None, sec
         print(f"compstat-desk: {problem}", file=sys.stderr)
         return 2
 
-    from compstat_desk.ui.wall import WallDisplay, chosen_slides
+    from compstat_desk.ui.meeting.wall import WallDisplay, chosen_slides
 
     slides = chosen_slides(ws, meeting, numbers)  # type: ignore[arg-type]
     app = _application()

@@ -54,27 +54,27 @@ from compstat_desk.core.store.header import WorkspaceHeader, header_from
 if TYPE_CHECKING:
     from compstat_desk.core.store import overview
     from compstat_desk.core.store.workspace import Workspace
-    from compstat_desk.ui.analysis_view import AnalysisViewWidget
-    from compstat_desk.ui.import_dialog import ImportDialog
-    from compstat_desk.ui.map_view import MapWidget
-    from compstat_desk.ui.priorities_view import PrioritiesView
+    from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+    from compstat_desk.ui.views.base import AnalysisViewWidget
+    from compstat_desk.ui.views.map import MapWidget
+    from compstat_desk.ui.views.priorities import PrioritiesView
 
 # What the views need, imported on a worker thread while the window's frame is on the screen (MainWindow.opening).
 VIEW_MODULES = (
     "compstat_desk.core.store.workspace",
     "compstat_desk.core.store.overview",
     "compstat_desk.core.ingest.log",
-    "compstat_desk.ui.models",
-    "compstat_desk.ui.report_state",
-    "compstat_desk.ui.compstat_view",
-    "compstat_desk.ui.trend_view",
-    "compstat_desk.ui.trajectory_view",
-    "compstat_desk.ui.peers_view",
-    "compstat_desk.ui.when_view",
-    "compstat_desk.ui.targets_view",
-    "compstat_desk.ui.actions_view",
-    "compstat_desk.ui.import_dialog",
-    "compstat_desk.ui.priorities_view",
+    "compstat_desk.ui.models.tables",
+    "compstat_desk.ui.state",
+    "compstat_desk.ui.views.compstat",
+    "compstat_desk.ui.views.trend",
+    "compstat_desk.ui.views.trajectory",
+    "compstat_desk.ui.views.peers",
+    "compstat_desk.ui.views.when",
+    "compstat_desk.ui.views.targets",
+    "compstat_desk.ui.views.actions",
+    "compstat_desk.ui.dialogs.import_dialog",
+    "compstat_desk.ui.views.priorities",
 )
 # Tabs that read incidents: a delivery unit's workspace (priorities and indicators, no incidents) does not show them.
 INCIDENT_TABS = ("Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets", "Categories")
@@ -348,14 +348,14 @@ class MainWindow(QMainWindow):
 
     def _build_content(self, ws: Workspace) -> None:
         """The unit tree, the report week and the views, on the open workspace."""
-        from compstat_desk.ui.models import (
+        from compstat_desk.ui.models.tables import (
             CategoriesTableModel,
             ImportsTableModel,
             RejectedRowsTableModel,
             UnitTreeModel,
             sorting_proxy,
         )
-        from compstat_desk.ui.report_state import ReportState, WeekSelectorWidget
+        from compstat_desk.ui.state import ReportState, WeekSelectorWidget
 
         self.ws = ws
         marking = self.header.marking
@@ -415,10 +415,10 @@ class MainWindow(QMainWindow):
         for view in (self.categories_view, self.imports_view, self.rejected_view):
             _fit_rows(view)
 
-        from compstat_desk.ui.compstat_view import CompstatViewWidget
-        from compstat_desk.ui.peers_view import PeersViewWidget
-        from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
-        from compstat_desk.ui.trend_view import TrendViewWidget
+        from compstat_desk.ui.views.compstat import CompstatViewWidget
+        from compstat_desk.ui.views.peers import PeersViewWidget
+        from compstat_desk.ui.views.trajectory import TrajectoryViewWidget
+        from compstat_desk.ui.views.trend import TrendViewWidget
 
         self.compstat_view = CompstatViewWidget(ws, self.report, marking)
         self.trend_view = TrendViewWidget(ws, self.report, marking)
@@ -428,9 +428,9 @@ class MainWindow(QMainWindow):
                                                          self.peers_view]
         self.compstat_view.category_activated.connect(self.on_compstat_view_category_activated)
 
-        from compstat_desk.ui.actions_view import ActionsView
-        from compstat_desk.ui.targets_view import TargetsViewWidget
-        from compstat_desk.ui.when_view import WhenViewWidget
+        from compstat_desk.ui.views.actions import ActionsView
+        from compstat_desk.ui.views.targets import TargetsViewWidget
+        from compstat_desk.ui.views.when import WhenViewWidget
 
         self.when_view = WhenViewWidget(ws, self.report, marking)
         self.targets_view = TargetsViewWidget(ws, self.report, marking)
@@ -589,7 +589,7 @@ class MainWindow(QMainWindow):
         if self.meeting_editor is not None:
             return
         from compstat_desk.core.meetings import agenda as meetings
-        from compstat_desk.ui.meeting_editor import MeetingEditor
+        from compstat_desk.ui.meeting.editor import MeetingEditor
 
         try:
             editor: QWidget = MeetingEditor(self.ws, meetings.meeting_id_of(self.ws, "next"))
@@ -605,12 +605,12 @@ class MainWindow(QMainWindow):
         meeting_id = self._meeting_id("next")
         if meeting_id is None:
             return
-        from compstat_desk.ui.console import run_meeting
+        from compstat_desk.ui.meeting.console import run_meeting
 
         self._meeting_windows = run_meeting(self.ws, meeting_id)
 
     def open_wall_display(self) -> None:
-        from compstat_desk.ui.wall import WallDisplay, wall_slides
+        from compstat_desk.ui.meeting.wall import WallDisplay, wall_slides
 
         try:
             wall = WallDisplay(self.ws, wall_slides(self.ws))
@@ -623,7 +623,7 @@ class MainWindow(QMainWindow):
 
     def save_document(self, kind: str) -> None:
         """Ask where to save, then build the document off the GUI thread with a progress bar and Cancel."""
-        from compstat_desk.ui.documents import build_document
+        from compstat_desk.ui.dialogs.documents import build_document
 
         unit = self.report.unit.code if self.report.unit and kind == "unit pack" else None
         meeting_id: int | None = 0  # the delivery report is not a meeting's
@@ -770,7 +770,7 @@ class MainWindow(QMainWindow):
 
     def open_import_dialog(self) -> ImportDialog:
         """The Import… dialog (non-modal: the window stays live); the window reads the workspace again after."""
-        from compstat_desk.ui.import_dialog import ImportDialog
+        from compstat_desk.ui.dialogs.import_dialog import ImportDialog
 
         dialog = ImportDialog(self.ws.path, self)
         dialog.imported.connect(self.on_import_dialog_imported)
@@ -874,7 +874,7 @@ class MainWindow(QMainWindow):
     def balance_panes(self) -> None:
         """Give the unit tree the width its columns need (between a quarter and 45% of the window); the tabs,
         whose tables elide or scroll more gracefully, take the rest."""
-        from compstat_desk.ui.analysis_view import AnalysisViewWidget
+        from compstat_desk.ui.views.base import AnalysisViewWidget
 
         tree = self.unit_tree
         header = tree.header()
@@ -900,7 +900,7 @@ class MainWindow(QMainWindow):
     def refresh(self) -> None:
         """Read everything shown again from the workspace."""
         from compstat_desk.core.store import overview
-        from compstat_desk.ui.report_state import report_weeks
+        from compstat_desk.ui.state import report_weeks
 
         summary = overview.summary(self.ws)
         self._delivery_mode = summary.priorities > 0 and summary.incidents == 0
@@ -949,7 +949,7 @@ class MainWindow(QMainWindow):
     def show_priorities(self) -> PrioritiesView:
         """The Priorities tab's view, built on first use."""
         if self.priorities_view is None:
-            from compstat_desk.ui.priorities_view import PrioritiesView
+            from compstat_desk.ui.views.priorities import PrioritiesView
 
             self.priorities_view = PrioritiesView(self.ws, self.header.marking)
             self.priorities_layout.addWidget(self.priorities_view)
@@ -965,7 +965,7 @@ class MainWindow(QMainWindow):
 
     def _show_units(self) -> None:
         from compstat_desk.core.store import overview
-        from compstat_desk.ui.models import UNIT_COLUMNS, UnitTreeModel
+        from compstat_desk.ui.models.tables import UNIT_COLUMNS, UnitTreeModel
 
         units = overview.units(self.ws)
         chosen = self.report.unit.code if self.report.unit else None
@@ -1001,7 +1001,7 @@ class MainWindow(QMainWindow):
         self.on_unit_tree_current_changed(index, QModelIndex())
 
     def _fit_tree(self) -> None:
-        from compstat_desk.ui.models import UnitTreeModel
+        from compstat_desk.ui.models.tables import UnitTreeModel
 
         m = UnitTreeModel
         k = self.font().pointSizeF() / self._base_font.pointSizeF()  # wider caps in the projector theme
@@ -1121,7 +1121,7 @@ class MainWindow(QMainWindow):
     def show_map(self) -> MapWidget:
         """The Map tab's widget, built on first use, following the report's unit and week."""
         if self.map_view is None:
-            from compstat_desk.ui.map_view import MapWidget
+            from compstat_desk.ui.views.map import MapWidget
 
             unit = self.report.unit
             self.map_view = MapWidget(self.ws, week_ending=self.report.week_ending)
@@ -1170,8 +1170,8 @@ class MainWindow(QMainWindow):
             self.balance_panes()
 
     def on_unit_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        from compstat_desk.ui.models import UNIT_ID_ROLE, UnitTreeModel
-        from compstat_desk.ui.report_state import UnitChoice
+        from compstat_desk.ui.models.tables import UNIT_ID_ROLE, UnitTreeModel
+        from compstat_desk.ui.state import UnitChoice
 
         if not current.isValid():
             self.report.set_unit(None)

@@ -73,7 +73,7 @@ def run(n: int, work: Path, size: tuple[int, int] = (1920, 1080), repaints: int 
     from PySide6.QtWidgets import QApplication
 
     from compstat_desk.core.store.workspace import open_workspace
-    from compstat_desk.ui.map_view import MapWidget
+    from compstat_desk.ui.views.map import MapWidget
 
     path = build_workspace(work, n)
     app = QApplication.instance() or QApplication(["map-bench"])

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     from compstat_desk.core.meetings import agenda as meetings
     from compstat_desk.core.samples.police import build_sample_workspace
     from compstat_desk.core.store.workspace import open_workspace
-    from compstat_desk.ui.presenter import PresenterWindow
+    from compstat_desk.ui.meeting.presenter import PresenterWindow
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", type=Path)

@@ -94,8 +94,8 @@ def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meetin
     """The presenter view of slide `slide`, or the chair's console with it on screen, to a PNG, offscreen; the
     meeting itself (its slide, its clock) is left as it was."""
     from compstat_desk.core.meetings import agenda as meetings
-    from compstat_desk.ui.console import ChairConsole
-    from compstat_desk.ui.presenter import PresenterWindow
+    from compstat_desk.ui.meeting.console import ChairConsole
+    from compstat_desk.ui.meeting.presenter import PresenterWindow
 
     path = Path(path)
     app = offscreen_app(path)
@@ -139,7 +139,7 @@ def render_priorities_screenshot(ws: Workspace, path: str | Path, size: tuple[in
     """The delivery priorities view alone (with its marking), the priority `priority` selected (else the one most
     at risk) and its tab `tab` shown ("Trajectories", "Assessments", "Plan and actions", "Options appraisal"),
     to a PNG, offscreen."""
-    from compstat_desk.ui.priorities_view import PrioritiesView
+    from compstat_desk.ui.views.priorities import PrioritiesView
 
     path = Path(path)
     app = offscreen_app(path)

@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from compstat_desk.core.samples.police import sample_dir
-from compstat_desk.ui.actions_view import ActionsView
+from compstat_desk.ui.views.actions import ActionsView
 
 AS_OF = dt.date(2026, 11, 15)
 

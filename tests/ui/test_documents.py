@@ -5,7 +5,7 @@ import shutil
 from PySide6.QtWidgets import QWidget
 from support.pdf import page_count, page_texts
 
-from compstat_desk.ui.documents import build_document
+from compstat_desk.ui.dialogs.documents import build_document
 
 
 def test_the_pack_is_built_off_the_gui_thread_and_says_how_many_pages(qtbot, built_sample, tmp_path):

@@ -19,7 +19,7 @@ from support.paths import ROOT
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import MainWindow, marking_colours
-from compstat_desk.ui.models import (
+from compstat_desk.ui.models.tables import (
     SORT_ROLE,
     DataFrameTableModel,
     UnitTreeModel,

@@ -23,7 +23,7 @@ from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
 from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.core.store.workspace import open_workspace
-from compstat_desk.ui.map_view import (
+from compstat_desk.ui.views.map import (
     BETTER,
     CLASS_COLOURS,
     NO_CHANGE,

@@ -9,8 +9,8 @@ from support.paths import ROOT
 
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.workspace import open_workspace
-from compstat_desk.ui.console import ChairConsole, run_meeting
-from compstat_desk.ui.presenter import PresenterWindow, SlideView
+from compstat_desk.ui.meeting.console import ChairConsole, run_meeting
+from compstat_desk.ui.meeting.presenter import PresenterWindow, SlideView
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_a_stopped_meeting_resumes_at_its_slide(qtbot, ws):
 def test_the_analyst_orders_the_agenda_and_chooses_a_slides_panels(qtbot, ws):
     import json
 
-    from compstat_desk.ui.meeting_editor import MeetingEditor
+    from compstat_desk.ui.meeting.editor import MeetingEditor
 
     mid = meetings.meeting_id_of(ws, "next")
     editor = MeetingEditor(ws, mid)
@@ -204,7 +204,7 @@ def test_killed_mid_meeting_the_app_resumes_at_the_same_slide_with_everything_ca
         "from PySide6.QtWidgets import QApplication\n"
         "from compstat_desk.core.meetings import agenda as meetings\n"
         "from compstat_desk.core.store.workspace import open_workspace\n"
-        "from compstat_desk.ui.console import run_meeting\n"
+        "from compstat_desk.ui.meeting.console import run_meeting\n"
         "app = QApplication([])\n"
         f"ws = open_workspace({str(path)!r})\n"
         "presenter, console = run_meeting(ws, meetings.meeting_id_of(ws, 'next'))\n"
@@ -251,7 +251,7 @@ def test_the_window_prepares_the_meeting_and_builds_its_pack(qtbot, ws, tmp_path
     from PySide6.QtWidgets import QFileDialog, QMessageBox
 
     from compstat_desk.ui.main_window import MainWindow
-    from compstat_desk.ui.meeting_editor import MeetingEditor
+    from compstat_desk.ui.meeting.editor import MeetingEditor
 
     window = MainWindow(ws)
     qtbot.addWidget(window)
@@ -305,7 +305,7 @@ def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, delivery_
     from PySide6.QtWidgets import QLabel, QTableView
 
     from compstat_desk.core.delivery.priorities import assessment_grid
-    from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
+    from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
 
     ws = delivery_ws
     mid = meetings.meeting_id_of(ws, "next")
@@ -343,7 +343,7 @@ def test_a_stocktake_shows_trajectories_and_the_assessment_grid(qtbot, delivery_
 def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):
     from PySide6.QtWidgets import QLabel
 
-    from compstat_desk.ui import meeting_panels
+    from compstat_desk.ui.meeting import panels as meeting_panels
 
     def broken(*args):
         raise RuntimeError("no such figure")
@@ -356,7 +356,7 @@ def test_a_panel_that_fails_says_so_in_its_place(qtbot, ws, monkeypatch):
 def test_a_stocktakes_slides_take_a_priority_assessment_and_a_targets_trajectory(qtbot, delivery_ws):
     import json
 
-    from compstat_desk.ui.meeting_editor import MeetingEditor
+    from compstat_desk.ui.meeting.editor import MeetingEditor
 
     ws = delivery_ws
     mid = meetings.meeting_id_of(ws, "next")

@@ -10,7 +10,7 @@ from PySide6.QtCore import QDate, Qt
 
 from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS, RAG_COLOURS
 from compstat_desk.core.analysis.trajectories import SCALE
-from compstat_desk.ui.priorities_view import PrioritiesView
+from compstat_desk.ui.views.priorities import PrioritiesView
 
 AS_OF = dt.date(2026, 11, 22)
 SCALE_ORDER = [label for _floor, label in SCALE]  # Green … Red

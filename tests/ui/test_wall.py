@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QWidget
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.store.workspace import open_workspace
-from compstat_desk.ui.wall import WallDisplay, wall_slides
+from compstat_desk.ui.meeting.wall import WallDisplay, wall_slides
 
 
 def test_the_wall_cycles_shows_the_marking_and_takes_no_input(qtbot, built_sample, tmp_path):
@@ -56,7 +56,7 @@ def test_the_wall_picks_up_an_import_made_by_another_program(qtbot, built_sample
 
 def week_burglaries(slide: QWidget) -> str:
     """The force's burglaries this week as the slide's Compstat table shows them."""
-    from compstat_desk.ui.compstat_view import CompstatTableModel, CompstatViewWidget
+    from compstat_desk.ui.views.compstat import CompstatTableModel, CompstatViewWidget
 
     view = slide.findChildren(CompstatViewWidget)[0]
     model = view.model

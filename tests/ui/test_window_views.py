@@ -19,7 +19,7 @@ from compstat_desk.core.analysis.when import DAYS
 from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import PROJECTOR_SCALE, MainWindow
-from compstat_desk.ui.report_state import week_label
+from compstat_desk.ui.state import week_label
 
 
 @pytest.fixture(scope="module")
@@ -356,7 +356,7 @@ def test_the_map_tab_follows_the_tree_and_a_click_on_it_selects_the_unit(qtbot, 
 
 
 def test_boundaries_import_through_the_dialog_as_the_command_line_would(qtbot, tmp_path):
-    from compstat_desk.ui.import_dialog import ImportDialog
+    from compstat_desk.ui.dialogs.import_dialog import ImportDialog
 
     db = tmp_path / "empty.sqlite"
     open_workspace(db).close()

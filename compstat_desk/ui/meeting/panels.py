@@ -125,7 +125,7 @@ def _card(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidge
 
 def _actions(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWidget:
     from compstat_desk.core.actions.tracker import actions_table, carried_agenda
-    from compstat_desk.ui.actions_view import ActionsTableModel
+    from compstat_desk.ui.views.actions import ActionsTableModel
 
     as_of = context.week_ending
     if panel.get("carried_to"):
@@ -204,7 +204,7 @@ def _analysis(kind: str) -> Any:
 
 
 def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: PanelContext) -> QWidget:
-    from compstat_desk.ui.report_state import ReportState, UnitChoice
+    from compstat_desk.ui.state import ReportState, UnitChoice
 
     code = panel.get("unit")
     if kind == "trajectory" and panel.get("target"):
@@ -217,7 +217,7 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     state = ReportState()
     marking = ws.marking
     if kind == "map":
-        from compstat_desk.ui.map_view import MapWidget
+        from compstat_desk.ui.views.map import MapWidget
 
         widget: Any = MapWidget(ws, level=panel.get("level", "division"), category=panel.get("category", "HEADLINE"),
                                 week_ending=context.week_ending)
@@ -227,13 +227,13 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
         widget.set_unit(row[0])
         return widget
     if kind == "compstat_table":
-        from compstat_desk.ui.compstat_view import CompstatViewWidget as View
+        from compstat_desk.ui.views.compstat import CompstatViewWidget as View
     elif kind == "trend":
-        from compstat_desk.ui.trend_view import TrendViewWidget as View
+        from compstat_desk.ui.views.trend import TrendViewWidget as View
     elif kind == "trajectory":
-        from compstat_desk.ui.trajectory_view import TrajectoryViewWidget as View
+        from compstat_desk.ui.views.trajectory import TrajectoryViewWidget as View
     else:
-        from compstat_desk.ui.peers_view import PeersViewWidget as View
+        from compstat_desk.ui.views.peers import PeersViewWidget as View
     widget = View(ws, state, marking)
     widget.setFont(_font(context, ANALYSIS_FACTOR))
     # Two columns of legend (one when the panel shares the slide) in slightly smaller type.
@@ -292,7 +292,7 @@ def _outlook(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> QWi
         layout.addWidget(verdict)
     if panel.get("chart", True):  # planned against actual, the projection and its interval: what the room looks at
         from compstat_desk.core.analysis.figures import trajectory_figure
-        from compstat_desk.ui.figure_plot import figure_chart
+        from compstat_desk.ui.widgets.figure_plot import figure_chart
 
         try:
             chart = figure_chart(trajectory_figure(ws, int(panel["target"]), _as_of(ws, context)),
@@ -312,7 +312,7 @@ def _assessment(ws: Workspace, panel: dict[str, Any], context: PanelContext) -> 
     from PySide6.QtWidgets import QHeaderView
 
     from compstat_desk.core.delivery.priorities import assessment_grid, assessments, priority
-    from compstat_desk.ui.priorities_view import AssessmentGridModel, GridTable
+    from compstat_desk.ui.views.priorities import AssessmentGridModel, GridTable
 
     p = priority(ws, panel["priority"])
     grid = assessment_grid(ws, panel["priority"])

@@ -54,10 +54,10 @@ from compstat_desk.core.analysis.trajectories import chance_words
 from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.actions_view import STATE_TINTS, ActionsTableModel
-from compstat_desk.ui.analysis_view import chart_font, readable_font
-from compstat_desk.ui.meeting_panels import WrappingTable
-from compstat_desk.ui.models import SORT_ROLE, Column, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.meeting.panels import WrappingTable
+from compstat_desk.ui.models.tables import SORT_ROLE, Column, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.views.actions import STATE_TINTS, ActionsTableModel
+from compstat_desk.ui.views.base import chart_font, readable_font
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -871,7 +871,7 @@ class PrioritiesView(QWidget):
     def _show_trajectories(self, p: delivery.Priority) -> None:
         """The targets running on the day (words, likelihood on its colour, chart), then how the ended ones
         finished, newest first, then those still to start."""
-        from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
+        from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
 
         self._clear_trajectories()
         periods = {int(t): (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for t, a, b in self.ws.conn.execute(
@@ -928,7 +928,7 @@ class PrioritiesView(QWidget):
 
     def _add_chart(self, target_id: int, as_of: dt.date, lines: int) -> None:
         from compstat_desk.core.analysis.figures import trajectory_figure
-        from compstat_desk.ui.figure_plot import figure_chart
+        from compstat_desk.ui.widgets.figure_plot import figure_chart
 
         try:
             fig = trajectory_figure(self.ws, target_id, as_of)

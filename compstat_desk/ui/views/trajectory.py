@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSizePolicy,
 from compstat_desk.core.analysis import trajectories
 from compstat_desk.core.analysis.trajectories import Trajectory, chance_words
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.analysis_view import (
+from compstat_desk.ui.choices import category_facts
+from compstat_desk.ui.state import ReportState, UnitChoice, week_label
+from compstat_desk.ui.views.base import (
     GREY,
     INK,
     LIKELIHOOD_COLOURS,
@@ -24,9 +26,7 @@ from compstat_desk.ui.analysis_view import (
     legend_below,
     style_plot,
 )
-from compstat_desk.ui.choices import category_facts
-from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
-from compstat_desk.ui.trend_view import timestamp
+from compstat_desk.ui.views.trend import timestamp
 
 PLAN_COLOUR = "#0072b2"
 ACTUAL_COLOUR = "#1a1a1a"

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QW
 from compstat_desk.core.analysis.when import DAYS, WhenGrid, when_grid
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.analysis_view import INK, AnalysisViewWidget, chart_font, style_plot
 from compstat_desk.ui.choices import category_choices
-from compstat_desk.ui.report_state import ReportState, UnitChoice
+from compstat_desk.ui.state import ReportState, UnitChoice
+from compstat_desk.ui.views.base import INK, AnalysisViewWidget, chart_font, style_plot
 
 PALETTE = "cividis"  # sequential, readable by people with red-green colour blindness, prints in grey
 

@@ -30,11 +30,11 @@ from compstat_desk.core.analysis.targets import TargetSpec
 from compstat_desk.core.analysis.trajectories import chance_words
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.analysis_view import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget, chart_font
 from compstat_desk.ui.choices import category_choices, unit_choices
-from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
-from compstat_desk.ui.report_state import ReportState, UnitChoice
-from compstat_desk.ui.trajectory_view import TrajectoryViewWidget
+from compstat_desk.ui.models.tables import Column, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.state import ReportState, UnitChoice
+from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget, chart_font
+from compstat_desk.ui.views.trajectory import TrajectoryViewWidget
 
 
 def _pct(value: object) -> str:

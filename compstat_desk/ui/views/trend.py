@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 from compstat_desk.core.analysis import series
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.analysis_view import (
+from compstat_desk.ui.choices import category_facts
+from compstat_desk.ui.state import ReportState, UnitChoice, week_label
+from compstat_desk.ui.views.base import (
     BETTER,
     GREY,
     INK,
@@ -26,8 +28,6 @@ from compstat_desk.ui.analysis_view import (
     legend_below,
     style_plot,
 )
-from compstat_desk.ui.choices import category_facts
-from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
 
 RECENT_WEEKS = 52
 COUNT_COLOUR = "#1a1a1a"

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, 
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.agenda import ScreenInfo, Slide, presenter_screen
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.meeting_panels import PanelContext, panel_widget
+from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
 
 NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space, Qt.Key.Key_N}
 PREVIOUS_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace, Qt.Key.Key_P}

@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidg
 from compstat_desk.core.analysis import peers
 from compstat_desk.core.store import overview
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.analysis_view import (
+from compstat_desk.ui.choices import category_facts
+from compstat_desk.ui.state import ReportState, UnitChoice
+from compstat_desk.ui.views.base import (
     BETTER,
     GREY,
     INK,
@@ -25,8 +27,6 @@ from compstat_desk.ui.analysis_view import (
     legend_below,
     style_plot,
 )
-from compstat_desk.ui.choices import category_facts
-from compstat_desk.ui.report_state import ReportState, UnitChoice
 
 WINDOW_TITLES = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}
 HIGHLIGHT = "#1a1a1a"

@@ -27,7 +27,7 @@ from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT as LIKELIHOOD_TE
 from compstat_desk.core.analysis.figures import WORSE as WORSE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.report_state import ReportState, UnitChoice, week_label
+from compstat_desk.ui.state import ReportState, UnitChoice, week_label
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
 # Meaning → colour is defined once, in the core (core/figures.py), for the screen and the printed page alike.

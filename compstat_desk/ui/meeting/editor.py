@@ -365,8 +365,8 @@ class MeetingEditor(QWidget):
         chosen = self.selection()
         if not chosen or chosen[0] != "slide":
             return None
-        from compstat_desk.ui.meeting_panels import PanelContext
-        from compstat_desk.ui.presenter import SlideView, _week, projector_scale
+        from compstat_desk.ui.meeting.panels import PanelContext
+        from compstat_desk.ui.meeting.presenter import SlideView, _week, projector_scale
 
         slide = self._slide(chosen[1])
         total = len(meetings.slides(self.ws, self.meeting_id))

@@ -37,7 +37,7 @@ from compstat_desk.core.actions import tracker
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import unit_choices
-from compstat_desk.ui.models import Column, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.models.tables import Column, DataFrameTableModel, sorting_proxy
 
 Index = QModelIndex | QPersistentModelIndex
 

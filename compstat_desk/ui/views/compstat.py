@@ -37,10 +37,10 @@ from compstat_desk.core.analysis import compstat
 from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
 from compstat_desk.core.analysis.periods import WINDOWS
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.analysis_view import BETTER_LIGHT, INK, WORSE_LIGHT, AnalysisViewWidget
 from compstat_desk.ui.choices import category_facts
-from compstat_desk.ui.models import LEFT, RIGHT, SORT_ROLE, natural_key
-from compstat_desk.ui.report_state import ReportState, UnitChoice
+from compstat_desk.ui.models.tables import LEFT, RIGHT, SORT_ROLE, natural_key
+from compstat_desk.ui.state import ReportState, UnitChoice
+from compstat_desk.ui.views.base import BETTER_LIGHT, INK, WORSE_LIGHT, AnalysisViewWidget
 
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 2  # the category code of a row, on every cell
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 3  # a column's window ("Week", "28 days", "Year to date"), in the header

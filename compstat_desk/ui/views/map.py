@@ -1235,7 +1235,7 @@ def render_map_png(ws: Workspace, path: str | Path, size: tuple[int, int] = (192
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m compstat_desk.ui.map_view DB OUT.png [WIDTHxHEIGHT] [UNIT]
+    """python -m compstat_desk.ui.views.map DB OUT.png [WIDTHxHEIGHT] [UNIT]
     (a quick look until `compstat-desk screenshot --view map` calls render_map_png)."""
     from compstat_desk.core.store.workspace import open_workspace
 

@@ -1,0 +1,1 @@
+"""Dialogs: importing a file, building a document."""

@@ -1,0 +1,1 @@
+"""Table models: pandas frames and the workspace's rows as Qt item models."""
