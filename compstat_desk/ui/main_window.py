@@ -12,9 +12,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import (
     QItemSelectionModel,
     QModelIndex,
-    QPersistentModelIndex,
     QSettings,
-    QSize,
     Qt,
     QTimer,
     Signal,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QFileDialog,
-    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -34,11 +31,7 @@ from PySide6.QtWidgets import (
     QMenuBar,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QTreeView,
@@ -48,6 +41,9 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
+from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label
+from compstat_desk.ui.widgets.tables import RoomyRowsDelegate, fit_columns, fit_rows, fit_sections, table_view
 
 # The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
 # the views are imported afterwards (see MainWindow.opening), so nothing below may import them at module level.
@@ -87,124 +83,6 @@ ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by s
 MAP_MIN_WIDTH = 960  # pixels
 PROJECTOR_SCALE = 1.5  # the projector theme's text, against the desk's
 MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
-
-
-def marking_colours(marking: str) -> tuple[str, str]:
-    """Background and text colour of a protective marking's banner: strong, and red for SECRET and above."""
-    m = marking.upper()
-    if "SECRET" in m:
-        return "#b00020", "#ffffff"
-    if m.strip() == "OFFICIAL":
-        return "#1f3f6e", "#ffffff"
-    return "#ffc400", "#000000"  # OFFICIAL-SENSITIVE and anything else a force uses
-
-
-def scaled_font(font: QFont, scale: float = 1.0, *, bold: bool = False) -> QFont:
-    out = QFont(font)
-    out.setPointSizeF(font.pointSizeF() * scale)
-    out.setBold(bold)
-    return out
-
-
-def _marking_label(marking: str, font: QFont, parent: QWidget | None = None) -> QLabel:
-    label = QLabel(marking, parent)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    bg, fg = marking_colours(marking)
-    label.setFont(font)
-    label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 10px; }}")
-    label.setAccessibleName(f"Protective marking: {marking}")
-    return label
-
-
-class MarkingBannerWidget(QFrame):
-    """The strip across the top: the protective marking, then the workspace's name and file."""
-
-    def __init__(self, marking: str, name: str, path: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        base = self.font()  # the style sheet below stops later font changes reaching the labels: set them now
-        bg, fg = marking_colours(marking)
-        self.setObjectName("markingBanner")
-        self.setStyleSheet(f"#markingBanner {{ background: {bg}; }} #markingBanner QLabel {{ color: {fg}; }}")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(12, 6, 12, 6)
-        layout.setSpacing(18)
-        self.marking_label = _marking_label(marking, scaled_font(base, 1.35, bold=True), self)
-        self.marking_label.setStyleSheet("QLabel { padding: 0px; }")
-        self.name_label = QLabel(name, self)
-        self.name_label.setFont(scaled_font(base, 1.15, bold=True))
-        self.path_label = QLabel(path, self)
-        self.path_label.setFont(base)
-        for label in (self.marking_label, self.name_label, self.path_label):
-            label.setTextFormat(Qt.TextFormat.PlainText)  # a workspace's name is text, never markup
-        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path_label.setToolTip(path)
-        # A long path is cut at the window's edge rather than making the window wider than the screen.
-        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        layout.addWidget(self.marking_label)
-        layout.addWidget(self.name_label)
-        layout.addWidget(self.path_label, 1)
-
-    def text(self) -> str:
-        """What the banner says, as plain text."""
-        return f"{self.marking_label.text()} {self.name_label.text()} {self.path_label.text()}"
-
-
-class RoomyRowsDelegate(QStyledItemDelegate):
-    """Rows with some air between them: a tree at the desktop's default height is hard to read across."""
-
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QSize:
-        size = super().sizeHint(option, index)
-        return QSize(size.width(), max(size.height(), int(option.fontMetrics.height() * 1.6)))
-
-
-def _table_view(parent: QWidget | None = None) -> QTableView:
-    view = QTableView(parent)
-    view.setSortingEnabled(True)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.horizontalHeader().setStretchLastSection(True)
-    view.horizontalHeader().setHighlightSections(False)
-    return view
-
-
-def _fit_rows(view: QTableView) -> None:
-    rows = view.verticalHeader()
-    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    rows.setDefaultSectionSize(int(view.fontMetrics().height() * 1.7))
-
-
-def fit_sections(view: QTableView | QTreeView, caps: dict[int, int] | None = None, most: int = 420) -> None:
-    """Size each column to its contents and its title, no wider than its cap (or `most`) pixels.
-
-    Qt's own fit reserves room for the sort arrow in every column; only the sorted one needs it, and on a
-    laptop screen that room is what pushes the last columns out of sight.
-    """
-    header = view.header() if isinstance(view, QTreeView) else view.horizontalHeader()
-    model = view.model()
-    metrics = header.fontMetrics()
-    for col in range(header.count()):
-        if view.isColumnHidden(col):
-            continue
-        title = str(model.headerData(col, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) or "")
-        width = max(view.sizeHintForColumn(col), metrics.horizontalAdvance(title) + 12)
-        if header.isSortIndicatorShown() and header.sortIndicatorSection() == col:
-            width += metrics.height() + 4
-        header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(col, min(width + 10, (caps or {}).get(col, most)))
-
-
-def _fit_columns(view: QTableView, most: int = 420, stretch: int | None = None) -> None:
-    """Fit the columns of a table; with `stretch`, that column takes whatever width the others leave (and is
-    elided), so that the others, the numbers, are never pushed out of sight."""
-    fit_sections(view, most=most)
-    header = view.horizontalHeader()
-    if stretch is not None:
-        header.setStretchLastSection(False)
-        header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
 
 
 def _paragraphs(lines: list[str]) -> str:
@@ -252,7 +130,7 @@ class MainWindow(QMainWindow):
         self._build_top()
         self.status_label = QLabel()
         self.statusBar().addWidget(self.status_label, 1)
-        self.status_marking = _marking_label(header.marking, scaled_font(self.font(), bold=True))
+        self.status_marking = marking_label(header.marking, scaled_font(self.font(), bold=True))
         self.statusBar().addPermanentWidget(self.status_marking)
         self._panes_balanced = False
         self._panes_moved = False  # once the user drags the splitter, their choice stands
@@ -348,14 +226,11 @@ class MainWindow(QMainWindow):
 
     def _build_content(self, ws: Workspace) -> None:
         """The unit tree, the report week and the views, on the open workspace."""
-        from compstat_desk.ui.models.tables import (
-            CategoriesTableModel,
-            ImportsTableModel,
-            RejectedRowsTableModel,
-            UnitTreeModel,
-            sorting_proxy,
-        )
-        from compstat_desk.ui.state import ReportState, WeekSelectorWidget
+        from compstat_desk.ui.models.tables import sorting_proxy
+        from compstat_desk.ui.models.units import UnitTreeModel
+        from compstat_desk.ui.models.workspace import CategoriesTableModel, ImportsTableModel, RejectedRowsTableModel
+        from compstat_desk.ui.state import ReportState
+        from compstat_desk.ui.widgets.week_selector import WeekSelectorWidget
 
         self.ws = ws
         marking = self.header.marking
@@ -391,10 +266,10 @@ class MainWindow(QMainWindow):
         self.overview_view = QTextBrowser()
         self.overview_view.setOpenLinks(False)
         self.categories_model = CategoriesTableModel(parent=self)
-        self.categories_view = _table_view()
+        self.categories_view = table_view()
         self.categories_view.setModel(sorting_proxy(self.categories_model, self))
         self.imports_model = ImportsTableModel(parent=self)
-        self.imports_view = _table_view()
+        self.imports_view = table_view()
         self.imports_view.setModel(sorting_proxy(self.imports_model, self))
         self.imports_view.selectionModel().currentRowChanged.connect(self.on_imports_current_changed)
         self.import_title = QLabel()
@@ -410,10 +285,10 @@ class MainWindow(QMainWindow):
         self.rejected_note.setWordWrap(True)
         self.rejected_note.setTextFormat(Qt.TextFormat.RichText)
         self.rejected_model = RejectedRowsTableModel(parent=self)
-        self.rejected_view = _table_view()
+        self.rejected_view = table_view()
         self.rejected_view.setModel(sorting_proxy(self.rejected_model, self))
         for view in (self.categories_view, self.imports_view, self.rejected_view):
-            _fit_rows(view)
+            fit_rows(view)
 
         from compstat_desk.ui.views.compstat import CompstatViewWidget
         from compstat_desk.ui.views.peers import PeersViewWidget
@@ -961,11 +836,11 @@ class MainWindow(QMainWindow):
         self._categories_read = True
         self.categories_model.set_frame(overview.categories(self.ws))
         self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        _fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
+        fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
 
     def _show_units(self) -> None:
         from compstat_desk.core.store import overview
-        from compstat_desk.ui.models.tables import UNIT_COLUMNS, UnitTreeModel
+        from compstat_desk.ui.models.units import UNIT_COLUMNS, UnitTreeModel
 
         units = overview.units(self.ws)
         chosen = self.report.unit.code if self.report.unit else None
@@ -1001,7 +876,7 @@ class MainWindow(QMainWindow):
         self.on_unit_tree_current_changed(index, QModelIndex())
 
     def _fit_tree(self) -> None:
-        from compstat_desk.ui.models.tables import UnitTreeModel
+        from compstat_desk.ui.models.units import UnitTreeModel
 
         m = UnitTreeModel
         k = self.font().pointSizeF() / self._base_font.pointSizeF()  # wider caps in the projector theme
@@ -1026,7 +901,7 @@ class MainWindow(QMainWindow):
 
         self.imports_model.set_frame(imports_log.imports(self.ws))
         self.imports_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        _fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
+        fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
         # The list is as tall as its imports (3 to 6 rows, then it scrolls): the rest is for the report.
         view = self.imports_view
         rows = min(max(self.imports_model.rowCount(), 3), 6)
@@ -1170,7 +1045,8 @@ class MainWindow(QMainWindow):
             self.balance_panes()
 
     def on_unit_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        from compstat_desk.ui.models.tables import UNIT_ID_ROLE, UnitTreeModel
+        from compstat_desk.ui.models.tables import UNIT_ID_ROLE
+        from compstat_desk.ui.models.units import UnitTreeModel
         from compstat_desk.ui.state import UnitChoice
 
         if not current.isValid():
@@ -1221,7 +1097,7 @@ class MainWindow(QMainWindow):
             self.rejected_view.hide()
             return
         self.rejected_view.show()
-        _fit_columns(self.rejected_view, most=520, stretch=self.rejected_model.column_of("raw"))
+        fit_columns(self.rejected_view, most=520, stretch=self.rejected_model.column_of("raw"))
         if total > len(rows):
             note = (f"<b>Rejected rows:</b> the first {len(rows):,} of {total:,}, as they were in the file "
                     "(all are kept in the workspace).")

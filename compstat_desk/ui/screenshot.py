@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QMessageLogContext, QSize, Qt, QtMsgType, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QMessageLogContext, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtWidgets import QApplication
 
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui.widgets.grab import save_grab
 
 
 def render_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1600, 1000), *,
@@ -77,16 +78,6 @@ def _render(ws: Workspace, path: Path, size: tuple[int, int], tab: str | None, u
         # Outside a running event loop deleteLater() waits for one: delete the window now.
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return path
-
-
-def save_grab(widget: Any, path: Path, size: tuple[int, int], what: str = "the screenshot") -> None:
-    """Grab a widget to a PNG of exactly `size` (high-DPI screens grab at device pixels)."""
-    pixmap = widget.grab()
-    wanted = QSize(*size)
-    if pixmap.size() != wanted:
-        pixmap = pixmap.scaled(wanted, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
-    if not pixmap.save(str(path), "PNG"):
-        raise OSError(f"Could not write {what} to {path}.")
 
 
 def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meeting: str = "next", slide: int = 1,

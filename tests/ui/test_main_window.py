@@ -18,13 +18,10 @@ from support.paths import ROOT
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.store.workspace import open_workspace
-from compstat_desk.ui.main_window import MainWindow, marking_colours
-from compstat_desk.ui.models.tables import (
-    SORT_ROLE,
-    DataFrameTableModel,
-    UnitTreeModel,
-    sorting_proxy,
-)
+from compstat_desk.ui.main_window import MainWindow
+from compstat_desk.ui.models.tables import SORT_ROLE, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.models.units import UnitTreeModel
+from compstat_desk.ui.theme import marking_colours
 
 UNITS = ["North", "South", "East", "West", "Central"]
 CATEGORIES = ["Burglary", "Robbery", "Vehicle crime"]

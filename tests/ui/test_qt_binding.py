@@ -33,7 +33,7 @@ def test_the_unit_tree_makes_every_item_it_holds(qtbot):
     import pandas as pd
     import shiboken6
 
-    from compstat_desk.ui.models.tables import UnitTreeModel
+    from compstat_desk.ui.models.units import UnitTreeModel
 
     parents = [None] + [1] * 4 + [2 + i % 4 for i in range(35)]  # a force, 4 divisions, 35 sectors
     units = pd.DataFrame({"id": range(1, 41), "code": [f"U{i}" for i in range(1, 41)],

@@ -20,9 +20,9 @@ from compstat_desk.core.ingest import import_file
 from compstat_desk.core.samples.police import sample_dir
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import MainWindow
+from compstat_desk.ui.models.compstat import CompstatTableModel
 from compstat_desk.ui.state import week_label
 from compstat_desk.ui.views.base import BETTER_LIGHT, LIKELIHOOD_COLOURS, WORSE_LIGHT
-from compstat_desk.ui.views.compstat import CompstatTableModel
 
 
 @pytest.fixture(scope="module")

@@ -56,7 +56,8 @@ def test_the_wall_picks_up_an_import_made_by_another_program(qtbot, built_sample
 
 def week_burglaries(slide: QWidget) -> str:
     """The force's burglaries this week as the slide's Compstat table shows them."""
-    from compstat_desk.ui.views.compstat import CompstatTableModel, CompstatViewWidget
+    from compstat_desk.ui.models.compstat import CompstatTableModel
+    from compstat_desk.ui.views.compstat import CompstatViewWidget
 
     view = slide.findChildren(CompstatViewWidget)[0]
     model = view.model

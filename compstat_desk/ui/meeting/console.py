@@ -28,7 +28,8 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.workspace import Workspace, now_iso
 from compstat_desk.ui.choices import category_choices, unit_choices
-from compstat_desk.ui.meeting.presenter import PresenterWindow, marking_strip
+from compstat_desk.ui.meeting.presenter import PresenterWindow
+from compstat_desk.ui.widgets.marking import marking_strip
 
 KINDS = [("action", "Action"), ("decision", "Decision"), ("note", "Note"), ("award", "Award")]
 

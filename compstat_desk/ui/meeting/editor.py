@@ -366,12 +366,13 @@ class MeetingEditor(QWidget):
         if not chosen or chosen[0] != "slide":
             return None
         from compstat_desk.ui.meeting.panels import PanelContext
-        from compstat_desk.ui.meeting.presenter import SlideView, _week, projector_scale
+        from compstat_desk.ui.meeting.presenter import SlideView, latest_week
+        from compstat_desk.ui.theme import projector_scale
 
         slide = self._slide(chosen[1])
         total = len(meetings.slides(self.ws, self.meeting_id))
-        view = SlideView(self.ws, slide, PanelContext(self.meeting_id, _week(self.ws), projector_scale(720)), total,
-                         meetings.meeting_info(self.ws, self.meeting_id)["marking"])
+        context = PanelContext(self.meeting_id, latest_week(self.ws), projector_scale(720))
+        view = SlideView(self.ws, slide, context, total, meetings.meeting_info(self.ws, self.meeting_id)["marking"])
         view.resize(1280, 720)
         pixmap = view.grab()
         view.deleteLater()

@@ -26,34 +26,14 @@ from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.agenda import ScreenInfo, Slide, presenter_screen
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
+from compstat_desk.ui.theme import projector_scale
+from compstat_desk.ui.widgets.marking import marking_strip
 
 NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space, Qt.Key.Key_N}
 PREVIOUS_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace, Qt.Key.Key_P}
 BLANK_KEYS = {Qt.Key.Key_B, Qt.Key.Key_Period}
 ENTER_KEYS = {Qt.Key.Key_Return, Qt.Key.Key_Enter}
 PROJECTOR_SCALE = 2.2  # type size on a 1080-line projector relative to the desktop's
-
-
-def projector_scale(height: int) -> float:
-    """Type size for a screen `height` pixels tall, relative to the desktop's: body text about 1/40 of the
-    screen's height (27 px on 1080 lines, 19 px on an old 768-line projector)."""
-    return max(1.0, 2.2 * height / 1080)
-
-
-def marking_strip(marking: str, scale: float) -> QLabel:
-    from compstat_desk.ui.main_window import marking_colours
-
-    label = QLabel(marking)
-    label.setObjectName("marking")
-    bg, fg = marking_colours(marking)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    font = label.font()
-    font.setPointSizeF(font.pointSizeF() * scale)
-    font.setBold(True)
-    label.setFont(font)
-    label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 6px; }}")
-    label.setAccessibleName(f"Protective marking: {marking}")
-    return label
 
 
 class SlideView(QWidget):
@@ -177,7 +157,7 @@ class PresenterWindow(QWidget):
         self.marking = info["marking"]
         self.fixed_scale = scale  # None: follow the screen's height
         self.record = record  # False (a screenshot, a rehearsal): the meeting's slide and clock are not touched
-        self.context = PanelContext(meeting_id, week_ending or _week(ws), scale or PROJECTOR_SCALE)
+        self.context = PanelContext(meeting_id, week_ending or latest_week(ws), scale or PROJECTOR_SCALE)
         self.slides = meetings.slides(ws, meeting_id)
         self.number = 0
         self.blank = False
@@ -413,7 +393,8 @@ class PresenterWindow(QWidget):
             QTimer.singleShot(200, self, self.place)
 
 
-def _week(ws: Workspace) -> dt.date | None:
+def latest_week(ws: Workspace) -> dt.date | None:
+    """The latest complete report week, or None in a workspace with no figures yet."""
     from compstat_desk.core.analysis.compstat import latest_week_ending
     from compstat_desk.core.errors import CompstatError
 

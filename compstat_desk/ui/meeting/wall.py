@@ -16,7 +16,8 @@ from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.agenda import Slide
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.panels import PanelContext
-from compstat_desk.ui.meeting.presenter import SlideView, projector_scale
+from compstat_desk.ui.meeting.presenter import SlideView
+from compstat_desk.ui.theme import projector_scale
 
 
 def wall_slides(ws: Workspace) -> list[Slide]:

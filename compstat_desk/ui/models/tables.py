@@ -10,7 +10,6 @@ from typing import Any
 
 import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
-from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 # Proxies sort on this role: numbers as numbers, text in natural order ("2" before "10").
 SORT_ROLE = Qt.ItemDataRole.UserRole
@@ -75,7 +74,7 @@ class Column:
     numeric: bool | None = None  # right-aligned; None: decided by the values
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     """A cell as a plain Python value (numpy scalars do not cross into Qt as numbers)."""
     if hasattr(value, "item") and not isinstance(value, str):
         try:
@@ -125,7 +124,7 @@ class DataFrameTableModel(QAbstractTableModel):
         sort: list[list[Any]] = []
         numeric: list[bool] = []
         for col in self._columns:
-            values = [_plain(v) for v in self._frame[col.key].tolist()]
+            values = [plain_value(v) for v in self._frame[col.key].tolist()]
             fmt = col.fmt or format_value
             display.append([fmt(v) if not is_missing(v) else "" for v in values])
             sort.append([sort_value(v) for v in values])
@@ -136,7 +135,7 @@ class DataFrameTableModel(QAbstractTableModel):
 
     def value(self, row: int, key: str) -> Any:
         """The raw value behind a row (e.g. an id), as a plain Python value."""
-        return _plain(self._frame.at[row, key])
+        return plain_value(self._frame.at[row, key])
 
     def column_of(self, key: str) -> int:
         return next(i for i, c in enumerate(self._columns) if c.key == key)
@@ -190,161 +189,3 @@ def sorting_proxy(model: DataFrameTableModel, parent=None) -> QSortFilterProxyMo
     return proxy
 
 
-# -- the workspace's tables ------------------------------------------------------------------------
-def _polarity(value: Any) -> str:
-    return {"up_bad": "bad", "up_good": "good"}.get(str(value), str(value))
-
-
-def _yes(value: Any) -> str:
-    return "yes" if str(value).strip().lower() in {"1", "true", "yes"} else ""
-
-
-def _number(value: Any) -> str:
-    """An identifier or row number: no thousands separator, as a spreadsheet's row header writes it."""
-    return str(int(value))
-
-
-def _minute(value: Any) -> str:
-    """An ISO timestamp to the minute, as people write it: 2026-11-22 03:49."""
-    return str(value)[:16].replace("T", " ")
-
-
-class CategoriesTableModel(DataFrameTableModel):
-    """The categories of the workspace with how many incidents each holds (from `overview.categories`)."""
-
-    COLUMNS = (
-        Column("code", "Code"),
-        Column("name", "Name"),
-        Column("incidents", "Incidents", tooltip="Incidents recorded in this category"),
-        Column("group", "Group"),
-        Column("polarity", "A rise is", _polarity, "Whether a rise is bad news (crime) or good (detections)"),
-        Column("headline", "Headline", _yes, "Shown in the headline table of the meeting", numeric=False),
-        Column("first_day", "First day", tooltip="Day of the earliest incident"),
-        Column("last_day", "Last day", tooltip="Day of the latest incident"),
-    )
-
-
-class ImportsTableModel(DataFrameTableModel):
-    """Every file imported, newest first, with the rows it accepted and rejected (from `ingest.log.imports`)."""
-
-    COLUMNS = (
-        Column("id", "#", _number, "Import number", numeric=True),
-        Column("file_name", "File"),
-        Column("imported_at", "Imported", _minute),
-        Column("rows_read", "Rows read"),
-        Column("rows_accepted", "Accepted"),
-        Column("rows_rejected", "Rejected", tooltip="Rows kept aside with their reasons"),
-        Column("added", "New", tooltip="Incidents (or units, values) new to the workspace"),
-        Column("updated", "Updated", tooltip="Incidents already known whose date, category, unit or place changed"),
-        Column("undone_at", "Undone", _minute, tooltip="When the import was taken back out (imports ID --undo)"),
-    )
-
-
-class RejectedRowsTableModel(DataFrameTableModel):
-    """Rows an import kept aside, verbatim, with the reason (from `ingest.log.rejected_rows`)."""
-
-    COLUMNS = (
-        Column("row_number", "Row", _number, "The row number as a spreadsheet shows it (the header is row 1)",
-               numeric=True),
-        Column("reason", "Reason"),
-        Column("raw", "Row as it was in the file"),
-    )
-
-
-# -- the unit tree ---------------------------------------------------------------------------------
-# Most telling first: when the pane is narrow it is the commander that runs off the edge, not the counts.
-UNIT_COLUMNS = ("Name", "Code", "Incidents", "Population", "Commander")
-LEVEL_NAMES = {"force": "Force", "division": "Division", "sector": "Sector"}
-
-
-class UnitTreeModel(QStandardItemModel):
-    """The unit hierarchy (force → divisions → sectors) from `overview.units`, sortable on `SORT_ROLE`.
-
-    The incidents column counts each unit with the units below it; the tooltip says how many are recorded
-    against the unit itself.
-    """
-
-    NAME, CODE, INCIDENTS, POPULATION, COMMANDER = range(len(UNIT_COLUMNS))
-    TOOLTIPS = {INCIDENTS: "Incidents recorded in the unit and the units below it",
-                POPULATION: "Resident population, where known",
-                COMMANDER: "The unit's commander, who answers for its figures"}
-
-    def __init__(self, units: pd.DataFrame | None = None, parent=None):
-        super().__init__(parent)
-        self.setSortRole(SORT_ROLE)
-        self.set_units(units if units is not None else pd.DataFrame(
-            columns=["id", "code", "name", "level", "parent_id", "commander", "population", "incidents",
-                     "incidents_total"]))
-
-    def set_units(self, units: pd.DataFrame) -> None:
-        # Every item is made here, in Python, and reached through the Python object, never fetched back from
-        # the model (horizontalHeaderItem, invisibleRootItem, child): PySide6 keeps a wrapper for an item the
-        # model made itself after the model has deleted it, and hands that stale wrapper out for whatever object
-        # is next made at the same address (a view's selection model came back as a QStandardItem).
-        self.clear()
-        for col, title in enumerate(UNIT_COLUMNS):
-            header = QStandardItem(title)
-            if col in self.TOOLTIPS:
-                header.setToolTip(self.TOOLTIPS[col])
-            if col in (self.INCIDENTS, self.POPULATION):
-                header.setTextAlignment(RIGHT)
-            self.setHorizontalHeaderItem(col, header)
-        rows = [{k: _plain(v) for k, v in r.items()} for r in units.to_dict("records")]
-        ids = {r["id"] for r in rows}
-        children: dict[Any, list[dict[str, Any]]] = {}
-        for r in rows:
-            parent_id = None if is_missing(r["parent_id"]) else int(r["parent_id"])
-            children.setdefault(parent_id if parent_id in ids else None, []).append(r)
-
-        roots = children.get(None, [])
-
-        def add(parent: QStandardItem | None, r: dict[str, Any]) -> None:
-            row = self._row(r)
-            if parent is None:
-                self.appendRow(row)
-            else:
-                parent.appendRow(row)
-            for c in sorted(children.get(r["id"], []), key=lambda c: natural_key(str(c["name"]))):
-                add(row[0], c)
-
-        for r in sorted(roots, key=lambda r: natural_key(str(r["name"]))):
-            add(None, r)
-
-    @classmethod
-    def _row(cls, r: dict[str, Any]) -> list[QStandardItem]:
-        own, total = int(r["incidents"] or 0), int(r["incidents_total"] or 0)  # the core rolls units up
-        level = LEVEL_NAMES.get(str(r["level"]), str(r["level"]))
-        commander = None if is_missing(r["commander"]) else str(r["commander"])
-        cells = {
-            cls.NAME: (str(r["name"]), natural_key(str(r["name"]))),
-            cls.CODE: (str(r["code"]), natural_key(str(r["code"]))),
-            cls.INCIDENTS: (format_value(total), float(total)),
-            cls.POPULATION: (format_value(r["population"]),
-                             None if is_missing(r["population"]) else float(r["population"])),
-            cls.COMMANDER: (commander or "", None if commander is None else natural_key(commander)),
-        }
-        items = []
-        for col in range(len(UNIT_COLUMNS)):
-            text, key = cells[col]
-            item = QStandardItem(text)
-            item.setEditable(False)
-            if key is not None:
-                # WORKAROUND: PySide6 6.12 on CPython 3.11 loses a reference to None on every
-                # QStandardItem.setData(None, role) (and on reading an unset role back into Python), and
-                # the interpreter then aborts ("deallocating None"). An unset role sorts last anyway.
-                item.setData(key, SORT_ROLE)
-            items.append(item)
-        items[cls.NAME].setData(int(r["id"]), UNIT_ID_ROLE)
-        items[cls.NAME].setToolTip(f"{level} {r['name']} (code {r['code']})")
-        for col in (cls.INCIDENTS, cls.POPULATION):
-            items[col].setTextAlignment(RIGHT)
-        if total != own:
-            items[cls.INCIDENTS].setToolTip(f"{total:,} incidents: {own:,} recorded against {r['name']} itself, "
-                                            f"{total - own:,} in the units below it")
-        return items
-
-    def unit_index(self, code: str) -> QModelIndex:
-        """The name cell of the unit with this code (an invalid index if there is none)."""
-        hits = self.match(self.index(0, self.CODE), Qt.ItemDataRole.DisplayRole, code, 1,
-                          Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive)
-        return hits[0].siblingAtColumn(self.NAME) if hits else QModelIndex()

@@ -7,9 +7,8 @@ import datetime as dt
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QFontMetrics, QShowEvent
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QHBoxLayout,
     QLabel,
@@ -28,65 +27,16 @@ from compstat_desk.core.analysis.figures import WORSE as WORSE
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
+from compstat_desk.ui.theme import marking_colours, readable_font, scaled_font
+from compstat_desk.ui.widgets.charts import GREY as GREY  # re-exported with the figures' colours
+from compstat_desk.ui.widgets.charts import compact_legend
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
 # Meaning → colour is defined once, in the core (core/figures.py), for the screen and the printed page alike.
 WORSE_LIGHT = ROLE_FILLS["worse"]
 BETTER_LIGHT = ROLE_FILLS["better"]
-GREY = "#7f7f7f"
-
-READABLE_POINT_SIZE = 11.0  # as the main window's; charts are read from the back of a room
-
-pg.setConfigOptions(antialias=True, background="w", foreground=INK)
 
 
-def readable_font() -> QFont:
-    """The application's font, at least READABLE_POINT_SIZE (a view's own font is not its window's until shown)."""
-    font = QFont(QApplication.font())
-    if font.pointSizeF() < READABLE_POINT_SIZE:
-        font.setPointSizeF(READABLE_POINT_SIZE)
-    return font
-
-
-def chart_font(base: QFont, scale: float = 1.0) -> QFont:
-    font = QFont(base)
-    font.setPointSizeF(base.pointSizeF() * scale)
-    return font
-
-
-def style_plot(plot: pg.PlotItem, base: QFont, *, left: str, bottom: str) -> None:
-    """Axis labels and tick numbers large enough to read from the back of a room."""
-    tick_font = chart_font(base, 1.0)
-    size = f"{base.pointSizeF() * 1.15:.0f}pt"
-    for name, text in (("left", left), ("bottom", bottom)):
-        axis = plot.getAxis(name)
-        axis.setTickFont(tick_font)
-        axis.setTextPen(INK)
-        axis.setPen(pg.mkPen(GREY))
-        axis.setLabel(text, **{"font-size": size, "color": INK})
-    plot.getAxis("left").setWidth(int(base.pointSizeF() * 8))
-    # The dates under the plot, and their label if any, in full: pyqtgraph's own height clips large type.
-    ticks = QFontMetrics(tick_font).height()
-    label = QFontMetrics(chart_font(base, 1.15)).height() if bottom else 0
-    plot.getAxis("bottom").setHeight(int(ticks * 1.6 + label * 1.3))
-    plot.showGrid(x=True, y=True, alpha=0.15)
-
-
-def legend_below(layout: pg.GraphicsLayout, base: QFont, columns: int = 3) -> pg.LegendItem:
-    """A legend in its own row under the plot, so that it never hides the data."""
-    legend = pg.LegendItem(colCount=columns, labelTextSize=f"{base.pointSizeF():.0f}pt", labelTextColor=INK,
-                           horSpacing=24, frame=False)
-    layout.addItem(legend, row=1, col=0)
-    return legend
-
-
-def compact_legend(legend: pg.LegendItem, columns: int, point_size: float) -> None:
-    """Lay a legend out again in `columns` columns of `point_size` type (a slide's panel is narrower than a tab)."""
-    size = f"{point_size:.0f}pt"
-    legend.opts["labelTextSize"] = size
-    for _sample, label in legend.items:
-        label.setText(label.text, size=size)
-    legend.setColumnCount(columns)
 
 
 class AnalysisViewWidget(QWidget):
@@ -102,13 +52,12 @@ class AnalysisViewWidget(QWidget):
         self.state = state
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.heading.setFont(chart_font(self.font(), 1.25))
+        self.heading.setFont(scaled_font(self.font(), 1.25))
         self.heading.setWordWrap(True)
         self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.marking_label = QLabel(marking)
         self.marking_label.setTextFormat(Qt.TextFormat.PlainText)
         self.marking_label.setAccessibleName(f"Protective marking: {marking}")
-        from compstat_desk.ui.main_window import marking_colours  # the banner's colours
 
         bg, fg = marking_colours(marking)
         self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 8px;"
@@ -124,7 +73,7 @@ class AnalysisViewWidget(QWidget):
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
         self.message.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.message.setFont(chart_font(self.font(), 1.15))
+        self.message.setFont(scaled_font(self.font(), 1.15))
         self.message.setContentsMargins(4, 16, 4, 4)
         self.content = QWidget()
         self.stack = QStackedWidget()

@@ -43,7 +43,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest.geo import geometry_from_geojson
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.main_window import marking_colours
+from compstat_desk.ui.theme import marking_colours
 
 log = logging.getLogger(__name__)
 
@@ -1222,7 +1222,7 @@ def render_map_png(ws: Workspace, path: str | Path, size: tuple[int, int] = (192
         else:
             widget.zoom_to_all()
         app.processEvents()
-        from compstat_desk.ui.screenshot import save_grab
+        from compstat_desk.ui.widgets.grab import save_grab
 
         save_grab(widget, path, size, "the map")
     finally:

@@ -17,16 +17,9 @@ from compstat_desk.core.store import overview
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.state import ReportState, UnitChoice
-from compstat_desk.ui.views.base import (
-    BETTER,
-    GREY,
-    INK,
-    WORSE,
-    AnalysisViewWidget,
-    chart_font,
-    legend_below,
-    style_plot,
-)
+from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.views.base import BETTER, GREY, INK, WORSE, AnalysisViewWidget
+from compstat_desk.ui.widgets.charts import legend_below, style_plot
 
 WINDOW_TITLES = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}
 HIGHLIGHT = "#1a1a1a"
@@ -65,7 +58,7 @@ class PeersViewWidget(AnalysisViewWidget):
         self.summary_label = QLabel()
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setWordWrap(True)
-        self.summary_label.setFont(chart_font(self.font(), 1.1))
+        self.summary_label.setFont(scaled_font(self.font(), 1.1))
         self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(240)
@@ -164,7 +157,7 @@ class PeersViewWidget(AnalysisViewWidget):
             if crowded and not chosen and r.verdict not in ("high", "low"):
                 continue
             text = pg.TextItem(f"{r.unit_name}" if chosen else str(r.unit), color=INK, anchor=(-0.15, 0.5))
-            font = chart_font(base, 1.0 if chosen else 0.85)
+            font = scaled_font(base, 1.0 if chosen else 0.85)
             font.setBold(chosen)
             text.setFont(font)
             text.setPos(pop[i], rate[i])

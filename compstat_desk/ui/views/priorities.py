@@ -5,22 +5,18 @@ options appraisal, with the forms a delivery unit fills in before a stocktake (e
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetrics, QKeyEvent
+from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -40,33 +36,34 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QSplitter,
     QStackedWidget,
-    QStyle,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from compstat_desk.core.analysis.figures import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, RAG_COLOURS, RAG_TEXT
-from compstat_desk.core.analysis.trajectories import chance_words
+from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT
 from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.meeting.panels import WrappingTable
-from compstat_desk.ui.models.tables import SORT_ROLE, Column, DataFrameTableModel, sorting_proxy
-from compstat_desk.ui.views.actions import STATE_TINTS, ActionsTableModel
-from compstat_desk.ui.views.base import chart_font, readable_font
+from compstat_desk.ui.models.priorities import (
+    KIND_WORDS,
+    OPTION_STATE,
+    AssessmentGridModel,
+    OptionsTableModel,
+    PrioritiesTableModel,
+    PriorityActionsTableModel,
+    likelihood_label,
+    likelihood_style,
+    options_frame,
+    priorities_frame,
+)
+from compstat_desk.ui.models.tables import sorting_proxy
+from compstat_desk.ui.theme import readable_font, scaled_font
+from compstat_desk.ui.widgets.tables import GridTable, TintKeepingDelegate, WrappingTable
 
 Index = QModelIndex | QPersistentModelIndex
 
-# How far from delivery a likelihood is: 0 (Green) to 4 (Red); the list puts the highest first.
-RISK = {label: i for i, label in enumerate(delivery.LIKELIHOODS)}
-KIND_WORDS = {"milestone": "Milestone", "option": "Option", "action": "Action"}
-OPTION_STATE = {"proposed": "○ Proposed", "chosen": "✓ Chosen", "not_chosen": "✗ Set aside"}
-OPTION_TINTS = {"chosen": STATE_TINTS["done"], "not_chosen": STATE_TINTS["dropped"]}
-NOT_ASSESSED = "not assessed"
 
 EMPTY_TEXT = (
     "There are no delivery priorities in this workspace.\n\n"
@@ -86,265 +83,13 @@ EMPTY_TEXT = (
 )
 
 
-def _words(label: Any) -> str | None:
-    return label if isinstance(label, str) and label else None
-
-
-def _likelihood_style(label: str | None) -> str:
-    """A chip's style sheet: the likelihood's colour and its text colour, or plain grey when there is none."""
-    if label in LIKELIHOOD_COLOURS:
-        return (f"QLabel {{ background: {LIKELIHOOD_COLOURS[label]}; color: {LIKELIHOOD_TEXT[label]};"
-                " padding: 4px 8px; font-weight: bold; }")
-    return f"QLabel {{ background: #e6e6e6; color: {INK}; padding: 4px 8px; }}"
-
-
-def _probability(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
 # -- the list of priorities -------------------------------------------------------------------------------------
-
-
-def _sro_name(value: Any) -> str:
-    """'Dr Helen Okafor, Director General for …' → 'Dr Helen Okafor' (the whole title is in the tooltip)."""
-    return str(value).split(",")[0]
-
-
-def _actions_words(live: Any, overdue: Any) -> str:
-    return f"{int(live)}" + (f" · ⚠ {int(overdue)}" if overdue else "")
-
-
-class PrioritiesTableModel(DataFrameTableModel):
-    """Each priority (from `delivery.priorities_table`): SRO, the likelihood judged at the last stocktake beside the
-    one the trajectories give, each in words on its colour, and the live and overdue actions."""
-
-    COLUMNS = (
-        Column("code", "Code"),
-        Column("title_sro", "Priority · SRO", tooltip="The priority and its senior responsible owner"),
-        Column("judgement_words", "Judged", tooltip="The likelihood of delivery judged at the last stocktake"),
-        Column("computed_words", "From the data", tooltip="The likelihood of delivery the trajectories give: the "
-               "weakest target's chance of being met"),
-        Column("actions_words", "Actions", tooltip="Milestones and actions open (open, in progress or "
-               "constrained) · ⚠ overdue (open or in progress past the due date)", numeric=True),
-    )
-    LIKELIHOOD_OF = {"judgement_words": "judgement", "computed_words": "computed"}
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        key = self.columns[index.column()].key
-        if key in self.LIKELIHOOD_OF:
-            label = _words(self.frame.iloc[index.row()][self.LIKELIHOOD_OF[key]])
-            if role == Qt.ItemDataRole.BackgroundRole and label:
-                return QBrush(QColor(LIKELIHOOD_COLOURS[label]))
-            if role == Qt.ItemDataRole.ForegroundRole and label:
-                return QBrush(QColor(LIKELIHOOD_TEXT[label]))
-            if role == SORT_ROLE:
-                return float(RISK[label]) if label else -1.0
-        if role == Qt.ItemDataRole.ToolTipRole:
-            row = self.frame.iloc[index.row()]
-            if key == "title_sro":
-                return f"{row['title']}\nSRO: {row['sro']}"
-            if key == "computed_words":
-                return str(row["computed_note"])
-            if key == "judgement_words" and _words(row["last_stocktake"]):
-                return f"At the stocktake of {delivery.long_date(dt.date.fromisoformat(row['last_stocktake']))}"
-        if role == SORT_ROLE and key == "actions_words":
-            row = self.frame.iloc[index.row()]
-            return float(row["overdue"]) * 1000 + float(row["live_actions"])
-        if role == Qt.ItemDataRole.FontRole and key == "actions_words" and self.frame.iloc[index.row()]["overdue"]:
-            font = QFont()
-            font.setBold(True)
-            return font
-        return super().data(index, role)
-
-
-def priorities_frame(ws: Workspace, as_of: dt.date) -> pd.DataFrame:
-    """`delivery.priorities_table` with the likelihoods in words, most at risk first: the worse of the judgement and
-    the data's likelihood, then the more overdue actions."""
-    table = delivery.priorities_table(ws, as_of)
-    table["judgement_words"] = [_words(j) or NOT_ASSESSED for j in table["judgement"]]
-    table["computed_words"] = [f"{c} · {chance_words(float(p)).removesuffix(' likely')}" if _words(c) else "not yet"
-                               for p, c in zip(table["computed_probability"], table["computed"], strict=True)]
-    table["title_sro"] = [f"{t}\nSRO: {_sro_name(s)}" for t, s in zip(table["title"], table["sro"], strict=True)]
-    table["actions_words"] = [_actions_words(n, o) for n, o in zip(table["live_actions"], table["overdue"],
-                                                                   strict=True)]
-    worst = [max(RISK.get(str(j), -1), RISK.get(str(c), -1)) for j, c in zip(table["judgement"], table["computed"],
-                                                                            strict=True)]
-    table = table.assign(_risk=worst).sort_values(["_risk", "overdue", "live_actions", "code"],
-                                                  ascending=[False, False, False, True])
-    return table.drop(columns="_risk").reset_index(drop=True)
 
 
 # -- the assessment grid ----------------------------------------------------------------------------------------
 
 
-class AssessmentGridModel(QAbstractTableModel):
-    """The delivery assessment across stocktakes (`delivery.assessment_grid`): a column for each stocktake, oldest
-    first, a row for each judgement; RAG judgements and likelihoods on their colours, always with their words."""
-
-    PLANNING, CAPACITY, JUDGED, COMPUTED = 1, 2, 4, 5
-
-    def __init__(self, parent: Any = None):
-        super().__init__(parent)
-        self.grid = pd.DataFrame(index=list(delivery.GRID_ROWS))
-        self.history = pd.DataFrame()
-
-    def set_grid(self, grid: pd.DataFrame, history: pd.DataFrame) -> None:
-        """The grid and the assessments it was made from (`delivery.assessments`, one row per column)."""
-        self.beginResetModel()
-        self.grid = grid
-        self.history = history.reset_index(drop=True)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() or not len(self.grid.columns) else len(self.grid.index)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.grid.columns)
-
-    def _colour(self, row: int, column: int) -> tuple[str, str] | None:
-        r = self.history.iloc[column]
-        if row in (self.PLANNING, self.CAPACITY):
-            code = r["planning"] if row == self.PLANNING else r["capacity"]
-            return RAG_COLOURS[code], RAG_TEXT[code]
-        label = _words(r["likelihood"] if row == self.JUDGED else r["computed_likelihood"]) if row in (
-            self.JUDGED, self.COMPUTED) else None
-        return (LIKELIHOOD_COLOURS[label], LIKELIHOOD_TEXT[label]) if label else None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        r, c = index.row(), index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(self.grid.iat[r, c])
-        if role in (Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole):
-            colours = self._colour(r, c)
-            if colours is None:
-                return None
-            return QBrush(QColor(colours[0] if role == Qt.ItemDataRole.BackgroundRole else colours[1]))
-        if role == Qt.ItemDataRole.ToolTipRole:
-            narrative = self.history.iloc[c]["narrative"]
-            return narrative if isinstance(narrative, str) else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return Qt.AlignmentFlag.AlignCenter
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.grid.columns):
-                return str(self.grid.columns[section])
-            if orientation == Qt.Orientation.Vertical and 0 <= section < len(self.grid.index):
-                return str(self.grid.index[section])
-        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal \
-                and 0 <= section < len(self.history):
-            day = dt.date.fromisoformat(self.history.iloc[section]["stocktake"])
-            return f"The stocktake of {delivery.long_date(day)}"
-        return None
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-
 # -- the delivery plan and the options ---------------------------------------------------------------------------
-
-
-class PriorityActionsTableModel(ActionsTableModel):
-    """The priority's milestones and actions (`delivery.priority_actions`), the state in words, symbol and tint."""
-
-    COLUMNS: Sequence[Column] = (
-        Column("ref", "Ref"),
-        Column("kind_words", "Kind"),
-        Column("state", "State", tooltip="⚠ overdue: open or in progress past its due date; ◷ due within 7 days"),
-        Column("owner", "Owner"),
-        Column("due", "Due"),
-        Column("text", "Milestone or action"),
-    )
-
-
-def _outlook_words(now: Any, with_it: Any, p_now: Any, p_with: Any) -> str:
-    if not _words(with_it):
-        return ""
-    return (f"{delivery.computed_words(_probability(p_now), _words(now))} → "
-            f"{delivery.computed_words(_probability(p_with), _words(with_it))}")
-
-
-class OptionsTableModel(DataFrameTableModel):
-    """The options appraisal (`delivery.options_table`): do more, do new, do better, do less, each with its
-    evidence, cost, risk and expected effect, and the decision in words, symbol and tint."""
-
-    COLUMNS = (
-        Column("id", "#", lambda v: str(int(v)), numeric=True),
-        Column("kind_words", "Kind"),
-        Column("title", "Option"),
-        Column("state", "Decision"),
-        Column("evidence", "Evidence"),
-        Column("cost", "Cost"),
-        Column("risk", "Risk"),
-        Column("effect", "Expected effect"),
-        Column("outlook", "Likelihood now → with it", tooltip="On the target the effect is on, from its trajectory"),
-        Column("actions", "Actions", tooltip="Actions that carry out the chosen option"),
-    )
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role == Qt.ItemDataRole.BackgroundRole and index.isValid():
-            tint = OPTION_TINTS.get(str(self.frame.iloc[index.row()]["status"]))
-            return QBrush(QColor(tint)) if tint else None
-        if role == Qt.ItemDataRole.ToolTipRole and index.isValid():
-            text = self.data(index, Qt.ItemDataRole.DisplayRole)
-            return text or None
-        return super().data(index, role)
-
-
-def options_frame(ws: Workspace, code: str, as_of: dt.date) -> pd.DataFrame:
-    table = delivery.options_table(ws, code, as_of)
-    table["state"] = table["status"].map(OPTION_STATE)
-    table["outlook"] = [_outlook_words(*v) for v in zip(table["likelihood_now"], table["likelihood_with"],
-                                                          table["probability_now"], table["probability_with"],
-                                                          strict=True)]
-    return table
-
-
-class TintKeepingDelegate(QStyledItemDelegate):
-    """A selected row keeps its likelihood colours (the rest of the row shows the selection): the colour must not
-    vanish from the very priority being read."""
-
-    def initStyleOption(self, option: QStyleOptionViewItem, index: Index) -> None:
-        super().initStyleOption(option, index)
-        if option.state & QStyle.StateFlag.State_Selected and index.data(Qt.ItemDataRole.BackgroundRole) is not None:
-            option.state &= ~QStyle.StateFlag.State_Selected
-            option.font.setBold(True)
-
-
-class GridTable(WrappingTable):
-    """The assessment grid: its columns share the width, long words wrap, and it is as tall as its rows."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        # Stretched columns take their widths after the table's own resize, one by one: fit the rows again once
-        # they all have.
-        # (A timer of the table's own, so that it dies with the table.)
-        self.fit_timer = QTimer(self)
-        self.fit_timer.setSingleShot(True)
-        self.fit_timer.setInterval(0)
-        self.fit_timer.timeout.connect(self.fit_height)
-        self.horizontalHeader().sectionResized.connect(self.on_header_section_resized)
-
-    def on_header_section_resized(self, *_args: Any) -> None:
-        self.fit_timer.start()
-
-    def fit_height(self) -> None:
-        self.resizeRowsToContents()
-        height = self.horizontalHeader().height() + 2 * self.frameWidth() + sum(
-            self.rowHeight(r) for r in range(self.model().rowCount()))
-        if height != self.height():
-            self.setFixedHeight(height + 2)
-
-    def resizeEvent(self, event: Any) -> None:
-        super().resizeEvent(event)
-        self.fit_height()
 
 
 # -- the view ---------------------------------------------------------------------------------------------------
@@ -432,12 +177,12 @@ class PrioritiesView(QWidget):
         self._option: int | None = None
 
         self.heading = QLabel()
-        self.heading.setFont(chart_font(self.font(), 1.25))
+        self.heading.setFont(scaled_font(self.font(), 1.25))
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
         self.marking_label = QLabel(marking)
         self.marking_label.setObjectName("marking")
         self.marking_label.setAccessibleName(f"Protective marking: {marking}")
-        from compstat_desk.ui.main_window import marking_colours  # the banner's colours
+        from compstat_desk.ui.theme import marking_colours
 
         bg, fg = marking_colours(marking)
         self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 8px;"
@@ -476,7 +221,7 @@ class PrioritiesView(QWidget):
 
         # Right: the selected priority.
         self.title = _wrapping()
-        self.title.setFont(chart_font(self.font(), 1.2))
+        self.title.setFont(scaled_font(self.font(), 1.2))
         bold = self.title.font()
         bold.setBold(True)
         self.title.setFont(bold)
@@ -825,16 +570,16 @@ class PrioritiesView(QWidget):
         row = self.priorities_model.frame[self.priorities_model.frame["code"] == code].iloc[0]
         self.title.setText(f"{p.code}: {p.title}")
         self.who.setText(self._who_words(p))
-        judged = _words(row["judgement"])
+        judged = likelihood_label(row["judgement"])
         self.judged_chip.setText(f"Judged: {judged}" if judged else "Judged: not yet assessed")
-        self.judged_chip.setStyleSheet(_likelihood_style(judged))
+        self.judged_chip.setStyleSheet(likelihood_style(judged))
         if judged:
             day = delivery.long_date(dt.date.fromisoformat(row["last_stocktake"]))
             self.judged_chip.setToolTip(f"The likelihood judged at the stocktake of {day}")
-        computed = _words(row["computed"])
+        computed = likelihood_label(row["computed"])
         self.computed_chip.setText(f"From the data: {row['computed_words']}")
         self.computed_chip.setToolTip(str(row["computed_note"]))
-        self.computed_chip.setStyleSheet(_likelihood_style(computed))
+        self.computed_chip.setStyleSheet(likelihood_style(computed))
         if row["appraisal_due"]:
             self.appraisal.setText("Off track: an options appraisal is due.")
         elif not computed:
@@ -871,7 +616,7 @@ class PrioritiesView(QWidget):
     def _show_trajectories(self, p: delivery.Priority) -> None:
         """The targets running on the day (words, likelihood on its colour, chart), then how the ended ones
         finished, newest first, then those still to start."""
-        from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
+        from compstat_desk.ui.widgets.panels import PanelContext, outlook_panel
 
         self._clear_trajectories()
         periods = {int(t): (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for t, a, b in self.ws.conn.execute(
@@ -891,8 +636,11 @@ class PrioritiesView(QWidget):
         context = PanelContext(0, self.as_of, scale)
         for target_id in current:
             # The words and the likelihood on its colour, as the stocktake's slide shows them.
-            self.trajectories_layout.addWidget(panel_widget(self.ws, {"type": "indicator_trajectory",
-                                                                       "target": target_id, "chart": False}, context))
+            try:
+                outlook = outlook_panel(self.ws, {"target": target_id, "chart": False}, context)
+            except CompstatError as exc:
+                outlook = _wrapping(str(exc))
+            self.trajectories_layout.addWidget(outlook)
             self._add_chart(target_id, self.as_of, 17)
         if ended:
             heading = _wrapping("Ended targets: how they finished", bold=True)
@@ -989,14 +737,14 @@ class PrioritiesView(QWidget):
             computed = delivery.computed_likelihood(self.ws, self._code, day)
         except CompstatError as exc:
             self.computed_in_form.setText(str(exc))
-            self.computed_in_form.setStyleSheet(_likelihood_style(None))
+            self.computed_in_form.setStyleSheet(likelihood_style(None))
             return
         if computed.likelihood:
             self.computed_in_form.setText(delivery.computed_words(computed.probability, computed.likelihood))
         else:
             self.computed_in_form.setText(f"Not computed: {computed.note}")
         self.computed_in_form.setToolTip(computed.note)
-        self.computed_in_form.setStyleSheet(_likelihood_style(computed.likelihood))
+        self.computed_in_form.setStyleSheet(likelihood_style(computed.likelihood))
 
     def _show_plan(self, p: delivery.Priority) -> None:
         plan = delivery.priority_actions(self.ws, p.id, self.as_of)

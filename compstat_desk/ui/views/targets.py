@@ -31,31 +31,12 @@ from compstat_desk.core.analysis.trajectories import chance_words
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import category_choices, unit_choices
-from compstat_desk.ui.models.tables import Column, DataFrameTableModel, sorting_proxy
+from compstat_desk.ui.models.tables import sorting_proxy
+from compstat_desk.ui.models.targets import TargetsTableModel
 from compstat_desk.ui.state import ReportState, UnitChoice
-from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget, chart_font
+from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget
 from compstat_desk.ui.views.trajectory import TrajectoryViewWidget
-
-
-def _pct(value: object) -> str:
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return ""
-    return "" if v != v else f"{v:+.4g}%"
-
-
-class TargetsTableModel(DataFrameTableModel):
-    COLUMNS = (
-        Column("id", "#"),
-        Column("unit", "Unit"),
-        Column("what", "Category or indicator"),
-        Column("target_start", "From"),
-        Column("target_end", "To"),
-        Column("change_pct", "Change", fmt=_pct, numeric=True),
-        Column("target_value", "Value"),
-        Column("description", "Description"),
-    )
 
 
 def _qdate(day: dt.date | None) -> QDate:
@@ -161,11 +142,11 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.preview.marking_label.hide()
         self.preview.target_list.hide()
         self.preview._stale = False  # driven from here, never from its own (private) state
-        self.preview.likelihood_label.setFont(chart_font(self.font(), 1.1))  # the chart beside the form needs room
+        self.preview.likelihood_label.setFont(scaled_font(self.font(), 1.1))  # the chart beside the form needs room
         self.indicator_summary = QLabel()
         self.indicator_summary.setWordWrap(True)
         self.indicator_summary.setTextFormat(Qt.TextFormat.RichText)
-        self.indicator_summary.setFont(chart_font(self.font(), 1.1))
+        self.indicator_summary.setFont(scaled_font(self.font(), 1.1))
         self.indicator_summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
         left = QWidget()

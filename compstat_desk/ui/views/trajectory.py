@@ -16,17 +16,10 @@ from compstat_desk.core.analysis.trajectories import Trajectory, chance_words
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
-from compstat_desk.ui.views.base import (
-    GREY,
-    INK,
-    LIKELIHOOD_COLOURS,
-    LIKELIHOOD_TEXT,
-    AnalysisViewWidget,
-    chart_font,
-    legend_below,
-    style_plot,
-)
+from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.views.base import GREY, INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget
 from compstat_desk.ui.views.trend import timestamp
+from compstat_desk.ui.widgets.charts import legend_below, style_plot
 
 PLAN_COLOUR = "#0072b2"
 ACTUAL_COLOUR = "#1a1a1a"
@@ -67,7 +60,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
         self.target_list.setAccessibleName("Targets of this unit")
         self.target_list.currentItemChanged.connect(self.on_target_list_current_item_changed)
         self.likelihood_label = QLabel()
-        self.likelihood_label.setFont(chart_font(self.font(), 1.3))
+        self.likelihood_label.setFont(scaled_font(self.font(), 1.3))
         self.likelihood_label.setWordWrap(True)
         self.likelihood_label.setTextFormat(Qt.TextFormat.PlainText)
         self.summary_label = QLabel()
@@ -180,7 +173,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
                                                                                style=Qt.PenStyle.DotLine))
         self.plot.addItem(target_line)
         label = pg.TextItem(f"Target {_n(t.target_total)}", color=INK, anchor=(0, 1.1))
-        label.setFont(chart_font(self.font(), 1.0))
+        label.setFont(scaled_font(self.font(), 1.0))
         label.setPos(x[0], t.target_total)
         self.plot.addItem(label)
         top = max(t.target_total, float(t.plan["actual"].max()))
@@ -201,7 +194,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
             self._fan_sample = pg.PlotDataItem([], [], pen=pg.mkPen((213, 94, 0, 110), width=14))
             self.legend.addItem(self._fan_sample, "95% interval")
             end_label = pg.TextItem(f"Projected {_n(t.projection)}", color=PROJECTION_COLOUR, anchor=(1, 1.1))
-            end_label.setFont(chart_font(self.font(), 1.0))
+            end_label.setFont(scaled_font(self.font(), 1.0))
             end_label.setPos(x_end, hi)  # above the interval's bar, clear of the target line
             self.plot.addItem(end_label)
             top = max(top, hi * 1.06)

@@ -18,16 +18,9 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
-from compstat_desk.ui.views.base import (
-    BETTER,
-    GREY,
-    INK,
-    WORSE,
-    AnalysisViewWidget,
-    chart_font,
-    legend_below,
-    style_plot,
-)
+from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.views.base import BETTER, GREY, INK, WORSE, AnalysisViewWidget
+from compstat_desk.ui.widgets.charts import legend_below, style_plot
 
 RECENT_WEEKS = 52
 COUNT_COLOUR = "#1a1a1a"
@@ -81,7 +74,7 @@ class TrendViewWidget(AnalysisViewWidget):
         self.readout = QLabel()  # what the pointer is over (or the report week)
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
-        self.readout.setFont(chart_font(self.font(), 1.1))
+        self.readout.setFont(scaled_font(self.font(), 1.1))
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.flags_label = QLabel()  # the weeks the chart flags, named
         self.flags_label.setTextFormat(Qt.TextFormat.RichText)
@@ -222,7 +215,7 @@ class TrendViewWidget(AnalysisViewWidget):
                 day = dt.date.fromisoformat(chart["week_end"].iloc[i])
                 text = pg.TextItem(f"{day.day} {day:%b}: {_n(counts[i])}", color=INK,
                                    anchor=(0.5, 1.3) if side == "high" else (0.5, -0.3), ensureInBounds=True)
-                text.setFont(chart_font(self.font(), 0.95))
+                text.setFont(scaled_font(self.font(), 0.95))
                 text.setPos(x[i], counts[i])
                 self.plot.addItem(text)
                 names.append(f"week ending {week_label(day)} ({_n(counts[i])}, {word} the 99.8% limit, "

@@ -21,7 +21,9 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.choices import category_choices
 from compstat_desk.ui.state import ReportState, UnitChoice
-from compstat_desk.ui.views.base import INK, AnalysisViewWidget, chart_font, style_plot
+from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.views.base import INK, AnalysisViewWidget
+from compstat_desk.ui.widgets.charts import style_plot
 
 PALETTE = "cividis"  # sequential, readable by people with red-green colour blindness, prints in grey
 
@@ -67,7 +69,7 @@ class WhenViewWidget(AnalysisViewWidget):
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
-        self.readout.setFont(chart_font(self.font(), 1.1))
+        self.readout.setFont(scaled_font(self.font(), 1.1))
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         self.note = QLabel()  # incidents with a date only, and how the grids are compared
         self.note.setTextFormat(Qt.TextFormat.RichText)
@@ -105,7 +107,7 @@ class WhenViewWidget(AnalysisViewWidget):
         self.colorbar = pg.ColorBarItem(values=(0, 1), colorMap=self.colormap, interactive=False,
                                         width=int(self.font().pointSizeF() * 2))
         self.colorbar.setImageItem(self.images)
-        self.colorbar.axis.setTickFont(chart_font(self.font(), 0.9))
+        self.colorbar.axis.setTickFont(scaled_font(self.font(), 0.9))
         self.colorbar.axis.setTextPen(INK)
         self.colorbar.axis.setLabel("Incidents per 28 days", **{"font-size": f"{self.font().pointSizeF():.0f}pt",
                                                                  "color": INK})
@@ -206,7 +208,7 @@ class WhenViewWidget(AnalysisViewWidget):
     def show_grid(self, g: WhenGrid) -> None:
         if not self.cell_labels:
             self._make_cell_labels()
-        cell_font = chart_font(self.font(), 0.8)  # follows the projector theme
+        cell_font = scaled_font(self.font(), 0.8)  # follows the projector theme
         self.grid = g
         top = max(float(g.counts.max()), float(g.baseline.max()), 1.0)
         titles = (f"Last 28 days ({g.start:%d %b} – {g.end:%d %b %Y}): {int(g.counts.sum()):,} incidents",

@@ -9,7 +9,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QFont
 
 from compstat_desk.core.analysis.figures import Figure
-from compstat_desk.ui.views.base import legend_below, style_plot
+from compstat_desk.ui.widgets.charts import legend_below, style_plot
 
 SYMBOLS = {"circle": "o", "triangle_up": "t1", "triangle_down": "t", "diamond": "d", "bar": "_", "square": "s"}
 
