@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from compstat_desk.core.errors import CompstatError
+
 migrations = Migrations("compstat_desk")
 
 # Levels of the unit hierarchy, top down. Other words users use are mapped onto these.
@@ -273,11 +275,20 @@ def m002_undo_imports(db: Database) -> None:
     db.execute("ALTER TABLE imports ADD COLUMN undone_at TEXT")
 
 
+# How m003 read the `week_ends_on` setting and counted weeks when it shipped (bee9255), copied here so that a later
+# change to store/counts.py cannot change what it does to an old file. The setting was stored unchecked before
+# m003, so the names are matched as loosely as then ('wed', ' Sunday ').
+_M003_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_M003_WEEKLY_FROM_DAILY = (
+    "INSERT INTO weekly_counts(week_end, unit_id, category_id, n)"
+    " SELECT CAST(julianday(day) - 2440587.5 AS INTEGER)"
+    " + ((? - (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 + 7) % 7) AS week,"
+    " unit_id, category_id, sum(n) FROM daily_counts GROUP BY week, unit_id, category_id")
+
+
 @migrations(name="m003_weekly_counts")
 def m003_weekly_counts(db: Database) -> None:
     """Counts per Compstat week beside the daily ones, so that a report week's table reads far fewer rows."""
-    from compstat_desk.core.store.counts import rebuild_weekly_counts, weekday_number
-
     db.execute("CREATE TABLE weekly_counts (\n"
                "    week_end INTEGER NOT NULL,  -- the week's last day, as days since 1970-01-01\n"
                "    unit_id INTEGER NOT NULL REFERENCES units(id),\n"
@@ -286,7 +297,13 @@ def m003_weekly_counts(db: Database) -> None:
                "    PRIMARY KEY (week_end, unit_id, category_id)\n"
                ") WITHOUT ROWID")
     row = db.execute("SELECT value FROM settings WHERE key = 'week_ends_on'").fetchone()
-    rebuild_weekly_counts(db.conn, weekday_number(row[0] if row else "Sunday"))
+    name = row[0] if row else "Sunday"
+    key = (name or "").strip().lower()
+    ends_on = next((i for i, day in enumerate(_M003_WEEKDAYS) if key in (day, day[:3])), None)
+    if ends_on is None:
+        raise CompstatError(f"{name!r} is not a day of the week (the week can end on Monday … Sunday).")
+    # strftime('%w') counts Sunday as 0; ends_on counts Monday as 0.
+    db.execute(_M003_WEEKLY_FROM_DAILY, (ends_on,))
 
 
 @migrations(name="m004_action_tracker")
