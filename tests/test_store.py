@@ -8,7 +8,8 @@ import pytest
 from sqlite_utils import Database
 
 from compstat_desk.core.errors import WorkspaceError
-from compstat_desk.core.store.migrations import migrations
+from compstat_desk.core.store import workspace
+from compstat_desk.core.store.migrations import STEPS, migration_set, migrations
 from compstat_desk.core.store.workspace import APPLICATION_ID, open_workspace
 
 
@@ -17,10 +18,17 @@ def test_new_workspace_is_wal_with_foreign_keys_and_the_default_marking(tmp_path
         assert ws.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert ws.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert ws.marking == "OFFICIAL-SENSITIVE"
-        names = {m.name for m in migrations.applied(ws.db)}
-    assert names == {m.name for m in migrations._migrations}
+        names = [m.name for m in migrations.applied(ws.db)]
+    assert names == [step.__name__ for step in STEPS]
     raw = sqlite3.connect(tmp_path / "w.sqlite")
     assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def test_shipped_schema_steps_keep_their_names_and_order():
+    """Workspaces record the steps they have by name: renaming or reordering a shipped one would break old files."""
+    shipped = ["m001_initial", "m002_undo_imports", "m003_weekly_counts", "m004_action_tracker", "m005_meetings",
+               "m006_delivery"]
+    assert [step.__name__ for step in STEPS][:len(shipped)] == shipped
 
 
 def test_a_text_file_is_refused_with_a_message(tmp_path):
@@ -69,20 +77,17 @@ def test_a_pending_migration_first_writes_a_backup(tmp_path, monkeypatch):
     with open_workspace(path) as ws:
         ws.set_setting("name", "Before the upgrade")
 
-    @migrations(name="m900_test_only")
-    def _add_column(db):
+    def m900_test_only(db):
         db.execute("ALTER TABLE settings ADD COLUMN note TEXT")
 
-    try:
-        with open_workspace(path) as ws:
-            assert "note" in ws.db["settings"].columns_dict
-        backups = list(tmp_path.glob("w.backup-*-before-m900_test_only.sqlite"))
-        assert len(backups) == 1
-        old = sqlite3.connect(backups[0])
-        assert old.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()[0] == "Before the upgrade"
-        assert "note" not in [r[1] for r in old.execute("PRAGMA table_info(settings)")]
-    finally:
-        migrations._migrations = [m for m in migrations._migrations if m.name != "m900_test_only"]
+    monkeypatch.setattr(workspace, "migrations", migration_set([*STEPS, m900_test_only]))
+    with open_workspace(path) as ws:
+        assert "note" in ws.db["settings"].columns_dict
+    backups = list(tmp_path.glob("w.backup-*-before-m900_test_only.sqlite"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()[0] == "Before the upgrade"
+    assert "note" not in [r[1] for r in old.execute("PRAGMA table_info(settings)")]
 
 
 def test_the_audit_log_cannot_be_edited_or_deleted(ws):

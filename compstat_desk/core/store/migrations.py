@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from compstat_desk.core.errors import CompstatError
 
-migrations = Migrations("compstat_desk")
+Step = Callable[[Database], None]
+
+# Every schema step, in order. A step is recorded in a workspace under its function's name, so a shipped step is
+# never renamed either. sqlite-utils keeps its own list private, so this is the list to read (e.g. for the names a
+# workspace of ours may have applied); `migrations` at the end runs it.
+STEPS: list[Step] = []
+
+
+def _step(fn: Step) -> Step:
+    STEPS.append(fn)
+    return fn
+
 
 # Levels of the unit hierarchy, top down. Other words users use are mapped onto these.
 LEVELS = ("force", "division", "sector")
@@ -246,7 +259,7 @@ SOURCE_ID_INDEX = ("CREATE UNIQUE INDEX IF NOT EXISTS incidents_source_id ON inc
                    " WHERE source_id IS NOT NULL")
 
 
-@migrations(name="m001_initial")
+@_step
 def m001_initial(db: Database) -> None:
     # executescript would COMMIT the migration's transaction, so run statement by statement.
     for statement in _split_sql(_INITIAL):
@@ -269,7 +282,7 @@ def _split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-@migrations(name="m002_undo_imports")
+@_step
 def m002_undo_imports(db: Database) -> None:
     """An import taken back out of the workspace stays in the log, marked with when it was undone."""
     db.execute("ALTER TABLE imports ADD COLUMN undone_at TEXT")
@@ -286,7 +299,7 @@ _M003_WEEKLY_FROM_DAILY = (
     " unit_id, category_id, sum(n) FROM daily_counts GROUP BY week, unit_id, category_id")
 
 
-@migrations(name="m003_weekly_counts")
+@_step
 def m003_weekly_counts(db: Database) -> None:
     """Counts per Compstat week beside the daily ones, so that a report week's table reads far fewer rows."""
     db.execute("CREATE TABLE weekly_counts (\n"
@@ -306,7 +319,7 @@ def m003_weekly_counts(db: Database) -> None:
     db.execute(_M003_WEEKLY_FROM_DAILY, (ends_on,))
 
 
-@migrations(name="m004_action_tracker")
+@_step
 def m004_action_tracker(db: Database) -> None:
     """Actions follow-up: a linked indicator, what blocks a constrained action, the escalation level, the meeting
     whose agenda carries the action now, and no deleting (an action is dropped with a reason, never deleted)."""
@@ -387,7 +400,7 @@ CREATE TABLE item_timings (
 """
 
 
-@migrations(name="m005_meetings")
+@_step
 def m005_meetings(db: Database) -> None:
     """The meeting itself: its agenda, slides of panels, the record of what was decided, marks on slides, the time
     spent on each item, and where a running meeting had got to (to resume after a crash)."""
@@ -476,7 +489,7 @@ BEGIN SELECT RAISE(ABORT, 'delivery assessments are append-only'); END;
 """
 
 
-@migrations(name="m006_delivery")
+@_step
 def m006_delivery(db: Database) -> None:
     """The delivery-unit mode: priorities with their SRO, contributing units and targets; options appraisal; the
     delivery assessment at each stocktake (append-only); milestones and chosen options as actions of a priority."""
@@ -487,3 +500,14 @@ def m006_delivery(db: Database) -> None:
                       "ALTER TABLE actions ADD COLUMN option_id INTEGER REFERENCES priority_options(id)",
                       "CREATE INDEX actions_priority ON actions(priority_id)"):
         db.execute(statement)
+
+
+def migration_set(steps: Iterable[Step]) -> Migrations:
+    """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
+    result = Migrations("compstat_desk")
+    for fn in steps:
+        result(name=fn.__name__)(fn)
+    return result
+
+
+migrations = migration_set(STEPS)
