@@ -4,7 +4,7 @@ most of a second to import, and the window has something to show before any test
 from __future__ import annotations
 
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class _LazyStats:
@@ -18,4 +18,7 @@ class _LazyStats:
         return getattr(_LazyStats._module, name)
 
 
-stats: Any = _LazyStats()  # use as scipy.stats: stats.norm.sf(…), stats.binomtest(…)
+if TYPE_CHECKING:  # checked as scipy.stats itself (scipy-stubs), loaded lazily at run time
+    from scipy import stats as stats
+else:
+    stats = _LazyStats()  # use as scipy.stats: stats.norm.sf(…), stats.binomtest(…)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.actions.tracker import find_action
@@ -23,6 +25,9 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from compstat_desk.core.analysis.indicators import PeriodComparison
 
 MIN_WEEKS_AFTER = 2
 
@@ -86,7 +91,8 @@ def action_effect(ws: Workspace, action: str | int, as_of: dt.date | None = None
 
     def blocks(start: dt.date, n: int) -> np.ndarray:
         counts = _daily(ws, unit_id, category_id, start, start + dt.timedelta(days=7 * n - 1)).to_numpy()
-        return counts.reshape(n, 7).sum(axis=1)
+        weekly: npt.NDArray[np.float64] = counts.reshape(n, 7).sum(axis=1)
+        return weekly
 
     now = blocks(first, weeks + after_weeks)
     before, after = float(now[:weeks].sum()), float(now[weeks:].sum())
@@ -169,7 +175,7 @@ def _indicator_effect(ws: Workspace, ref: str, agreed: dt.date, as_of: dt.date, 
                   sentence, series.rename(columns={"period_end": "week_start"})[["week_start", "week", "value"]])
 
 
-def _compare(after: pd.DataFrame, before: pd.DataFrame, kind: str, scale: float) -> dict[str, object]:
+def _compare(after: pd.DataFrame, before: pd.DataFrame, kind: str, scale: float) -> PeriodComparison:
     """The periods after against as many periods just before (the tests compare equal spans)."""
     from compstat_desk.core.analysis.indicators import compare_periods
 

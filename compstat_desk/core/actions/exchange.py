@@ -135,10 +135,10 @@ def import_updates(ws: Workspace, path: str | Path, *, by: str | None = None) ->
                 record_update(ws, action_id, "due", old_due, change["due"], change.get("note"), by, at)
                 ws.conn.execute("UPDATE actions SET due = ? WHERE id = ?", (change["due"], action_id))
                 report.applied.append(f"{ref} due {old_due or 'none'} → {change['due']}")
-            if change.get("status") or change.get("note"):
+            status = change.get("status")
+            if status or change.get("note"):
                 _review_inside(ws, action_id, change, by, at)
-                report.applied.append(f"{ref} " + (f"status {STATUS_WORDS[change['status']]}"
-                                                   if change.get("status") else "progress note"))
+                report.applied.append(f"{ref} " + (f"status {STATUS_WORDS[status]}" if status else "progress note"))
         ws.audit("actions", None, field="updates imported", new=path.name,
                  note=f"{len(report.applied)} applied, {len(report.problems)} not applied")
     return report
@@ -157,7 +157,8 @@ def _review_inside(ws: Workspace, action_id: int, change: dict[str, str | None],
         ws.conn.execute("UPDATE actions SET blocked_by = ? WHERE id = ?", (block, action_id))
 
 
-def _check(ws: Workspace, line: int, cells: dict[str, str], report: UpdateReport) -> tuple[int, str, dict]:
+def _check(ws: Workspace, line: int, cells: dict[str, str], report: UpdateReport,
+           ) -> tuple[int, str, dict[str, str | None]]:
     """Validate one row against the action as it is now; return what to apply (empty if already applied)."""
     raw_id = cells["action_id"]
     try:

@@ -251,7 +251,7 @@ def actions_table(ws: Workspace, *, as_of: dt.date | None = None, owner: str | N
            "  AND x.field = 'status' ORDER BY x.id DESC LIMIT 1) AS last_note"
            " FROM actions a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN categories c ON c.id = a.category_id"
            " LEFT JOIN indicators i ON i.id = a.indicator_id WHERE 1 = 1")
-    params: list[object] = []
+    params: list[str | int] = []
     if unit:
         sql = catalog.BELOW_UNIT + sql + " AND a.unit_id IN (SELECT id FROM below)"
         params.insert(0, catalog.find_unit(ws, unit))
@@ -304,19 +304,20 @@ def history(ws: Workspace, action: str | int) -> pd.DataFrame:
 def history_lines(frame: pd.DataFrame) -> list[str]:
     """The history as a log a person reads: '2026-10-20 Insp O'Brien: Open → In progress. Team deployed…'"""
     lines = []
-    for r in frame.itertuples():
-        when = str(r.at)[:16].replace("T", " ")
-        who = r.by or "someone"
-        if r.field == "status":
-            old, new = STATUS_WORDS.get(r.old, r.old), STATUS_WORDS.get(r.new, r.new)
-            what = f"{new} (reviewed)" if r.old == r.new else f"{old} → {new}"
-        elif r.field == "created":
-            what = f"raised: {r.new}"
-        elif r.field == "carried":
-            what = f"carried forward ({r.new})"
+    columns = ["at", "by", "field", "old", "new", "note"]
+    for at, by, name, was, now, note in frame[columns].itertuples(index=False, name=None):
+        when = str(at)[:16].replace("T", " ")
+        who = by or "someone"
+        if name == "status":
+            old, new = STATUS_WORDS.get(was, was), STATUS_WORDS.get(now, now)
+            what = f"{new} (reviewed)" if was == now else f"{old} → {new}"
+        elif name == "created":
+            what = f"raised: {now}"
+        elif name == "carried":
+            what = f"carried forward ({now})"
         else:
-            what = f"{r.field.replace('_', ' ')}: {r.old or 'none'} → {r.new or 'none'}"
-        lines.append(f"{when} {who}: {what}" + (f". {r.note}" if r.note else ""))
+            what = f"{name.replace('_', ' ')}: {was or 'none'} → {now or 'none'}"
+        lines.append(f"{when} {who}: {what}" + (f". {note}" if note else ""))
     return lines
 
 

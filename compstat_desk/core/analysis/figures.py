@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -59,8 +61,8 @@ def change_symbol(role: str, up: bool) -> str:
 @dataclass
 class Line:
     name: str
-    x: list[float]
-    y: list[float]
+    x: Sequence[float]
+    y: Sequence[float]
     colour: str = INK
     dashed: bool = False
     width: float = 1.2
@@ -69,9 +71,9 @@ class Line:
 @dataclass
 class Band:
     name: str
-    x: list[float]
-    low: list[float]
-    high: list[float]
+    x: Sequence[float]
+    low: Sequence[float]
+    high: Sequence[float]
     colour: str = BAND_95
 
 
@@ -106,7 +108,7 @@ class Figure:
     caption: str = ""  # the figure in words: what the colours say, so nothing depends on colour
     x_label: str = ""
     y_label: str = ""
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: Sequence[tuple[float, str]] = field(default_factory=list)
     lines: list[Line] = field(default_factory=list)
     bands: list[Band] = field(default_factory=list)
     markers: list[Marker] = field(default_factory=list)
@@ -149,6 +151,7 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     step = max(1, len(chart) // 6)
     fig.x_ticks = [(i, _short(chart["week_end"].iloc[i])) for i in range(len(chart) - 1, -1, -step)][::-1]
     said = []
+    r: Any  # a row of the chart: pandas types no column of it
     for i, r in enumerate(chart.itertuples()):
         if r.outside:
             role = "worse" if (r.outside == "high") == (polarity != "up_good") else "better"
@@ -188,6 +191,7 @@ def indicator_figure(ws: Workspace, unit: str, indicator: str, recent: int = 26)
     step = max(1, len(chart) // 6)
     fig.x_ticks = [(i, _short(chart["period_end"].iloc[i])) for i in range(len(chart) - 1, -1, -step)][::-1]
     said = []
+    r: Any  # a row of the chart: pandas types no column of it
     for i, r in enumerate(chart.itertuples()):
         if r.outside:
             high = r.value > r.upper
@@ -303,6 +307,7 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
                               [float(v) for v in limits[f"upper_{name}"]], colour))
     fig.lines.append(Line("all units", [xs[0], xs[-1]], [1000 * overall] * 2, NO_CHANGE, dashed=True, width=0.8))
     said = []
+    r: Any  # a row of the funnel table: pandas types no column of it
     for r in table.itertuples():
         verdict = r.verdict
         if verdict in ("high", "low"):
@@ -411,7 +416,15 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     return fig
 
 
-def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending: dt.date) -> list[dict[str, object]]:
+class _EmergingCell(TypedDict):
+    ring: list[tuple[float, float]]  # lon, lat
+    count: int
+    baseline: float
+    lat: float
+    lon: float
+
+
+def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending: dt.date) -> list[_EmergingCell]:
     from pyproj import Transformer
 
     from compstat_desk.core.analysis.hotspots import hot_spots
@@ -422,7 +435,8 @@ def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending:
     except CompstatError:
         return []
     back = Transformer.from_crs(spots.crs, "EPSG:4326", always_xy=True)
-    out = []
+    out: list[_EmergingCell] = []
+    r: Any  # a row of the cells: pandas types no column of it
     for r in spots.cells[spots.cells["emerging"]].itertuples():
         x0, x1 = spots.x_edges[r.col], spots.x_edges[r.col + 1]
         y0, y1 = spots.y_edges[r.row], spots.y_edges[r.row + 1]
@@ -435,7 +449,7 @@ def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending:
 def _bounds(geom: dict[str, object]) -> tuple[float, float, float, float]:
     from shapely.geometry import shape
 
-    return tuple(shape(geom).bounds)  # type: ignore[return-value]
+    return shape(geom).bounds
 
 
 def _force_code(ws: Workspace) -> str:

@@ -32,7 +32,8 @@ class HotSpots:
 
 
 def _points(ws: Workspace, unit: str | None, category: str | None, start: dt.date, end: dt.date) -> pd.DataFrame:
-    where, params = ["lon IS NOT NULL", "substr(occurred, 1, 10) BETWEEN ? AND ?"], [start.isoformat(), end.isoformat()]
+    where = ["lon IS NOT NULL", "substr(occurred, 1, 10) BETWEEN ? AND ?"]
+    params: list[str | int] = [start.isoformat(), end.isoformat()]
     if unit is not None:
         where.append("unit_id IN (SELECT id FROM below)")
         params.insert(0, catalog.find_unit(ws, unit))

@@ -12,6 +12,7 @@ denominators summed, or single figures averaged.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -28,8 +29,9 @@ XMR_SPREAD = 2.66  # 3 / d2 for moving ranges of two (Wheeler): the individuals 
 
 
 def _definition(ws: Workspace, indicator: str) -> tuple[int, str, str, str, str]:
-    row = ws.conn.execute("SELECT id, code, name, polarity, kind FROM indicators WHERE code = ? COLLATE NOCASE",
-                          (indicator.strip(),)).fetchone()
+    row: tuple[int, str, str, str, str] | None = ws.conn.execute(
+        "SELECT id, code, name, polarity, kind FROM indicators WHERE code = ? COLLATE NOCASE", (indicator.strip(),)
+    ).fetchone()
     if row is None:
         known = ", ".join(r[0] for r in ws.conn.execute("SELECT code FROM indicators ORDER BY code"))
         raise CompstatError(f"There is no indicator {indicator!r} (known: {known or 'none'}).")
@@ -54,7 +56,7 @@ def indicator_series(ws: Workspace, unit_id: int, indicator_id: int, kind: str) 
         out = below.groupby("period_end", as_index=False)[["numerator", "denominator"]].sum()
         out["value"] = _scale(below) * out["numerator"] / out["denominator"]
         return out[["period_end", "value", "numerator", "denominator"]]
-    out = below.groupby("period_end", as_index=False)["value"].mean()
+    out = below.groupby("period_end", as_index=False)[["value"]].mean()
     return out.assign(numerator=np.nan, denominator=np.nan)
 
 
@@ -75,12 +77,22 @@ def level(rows: pd.DataFrame, kind: str, scale: float) -> float:
     return float(rows["value"].mean())
 
 
-def compare_periods(now: pd.DataFrame, before: pd.DataFrame, kind: str, scale: float) -> dict[str, object]:
+class PeriodComparison(TypedDict):
+    """Two spans' levels, and the test between them: its statistic and p-value (NaN where not tested), its name."""
+
+    current: float
+    previous: float
+    z: float
+    p_value: float
+    test: str
+
+
+def compare_periods(now: pd.DataFrame, before: pd.DataFrame, kind: str, scale: float) -> PeriodComparison:
     """`now` against `before`, with the test that suits the kind:
     proportion → two-proportion z-test on the pooled counts; rate → the exact conditional test for two
     Poisson counts over their exposures; a single figure per period → Welch's t-test on the periods' values."""
-    out: dict[str, object] = {"current": level(now, kind, scale), "previous": np.nan, "z": np.nan,
-                              "p_value": np.nan, "test": ""}
+    out: PeriodComparison = {"current": level(now, kind, scale), "previous": np.nan, "z": np.nan,
+                             "p_value": np.nan, "test": ""}
     if before.empty or len(before) != len(now):
         return out
     out["previous"] = level(before, kind, scale)
@@ -91,16 +103,16 @@ def compare_periods(now: pd.DataFrame, before: pd.DataFrame, kind: str, scale: f
         share = (x1 + x0) / (n1 + n0)
         se = np.sqrt(share * (1 - share) * (1 / n1 + 1 / n0))
         z = (x1 / n1 - x0 / n0) / se if se > 0 else 0.0
-        out.update(z=float(z), p_value=float(2 * stats.norm.sf(abs(z))), test="two-proportion z")
+        out.update({"z": float(z), "p_value": float(2 * stats.norm.sf(abs(z))), "test": "two-proportion z"})
     elif pooled:
         x1, n1, x0, n0 = (float(v) for v in (now["numerator"].sum(), now["denominator"].sum(),
                                              before["numerator"].sum(), before["denominator"].sum()))
         total = int(round(x1 + x0))
         p = stats.binomtest(int(round(x1)), total, n1 / (n1 + n0)).pvalue if total else 1.0
-        out.update(p_value=float(p), test="exact Poisson rates")
+        out.update({"p_value": float(p), "test": "exact Poisson rates"})
     elif len(now) >= 2 and now["value"].notna().all() and before["value"].notna().all():
         t = stats.ttest_ind(now["value"], before["value"], equal_var=False)
-        out.update(z=float(t.statistic), p_value=float(t.pvalue), test="Welch t")
+        out.update({"z": float(t.statistic), "p_value": float(t.pvalue), "test": "Welch t"})
     return out
 
 
@@ -137,8 +149,8 @@ def indicator_changes(ws: Workspace, unit: str, week_ending: dt.date | None = No
     if tested.any():
         table.loc[tested, "q_value"] = stats.false_discovery_control(table.loc[tested, "p_value"], method="bh")
     table["significant"] = table["q_value"] < 0.05
-    table["better"] = np.where(table["change"].isna(), None,
-                               np.where(table["polarity"] == "up_good", table["change"] > 0, table["change"] < 0))
+    table["better"] = [None if pd.isna(change) else bool(change > 0 if polarity == "up_good" else change < 0)
+                       for change, polarity in zip(table["change"], table["polarity"], strict=True)]
     return table
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 import pandas as pd
 
@@ -37,6 +38,9 @@ class TargetSpec:
     description: str = ""
 
 
+# A value as SQLite stores and returns it.
+Cell = int | float | str | bytes | None
+
 # The stored columns each field of a target is kept in, in the order a user reads them.
 STORED = ("unit_id", "category_id", "indicator_id", "baseline_start", "baseline_end", "target_start", "target_end",
           "change_pct", "target_value", "description")
@@ -53,7 +57,7 @@ def _name(ws: Workspace, table: str, row_id: int) -> str:
     return str(ws.conn.execute(f"SELECT name FROM {table} WHERE id = ?", (row_id,)).fetchone()[0])
 
 
-def _resolve(ws: Workspace, spec: TargetSpec) -> dict[str, object]:
+def _resolve(ws: Workspace, spec: TargetSpec) -> dict[str, Cell]:
     """The row to store for `spec`, or TargetRefused listing every problem found."""
     problems: list[str] = []
     unit_id = category_id = indicator_id = None
@@ -82,12 +86,13 @@ def _resolve(ws: Workspace, spec: TargetSpec) -> dict[str, object]:
         problems.append("Give the target period's first and last day.")
     elif spec.target_end < spec.target_start:
         problems.append(f"The target period ends ({spec.target_end}) before it starts ({spec.target_start}).")
-    baseline = spec.baseline_start is not None and spec.baseline_end is not None
-    if (spec.baseline_start is None) != (spec.baseline_end is None):
+    baseline_start, baseline_end = spec.baseline_start, spec.baseline_end
+    baseline = baseline_start is not None and baseline_end is not None
+    if (baseline_start is None) != (baseline_end is None):
         problems.append("Give both the baseline period's first and last day, or neither.")
-    elif baseline and spec.baseline_end < spec.baseline_start:  # type: ignore[operator]
+    elif baseline_start is not None and baseline_end is not None and baseline_end < baseline_start:
         problems.append(f"The baseline period ends ({spec.baseline_end}) before it starts ({spec.baseline_start}).")
-    elif baseline and spec.target_start and spec.baseline_end >= spec.target_start:  # type: ignore[operator]
+    elif baseline_end is not None and spec.target_start and baseline_end >= spec.target_start:
         problems.append("The baseline period must end before the target period starts (it is what the target is "
                         "measured against).")
     change, value = spec.change_pct, spec.target_value
@@ -107,7 +112,7 @@ def _resolve(ws: Workspace, spec: TargetSpec) -> dict[str, object]:
             problems.append("An indicator target is a level, not a change: leave the change (%) empty.")
     if problems:
         raise TargetRefused(" ".join(problems))
-    assert unit_id is not None
+    assert unit_id is not None and spec.target_start is not None and spec.target_end is not None
     if has_cat and value is not None:  # a count for the period: stored as the change on the baseline it implies
         assert category_id is not None and spec.baseline_start and spec.baseline_end
         base = _count(ws, unit_id, category_id, spec.baseline_start, spec.baseline_end)
@@ -119,7 +124,7 @@ def _resolve(ws: Workspace, spec: TargetSpec) -> dict[str, object]:
     return {"unit_id": unit_id, "category_id": category_id, "indicator_id": indicator_id,
             "baseline_start": spec.baseline_start.isoformat() if spec.baseline_start else None,
             "baseline_end": spec.baseline_end.isoformat() if spec.baseline_end else None,
-            "target_start": spec.target_start.isoformat(), "target_end": spec.target_end.isoformat(),  # type: ignore[union-attr]
+            "target_start": spec.target_start.isoformat(), "target_end": spec.target_end.isoformat(),
             "change_pct": change, "target_value": value, "description": description}
 
 
@@ -147,7 +152,7 @@ def create_target(ws: Workspace, spec: TargetSpec) -> int:
     return target_id
 
 
-def stored(ws: Workspace, target_id: int) -> dict[str, object]:
+def stored(ws: Workspace, target_id: int) -> dict[str, Cell]:
     got = ws.conn.execute(f"SELECT {', '.join(STORED)} FROM targets WHERE id = ?", (target_id,)).fetchone()
     if got is None:
         raise TargetRefused(f"There is no target #{target_id}.")
@@ -171,8 +176,8 @@ def spec_of(ws: Workspace, target_id: int) -> TargetSpec:
                       baseline_end=day(r["baseline_end"]), target_start=day(r["target_start"]),
                       target_end=day(r["target_end"]),
                       change_pct=None if r["change_pct"] is None or (is_count and r["target_value"] is not None)
-                      else float(r["change_pct"]),  # type: ignore[arg-type]
-                      target_value=None if r["target_value"] is None else float(r["target_value"]),  # type: ignore[arg-type]
+                      else float(r["change_pct"]),
+                      target_value=None if r["target_value"] is None else float(r["target_value"]),
                       description=str(r["description"] or ""))
 
 
@@ -191,8 +196,8 @@ def update_target(ws: Workspace, target_id: int, spec: TargetSpec) -> list[str]:
     return changed
 
 
-def _same(value: object) -> object:
-    return round(float(value), 6) if isinstance(value, float) else value  # type: ignore[arg-type]
+def _same(value: Cell) -> Cell:
+    return round(value, 6) if isinstance(value, float) else value
 
 
 def targets_table(ws: Workspace) -> pd.DataFrame:
@@ -206,5 +211,5 @@ def targets_table(ws: Workspace) -> pd.DataFrame:
         " ORDER BY t.id", ws.conn)
 
 
-def with_changes(spec: TargetSpec, **changes: object) -> TargetSpec:
+def with_changes(spec: TargetSpec, **changes: Any) -> TargetSpec:  # Any: a value for whichever field is named
     return replace(spec, **{k: v for k, v in changes.items() if k in {f.name for f in fields(spec)}})

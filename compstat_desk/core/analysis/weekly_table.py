@@ -138,7 +138,7 @@ def _fragility(ws: Workspace, table: pd.DataFrame, week_ending: dt.date) -> None
     # The first report, and one across 1 January, reveal no revision: they do not count towards the pace.
     pace = recent.assign(size=recent["revision"].astype("Float64").abs()).dropna(subset=["size"]).groupby(
         ["unit", "category"])["size"].mean()
-    table["revision_pace"] = pd.MultiIndex.from_frame(table[["unit", "category"]]).map(pace).astype(float)
+    table["revision_pace"] = pd.MultiIndex.from_frame(table[["unit", "category"]]).map(pace.to_dict()).astype(float)
     weeks = table["window"].map(WINDOW_WEEKS).astype(float)
     reach = table["revision_pace"] * weeks
     erases = (reach > 0).fillna(False) & (reach >= table["break_even"]).fillna(False)

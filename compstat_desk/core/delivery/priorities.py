@@ -22,7 +22,13 @@ import numpy as np
 import pandas as pd
 
 from compstat_desk.core.actions.tracker import Captured, actions_table, insert_action
-from compstat_desk.core.analysis.trajectories import SCALE, chance_words, likelihood_label
+from compstat_desk.core.analysis.trajectories import (
+    SCALE,
+    IndicatorTrajectory,
+    Trajectory,
+    chance_words,
+    likelihood_label,
+)
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
@@ -291,15 +297,15 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     if as_of < start:
         out.note = f"its period starts on {long_date(start)}"
         return out
+    tr: Trajectory | IndicatorTrajectory
     try:
         if category_id is not None:
             tr = trajectory(ws, target_id, as_of)
             out.target_value = tr.target_total
             out.actual_to_date, out.planned_to_date = float(tr.actual_to_date), tr.planned_to_date
         else:
-            it = indicator_trajectory(ws, target_id, as_of)
-            out.actual_to_date, out.planned_to_date = it.actual_to_date, it.planned_to_date
-            tr = it  # type: ignore[assignment]
+            tr = indicator_trajectory(ws, target_id, as_of)
+            out.actual_to_date, out.planned_to_date = tr.actual_to_date, tr.planned_to_date
     except CompstatError as exc:
         out.note = str(exc)
         return out
@@ -518,16 +524,16 @@ def options_table(ws: Workspace, priority_ref: str | int, as_of: str | dt.date |
     now_p: list[float | None] = []
     with_p: list[float | None] = []
     outlooks: dict[int, TargetOutlook] = {}
-    for r in frame.itertuples():
-        if day is None or pd.isna(r.target_id) or pd.isna(r.effect_value):
+    for target_id, effect_value in zip(frame["target_id"], frame["effect_value"], strict=True):
+        if day is None or pd.isna(target_id) or pd.isna(effect_value):
             now_p.append(None)
             with_p.append(None)
             continue
-        tid = int(r.target_id)
+        tid = int(target_id)
         if tid not in outlooks:
             outlooks[tid] = target_outlook(ws, tid, day)
         now_p.append(outlooks[tid].probability)
-        with_p.append(outlooks[tid].probability_with(float(r.effect_value)))
+        with_p.append(outlooks[tid].probability_with(float(effect_value)))
     frame["probability_now"] = now_p
     frame["probability_with"] = with_p
     frame["likelihood_now"] = [likelihood_label(p) if p is not None else None for p in now_p]
@@ -611,6 +617,7 @@ def assessment_grid(ws: Workspace, priority_ref: str | int, as_of: str | dt.date
     frame = assessments(ws, priority_ref, as_of)
     days = frame["stocktake"].tolist()
     columns = {}
+    r: Any  # an assessment: pandas types no column of a row
     for r in frame.itertuples():
         columns[stocktake_label(r.stocktake, days)] = [
             CHALLENGE[r.challenge], RAG[r.planning], RAG[r.capacity], f"{r.stage} {STAGES[int(r.stage)]}",

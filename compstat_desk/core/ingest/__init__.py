@@ -19,7 +19,7 @@ from compstat_desk.core.ingest.common import (
     no_progress,
     previous_import,
 )
-from compstat_desk.core.ingest.reader import TableSource, open_table
+from compstat_desk.core.ingest.reader import Compression, TableSource, open_table
 
 if TYPE_CHECKING:
     from compstat_desk.core.ingest.prepare import Worker
@@ -132,12 +132,12 @@ def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str,
     return report
 
 
-def _estimate_rows(path: Path, compression: str | None) -> int:
+def _estimate_rows(path: Path, compression: Compression) -> int:
     """Rows in the file, estimated from the first 64 KB (for the progress bar only)."""
     import gzip
 
     opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with opener(path, "rb") as fh:
         head = fh.read(1 << 16)
     lines = max(head.count(b"\n"), 1)
     ratio = 4.0 if compression else 1.0  # gzip'd CSV is about a quarter of its text

@@ -301,7 +301,8 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     apply_weekly_deltas(ws.conn, net, weekday_number(ws.setting("week_ends_on")))
     keys = zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
                net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True)
-    up, down = [], []
+    up: list[tuple[str, int, int, int]] = []
+    down: list[tuple[str, int, int, int]] = []
     for day, unit, cat, d in keys:
         (up if d > 0 else down).append((day, unit, cat, d))
     empty = ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.errors import ImportRefused
@@ -157,7 +159,8 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
         stamps = parsed.to_numpy(dtype="datetime64[m]")
         has_time[:] = any(code in (fmt.strftime or "") for code in ("%H", "%I", "%M"))
     else:
-        lengths = np.full(n, -1, dtype=np.int64)  # text lengths, measured only where they matter
+        # text lengths, measured only where they matter
+        lengths: npt.NDArray[np.integer[Any]] = np.full(n, -1, dtype=np.int64)
 
         def measure(mask: np.ndarray) -> None:
             need = mask & (lengths < 0)
@@ -222,7 +225,7 @@ def parse_dates(values: pd.Series, fmt: DateFormat, *, today: dt.date | None = N
                     }),
                     errors="coerce",
                 )
-                parsed[bad_hour.to_numpy()] = pd.NaT
+                parsed = parsed.mask(bad_hour.to_numpy())  # NaT where the hour is impossible
                 idx = np.flatnonzero(rest)[ok]
                 stamps[idx] = parsed.to_numpy(dtype="datetime64[m]")
                 has_time[idx] = p["H"].notna().to_numpy()

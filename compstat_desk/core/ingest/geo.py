@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import shapely
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
@@ -32,9 +33,10 @@ def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str | None) -> tuple[np.ndarray
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def withheld_mask(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+def withheld_mask(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     """Blank coordinates, or 0,0, mean the location was withheld on purpose (the incident still counts)."""
-    return np.isnan(x) | np.isnan(y) | ((x == 0) & (y == 0))
+    withheld: npt.NDArray[np.bool_] = np.isnan(x) | np.isnan(y) | ((x == 0) & (y == 0))
+    return withheld
 
 
 def check_lonlat(lon: np.ndarray, lat: np.ndarray, file_name: str) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.errors import ImportRefused
@@ -32,6 +35,11 @@ SYNONYMS = {
 
 POLICE_UK_COLUMNS = ["Crime ID", "Month", "Falls within", "Longitude", "Latitude", "LSOA code", "LSOA name",
                      "Crime type"]
+
+
+def _nullable(values: npt.NDArray[np.float64]) -> list[float | None]:
+    """Floats as SQLite takes them: NaN as NULL."""
+    return [None if math.isnan(v) else v for v in values.tolist()]
 
 
 def looks_like_police_uk(columns: list[str]) -> bool:
@@ -110,7 +118,8 @@ class IncidentImport:
             )
 
     def _any_boundaries(self) -> bool:
-        return self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM units WHERE boundary IS NOT NULL)").fetchone()[0] == 1
+        row = self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM units WHERE boundary IS NOT NULL)").fetchone()
+        return bool(row[0] == 1)
 
     # -- per chunk ----------------------------------------------------------------------------------
     def context(self) -> ChunkContext:
@@ -280,12 +289,13 @@ class IncidentImport:
         report.withheld += int(new["withheld"].sum())
         report.unit_from_point += int(new["from_point"].sum())
 
-    def _seen(self, hashes: np.ndarray) -> np.ndarray:
+    def _seen(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
         """Which hashes were seen in earlier chunks (a sorted array: a binary search each, no re-hashing)."""
         if not len(self.seen_hashes):
             return np.zeros(len(hashes), dtype=bool)
         pos = np.minimum(np.searchsorted(self.seen_hashes, hashes), len(self.seen_hashes) - 1)
-        return self.seen_hashes[pos] == hashes
+        seen: npt.NDArray[np.bool_] = self.seen_hashes[pos] == hashes
+        return seen
 
     def _count(self, day: pd.Series, unit: pd.Series, category: pd.Series, sign: int) -> None:
         """Collect daily count changes; they are written once, at the end of the import."""
@@ -337,10 +347,10 @@ class IncidentImport:
             return
         old = existing.loc[rows["source_id"]].reset_index()
         new = rows.reset_index(drop=True)
-        cat_codes = dict(self.ws.conn.execute("SELECT id, code FROM categories"))
-        unit_codes = dict(self.ws.conn.execute("SELECT id, code FROM units"))
+        cat_codes: dict[int, str] = dict(self.ws.conn.execute("SELECT id, code FROM categories"))
+        unit_codes: dict[int, str] = dict(self.ws.conn.execute("SELECT id, code FROM units"))
 
-        def moved(a: pd.Series, b: pd.Series) -> np.ndarray:
+        def apart(a: pd.Series, b: pd.Series) -> npt.NDArray[np.bool_]:
             fa, fb = a.astype(float).to_numpy(), b.astype(float).to_numpy()
             return ~((np.isnan(fa) & np.isnan(fb)) | (np.abs(fa - fb) < 1e-7))
 
@@ -348,7 +358,7 @@ class IncidentImport:
             "date": (old["occurred"] != new["occurred"]).to_numpy(),
             "category": (old["category_id"] != new["category_id"]).to_numpy(),
             "unit": (old["unit_id"] != new["unit_id"]).to_numpy(),
-            "location": moved(old["lon"], new["lon"]) | moved(old["lat"], new["lat"]),
+            "location": apart(old["lon"], new["lon"]) | apart(old["lat"], new["lat"]),
         }
         any_change = np.logical_or.reduce(list(changed.values()))
         report.updated += int(any_change.sum())
@@ -361,17 +371,21 @@ class IncidentImport:
         from compstat_desk.core.store.workspace import current_user
 
         who = current_user()
-        show = {"date": ("occurred", str), "category": ("category_id", cat_codes.get),
-                "unit": ("unit_id", unit_codes.get)}
+        # How each kind of change is written in the audit log: the changed column and its text (cells are Any).
+        show: dict[str, tuple[str, Callable[[Any], str | None]]] = {
+            "date": ("occurred", str), "category": ("category_id", cat_codes.get), "unit": ("unit_id", unit_codes.get)}
+        o: str | None
+        v: str | None
         for name, mask in changed.items():
             for i in np.flatnonzero(mask):
                 if name == "location":
-                    o = f"{old.at[i, 'lon']},{old.at[i, 'lat']}"
-                    v = f"{new.at[i, 'lon']},{new.at[i, 'lat']}"
+                    o = f"{old['lon'].iloc[i]},{old['lat'].iloc[i]}"
+                    v = f"{new['lon'].iloc[i]},{new['lat'].iloc[i]}"
                 else:
                     col, fmt = show[name]
-                    o, v = fmt(old.at[i, col]), fmt(new.at[i, col])
-                audit.append((now, who, iid, "incident", int(old.at[i, "id"]), name, o, v, new.at[i, "source_id"]))
+                    o, v = fmt(old[col].iloc[i]), fmt(new[col].iloc[i])
+                audit.append((now, who, iid, "incident", int(old["id"].iloc[i]), name, o, v,
+                              new["source_id"].iloc[i]))
         self.ws.conn.executemany(
             "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
@@ -381,7 +395,7 @@ class IncidentImport:
             "UPDATE incidents SET occurred = ?, category_id = ?, unit_id = ?, lon = ?, lat = ?, withheld = ?,"
             " unit_from_point = ?, last_import_id = ? WHERE id = ?",
             zip(new["occurred"].tolist(), new["category_id"].tolist(), new["unit_id"].tolist(),
-                np.where(np.isnan(lon), None, lon).tolist(), np.where(np.isnan(lat), None, lat).tolist(),
+                _nullable(lon), _nullable(lat),
                 new["withheld"].tolist(), new["from_point"].tolist(), [iid] * len(new), old["id"].tolist(),
                 strict=True),
         )
@@ -405,4 +419,5 @@ class IncidentImport:
             self.run.reject_lines([(b.row_number, b.raw, b.reason) for b in self.source.bad_lines])
         if report.month_only and report.month_only == report.rows_accepted:
             report.warnings.append("This file gives months, not days: use monthly comparisons for it.")
+            assert report.date_min and report.date_max  # set by every accepted row
             report.date_min, report.date_max = report.date_min[:7], report.date_max[:7]

@@ -105,7 +105,7 @@ class IndicatorImport:
                 report.created_units.append(str(code))
             uids = units.resolve(unit_text)
         unknown_u = uids.isna().to_numpy() & (unit_text != "").to_numpy()
-        report.unknown_units = unit_text[unknown_u & ~bad].value_counts().to_dict()
+        report.unknown_units = {str(code): n for code, n in unit_text[unknown_u & ~bad].value_counts().items()}
         fail((unit_text == "").to_numpy(), "no unit", "no unit")
         fail(unknown_u, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
 

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from compstat_desk.core.errors import ImportRefused
 
 SAMPLE_BYTES = 1 << 16
 ROW_NUMBER = "__row__"  # the row number a user sees in Excel: the header is row 1
+Compression = Literal["gzip"] | None  # how a CSV file is packed (None: plain text)
 
 
 @dataclass
@@ -36,7 +38,7 @@ class TableSource:
     columns: list[str]
     encoding: str | None = None
     delimiter: str = ","
-    compression: str | None = None
+    compression: Compression = None
     bad_lines: list[BadLine] = field(default_factory=list)
     _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
 
@@ -80,7 +82,7 @@ class TableSource:
     def _python_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
         opener = gzip.open if self.compression == "gzip" else open
         width = len(self.columns)
-        with opener(self.path, "rt", encoding=self.encoding, newline="") as fh:  # type: ignore[operator]
+        with opener(self.path, "rt", encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)
             next(reader, None)
             rows: list[list[str]] = []
@@ -108,8 +110,8 @@ class TableSource:
 
 def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """Iterate `chunks` with the next one being read on a thread (at most one chunk ahead, to bound memory)."""
-    done = object()
-    box: queue.Queue[object] = queue.Queue(maxsize=1)
+    done = None  # the end of the chunks
+    box: queue.Queue[pd.DataFrame | BaseException | None] = queue.Queue(maxsize=1)
     stop = threading.Event()
 
     def produce() -> None:
@@ -133,7 +135,7 @@ def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         while (item := box.get()) is not done:
             if isinstance(item, BaseException):
                 raise item
-            yield item  # type: ignore[misc]
+            yield item
     finally:
         stop.set()
         worker.join(timeout=5)
@@ -177,7 +179,7 @@ def open_table(path: str | Path) -> TableSource:
         raise ImportRefused(f"{path.name} is an old Excel .xls workbook: open it in Excel and save it as .xlsx or CSV.")
     if head.startswith(b"%PDF"):
         raise ImportRefused(f"{path.name} is a PDF, not a table: import the CSV or Excel file the figures came from.")
-    compression = None
+    compression: Compression = None
     if head.startswith(b"\x1f\x8b"):
         compression = "gzip"
         try:
@@ -245,7 +247,7 @@ def _clean_columns(header: list[str]) -> list[str]:
     return out
 
 
-def _detect_encoding(path: Path, head: bytes, compression: str | None) -> str:
+def _detect_encoding(path: Path, head: bytes, compression: Compression) -> str:
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -269,14 +271,14 @@ def _detect_encoding(path: Path, head: bytes, compression: str | None) -> str:
     )
 
 
-def _stream(path: Path, compression: str | None) -> Iterator[bytes]:
+def _stream(path: Path, compression: Compression) -> Iterator[bytes]:
     opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
+    with opener(path, "rb") as fh:
         while block := fh.read(1 << 20):
             yield block
 
 
-def _decodes(path: Path, compression: str | None, encoding: str) -> bool:
+def _decodes(path: Path, compression: Compression, encoding: str) -> bool:
     try:
         decoder = codecs.getincrementaldecoder(encoding)()
         for block in _stream(path, compression):
@@ -287,7 +289,7 @@ def _decodes(path: Path, compression: str | None, encoding: str) -> bool:
         return False
 
 
-def _is_utf8(path: Path, compression: str | None) -> bool:
+def _is_utf8(path: Path, compression: Compression) -> bool:
     return _decodes(path, compression, "utf-8")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -103,7 +103,7 @@ class WeeklyImport:
             if len(distinct) > 1:
                 fail(rows, f"week ending {week_end} has rows with different start dates ({', '.join(distinct)})",
                      "week start and end disagree")
-            elif distinct and (np.datetime64(week_end) - np.datetime64(distinct[0])) != np.timedelta64(6, "D"):
+            elif distinct and (np.datetime64(str(week_end)) - np.datetime64(distinct[0])) != np.timedelta64(6, "D"):
                 fail(rows, f"week {distinct[0]} to {week_end} is not seven days", "week is not seven days")
 
         counts: dict[str, np.ndarray] = {}
@@ -165,7 +165,8 @@ class WeeklyImport:
             raise
 
     def _resolve(self, unit_text: pd.Series, cat_text: pd.Series, group: pd.Series, bad: np.ndarray,
-                 fail: object) -> tuple[np.ndarray, np.ndarray]:
+                 fail: Callable[[np.ndarray, np.ndarray | str, np.ndarray | str], None],
+                 ) -> tuple[np.ndarray, np.ndarray]:
         run, ws, report = self.run, self.ws, self.run.report
         units, cats = catalog.unit_lookup(ws), catalog.category_lookup(ws)
         create_units = run.options.add_missing or not catalog.has_units(ws)
@@ -211,8 +212,8 @@ class WeeklyImport:
         unknown_c = (cids.isna() & (cat_text != "")).to_numpy()
         report.unknown_units = unit_text[unknown_u & ~bad].value_counts().to_dict()
         report.unknown_categories = cat_text[unknown_c & ~bad].value_counts().to_dict()
-        fail(unknown_u, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")  # type: ignore[operator]
-        fail(unknown_c, ("unknown category " + cat_text.map(repr)).to_numpy(dtype=object), "unknown category")  # type: ignore[operator]
+        fail(unknown_u, ("unknown unit " + unit_text.map(repr)).to_numpy(dtype=object), "unknown unit")
+        fail(unknown_c, ("unknown category " + cat_text.map(repr)).to_numpy(dtype=object), "unknown category")
         return uids.fillna(-1).to_numpy(dtype=np.int64), cids.fillna(-1).to_numpy(dtype=np.int64)
 
     def _store(self, frame: pd.DataFrame, ok: np.ndarray, start: np.ndarray, end: np.ndarray, uids: np.ndarray,
@@ -227,7 +228,7 @@ class WeeklyImport:
         report.weeks = sorted(report_ids)
         idx = np.flatnonzero(ok)
 
-        def value(c: str, i: int) -> int | None:
+        def value(c: str, i: np.intp) -> int | None:
             v = counts.get(c)
             return None if v is None or np.isnan(v[i]) else int(v[i])
 

@@ -40,6 +40,7 @@ def template_names() -> list[str]:
 def load_template(name_or_path: str | Path | None = None) -> dict[str, Any]:
     """A bundled template by name, or a template file (JSON: name, items of kind, title, minutes)."""
     name = str(name_or_path or DEFAULT_TEMPLATE)
+    data: dict[str, Any]
     if name.endswith(".json") or Path(name).exists():
         path = Path(name)
         try:
@@ -72,7 +73,8 @@ def load_template(name_or_path: str | Path | None = None) -> dict[str, Any]:
 
 def suggest_host(ws: Workspace, before: str | dt.date | None = None) -> str | None:
     """The next host by rotation: the division after the last meeting's host, in code order (wrapping round)."""
-    divisions = [r[0] for r in ws.conn.execute("SELECT code FROM units WHERE level = 'division' ORDER BY code")]
+    divisions: list[str] = [
+        r[0] for r in ws.conn.execute("SELECT code FROM units WHERE level = 'division' ORDER BY code")]
     if not divisions:
         return None
     day = before.isoformat() if isinstance(before, dt.date) else (before or "9999-12-31")
@@ -350,6 +352,7 @@ def default_slides(ws: Workspace, meeting_id: int, week_ending: dt.date | None =
     polarity = dict(ws.conn.execute("SELECT code, polarity FROM categories"))
     made = 0
     plan: list[tuple[int, str, list[dict[str, Any]]]] = []
+    item: Any  # a row of the agenda: pandas types no column of it
     for item in agenda(ws, meeting_id).itertuples():
         host = item.unit if isinstance(item.unit, str) else info["host"]
         for title, panels in _slides_for(ws, item.kind, item.title, host, force_code, table, polarity, meeting_id):
@@ -372,7 +375,8 @@ def _worst(table: pd.DataFrame, unit: str, polarity: dict[str, str], n: int) -> 
         return []
     rows = table[(table["unit"] == unit) & (table["window"] == "28d") & table["significant"]
                  & (table["category"] != "HEADLINE")]
-    worse = [(r.current > r.previous) == (polarity.get(r.category, "up_bad") != "up_good") for r in rows.itertuples()]
+    worse = [(current > previous) == (polarity.get(category, "up_bad") != "up_good") for current, previous, category
+             in rows[["current", "previous", "category"]].itertuples(index=False, name=None)]
     rows = rows[pd.Series(worse, index=rows.index, dtype=bool)]
     return rows.sort_values("q_value")["category"].head(n).tolist()
 

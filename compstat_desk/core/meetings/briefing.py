@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import Any, Protocol, cast
 
 import numpy as np
 import pandas as pd
@@ -64,6 +65,7 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
     force_rows = table[table["unit"] == (force[0] if force else None)].set_index(["category", "window"])
     points: list[ProbePoint] = []
     mine = table[table["unit"].isin(members) & table["significant"]]
+    r: Any  # a row of the table: pandas types no column of it
     for r in mine.itertuples():
         up_bad = polarity.get(r.category, "up_bad") != "up_good"
         worse = (r.current > r.previous) == up_bad
@@ -122,13 +124,24 @@ def briefing_week(ws: Workspace, week_ending: dt.date | None = None) -> dt.date:
     return _table(ws, week_ending)[1] if week_ending is None else week_ending
 
 
-def _force_trend(force_rows: pd.DataFrame, r: object, force_code: str) -> str:
+class _ChangeRow(Protocol):
+    """What _force_trend reads of a row of the Compstat table."""
+
+    category: str
+    window: str
+    unit: str
+    current: float
+    previous: float
+    phi: float
+
+
+def _force_trend(force_rows: pd.DataFrame, r: _ChangeRow, force_code: str) -> str:
     """Say so when a unit's change is only the force-wide trend: its current count is not significantly
     different from its previous count scaled by the force's own current/previous ratio."""
     key = (r.category, r.window)
     if key not in force_rows.index or r.unit == force_code:
         return ""
-    f = force_rows.loc[key]
+    f = cast(pd.Series, force_rows.loc[key])  # one row: a category and window appear once for the force
     if pd.isna(f["previous"]) or pd.isna(f["current"]) or not f["previous"]:
         return ""
     ratio = float(f["current"]) / float(f["previous"])
@@ -206,6 +219,7 @@ def _indicators(ws: Workspace, members: set[str], unit: str, week_ending: dt.dat
         except CompstatError:
             continue
         name = ws.conn.execute("SELECT name FROM units WHERE id = ?", (catalog.find_unit(ws, code),)).fetchone()[0]
+        r: Any  # a row of the changes: pandas types no column of it
         for r in changes[changes["significant"]].itertuples():
             label = "%" if r.kind == "proportion" else ""
             sentence = (f"{r.name} in {name} {'up' if r.change > 0 else 'down'} from {r.previous:.1f}{label} to "
@@ -229,6 +243,7 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
     except CompstatError:
         return []
     out = []
+    r: Any  # a row of the cells: pandas types no column of it
     for r in spots.cells[spots.cells["emerging"]].itertuples():
         out.append(ProbePoint(
             "hot spot", 20 + r.q_value,
@@ -246,6 +261,7 @@ def _actions(ws: Workspace, unit_id: int, as_of: dt.date) -> list[ProbePoint]:
     code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
     table = actions_table(ws, as_of=as_of, unit=code)
     out = []
+    r: Any  # a row of the actions: pandas types no column of it
     for r in table[table["status"].isin(["open", "in_progress", "constrained"])].itertuples():
         carried = int(r.carried or 0)
         escalation = f"; escalation: {escalation_words(int(r.escalation)).lower()}" if r.escalation else ""

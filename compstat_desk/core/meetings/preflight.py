@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import pandas as pd
 
@@ -47,6 +48,7 @@ def check_table(table: pd.DataFrame) -> list[Finding]:
     previous = pd.to_numeric(table["previous"], errors="coerce")
     pct = pd.to_numeric(table["pct_change"], errors="coerce")
     bad = (pct < -100) | (current < 0) | (previous < 0)
+    r: Any  # a row of the table: pandas types no column of it
     for r in table[bad.fillna(False)].itertuples():
         out.append(Finding(BLOCKING, "impossible figure",
                            f"{r.category_name} in {r.unit_name}, {r.window}: {r.current} now against {r.previous} "
@@ -55,8 +57,9 @@ def check_table(table: pd.DataFrame) -> list[Finding]:
     small = (previous < SMALL_PREVIOUS) & (previous > 0) & (pct.abs() >= WILD_PCT)
     wild = table[small.fillna(False) & (table["window"] != "week")]
     if not wild.empty:
-        examples = "; ".join(f"{r.category_name} in {r.unit_name} ({r.window}) {int(r.previous)} → {int(r.current)}"
-                             f" ({r.pct_change:+.0f}%)" for r in wild.head(6).itertuples())
+        shown = wild.head(6)[["category_name", "unit_name", "window", "previous", "current", "pct_change"]]
+        examples = "; ".join(f"{category} in {unit} ({window}) {int(was)} → {int(now)} ({pct:+.0f}%)"
+                             for category, unit, window, was, now, pct in shown.itertuples(index=False, name=None))
         more = f" and {len(wild) - 6} more" if len(wild) > 6 else ""
         out.append(Finding(WARNING, "wild swing",
                            f"{len(wild)} changes of {WILD_PCT:.0f}% or more on a base under {SMALL_PREVIOUS}: "
@@ -134,6 +137,7 @@ def _missing(ws: Workspace, table: pd.DataFrame) -> list[Finding]:
     divisions = _units_at(ws, ("division",))
     every = rows[rows["category"] != HEADLINE].astype({"current": float, "previous": float})
     totals = every.groupby(["unit", "unit_name"], as_index=False)[["current", "previous"]].sum(min_count=1)
+    r: Any  # a row of the totals or of the categories: pandas types no column of it
     for r in totals[totals["unit"].isin(divisions)].itertuples():
         if (pd.isna(r.current) or r.current == 0) and not pd.isna(r.previous) and r.previous > 0:
             severity = BLOCKING if r.previous >= MISSING_FROM else WARNING
@@ -173,8 +177,9 @@ def _fragile(ws: Workspace, week_ending: dt.date) -> list[Finding]:
     rows = table[table["fragile"].astype(bool) & table["significant"].astype(bool)]
     if rows.empty:
         return []
-    examples = "; ".join(f"{r.category_name} in {r.unit_name} ({r.window}: {int(r.previous)} → {int(r.current)}, "
-                         f"{int(r.break_even)} would erase it)" for r in rows.head(6).itertuples())
+    shown = rows.head(6)[["category_name", "unit_name", "window", "previous", "current", "break_even"]]
+    examples = "; ".join(f"{category} in {unit} ({window}: {int(was)} → {int(now)}, {int(even)} would erase it)"
+                         for category, unit, window, was, now, even in shown.itertuples(index=False, name=None))
     return [Finding(WARNING, "fragile change",
                     f"{len(rows)} significant changes could be erased by revisions at their recent pace: {examples}"
                     f"{' …' if len(rows) > 6 else ''}. They are listed last and never headlined.")]

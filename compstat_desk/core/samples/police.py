@@ -88,7 +88,7 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
     progress(1.0, "Sample workspace ready")
 
 
-def _targets(ws, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _targets(ws: Workspace, path: Path) -> None:
     for r in rows(path):
         unit = catalog.find_unit(ws, r["unit"])
         cat = catalog.find_category(ws, r["measure"]) if r["kind"] == "category" else None
@@ -107,7 +107,7 @@ def _targets(ws, path: Path) -> None:  # type: ignore[no-untyped-def]
         ws.audit("target", cur.lastrowid, field="created", new=r["description"])
 
 
-def _meeting(ws, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _meeting(ws: Workspace, path: Path) -> None:
     m = json.loads(path.read_text(encoding="utf-8"))
     cur = ws.conn.execute(
         "INSERT INTO meetings(title, date, host_unit_id, chair, venue, status, marking, distribution)"

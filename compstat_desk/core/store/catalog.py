@@ -159,11 +159,15 @@ def insert_unit(
     return int(cur.lastrowid or 0)
 
 
-def add_unit(ws: Workspace, code: str, name: str, level: str, parent: str | None = None, **kw: object) -> int:
+def add_unit(
+    ws: Workspace, code: str, name: str, level: str, parent: str | None = None, *,
+    commander: str | None = None, population: int | None = None, boundary: str | None = None,
+) -> int:
     """Add a unit from the user (CLI/GUI), saved at once."""
     with ws.transaction():
         parent_id = find_unit(ws, parent) if parent else ensure_force(ws)
-        return insert_unit(ws, code, name, level_of(level), parent_id, **kw)  # type: ignore[arg-type]
+        return insert_unit(ws, code, name, level_of(level), parent_id, commander=commander, population=population,
+                           boundary=boundary)
 
 
 def _add_alias(ws: Workspace, entity: str, alias: str, target_id: int) -> None:
@@ -191,9 +195,11 @@ def insert_category(
     return int(cur.lastrowid or 0)
 
 
-def add_category(ws: Workspace, code: str, name: str, **kw: object) -> int:
+def add_category(
+    ws: Workspace, code: str, name: str, *, group: str | None = None, polarity: str = "up_bad", headline: bool = False,
+) -> int:
     with ws.transaction():
-        return insert_category(ws, code, name, **kw)  # type: ignore[arg-type]
+        return insert_category(ws, code, name, group=group, polarity=polarity, headline=headline)
 
 
 def add_category_alias(ws: Workspace, alias: str, category: str) -> None:
@@ -203,11 +209,11 @@ def add_category_alias(ws: Workspace, alias: str, category: str) -> None:
 
 def has_units(ws: Workspace) -> bool:
     """Whether the workspace is established (units beyond the force itself exist)."""
-    return ws.conn.execute("SELECT EXISTS(SELECT 1 FROM units WHERE level != 'force')").fetchone()[0] == 1
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM units WHERE level != 'force')").fetchone()[0] == 1)
 
 
 def has_categories(ws: Workspace) -> bool:
-    return ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories)").fetchone()[0] == 1
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories)").fetchone()[0] == 1)
 
 
 def set_parent(ws: Workspace, unit: str, parent: str) -> None:

@@ -13,6 +13,7 @@ import itertools
 import sqlite3
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
@@ -35,7 +36,7 @@ def day_number(day: dt.date) -> int:
     return (day - EPOCH).days
 
 
-def week_end_numbers(days: np.ndarray, ends_on: int) -> np.ndarray:
+def week_end_numbers(days: npt.NDArray[np.int64], ends_on: int) -> npt.NDArray[np.int64]:
     """For day numbers, the day number of the last day of their week (the week ending on weekday `ends_on`)."""
     weekday = (days + EPOCH_WEEKDAY) % 7
     return days + (ends_on - weekday) % 7
@@ -56,7 +57,8 @@ def apply_weekly_deltas(conn: sqlite3.Connection, net: pd.Series, ends_on: int) 
     summed = summed[summed != 0]
     keys = zip(summed.index.get_level_values(0).tolist(), summed.index.get_level_values(1).tolist(),
                summed.index.get_level_values(2).tolist(), summed.tolist(), strict=True)
-    up, down = [], []
+    up: list[tuple[int, int, int, int]] = []
+    down: list[tuple[int, int, int, int]] = []
     for week, unit, cat, n in keys:
         (up if n > 0 else down).append((week, unit, cat, n))
     empty = conn.execute("SELECT NOT EXISTS(SELECT 1 FROM weekly_counts)").fetchone()[0]

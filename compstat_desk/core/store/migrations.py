@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("compstat_desk")
+from compstat_desk.core.errors import CompstatError
+
+Step = Callable[[Database], None]
+
+# Every schema step, in order. A step is recorded in a workspace under its function's name, so a shipped step is
+# never renamed either. sqlite-utils keeps its own list private, so this is the list to read (e.g. for the names a
+# workspace of ours may have applied); `migrations` at the end runs it.
+STEPS: list[Step] = []
+
+
+def _step(fn: Step) -> Step:
+    STEPS.append(fn)
+    return fn
+
 
 # Levels of the unit hierarchy, top down. Other words users use are mapped onto these.
 LEVELS = ("force", "division", "sector")
@@ -244,7 +259,7 @@ SOURCE_ID_INDEX = ("CREATE UNIQUE INDEX IF NOT EXISTS incidents_source_id ON inc
                    " WHERE source_id IS NOT NULL")
 
 
-@migrations(name="m001_initial")
+@_step
 def m001_initial(db: Database) -> None:
     # executescript would COMMIT the migration's transaction, so run statement by statement.
     for statement in _split_sql(_INITIAL):
@@ -267,17 +282,26 @@ def _split_sql(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-@migrations(name="m002_undo_imports")
+@_step
 def m002_undo_imports(db: Database) -> None:
     """An import taken back out of the workspace stays in the log, marked with when it was undone."""
     db.execute("ALTER TABLE imports ADD COLUMN undone_at TEXT")
 
 
-@migrations(name="m003_weekly_counts")
+# How m003 read the `week_ends_on` setting and counted weeks when it shipped (bee9255), copied here so that a later
+# change to store/counts.py cannot change what it does to an old file. The setting was stored unchecked before
+# m003, so the names are matched as loosely as then ('wed', ' Sunday ').
+_M003_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_M003_WEEKLY_FROM_DAILY = (
+    "INSERT INTO weekly_counts(week_end, unit_id, category_id, n)"
+    " SELECT CAST(julianday(day) - 2440587.5 AS INTEGER)"
+    " + ((? - (CAST(strftime('%w', day) AS INTEGER) + 6) % 7 + 7) % 7) AS week,"
+    " unit_id, category_id, sum(n) FROM daily_counts GROUP BY week, unit_id, category_id")
+
+
+@_step
 def m003_weekly_counts(db: Database) -> None:
     """Counts per Compstat week beside the daily ones, so that a report week's table reads far fewer rows."""
-    from compstat_desk.core.store.counts import rebuild_weekly_counts, weekday_number
-
     db.execute("CREATE TABLE weekly_counts (\n"
                "    week_end INTEGER NOT NULL,  -- the week's last day, as days since 1970-01-01\n"
                "    unit_id INTEGER NOT NULL REFERENCES units(id),\n"
@@ -286,10 +310,16 @@ def m003_weekly_counts(db: Database) -> None:
                "    PRIMARY KEY (week_end, unit_id, category_id)\n"
                ") WITHOUT ROWID")
     row = db.execute("SELECT value FROM settings WHERE key = 'week_ends_on'").fetchone()
-    rebuild_weekly_counts(db.conn, weekday_number(row[0] if row else "Sunday"))
+    name = row[0] if row else "Sunday"
+    key = (name or "").strip().lower()
+    ends_on = next((i for i, day in enumerate(_M003_WEEKDAYS) if key in (day, day[:3])), None)
+    if ends_on is None:
+        raise CompstatError(f"{name!r} is not a day of the week (the week can end on Monday … Sunday).")
+    # strftime('%w') counts Sunday as 0; ends_on counts Monday as 0.
+    db.execute(_M003_WEEKLY_FROM_DAILY, (ends_on,))
 
 
-@migrations(name="m004_action_tracker")
+@_step
 def m004_action_tracker(db: Database) -> None:
     """Actions follow-up: a linked indicator, what blocks a constrained action, the escalation level, the meeting
     whose agenda carries the action now, and no deleting (an action is dropped with a reason, never deleted)."""
@@ -370,7 +400,7 @@ CREATE TABLE item_timings (
 """
 
 
-@migrations(name="m005_meetings")
+@_step
 def m005_meetings(db: Database) -> None:
     """The meeting itself: its agenda, slides of panels, the record of what was decided, marks on slides, the time
     spent on each item, and where a running meeting had got to (to resume after a crash)."""
@@ -459,7 +489,7 @@ BEGIN SELECT RAISE(ABORT, 'delivery assessments are append-only'); END;
 """
 
 
-@migrations(name="m006_delivery")
+@_step
 def m006_delivery(db: Database) -> None:
     """The delivery-unit mode: priorities with their SRO, contributing units and targets; options appraisal; the
     delivery assessment at each stocktake (append-only); milestones and chosen options as actions of a priority."""
@@ -470,3 +500,14 @@ def m006_delivery(db: Database) -> None:
                       "ALTER TABLE actions ADD COLUMN option_id INTEGER REFERENCES priority_options(id)",
                       "CREATE INDEX actions_priority ON actions(priority_id)"):
         db.execute(statement)
+
+
+def migration_set(steps: Iterable[Step]) -> Migrations:
+    """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
+    result = Migrations("compstat_desk")
+    for fn in steps:
+        result(name=fn.__name__)(fn)
+    return result
+
+
+migrations = migration_set(STEPS)

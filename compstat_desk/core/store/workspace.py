@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from compstat_desk.core.errors import WorkspaceError
 from compstat_desk.core.store.counts import WEEKDAYS, rebuild_weekly_counts, weekday_number
 from compstat_desk.core.store.header import DEFAULT_MARKING, DEFAULT_SETTINGS
-from compstat_desk.core.store.migrations import migrations
+from compstat_desk.core.store.migrations import STEPS, migrations
 
 APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
 
@@ -191,7 +191,7 @@ def _check_ours(ws: Workspace) -> None:
 
 
 def _migrate(ws: Workspace, *, fresh: bool) -> None:
-    known = {m.name for m in migrations._migrations}
+    known = {step.__name__ for step in STEPS}
     applied = [m.name for m in migrations.applied(ws.db)]
     unknown = [name for name in applied if name not in known]
     if unknown:

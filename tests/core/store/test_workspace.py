@@ -2,10 +2,14 @@
 
 import sqlite3
 
+import numpy as np
+import pandas as pd
 import pytest
+from sqlite_utils import Database
 
 from compstat_desk.core.errors import WorkspaceError
-from compstat_desk.core.store.migrations import migrations
+from compstat_desk.core.store import workspace
+from compstat_desk.core.store.migrations import STEPS, migration_set, migrations
 from compstat_desk.core.store.workspace import APPLICATION_ID, open_workspace
 
 
@@ -14,10 +18,17 @@ def test_new_workspace_is_wal_with_foreign_keys_and_the_default_marking(tmp_path
         assert ws.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert ws.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
         assert ws.marking == "OFFICIAL-SENSITIVE"
-        names = {m.name for m in migrations.applied(ws.db)}
-    assert names == {m.name for m in migrations._migrations}
+        names = [m.name for m in migrations.applied(ws.db)]
+    assert names == [step.__name__ for step in STEPS]
     raw = sqlite3.connect(tmp_path / "w.sqlite")
     assert raw.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID
+
+
+def test_shipped_schema_steps_keep_their_names_and_order():
+    """Workspaces record the steps they have by name: renaming or reordering a shipped one would break old files."""
+    shipped = ["m001_initial", "m002_undo_imports", "m003_weekly_counts", "m004_action_tracker", "m005_meetings",
+               "m006_delivery"]
+    assert [step.__name__ for step in STEPS][:len(shipped)] == shipped
 
 
 def test_a_text_file_is_refused_with_a_message(tmp_path):
@@ -66,20 +77,17 @@ def test_a_pending_migration_first_writes_a_backup(tmp_path, monkeypatch):
     with open_workspace(path) as ws:
         ws.set_setting("name", "Before the upgrade")
 
-    @migrations(name="m900_test_only")
-    def _add_column(db):
+    def m900_test_only(db):
         db.execute("ALTER TABLE settings ADD COLUMN note TEXT")
 
-    try:
-        with open_workspace(path) as ws:
-            assert "note" in ws.db["settings"].columns_dict
-        backups = list(tmp_path.glob("w.backup-*-before-m900_test_only.sqlite"))
-        assert len(backups) == 1
-        old = sqlite3.connect(backups[0])
-        assert old.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()[0] == "Before the upgrade"
-        assert "note" not in [r[1] for r in old.execute("PRAGMA table_info(settings)")]
-    finally:
-        migrations._migrations = [m for m in migrations._migrations if m.name != "m900_test_only"]
+    monkeypatch.setattr(workspace, "migrations", migration_set([*STEPS, m900_test_only]))
+    with open_workspace(path) as ws:
+        assert "note" in ws.db["settings"].columns_dict
+    backups = list(tmp_path.glob("w.backup-*-before-m900_test_only.sqlite"))
+    assert len(backups) == 1
+    old = sqlite3.connect(backups[0])
+    assert old.execute("SELECT value FROM settings WHERE key = 'name'").fetchone()[0] == "Before the upgrade"
+    assert "note" not in [r[1] for r in old.execute("PRAGMA table_info(settings)")]
 
 
 def test_the_audit_log_cannot_be_edited_or_deleted(ws):
@@ -90,3 +98,57 @@ def test_the_audit_log_cannot_be_edited_or_deleted(ws):
         ws.conn.execute("DELETE FROM audit_log")
     row = ws.conn.execute("SELECT field, old, new FROM audit_log WHERE entity = 'settings'").fetchone()
     assert row == ("marking", "OFFICIAL-SENSITIVE", "OFFICIAL")
+
+
+def _workspace_before_weekly_counts(path, incidents: pd.DataFrame, week_ends_on: str | None) -> None:
+    """A workspace file as compstat-desk wrote it before m003: schema steps m001-m002, incidents and their daily
+    counts (a month-only date counted on the 1st, as the importer did), and the week's end day as then stored."""
+    db = Database(path)
+    migrations.apply(db, stop_before="m003_weekly_counts")
+    assert [m.name for m in migrations.applied(db)] == ["m001_initial", "m002_undo_imports"]
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn = db.conn
+    conn.execute("INSERT INTO imports(id, file_name, sha256, size_bytes, profile, imported_at)"
+                 " VALUES (1, 'old.csv', 'x', 1, 'incidents', '2024-01-01T00:00:00')")
+    conn.execute("INSERT INTO units(id, code, name, level) VALUES (1, 'F', 'Force', 'force')")
+    conn.executemany("INSERT INTO units(id, code, name, level, parent_id) VALUES (?, ?, ?, 'sector', 1)",
+                     [(2, "N1", "North 1"), (3, "S1", "South 1")])
+    conn.executemany("INSERT INTO categories(id, code, name) VALUES (?, ?, ?)", [(1, "BURG", "Burglary"), (2, "ROB", "Robbery")])
+    units, categories = {"N1": 2, "S1": 3}, {"BURG": 1, "ROB": 2}
+    conn.executemany("INSERT INTO incidents(occurred, category_id, unit_id, import_id, last_import_id) VALUES (?, ?, ?, 1, 1)",
+                     [(o, categories[c], units[u]) for o, c, u in incidents[["occurred", "category", "unit"]].itertuples(index=False)])
+    day = incidents["occurred"].where(incidents["occurred"].str.len() > 7, incidents["occurred"] + "-01").str[:10]
+    daily = incidents.assign(day=day).groupby(["day", "unit", "category"]).size()
+    conn.executemany("INSERT INTO daily_counts(day, unit_id, category_id, n) VALUES (?, ?, ?, ?)",
+                     [(d, units[u], categories[c], int(n)) for (d, u, c), n in daily.items()])
+    if week_ends_on is not None:
+        conn.execute("INSERT INTO settings(key, value) VALUES ('week_ends_on', ?)", (week_ends_on,))
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(("stored", "period"), [(None, "W-SUN"), ("wed", "W-WED"), (" Saturday ", "W-SAT")])
+def test_opening_a_workspace_from_before_weekly_counts_counts_its_weeks(tmp_path, stored, period):
+    """m003 on a file written before it: the weeks it stores are pandas' weekly periods over the same incidents,
+    ending on the day the file had set (Sunday when it had none, and as loosely spelt as the old app allowed)."""
+    rng = np.random.default_rng(3)
+    n = 800
+    when = pd.Timestamp("2023-11-20") + pd.to_timedelta(rng.integers(0, 120 * 24 * 60, n), unit="min")
+    occurred = np.where(rng.random(n) < 0.5, when.strftime("%Y-%m-%d %H:%M"), when.strftime("%Y-%m-%d"))
+    occurred[:3] = ["2024-02", "2023-12-31 23:59", "2024-01-01 00:00"]  # a month-only date counts on the 1st
+    incidents = pd.DataFrame({"occurred": occurred, "category": rng.choice(["BURG", "ROB"], n),
+                              "unit": rng.choice(["N1", "S1"], n)})
+    path = tmp_path / "old.sqlite"
+    _workspace_before_weekly_counts(path, incidents, stored)
+
+    with open_workspace(path) as ws:
+        assert [m.name for m in migrations.pending(ws.db)] == []
+        stored_weeks = pd.read_sql_query(
+            "SELECT date(w.week_end * 86400, 'unixepoch') AS week_end, u.code AS unit, c.code AS category, w.n"
+            " FROM weekly_counts w JOIN units u ON u.id = w.unit_id JOIN categories c ON c.id = w.category_id",
+            ws.conn).set_index(["week_end", "unit", "category"])["n"].sort_index()
+    week_end = pd.to_datetime(incidents["occurred"].str[:10], format="ISO8601").dt.to_period(period).dt.end_time.dt.strftime("%Y-%m-%d")
+    expected = incidents.assign(week_end=week_end).groupby(["week_end", "unit", "category"]).size().rename("n")
+    pd.testing.assert_series_equal(stored_weeks, expected.sort_index(), check_dtype=False)
+    assert stored_weeks.sum() == n
+    assert list(tmp_path.glob("old.backup-*-before-m003_weekly_counts.sqlite"))
