@@ -27,7 +27,7 @@ def test_a_cancelled_pack_writes_nothing(qtbot, built_sample, tmp_path):
     qtbot.addWidget(parent)
     out = tmp_path / "pack.pdf"
     job = build_document(parent, db, "pack", "next", out, anyway=True, wait=False, tell=False)
-    job.stop.set()  # Cancel pressed at once
+    job.cancel()  # Cancel pressed at once
     qtbot.waitUntil(lambda: job.outcome is not None, timeout=30_000)
     state, text = job.outcome
     assert state == "failed" and "cancelled" in text and not out.exists()

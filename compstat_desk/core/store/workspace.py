@@ -34,11 +34,12 @@ def current_user() -> str:
 class Workspace:
     """An open workspace file. Every write goes through `transaction()` and is saved at once."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection):
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
         self.path = path
         self.conn = conn
         self.db = Database(conn)
         self.closed = False
+        self.read_only = read_only  # a worker's reader (open_reader): it never writes
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -103,7 +104,8 @@ class Workspace:
             return
         self.closed = True
         try:
-            self.conn.execute("PRAGMA optimize")
+            if not self.read_only:
+                self.conn.execute("PRAGMA optimize")
         finally:
             self.conn.close()
 
@@ -151,6 +153,23 @@ def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
         conn.close()
         raise
     return ws
+
+
+def open_reader(path: str | Path) -> Workspace:
+    """A read-only connection to an existing workspace, for a worker thread: it never writes or migrates (the
+    window's own connection did both when it opened the file), and it belongs to the thread that uses it, which
+    closes it. Opening it costs the same whatever the size of the file."""
+    path = Path(path).expanduser()
+    if not path.exists() or path.stat().st_size == 0:
+        raise WorkspaceError(f"There is no workspace at {path}.")
+    _check_header(path)
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("PRAGMA busy_timeout = 5000")
+    except sqlite3.DatabaseError as exc:
+        raise WorkspaceError(f"{path} cannot be opened as a workspace: {exc}.") from exc
+    return Workspace(path, conn, read_only=True)
 
 
 def _check_header(path: Path) -> None:

@@ -3,10 +3,9 @@ thread (its own workspace connection) with a progress bar and Cancel; the result
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -27,44 +26,13 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.errors import CompstatError, ImportCancelled
-from compstat_desk.core.ingest import PROFILES, ImportOptions
+from compstat_desk.core.ingest import PROFILES, ImportOptions, ImportReport
 from compstat_desk.core.ingest.job import FilePreview, canonical_columns, preview_file, run_import
+from compstat_desk.ui.tasks import Task, runner_of
 
 KEEP = "(not used)"
 ERROR_STYLE = "QLabel { color: #b00020; font-weight: bold; }"
 DETECT = "Detect from the header"
-
-
-class ImportThread(QThread):
-    """Runs one import off the GUI thread; `cancel()` asks the core to stop at its next check."""
-
-    progressed = Signal(float, str)
-    succeeded = Signal(str, int)  # the report's sentences (one per line) and the import id (0: nothing new)
-    failed = Signal(str, bool)  # the core's message; True when it was a cancel
-
-    def __init__(self, db_path: Path, path: Path, options: ImportOptions, parent=None):
-        super().__init__(parent)
-        self.db_path, self.path, self.options = db_path, path, options
-        self._stop = threading.Event()
-
-    def cancel(self) -> None:
-        self._stop.set()
-
-    def run(self) -> None:
-        try:
-            report = run_import(self.db_path, self.path, self.options,
-                                progress=lambda f, m: self.progressed.emit(float(f), str(m)),
-                                cancelled=self._stop.is_set)
-        except ImportCancelled as exc:
-            self.failed.emit(str(exc), True)
-        except CompstatError as exc:  # refused: the core's reason, never a traceback
-            self.failed.emit(str(exc), False)
-        except Exception as exc:
-            self.failed.emit(f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
-                             "the workspace is as it was before.", False)
-        else:
-            new = 0 if report.already_imported else int(report.import_id or 0)
-            self.succeeded.emit("\n".join(report.lines()), new)
 
 
 class ImportDialog(QDialog):
@@ -78,7 +46,7 @@ class ImportDialog(QDialog):
         self.setWindowTitle("Import files")
         self.db_path = Path(db_path)
         self.start_dir = start_dir
-        self.thread: ImportThread | None = None
+        self.task: Task | None = None
         self.preview: FilePreview | None = None
         self.more: list[Path] = []  # files chosen with the previewed one, imported after it the same way
         self._queue: list[Path] = []
@@ -237,7 +205,7 @@ class ImportDialog(QDialog):
 
     # -- importing --------------------------------------------------------------------------------
     def start(self) -> None:
-        if self.preview is None or self.thread is not None:
+        if self.preview is None or self.task is not None:
             return
         self._queue = [self.preview.path, *self.more]
         self._said = []
@@ -248,29 +216,29 @@ class ImportDialog(QDialog):
     def _start_next(self) -> None:
         path = self._queue.pop(0)
         self._current = path
-        self.thread = ImportThread(self.db_path, path, self.options(), self)
-        self.thread.progressed.connect(self.on_thread_progressed)
-        self.thread.succeeded.connect(self.on_thread_succeeded)
-        self.thread.failed.connect(self.on_thread_failed)
-        self.thread.finished.connect(self.on_thread_finished)
+        db, options = self.db_path, self.options()
+        self.task = runner_of(self).start(
+            lambda state: run_import(db, path, options, progress=state.progress, cancelled=state.cancelled),
+            progress=self.on_task_progress, done=self.on_task_done, failed=self.on_task_failed,
+            cancelled=self.on_task_cancelled, finished=self.on_task_finished)
         for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button):
             w.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
         left = f" ({len(self._queue)} more after it)" if self._queue else ""
         self.progress_label.setText(f"Starting {path.name}{left}…")
-        self.thread.start()
 
     def cancel(self) -> None:
-        if self.thread is not None:
-            self.thread.cancel()
+        if self.task is not None:
+            self.task.cancel()
             self.cancel_button.setEnabled(False)
             self.progress_label.setText("Cancelling: the workspace will be left as it was…")
 
     def is_running(self) -> bool:
-        return self.thread is not None
+        runner_of(self).deliver()  # what the worker has said so far, even where timers no longer fire
+        return self.task is not None
 
-    def on_thread_progressed(self, fraction: float, message: str) -> None:
+    def on_task_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
         self.progress_label.setText(message)
 
@@ -279,27 +247,34 @@ class ImportDialog(QDialog):
         self._said.append(f"{self._current.name}: {text}" if many else text)
         self.result.setText("\n\n".join(self._said))
 
-    def on_thread_succeeded(self, lines: str, import_id: int) -> None:
+    def on_task_done(self, report: ImportReport) -> None:
         self.progress.setValue(1000)
         self.progress_label.setText("Done.")
         self.result.setStyleSheet("")
-        self._say(lines)
+        self._say("\n".join(report.lines()))
+        import_id = 0 if report.already_imported else int(report.import_id or 0)
         if import_id:
             self.imported.emit(import_id)
 
-    def on_thread_failed(self, message: str, cancelled: bool) -> None:
+    def on_task_failed(self, exc: BaseException) -> None:
         self.progress.setValue(0)
-        self.progress_label.setText("Cancelled." if cancelled else "Not imported.")
-        if cancelled:
-            self._cancelled = True  # the rest are not started either
-        elif not self.more:
+        self.progress_label.setText("Not imported.")
+        if not self.more:
             self.result.setStyleSheet(ERROR_STYLE)
-        self._say(message)
+        if isinstance(exc, CompstatError):  # refused: the core's reason, never a traceback
+            self._say(str(exc))
+        else:
+            self._say(f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
+                      "the workspace is as it was before.")
 
-    def on_thread_finished(self) -> None:
-        thread, self.thread = self.thread, None
-        if thread is not None:
-            thread.deleteLater()
+    def on_task_cancelled(self, exc: BaseException) -> None:
+        self.progress.setValue(0)
+        self.progress_label.setText("Cancelled.")
+        self._cancelled = True  # the rest are not started either
+        self._say(str(exc) if isinstance(exc, ImportCancelled) else "Cancelled; the workspace is as it was before.")
+
+    def on_task_finished(self) -> None:
+        self.task = None
         if self._queue and not self._cancelled:  # a refused file does not stop the others
             self._start_next()
             return
@@ -312,7 +287,7 @@ class ImportDialog(QDialog):
         self.cancel_button.setEnabled(False)
 
     def reject(self) -> None:
-        if self.thread is not None:  # closing while importing: cancel, and wait for the rollback
-            self.thread.cancel()
-            self.thread.wait()
+        if self.task is not None:  # closing while importing: cancel, and wait for the rollback
+            self.task.cancel()
+            self.task.wait(timeout_s=600)
         super().reject()
