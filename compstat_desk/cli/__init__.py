@@ -175,13 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
     rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
-    from compstat_desk.cli_actions import add_parsers as add_action_parsers
+    from compstat_desk.cli.actions import add_parsers as add_action_parsers
 
     add_action_parsers(sub, with_db)
-    from compstat_desk.cli_delivery import add_parsers as add_delivery_parsers
+    from compstat_desk.cli.delivery import add_parsers as add_delivery_parsers
 
     add_delivery_parsers(sub, with_db)
-    from compstat_desk.cli_docs import add_parsers as add_document_parsers
+    from compstat_desk.cli.documents import add_parsers as add_document_parsers
 
     add_document_parsers(sub, with_db)
 
@@ -499,15 +499,15 @@ def _dispatch(args: argparse.Namespace) -> int:
                 outcome(it, it.target_value, met, "{:.1f}")
             return 0
         if cmd in ("actions", "meetings", "wall"):
-            from compstat_desk.cli_actions import dispatch
+            from compstat_desk.cli.actions import dispatch
 
             return dispatch(ws, args)
         if cmd == "priorities":
-            from compstat_desk.cli_delivery import dispatch as dispatch_priorities
+            from compstat_desk.cli.delivery import dispatch as dispatch_priorities
 
             return dispatch_priorities(ws, args)
         if cmd in ("pack", "preflight", "minutes", "report"):
-            from compstat_desk.cli_docs import dispatch as document_dispatch
+            from compstat_desk.cli.documents import dispatch as document_dispatch
 
             return document_dispatch(ws, args)
         if cmd == "briefing":
@@ -520,7 +520,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             else:
                 print(briefing_text(found, args.unit, week, ws.marking))
             if args.pdf:
-                from compstat_desk.cli_docs import write_pdf
+                from compstat_desk.cli.documents import write_pdf
                 from compstat_desk.reports.briefing import build_briefing
 
                 write_pdf(args.pdf, build_briefing(ws, args.unit, week))
