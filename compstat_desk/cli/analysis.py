@@ -180,8 +180,7 @@ def _targets(ws: Workspace, args: argparse.Namespace) -> int:
     ids = count_targets(ws)
     if not ids and not indicator_targets(ws):
         print("No targets in this workspace.")
-    day = args.as_of or dt.date.today()
-    ends = {int(i): dt.date.fromisoformat(e) for i, e in ws.conn.execute("SELECT id, target_end FROM targets")}
+    day = args.as_of or dt.date.today()  # a period over by then has a result, not a projection
 
     def outcome(tr: Trajectory | IndicatorTrajectory, goal: float, met: bool | None, number: str) -> None:
         """The last line: the result of a period over (met given), else the projection or why none."""
@@ -201,10 +200,7 @@ def _targets(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"  {tr.category} in {tr.unit}, to {tr.as_of} ({tr.elapsed:.0%} of the period): "
               f"{tr.actual_to_date:,} against {tr.planned_to_date:,.0f} planned; target "
               f"{tr.target_total:,.0f} for the period (baseline {tr.baseline_total:,}).")
-        fewer = tr.target_total <= tr.baseline_total
-        met = (tr.actual_to_date <= tr.target_total if fewer else tr.actual_to_date >= tr.target_total) \
-            if day > ends[target_id] else None  # a result, not a projection
-        outcome(tr, tr.target_total, met, "{:,.0f}")
+        outcome(tr, tr.target_total, tr.met(on=day), "{:,.0f}")
     for target_id in indicator_targets(ws):
         it = indicator_trajectory(ws, target_id, args.as_of)
         print(f"#{it.target_id} {it.description}")
@@ -213,10 +209,7 @@ def _targets(ws: Workspace, args: argparse.Namespace) -> int:
         base = "" if it.baseline_level is None else f" (baseline {it.baseline_level:.1f})"
         print(f"  {it.indicator} in {it.unit}, to {it.as_of} ({it.elapsed:.0%} of the period): {so_far}; "
               f"target {it.target_value:g} for the period{base}.")
-        up = it.polarity == "up_good"
-        met = (it.actual_to_date >= it.target_value if up else it.actual_to_date <= it.target_value) \
-            if day > ends[target_id] and it.actual_to_date is not None else None
-        outcome(it, it.target_value, met, "{:.1f}")
+        outcome(it, it.target_value, it.met(on=day), "{:.1f}")
     return 0
 
 
