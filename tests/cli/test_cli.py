@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from compstat_desk.cli import main
 
@@ -84,3 +85,22 @@ def test_a_wrong_date_format_can_be_corrected_by_retrying_the_rejected_rows(tmp_
         days = [r[0] for r in ws.conn.execute("SELECT occurred FROM incidents ORDER BY occurred")]
         outstanding = ws.conn.execute("SELECT count(*) FROM rejected_rows WHERE resolved_by_import IS NULL").fetchone()
     assert days == ["2026-04-03", "2026-06-05"] and outstanding == (0,)
+
+
+def test_the_command_list_loads_no_command_and_each_command_explains_itself(capsys):
+    """`compstat-desk --help` lists all 27 commands without importing the code of any (it answers at once);
+    `compstat-desk NAME --help` then shows that command's own options."""
+    script = ("import sys\nfrom compstat_desk.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+              "print(sorted(m for m in sys.modules if m.startswith('compstat_desk.cli.') or m == 'pandas'),"
+              " file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stderr.strip() == "[]"
+    listed = done.stdout.split("positional arguments:")[1].split("options:")[0]
+    from compstat_desk.cli import COMMANDS
+
+    assert len(COMMANDS) == 27 and all(f"\n    {name} " in listed for name in COMMANDS)
+    for name in COMMANDS:
+        with pytest.raises(SystemExit) as exit_:
+            main([name, "--help"])
+        assert exit_.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: compstat-desk {name} [-h]")

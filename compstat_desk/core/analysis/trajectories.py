@@ -48,6 +48,30 @@ class Trajectory:
     period_start: dt.date | None = None  # the target period
     period_end: dt.date | None = None
 
+    @property
+    def wants_fewer(self) -> bool:
+        """A target of fewer than in the baseline period (the usual kind: fewer burglaries); one of as many counts
+        too. Read from the target's own total, as the views and the command line always have; the probability of
+        meeting it goes by the category's polarity instead (the two agree but for a target against its polarity)."""
+        return self.target_total <= self.baseline_total
+
+    @property
+    def behind(self) -> bool:
+        """Behind its plan so far: more than planned for a target of fewer, fewer than planned for one of more."""
+        if self.wants_fewer:
+            return self.actual_to_date > self.planned_to_date
+        return self.actual_to_date < self.planned_to_date
+
+    def met(self, on: dt.date) -> bool | None:
+        """Whether the target was met, as it stands on the date `on`: None until the period's last day is past (too
+        early: a projection, not a result). Met when the period's count is at or under the target for a target of
+        fewer, at or over it for one of more."""
+        if self.period_end is None or on <= self.period_end:
+            return None
+        if self.wants_fewer:
+            return self.actual_to_date <= self.target_total
+        return self.actual_to_date >= self.target_total
+
 
 def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: dt.date) -> pd.Series:
     rows = ws.conn.execute(
@@ -140,6 +164,32 @@ class IndicatorTrajectory:
     plan: pd.DataFrame  # period_end, planned, actual (to the as-of date)
     # The plan for the rest of the period (period_end, planned), at the same step as the values.
     plan_ahead: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["period_end", "planned"]))
+    period_end: dt.date | None = None  # the target period's last day
+
+    @property
+    def wants_higher(self) -> bool:
+        """A level where up is good (calls answered in time), not one where down is good (waiting times)."""
+        return self.polarity == "up_good"
+
+    @property
+    def behind(self) -> bool:
+        """Behind its plan so far: under the planned level where up is good, over it where down is good (never
+        behind with no values yet)."""
+        if self.actual_to_date is None or self.planned_to_date is None:
+            return False
+        if self.wants_higher:
+            return self.actual_to_date < self.planned_to_date
+        return self.actual_to_date > self.planned_to_date
+
+    def met(self, on: dt.date) -> bool | None:
+        """Whether the target was met, as it stands on the date `on`: None until the period's last day is past (too
+        early: a projection, not a result) or with no values. Met when the period's level is at or over the target
+        where up is good, at or under it where down is good."""
+        if self.period_end is None or on <= self.period_end or self.actual_to_date is None:
+            return None
+        if self.wants_higher:
+            return self.actual_to_date >= self.target_value
+        return self.actual_to_date <= self.target_value
 
 
 def project_level(values: np.ndarray, weights: np.ndarray, shape_done: np.ndarray, shape_rest: np.ndarray,
@@ -257,4 +307,4 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
                                "planned": ahead})
     return IndicatorTrajectory(target_id, unit, code, description or "", polarity, as_of, float(goal),
                                baseline_level, planned_to_date, actual_to_date, elapsed, projection, interval,
-                               probability, likelihood, plan, plan_ahead)
+                               probability, likelihood, plan, plan_ahead, s1)

@@ -180,13 +180,11 @@ def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[Pro
         if tr.unit not in members or tr.likelihood not in {"Amber", "Amber/Red", "Red"}:
             continue
         lo, hi = tr.interval_95 or (0, 0)
-        fewer = tr.target_total <= tr.baseline_total  # a target of fewer incidents (the usual kind)
-        behind = tr.actual_to_date > tr.planned_to_date if fewer else tr.actual_to_date < tr.planned_to_date
         out.append(ProbePoint(
             "target", 10 + (tr.probability or 0),
             f"{tr.description}: {tr.actual_to_date:,} so far against {tr.planned_to_date:,.0f} planned; projected "
             f"{tr.projection:,.0f} (95% {lo:,.0f}-{hi:,.0f}) against a target of {tr.target_total:,.0f}: "
-            f"{tr.likelihood} ({chance_words(tr.probability or 0.0)}).", question(behind)))
+            f"{tr.likelihood} ({chance_words(tr.probability or 0.0)}).", question(tr.behind)))
     for target_id in indicator_targets(ws):
         if not running(target_id):
             continue
@@ -194,14 +192,11 @@ def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[Pro
         if it.unit not in members or it.likelihood not in {"Amber", "Amber/Red", "Red"}:
             continue
         lo, hi = it.interval_95 or (0, 0)
-        up_good = it.polarity == "up_good"
-        behind = (it.actual_to_date or 0) < (it.planned_to_date or 0) if up_good else \
-            (it.actual_to_date or 0) > (it.planned_to_date or 0)
         out.append(ProbePoint(
             "target", 10 + (it.probability or 0),
             f"{it.description}: {it.actual_to_date:.1f} so far against {it.planned_to_date:.1f} planned; projected "
             f"{it.projection:.1f} (95% {lo:.1f}-{hi:.1f}) against a target of {it.target_value:g}: "
-            f"{it.likelihood} ({chance_words(it.probability or 0.0)}).", question(behind)))
+            f"{it.likelihood} ({chance_words(it.probability or 0.0)}).", question(it.behind)))
     return out
 
 

@@ -148,13 +148,13 @@ class TrajectoryViewWidget(AnalysisViewWidget):
         end = period_end(t)
         start = dt.date.fromisoformat(t.plan["day"].iloc[0])
         gap = t.actual_to_date - t.planned_to_date
-        fewer = t.target_total <= t.baseline_total
         lines = [f"<b>{html.escape(self.describe(t))}</b>",
                  f"To {week_label(t.as_of)}: <b>{t.actual_to_date:,}</b> against "
                  f"<b>{_n(t.planned_to_date)}</b> planned "
                  f"({'+' if gap >= 0 else '−'}{_n(abs(gap))}, {'over' if gap >= 0 else 'under'} the plan)."]
         target = (f"a target of <b>{_n(t.target_total)}</b> by {week_label(end)} ({t.baseline_total:,} in the "
-                  f"baseline period, {'fewer' if fewer else 'more'} by {_n(abs(t.baseline_total - t.target_total))})")
+                  f"baseline period, {'fewer' if t.wants_fewer else 'more'} by "
+                  f"{_n(abs(t.baseline_total - t.target_total))})")
         if t.projection is not None and t.interval_95 is not None:
             lo, hi = t.interval_95
             lines.append(f"Projected <b>{_n(t.projection)}</b> (95% interval {_n(lo)}–{_n(hi)}) against {target}.")

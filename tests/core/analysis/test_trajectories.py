@@ -188,3 +188,57 @@ def test_the_plan_runs_to_the_end_of_the_period(answered):
     assert ends.iloc[0] == pd.Timestamp(it.plan["period_end"].iloc[-1]) + pd.Timedelta(days=7)
     assert (ends.diff().dropna() == pd.Timedelta(days=7)).all()
     assert pd.Timestamp("2027-03-31") - pd.Timedelta(days=7) < ends.iloc[-1] <= pd.Timestamp("2027-03-31")
+
+
+@pytest.mark.parametrize("per_day,met", [(1, True), (2, False)])
+def test_a_count_target_of_fewer_is_met_at_or_under_its_total_once_the_period_is_over(ws, write, per_day, met):
+    """Ten per cent fewer burglaries in 2023 than the 730 of 2022 (two a day): a target of 657. By hand: one a day
+    through 2023 is 365, met; two a day is 730, not met. While 2023 runs there is no result, only whether the unit
+    is behind its plan: 657 × 200/365 = 360 planned by 19 July (day 200), against 200 or 400 so far."""
+    rows = [(day.date().isoformat(), "BURG", "N1") for day in pd.date_range("2022-01-01", "2022-12-31")] * 2
+    rows += [(day.date().isoformat(), "BURG", "N1") for day in pd.date_range("2023-01-01", "2023-12-31")] * per_day
+    import_file(ws, write("b.csv", pd.DataFrame(rows, columns=["occurred", "category", "unit"]).to_csv(index=False)))
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO targets(unit_id, category_id, baseline_start, baseline_end, target_start, target_end,"
+            " change_pct, description) VALUES (?, ?, '2022-01-01', '2022-12-31', '2023-01-01', '2023-12-31', -10,"
+            " 'Ten per cent fewer burglaries')", (catalog.find_unit(ws, "N1"), catalog.find_category(ws, "BURG")))
+    over = trajectory(ws, 1, dt.date(2024, 1, 31))
+    assert over.wants_fewer and over.target_total == pytest.approx(657) and over.actual_to_date == 365 * per_day
+    assert over.met(on=dt.date(2024, 1, 31)) is met and over.met(on=dt.date(2024, 1, 1)) is met
+    assert over.met(on=dt.date(2023, 12, 31)) is None  # the period's last day: it still runs
+    running = trajectory(ws, 1, dt.date(2023, 7, 19))
+    assert running.planned_to_date == pytest.approx(360) and running.actual_to_date == 200 * per_day
+    assert running.met(on=dt.date(2023, 7, 19)) is None  # too early: a projection, not a result
+    assert running.behind is (per_day == 2)
+
+
+@pytest.mark.parametrize("goal,met", [(85, True), (90, False)])
+def test_an_indicator_target_where_up_is_good_is_met_at_or_over_its_level(ws, write, goal, met):
+    """999 calls answered in time (up is good): 80 in 100 every week of 2023/24, 86 in 100 every week of 2024/25.
+    By hand: the year's level is 86, so a target of 85 is met and one of 90 is not. Last year was flat, so the plan
+    is the target all year: in October, 86 is ahead of a plan of 85 and behind one of 90."""
+    ws.conn.execute("INSERT INTO indicators(code, name, polarity, kind) VALUES ('CALLS', 'Calls', 'up_good',"
+                    " 'proportion')")
+    rows = [("N1", "CALLS", end.date().isoformat(), "", 80, 100) for end in pd.date_range("2023-04-02", "2024-03-31",
+                                                                                          freq="7D")]
+    rows += [("N1", "CALLS", end.date().isoformat(), "", 86, 100) for end in pd.date_range("2024-04-07", "2025-03-30",
+                                                                                           freq="7D")]
+    frame = pd.DataFrame(rows, columns=["unit", "indicator", "period_end", "value", "numerator", "denominator"])
+    from compstat_desk.core.ingest import ImportOptions
+
+    import_file(ws, write("calls.csv", frame.to_csv(index=False)), ImportOptions(add_missing=True))
+    with ws.transaction():
+        ws.conn.execute(
+            "INSERT INTO targets(unit_id, indicator_id, baseline_start, baseline_end, target_start, target_end,"
+            " target_value, description) VALUES (?, 1, '2023-04-01', '2024-03-31', '2024-04-01', '2025-03-31', ?,"
+            " 'Answer more calls in time')", (catalog.find_unit(ws, "N1"), goal))
+    over = indicator_trajectory(ws, 1, dt.date(2025, 4, 30))
+    assert over.as_of == dt.date(2025, 3, 30)  # the last week of the period
+    assert over.wants_higher and over.actual_to_date == pytest.approx(86)
+    assert over.met(on=dt.date(2025, 4, 30)) is met
+    assert over.met(on=dt.date(2025, 3, 31)) is None  # the period's last day: it still runs
+    running = indicator_trajectory(ws, 1, dt.date(2024, 10, 27))
+    assert running.planned_to_date == pytest.approx(goal) and running.actual_to_date == pytest.approx(86)
+    assert running.met(on=dt.date(2024, 10, 27)) is None
+    assert running.behind is (goal == 90)

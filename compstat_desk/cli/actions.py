@@ -1,4 +1,5 @@
-"""The command line for actions and meetings' carry-forward: `compstat-desk actions …`, `compstat-desk meetings …`."""
+"""The action tracker on the command line: `compstat-desk actions` lists them; its verbs add, review, change,
+show the history and effect of one, and export and import a unit's or owner's actions to fill in."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compstat_desk.cli._common import open_named_workspace, with_db
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
@@ -18,9 +19,8 @@ if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk`
 LIST_COLUMNS = ["ref", "state", "owner", "unit", "due", "carried", "escalation", "text"]
 
 
-def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
-                with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
-    act = with_db(sub.add_parser("actions", help="the action tracker: list, add, review, export and import actions"))
+def add_arguments(command: str, act: argparse.ArgumentParser) -> None:
+    with_db(act)
     act.add_argument("--owner", help="part of the owner's name")
     act.add_argument("--unit", help="a unit (and the units under it)")
     act.add_argument("--status", help="open, in progress, constrained, done or dropped")
@@ -69,43 +69,13 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     im = with_db(verbs.add_parser("import", help="apply a filled-in export (validated; nothing applied twice)"))
     im.add_argument("file", type=Path)
 
-    wall = with_db(sub.add_parser("wall", help="cycle slides on a screen, unattended (picks up new imports)"))
-    wall.add_argument("--meeting", help="show this meeting's slides (its number or next) instead of the default wall")
-    wall.add_argument("--slides", help="only these slides, e.g. 3,4,8")
-    wall.add_argument("--seconds", type=float, default=20.0, help="seconds per slide (default 20)")
 
-    mt = with_db(sub.add_parser("meetings", help="list, plan or close meetings (closing carries actions forward)"))
-    mverbs = mt.add_subparsers(dest="meetings_command")
-    with_db(mverbs.add_parser("list"))
-    pl = with_db(mverbs.add_parser("plan", help="plan a meeting: agenda from a template, default slides; live "
-                                   "actions waiting for a meeting go on its agenda"))
-    pl.add_argument("--title", required=True)
-    pl.add_argument("--date", required=True, help="YYYY-MM-DD")
-    pl.add_argument("--host", help="the host unit (default: the next division by rotation)")
-    pl.add_argument("--chair")
-    pl.add_argument("--venue")
-    pl.add_argument("--template", help="a bundled agenda template's name or a template JSON file")
-    sh = with_db(mverbs.add_parser("show", help="a meeting's agenda, slides and record"))
-    sh.add_argument("meeting", help="its number, next or last")
-    pr = with_db(mverbs.add_parser("present", help="run a meeting: the presenter view on the projector, the "
-                                   "chair's console on the laptop (resumes where it stopped)"))
-    pr.add_argument("meeting", help="its number, or next")
-    cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
-    cl.add_argument("meeting", help="its number, or next")
+def run(args: argparse.Namespace) -> int:
+    with open_named_workspace(args) as ws:
+        return _actions(ws, args)
 
 
-def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
-    if args.command == "meetings":
-        return _meetings(ws, args)
-    if args.command == "wall":
-        from compstat_desk.app import run_wall_gui
-
-        try:
-            numbers = [int(n) for n in args.slides.split(",")] if args.slides else None
-        except ValueError as exc:
-            raise CompstatError(f"--slides {args.slides!r}: give slide numbers separated by commas, e.g. 3,4,8.") \
-                from exc
-        return run_wall_gui(ws, args.meeting, numbers, args.seconds)
+def _actions(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.actions import tracker as actions
 
     verb = args.actions_command
@@ -169,48 +139,3 @@ def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
         print("\n".join(report.lines()))
         return 0 if not report.problems else 1
     raise CompstatError(f"Unknown actions command {verb!r}.")
-
-
-def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.meetings import agenda as meetings
-
-    verb = args.meetings_command or "list"
-    if verb == "plan":
-        meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
-                                             chair=args.chair, venue=args.venue, template=args.template)
-        info = meetings.meeting_info(ws, meeting_id)
-        from compstat_desk.core.actions.tracker import carried_agenda
-
-        print(f"Planned meeting #{meeting_id} on {info['date']}, hosted by {info['host_name'] or 'no unit'}: "
-              f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "
-              f"{len(carried_agenda(ws, meeting_id))} actions from earlier meetings on its agenda.")
-        return 0
-    if verb == "close":
-        print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))
-        return 0
-    if verb == "present":
-        from compstat_desk.app import run_meeting_gui
-
-        return run_meeting_gui(ws, meetings.meeting_id_of(ws, args.meeting))
-    if verb == "show":
-        meeting_id = meetings.meeting_id_of(ws, args.meeting)
-        info = meetings.meeting_info(ws, meeting_id)
-        print(f"#{meeting_id} {info['title']}, {info['date']} ({info['status']})    [{info['marking']}]")
-        print(f"Host: {info['host_name'] or '—'}; chair: {info['chair'] or '—'}; venue: {info['venue'] or '—'}")
-        for item in meetings.agenda(ws, meeting_id).itertuples():
-            print(f"{item.position:>2}. {item.title} ({item.planned_minutes:g} min, from +{item.starts_after:g})")
-            for slide in meetings.slides(ws, meeting_id):
-                if slide.item_id == item.id:
-                    kinds = ", ".join(p["type"].replace("_", " ") for p in slide.panels)
-                    print(f"      slide {slide.number}: {slide.title} [{kinds}]")
-        said = meetings.record(ws, meeting_id)
-        for r in said.itertuples():
-            print(f"{r.kind.capitalize()}: {r.text}" + (f" ({r.about})" if r.about else ""))
-        return 0
-    rows = ws.conn.execute("SELECT m.id, m.date, m.title, m.status, u.code FROM meetings m LEFT JOIN units u"
-                           " ON u.id = m.host_unit_id ORDER BY m.date, m.id").fetchall()
-    if not rows:
-        print("No meetings yet.")
-    for meeting_id, day, title, status, host in rows:
-        print(f"#{meeting_id}  {day}  {status:<8} {title}" + (f" (host {host})" if host else ""))
-    return 0

@@ -1,5 +1,6 @@
 """The command line for the documents: `compstat-desk preflight`, `compstat-desk pack`, `compstat-desk minutes`,
-`compstat-desk report delivery` (the briefing's PDF is an option of `compstat-desk briefing`)."""
+`compstat-desk report delivery` (the briefing's PDF is an option of `compstat-desk briefing`). The delivery report
+sits here rather than beside `priorities`: like the pack and the minutes it writes a PDF and says how many pages."""
 
 from __future__ import annotations
 
@@ -13,30 +14,40 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
+
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
     from compstat_desk.core.store.workspace import Workspace
 
 
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    _ARGUMENTS[command](with_db(parser))
 
-def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
-                with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
-    pre = with_db(sub.add_parser("preflight", help="check what a pack is about to put out: impossible figures, wild "
-                                 "swings on small bases, missing units or categories, stale data, fragile changes"))
+
+def run(args: argparse.Namespace) -> int:
+    with open_named_workspace(args) as ws:
+        return _documents(ws, args)
+
+
+def _preflight_arguments(pre: argparse.ArgumentParser) -> None:
     pre.add_argument("--meeting", default="next", help="a meeting's number, next or last (default: next)")
     pre.add_argument("--format", choices=["text", "json"], default="text")
 
-    pack = with_db(sub.add_parser("pack", help="the agenda pack for a meeting as PDF (or a unit's pack with --unit)"))
+
+def _pack_arguments(pack: argparse.ArgumentParser) -> None:
     pack.add_argument("--meeting", default="next", help="a meeting's number, next or last (default: next)")
     pack.add_argument("--unit", help="the pack cut for one unit: its 28-day picture and its actions first")
     pack.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
     pack.add_argument("--anyway", action="store_true", help="build the pack even when preflight finds blocking "
                       "problems (they are printed in the pack)")
 
-    minutes = with_db(sub.add_parser("minutes", help="the minutes of a meeting as PDF"))
+
+def _minutes_arguments(minutes: argparse.ArgumentParser) -> None:
     minutes.add_argument("--meeting", default="last", help="a meeting's number, next or last (default: last)")
     minutes.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
 
-    report = with_db(sub.add_parser("report", help="reports as PDF: the six-monthly delivery report"))
+
+def _report_arguments(report: argparse.ArgumentParser) -> None:
     kinds = report.add_subparsers(dest="report_kind", required=True, metavar="delivery")
     dr = with_db(kinds.add_parser("delivery", help="the six-monthly delivery report: every priority at a glance, "
                                   "then each one's trajectories, assessment grid across stocktakes, plan and options"))
@@ -46,7 +57,7 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     dr.add_argument("--priority", help="only this priority (its code, e.g. AE, or number)")
 
 
-def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
+def _documents(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.meetings.agenda import meeting_id_of
     from compstat_desk.core.meetings.preflight import blocking, findings_text, preflight
 
@@ -100,8 +111,6 @@ def _report(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def write_pdf(path: Path, pdf: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_bytes(pdf)
-    tmp.replace(path)
+_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "preflight": _preflight_arguments, "pack": _pack_arguments, "minutes": _minutes_arguments,
+    "report": _report_arguments}

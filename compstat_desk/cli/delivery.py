@@ -1,42 +1,41 @@
-"""The command line for delivery priorities: `compstat-desk priorities [list|show|assess|options|milestone|add]`."""
+"""The command line for delivery priorities: `compstat-desk priorities [list|show|assess|options|milestone|add]`
+(the six-monthly delivery report is `compstat-desk report delivery`, with the other documents)."""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from compstat_desk.cli._common import open_named_workspace, with_db
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
     from compstat_desk.core.store.workspace import Workspace
 
 
-def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
-                with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
-    pr = with_db(sub.add_parser("priorities", help="delivery priorities: list, show (trajectories, the assessment "
-                                "grid across stocktakes, milestones), assess at a stocktake, options appraisal"))
+def add_arguments(command: str, pr: argparse.ArgumentParser) -> None:
+    with_db(pr)
     pr.add_argument("--as-of", type=dt.date.fromisoformat, help="the date the trajectories are followed to "
                     "(default: today)")
     pr.add_argument("--format", choices=["text", "json"], default="text")
     verbs = pr.add_subparsers(dest="priorities_command")
-    plain_db = with_db
 
-    def with_db(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:  # --as-of, --format after the verb too
-        sp = plain_db(sp)
+    def verb_options(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:  # --as-of, --format after the verb too
+        sp = with_db(sp)
         sp.add_argument("--as-of", type=dt.date.fromisoformat, default=argparse.SUPPRESS,
                         help="the date the trajectories are followed to (default: today)")
         sp.add_argument("--format", choices=["text", "json"], default=argparse.SUPPRESS)
         return sp
 
-    with_db(verbs.add_parser("list", help="every priority: SRO, last judgement, likelihood from the data, actions"))
+    verb_options(verbs.add_parser("list", help="every priority: SRO, last judgement, likelihood from the data, "
+                                  "actions"))
 
-    sh = with_db(verbs.add_parser("show", help="a priority: its units, trajectories, the grid's history, plan"))
+    sh = verb_options(verbs.add_parser("show", help="a priority: its units, trajectories, the grid's history, plan"))
     sh.add_argument("priority", help="its code (AE) or number")
 
-    ad = with_db(verbs.add_parser("add", help="a new priority with its SRO, units and targets"))
+    ad = verb_options(verbs.add_parser("add", help="a new priority with its SRO, units and targets"))
     ad.add_argument("code")
     ad.add_argument("--title", required=True)
     ad.add_argument("--sro", required=True, help="the senior responsible owner")
@@ -47,7 +46,7 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     ad.add_argument("--target", dest="targets", action="append", type=int, default=[],
                     help="a target's number (compstat-desk targets lists them); repeat")
 
-    asx = with_db(verbs.add_parser("assess", help="record the delivery assessment at a stocktake (append-only)"))
+    asx = verb_options(verbs.add_parser("assess", help="record the delivery assessment at a stocktake (append-only)"))
     asx.add_argument("priority")
     asx.add_argument("--stocktake", help="the stocktake's date, YYYY-MM-DD (default: the meeting's)")
     asx.add_argument("--meeting", type=int, help="the stocktake meeting's number")
@@ -61,8 +60,8 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
     asx.add_argument("--correct", action="store_true", help="a correction of this stocktake's assessment (the "
                      "first stays on record)")
 
-    op = with_db(verbs.add_parser("options", help="the options appraisal: list, add, choose (becomes actions) or "
-                                  "set aside"))
+    op = verb_options(verbs.add_parser("options", help="the options appraisal: list, add, choose (becomes actions) "
+                                       "or set aside"))
     op.add_argument("priority")
     op.add_argument("--add", metavar="KIND", help="add an option: more, new, better or less")
     op.add_argument("--title")
@@ -81,7 +80,7 @@ def add_parsers(sub: argparse._SubParsersAction,  # type: ignore[type-arg]
                     "(--note says why)")
     op.add_argument("--note")
 
-    ms = with_db(verbs.add_parser("milestone", help="add a milestone to a priority's delivery plan (an action)"))
+    ms = verb_options(verbs.add_parser("milestone", help="add a milestone to a priority's delivery plan (an action)"))
     ms.add_argument("priority")
     ms.add_argument("text")
     ms.add_argument("--owner", dest="milestone_owner", required=True)
@@ -97,7 +96,12 @@ def _words(p: float | None, label: str | None) -> str:
     return computed_words(None if p is None or pd.isna(p) else float(p), label if isinstance(label, str) else None)
 
 
-def dispatch(ws: Workspace, args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    with open_named_workspace(args) as ws:
+        return _priorities(ws, args)
+
+
+def _priorities(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.delivery import priorities as delivery
 
     verb = args.priorities_command or "list"

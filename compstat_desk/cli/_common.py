@@ -1,0 +1,87 @@
+"""What the commands share: the `--db` option, which workspace a command opens, a progress bar, NAME=VALUE pairs
+and writing a PDF. Imports nothing heavy: `compstat-desk` alone opens the window before pandas loads."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compstat_desk.core.errors import CompstatError
+
+if TYPE_CHECKING:
+    from compstat_desk.core.store.workspace import Workspace
+
+
+def with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """`--db` after the command too (`compstat-desk info --db x.sqlite`), without overriding one given before it."""
+    parser.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="workspace file")
+    return parser
+
+
+def workspace_path(args: argparse.Namespace) -> Path:
+    """The workspace the command line names with --db, else yours."""
+    if getattr(args, "db", None):
+        return Path(args.db)
+    from compstat_desk.places import default_workspace
+
+    return default_workspace()
+
+
+def ensure_workspace(path: Path) -> None:
+    """The default workspace is built from the sample force on first run."""
+    if not path.exists():
+        from compstat_desk.core.samples.police import build_sample_workspace
+
+        print(f"Creating a workspace from the sample force at {path} …", file=sys.stderr)
+        build_sample_workspace(path)
+
+
+def open_named_workspace(args: argparse.Namespace, *, create: bool = False) -> Workspace:
+    """The workspace --db names (or yours), open; `with` it. `create`: make it when it is not there."""
+    from compstat_desk.core.store.workspace import open_workspace
+
+    return open_workspace(workspace_path(args), create=create)
+
+
+def pairs(values: list[str] | None, flag: str) -> dict[str, str]:
+    """Repeated `--map SRC=DST` (or `--set COLUMN=VALUE`) options as a dict."""
+    out: dict[str, str] = {}
+    for item in values or []:
+        if "=" not in item:
+            raise CompstatError(f"{flag} {item!r}: write it as NAME=VALUE, e.g. {flag} 'Primary Type=category'.")
+        left, right = item.split("=", 1)
+        out[left.strip()] = right.strip()
+    return out
+
+
+class ProgressBar:
+    """A text progress bar on stderr, drawn only for a terminal and for work that takes a while."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if not sys.stderr.isatty() or time.monotonic() - self.started < 0.5:
+            return
+        width = 30
+        done = int(width * fraction)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (width - done)}] {fraction:4.0%} {message[:60]:<60}")
+        sys.stderr.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r" + " " * 100 + "\r")
+            sys.stderr.flush()
+
+
+def write_pdf(path: Path, pdf: bytes) -> None:
+    """Write a document whole or not at all: a crash mid-write leaves the last good copy in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_bytes(pdf)
+    tmp.replace(path)

@@ -1,0 +1,315 @@
+"""The analyses, printed: `compstat` (the table), `series` (a control chart), `peers` (a funnel), `hotspots`,
+`indicators`, `revisions` (of published weekly figures), `targets` (trajectories) and `briefing` (probe points)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
+from compstat_desk.core.errors import CompstatError
+
+if TYPE_CHECKING:  # the commands import the core (and pandas) when they run
+    import pandas as pd
+
+    from compstat_desk.core.analysis.trajectories import IndicatorTrajectory, Trajectory
+    from compstat_desk.core.store.workspace import Workspace
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    _ARGUMENTS[command](with_db(parser))
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_named_workspace(args) as ws:
+        return _RUNS[args.command](ws, args)
+
+
+def _compstat_arguments(table: argparse.ArgumentParser) -> None:
+    table.add_argument("--week-ending", type=dt.date.fromisoformat,
+                       help="YYYY-MM-DD (default: the latest complete week)")
+    table.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
+    table.add_argument("--level", help="only units at this level: force, division or sector")
+    table.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    table.add_argument("--source", choices=["incidents", "weekly"],
+                       help="count incidents, or use published weekly figures (default: incidents when there are any)")
+
+
+def _compstat(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis import compstat
+
+    source = args.source or ("incidents" if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)")
+                             .fetchone()[0] else "weekly")
+    if source == "weekly":
+        from compstat_desk.core.analysis.weekly_table import weekly_table
+
+        result = weekly_table(ws, args.week_ending, unit=args.unit, level=args.level)
+    else:
+        result = compstat.compstat_table(ws, args.week_ending, unit=args.unit, level=args.level)
+    if args.format != "text":
+        for warning in result.attrs.get("warnings", []):
+            print(f"compstat-desk: note: {warning}", file=sys.stderr)
+    if args.format == "csv":
+        sys.stdout.write(compstat.csv_table(result))
+    elif args.format == "json":
+        print(compstat.json_table(result))
+    else:
+        print(compstat.text_table(result, ws.marking))
+    return 0
+
+
+def _series_arguments(series: argparse.ArgumentParser) -> None:
+    series.add_argument("--unit", required=True)
+    series.add_argument("--category", required=True, help="a category's code or name, or HEADLINE")
+    series.add_argument("--week-ending", type=dt.date.fromisoformat)
+    series.add_argument("--weeks", type=int, default=52, help="how many recent weeks to chart (default 52)")
+    series.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+
+def _series(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.series import control_chart
+
+    chart = control_chart(ws, args.unit, args.category, args.week_ending, args.weeks)
+    if args.format == "csv":
+        sys.stdout.write(chart.to_csv(index=False, float_format="%.2f"))
+    elif args.format == "json":
+        print(chart.to_json(orient="records", indent=1))
+    else:
+        print(_series_text(chart, args.unit, args.category, ws.marking))
+    return 0
+
+
+def _series_text(c: pd.DataFrame, unit: str, category: str, marking: str) -> str:
+    """The weeks out of the ordinary, then the latest weeks against their baseline."""
+    lines = [f"{category} in {unit}: weekly counts against the same weeks of the two previous years    [{marking}]",
+             f"Over-dispersion φ = {c['phi'].iloc[0]:.2f}; limits are baseline ± 1.96 and 3.09 × √(φ·baseline)."]
+    flagged = c[(c["outside"] != "") | (c["run"] != "")]
+    if len(flagged):
+        lines.append("Out of the ordinary:")
+        for r in flagged.itertuples():
+            what = []
+            if r.outside:
+                what.append(f"{r.outside}er than the 99.8% limits ({r.lower_998:.1f}–{r.upper_998:.1f})")
+            if r.run:
+                what.append(f"the 8th week or more in a row {r.run} the baseline")
+            lines.append(f"  week ending {r.week_end}: {r.count} against a usual {r.baseline:.1f}; " + "; ".join(what))
+    else:
+        lines.append("No week is out of the ordinary.")
+    lines.append("")
+    lines.append(c.tail(12)[["week_end", "count", "baseline", "lower_95", "upper_95"]].round(1).to_string(index=False))
+    return "\n".join(lines)
+
+
+def _peers_arguments(peers: argparse.ArgumentParser) -> None:
+    peers.add_argument("--category", required=True, help="a category's code or name, or HEADLINE")
+    peers.add_argument("--level", default="sector")
+    peers.add_argument("--window", choices=["week", "28d", "ytd"], default="28d")
+    peers.add_argument("--week-ending", type=dt.date.fromisoformat)
+    peers.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+
+def _peers(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.peers import funnel
+
+    result = funnel(ws, args.category, level=args.level, window=args.window, week_ending=args.week_ending)
+    if args.format == "csv":
+        sys.stdout.write(result.to_csv(index=False, float_format="%.3f"))
+    elif args.format == "json":
+        print(result.to_json(orient="records", indent=1))
+    else:
+        print(f"{args.category} per 1,000 residents, {args.window} to {result['end'].iloc[0]}, "
+              f"{args.level}s against their peers (rate {result['peer_rate_per_1000'].iloc[0]:.2f})"
+              f"    [{ws.marking}]")
+        shown = result[["unit", "unit_name", "population", "count", "rate_per_1000", "lower_99.8",
+                        "upper_99.8", "verdict"]].round(2)
+        print(shown.to_string(index=False))
+        print("high/low: outside the 99.8% funnel limits for a unit of that size (exact Poisson); "
+              "watch: outside the 95% limits.")
+        if result["limits_widened"].iloc[0]:
+            print(f"The {args.level}s scatter more than chance allows (over-dispersion φ = "
+                  f"{result['phi'].iloc[0]:.1f}): the limits are widened by √φ, so that only units "
+                  "out of line with that spread are called high or low.")
+    return 0
+
+
+def _hotspots_arguments(hot: argparse.ArgumentParser) -> None:
+    hot.add_argument("--unit")
+    hot.add_argument("--category", help="a category's code or name, or HEADLINE (default: all)")
+    hot.add_argument("--cell", type=float, default=500.0, help="cell size in metres (default 500)")
+    hot.add_argument("--week-ending", type=dt.date.fromisoformat)
+    hot.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+
+def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.hotspots import hot_spots
+
+    spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending, cell_m=args.cell)
+    if args.format == "csv":
+        sys.stdout.write(spots.cells.to_csv(index=False))
+    elif args.format == "json":
+        print(spots.cells.to_json(orient="records", indent=1))
+    else:
+        emerging = spots.cells[spots.cells["emerging"]]
+        print(f"Hot spots, last 28 days, {args.cell:.0f} m cells: {len(emerging)} emerging of "
+              f"{len(spots.cells):,} cells with incidents    [{ws.marking}]")
+        if len(emerging):
+            print(emerging[["lon", "lat", "count", "baseline_per_28d", "q_value"]].to_string(index=False))
+        print("Emerging: the count is improbably high for the cell's own average over the year before "
+              "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
+    return 0
+
+
+def _targets_arguments(tg: argparse.ArgumentParser) -> None:
+    tg.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the latest complete week)")
+
+
+def _targets(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.trajectories import (
+        chance_words,
+        count_targets,
+        indicator_targets,
+        indicator_trajectory,
+        trajectory,
+    )
+
+    ids = count_targets(ws)
+    if not ids and not indicator_targets(ws):
+        print("No targets in this workspace.")
+    day = args.as_of or dt.date.today()  # a period over by then has a result, not a projection
+
+    def outcome(tr: Trajectory | IndicatorTrajectory, goal: float, met: bool | None, number: str) -> None:
+        """The last line: the result of a period over (met given), else the projection or why none."""
+        if met is not None:
+            print(f"  The period is over: {number.format(tr.actual_to_date)} against a target of "
+                  f"{number.format(goal)}: {'met' if met else 'not met'}.")
+        elif tr.projection is None:
+            print("  Too early to project: less than a quarter of the period has passed.")
+        else:
+            lo, hi = tr.interval_95 or (0, 0)
+            print(f"  Projected {number.format(tr.projection)} (95%: {number.format(lo)}-{number.format(hi)})"
+                  f" against the target: {chance_words(tr.probability or 0.0)}, {tr.likelihood}.")
+
+    for target_id in ids:
+        tr = trajectory(ws, target_id, args.as_of)
+        print(f"#{tr.target_id} {tr.description}")
+        print(f"  {tr.category} in {tr.unit}, to {tr.as_of} ({tr.elapsed:.0%} of the period): "
+              f"{tr.actual_to_date:,} against {tr.planned_to_date:,.0f} planned; target "
+              f"{tr.target_total:,.0f} for the period (baseline {tr.baseline_total:,}).")
+        outcome(tr, tr.target_total, tr.met(on=day), "{:,.0f}")
+    for target_id in indicator_targets(ws):
+        it = indicator_trajectory(ws, target_id, args.as_of)
+        print(f"#{it.target_id} {it.description}")
+        so_far = "no values yet" if it.actual_to_date is None else (
+            f"{it.actual_to_date:.1f} against {it.planned_to_date:.1f} planned")
+        base = "" if it.baseline_level is None else f" (baseline {it.baseline_level:.1f})"
+        print(f"  {it.indicator} in {it.unit}, to {it.as_of} ({it.elapsed:.0%} of the period): {so_far}; "
+              f"target {it.target_value:g} for the period{base}.")
+        outcome(it, it.target_value, it.met(on=day), "{:.1f}")
+    return 0
+
+
+def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
+    brief.add_argument("--unit", required=True)
+    brief.add_argument("--week-ending", type=dt.date.fromisoformat)
+    brief.add_argument("--format", choices=["text", "json"], default="text")
+    brief.add_argument("--pdf", type=Path, help="also write the briefing as a PDF (probe points, exceptions elsewhere, "
+                       "actions to press on)")
+
+
+def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.meetings.briefing import briefing_text, briefing_week, probe_points
+
+    week = briefing_week(ws, args.week_ending)
+    found = probe_points(ws, args.unit, week)
+    if args.format == "json":
+        print(json.dumps([p.to_dict() for p in found], indent=1))
+    else:
+        print(briefing_text(found, args.unit, week, ws.marking))
+    if args.pdf:
+        from compstat_desk.reports.briefing import build_briefing
+
+        write_pdf(args.pdf, build_briefing(ws, args.unit, week))
+    return 0
+
+
+def _indicators_arguments(ind: argparse.ArgumentParser) -> None:
+    ind.add_argument("--unit", help="the unit (required unless --funnel)")
+    ind.add_argument("--chart", metavar="INDICATOR", help="show this indicator's control chart for the unit instead "
+                     "(p-chart, u-chart or XmR chart by its kind)")
+    ind.add_argument("--funnel", metavar="INDICATOR", help="show this proportion's or rate's funnel across units")
+    ind.add_argument("--level", default="division", help="the units a funnel compares (default: division)")
+    ind.add_argument("--week-ending", type=dt.date.fromisoformat)
+    ind.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+
+def _indicators(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.indicators import control_chart, indicator_changes, indicator_funnel
+
+    if args.funnel:
+        result = indicator_funnel(ws, args.funnel, level=args.level, week_ending=args.week_ending)
+    elif not args.unit:
+        raise CompstatError("Say which unit: --unit CODE (or --funnel INDICATOR to compare units).")
+    elif args.chart:
+        result = control_chart(ws, args.unit, args.chart)
+    else:
+        result = indicator_changes(ws, args.unit, args.week_ending)
+    if args.format == "csv":
+        sys.stdout.write(result.to_csv(index=False, float_format="%.4g"))
+    elif args.format == "json":
+        print(result.to_json(orient="records", indent=1))
+    else:
+        title = (f"{args.funnel} across {args.level}s" if args.funnel else
+                 f"{result.attrs['chart']} of {args.chart} for {args.unit}" if args.chart
+                 else f"Indicators for {args.unit}")
+        print(f"{title}    [{ws.marking}]")
+        print(result.round(3).to_string(index=False))
+    return 0
+
+
+def _revisions_arguments(rev: argparse.ArgumentParser) -> None:
+    rev.add_argument("--unit", help="one unit's code, name or alias (default: every unit)")
+    rev.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
+
+def _revisions(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.revisions import revisions
+
+    result = revisions(ws, args.unit)
+    if args.format == "csv":
+        sys.stdout.write(result.to_csv(index=False))
+    elif args.format == "json":
+        print(result.astype(object).where(result.notna(), None).to_json(orient="records", indent=1))
+    else:
+        print(_revisions_text(result, ws.marking))
+    return 0
+
+
+def _revisions_text(table: pd.DataFrame, marking: str) -> str:
+    """Which published weeks moved afterwards, and by how much: the largest revisions first."""
+    known = table[table["revision"].notna()]
+    if table.empty:
+        return "No published weekly figures in this workspace (import them with the weekly-figures profile)."
+    moved = known[known["revision"] != 0]
+    lines = [f"Revisions of published weekly figures    [{marking}]",
+             f"{len(moved):,} of {len(known):,} report-weeks moved the past (year to date minus last week's year to "
+             f"date minus this week's count is not 0): {100 * len(moved) / max(len(known), 1):.0f}%.",
+             f"Net revision: {int(known['revision'].sum()):+,}; largest: "
+             f"{int(known['revision'].abs().max()) if len(known) else 0:,}.", ""]
+    top = moved.reindex(moved["revision"].abs().sort_values(ascending=False).index).head(20)
+    if len(top):
+        lines.append(top.to_string(index=False))
+    return "\n".join(lines)
+
+
+_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
+    "compstat": _compstat_arguments, "series": _series_arguments, "peers": _peers_arguments,
+    "hotspots": _hotspots_arguments, "targets": _targets_arguments, "briefing": _briefing_arguments,
+    "indicators": _indicators_arguments, "revisions": _revisions_arguments}
+_RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
+    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots, "targets": _targets,
+    "briefing": _briefing, "indicators": _indicators, "revisions": _revisions}

@@ -1,0 +1,84 @@
+"""Meetings on the command line: `compstat-desk meetings` lists them; its verbs plan one (agenda from a template),
+show its agenda, slides and record, present it (the window: presenter and chair's console) and close it, which
+carries its live actions forward to the next."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from compstat_desk.cli._common import open_named_workspace, with_db
+
+if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
+    from compstat_desk.core.store.workspace import Workspace
+
+
+def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
+    with_db(mt)
+    mverbs = mt.add_subparsers(dest="meetings_command")
+    with_db(mverbs.add_parser("list"))
+    pl = with_db(mverbs.add_parser("plan", help="plan a meeting: agenda from a template, default slides; live "
+                                   "actions waiting for a meeting go on its agenda"))
+    pl.add_argument("--title", required=True)
+    pl.add_argument("--date", required=True, help="YYYY-MM-DD")
+    pl.add_argument("--host", help="the host unit (default: the next division by rotation)")
+    pl.add_argument("--chair")
+    pl.add_argument("--venue")
+    pl.add_argument("--template", help="a bundled agenda template's name or a template JSON file")
+    sh = with_db(mverbs.add_parser("show", help="a meeting's agenda, slides and record"))
+    sh.add_argument("meeting", help="its number, next or last")
+    pr = with_db(mverbs.add_parser("present", help="run a meeting: the presenter view on the projector, the "
+                                   "chair's console on the laptop (resumes where it stopped)"))
+    pr.add_argument("meeting", help="its number, or next")
+    cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
+    cl.add_argument("meeting", help="its number, or next")
+
+
+def run(args: argparse.Namespace) -> int:
+    with open_named_workspace(args) as ws:
+        return _meetings(ws, args)
+
+
+def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.meetings import agenda as meetings
+
+    verb = args.meetings_command or "list"
+    if verb == "plan":
+        meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
+                                             chair=args.chair, venue=args.venue, template=args.template)
+        info = meetings.meeting_info(ws, meeting_id)
+        from compstat_desk.core.actions.tracker import carried_agenda
+
+        print(f"Planned meeting #{meeting_id} on {info['date']}, hosted by {info['host_name'] or 'no unit'}: "
+              f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "
+              f"{len(carried_agenda(ws, meeting_id))} actions from earlier meetings on its agenda.")
+        return 0
+    if verb == "close":
+        print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))
+        return 0
+    if verb == "present":
+        from compstat_desk.app import run_meeting_gui
+
+        return run_meeting_gui(ws, meetings.meeting_id_of(ws, args.meeting))
+    if verb == "show":
+        meeting_id = meetings.meeting_id_of(ws, args.meeting)
+        info = meetings.meeting_info(ws, meeting_id)
+        print(f"#{meeting_id} {info['title']}, {info['date']} ({info['status']})    [{info['marking']}]")
+        print(f"Host: {info['host_name'] or '—'}; chair: {info['chair'] or '—'}; venue: {info['venue'] or '—'}")
+        for item in meetings.agenda(ws, meeting_id).itertuples():
+            print(f"{item.position:>2}. {item.title} ({item.planned_minutes:g} min, from +{item.starts_after:g})")
+            for slide in meetings.slides(ws, meeting_id):
+                if slide.item_id == item.id:
+                    kinds = ", ".join(p["type"].replace("_", " ") for p in slide.panels)
+                    print(f"      slide {slide.number}: {slide.title} [{kinds}]")
+        said = meetings.record(ws, meeting_id)
+        for r in said.itertuples():
+            print(f"{r.kind.capitalize()}: {r.text}" + (f" ({r.about})" if r.about else ""))
+        return 0
+    rows = ws.conn.execute("SELECT m.id, m.date, m.title, m.status, u.code FROM meetings m LEFT JOIN units u"
+                           " ON u.id = m.host_unit_id ORDER BY m.date, m.id").fetchall()
+    if not rows:
+        print("No meetings yet.")
+    for meeting_id, day, title, status, host in rows:
+        print(f"#{meeting_id}  {day}  {status:<8} {title}" + (f" (host {host})" if host else ""))
+    return 0

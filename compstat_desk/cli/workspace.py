@@ -1,0 +1,143 @@
+"""The workspace itself: `info`, `marking`, `sample` (build one from a bundled sample), `units` (list, add, move
+under another parent) and `alias` (another name for a unit or category)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from compstat_desk.cli._common import ProgressBar, open_named_workspace, with_db, workspace_path
+from compstat_desk.core.errors import CompstatError
+
+if TYPE_CHECKING:  # the commands import the core when they run
+    from compstat_desk.core.store.workspace import Workspace
+
+
+def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
+    _ARGUMENTS[command](parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "sample":
+        return _sample(args)
+    with open_named_workspace(args, create=args.command == "marking") as ws:
+        return _RUNS[args.command](ws, args)
+
+
+def _info(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.store.overview import summary
+
+    print("\n".join(summary(ws).lines()))
+    return 0
+
+
+def _marking_arguments(marking: argparse.ArgumentParser) -> None:
+    with_db(marking)
+    marking.add_argument("text", nargs="?", help="e.g. OFFICIAL-SENSITIVE, OFFICIAL, SECRET")
+
+
+def _marking(ws: Workspace, args: argparse.Namespace) -> int:
+    if args.text:
+        text = " ".join(args.text.split()).upper()
+        if not text:
+            raise CompstatError("The protective marking cannot be blank.")
+        ws.set_setting("marking", text)
+    print(ws.marking)
+    return 0
+
+
+def _sample_arguments(sample: argparse.ArgumentParser) -> None:
+    sample.add_argument("--db", type=Path, default=argparse.SUPPRESS, required=False)
+    sample.add_argument("--kind", choices=["police", "delivery"], default="police",
+                        help="police: the Wessex Constabulary force; delivery: a delivery unit's priorities")
+    sample.add_argument("--force", action="store_true", help="replace an existing file")
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from compstat_desk.core.samples.police import build_sample_workspace
+    from compstat_desk.core.store.workspace import open_workspace
+
+    path = workspace_path(args)
+    if path.exists() and not args.force:
+        raise CompstatError(f"{path} exists already: give another --db, or --force to replace it.")
+    if path.exists():
+        path.unlink()
+    if args.kind == "delivery":
+        from compstat_desk.core.samples.delivery import build_delivery_workspace
+
+        build_delivery_workspace(path, progress=ProgressBar())
+    else:
+        build_sample_workspace(path, progress=ProgressBar())
+    with open_workspace(path) as ws:
+        return _info(ws, args)
+
+
+def _units_arguments(units: argparse.ArgumentParser) -> None:
+    with_db(units)
+    units_sub = units.add_subparsers(dest="units_command")
+    with_db(units_sub.add_parser("list"))
+    ua = with_db(units_sub.add_parser("add"))
+    ua.add_argument("code")
+    ua.add_argument("name")
+    ua.add_argument("--level", default="sector")
+    ua.add_argument("--parent")
+    ua.add_argument("--commander")
+    ua.add_argument("--population", type=int)
+    sp = with_db(units_sub.add_parser("set-parent"))
+    sp.add_argument("unit")
+    sp.add_argument("parent")
+
+
+def _units(ws: Workspace, args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from compstat_desk.core.store import catalog, overview
+
+    if args.units_command == "add":
+        catalog.add_unit(ws, args.code, args.name, args.level, args.parent, commander=args.commander,
+                         population=args.population)
+        print(f"Added {args.level} {args.code} ({args.name}).")
+        return 0
+    if args.units_command == "set-parent":
+        catalog.set_parent(ws, args.unit, args.parent)
+        print(f"{args.unit} is now under {args.parent}.")
+        return 0
+    table = overview.units(ws)
+    codes = dict(zip(table["id"], table["code"], strict=True))
+    shown = pd.DataFrame({
+        "code": table["code"], "name": table["name"], "level": table["level"],
+        "parent": table["parent_id"].map(lambda p: codes.get(p, "")),
+        "commander": table["commander"].fillna(""),
+        "population": table["population"].map(lambda v: "" if pd.isna(v) else f"{int(v):,}"),
+        "incidents": table["incidents_total"].map(lambda v: f"{int(v):,}"),
+        "boundary": table["has_boundary"].map({1: "yes", 0: ""}),
+    })
+    print(shown.to_string(index=False) if len(shown) else "No units yet.")
+    return 0
+
+
+def _alias_arguments(alias: argparse.ArgumentParser) -> None:
+    with_db(alias)
+    alias.add_argument("kind", choices=["unit", "category"])
+    alias.add_argument("alias")
+    alias.add_argument("target", help="the code or name it stands for")
+
+
+def _alias(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.store import catalog
+
+    if args.kind == "unit":
+        catalog.add_unit_alias(ws, args.alias, args.target)
+    else:
+        catalog.add_category_alias(ws, args.alias, args.target)
+    print(f"{args.alias!r} now means the {args.kind} {args.target!r}.")
+    return 0
+
+
+_ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], object]] = {
+    "info": with_db, "marking": _marking_arguments, "sample": _sample_arguments, "units": _units_arguments,
+    "alias": _alias_arguments}
+_RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
+    "info": _info, "marking": _marking, "units": _units, "alias": _alias}
