@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
+from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label
 from compstat_desk.ui.widgets.tables import RoomyRowsDelegate, fit_columns, fit_rows, fit_sections, table_view
@@ -134,10 +135,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_marking)
         self._panes_balanced = False
         self._panes_moved = False  # once the user drags the splitter, their choice stands
-        self._loader: threading.Thread | None = None
-        self._loader_error: BaseException | None = None
-        self._opened: Workspace | None = None
-        self._abandoned = False  # closed before the views were built
+        self.tasks = TaskRunner(self, "main window")
+        self._loader: Task | None = None
+        self._opened: Workspace | None = None  # by the loader, until the views are built on it
         self._abandon_lock = threading.Lock()
         if ws is not None:
             self._build_content(ws)
@@ -164,58 +164,57 @@ class MainWindow(QMainWindow):
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.ws is None and self._loader is None:
-            self._loader = threading.Thread(target=self._import_views, name="compstat-desk views", daemon=True)
-            self._loader.start()
-            self._loader_timer = QTimer(self)
-            self._loader_timer.setInterval(20)
-            self._loader_timer.timeout.connect(self._finish_opening)
-            self._loader_timer.start()
+            self._loader = self.tasks.start(self._import_views, done=self._finish_opening,
+                                            failed=self._opening_failed)
         if self.ready and not self._panes_balanced:  # the first time the window has its real width
             self._panes_balanced = True
             self.balance_panes()
 
-    def _import_views(self) -> None:
+    def _import_views(self, state: TaskState) -> Workspace:
         """On the worker thread: import what the views need and open the workspace (checked, upgraded if need be)
         on a second one meanwhile (SQLite leaves the interpreter while it checks the file). No Qt object is made
         here; the GUI thread builds the views once both are done."""
+        from compstat_desk.core.store.workspace import open_workspace
+
+        opened: list[Workspace] = []
+        errors: list[BaseException] = []
+
+        def open_it() -> None:
+            try:
+                opened.append(open_workspace(self.header.path, create=False))
+            except BaseException as exc:  # handed to the GUI thread below
+                errors.append(exc)
+
+        opener = threading.Thread(target=open_it, name="compstat-desk open", daemon=True)
+        opener.start()
         try:
-            from compstat_desk.core.store.workspace import open_workspace
-
-            def open_it() -> None:
-                try:
-                    self._opened = open_workspace(self.header.path, create=False)
-                except BaseException as exc:  # shown by the GUI thread
-                    self._loader_error = exc
-
-            opener = threading.Thread(target=open_it, name="compstat-desk open", daemon=True)
-            opener.start()
             for name in VIEW_MODULES:
                 importlib.import_module(name)
-            opener.join()
-        except BaseException as exc:  # shown by the GUI thread
-            self._loader_error = self._loader_error or exc
-        with self._abandon_lock:
-            if self._abandoned and self._opened is not None:  # the window was closed while it opened
-                self._opened.close()
-
-    def _finish_opening(self) -> None:
-        """On the GUI thread, once the imports are done and the workspace is open: build the views."""
-        if self._loader is None or self._loader.is_alive():
-            return
-        self._loader_timer.stop()
-        ws = self._opened
-        error = self._loader_error
-        if error is not None or ws is None:
-            if ws is not None:
+        except BaseException as exc:  # a broken installation: said on the GUI thread, after the opener
+            errors.append(exc)
+        opener.join()
+        if errors:
+            for ws in opened:
                 ws.close()
-            if not isinstance(error, (CompstatError, OSError, ImportError)):  # a fault of ours: not hidden
-                raise error or RuntimeError("the workspace was not opened")
-            # damaged, not ours, from a newer compstat-desk; a folder we may not write; a broken installation
-            self.failed = True
-            QMessageBox.critical(self, "compstat-desk: cannot open the workspace", str(error))
-            self.close()
-            self.open_failed.emit()
-            return
+            raise errors[0]
+        with self._abandon_lock:
+            self._opened = opened[0]
+            if state.cancelled():  # the window was closed while it opened
+                self._opened.close()
+        return opened[0]
+
+    def _opening_failed(self, error: BaseException) -> None:
+        """On the GUI thread: the workspace could not be opened, or the views' modules not imported."""
+        if not isinstance(error, (CompstatError, OSError, ImportError)):  # a fault of ours: not hidden
+            raise error
+        # damaged, not ours, from a newer compstat-desk; a folder we may not write; a broken installation
+        self.failed = True
+        QMessageBox.critical(self, "compstat-desk: cannot open the workspace", str(error))
+        self.close()
+        self.open_failed.emit()
+
+    def _finish_opening(self, ws: Workspace) -> None:
+        """On the GUI thread, once the imports are done and the workspace is open: build the views."""
         self._build_content(ws)
         self.refresh()
         self.restore_settings()
@@ -532,33 +531,22 @@ class MainWindow(QMainWindow):
             return
         self.statusBar().showMessage(f"Building the {kind} sample at {path} (a few seconds)…")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        errors: list[BaseException] = []
 
-        def build() -> None:
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                build_sample(kind, path)
-            except BaseException as exc:  # shown below, on the GUI thread
-                errors.append(exc)
+        def build(state: TaskState) -> None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            build_sample(kind, path)
 
-        builder = threading.Thread(target=build, name="compstat-desk sample", daemon=True)
-        builder.start()
-        timer = QTimer(self)
-        timer.setInterval(50)
-
-        def check() -> None:
-            if builder.is_alive():
-                return
-            timer.stop()
+        def built(_result: None) -> None:
             QApplication.restoreOverrideCursor()
             self.statusBar().clearMessage()
-            if errors:
-                QMessageBox.warning(self, "Open a sample", f"The {kind} sample could not be built: {errors[0]}")
-                return
             self.open_other(path)
 
-        timer.timeout.connect(check)
-        timer.start()
+        def not_built(exc: BaseException) -> None:
+            QApplication.restoreOverrideCursor()
+            self.statusBar().clearMessage()
+            QMessageBox.warning(self, "Open a sample", f"The {kind} sample could not be built: {exc}")
+
+        self.tasks.start(build, done=built, failed=not_built)
 
     def open_other(self, path: Path) -> MainWindow | None:
         """Open the workspace at `path` in a new window, which takes this one's place once its views are built;
@@ -725,10 +713,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.ready:  # closed while opening: the views are not built yet, so will not be
             if self._loader is not None:
-                self._loader_timer.stop()
                 with self._abandon_lock:  # the loader closes the workspace if it opens it after this
-                    self._abandoned = True
-                    if not self._loader.is_alive() and self._opened is not None:
+                    self._loader.discard()
+                    if self._opened is not None:
                         self._opened.close()
             self.save_settings()
             super().closeEvent(event)

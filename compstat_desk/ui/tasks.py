@@ -68,6 +68,11 @@ class Task:
         """True until its end has been delivered on the GUI thread; a discarded task no longer counts."""
         return not self._ended and not self._discarded
 
+    @property
+    def ended(self) -> bool:
+        """The worker is done with it (finished, failed, stopped or skipped) and the GUI thread has heard so."""
+        return self._ended
+
     def cancel(self) -> None:
         """Ask the job to stop at its next check. What happened is still reported: `done` if it finished anyway
         (an import that had committed), `cancelled` if it stopped."""

@@ -588,15 +588,28 @@ def test_a_police_workspace_without_priorities_has_no_priorities_tab(window, wor
     assert window.unit_pack_action.isVisible() and not window.delivery_report_action.isVisible()
 
 
-def test_a_window_closed_while_it_opens_closes_the_workspace_it_opened(qtbot, workspace, first_csv):
+def test_a_window_closed_while_it_opens_closes_the_workspace_it_opened(qtbot, monkeypatch, workspace, first_csv):
+    import threading
+
     from compstat_desk.core.store.header import read_header
 
     import_file(workspace, first_csv)
+    started, release = threading.Event(), threading.Event()
+    real = MainWindow._import_views
+
+    def slow(self, state):  # the loader is under way when the window is closed
+        started.set()
+        release.wait(10)
+        return real(self, state)
+
+    monkeypatch.setattr(MainWindow, "_import_views", slow)
     w = MainWindow.opening(read_header(workspace.path))
     qtbot.addWidget(w)
     w.show()
+    assert started.wait(10)
     w.close()  # before the views are built
-    qtbot.waitUntil(lambda: not w._loader.is_alive(), timeout=60_000)
+    release.set()
+    assert w._loader.wait(60)  # the worker is done with it
     assert not w.ready and w._opened is not None and w._opened.closed
 
 

@@ -6,11 +6,8 @@ import datetime as dt
 import logging
 import math
 import os
-import sqlite3
 import sys
 import time
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,7 +39,8 @@ from compstat_desk.core.analysis.hotspots import hot_spots
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest.geo import geometry_from_geojson
 from compstat_desk.core.store import catalog
-from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.core.store.workspace import Workspace, open_reader
+from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import marking_colours
 
 log = logging.getLogger(__name__)
@@ -156,14 +154,6 @@ class HotSpotLayer:
     centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # a point inside each group
     cell_m: float = 500.0
     note: str = ""
-
-
-def workspace_reader(path: Path) -> Workspace:
-    """A second, read-only connection to the workspace, for a worker thread (never share one connection)."""
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA query_only = ON")
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return Workspace(Path(path), conn)
 
 
 def unit_shapes(ws: Workspace) -> list[tuple[str, str, str, shapely.Geometry]]:
@@ -478,16 +468,9 @@ class MapWidget(QWidget):
         self._label_texts: list[tuple[str, str, float]] = []  # each label's full and short text, its unit's area
         self.labels_hidden = 0  # labels with no room at this zoom
         self._unit_items_ranged = False  # the view is set to the boundaries once; later redraws keep the user's zoom
-        self._generation = 0
         self._pending: set[str] = set()
-        self._executor: ThreadPoolExecutor | None = None
-        # The GUI thread collects the worker's answers on a timer: it touches no Qt object from the worker, and
-        # does not depend on cross-thread signal delivery (which stops once a QApplication.exec() has returned).
-        self._futures: list[tuple[int, str, Future[object]]] = []
-        self._next_job: Callable[[], None] | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(25)
-        self._poll.timeout.connect(self.on_poll_timeout)
+        self.tasks = TaskRunner(self, "map layers")
+        self._layer_tasks: list[Task] = []
         self._build()
         known = [str(self.category_combo.itemData(i)).upper() for i in range(self.category_combo.count())]
         if known and category.upper() not in known:  # e.g. no category counts towards a headline total
@@ -776,15 +759,9 @@ class MapWidget(QWidget):
 
     def wait_loaded(self, timeout_s: float = 60.0) -> bool:
         """Process events until the slow layers have arrived (for scripts and screenshots)."""
-        app = QApplication.instance()
         deadline = time.monotonic() + timeout_s
         while self._pending and time.monotonic() < deadline:
-            if app is not None:
-                app.processEvents()
-            self.on_poll_timeout()  # not only through the timer: timers stop firing once an exec() has returned
-            time.sleep(0.005)
-        if app is not None:
-            app.processEvents()
+            self.tasks.wait(timeout_s=max(0.0, deadline - time.monotonic()))  # the hot spots start after the dots
         if self._relabel.isActive():  # the labels as they will settle, now (timers may not fire here)
             self._relabel.stop()
             self._place_labels()
@@ -811,13 +788,8 @@ class MapWidget(QWidget):
 
     def shutdown(self) -> None:
         """Stop taking results from the worker (it finishes what it holds on its own)."""
-        self._generation += 1
         self._pending.clear()
-        self._futures.clear()
-        self._poll.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+        self.tasks.shutdown()
 
     # -- slots ---------------------------------------------------------------------------------------------------
     def on_level_combo_changed(self, index: int) -> None:
@@ -1067,8 +1039,9 @@ class MapWidget(QWidget):
 
     # -- slow layers -----------------------------------------------------------------------------------------------
     def _start_layers(self, week: dt.date) -> None:
-        self._generation += 1
-        generation = self._generation
+        for task in self._layer_tasks:  # answers to an earlier question
+            task.discard()
+        self._layer_tasks = []
         self.points, self.hot = None, None
         self.points_item.set_points(np.zeros(0), np.zeros(0))
         self.density_item.setPath(QPainterPath())
@@ -1080,52 +1053,36 @@ class MapWidget(QWidget):
         category, crs, path = self.category, self.crs, self.ws.path
         if not self.background:
             to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-            self._on_layer_arrived(generation, "points", incident_points(self.ws, week, category, to_map))
+            self._on_layer_arrived("points", incident_points(self.ws, week, category, to_map))
             if want_hot:
-                self._on_layer_arrived(generation, "hot", hot_spot_layer(self.ws, week, category, crs))
+                self._on_layer_arrived("hot", hot_spot_layer(self.ws, week, category, crs))
             return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="map-layers")
 
-        def job(name: str) -> object:
-            reader = workspace_reader(path)
-            try:
-                if name == "points":
-                    return incident_points(reader, week, category,
-                                           Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+        def read_points(state: TaskState) -> IncidentPoints:
+            with open_reader(path) as reader:
+                return incident_points(reader, week, category, Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+
+        def read_hot(state: TaskState) -> HotSpotLayer:
+            with open_reader(path) as reader:
                 return hot_spot_layer(reader, week, category, crs)
-            except Exception as exc:  # reported on the view, not as a traceback
-                log.exception("A map layer could not be read")
-                return exc
-            finally:
-                reader.conn.close()
 
-        # The hot spots wait until the dots are drawn: their density estimate holds the interpreter for seconds
-        # at a time, and the dots would reach the screen half a second later behind it.
-        self._next_job = (lambda: self._submit(generation, "hot", job)) if want_hot else None
-        self._submit(generation, "points", job)
+        def start_hot() -> None:
+            # The hot spots wait until the dots are drawn: their density estimate holds the interpreter for seconds
+            # at a time, and the dots would reach the screen half a second later behind it.
+            if want_hot:
+                self._layer_tasks.append(self.tasks.start(
+                    read_hot, done=lambda hot: self._on_layer_arrived("hot", hot),
+                    failed=lambda exc: self._on_layer_failed("hot", exc)))
 
-    def _submit(self, generation: int, name: str, job: Callable[[str], object]) -> None:
-        if self._executor is None or generation != self._generation:
-            return
-        self._futures.append((generation, name, self._executor.submit(job, name)))
-        self._poll.start()
+        self._layer_tasks.append(self.tasks.start(
+            read_points, done=lambda points: (self._on_layer_arrived("points", points), start_hot()),
+            failed=lambda exc: (self._on_layer_failed("points", exc), start_hot())))
 
-    def on_poll_timeout(self) -> None:
-        done = [f for f in self._futures if f[2].done()]
-        self._futures = [f for f in self._futures if not f[2].done()]
-        for generation, name, future in done:
-            if not future.cancelled():
-                self._on_layer_arrived(generation, name, future.result())
-            if name == "points" and generation == self._generation and self._next_job is not None:
-                self._next_job, start = None, self._next_job
-                start()
-        if not self._futures:
-            self._poll.stop()
+    def _on_layer_failed(self, name: str, exc: BaseException) -> None:
+        log.error("A map layer could not be read", exc_info=exc)
+        self._on_layer_arrived(name, exc)
 
-    def _on_layer_arrived(self, generation: int, name: str, result: object) -> None:
-        if generation != self._generation:
-            return  # an answer to an earlier question
+    def _on_layer_arrived(self, name: str, result: object) -> None:
         self._pending.discard(name)
         if isinstance(result, Exception):
             text = f"The {'incidents' if name == 'points' else 'hot spots'} could not be read: {result}"

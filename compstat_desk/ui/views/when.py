@@ -5,22 +5,19 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import sqlite3
-import threading
-import time
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core.analysis.when import DAYS, WhenGrid, when_grid
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.choices import category_choices
 from compstat_desk.ui.state import ReportState, UnitChoice
+from compstat_desk.ui.tasks import Task, TaskRunner
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import INK, AnalysisViewWidget
 from compstat_desk.ui.widgets.charts import style_plot
@@ -34,17 +31,10 @@ def _cell(value: float, average: bool) -> str:
     return f"{int(value):,}"
 
 
-_worker = threading.local()
-
-
-def _count_on_worker(path: Path, unit: str, category: str, week_ending: dt.date) -> WhenGrid:
-    """when_grid on the worker thread's own connection (SQLite connections stay on their thread)."""
-    ws = getattr(_worker, "ws", None)
-    if ws is None or ws.path != path:
-        conn = sqlite3.connect(path, isolation_level=None)  # reads only; the file was checked when opened
-        conn.execute("PRAGMA busy_timeout = 5000")
-        ws = _worker.ws = Workspace(path, conn)
-    return when_grid(ws, unit, category, week_ending)
+def count_when(path: Path, unit: str, category: str, week_ending: dt.date) -> WhenGrid:
+    """when_grid on a worker's own read-only connection (SQLite connections stay on their thread)."""
+    with open_reader(path) as ws:
+        return when_grid(ws, unit, category, week_ending)
 
 
 def hour_words(hour: int) -> str:
@@ -120,13 +110,8 @@ class WhenViewWidget(AnalysisViewWidget):
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.note)
         self.grid: WhenGrid | None = None
-        self._generation = 0
-        self._job: tuple | None = None
-        self._future: Future[WhenGrid] | None = None
-        self._pool: ThreadPoolExecutor | None = None
-        self._poll = QTimer(self)
-        self._poll.setInterval(25)
-        self._poll.timeout.connect(self.on_poll_timeout)
+        self.tasks = TaskRunner(self, "When view")
+        self._counting: Task | None = None
 
     def wanted_width(self) -> int:
         return 1000  # 24 columns with a count in each
@@ -153,57 +138,38 @@ class WhenViewWidget(AnalysisViewWidget):
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         self.set_heading(f"When: {html.escape(self.category_combo.currentText())}")
         # Counting scans the incidents of the periods (about 1.5 s at 5,000,000): on a worker thread with its own
-        # connection, collected on a GUI-thread timer, so that stepping the week never freezes the window.
-        self._generation += 1
-        job = (self._generation, unit.code, self.category, week_ending)
+        # connection, so that stepping the week never freezes the window; a later choice supersedes it.
+        if self._counting is not None:
+            self._counting.discard()
         self.readout.setText("Counting…")
-        self._future = self._executor().submit(_count_on_worker, self.ws.path, *job[1:])
-        self._job = job
-        self._poll.start()
+        path, code, category = self.ws.path, unit.code, self.category
+        self._counting = self.tasks.start(lambda state: count_when(path, code, category, week_ending),
+                                          done=self.on_counting_done, failed=self.on_counting_failed)
 
-    def _executor(self) -> ThreadPoolExecutor:
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="when-view")
-        return self._pool
-
-    def on_poll_timeout(self) -> None:
-        future = self._future
-        if future is None or not future.done():
-            return
-        self._poll.stop()
-        self._future = None
-        job = self._job
-        try:
-            g = future.result()
-        except CompstatError as exc:
-            self.show_message(str(exc))
-            return
-        if job is None or job[0] != self._generation:
-            return  # a later choice is on its way
+    def on_counting_done(self, g: WhenGrid) -> None:
+        self._counting = None
         self.stack.setCurrentWidget(self.content)
         self.show_grid(g)
 
+    def on_counting_failed(self, exc: BaseException) -> None:
+        self._counting = None
+        if not isinstance(exc, CompstatError):
+            raise exc
+        self.show_message(str(exc))
+
     @property
     def loading(self) -> bool:
-        return self._future is not None
+        return self._counting is not None
 
     def wait_loaded(self, timeout_s: float = 60.0) -> bool:
         """Process events until the grid shown is the one asked for (for tests, scripts and screenshots)."""
-        app = QApplication.instance()
-        deadline = time.monotonic() + timeout_s
-        while self._future is not None and time.monotonic() < deadline:
-            wait([self._future], timeout=0.05)
-            self.on_poll_timeout()  # not only through the timer: timers stop once an exec() has returned
-            if app is not None:
-                app.processEvents()
-        return self._future is None
+        if self._counting is not None:
+            self._counting.wait(timeout_s)
+        return self._counting is None
 
     def shutdown(self) -> None:
-        self._poll.stop()
-        self._future = None
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+        self.tasks.shutdown()
+        self._counting = None
 
     def show_grid(self, g: WhenGrid) -> None:
         if not self.cell_labels:
