@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
-import importlib
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
-    QItemSelectionModel,
-    QModelIndex,
     QSettings,
     Qt,
     QTimer,
@@ -19,22 +15,16 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QApplication,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMenuBar,
     QMessageBox,
-    QPushButton,
     QSplitter,
     QTabWidget,
-    QTextBrowser,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +34,6 @@ from compstat_desk.core.store.header import WorkspaceHeader, header_from
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label
-from compstat_desk.ui.widgets.tables import RoomyRowsDelegate, fit_columns, fit_rows, fit_sections, table_view
 
 # The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
 # the views are imported afterwards (see MainWindow.opening), so nothing below may import them at module level.
@@ -52,48 +41,18 @@ if TYPE_CHECKING:
     from compstat_desk.core.store import overview
     from compstat_desk.core.store.workspace import Workspace
     from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+    from compstat_desk.ui.state import UnitChoice
     from compstat_desk.ui.views.base import AnalysisViewWidget
     from compstat_desk.ui.views.map import MapWidget
     from compstat_desk.ui.views.priorities import PrioritiesView
 
-# What the views need, imported on a worker thread while the window's frame is on the screen (MainWindow.opening).
-VIEW_MODULES = (
-    "compstat_desk.core.store.workspace",
-    "compstat_desk.core.store.overview",
-    "compstat_desk.core.ingest.log",
-    "compstat_desk.ui.models.tables",
-    "compstat_desk.ui.state",
-    "compstat_desk.ui.views.compstat",
-    "compstat_desk.ui.views.trend",
-    "compstat_desk.ui.views.trajectory",
-    "compstat_desk.ui.views.peers",
-    "compstat_desk.ui.views.when",
-    "compstat_desk.ui.views.targets",
-    "compstat_desk.ui.views.actions",
-    "compstat_desk.ui.dialogs.import_dialog",
-    "compstat_desk.ui.views.priorities",
-)
 # Tabs that read incidents: a delivery unit's workspace (priorities and indicators, no incidents) does not show them.
 INCIDENT_TABS = ("Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets", "Categories")
-# What a delivery unit calls the three levels of its units (singular, plural).
-DELIVERY_LEVELS = {"force": ("delivery unit", "delivery units"), "division": ("department", "departments"),
-                   "sector": ("delivery partner", "delivery partners")}
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
-REJECTED_ROWS_SHOWN = 1_000
 ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by side
 MAP_MIN_WIDTH = 960  # pixels
 PROJECTOR_SCALE = 1.5  # the projector theme's text, against the desk's
 MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
-
-
-def _paragraphs(lines: list[str]) -> str:
-    out = []
-    for line in lines:
-        text = html.escape(line)
-        if line.startswith("Warning:"):
-            text = f"<b>{text}</b>"
-        out.append(f"<p style='margin: 0 0 6px 0;'>{text}</p>")
-    return "".join(out)
 
 
 class MainWindow(QMainWindow):
@@ -171,37 +130,16 @@ class MainWindow(QMainWindow):
             self.balance_panes()
 
     def _import_views(self, state: TaskState) -> Workspace:
-        """On the worker thread: import what the views need and open the workspace (checked, upgraded if need be)
-        on a second one meanwhile (SQLite leaves the interpreter while it checks the file). No Qt object is made
-        here; the GUI thread builds the views once both are done."""
-        from compstat_desk.core.store.workspace import open_workspace
+        """On the worker thread: what the views need imported and the workspace opened (ui/startup.py); the GUI
+        thread builds the views once both are done."""
+        from compstat_desk.ui.startup import import_views_and_open
 
-        opened: list[Workspace] = []
-        errors: list[BaseException] = []
-
-        def open_it() -> None:
-            try:
-                opened.append(open_workspace(self.header.path, create=False))
-            except BaseException as exc:  # handed to the GUI thread below
-                errors.append(exc)
-
-        opener = threading.Thread(target=open_it, name="compstat-desk open", daemon=True)
-        opener.start()
-        try:
-            for name in VIEW_MODULES:
-                importlib.import_module(name)
-        except BaseException as exc:  # a broken installation: said on the GUI thread, after the opener
-            errors.append(exc)
-        opener.join()
-        if errors:
-            for ws in opened:
-                ws.close()
-            raise errors[0]
+        ws = import_views_and_open(self.header.path)
         with self._abandon_lock:
-            self._opened = opened[0]
+            self._opened = ws
             if state.cancelled():  # the window was closed while it opened
-                self._opened.close()
-        return opened[0]
+                ws.close()
+        return ws
 
     def _opening_failed(self, error: BaseException) -> None:
         """On the GUI thread: the workspace could not be opened, or the views' modules not imported."""
@@ -225,69 +163,28 @@ class MainWindow(QMainWindow):
 
     def _build_content(self, ws: Workspace) -> None:
         """The unit tree, the report week and the views, on the open workspace."""
-        from compstat_desk.ui.models.tables import sorting_proxy
-        from compstat_desk.ui.models.units import UnitTreeModel
-        from compstat_desk.ui.models.workspace import CategoriesTableModel, ImportsTableModel, RejectedRowsTableModel
         from compstat_desk.ui.state import ReportState
+        from compstat_desk.ui.views.workspace import CategoriesViewWidget, ImportsViewWidget, OverviewViewWidget
+        from compstat_desk.ui.widgets.units_pane import UnitsPaneWidget
         from compstat_desk.ui.widgets.week_selector import WeekSelectorWidget
 
         self.ws = ws
         marking = self.header.marking
         # Left: the units.
-        self.units_heading = QLabel()
-        self.units_heading.setTextFormat(Qt.TextFormat.RichText)
-        self.units_heading.setWordWrap(True)  # else its width is the least the pane can shrink to
-        self.unit_model = UnitTreeModel(parent=self)
-        self.unit_tree = QTreeView()
-        self.unit_tree.setModel(self.unit_model)
-        self.unit_tree.setSortingEnabled(True)
-        self.unit_tree.setAlternatingRowColors(True)
-        self.unit_tree.setUniformRowHeights(True)
-        self.unit_tree.setItemDelegate(RoomyRowsDelegate(self.unit_tree))
-        self.unit_tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.unit_tree.header().setSectionsMovable(False)
-        self.unit_tree.selectionModel().currentRowChanged.connect(self.on_unit_tree_current_changed)
-        self.units_pane = left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(8, 8, 4, 8)
-        left_layout.addWidget(self.units_heading)
-        self.unit_finder = QLineEdit(placeholderText="Find a unit (Ctrl+F): code or name…")
-        self.unit_finder.setAccessibleName("Find a unit")
-        self.unit_finder.setClearButtonEnabled(True)
-        self.unit_finder.returnPressed.connect(self.on_unit_finder_return_pressed)
-        left_layout.addWidget(self.unit_finder)
-        left_layout.addWidget(self.unit_tree)
+        self.units_pane = UnitsPaneWidget()
+        self.units_pane.unit_chosen.connect(self.on_units_pane_unit_chosen)
+        self.units_pane.not_found.connect(
+            lambda text: self.statusBar().showMessage(f"No unit matches {text!r}.", 5000))
+        self.unit_tree, self.unit_model = self.units_pane.tree, self.units_pane.model
 
         # Right: the report week, then the views of the selected unit and week, and the workspace's tables.
         self.report = ReportState(self)
         self.week_selector = WeekSelectorWidget(self.report)
         self.tabs = QTabWidget()
-        self.overview_view = QTextBrowser()
-        self.overview_view.setOpenLinks(False)
-        self.categories_model = CategoriesTableModel(parent=self)
-        self.categories_view = table_view()
-        self.categories_view.setModel(sorting_proxy(self.categories_model, self))
-        self.imports_model = ImportsTableModel(parent=self)
-        self.imports_view = table_view()
-        self.imports_view.setModel(sorting_proxy(self.imports_model, self))
-        self.imports_view.selectionModel().currentRowChanged.connect(self.on_imports_current_changed)
-        self.import_title = QLabel()
-        self.import_title.setFont(scaled_font(self.font(), 1.1, bold=True))
-        self.import_title.setWordWrap(True)  # a long file name must not widen the pane
-        self.import_title.setTextFormat(Qt.TextFormat.PlainText)
-        self.report_label = QLabel()
-        self.report_label.setWordWrap(True)
-        self.report_label.setTextFormat(Qt.TextFormat.RichText)
-        self.report_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.report_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.rejected_note = QLabel()
-        self.rejected_note.setWordWrap(True)
-        self.rejected_note.setTextFormat(Qt.TextFormat.RichText)
-        self.rejected_model = RejectedRowsTableModel(parent=self)
-        self.rejected_view = table_view()
-        self.rejected_view.setModel(sorting_proxy(self.rejected_model, self))
-        for view in (self.categories_view, self.imports_view, self.rejected_view):
-            fit_rows(view)
+        self.overview_view = OverviewViewWidget()
+        self.categories_view = CategoriesViewWidget()
+        self.imports_page = ImportsViewWidget()
+        self.imports_page.import_requested.connect(self.open_import_dialog)
 
         from compstat_desk.ui.views.compstat import CompstatViewWidget
         from compstat_desk.ui.views.peers import PeersViewWidget
@@ -344,7 +241,7 @@ class MainWindow(QMainWindow):
         self.meeting_editor: QWidget | None = None
         self.tabs.addTab(self.meeting_page, "Meeting")
         self.tabs.addTab(self.categories_view, "Categories")
-        self.tabs.addTab(self._imports_page(), "Imports")
+        self.tabs.addTab(self.imports_page, "Imports")
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 8, 8, 8)
@@ -352,7 +249,7 @@ class MainWindow(QMainWindow):
         right_layout.addWidget(self.tabs)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
+        self.splitter.addWidget(self.units_pane)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
@@ -585,24 +482,7 @@ class MainWindow(QMainWindow):
             self.actions_view.owner.setFocus()
             self.actions_view.owner.selectAll()
             return
-        self.unit_finder.setFocus()
-        self.unit_finder.selectAll()
-
-    def on_unit_finder_return_pressed(self) -> None:
-        text = self.unit_finder.text().strip().casefold()
-        if not text:
-            return
-        units = self._units
-        exact = units[(units["code"].astype(str).str.casefold() == text)
-                      | (units["name"].astype(str).str.casefold() == text)]
-        partial = units[units["name"].astype(str).str.casefold().str.contains(text, regex=False)
-                        | units["code"].astype(str).str.casefold().str.startswith(text)]
-        found = exact if len(exact) else partial
-        if not len(found):
-            self.statusBar().showMessage(f"No unit matches {self.unit_finder.text()!r}.", 5000)
-            return
-        self.select_unit(str(found.iloc[0]["code"]))
-        self.unit_tree.setFocus()
+        self.units_pane.focus_finder()
 
     def set_projector_theme(self, on: bool) -> None:
         """Large text and thick lines for a projected screen (every view, at once)."""
@@ -623,7 +503,7 @@ class MainWindow(QMainWindow):
         banner.name_label.setFont(scaled_font(font, 1.15, bold=True))
         banner.path_label.setFont(font)
         self.status_marking.setFont(scaled_font(font, bold=True))
-        self._fit_tree()
+        self.units_pane.fit(scale)
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 
@@ -738,10 +618,7 @@ class MainWindow(QMainWindow):
         whose tables elide or scroll more gracefully, take the rest."""
         from compstat_desk.ui.views.base import AnalysisViewWidget
 
-        tree = self.unit_tree
-        header = tree.header()
-        need = (sum(header.sectionSize(c) for c in range(header.count()) if not tree.isColumnHidden(c))
-                + tree.verticalScrollBar().sizeHint().width() + 2 * tree.frameWidth() + 16)
+        need = self.units_pane.needed_width()
         total = self.splitter.width() - self.splitter.handleWidth()
         if total <= 0:
             return
@@ -775,11 +652,10 @@ class MainWindow(QMainWindow):
         for view in self.analysis_views:
             view.on_state_changed()
         self._show_mode(summary)
-        self._show_overview(summary)
-        self._categories_read = False  # counting each category's incidents waits until its tab is shown
-        if self.tabs.currentWidget() is self.categories_view:
-            self._show_categories()
-        self._show_imports()
+        self.overview_view.show_summary(summary)
+        # Counting each category's incidents waits until its tab is shown.
+        self.categories_view.refresh(self.ws, now=self.tabs.currentWidget() is self.categories_view)
+        self.imports_page.refresh(self.ws)
         self._show_status(summary)
 
     @property
@@ -817,91 +693,12 @@ class MainWindow(QMainWindow):
             self.priorities_layout.addWidget(self.priorities_view)
         return self.priorities_view
 
-    def _show_categories(self) -> None:
-        from compstat_desk.core.store import overview
-
-        self._categories_read = True
-        self.categories_model.set_frame(overview.categories(self.ws))
-        self.categories_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        fit_columns(self.categories_view, most=320, stretch=self.categories_model.column_of("name"))
-
     def _show_units(self) -> None:
         from compstat_desk.core.store import overview
-        from compstat_desk.ui.models.units import UNIT_COLUMNS, UnitTreeModel
 
-        units = overview.units(self.ws)
         chosen = self.report.unit.code if self.report.unit else None
-        self._units = units
-        self.unit_model.set_units(units)
-        levels = units["level"].value_counts()
-        words = DELIVERY_LEVELS if self._delivery_mode else {lvl: (lvl, lvl + "s") for lvl in DELIVERY_LEVELS}
-        parts = [f"{levels[lvl]:,} {words[lvl][int(levels[lvl] != 1)]}"
-                 for lvl in ("force", "division", "sector") if lvl in levels]
-        self.unit_tree.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.unit_tree.expandToDepth(0)
-        m = UnitTreeModel
-        self.unit_tree.header().setStretchLastSection(True)  # the last column takes what is left
-        # Columns no unit has filled in yet (commander, population) would only take room from the others.
-        unknown = []
-        for col, key in ((m.COMMANDER, "commander"), (m.POPULATION, "population")):
-            empty = bool(units[key].isna().all()) if len(units) else True
-            self.unit_tree.setColumnHidden(col, empty)
-            if empty and len(units):
-                unknown.append(UNIT_COLUMNS[col].lower() + "s")
-        self._fit_tree()
-        heading = f"<b>Units</b> ({', '.join(parts) or 'none yet'})"
-        if unknown:
-            heading += f"<br><span style='color: palette(dark);'>No {' or '.join(unknown)} recorded yet.</span>"
-        self.units_heading.setText(heading)
-        # The views follow the unit chosen before, else the top of the tree (the force).
-        index = self.unit_model.unit_index(chosen) if chosen else QModelIndex()
-        if not index.isValid() and self.unit_model.rowCount():
-            index = self.unit_model.index(0, UnitTreeModel.NAME)
-        if index.isValid():
-            self.unit_tree.selectionModel().setCurrentIndex(
-                index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-        self.on_unit_tree_current_changed(index, QModelIndex())
-
-    def _fit_tree(self) -> None:
-        from compstat_desk.ui.models.units import UnitTreeModel
-
-        m = UnitTreeModel
-        k = self.font().pointSizeF() / self._base_font.pointSizeF()  # wider caps in the projector theme
-        fit_sections(self.unit_tree, {m.NAME: int(320 * k), m.CODE: int(140 * k), m.INCIDENTS: int(130 * k),
-                                      m.POPULATION: int(130 * k), m.COMMANDER: int(260 * k)})
-
-    def _show_overview(self, summary: overview.WorkspaceSummary) -> None:
-        rows = []
-        for label, value in summary.rows():
-            rows.append(f"<tr><td style='padding: 4px 24px 4px 0; font-weight: bold;'>{html.escape(label)}</td>"
-                        f"<td style='padding: 4px 0;'>{html.escape(value)}</td></tr>")
-        hint = ""
-        if not summary.imports:
-            hint = ("<p>Nothing has been imported yet: import an incident file to begin (File ▸ Import…, "
-                    "Ctrl+I, or <code>compstat-desk import FILE</code>).</p>")
-        self.overview_view.setHtml(
-            f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(summary.path)}</p>"
-            f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
-
-    def _show_imports(self) -> None:
-        from compstat_desk.core.ingest import log as imports_log
-
-        self.imports_model.set_frame(imports_log.imports(self.ws))
-        self.imports_view.sortByColumn(0, Qt.SortOrder.DescendingOrder)
-        fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
-        # The list is as tall as its imports (3 to 6 rows, then it scrolls): the rest is for the report.
-        view = self.imports_view
-        rows = min(max(self.imports_model.rowCount(), 3), 6)
-        height = (view.horizontalHeader().sizeHint().height() + rows * view.verticalHeader().defaultSectionSize()
-                  + 2 * view.frameWidth() + view.horizontalScrollBar().sizeHint().height())
-        self.imports_splitter.setSizes([height, 10 * height])
-        proxy = self.imports_view.model()
-        if proxy.rowCount():
-            self.imports_view.selectionModel().setCurrentIndex(
-                proxy.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows)
-        else:
-            self.show_import(None)
+        self.units_pane.show_units(overview.units(self.ws), chosen=chosen, delivery=self._delivery_mode,
+                                   scale=self.font().pointSizeF() / self._base_font.pointSizeF())
 
     def _show_status(self, summary: overview.WorkspaceSummary) -> None:
         if self._delivery_mode:
@@ -925,36 +722,6 @@ class MainWindow(QMainWindow):
                  f"import{'s' if summary.imports != 1 else ''}")
         self.status_label.setText(text)
 
-    def _imports_page(self) -> QWidget:
-        detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
-        detail_layout.setContentsMargins(0, 8, 0, 0)
-        detail_layout.addWidget(self.import_title)
-        detail_layout.addWidget(self.report_label)
-        detail_layout.addSpacing(8)
-        detail_layout.addWidget(self.rejected_note)
-        detail_layout.addWidget(self.rejected_view, 1)
-        detail_layout.addStretch(0)  # takes the room when there are no rejected rows to show
-        self.imports_splitter = outer = QSplitter(Qt.Orientation.Vertical)
-        outer.addWidget(self.imports_view)
-        outer.addWidget(detail)
-        outer.setStretchFactor(0, 0)
-        outer.setStretchFactor(1, 1)
-        outer.setChildrenCollapsible(False)
-        page = QWidget()
-        page_layout = QVBoxLayout(page)
-        page_layout.setContentsMargins(8, 8, 8, 8)
-        top = QHBoxLayout()
-        self.import_button = QPushButton("Import…")
-        self.import_button.setToolTip("Import a file of incidents, weekly figures, indicators or boundaries (Ctrl+I)")
-        self.import_button.clicked.connect(self.open_import_dialog)
-        top.addWidget(QLabel("<b>Imports</b>: every file imported, newest first, with its report."))
-        top.addStretch(1)
-        top.addWidget(self.import_button)
-        page_layout.addLayout(top)
-        page_layout.addWidget(outer)
-        return page
-
     def show_tab(self, title: str) -> None:
         """Bring the tab with this title to the front (ValueError if there is none)."""
         titles = [self.tabs.tabText(i).replace("&", "") if self.tabs.isTabVisible(i) else ""
@@ -965,12 +732,7 @@ class MainWindow(QMainWindow):
 
     def select_unit(self, code: str) -> None:
         """Select the unit with this code in the tree, as a click would (ValueError if there is none)."""
-        index = self.unit_model.unit_index(code)
-        if not index.isValid():
-            raise ValueError(f"There is no unit {code!r} in this workspace.")
-        self.unit_tree.scrollTo(index)
-        self.unit_tree.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.units_pane.select_unit(code)
 
     # -- slots -------------------------------------------------------------------------------------
     def on_splitter_splitter_moved(self, _pos: int, _index: int) -> None:
@@ -1026,68 +788,9 @@ class MainWindow(QMainWindow):
         self.units_pane.setVisible(self.tabs.currentWidget() is not self.priorities_page)
         if self.tabs.currentWidget() is self.priorities_page:
             self.show_priorities()
-        if self.tabs.currentWidget() is self.categories_view and not self._categories_read:
-            self._show_categories()
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
 
-    def on_unit_tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        from compstat_desk.ui.models.tables import UNIT_ID_ROLE
-        from compstat_desk.ui.models.units import UnitTreeModel
-        from compstat_desk.ui.state import UnitChoice
-
-        if not current.isValid():
-            self.report.set_unit(None)
-            self.actions_view.set_unit(None)
-            return
-        unit_id = current.siblingAtColumn(UnitTreeModel.NAME).data(UNIT_ID_ROLE)
-        row = self._units.loc[self._units["id"] == unit_id].iloc[0]
-        self.report.set_unit(UnitChoice(str(row["code"]), str(row["name"]), str(row["level"])))
-        self.actions_view.set_unit(str(row["code"]))
-
-    def on_imports_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if not current.isValid():
-            self.show_import(None)
-            return
-        row = self.imports_view.model().mapToSource(current).row()
-        self.show_import(int(self.imports_model.value(row, "id")))
-
-    def show_import(self, import_id: int | None) -> None:
-        """Show an import's data-quality report and the rows it rejected (None: nothing selected)."""
-        import pandas as pd
-
-        from compstat_desk.core.ingest import log as imports_log
-
-        if import_id is None:
-            self.import_title.setText("No import selected" if self.imports_model.rowCount() else
-                                      "No files imported yet")
-            self.report_label.setText("")
-            self.rejected_model.set_frame(pd.DataFrame(columns=[c.key for c in self.rejected_model.columns]))
-            self.rejected_note.setText("")
-            self.rejected_view.hide()
-            return
-        report = imports_log.import_report(self.ws, import_id)
-        row = self.imports_model.frame.loc[self.imports_model.frame["id"] == import_id]
-        when = ""
-        if len(row):
-            r = row.iloc[0]
-            when = (f" — imported {str(r['imported_at'])[:16].replace('T', ' ')} by {r['imported_by']}"
-                    f" as {r['profile']}")
-        self.import_title.setText(f"Import #{import_id}: {report.file_name}{when}")
-        self.report_label.setText(_paragraphs(report.lines()))
-        rows = imports_log.rejected_rows(self.ws, import_id, limit=REJECTED_ROWS_SHOWN)
-        self.rejected_model.set_frame(rows)
-        self.rejected_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        total = max(report.rows_rejected, len(rows))
-        if total == 0:
-            self.rejected_note.setText("<b>Rejected rows:</b> none; every row of the file was accepted.")
-            self.rejected_view.hide()
-            return
-        self.rejected_view.show()
-        fit_columns(self.rejected_view, most=520, stretch=self.rejected_model.column_of("raw"))
-        if total > len(rows):
-            note = (f"<b>Rejected rows:</b> the first {len(rows):,} of {total:,}, as they were in the file "
-                    "(all are kept in the workspace).")
-        else:
-            note = f"<b>Rejected rows:</b> {total:,}, as they were in the file."
-        self.rejected_note.setText(note)
+    def on_units_pane_unit_chosen(self, unit: UnitChoice | None) -> None:
+        self.report.set_unit(unit)
+        self.actions_view.set_unit(unit.code if unit else None)

@@ -146,8 +146,8 @@ def test_the_tree_runs_force_divisions_sectors_and_opens_at_the_divisions(qtbot,
 def test_category_counts_equal_pandas_value_counts_of_the_accepted_rows(window, first_csv):
     good, _ = accepted(first_csv)
     expected = good["category"].value_counts()
-    view = window.categories_view
-    assert window.categories_model.rowCount() == 0  # counted when the tab is first shown, not at start-up
+    view = window.categories_view.table
+    assert window.categories_view.model.rowCount() == 0  # counted when the tab is first shown, not at start-up
     window.show_tab("Categories")
     counts = dict(zip(column_texts(view, "Code"), column_texts(view, "Incidents"), strict=True))
     assert counts == {cat: f"{n:,}" for cat, n in expected.items()}
@@ -159,7 +159,7 @@ def test_imports_table_shows_accepted_and_rejected_counts_newest_first(qtbot, wi
     second = incidents_csv(tmp_path / "incidents_more.csv", n=30, seed=11, prefix="B")
     import_file(workspace, second)
     window.refresh()
-    view = window.imports_view
+    view = window.imports_page.imports_view
     assert column_texts(view, "File") == ["incidents_more.csv", "incidents_2024.csv"]
     for row, path in enumerate((second, first_csv)):
         good, bad = accepted(path)
@@ -173,24 +173,24 @@ def test_selecting_an_import_shows_its_report_and_rejected_rows(qtbot, window, w
     window.refresh()
     window.show_tab("Imports")
     # The newest import (no rejected rows) is selected first.
-    assert "incidents_more.csv" in window.import_title.text()
-    assert window.rejected_model.rowCount() == 0
-    assert "none" in window.rejected_note.text()
+    assert "incidents_more.csv" in window.imports_page.import_title.text()
+    assert window.imports_page.rejected_model.rowCount() == 0
+    assert "none" in window.imports_page.rejected_note.text()
 
-    view = window.imports_view
+    view = window.imports_page.imports_view
     rect = view.visualRect(view.model().index(1, 1))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
 
     good, bad_rows = accepted(first_csv)
-    assert "incidents_2024.csv" in window.import_title.text()
-    assert f"{len(bad_rows):,} rejected." in window.report_label.text()
-    assert "Rejected rows by reason" in window.report_label.text()
-    assert window.rejected_view.isVisible()
-    numbers = [int(t) for t in column_texts(window.rejected_view, "Row")]
+    assert "incidents_2024.csv" in window.imports_page.import_title.text()
+    assert f"{len(bad_rows):,} rejected." in window.imports_page.report_label.text()
+    assert "Rejected rows by reason" in window.imports_page.report_label.text()
+    assert window.imports_page.rejected_view.isVisible()
+    numbers = [int(t) for t in column_texts(window.imports_page.rejected_view, "Row")]
     assert numbers == bad_rows.tolist()
-    raw = column_texts(window.rejected_view, "Row as it was in the file")
+    raw = column_texts(window.imports_page.rejected_view, "Row as it was in the file")
     assert all(text.startswith(f"A{row - 2:05d},") for row, text in zip(numbers, raw, strict=True))
-    assert f"{len(bad_rows):,}," in window.rejected_note.text()
+    assert f"{len(bad_rows):,}," in window.imports_page.rejected_note.text()
 
 
 def test_only_the_first_thousand_rejected_rows_are_listed_with_a_note(qtbot, workspace, tmp_path):
@@ -200,9 +200,9 @@ def test_only_the_first_thousand_rejected_rows_are_listed_with_a_note(qtbot, wor
     assert len(bad_rows) == 1_050
     w = MainWindow(workspace)
     qtbot.addWidget(w)
-    assert w.rejected_model.rowCount() == 1_000
-    assert [int(t) for t in column_texts(w.rejected_view, "Row")] == bad_rows.iloc[:1_000].tolist()
-    assert "first 1,000 of 1,050" in w.rejected_note.text()
+    assert w.imports_page.rejected_model.rowCount() == 1_000
+    assert [int(t) for t in column_texts(w.imports_page.rejected_view, "Row")] == bad_rows.iloc[:1_000].tolist()
+    assert "first 1,000 of 1,050" in w.imports_page.rejected_note.text()
 
 
 def test_marking_is_in_the_banner_title_and_status_bar(window, workspace):
@@ -235,18 +235,19 @@ def test_status_bar_and_overview_give_the_count_and_date_range(window, first_csv
 
 
 def test_fonts_are_readable(window):
-    for widget in (window.unit_tree, window.categories_view, window.categories_view.horizontalHeader(),
-                   window.imports_view.horizontalHeader(), window.banner.path_label, window.status_label):
+    for widget in (window.unit_tree, window.categories_view.table, window.categories_view.table.horizontalHeader(),
+                   window.imports_page.imports_view.horizontalHeader(), window.banner.path_label, window.status_label):
         assert widget.font().pointSizeF() >= 11
 
 
 def test_models_pass_the_model_tester(qtmodeltester, window, workspace, tmp_path):
     import_file(workspace, incidents_csv(tmp_path / "incidents_more.csv", n=30, seed=11, prefix="B"))
     window.refresh()
-    window.show_import(1)  # the import with rejected rows
+    window.imports_page.show_import(1)  # the import with rejected rows
     window.show_tab("Categories")
-    for model in (window.categories_model, window.imports_model, window.rejected_model, window.unit_model,
-                  window.categories_view.model(), window.imports_view.model(), window.rejected_view.model()):
+    page = window.imports_page
+    for model in (window.categories_view.model, page.imports_model, page.rejected_model, window.unit_model,
+                  window.categories_view.table.model(), page.imports_view.model(), page.rejected_view.model()):
         assert model.rowCount() > 0
         qtmodeltester.check(model)
 
@@ -279,9 +280,9 @@ def test_unit_tree_model_of_an_empty_workspace(qtmodeltester, qtbot, workspace):
     w = MainWindow(workspace)
     qtbot.addWidget(w)
     assert w.unit_model.rowCount() == 0
-    assert w.imports_model.rowCount() == 0
+    assert w.imports_page.imports_model.rowCount() == 0
     assert "No incidents yet" in w.status_label.text()
-    assert "No files imported yet" in w.import_title.text()
+    assert "No files imported yet" in w.imports_page.import_title.text()
 
 
 def test_render_screenshot_writes_a_png_of_the_requested_size(qapp, workspace, first_csv, tmp_path):
@@ -576,7 +577,7 @@ def test_a_delivery_units_workspace_opens_on_its_priorities_without_the_incident
     assert w.tabs.currentWidget() is w.actions_view
     assert w.units_pane.isVisible()  # the commanders' view follows the unit tree: it comes back
     levels = dict(delivery_ws.conn.execute("SELECT level, count(*) FROM units GROUP BY level").fetchall())
-    assert f"{levels['division']} departments" in w.units_heading.text()
+    assert f"{levels['division']} departments" in w.units_pane.heading.text()
 
 
 def test_a_police_workspace_without_priorities_has_no_priorities_tab(window, workspace):

@@ -127,9 +127,9 @@ def test_keys_switch_views_and_find_a_unit(qtbot, window):
     qtbot.keyClick(window, Qt.Key.Key_7, Qt.KeyboardModifier.ControlModifier)
     assert window.tabs.currentWidget() is window.when_view
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
-    assert window.unit_finder.hasFocus()
-    qtbot.keyClicks(window.unit_finder, "kingsbridge s")
-    qtbot.keyClick(window.unit_finder, Qt.Key.Key_Return)
+    assert window.units_pane.finder.hasFocus()
+    qtbot.keyClicks(window.units_pane.finder, "kingsbridge s")
+    qtbot.keyClick(window.units_pane.finder, Qt.Key.Key_Return)
     assert window.report.unit.code == "KBS"
     assert "Kingsbridge South (KBS)" in window.when_view.heading.text()
 
@@ -255,7 +255,7 @@ def test_an_import_through_the_dialog_appears_in_the_imports_table(qtbot, writab
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=5_000)
     import_id = imported.args[0]
     assert "30 rows read" in dialog.result.text()
-    frame = w.imports_model.frame.set_index("id")
+    frame = w.imports_page.imports_model.frame.set_index("id")
     assert frame.loc[import_id, "file_name"] == "new_week.csv"
     assert int(frame.loc[import_id, "rows_accepted"]) == 30
     assert w.ws.conn.execute("SELECT count(*) FROM incidents WHERE import_id = ?", (import_id,)).fetchone()[0] == 30
