@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -46,6 +47,7 @@ COMMANDS: dict[str, Command] = {
     "minutes": Command("documents", "the minutes of a meeting as PDF"),
     "report": Command("documents", "reports as PDF: the six-monthly delivery report"),
     "info": Command("workspace", "what the workspace holds"),
+    "check": Command("workspace", "the full integrity check of the workspace file (it reads the whole file)"),
     "marking": Command("workspace", "show or set the protective marking on every page and screen"),
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
@@ -112,6 +114,12 @@ def main(argv: list[str] | None = None) -> int:
         return command_module(COMMANDS[args.command].module if args.command else DEFAULT_MODULE).run(args)
     except CompstatError as exc:
         print(f"compstat-desk: {exc}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:
+        if not any(words in str(exc) for words in ("malformed", "not a database")):
+            raise  # a fault of ours, not of the file: not hidden
+        print(f"compstat-desk: the workspace could not be read: {exc}. `compstat-desk check` says what is damaged; "
+              "restore it from a backup copy (files named *.backup-*.sqlite beside it).", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("compstat-desk: interrupted; the workspace is as it was before the unfinished step.", file=sys.stderr)

@@ -1,5 +1,5 @@
-"""The workspace itself: `info`, `marking`, `sample` (build one from a bundled sample), `units` (list, add, move
-under another parent) and `alias` (another name for a unit or category)."""
+"""The workspace itself: `info`, `check` (the full integrity check), `marking`, `sample` (build one from a bundled
+sample), `units` (list, add, move under another parent) and `alias` (another name for a unit or category)."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.command == "sample":
         return _sample(args)
+    if args.command == "check":
+        return _check(args)
     with open_named_workspace(args, create=args.command == "marking") as ws:
         return _RUNS[args.command](ws, args)
 
@@ -31,6 +33,27 @@ def _info(ws: Workspace, args: argparse.Namespace) -> int:
 
     print("\n".join(summary(ws).lines()))
     return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import time
+
+    from compstat_desk.core.store.workspace import check_workspace
+
+    path = workspace_path(args)
+    if not path.exists():
+        raise CompstatError(f"There is no workspace at {path}.")
+    started = time.perf_counter()
+    problems = check_workspace(path)
+    took = time.perf_counter() - started
+    size = path.stat().st_size / 1e6
+    if not problems:
+        print(f"{path} is sound: every page, index and constraint checked ({size:,.1f} MB in {took:.1f} s).")
+        return 0
+    print(f"{path} is damaged:", *(f"  {p}" for p in problems), sep="\n")
+    print("Restore it from a backup copy (files named *.backup-*.sqlite beside it), or ask for help before "
+          "changing it further.")
+    return 1
 
 
 def _marking_arguments(marking: argparse.ArgumentParser) -> None:
@@ -137,7 +160,7 @@ def _alias(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], object]] = {
-    "info": with_db, "marking": _marking_arguments, "sample": _sample_arguments, "units": _units_arguments,
-    "alias": _alias_arguments}
+    "info": with_db, "check": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
+    "units": _units_arguments, "alias": _alias_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
     "info": _info, "marking": _marking, "units": _units, "alias": _alias}

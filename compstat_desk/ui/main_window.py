@@ -156,6 +156,9 @@ class MainWindow(QMainWindow):
         self._build_content(ws)
         self.refresh()
         self.restore_settings()
+        if ws.checked_on_open:
+            self.statusBar().showMessage("It was not closed cleanly last time, so the whole file was checked on "
+                                         "opening: it is sound.", 20_000)
         if self.isVisible() and not self._panes_balanced:
             self._panes_balanced = True
             QTimer.singleShot(0, self.balance_panes)  # once the new panes have the window's width
@@ -305,6 +308,10 @@ class MainWindow(QMainWindow):
             samples.addAction(words[0].upper() + words[1:], lambda kind=kind: self.open_sample(kind))
         file_menu.insertMenu(self.import_action, samples)
         file_menu.insertSeparator(self.import_action)
+        self.check_action = QAction("&Check the workspace (reads the whole file)", self)
+        self.check_action.triggered.connect(self.check_workspace)
+        file_menu.insertAction(first, self.check_action)
+        file_menu.insertSeparator(first)
 
         view_menu = menus.addMenu("&View")
         self._view_actions: dict[str, QAction] = {}  # their keys follow the tabs in sight (_show_mode)
@@ -471,6 +478,31 @@ class MainWindow(QMainWindow):
         other.show()
         self._other = other
         return other
+
+    def check_workspace(self) -> Task:
+        """File ▸ Check the workspace: SQLite's full integrity check, in the background; the result in the status
+        bar (and in a message when something is wrong)."""
+        from compstat_desk.core.store.workspace import check_workspace
+
+        path = self.ws.path
+        self.check_action.setEnabled(False)
+        self.status_label.setText(f"Checking {path.name}: reading the whole file…")
+
+        def said(problems: list[str]) -> None:
+            self.check_action.setEnabled(True)
+            if not problems:
+                self.status_label.setText(f"Checked {dt.datetime.now():%H:%M}: {path.name} is sound (every page, "
+                                          "index and constraint).")
+                return
+            self.status_label.setText(f"{path.name} is damaged: {problems[0]}")
+            QMessageBox.warning(self, "Check the workspace", f"{path} is damaged:\n\n" + "\n".join(problems)
+                                + "\n\nRestore it from a backup copy (files named *.backup-*.sqlite beside it).")
+
+        def failed(exc: BaseException) -> None:
+            self.check_action.setEnabled(True)
+            self.status_label.setText(f"The check could not run: {exc}")
+
+        return self.tasks.start(lambda state: check_workspace(path), done=said, failed=failed)
 
     def _give_way_to(self, other: MainWindow) -> None:
         self.replaced.emit(other)

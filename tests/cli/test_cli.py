@@ -88,7 +88,7 @@ def test_a_wrong_date_format_can_be_corrected_by_retrying_the_rejected_rows(tmp_
 
 
 def test_the_command_list_loads_no_command_and_each_command_explains_itself(capsys):
-    """`compstat-desk --help` lists all 27 commands without importing the code of any (it answers at once);
+    """`compstat-desk --help` lists every command without importing the code of any (it answers at once);
     `compstat-desk NAME --help` then shows that command's own options."""
     script = ("import sys\nfrom compstat_desk.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
               "print(sorted(m for m in sys.modules if m.startswith('compstat_desk.cli.') or m == 'pandas'),"
@@ -98,7 +98,7 @@ def test_the_command_list_loads_no_command_and_each_command_explains_itself(caps
     listed = done.stdout.split("positional arguments:")[1].split("options:")[0]
     from compstat_desk.cli import COMMANDS
 
-    assert len(COMMANDS) == 27 and all(f"\n    {name} " in listed for name in COMMANDS)
+    assert all(f"\n    {name} " in listed for name in COMMANDS)
     for name in COMMANDS:
         with pytest.raises(SystemExit) as exit_:
             main([name, "--help"])

@@ -625,3 +625,15 @@ def test_a_screenshot_of_a_tab_the_workspace_does_not_show_is_a_sentence(qapp, b
     err = capsys.readouterr().err
     assert "There is no tab 'Compstat' here" in err and "Traceback" not in err
     assert not (tmp_path / "x.png").exists()
+
+
+def test_file_check_the_workspace_reads_the_whole_file_in_the_background_and_says_so(window, workspace):
+    from compstat_desk.core.store.workspace import check_workspace
+
+    assert check_workspace(workspace.path) == []  # the oracle: SQLite's own integrity_check on the file
+    file_menu = window.menu_bar.actions()[0].menu()
+    assert window.check_action in file_menu.actions()
+    task = window.check_workspace()
+    assert not window.check_action.isEnabled()  # one check at a time
+    assert task.wait(60)
+    assert "is sound" in window.status_label.text() and window.check_action.isEnabled()

@@ -1,9 +1,15 @@
-"""The workspace: one SQLite file opened safely (WAL, foreign keys, integrity check, migrations with backup)."""
+"""The workspace: one SQLite file opened safely (WAL, foreign keys, header and schema checks, migrations with a
+backup first). Opening costs the same whatever the file's size: SQLite's atomic commit keeps the file whole, and the
+full integrity check runs when it can matter: after an unclean shutdown (a session marker left by a process that
+is gone), on demand (`check_workspace`), and before a backup copy is made."""
 
 from __future__ import annotations
 
 import datetime as dt
 import getpass
+import itertools
+import os
+import socket
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,6 +46,8 @@ class Workspace:
         self.db = Database(conn)
         self.closed = False
         self.read_only = read_only  # a worker's reader (open_reader): it never writes
+        self.checked_on_open = False  # the full check ran as it opened (an earlier session ended uncleanly)
+        self._session: Path | None = None  # this process's marker beside the file, removed on a clean close
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -108,6 +116,7 @@ class Workspace:
                 self.conn.execute("PRAGMA optimize")
         finally:
             self.conn.close()
+            _end_session(self._session)
 
     def __enter__(self) -> Workspace:
         return self
@@ -146,13 +155,101 @@ def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
     ws = Workspace(path, conn)
     try:
         if exists:
-            _check_integrity(ws)
             _check_ours(ws)
+            stale = _stale_sessions(path)
+            if stale:  # a process that had it open ended without closing it: read the whole file once
+                _check_integrity(ws, full=True)
+                ws.checked_on_open = True
+                for marker in stale:
+                    marker.unlink(missing_ok=True)
         _migrate(ws, fresh=not exists)
+        ws._session = _start_session(path)
     except BaseException:
         conn.close()
         raise
     return ws
+
+
+def check_workspace(path: str | Path) -> list[str]:
+    """The full integrity check of an existing workspace (SQLite's `integrity_check`: every page, index and
+    constraint; it reads the whole file): [] when it is sound, else what is wrong, at most ten lines."""
+    path = Path(path).expanduser()
+    with open_reader(path) as ws:
+        try:
+            rows = ws.conn.execute("PRAGMA integrity_check(10)").fetchall()
+            rows += ws.conn.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+    return [" ".join(str(v) for v in r) for r in rows if tuple(r) != ("ok",)]
+
+
+# -- sessions: was the workspace closed cleanly? ------------------------------------------------------------------
+# Each process that opens a workspace for writing leaves a small marker beside it (".NAME.open-HOST-PID-N", as
+# LibreOffice leaves ".~lock.NAME#") and removes it on a clean close. A marker whose process is gone means that
+# process was killed or crashed while the file was open: the next open runs the full check. A marker of a live
+# process (the window and a command at the same time) is left alone.
+
+
+def _marker_prefix(path: Path) -> str:
+    return f".{path.name}.open-"
+
+
+_SESSIONS = itertools.count(1)  # one marker per open, so a second open in the same process has its own
+
+
+def _start_session(path: Path) -> Path | None:
+    marker = path.with_name(f"{_marker_prefix(path)}{socket.gethostname()}-{os.getpid()}-{next(_SESSIONS)}")
+    try:
+        marker.write_text(f"{_process_started(os.getpid())}\n", encoding="utf-8")
+    except OSError:  # a folder we may read and write the workspace in, but not add a file to: no marker
+        return None
+    return marker
+
+
+def _end_session(marker: Path | None) -> None:
+    if marker is not None:
+        try:
+            marker.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+def _stale_sessions(path: Path) -> list[Path]:
+    """Markers left by processes of this machine that have ended without closing the workspace."""
+    host = socket.gethostname()
+    stale = []
+    for marker in path.parent.glob(f"{_marker_prefix(path)}*"):
+        owner, pid_text, _n = (marker.name[len(_marker_prefix(path)):].rsplit("-", 2) + ["", "", ""])[:3]
+        if owner != host or not pid_text.isdigit():
+            continue  # another machine's (a shared folder): its process cannot be seen from here
+        pid = int(pid_text)
+        try:
+            started = marker.read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if pid == os.getpid() or (_alive(pid) and _process_started(pid) == started):
+            continue  # this process, or one that still has it open
+        stale.append(marker)
+    return stale
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def _process_started(pid: int) -> str:
+    """When the process started, where the system says (Linux): a pid reused by a new process is not the old one."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
 
 
 def open_reader(path: str | Path) -> Workspace:
@@ -182,9 +279,11 @@ def _check_header(path: Path) -> None:
         )
 
 
-def _check_integrity(ws: Workspace) -> None:
+def _check_integrity(ws: Workspace, *, full: bool) -> None:
+    """SQLite's own check of the file (`integrity_check` when `full`, else the quicker `quick_check`); a
+    WorkspaceError that says what to do when it is damaged."""
     try:
-        rows = ws.conn.execute("PRAGMA quick_check").fetchall()
+        rows = ws.conn.execute("PRAGMA integrity_check(10)" if full else "PRAGMA quick_check(10)").fetchall()
     except sqlite3.DatabaseError as exc:
         raise WorkspaceError(
             f"The workspace {ws.path} is damaged and cannot be read ({exc}). "
@@ -234,7 +333,9 @@ def _migrate(ws: Workspace, *, fresh: bool) -> None:
 
 
 def backup_copy(ws: Workspace, *, reason: str) -> Path:
-    """Write a consistent copy of the workspace beside it (SQLite's online backup)."""
+    """Write a consistent copy of the workspace beside it (SQLite's online backup), once the file has passed the
+    full check: a backup of a damaged file would only hide the damage."""
+    _check_integrity(ws, full=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = ws.path.with_name(f"{ws.path.stem}.backup-{stamp}-{reason}.sqlite")
     dest = sqlite3.connect(target)

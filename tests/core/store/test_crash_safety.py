@@ -55,6 +55,8 @@ def test_kill_during_an_import_leaves_the_workspace_as_it_was(tmp_path):
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL  # killed mid-import, not finished
+    with open_workspace(db) as ws:  # the killed process never closed it: this open reads the whole file
+        assert ws.checked_on_open
     assert state(db) == before
     # And the workspace still works: the same file imports whole afterwards.
     with open_workspace(db) as ws:
