@@ -25,6 +25,7 @@ from compstat_desk.core.analysis.figures import (
     trajectory_figure,
     trend_figure,
 )
+from compstat_desk.core.analysis.polarity import Polarity
 from compstat_desk.core.analysis.trajectories import chance_words, count_targets, indicator_targets
 from compstat_desk.core.delivery.priorities import is_delivery_workspace, long_date
 from compstat_desk.core.errors import CompstatError
@@ -514,7 +515,7 @@ def _worst(d: PackData, unit: str, n: int) -> list[str]:
     """The unit's categories with a real change for the worse on 28 days, most significant first."""
     rows = d.table[(d.table["unit"] == unit) & (d.table["window"] == "28d") & d.table["significant"]
                    & (d.table["category"] != HEADLINE)]
-    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad")) == "worse"
+    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, Polarity.UP_BAD)) == "worse"
              for r in rows.itertuples()]
     return rows[pd.Series(worse, index=rows.index, dtype=bool)].sort_values("q_value")["category"].head(n).tolist()
 
@@ -524,7 +525,7 @@ def _worse_below(d: PackData, unit: str) -> list[tuple[str, str]]:
     members = _members(d.ws, unit)
     rows = d.table[d.table["unit"].isin(members) & (d.table["window"] == "28d") & d.table["significant"]
                    & (d.table["category"] != HEADLINE)]
-    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad")) == "worse"
+    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, Polarity.UP_BAD)) == "worse"
              for r in rows.itertuples()]
     rows = rows[pd.Series(worse, index=rows.index, dtype=bool)].sort_values("q_value")
     return list(zip(rows["unit"], rows["category"]))
@@ -536,7 +537,7 @@ def _changed(d: PackData, unit: str) -> list[str]:
     rows = d.table[d.table["unit"].isin(members) & (d.table["window"] == "28d") & d.table["significant"]]
     out = []
     for r in rows.sort_values("q_value").itertuples():
-        role = change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad"))
+        role = change_role(r.current, r.previous, True, d.polarity.get(r.category, Polarity.UP_BAD))
         symbol = change_symbol(role, r.current > r.previous)
         where = "" if r.unit == unit else f" in {r.unit_name} ({r.unit})"
         fragile = bool(getattr(r, "fragile", False))  # published figures: revisions could erase it

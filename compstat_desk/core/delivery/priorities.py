@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from compstat_desk.core.actions.tracker import Captured, actions_table, insert_action
+from compstat_desk.core.analysis.polarity import up_is_good
 from compstat_desk.core.analysis.trajectories import (
     SCALE,
     IndicatorTrajectory,
@@ -293,7 +294,7 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     category_id, s0, s1, description, measure, unit, polarity, goal = row
     start, end = dt.date.fromisoformat(s0), dt.date.fromisoformat(s1)
     out = TargetOutlook(target_id, description or "", measure, unit, start, end, as_of, float(goal or 0.0), None,
-                        None, None, None, None, None, polarity == "up_good", is_count=category_id is not None)
+                        None, None, None, None, None, up_is_good(polarity), is_count=category_id is not None)
     if as_of < start:
         out.note = f"its period starts on {long_date(start)}"
         return out

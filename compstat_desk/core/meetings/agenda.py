@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
@@ -375,8 +376,9 @@ def _worst(table: pd.DataFrame, unit: str, polarity: dict[str, str], n: int) -> 
         return []
     rows = table[(table["unit"] == unit) & (table["window"] == "28d") & table["significant"]
                  & (table["category"] != "HEADLINE")]
-    worse = [(current > previous) == (polarity.get(category, "up_bad") != "up_good") for current, previous, category
-             in rows[["current", "previous", "category"]].itertuples(index=False, name=None)]
+    worse = [judge(bool(current > previous), True, polarity.get(category, Polarity.UP_BAD)) == "worse"
+             for current, previous, category in rows[["current", "previous", "category"]].itertuples(index=False,
+                                                                                                     name=None)]
     rows = rows[pd.Series(worse, index=rows.index, dtype=bool)]
     return rows.sort_values("q_value")["category"].head(n).tolist()
 

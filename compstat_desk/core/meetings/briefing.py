@@ -18,6 +18,7 @@ from compstat_desk.core.analysis.compstat import (
     q_text,
     significance,
 )
+from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -67,8 +68,7 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
     mine = table[table["unit"].isin(members) & table["significant"]]
     r: Any  # a row of the table: pandas types no column of it
     for r in mine.itertuples():
-        up_bad = polarity.get(r.category, "up_bad") != "up_good"
-        worse = (r.current > r.previous) == up_bad
+        worse = judge(bool(r.current > r.previous), True, polarity.get(r.category, Polarity.UP_BAD)) == "worse"
         where = f"{r.category_name} in {r.unit_name}"
         numbers = f"{int(r.current)} vs {int(r.previous)}; {q_text(r.q_value)}"
         sentence = f"{where} {_change_words(int(r.current), int(r.previous))} on {WINDOW_WORDS[r.window]} ({numbers})."
