@@ -342,7 +342,7 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     if unit is None:
         areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE level = 'division'"
                                 " AND boundary IS NOT NULL ORDER BY code").fetchall()
-        where = _unit_name(ws, _force_code(ws))
+        where = _unit_name(ws, catalog.force_code(ws) or "")
     else:
         uid = catalog.find_unit(ws, unit)
         areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE parent_id = ? AND boundary IS NOT NULL"
@@ -446,11 +446,6 @@ def _bounds(geom: dict[str, object]) -> tuple[float, float, float, float]:
     from shapely.geometry import shape
 
     return shape(geom).bounds
-
-
-def _force_code(ws: Workspace) -> str:
-    row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    return str(row[0]) if row else ""
 
 
 def _unit_name(ws: Workspace, code: str) -> str:

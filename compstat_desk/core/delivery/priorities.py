@@ -212,8 +212,8 @@ def priority(ws: Workspace, ref: str | int) -> Priority:
 
 def is_delivery_workspace(ws: Workspace) -> bool:
     """A delivery unit's workspace: priorities and indicators, no incidents (its meetings are stocktakes)."""
-    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM priorities)"
-                                " AND NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM priorities)").fetchone()[0]) \
+        and not catalog.has_incidents(ws)
 
 
 def priority_codes(ws: Workspace) -> list[str]:

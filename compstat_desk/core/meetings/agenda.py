@@ -345,12 +345,11 @@ def default_slides(ws: Workspace, meeting_id: int, week_ending: dt.date | None =
     from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
 
     info = meeting_info(ws, meeting_id)
-    has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+    has_incidents = catalog.has_incidents(ws)
     week = week_ending or (latest_week_ending(ws) if has_incidents else None)
     table = compstat_table(ws, week, level=None) if has_incidents else pd.DataFrame()
-    force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    force_code = force[0] if force else None
-    polarity = dict(ws.conn.execute("SELECT code, polarity FROM categories"))
+    force_code = catalog.force_code(ws)
+    polarity = catalog.category_polarities(ws)
     made = 0
     plan: list[tuple[int, str, list[dict[str, Any]]]] = []
     item: Any  # a row of the agenda: pandas types no column of it

@@ -1,4 +1,5 @@
-"""Units, categories and indicators: create them, and find them by code, name or a user's alias."""
+"""Units, categories and indicators: create them, find them by code, name or a user's alias, and read them (the
+force, polarities); and what kinds of figures the workspace holds."""
 
 from __future__ import annotations
 
@@ -126,8 +127,15 @@ def find_category(ws: Workspace, text: str) -> int:
 
 
 def force_unit(ws: Workspace) -> int | None:
+    """The id of the force, the top of the hierarchy (the first made, should there be more); None before it exists."""
     row = ws.conn.execute("SELECT id FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
     return row[0] if row else None
+
+
+def force_code(ws: Workspace) -> str | None:
+    """The code of the force (see force_unit); None before it exists."""
+    row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
+    return str(row[0]) if row else None
 
 
 def ensure_force(ws: Workspace, name: str = "Force", code: str = "FORCE", import_id: int | None = None) -> int:
@@ -214,6 +222,26 @@ def has_units(ws: Workspace) -> bool:
 
 def has_categories(ws: Workspace) -> bool:
     return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories)").fetchone()[0] == 1)
+
+
+def category_polarities(ws: Workspace) -> dict[str, str]:
+    """Every category's polarity ('up_bad' or 'up_good': analysis.polarity reads them) by its code."""
+    return {str(code): str(polarity) for code, polarity in ws.conn.execute("SELECT code, polarity FROM categories")}
+
+
+def has_incidents(ws: Workspace) -> bool:
+    """Whether the workspace holds any incidents (counted by day: the Compstat table, trends and maps need them)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+
+
+def has_published_figures(ws: Workspace) -> bool:
+    """Whether the workspace holds weekly figures as published (a CompStat report such as the NYPD's)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM weekly_reports)").fetchone()[0])
+
+
+def has_indicator_values(ws: Workspace) -> bool:
+    """Whether the workspace holds any indicator values (999 calls answered in time, response times …)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM indicator_values)").fetchone()[0])
 
 
 def set_parent(ws: Workspace, unit: str, parent: str) -> None:
