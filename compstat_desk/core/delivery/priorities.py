@@ -598,6 +598,14 @@ def assessments(ws: Workspace, priority_ref: str | int, as_of: str | dt.date | N
     return frame
 
 
+def stocktakes_held(ws: Workspace, by: dt.date, priorities: list[str]) -> list[str]:
+    """The days (ISO) of the stocktakes up to `by` that assessed any of these priorities (by code), oldest first."""
+    marks = ",".join("?" * len(priorities))
+    return [str(r[0]) for r in ws.conn.execute(
+        "SELECT DISTINCT a.stocktake FROM delivery_assessments a JOIN priorities p ON p.id = a.priority_id"
+        f" WHERE a.stocktake <= ? AND p.code IN ({marks}) ORDER BY a.stocktake", (by.isoformat(), *priorities))]
+
+
 def stocktake_label(day: str, all_days: list[str]) -> str:
     """'Dec 2025' — or '10 Dec 2025' where two stocktakes fall in the same month."""
     d = dt.date.fromisoformat(day)

@@ -166,6 +166,23 @@ def meeting_info(ws: Workspace, meeting_id: int) -> dict[str, Any]:
     return info
 
 
+@dataclass(frozen=True)
+class MeetingSummary:
+    id: int
+    date: str  # ISO
+    title: str
+    status: str  # planned, running or closed
+    host: str | None  # the host unit's code (a stocktake has none)
+
+
+def meetings_by_date(ws: Workspace) -> list[MeetingSummary]:
+    """Every meeting, the earliest first."""
+    rows = ws.conn.execute("SELECT m.id, m.date, m.title, m.status, u.code FROM meetings m LEFT JOIN units u"
+                           " ON u.id = m.host_unit_id ORDER BY m.date, m.id").fetchall()
+    return [MeetingSummary(int(i), str(day), str(title), str(status), None if host is None else str(host))
+            for i, day, title, status, host in rows]
+
+
 def attendees(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     frame = pd.read_sql_query("SELECT a.name, a.role, u.code AS unit, a.present FROM attendees a LEFT JOIN units u"
                               " ON u.id = a.unit_id WHERE a.meeting_id = ? ORDER BY a.id", ws.conn,

@@ -1,7 +1,10 @@
-"""What the catalog reads back: the force, the categories' polarity, and what kinds of figures a workspace holds."""
+"""What the catalog reads back: units by level, below a unit and by name, the force, the categories' polarity,
+indicators' names, and what kinds of figures a workspace holds."""
 
+import pytest
 from support.weekly import FRAGILE
 
+from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.store import catalog
 
@@ -49,3 +52,47 @@ def test_each_category_keeps_its_own_polarity(ws):
     catalog.add_category(ws, "BURG", "Burglary")
     catalog.add_category(ws, "DRUG", "Drug offences found", polarity="up_good")
     assert catalog.category_polarities(ws) == {"BURG": "up_bad", "DRUG": "up_good"}
+
+
+def _hierarchy(ws):
+    """Force FORCE; divisions D2 and D1 (made in that order); sectors S1b and S1a under D1; a beat B1 under S1a."""
+    with ws.transaction():
+        force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+        d2 = catalog.insert_unit(ws, "D2", "Second", "division", force)
+        d1 = catalog.insert_unit(ws, "D1", "First", "division", force)
+        catalog.insert_unit(ws, "S1b", "Sector b", "sector", d1)
+        s1a = catalog.insert_unit(ws, "S1a", "Sector a", "sector", d1)
+        catalog.insert_unit(ws, "B1", "Beat", "sector", s1a)
+    catalog.add_unit_alias(ws, "Downtown", "D1")
+    return d1, d2
+
+
+def test_a_unit_is_read_back_as_stored_whatever_it_is_called_by(ws):
+    d1, _ = _hierarchy(ws)
+    for text in ("D1", "d1", "First", "Downtown"):
+        assert catalog.unit_info(ws, text) == catalog.UnitInfo(d1, "D1", "First", "division")
+    with pytest.raises(CompstatError, match="no unit 'Nowhere'"):
+        catalog.unit_info(ws, "Nowhere")
+    # By code alone (any case), and None for a name or an alias.
+    assert catalog.unit_name(ws, "D1") == catalog.unit_name(ws, "d1") == "First"
+    assert catalog.unit_name(ws, "Downtown") is None and catalog.unit_name(ws, "First") is None
+
+
+def test_units_by_level_below_a_unit_and_by_name(ws):
+    _hierarchy(ws)
+    assert catalog.units_at(ws, "division") == [("D1", "First"), ("D2", "Second")]  # by code, not as made
+    assert catalog.units_at(ws, "district") == catalog.units_at(ws, "division")  # a user's word for the level
+    assert catalog.units_at(ws, "force") == [("FORCE", "Testshire")]
+    assert catalog.child_codes(ws, "D1") == ["S1a", "S1b"]  # directly under it only, by code
+    assert catalog.child_codes(ws, "D2") == []
+    assert catalog.codes_below(ws, "Downtown") == {"D1", "S1a", "S1b", "B1"}  # itself and every depth
+    assert catalog.codes_below(ws, "FORCE") == {"FORCE", "D1", "D2", "S1a", "S1b", "B1"}
+    assert catalog.unit_names(ws) == {"FORCE": "Testshire", "D2": "Second", "D1": "First", "S1b": "Sector b",
+                                      "S1a": "Sector a", "B1": "Beat"}
+
+
+def test_indicator_names_come_in_the_order_of_their_codes(ws):
+    for code, name in (("RESP", "Response time"), ("CALLS10", "999 calls in 10 s")):
+        ws.conn.execute("INSERT INTO indicators(code, name) VALUES (?, ?)", (code, name))
+    names = catalog.indicator_names(ws)
+    assert list(names.items()) == [("CALLS10", "999 calls in 10 s"), ("RESP", "Response time")]
