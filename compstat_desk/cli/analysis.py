@@ -42,9 +42,9 @@ def _compstat_arguments(table: argparse.ArgumentParser) -> None:
 
 def _compstat(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.analysis import compstat
+    from compstat_desk.core.store import catalog
 
-    source = args.source or ("incidents" if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)")
-                             .fetchone()[0] else "weekly")
+    source = args.source or ("incidents" if catalog.has_incidents(ws) else "weekly")
     if source == "weekly":
         from compstat_desk.core.analysis.weekly_table import weekly_table
 

@@ -96,10 +96,9 @@ def _screenshot(args: argparse.Namespace) -> int:
     with open_workspace(path, create=False) as ws:
         unit = None
         if args.unit:
-            from compstat_desk.core.store.catalog import find_unit
+            from compstat_desk.core.store.catalog import unit_info
 
-            unit_id = find_unit(ws, args.unit)  # a CompstatError names an unknown unit
-            unit = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+            unit = unit_info(ws, args.unit).code  # a CompstatError names an unknown unit
         if args.view in ("presenter", "console"):
             from compstat_desk.ui.screenshot import render_meeting_screenshot
 

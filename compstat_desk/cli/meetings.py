@@ -75,10 +75,9 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         for r in said.itertuples():
             print(f"{r.kind.capitalize()}: {r.text}" + (f" ({r.about})" if r.about else ""))
         return 0
-    rows = ws.conn.execute("SELECT m.id, m.date, m.title, m.status, u.code FROM meetings m LEFT JOIN units u"
-                           " ON u.id = m.host_unit_id ORDER BY m.date, m.id").fetchall()
-    if not rows:
+    listed = meetings.meetings_by_date(ws)
+    if not listed:
         print("No meetings yet.")
-    for meeting_id, day, title, status, host in rows:
-        print(f"#{meeting_id}  {day}  {status:<8} {title}" + (f" (host {host})" if host else ""))
+    for m in listed:
+        print(f"#{m.id}  {m.date}  {m.status:<8} {m.title}" + (f" (host {m.host})" if m.host else ""))
     return 0

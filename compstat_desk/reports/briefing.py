@@ -16,16 +16,14 @@ PRESS_KINDS = ("overdue action", "carried action")
 
 def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None) -> bytes:
     week = briefing_week(ws, week_ending)
-    code, name, level = ws.conn.execute("SELECT code, name, level FROM units WHERE id = ?",
-                                        (catalog.find_unit(ws, unit),)).fetchone()
+    briefed = catalog.unit_info(ws, unit)
+    code, name, level = briefed.code, briefed.name, briefed.level
     # Every division is briefed from the same Compstat table (incidents), else each reads its own source.
-    has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
-    table = compstat_table(ws, week) if has_incidents else None
+    table = compstat_table(ws, week) if catalog.has_incidents(ws) else None
     points = probe_points(ws, code, week, table=table)
     others = []
     if level == "division":
-        for other, other_name in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division' AND code <> ?"
-                                                 " ORDER BY code", (code,)).fetchall():
+        for other, other_name in [(c, n) for c, n in catalog.units_at(ws, "division") if c != code]:
             found = [p for p in probe_points(ws, other, week, table=table)
                      if p.kind in ("deterioration", "indicator", "target")]
             if found:

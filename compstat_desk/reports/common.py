@@ -22,6 +22,7 @@ from compstat_desk.core.analysis.figures import (
     change_role,
     change_symbol,
 )
+from compstat_desk.core.analysis.polarity import Polarity
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.reports.charts import draw
 from compstat_desk.reports.document import BOLD, INK, LATE, SHADE, Story, esc
@@ -84,7 +85,7 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
             r = r.iloc[0]
             now = None if pd.isna(r["current"]) else int(r["current"])
             before = None if pd.isna(r["previous"]) else int(r["previous"])
-            role = change_role(now, before, bool(r["significant"]), polarity.get(code, "up_bad"))
+            role = change_role(now, before, bool(r["significant"]), polarity.get(code, Polarity.UP_BAD))
             words = describe_change(now, before)
             if before == 0 and now:  # "up from none to 5": too long for the column; the counts say it
                 words = f"none → {now:,}"

@@ -73,13 +73,6 @@ def _scale_words() -> str:
     return "; ".join(floors) + f"; {SCALE[-1][1]} under {SCALE[-2][0]:.0%}"
 
 
-def _stocktakes(ws: Workspace, day: dt.date, codes: list[str]) -> list[str]:
-    marks = ",".join("?" * len(codes))
-    return [r[0] for r in ws.conn.execute(
-        "SELECT DISTINCT a.stocktake FROM delivery_assessments a JOIN priorities p ON p.id = a.priority_id"
-        f" WHERE a.stocktake <= ? AND p.code IN ({marks}) ORDER BY a.stocktake", (day.isoformat(), *codes))]
-
-
 def _cover(s: Story, ws: Workspace, table: pd.DataFrame, day: dt.date, name: str, one: bool) -> None:
     s.space(4)
     s.para(esc(TITLE), "title")
@@ -87,7 +80,7 @@ def _cover(s: Story, ws: Workspace, table: pd.DataFrame, day: dt.date, name: str
     s.para(f"As of {esc(long_date(day))}", "subtitle")
     s.para(esc(ws.marking), "marking")
     s.space(2)
-    held = _stocktakes(ws, day, table["code"].tolist())
+    held = delivery.stocktakes_held(ws, day, table["code"].tolist())
     if held:
         s.para("Stocktakes covered: " + esc(", ".join(long_date(dt.date.fromisoformat(d)) for d in held)) + ".",
                "small")

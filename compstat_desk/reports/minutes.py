@@ -10,6 +10,7 @@ from reportlab.lib.units import mm
 
 from compstat_desk.core.actions.tracker import actions_table
 from compstat_desk.core.meetings.agenda import agenda, attendees, item_times, meeting_info, record
+from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.common import actions_rows, day_words
 from compstat_desk.reports.document import Story, esc, render
@@ -27,7 +28,7 @@ def build_minutes(ws: Workspace, meeting_id: int) -> bytes:
     items = agenda(ws, meeting_id)
     said = record(ws, meeting_id)
     times = item_times(ws, meeting_id, now=info["closed_at"] or None)
-    names = dict(ws.conn.execute("SELECT code, name FROM units"))
+    names = catalog.unit_names(ws)
     day = dt.date.fromisoformat(str(info["date"]))
     raised = actions_table(ws, as_of=day, meeting=meeting_id)
     raised = raised[raised["meeting_id"] == meeting_id]

@@ -25,6 +25,7 @@ from compstat_desk.core.analysis.figures import (
     trajectory_figure,
     trend_figure,
 )
+from compstat_desk.core.analysis.polarity import Polarity
 from compstat_desk.core.analysis.trajectories import chance_words, count_targets, indicator_targets
 from compstat_desk.core.delivery.priorities import is_delivery_workspace, long_date
 from compstat_desk.core.errors import CompstatError
@@ -62,7 +63,7 @@ class PackData:
     meeting: dict[str, object]
     week: dt.date
     table: pd.DataFrame
-    polarity: dict[str, str]
+    polarity: dict[str, str]  # by category code: up_bad or up_good
     force: str
     divisions: list[tuple[str, str]]
     findings: list[Finding] = field(default_factory=list)
@@ -72,10 +73,8 @@ class PackData:
 def _pack_data(ws: Workspace, info: dict[str, object], week: dt.date, table: pd.DataFrame,
                findings: list[Finding]) -> PackData:
     """What a force's pack is read from: the table, the categories' polarity, the force and its divisions."""
-    divisions = [(c, n) for c, n in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division'"
-                                                    " ORDER BY code")]
-    return PackData(ws, info, week, table, dict(ws.conn.execute("SELECT code, polarity FROM categories")),
-                    _force_code(ws), divisions, findings)
+    return PackData(ws, info, week, table, catalog.category_polarities(ws), _force_code(ws),
+                    catalog.units_at(ws, "division"), findings)
 
 
 def stamp(week: dt.date) -> str:
@@ -99,10 +98,11 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
     day = dt.date.fromisoformat(str(info["date"]))
     when = f"meeting of {day.day} {day.strftime('%b %Y')}"
     if unit:
-        code = ws.conn.execute("SELECT code, name FROM units WHERE id = ?", (catalog.find_unit(ws, unit),)).fetchone()
-        title = f"{code[1]}: unit pack for the {info['title']}"
-        return render(title, marking, stamp(data_week), lambda s: _unit_pack(s, data, code[0], code[1], progress),
-                      subject="Unit pack", short_title=f"Unit pack: {code[0]} · {when}")
+        packed = catalog.unit_info(ws, unit)
+        title = f"{packed.name}: unit pack for the {info['title']}"
+        return render(title, marking, stamp(data_week),
+                      lambda s: _unit_pack(s, data, packed.code, packed.name, progress),
+                      subject="Unit pack", short_title=f"Unit pack: {packed.code} · {when}")
     title = f"{info['title']}: agenda pack"
     return render(title, marking, stamp(data_week), lambda s: _meeting_pack(s, data, progress), subject="Agenda pack",
                   short_title=f"Agenda pack · {when}")
@@ -149,10 +149,10 @@ def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: st
 
 
 def _force_code(ws: Workspace) -> str:
-    row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    if row is None:
+    code = catalog.force_code(ws)
+    if code is None:
         raise CompstatError("The workspace has no force-level unit to report on.")
-    return str(row[0])
+    return code
 
 
 # -- the meeting's pack ----------------------------------------------------------------------------------
@@ -242,8 +242,7 @@ def _stocktake_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
 
 
 def _published_only(ws: Workspace) -> bool:
-    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM weekly_reports)"
-                                " AND NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+    return catalog.has_published_figures(ws) and not catalog.has_incidents(ws)
 
 
 def _published_pack(ws: Workspace, info: dict[str, object], findings: list[Finding], week: dt.date,
@@ -274,7 +273,7 @@ def _published_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
         for i, (code, name) in enumerate(divisions):
             progress(0.5 + 0.45 * i / max(len(divisions), 1), f"Annex: {name}")
             s.heading(f"{name} ({code})", 1)  # a few lines each: no page of its own
-            if not table["unit"].isin(_members(ws, code)).any():
+            if not table["unit"].isin(catalog.codes_below(ws, code)).any():
                 s.text(f"The report for the week ending {day_words(data_week)} has no figures for {name}.")
                 continue
             changed = _changed(d, code)
@@ -336,7 +335,7 @@ def _agenda(s: Story, d: PackData) -> None:
     people = attendees(d.ws, meeting_id)
     order = ["chair", "challenger", "commander", "analyst", "partner", "specialist", "observer", "secretariat"]
     people["rank"] = people["role"].map({r: i for i, r in enumerate(order)}).fillna(len(order))
-    names = dict(d.ws.conn.execute("SELECT code, name FROM units"))
+    names = catalog.unit_names(d.ws)
     rows = [["Role", "Name", "Unit"]]
     for r in people.sort_values(["rank"], kind="stable").itertuples():
         unit = f"{names.get(r.unit, r.unit)} ({r.unit})" if isinstance(r.unit, str) else ""
@@ -352,7 +351,7 @@ def _actions(s: Story, d: PackData, unit: str | None) -> None:
     as_of = _day(d)
     carried = carried_agenda(d.ws, meeting_id, as_of)
     if unit:
-        members = _members(d.ws, unit)
+        members = catalog.codes_below(d.ws, unit)
         carried = carried[carried["unit"].isin(members)]
     s.text(f"Live actions carried to this meeting, judged on its date ({as_of}); the oldest and most carried first. "
            "Overdue actions are in red and marked ⚠; ◷ due within a week; ⊘ constrained (blocked).", "small")
@@ -433,7 +432,7 @@ def _indicator_grid(s: Story, d: PackData) -> None:
             continue
     if not grid:
         return
-    names = dict(d.ws.conn.execute("SELECT code, name FROM indicators ORDER BY code"))
+    names = catalog.indicator_names(d.ws)
     codes = [c for c in names if any(c in g.index for g in grid.values())]
     rows: list[list[object]] = [["Indicators by division, last 4 weeks", *[names[c] for c in codes]]]
     extra: list[tuple[object, ...]] = []
@@ -514,17 +513,17 @@ def _worst(d: PackData, unit: str, n: int) -> list[str]:
     """The unit's categories with a real change for the worse on 28 days, most significant first."""
     rows = d.table[(d.table["unit"] == unit) & (d.table["window"] == "28d") & d.table["significant"]
                    & (d.table["category"] != HEADLINE)]
-    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad")) == "worse"
+    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, Polarity.UP_BAD)) == "worse"
              for r in rows.itertuples()]
     return rows[pd.Series(worse, index=rows.index, dtype=bool)].sort_values("q_value")["category"].head(n).tolist()
 
 
 def _worse_below(d: PackData, unit: str) -> list[tuple[str, str]]:
     """(unit, category) of the real 28-day deteriorations in the unit or any unit under it, most significant first."""
-    members = _members(d.ws, unit)
+    members = catalog.codes_below(d.ws, unit)
     rows = d.table[d.table["unit"].isin(members) & (d.table["window"] == "28d") & d.table["significant"]
                    & (d.table["category"] != HEADLINE)]
-    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad")) == "worse"
+    worse = [change_role(r.current, r.previous, True, d.polarity.get(r.category, Polarity.UP_BAD)) == "worse"
              for r in rows.itertuples()]
     rows = rows[pd.Series(worse, index=rows.index, dtype=bool)].sort_values("q_value")
     return list(zip(rows["unit"], rows["category"]))
@@ -532,11 +531,11 @@ def _worse_below(d: PackData, unit: str) -> list[tuple[str, str]]:
 
 def _changed(d: PackData, unit: str) -> list[str]:
     """The real changes on 28 days of the unit and the units under it, in words, worse first."""
-    members = _members(d.ws, unit)
+    members = catalog.codes_below(d.ws, unit)
     rows = d.table[d.table["unit"].isin(members) & (d.table["window"] == "28d") & d.table["significant"]]
     out = []
     for r in rows.sort_values("q_value").itertuples():
-        role = change_role(r.current, r.previous, True, d.polarity.get(r.category, "up_bad"))
+        role = change_role(r.current, r.previous, True, d.polarity.get(r.category, Polarity.UP_BAD))
         symbol = change_symbol(role, r.current > r.previous)
         where = "" if r.unit == unit else f" in {r.unit_name} ({r.unit})"
         fragile = bool(getattr(r, "fragile", False))  # published figures: revisions could erase it
@@ -606,7 +605,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     progress(0.45, "What to ask about")
     s.heading(f"{name}: what the challenger will ask about", 0)
     _probe_list(s, probe_points(d.ws, code, d.week, table=d.table, actions_as_of=_day(d)))
-    members = _members(d.ws, code)
+    members = catalog.codes_below(d.ws, code)
     progress(0.6, "Trends, trajectories and maps")
     s.heading(f"{name}: trends and maps", 0, new_page=True)
     worst = _worst(d, code, 3)
@@ -618,8 +617,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     s.heading(f"{name} against the other divisions", 1, new_page=True)
     for category in [HEADLINE, *worst[:1]]:
         figure(s, lambda c=category: funnel_figure(d.ws, c, week_ending=d.week, highlight=code), 72)
-    sectors = [r[0] for r in d.ws.conn.execute("SELECT code FROM units WHERE parent_id = ? ORDER BY code",
-                                               (catalog.find_unit(d.ws, code),))]
+    sectors = catalog.child_codes(d.ws, code)
     if sectors:
         s.heading(f"{name}: sectors", 1, new_page=True)
         s.text(COMPSTAT_KEY, "small")
@@ -639,12 +637,7 @@ def _findings(s: Story, d: PackData) -> None:
         s.para(f"<b>[{esc(f.severity)}] {esc(f.kind)}</b>: {esc(f.message)}")
 
 
-def _members(ws: Workspace, unit: str) -> set[str]:
-    return set(pd.read_sql_query(catalog.BELOW_UNIT + "SELECT code FROM units WHERE id IN (SELECT id FROM below)",
-                                 ws.conn, params=(catalog.find_unit(ws, unit),))["code"])
-
-
 def _name(ws: Workspace, code: str) -> str:
-    row = ws.conn.execute("SELECT name FROM units WHERE code = ?", (code,)).fetchone()
-    return str(row[0]) if row else code
+    name = catalog.unit_name(ws, code)
+    return code if name is None else name
 

@@ -21,6 +21,7 @@ import pandas as pd
 
 from compstat_desk.core.actions.tracker import find_action
 from compstat_desk.core.analysis.compstat import phi_from_weeks
+from compstat_desk.core.analysis.polarity import judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
@@ -116,8 +117,8 @@ def action_effect(ws: Workspace, action: str | int, as_of: dt.date | None = None
         p = 1.0
     change = 100 * (after / expected_after - 1) if expected_after else None
     real = p < 0.05
-    up_bad = polarity != "up_good"
-    better = None if change is None or abs(change) < 1e-9 else ((change < 0) == up_bad)
+    # Better or worse by direction alone, real or not (`real` says whether it is).
+    better = None if change is None or abs(change) < 1e-9 else judge(change, True, polarity) == "better"
     scale = before / e_before if e_before > 0 else 0.0
     series = pd.DataFrame({
         "week_start": [(first + dt.timedelta(days=7 * k)).isoformat() for k in range(weeks + after_weeks)],
@@ -159,7 +160,7 @@ def _indicator_effect(ws: Workspace, ref: str, agreed: dt.date, as_of: dt.date, 
     now, was, p = float(result["current"]), float(result["previous"]), result["p_value"]
     change = now - was
     real = p is not None and not np.isnan(p) and p < 0.05
-    better = None if change == 0 else ((change > 0) == (polarity == "up_good"))
+    better = None if change == 0 else judge(bool(change > 0), True, polarity) == "better"
     unit_label = "%" if kind == "proportion" else ""
     if real:
         verdict = f"a real {'rise' if change > 0 else 'fall'} ({result['test']}, p = {p:.2g})"

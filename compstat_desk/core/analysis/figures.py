@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
+from compstat_desk.core.analysis.polarity import Judgement, Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -43,14 +44,12 @@ RAG_COLOURS = {"R": LIKELIHOOD_COLOURS["Red"], "A": LIKELIHOOD_COLOURS["Amber"],
 RAG_TEXT = {"R": LIKELIHOOD_TEXT["Red"], "A": LIKELIHOOD_TEXT["Amber"], "G": LIKELIHOOD_TEXT["Green"]}
 
 
-def change_role(current: float | None, previous: float | None, significant: bool, polarity: str = "up_bad") -> str:
-    """'better', 'worse' or 'none' (no real change, or nothing to compare)."""
-    if not significant or current is None or previous is None or pd.isna(current) or pd.isna(previous):
+def change_role(current: float | None, previous: float | None, significant: bool,
+                polarity: Polarity | str = Polarity.UP_BAD) -> Judgement:
+    """'better', 'worse' or 'none' (no real change, or nothing to compare): the polarity rule on current − previous."""
+    if current is None or previous is None or pd.isna(current) or pd.isna(previous):
         return "none"
-    if current == previous:
-        return "none"
-    up = current > previous
-    return "better" if up == (polarity == "up_good") else "worse"
+    return judge(float(current) - float(previous), significant, polarity)
 
 
 def change_symbol(role: str, up: bool) -> str:
@@ -134,7 +133,7 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     chart = control_chart(ws, unit, category, week_ending, recent=weeks)
     unit_name = _unit_name(ws, unit)
     cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
-    polarity = "up_bad" if category.upper() == HEADLINE else _polarity(ws, category)
+    polarity = Polarity.UP_BAD if category.upper() == HEADLINE else _polarity(ws, category)
     x = list(range(len(chart)))
     keep = chart["baseline"].notna().to_numpy()
     xs = [i for i in x if keep[i]]
@@ -154,7 +153,7 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     r: Any  # a row of the chart: pandas types no column of it
     for i, r in enumerate(chart.itertuples()):
         if r.outside:
-            role = "worse" if (r.outside == "high") == (polarity != "up_good") else "better"
+            role = judge(r.outside == "high", True, polarity)
             fig.markers.append(Marker(i, float(r.count), f"{r.count:.0f}", ROLE_COLOURS[role],
                                       "triangle_up" if r.outside == "high" else "triangle_down", 4.5))
             said.append(f"{r.week_end} ({r.count:.0f}, {r.outside}: {ROLE_WORDS[role]})")
@@ -290,7 +289,7 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
 
     table = funnel(ws, category, level=level, window=window, week_ending=week_ending)
     cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
-    polarity = "up_bad" if category.upper() == HEADLINE else _polarity(ws, category)
+    polarity = Polarity.UP_BAD if category.upper() == HEADLINE else _polarity(ws, category)
     overall = float(table["peer_rate_per_1000"].iloc[0]) / 1000
     days = (dt.date.fromisoformat(table["end"].iloc[0]) - dt.date.fromisoformat(table["start"].iloc[0])).days + 1
     pop = table["population"].to_numpy(dtype=float)
@@ -310,10 +309,7 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
     r: Any  # a row of the funnel table: pandas types no column of it
     for r in table.itertuples():
         verdict = r.verdict
-        if verdict in ("high", "low"):
-            role = "worse" if (verdict == "high") == (polarity != "up_good") else "better"
-        else:
-            role = "none"
+        role = judge(verdict == "high", verdict in ("high", "low"), polarity)
         symbol = "triangle_up" if verdict == "high" else "triangle_down" if verdict == "low" else "circle"
         label = r.unit + (" (watch)" if verdict == "watch" else "")
         size = 5.0 if r.unit == highlight else 3.5
@@ -346,7 +342,7 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     if unit is None:
         areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE level = 'division'"
                                 " AND boundary IS NOT NULL ORDER BY code").fetchall()
-        where = _unit_name(ws, _force_code(ws))
+        where = _unit_name(ws, catalog.force_code(ws) or "")
     else:
         uid = catalog.find_unit(ws, unit)
         areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE parent_id = ? AND boundary IS NOT NULL"
@@ -359,7 +355,7 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     rows = table[(table["window"] == "28d") & (table["category"] == category.upper()
                                                if category.upper() == HEADLINE else table["category"] == category)]
     rows = rows.set_index("unit")
-    polarity = "up_bad" if category.upper() == HEADLINE else _polarity(ws, category)
+    polarity = Polarity.UP_BAD if category.upper() == HEADLINE else _polarity(ws, category)
     cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
     geoms = [(code, name, json.loads(b)) for code, name, b in areas if b]
     if not geoms:
@@ -452,11 +448,6 @@ def _bounds(geom: dict[str, object]) -> tuple[float, float, float, float]:
     return shape(geom).bounds
 
 
-def _force_code(ws: Workspace) -> str:
-    row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    return str(row[0]) if row else ""
-
-
 def _unit_name(ws: Workspace, code: str) -> str:
     row = ws.conn.execute("SELECT name FROM units WHERE id = ?", (catalog.find_unit(ws, code),)).fetchone()
     return str(row[0]) if row else code
@@ -467,7 +458,7 @@ def _category_name(ws: Workspace, code: str) -> str:
     return str(row[0]) if row else code
 
 
-def _polarity(ws: Workspace, code: str) -> str:
+def _polarity(ws: Workspace, code: str) -> Polarity:
     row = ws.conn.execute("SELECT polarity FROM categories WHERE id = ?",
                           (catalog.find_category(ws, code),)).fetchone()
-    return str(row[0]) if row and row[0] else "up_bad"
+    return Polarity(row[0]) if row and row[0] else Polarity.UP_BAD

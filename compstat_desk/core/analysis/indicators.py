@@ -17,6 +17,7 @@ from typing import TypedDict
 import numpy as np
 import pandas as pd
 
+from compstat_desk.core.analysis.polarity import judge, up_is_good
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
@@ -149,7 +150,8 @@ def indicator_changes(ws: Workspace, unit: str, week_ending: dt.date | None = No
     if tested.any():
         table.loc[tested, "q_value"] = stats.false_discovery_control(table.loc[tested, "p_value"], method="bh")
     table["significant"] = table["q_value"] < 0.05
-    table["better"] = [None if pd.isna(change) else bool(change > 0 if polarity == "up_good" else change < 0)
+    # Better or worse by direction alone, real or not (`significant` says whether it is); no change is neither.
+    table["better"] = [None if pd.isna(change) else judge(change, True, polarity) == "better"
                        for change, polarity in zip(table["change"], table["polarity"], strict=True)]
     return table
 
@@ -188,11 +190,10 @@ def control_chart(ws: Workspace, unit: str, indicator: str, recent: int = 26) ->
         chart = pd.DataFrame({"period_end": now["period_end"].to_numpy(), "value": value, "centre": centre,
                               "lower": centre - spread, "upper": centre + spread})
         name = "XmR chart"
-    up_good = polarity == "up_good"
     high_out = (chart["value"] > chart["upper"]).to_numpy()
     low_out = (chart["value"] < chart["lower"]).to_numpy()
-    chart["outside"] = np.where(high_out, "better" if up_good else "worse",
-                                np.where(low_out, "worse" if up_good else "better", ""))
+    chart["outside"] = np.where(high_out, judge(True, True, polarity),
+                                np.where(low_out, judge(False, True, polarity), ""))
     chart.attrs["chart"] = name
     return chart
 
@@ -248,7 +249,6 @@ def indicator_funnel(ws: Workspace, indicator: str, *, level: str = "division", 
     v = table["value"]
     high, low = v > table["upper_99.8"], v < table["lower_99.8"]
     watch = (v > table["upper_95"]) | (v < table["lower_95"])
-    up_good = polarity == "up_good"
-    table["verdict"] = np.select([high, low, watch], ["better" if up_good else "worse",
-                                                      "worse" if up_good else "better", "watch"], "")
-    return table.sort_values("value", ascending=up_good).reset_index(drop=True)  # the worst first
+    table["verdict"] = np.select([high, low, watch], [judge(True, True, polarity), judge(False, True, polarity),
+                                                      "watch"], "")
+    return table.sort_values("value", ascending=up_is_good(polarity)).reset_index(drop=True)  # the worst first

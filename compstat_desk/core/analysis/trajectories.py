@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from compstat_desk.core.analysis.compstat import latest_week_ending, phi_from_weeks
+from compstat_desk.core.analysis.polarity import up_is_good
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -125,7 +126,7 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
         phi = float(phi_from_weeks(weeks.reshape(104, 7).sum(axis=1)[None, :])[0])
         sd = float(np.sqrt(phi * remaining)) if remaining > 0 else 0.0
         interval = (done + max(remaining - 1.96 * sd, 0.0), done + remaining + 1.96 * sd)
-        fewer_is_better = polarity != "up_good"
+        fewer_is_better = not up_is_good(polarity)
         if sd > 0:
             z = (target_total - projection) / sd
             probability = float(stats.norm.cdf(z) if fewer_is_better else stats.norm.sf(z))
@@ -169,7 +170,7 @@ class IndicatorTrajectory:
     @property
     def wants_higher(self) -> bool:
         """A level where up is good (calls answered in time), not one where down is good (waiting times)."""
-        return self.polarity == "up_good"
+        return up_is_good(self.polarity)
 
     @property
     def behind(self) -> bool:
@@ -295,7 +296,7 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
     if elapsed >= MIN_ELAPSED and len(done) >= 4:
         projection, sd = project_level(values, weights(done), shape_done, shape_rest, rest_weights)
         interval = (projection - 1.96 * sd, projection + 1.96 * sd)
-        up_good = polarity == "up_good"
+        up_good = up_is_good(polarity)
         if sd > 0:
             z = (goal - projection) / sd
             probability = float(stats.norm.sf(z) if up_good else stats.norm.cdf(z))

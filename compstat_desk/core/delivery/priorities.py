@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from compstat_desk.core.actions.tracker import Captured, actions_table, insert_action
+from compstat_desk.core.analysis.polarity import up_is_good
 from compstat_desk.core.analysis.trajectories import (
     SCALE,
     IndicatorTrajectory,
@@ -211,8 +212,8 @@ def priority(ws: Workspace, ref: str | int) -> Priority:
 
 def is_delivery_workspace(ws: Workspace) -> bool:
     """A delivery unit's workspace: priorities and indicators, no incidents (its meetings are stocktakes)."""
-    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM priorities)"
-                                " AND NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM priorities)").fetchone()[0]) \
+        and not catalog.has_incidents(ws)
 
 
 def priority_codes(ws: Workspace) -> list[str]:
@@ -293,7 +294,7 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
     category_id, s0, s1, description, measure, unit, polarity, goal = row
     start, end = dt.date.fromisoformat(s0), dt.date.fromisoformat(s1)
     out = TargetOutlook(target_id, description or "", measure, unit, start, end, as_of, float(goal or 0.0), None,
-                        None, None, None, None, None, polarity == "up_good", is_count=category_id is not None)
+                        None, None, None, None, None, up_is_good(polarity), is_count=category_id is not None)
     if as_of < start:
         out.note = f"its period starts on {long_date(start)}"
         return out
@@ -595,6 +596,14 @@ def assessments(ws: Workspace, priority_ref: str | int, as_of: str | dt.date | N
         " max(b.id) FROM delivery_assessments b WHERE b.priority_id = a.priority_id AND b.stocktake = a.stocktake)"
         " ORDER BY a.stocktake", ws.conn, params=(priority_id, last))
     return frame
+
+
+def stocktakes_held(ws: Workspace, by: dt.date, priorities: list[str]) -> list[str]:
+    """The days (ISO) of the stocktakes up to `by` that assessed any of these priorities (by code), oldest first."""
+    marks = ",".join("?" * len(priorities))
+    return [str(r[0]) for r in ws.conn.execute(
+        "SELECT DISTINCT a.stocktake FROM delivery_assessments a JOIN priorities p ON p.id = a.priority_id"
+        f" WHERE a.stocktake <= ? AND p.code IN ({marks}) ORDER BY a.stocktake", (by.isoformat(), *priorities))]
 
 
 def stocktake_label(day: str, all_days: list[str]) -> str:

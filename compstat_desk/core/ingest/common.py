@@ -16,6 +16,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
+from compstat_desk.core.store import catalog
 from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
@@ -305,7 +306,7 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     down: list[tuple[str, int, int, int]] = []
     for day, unit, cat, d in keys:
         (up if d > 0 else down).append((day, unit, cat, d))
-    empty = ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+    empty = not catalog.has_incidents(ws)
     ws.conn.executemany(
         "INSERT INTO daily_counts(day, unit_id, category_id, n) VALUES (?, ?, ?, ?)"
         + ("" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n"), up)

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
@@ -163,6 +164,23 @@ def meeting_info(ws: Workspace, meeting_id: int) -> dict[str, Any]:
     info = dict(zip(keys, row, strict=True))
     info["distribution"] = json.loads(info["distribution"] or "[]")
     return info
+
+
+@dataclass(frozen=True)
+class MeetingSummary:
+    id: int
+    date: str  # ISO
+    title: str
+    status: str  # planned, running or closed
+    host: str | None  # the host unit's code (a stocktake has none)
+
+
+def meetings_by_date(ws: Workspace) -> list[MeetingSummary]:
+    """Every meeting, the earliest first."""
+    rows = ws.conn.execute("SELECT m.id, m.date, m.title, m.status, u.code FROM meetings m LEFT JOIN units u"
+                           " ON u.id = m.host_unit_id ORDER BY m.date, m.id").fetchall()
+    return [MeetingSummary(int(i), str(day), str(title), str(status), None if host is None else str(host))
+            for i, day, title, status, host in rows]
 
 
 def attendees(ws: Workspace, meeting_id: int) -> pd.DataFrame:
@@ -344,12 +362,11 @@ def default_slides(ws: Workspace, meeting_id: int, week_ending: dt.date | None =
     from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
 
     info = meeting_info(ws, meeting_id)
-    has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+    has_incidents = catalog.has_incidents(ws)
     week = week_ending or (latest_week_ending(ws) if has_incidents else None)
     table = compstat_table(ws, week, level=None) if has_incidents else pd.DataFrame()
-    force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    force_code = force[0] if force else None
-    polarity = dict(ws.conn.execute("SELECT code, polarity FROM categories"))
+    force_code = catalog.force_code(ws)
+    polarity = catalog.category_polarities(ws)
     made = 0
     plan: list[tuple[int, str, list[dict[str, Any]]]] = []
     item: Any  # a row of the agenda: pandas types no column of it
@@ -375,8 +392,9 @@ def _worst(table: pd.DataFrame, unit: str, polarity: dict[str, str], n: int) -> 
         return []
     rows = table[(table["unit"] == unit) & (table["window"] == "28d") & table["significant"]
                  & (table["category"] != "HEADLINE")]
-    worse = [(current > previous) == (polarity.get(category, "up_bad") != "up_good") for current, previous, category
-             in rows[["current", "previous", "category"]].itertuples(index=False, name=None)]
+    worse = [judge(bool(current > previous), True, polarity.get(category, Polarity.UP_BAD)) == "worse"
+             for current, previous, category in rows[["current", "previous", "category"]].itertuples(index=False,
+                                                                                                     name=None)]
     rows = rows[pd.Series(worse, index=rows.index, dtype=bool)]
     return rows.sort_values("q_value")["category"].head(n).tolist()
 

@@ -18,6 +18,7 @@ from compstat_desk.core.analysis.compstat import (
     q_text,
     significance,
 )
+from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -60,19 +61,18 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
     members = set(pd.read_sql_query(
         catalog.BELOW_UNIT +
         "SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
-    polarity = dict(ws.conn.execute("SELECT code, polarity FROM categories"))
-    force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    force_rows = table[table["unit"] == (force[0] if force else None)].set_index(["category", "window"])
+    polarity = catalog.category_polarities(ws)
+    force = catalog.force_code(ws)
+    force_rows = table[table["unit"] == force].set_index(["category", "window"])
     points: list[ProbePoint] = []
     mine = table[table["unit"].isin(members) & table["significant"]]
     r: Any  # a row of the table: pandas types no column of it
     for r in mine.itertuples():
-        up_bad = polarity.get(r.category, "up_bad") != "up_good"
-        worse = (r.current > r.previous) == up_bad
+        worse = judge(bool(r.current > r.previous), True, polarity.get(r.category, Polarity.UP_BAD)) == "worse"
         where = f"{r.category_name} in {r.unit_name}"
         numbers = f"{int(r.current)} vs {int(r.previous)}; {q_text(r.q_value)}"
         sentence = f"{where} {_change_words(int(r.current), int(r.previous))} on {WINDOW_WORDS[r.window]} ({numbers})."
-        trend = _force_trend(force_rows, r, force[0] if force else "")
+        trend = _force_trend(force_rows, r, force or "")
         if trend:
             sentence += f" {trend}"
         if "fragile" in mine and r.fragile:
@@ -100,17 +100,16 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
 
 def _table(ws: Workspace, week_ending: dt.date | None) -> tuple[pd.DataFrame, dt.date]:
     """The Compstat table to brief from (incidents, else published weekly figures, else none) and its week."""
-    has = {name: ws.conn.execute(f"SELECT EXISTS(SELECT 1 FROM {name})").fetchone()[0]
-           for name in ("daily_counts", "weekly_reports", "indicator_values")}
-    if has["daily_counts"]:
+    if catalog.has_incidents(ws):
         week_ending = week_ending or latest_week_ending(ws)
         table = compstat_table(ws, week_ending)
-    elif has["weekly_reports"]:  # only published weekly figures (e.g. the NYPD's): fragile changes are tagged
+    elif catalog.has_published_figures(ws):
+        # only published weekly figures (e.g. the NYPD's): fragile changes are tagged
         from compstat_desk.core.analysis.weekly_table import weekly_table
 
         table = weekly_table(ws, week_ending)
         week_ending = dt.date.fromisoformat(table["end"].iloc[0])
-    elif has["indicator_values"]:  # indicators only (e.g. a delivery unit's)
+    elif catalog.has_indicator_values(ws):  # indicators only (e.g. a delivery unit's)
         table = pd.DataFrame(columns=["unit", "category", "window", "significant"])
         week_ending = week_ending or dt.date.fromisoformat(
             ws.conn.execute("SELECT max(period_end) FROM indicator_values").fetchone()[0])

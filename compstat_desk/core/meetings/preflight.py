@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from compstat_desk.core.analysis.compstat import HEADLINE, SMALL_PREVIOUS, compstat_table, latest_week_ending
+from compstat_desk.core.store import catalog
 from compstat_desk.core.store.counts import weekday_number
 from compstat_desk.core.store.workspace import Workspace
 
@@ -74,17 +75,15 @@ def preflight(ws: Workspace, meeting_id: int | None = None, week_ending: dt.date
     from compstat_desk.core.meetings.agenda import meeting_info
 
     meeting_date = meeting_info(ws, meeting_id)["date"] if meeting_id is not None else None
-    has_incidents = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+    has_incidents = catalog.has_incidents(ws)
     findings: list[Finding] = []
     if week_ending is None:
         week_ending = report_week(ws, meeting_date) if meeting_date else (
             latest_week_ending(ws) if has_incidents else dt.date.today())
-    has_any = ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts) OR EXISTS(SELECT 1 FROM weekly_reports)"
-                              " OR EXISTS(SELECT 1 FROM indicator_values)").fetchone()[0]
-    if not has_any:
+    if not (has_incidents or catalog.has_published_figures(ws) or catalog.has_indicator_values(ws)):
         findings.append(Finding(BLOCKING, "no data", "The workspace holds no incidents, published weekly figures or "
                                 "indicators: there is nothing to report. Import the week's files first."))
-    findings += _staleness(ws, week_ending, bool(has_incidents))
+    findings += _staleness(ws, week_ending, has_incidents)
     if has_incidents:
         data_week = min(week_ending, latest_week_ending(ws))
         if table is None:
@@ -92,7 +91,7 @@ def preflight(ws: Workspace, meeting_id: int | None = None, week_ending: dt.date
         shown = table[table["unit"].isin(_units_at(ws, SHOWN_LEVELS))]
         findings += check_table(shown)
         findings += _missing(ws, table)
-    if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM weekly_reports)").fetchone()[0]:
+    if catalog.has_published_figures(ws):
         findings += _fragile(ws, week_ending)
     findings.sort(key=lambda f: SEVERITY_ORDER[f.severity])
     return week_ending, findings
@@ -144,9 +143,9 @@ def _missing(ws: Workspace, table: pd.DataFrame) -> list[Finding]:
             out.append(Finding(severity, "missing unit",
                                f"{r.unit_name} ({r.unit}) has no incidents in the last 28 days against "
                                f"{int(r.previous)} a year earlier: is its data missing?"))
-    force = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    if force:
-        cats = rows[(rows["unit"] == force[0]) & (rows["category"] != HEADLINE)]
+    force = catalog.force_code(ws)
+    if force is not None:
+        cats = rows[(rows["unit"] == force) & (rows["category"] != HEADLINE)]
         for r in cats.itertuples():
             if (pd.isna(r.current) or r.current == 0) and not pd.isna(r.previous) and r.previous > 0:
                 severity = BLOCKING if r.previous >= MISSING_FROM else WARNING

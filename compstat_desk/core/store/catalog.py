@@ -1,4 +1,5 @@
-"""Units, categories and indicators: create them, and find them by code, name or a user's alias."""
+"""Units, categories and indicators: create them, find them by code, name or a user's alias, and read them (names,
+levels, the force, the units under one, polarities); and what kinds of figures the workspace holds."""
 
 from __future__ import annotations
 
@@ -126,8 +127,60 @@ def find_category(ws: Workspace, text: str) -> int:
 
 
 def force_unit(ws: Workspace) -> int | None:
+    """The id of the force, the top of the hierarchy (the first made, should there be more); None before it exists."""
     row = ws.conn.execute("SELECT id FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
     return row[0] if row else None
+
+
+def force_code(ws: Workspace) -> str | None:
+    """The code of the force (see force_unit); None before it exists."""
+    row = ws.conn.execute("SELECT code FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
+    return str(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    level: str  # force, division or sector
+
+
+def unit_info(ws: Workspace, text: str) -> UnitInfo:
+    """A unit found by its code, name or an alias (find_unit: an unknown one is a CompstatError), as stored."""
+    unit_id = find_unit(ws, text)
+    code, name, level = ws.conn.execute("SELECT code, name, level FROM units WHERE id = ?", (unit_id,)).fetchone()
+    return UnitInfo(unit_id, str(code), str(name), str(level))
+
+
+def unit_name(ws: Workspace, code: str) -> str | None:
+    """The name of the unit with this code (in any case); None when there is none. No names or aliases."""
+    row = ws.conn.execute("SELECT name FROM units WHERE code = ?", (code,)).fetchone()
+    return str(row[0]) if row else None
+
+
+def unit_names(ws: Workspace) -> dict[str, str]:
+    """Every unit's name by its code."""
+    return {str(code): str(name) for code, name in ws.conn.execute("SELECT code, name FROM units")}
+
+
+def units_at(ws: Workspace, level: str) -> list[tuple[str, str]]:
+    """(code, name) of every unit at a level (force, division, sector, or a word for one: level_of), by code."""
+    rows = ws.conn.execute("SELECT code, name FROM units WHERE level = ? ORDER BY code", (level_of(level),))
+    return [(str(code), str(name)) for code, name in rows]
+
+
+def child_codes(ws: Workspace, unit: str) -> list[str]:
+    """The codes of the units directly under `unit` (found by code, name or alias), by code."""
+    rows = ws.conn.execute("SELECT code FROM units WHERE parent_id = ? ORDER BY code", (find_unit(ws, unit),))
+    return [str(r[0]) for r in rows]
+
+
+def codes_below(ws: Workspace, unit: str) -> set[str]:
+    """The codes of `unit` (found by code, name or alias) and of every unit under it, at any depth."""
+    rows = ws.conn.execute(BELOW_UNIT + "SELECT code FROM units WHERE id IN (SELECT id FROM below)",
+                           (find_unit(ws, unit),))
+    return {str(r[0]) for r in rows}
 
 
 def ensure_force(ws: Workspace, name: str = "Force", code: str = "FORCE", import_id: int | None = None) -> int:
@@ -214,6 +267,31 @@ def has_units(ws: Workspace) -> bool:
 
 def has_categories(ws: Workspace) -> bool:
     return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories)").fetchone()[0] == 1)
+
+
+def category_polarities(ws: Workspace) -> dict[str, str]:
+    """Every category's polarity ('up_bad' or 'up_good': analysis.polarity reads them) by its code."""
+    return {str(code): str(polarity) for code, polarity in ws.conn.execute("SELECT code, polarity FROM categories")}
+
+
+def indicator_names(ws: Workspace) -> dict[str, str]:
+    """Every indicator's name by its code, in the order of the codes."""
+    return {str(code): str(name) for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY code")}
+
+
+def has_incidents(ws: Workspace) -> bool:
+    """Whether the workspace holds any incidents (counted by day: the Compstat table, trends and maps need them)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])
+
+
+def has_published_figures(ws: Workspace) -> bool:
+    """Whether the workspace holds weekly figures as published (a CompStat report such as the NYPD's)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM weekly_reports)").fetchone()[0])
+
+
+def has_indicator_values(ws: Workspace) -> bool:
+    """Whether the workspace holds any indicator values (999 calls answered in time, response times …)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM indicator_values)").fetchone()[0])
 
 
 def set_parent(ws: Workspace, unit: str, parent: str) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
 from compstat_desk.core.analysis.figures import INK, ROLE_FILLS
 from compstat_desk.core.analysis.periods import WINDOWS
+from compstat_desk.core.analysis.polarity import judge
 from compstat_desk.ui.models.tables import LEFT, RIGHT, SORT_ROLE, natural_key
 
 Index = QModelIndex | QPersistentModelIndex
@@ -67,10 +68,10 @@ class Cell:
 
 def verdict(row: pd.Series, polarity: str) -> str:
     """'worse' or 'better' for a real change (by the category's polarity), '' for a change within chance."""
-    if not bool(row["significant"]) or pd.isna(row["change"]) or int(row["change"]) == 0:
+    if pd.isna(row["change"]):
         return ""
-    rise = int(row["change"]) > 0
-    return "better" if rise == (polarity == "up_good") else "worse"
+    role = judge(int(row["change"]), bool(row["significant"]), polarity)
+    return "" if role == "none" else role
 
 
 def change_text(row: pd.Series) -> str:

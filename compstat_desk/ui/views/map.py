@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
 from compstat_desk.core.analysis.figures import ROLE_FILLS
 from compstat_desk.core.analysis.hotspots import hot_spots
+from compstat_desk.core.analysis.polarity import judge, up_is_good
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest.geo import geometry_from_geojson
 from compstat_desk.core.store import catalog
@@ -74,15 +75,12 @@ def change_class(significant: bool, z: float, polarity: str, compared: bool = Tr
     (for an `up_good` category, such as drug offences found by proactive work, a real rise is an improvement)."""
     if not compared:
         return NOT_COMPARED
-    if not significant or z == 0 or math.isnan(z):
-        return NO_CHANGE
-    rise = z > 0
-    return WORSE if rise == (polarity != "up_good") else BETTER
+    return {"better": BETTER, "worse": WORSE, "none": NO_CHANGE}[judge(z, significant, polarity)]
 
 
 def legend_words(polarity: str) -> dict[str, str]:
     """The legend's words for each class: the direction first, then what it means for this category."""
-    if polarity == "up_good":
+    if up_is_good(polarity):
         better, worse = "Real rise (better)", "Real fall (worse)"
     else:
         better, worse = "Real fall (better)", "Real rise (worse)"

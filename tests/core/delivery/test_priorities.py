@@ -314,6 +314,21 @@ def test_the_grid_to_a_date_leaves_out_later_stocktakes_and_the_list_gives_the_l
     assert delivery.priorities_table(ws, "2025-01-01").iloc[0]["stage"] is None
 
 
+def test_the_stocktakes_held_by_a_date_are_those_that_assessed_the_priorities_asked_about(plain):
+    ws = plain
+    delivery.add_priority(ws, code="GP", title="Faster GP appointments", sro="Ms Hale", lead_unit="HEALTH")
+    _grid_assess(ws, "2025-12-10", "Amber")
+    _grid_assess(ws, "2025-12-10", "Amber/Red", correcting=True)  # a correction is the same stocktake
+    _grid_assess(ws, "2026-07-08", "Green")
+    delivery.assess(ws, "GP", stocktake="2026-03-04", likelihood="Red", challenge="High", planning="Amber",
+                    capacity="Green", stage=1)
+    assert delivery.stocktakes_held(ws, dt.date(2026, 7, 8), ["AE", "GP"]) == ["2025-12-10", "2026-03-04",
+                                                                              "2026-07-08"]
+    assert delivery.stocktakes_held(ws, dt.date(2026, 7, 7), ["AE"]) == ["2025-12-10"]  # not the one after
+    assert delivery.stocktakes_held(ws, dt.date(2026, 7, 8), ["GP"]) == ["2026-03-04"]
+    assert delivery.stocktakes_held(ws, dt.date(2025, 12, 9), ["AE", "GP"]) == []
+
+
 def test_a_target_in_words_while_it_runs_and_once_its_period_is_over(measured):
     ws, rows = measured
     running = delivery.target_outlook(ws, 1, AS_OF)

@@ -132,6 +132,20 @@ def test_what_is_said_is_recorded_against_the_slide_and_actions_carry_forward_on
     assert meetings.meeting_info(divisions, m)["status"] == "closed"
 
 
+def test_the_list_of_meetings_is_by_date_with_each_host_and_status(divisions):
+    april = meetings.create_meeting(divisions, title="April", date="2026-04-08", host_unit="C", slides=False)
+    march = meetings.create_meeting(divisions, title="March", date="2026-03-11", host_unit="B")
+    stocktake = meetings.create_meeting(divisions, title="Stocktake", date="2026-03-11", template="stocktake",
+                                        slides=False)
+    meetings.start_meeting(divisions, march)
+    meetings.end_meeting(divisions, march)
+    listed = meetings.meetings_by_date(divisions)
+    assert [(m.id, m.date, m.title, m.status, m.host) for m in listed] == [
+        (march, "2026-03-11", "March", "closed", "B"),
+        (stocktake, "2026-03-11", "Stocktake", "planned", None),  # the same day: the one planned first first
+        (april, "2026-04-08", "April", "planned", "C")]
+
+
 def test_a_meeting_killed_mid_way_resumes_at_its_slide_with_what_was_captured(divisions, tmp_path):
     m = meetings.create_meeting(divisions, title="March", date="2026-03-11")
     path = divisions.path
