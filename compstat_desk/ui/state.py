@@ -8,9 +8,6 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, Signal
 
-from compstat_desk.core.analysis import compstat
-from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store import overview
 from compstat_desk.core.store.workspace import Workspace
 
 
@@ -48,20 +45,9 @@ class ReportState(QObject):
 
 
 def report_weeks(ws: Workspace) -> list[dt.date]:
-    """Every complete Compstat week in the workspace, newest first; with no incidents, the weeks of the published
-    weekly reports (e.g. the NYPD's sheets); empty when there are neither."""
-    try:
-        latest = compstat.latest_week_ending(ws)
-    except CompstatError:
-        return [dt.date.fromisoformat(d) for (d,) in ws.conn.execute(
-            "SELECT DISTINCT week_end FROM weekly_reports ORDER BY week_end DESC")]
-    first = overview.summary(ws).first_day
-    start = dt.date.fromisoformat(first) if first else latest
-    weeks = []
-    day = latest
-    while day - dt.timedelta(days=6) >= start:
-        weeks.append(day)
-        day -= dt.timedelta(days=7)
-    return weeks or [latest]
+    """Every complete Compstat week in the workspace, newest first (weekly_table.report_weeks)."""
+    from compstat_desk.core.analysis.weekly_table import report_weeks as weeks
+
+    return weeks(ws)
 
 

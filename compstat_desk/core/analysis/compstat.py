@@ -289,3 +289,4 @@ def json_table(table: pd.DataFrame) -> str:
     chosen = table[[*COLUMNS, *extra]]
     out = chosen.astype(object).where(chosen.notna(), None)
     return str(out.to_json(orient="records", indent=1))
+

@@ -211,5 +211,28 @@ def targets_table(ws: Workspace) -> pd.DataFrame:
         " ORDER BY t.id", ws.conn)
 
 
+def target_choices(ws: Workspace) -> list[tuple[int, str]]:
+    """(id, description) of every target, by id; a target with no description is called by its number."""
+    return [(int(i), str(d) if d else f"Target #{i}")
+            for i, d in ws.conn.execute("SELECT id, description FROM targets ORDER BY id")]
+
+
+def target_description(ws: Workspace, target_id: int) -> str:
+    """What the target says ('' when it has no description)."""
+    row = ws.conn.execute("SELECT coalesce(description, '') FROM targets WHERE id = ?", (target_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no target #{target_id}.")
+    return str(row[0])
+
+
+def target_unit(ws: Workspace, target_id: int) -> str:
+    """The code of the unit the target is for."""
+    row = ws.conn.execute("SELECT u.code FROM targets t JOIN units u ON u.id = t.unit_id WHERE t.id = ?",
+                          (target_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no target #{target_id}.")
+    return str(row[0])
+
+
 def with_changes(spec: TargetSpec, **changes: Any) -> TargetSpec:  # Any: a value for whichever field is named
     return replace(spec, **{k: v for k, v in changes.items() if k in {f.name for f in fields(spec)}})

@@ -12,7 +12,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from compstat_desk.core.analysis.compstat import COLUMNS, PHI_WEEKS, break_even, compare, phi_from_weeks
+from compstat_desk.core.analysis.compstat import (
+    COLUMNS,
+    PHI_WEEKS,
+    break_even,
+    compare,
+    latest_week_ending,
+    phi_from_weeks,
+)
 from compstat_desk.core.analysis.periods import WINDOWS, windows
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
@@ -167,3 +174,28 @@ def published_series(ws: Workspace, unit: str, category: str, week_ending: dt.da
     sums = mine.groupby("week_end")[["wtd_current", "wtd_prior"]].sum(min_count=1).reindex(ends)
     return pd.DataFrame({"week_end": ends, "count": sums["wtd_current"].to_numpy(dtype=float),
                          "year_ago": sums["wtd_prior"].to_numpy(dtype=float)})
+
+
+def report_weeks_published(ws: Workspace) -> list[dt.date]:
+    """The weeks of the published weekly reports (e.g. the NYPD's sheets), newest first."""
+    return [dt.date.fromisoformat(d) for (d,) in ws.conn.execute(
+        "SELECT DISTINCT week_end FROM weekly_reports ORDER BY week_end DESC")]
+
+
+def report_weeks(ws: Workspace) -> list[dt.date]:
+    """Every complete Compstat week in the workspace, newest first; with no incidents, the weeks of the published
+    weekly reports (e.g. the NYPD's sheets); empty when there are neither."""
+    from compstat_desk.core.store.overview import summary
+
+    try:
+        latest = latest_week_ending(ws)
+    except CompstatError:
+        return report_weeks_published(ws)
+    first = summary(ws).first_day
+    start = dt.date.fromisoformat(first) if first else latest
+    weeks = []
+    day = latest
+    while day - dt.timedelta(days=6) >= start:
+        weeks.append(day)
+        day -= dt.timedelta(days=7)
+    return weeks or [latest]

@@ -220,6 +220,25 @@ def priority_codes(ws: Workspace) -> list[str]:
     return [r[0] for r in ws.conn.execute("SELECT code FROM priorities ORDER BY id")]
 
 
+def priority_titles(ws: Workspace) -> list[tuple[str, str]]:
+    """(code, title) of every priority, by code."""
+    return [(str(c), str(t)) for c, t in ws.conn.execute("SELECT code, title FROM priorities ORDER BY code")]
+
+
+def target_periods(ws: Workspace, priority_id: int) -> dict[int, tuple[dt.date, dt.date]]:
+    """The targets a priority is judged by: each one's period (first and last day) by its id."""
+    rows = ws.conn.execute("SELECT t.id, t.target_start, t.target_end FROM priority_targets pt JOIN targets t"
+                           " ON t.id = pt.target_id WHERE pt.priority_id = ?", (priority_id,)).fetchall()
+    return {int(t): (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for t, a, b in rows}
+
+
+def next_stocktake(ws: Workspace, on_or_after: dt.date) -> dt.date | None:
+    """The day of the first stocktake meeting planned on or after that day, if any."""
+    row = ws.conn.execute("SELECT date FROM meetings WHERE template LIKE 'Stocktake%' AND date >= ?"
+                          " ORDER BY date LIMIT 1", (on_or_after.isoformat(),)).fetchone()
+    return dt.date.fromisoformat(row[0]) if row else None
+
+
 # -- the computed likelihood: from the priority's trajectories ---------------------------------------------
 
 

@@ -204,6 +204,29 @@ def agenda(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class AgendaItem:
+    id: int
+    meeting_id: int
+    position: int
+    title: str
+    planned_minutes: float
+
+
+def agenda_item(ws: Workspace, item_id: int) -> AgendaItem:
+    """One agenda item as stored (a CompstatError when there is none)."""
+    row = ws.conn.execute("SELECT id, meeting_id, position, title, planned_minutes FROM agenda_items WHERE id = ?",
+                          (item_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no agenda item #{item_id}.")
+    return AgendaItem(int(row[0]), int(row[1]), int(row[2]), str(row[3]), float(row[4]))
+
+
+def meeting_on(ws: Workspace, day: dt.date) -> MeetingSummary | None:
+    """The first meeting planned for that day, if any."""
+    return next((m for m in meetings_by_date(ws) if m.date == day.isoformat()), None)
+
+
 def _renumber(ws: Workspace, meeting_id: int, order: list[int]) -> None:
     for position, item_id in enumerate(order, 1):
         ws.conn.execute("UPDATE agenda_items SET position = ? WHERE id = ?", (position, item_id))

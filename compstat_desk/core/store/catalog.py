@@ -279,6 +279,44 @@ def indicator_names(ws: Workspace) -> dict[str, str]:
     return {str(code): str(name) for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY code")}
 
 
+def unit_choices(ws: Workspace) -> list[tuple[str, str]]:
+    """(code, name) of every unit, in the order people look for one: the force, its divisions, then sectors, each
+    by code."""
+    rows = ws.conn.execute("SELECT code, name FROM units ORDER BY CASE level WHEN 'force' THEN 0"
+                           " WHEN 'division' THEN 1 ELSE 2 END, code")
+    return [(str(code), str(name)) for code, name in rows]
+
+
+def category_choices(ws: Workspace) -> list[tuple[str, str]]:
+    """(code, name) of every category, by name."""
+    return [(str(code), str(name)) for code, name in ws.conn.execute("SELECT code, name FROM categories ORDER BY name")]
+
+
+@dataclass(frozen=True)
+class CategoryFacts:
+    name: str
+    polarity: str  # 'up_bad' or 'up_good' (analysis.polarity reads it)
+    headline: bool  # counts toward the headline total
+
+
+def category_facts(ws: Workspace) -> dict[str, CategoryFacts]:
+    """Each category's name, polarity and headline flag by code, in code order, without counting its incidents
+    (overview.categories counts them all: a scan a selector need not wait for)."""
+    rows = ws.conn.execute("SELECT code, name, polarity, headline FROM categories ORDER BY code").fetchall()
+    return {str(code): CategoryFacts(str(name), str(polarity), bool(headline))
+            for code, name, polarity, headline in rows}
+
+
+def has_headline(ws: Workspace) -> bool:
+    """Whether any category counts toward the headline total."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories WHERE headline = 1)").fetchone()[0])
+
+
+def indicator_choices(ws: Workspace) -> list[tuple[str, str]]:
+    """(code, name) of every indicator, by name."""
+    return [(str(code), str(name)) for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY name")]
+
+
 def has_incidents(ws: Workspace) -> bool:
     """Whether the workspace holds any incidents (counted by day: the Compstat table, trends and maps need them)."""
     return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0])

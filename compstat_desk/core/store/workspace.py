@@ -106,6 +106,13 @@ class Workspace:
              None if old is None else str(old), None if new is None else str(new), note),
         )
 
+    def changes_seen(self) -> tuple[int, int]:
+        """Something that changes when another connection commits to the file (SQLite's data_version), with the
+        number of imports: a screen left running (the wall) reads again when either moves."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        imports = self.conn.execute("SELECT count(*) FROM imports").fetchone()[0]
+        return int(version), int(imports)
+
     def close(self) -> None:
         """Close the file (closing twice is harmless)."""
         if self.closed:

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace, now_iso
-from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.meeting.presenter import PresenterWindow
 from compstat_desk.ui.widgets.marking import marking_strip
 

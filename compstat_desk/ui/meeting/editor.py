@@ -26,10 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compstat_desk.core.analysis.targets import target_choices
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import category_choices, unit_choices
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 PANEL_CHOICES = [("compstat_table", "Compstat table"), ("trend", "Trend"), ("trajectory", "Trajectory"),
@@ -83,9 +84,9 @@ class MeetingEditor(QWidget):
         self.slide_title = QLineEdit()
         self.panels = QListWidget()
         self.panel_type = QComboBox()
-        from compstat_desk.core.delivery.priorities import is_delivery_workspace
+        from compstat_desk.core.delivery.priorities import is_delivery_workspace, priority_titles
 
-        priorities = ws.conn.execute("SELECT code, title FROM priorities ORDER BY code").fetchall()
+        priorities = priority_titles(ws)
         choices = STOCKTAKE_CHOICES if is_delivery_workspace(ws) else PANEL_CHOICES + (
             STOCKTAKE_CHOICES[:2] if priorities else [])
         for code, words in choices:
@@ -101,8 +102,8 @@ class MeetingEditor(QWidget):
         for code, name in category_choices(ws):
             self.panel_category.addItem(name, code)
         self.panel_target = QComboBox()
-        for target_id, description in ws.conn.execute("SELECT id, description FROM targets ORDER BY id"):
-            self.panel_target.addItem(description or f"Target #{target_id}", target_id)
+        for target_id, description in target_choices(ws):
+            self.panel_target.addItem(description, target_id)
         self.panel_text = QLineEdit()
         self.add_panel_button = QPushButton("Add panel")
         self.remove_panel_button = QPushButton("Remove panel")
@@ -202,8 +203,7 @@ class MeetingEditor(QWidget):
             return
         kind, ident = chosen
         if kind == "item":
-            row = self.ws.conn.execute("SELECT planned_minutes FROM agenda_items WHERE id = ?", (ident,)).fetchone()
-            self.minutes.setValue(float(row[0]))
+            self.minutes.setValue(meetings.agenda_item(self.ws, ident).planned_minutes)
             self.slide_title.clear()
             self.panels.clear()
         else:
@@ -244,7 +244,7 @@ class MeetingEditor(QWidget):
         if item_id is None:
             self.message.setText("Select an agenda item first.")
             return
-        title = self.ws.conn.execute("SELECT title FROM agenda_items WHERE id = ?", (item_id,)).fetchone()[0]
+        title = meetings.agenda_item(self.ws, item_id).title
         slide_id = meetings.add_slide(self.ws, item_id, title, [{"type": "text", "text": title}])
         self.select("slide", slide_id)
 
@@ -264,8 +264,7 @@ class MeetingEditor(QWidget):
             return
         kind, ident = chosen
         if kind == "item":
-            position = int(self.ws.conn.execute("SELECT position FROM agenda_items WHERE id = ?",
-                                                (ident,)).fetchone()[0])
+            position = meetings.agenda_item(self.ws, ident).position
             meetings.move_item(self.ws, ident, position + step)
         else:
             slide = self._slide(ident)

@@ -73,16 +73,18 @@ def _analysis(kind: str) -> Any:
 
 
 def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: PanelContext) -> QWidget:
+    from compstat_desk.core.analysis.targets import target_unit
+    from compstat_desk.core.store import catalog
     from compstat_desk.ui.state import ReportState, UnitChoice
 
     code = panel.get("unit")
     if kind == "trajectory" and panel.get("target"):
-        code = ws.conn.execute("SELECT u.code FROM targets t JOIN units u ON u.id = t.unit_id WHERE t.id = ?",
-                               (panel["target"],)).fetchone()[0]
-    row = ws.conn.execute("SELECT code, name, level FROM units WHERE code = ?", (code,)).fetchone() if code else \
-        ws.conn.execute("SELECT code, name, level FROM units WHERE level = 'force' LIMIT 1").fetchone()
-    if row is None:
+        code = target_unit(ws, int(panel["target"]))
+    code = code or catalog.force_code(ws)
+    if code is None or catalog.unit_name(ws, code) is None:
         raise CompstatError(f"There is no unit {code!r} in this workspace.")
+    info = catalog.unit_info(ws, code)
+    row = (info.code, info.name, info.level)
     state = ReportState()
     marking = ws.marking
     if kind == "map":

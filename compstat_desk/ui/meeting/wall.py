@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.agenda import Slide
+from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.panels import PanelContext
 from compstat_desk.ui.meeting.presenter import SlideView
@@ -22,16 +23,17 @@ from compstat_desk.ui.theme import projector_scale
 
 def wall_slides(ws: Workspace) -> list[Slide]:
     """The default wall: the force's Compstat table and headline trend, the map, and each division's table."""
-    force = ws.conn.execute("SELECT code, name FROM units WHERE level = 'force' ORDER BY id LIMIT 1").fetchone()
-    if force is None:
+    code = catalog.force_code(ws)
+    if code is None:
         raise CompstatError("The workspace has no force yet: there is nothing to put on the wall.")
+    force = (code, catalog.unit_name(ws, code))
     out = [Slide(0, 1, 0, "Performance", "wall", f"{force[1]}: this week", [{"type": "compstat_table",
                                                                           "unit": force[0]}]),
            Slide(0, 2, 0, "Performance", "wall", f"{force[1]}: headline crime, week by week",
                  [{"type": "trend", "unit": force[0], "category": "HEADLINE"}]),
            Slide(0, 3, 0, "Performance", "wall", "Where crime changed for real in the last 28 days",
                  [{"type": "map", "unit": force[0], "category": "HEADLINE"}])]
-    for code, name in ws.conn.execute("SELECT code, name FROM units WHERE level = 'division' ORDER BY code"):
+    for code, name in catalog.units_at(ws, "division"):
         out.append(Slide(0, len(out) + 1, 0, "Performance", "wall", f"{name}: this week",
                          [{"type": "compstat_table", "unit": code}]))
     return out
@@ -71,9 +73,7 @@ class WallDisplay(QWidget):
 
     def _data_version(self) -> tuple[int, int]:
         """Changes whenever another connection (an import) commits to the workspace."""
-        version = self.ws.conn.execute("PRAGMA data_version").fetchone()[0]
-        imports = self.ws.conn.execute("SELECT count(*) FROM imports").fetchone()[0]
-        return int(version), int(imports)
+        return self.ws.changes_seen()
 
     def _context(self) -> PanelContext:
         from compstat_desk.core.analysis.compstat import latest_week_ending

@@ -34,8 +34,9 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.actions import tracker
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.meetings.agenda import meetings_by_date
+from compstat_desk.core.store.catalog import unit_choices
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import unit_choices
 from compstat_desk.ui.models.actions import STATUS_CHOICES, ActionsTableModel, escalation_text
 from compstat_desk.ui.models.tables import sorting_proxy
 
@@ -70,8 +71,8 @@ class ActionsView(QWidget):
             self.status.addItem(words, code)
         self.meeting = QComboBox()
         self.meeting.addItem("Any meeting", None)
-        for meeting_id, day, title in ws.conn.execute("SELECT id, date, title FROM meetings ORDER BY date DESC"):
-            self.meeting.addItem(f"{day} {title}", meeting_id)
+        for m in reversed(meetings_by_date(ws)):  # the latest first
+            self.meeting.addItem(f"{m.date} {m.title}", m.id)
         self.overdue = QCheckBox("Overdue only")
         self.count = QLabel()
         for combo in (self.unit, self.status, self.meeting):

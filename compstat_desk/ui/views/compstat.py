@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.analysis import compstat
 from compstat_desk.core.analysis.periods import WINDOWS
+from compstat_desk.core.store.catalog import category_facts, has_incidents
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import category_facts
 from compstat_desk.ui.models.compstat import (
     CATEGORY_ROLE,
     FALL,
@@ -192,8 +192,8 @@ class CompstatViewWidget(AnalysisViewWidget):
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         if self._polarity is None:
-            self._polarity = {code: str(f["polarity"]) for code, f in category_facts(self.ws).items()}
-        published = not self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]
+            self._polarity = {code: f.polarity for code, f in category_facts(self.ws).items()}
+        published = not has_incidents(self.ws)
         if published:  # no incidents: the weekly figures as published (e.g. the NYPD's sheets)
             from compstat_desk.core.analysis.weekly_table import weekly_table
 

@@ -43,8 +43,10 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT
+from compstat_desk.core.analysis.targets import target_description
 from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.meetings.agenda import meeting_on
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.models.priorities import (
     KIND_WORDS,
@@ -619,9 +621,7 @@ class PrioritiesView(QWidget):
         from compstat_desk.ui.widgets.panels import PanelContext, outlook_panel
 
         self._clear_trajectories()
-        periods = {int(t): (dt.date.fromisoformat(a), dt.date.fromisoformat(b)) for t, a, b in self.ws.conn.execute(
-            "SELECT t.id, t.target_start, t.target_end FROM priority_targets pt JOIN targets t ON t.id = pt.target_id"
-            " WHERE pt.priority_id = ?", (p.id,))}
+        periods = delivery.target_periods(self.ws, p.id)
         current = delivery.current_targets(self.ws, p.id, self.as_of)
         ended = sorted((t for t, (_a, b) in periods.items() if b < self.as_of), key=lambda t: periods[t][1],
                        reverse=True)
@@ -650,8 +650,7 @@ class PrioritiesView(QWidget):
             self.trajectories_layout.addWidget(self._outcome_label(target_id, periods[target_id][1]))
             self._add_chart(target_id, periods[target_id][1], 15)
         for target_id in later:
-            description = self.ws.conn.execute("SELECT coalesce(description, '') FROM targets WHERE id = ?",
-                                               (target_id,)).fetchone()[0]
+            description = target_description(self.ws, target_id)
             self.trajectories_layout.addWidget(_wrapping(
                 f"Starts {delivery.long_date(periods[target_id][0])}: {description}"))
         if not current:
@@ -703,9 +702,7 @@ class PrioritiesView(QWidget):
         else:
             self.narrative.clear()
         # The form: the next stocktake meeting by default, and the last judgements to start from.
-        nxt = self.ws.conn.execute("SELECT date FROM meetings WHERE template LIKE 'Stocktake%' AND date >= ?"
-                                   " ORDER BY date LIMIT 1", (self.as_of.isoformat(),)).fetchone()
-        day = dt.date.fromisoformat(nxt[0]) if nxt else self.as_of
+        day = delivery.next_stocktake(self.ws, self.as_of) or self.as_of
         self.stocktake.blockSignals(True)
         self.stocktake.setDate(QDate(day.year, day.month, day.day))
         self.stocktake.blockSignals(False)
@@ -722,9 +719,8 @@ class PrioritiesView(QWidget):
         self.on_stocktake_date_changed()
 
     def _stocktake_meeting(self, day: dt.date) -> tuple[int, str] | None:
-        row = self.ws.conn.execute("SELECT id, title FROM meetings WHERE date = ? ORDER BY id LIMIT 1",
-                                   (day.isoformat(),)).fetchone()
-        return (int(row[0]), str(row[1])) if row else None
+        meeting = meeting_on(self.ws, day)
+        return (meeting.id, meeting.title) if meeting else None
 
     def on_stocktake_date_changed(self, *_args: Any) -> None:
         """Show the likelihood the data give on the stocktake's date beside the judgement, before it is made."""
@@ -775,8 +771,7 @@ class PrioritiesView(QWidget):
         self.option_target.clear()
         self.option_target.addItem("(none)", None)
         for target_id in p.targets:
-            text = self.ws.conn.execute("SELECT coalesce(description, '') FROM targets WHERE id = ?",
-                                        (target_id,)).fetchone()[0]
+            text = target_description(self.ws, target_id)
             self.option_target.addItem(f"#{target_id} {text}", target_id)
         self.add_option_message.clear()
         self.option_message.clear()

@@ -29,8 +29,8 @@ from compstat_desk.core.analysis import trajectories
 from compstat_desk.core.analysis.targets import TargetSpec
 from compstat_desk.core.analysis.trajectories import chance_words
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store.catalog import category_choices, indicator_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import category_choices, unit_choices
 from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.models.targets import TargetsTableModel
 from compstat_desk.ui.state import ReportState, UnitChoice
@@ -78,7 +78,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.measure_combo = QComboBox()  # categories (counts), then indicators (levels)
         for code, name in category_choices(ws):
             self.measure_combo.addItem(f"{name} (count)", f"category:{code}")
-        for code, name in ws.conn.execute("SELECT code, name FROM indicators ORDER BY name"):
+        for code, name in indicator_choices(ws):
             self.measure_combo.addItem(f"{name} (indicator)", f"indicator:{code}")
         self.baseline_start, self.baseline_end, self.target_start, self.target_end = (
             QDateEdit(calendarPopup=True, displayFormat="dd MMM yyyy") for _ in range(4))
