@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh test
 .venv/bin/lint-imports
-.venv/bin/ruff check compstat_desk benchmarks tests sample_data
+.venv/bin/ruff check compstat_desk benchmarks tests scripts
 .venv/bin/mypy compstat_desk/core  # strict on the core (pyproject.toml [tool.mypy])
 exec .venv/bin/python -m pytest "$@"

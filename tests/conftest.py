@@ -102,11 +102,11 @@ def sample_incidents():
 
     import pandas as pd
 
-    from compstat_desk.core.samples.police import sample_dir
+    from compstat_desk.core.samples.police import sample_files
 
-    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(sample_files() / "incidents.csv.gz", dtype=str, keep_default_na=False)
     frame = frame.drop_duplicates("id", keep="first")
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
     frame["division"] = frame["unit"].map(parent)
     stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")
