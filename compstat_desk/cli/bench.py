@@ -18,8 +18,9 @@ BENCHMARKS = {"import": "imports", "compstat": "compstat", "gui": "gui", "pack":
 def add_arguments(command: str, bench: argparse.ArgumentParser) -> None:
     bench.add_argument("what", choices=list(BENCHMARKS), metavar="NAME",
                        help="the benchmark: " + ", ".join(BENCHMARKS))
-    bench.add_argument("options", nargs=argparse.REMAINDER,
-                       help="the benchmark's own options (`compstat-desk bench NAME --help` lists them)")
+    options = bench.add_argument("options", nargs=argparse.REMAINDER,
+                                 help="the benchmark's own options (`compstat-desk bench NAME --help` lists them)")
+    options.required = False  # argparse marks every REMAINDER positional required, though none may follow NAME
 
 
 def checkout() -> Path | None:
