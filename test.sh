@@ -5,6 +5,6 @@ cd "$(dirname "$0")"
 bash scripts/setup.sh test
 .venv/bin/lint-imports
 .venv/bin/python scripts/check_no_sql.py  # reports/ and cli/ ask the core: no SQL of their own
-.venv/bin/ruff check compstat_desk tests sample_data
+.venv/bin/ruff check compstat_desk benchmarks tests scripts
 .venv/bin/mypy compstat_desk/core  # strict on the core (pyproject.toml [tool.mypy])
 exec .venv/bin/python -m pytest "$@"

@@ -94,6 +94,23 @@ def delivery_ws(built_delivery, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def installed_wheel(tmp_path_factory):
+    """compstat-desk built as a wheel and installed into a virtualenv outside the checkout, once per run (about ten
+    seconds; tests/support/wheel.py)."""
+    from support.wheel import build_and_install
+
+    return build_and_install(tmp_path_factory.mktemp("wheel"))
+
+
+@pytest.fixture(scope="session")
+def wheel_sample(installed_wheel):
+    """The sample force as the installed wheel's `compstat-desk sample` builds it, from its own package data."""
+    done = installed_wheel.run("sample", "--db", "sample.sqlite")
+    assert done.returncode == 0, f"compstat-desk sample failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+    return installed_wheel.home / "sample.sqlite"
+
+
+@pytest.fixture(scope="session")
 def sample_incidents():
     """The sample force's incidents as pandas reads them from the bundled file, not through the code under test:
     one row per incident (a later row with the same id is the same incident), with each sector's division, and
@@ -102,11 +119,11 @@ def sample_incidents():
 
     import pandas as pd
 
-    from compstat_desk.core.samples.police import sample_dir
+    from compstat_desk.core.samples.police import sample_files
 
-    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
+    frame = pd.read_csv(sample_files() / "incidents.csv.gz", dtype=str, keep_default_na=False)
     frame = frame.drop_duplicates("id", keep="first")
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
     frame["division"] = frame["unit"].map(parent)
     stamp = pd.to_datetime(frame["occurred"], format="%Y-%m-%d %H:%M")

@@ -1,43 +1,49 @@
-"""`compstat-desk bench`: the benchmarks, each a ratio against a baseline measured in the same run."""
+"""`compstat-desk bench NAME [options]`: runs benchmarks/NAME of the source checkout this package runs from, in a
+process of its own. The benchmarks come with the source, not with the installed package, and nothing here imports
+them."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
 from pathlib import Path
+
+# The command's names for the benchmarks, and their modules in benchmarks/.
+BENCHMARKS = {"import": "imports", "compstat": "compstat", "gui": "gui", "pack": "pack", "map": "map",
+              "meeting": "meeting"}
 
 
 def add_arguments(command: str, bench: argparse.ArgumentParser) -> None:
-    bench.add_argument("what", choices=["import", "compstat", "gui"])
-    bench.add_argument("--db", type=Path, help="gui: the workspace to open (default: the sample, built in --dir)")
-    bench.add_argument("--big", type=Path, help="gui: a large workspace to measure the window's memory on (e.g. "
-                       "the one `bench compstat --rows 5000000` writes)")
-    bench.add_argument("--rows", type=int, help="rows of synthetic incidents (default: 1,000,000 for import, "
-                       "5,000,000 for compstat)")
-    bench.add_argument("--dir", type=Path, help="where to write the files (default: a temporary folder)")
-    bench.add_argument("--repeats", type=int, default=3, help="runs of each; the best of each is compared")
+    bench.add_argument("what", choices=list(BENCHMARKS), metavar="NAME",
+                       help="the benchmark: " + ", ".join(BENCHMARKS))
+    options = bench.add_argument("options", nargs=argparse.REMAINDER,
+                                 help="the benchmark's own options (`compstat-desk bench NAME --help` lists them)")
+    options.required = False  # argparse marks every REMAINDER positional required, though none may follow NAME
+
+
+def checkout() -> Path | None:
+    """The source checkout this package runs from (benchmarks/ beside compstat_desk/), or None for an installed
+    package."""
+    import compstat_desk
+
+    root = Path(compstat_desk.__file__).resolve().parent.parent
+    if (root / "pyproject.toml").is_file() and (root / "benchmarks" / "__init__.py").is_file():
+        return root
+    return None
 
 
 def run(args: argparse.Namespace) -> int:
-    from compstat_desk.core.bench import bench_compstat, bench_import
-
-    if args.what == "gui":
-        import tempfile
-
-        from compstat_desk.ui.bench_gui import bench_gui
-
-        sample = args.db
-        if sample is None:
-            folder = args.dir or Path(tempfile.mkdtemp(prefix="compstat-bench-"))
-            sample = folder / "sample.sqlite"
-            if not sample.exists():
-                from compstat_desk.core.samples.police import build_sample_workspace
-
-                build_sample_workspace(sample)
-        for line in bench_gui(sample, args.big, args.repeats):
-            print(line, flush=True)
-        return 0
-    lines = (bench_import(args.rows or 1_000_000, args.dir, args.repeats) if args.what == "import"
-             else bench_compstat(args.rows or 5_000_000, args.dir, args.repeats))
-    for line in lines:
-        print(line, flush=True)
-    return 0
+    root = checkout()
+    module = BENCHMARKS[args.what]
+    if root is None or not (root / "benchmarks" / f"{module}.py").is_file():
+        print("compstat-desk: the benchmarks come with the source checkout (benchmarks/ beside compstat_desk/), not "
+              "with the installed package.", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(root), env.get("PYTHONPATH", "")) if p)
+    try:
+        return subprocess.run([sys.executable, "-m", f"benchmarks.{module}", *args.options], env=env).returncode
+    except KeyboardInterrupt:  # the benchmark was interrupted too; it changes nothing but its own files
+        return 130

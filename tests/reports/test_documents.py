@@ -16,7 +16,7 @@ import pytest
 from support.pdf import fonts, outline, page_count, page_texts, render_page
 
 from compstat_desk.cli import main
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import now_iso, open_workspace
 
 WEEK_END = dt.date(2026, 11, 15)  # the sample's latest complete week
@@ -42,11 +42,11 @@ def sample(tmp_path_factory, built_sample) -> Path:
 
 @pytest.fixture(scope="module")
 def incidents() -> pd.DataFrame:
-    frame = pd.read_csv(sample_dir() / "incidents.csv.gz", usecols=["id", "occurred", "category", "unit"])
-    frame = frame.drop_duplicates("id")  # one row per victim: an incident is a distinct id (sample_data/README)
+    frame = pd.read_csv(sample_files() / "incidents.csv.gz", usecols=["id", "occurred", "category", "unit"])
+    frame = frame.drop_duplicates("id")  # one row per victim: an incident is a distinct id (the sample data's README)
     frame["day"] = pd.to_datetime(frame["occurred"].str[:10])
     units = pd.DataFrame([f["properties"] for f in json.loads(
-        (sample_dir() / "boundaries.geojson").read_text(encoding="utf-8"))["features"]])
+        (sample_files() / "boundaries.geojson").read_text(encoding="utf-8"))["features"]])
     parent = dict(zip(units["code"], units["parent"]))
     frame["division"] = frame["unit"].map(lambda u: parent.get(u) or u)
     return frame
@@ -54,7 +54,7 @@ def incidents() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def headline() -> set[str]:
-    cats = pd.read_csv(sample_dir() / "categories.csv")
+    cats = pd.read_csv(sample_files() / "categories.csv")
     return set(cats.loc[cats["headline"] == 1, "code"])
 
 
@@ -105,7 +105,7 @@ def test_the_pack_has_its_sections_bookmarked_and_in_the_contents(pack):
 
 def test_the_cover_says_meeting_date_host_chair_venue_and_marking(pack):
     cover = pages_text(pack)[0]
-    meeting = json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))["next"]
+    meeting = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))["next"]
     assert meeting["title"] in " ".join(cover.split())
     assert "Thursday 19 November 2026" in cover  # 2026-11-19
     assert "Kingsbridge North (KBN)" in cover and meeting["chair"] in cover and meeting["venue"] in cover
@@ -141,7 +141,7 @@ def test_the_dashboard_gives_force_headline_crime_counted_from_the_incidents(pac
 
 
 def test_overdue_actions_are_marked_and_red(pack, tmp_path):
-    meeting = json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))
+    meeting = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))
     day = meeting["next"]["date"]
     overdue = {a["ref"] for a in meeting["actions"]
                if a["status"] in ("open", "in_progress") and a.get("due") and a["due"] < day}
@@ -166,7 +166,7 @@ def test_the_unit_pack_leads_with_its_28_days_and_its_actions(sample, tmp_path, 
     body = "\n".join(texts[2:])
     first = body.index("Kingsbridge North: the last 28 days")
     assert first < body.index("Kingsbridge North: actions") < body.index("what the challenger will ask about")
-    meeting = json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))
+    meeting = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))
     ours = [a["ref"] for a in meeting["actions"] if a.get("unit", "").startswith("KBN")
             and a["status"] in ("open", "in_progress", "constrained")]
     theirs = [a["ref"] for a in meeting["actions"] if a.get("unit") in ("STV", "CST")]
@@ -229,7 +229,7 @@ def test_the_minutes_record_each_item_the_actions_awards_and_distribution(held, 
     assert main(["minutes", "--db", str(path), "--meeting", "last", "-o", str(out)]) == 0
     text = "\n".join(pages_text(out))
     flat = " ".join(text.split())
-    meeting = json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))
+    meeting = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))
     for person in meeting["attendees"]:
         assert person["name"] in flat
     host = next(t for t in info["titles"] if t.startswith("Host unit"))
@@ -299,7 +299,7 @@ def test_preflight_calls_impossible_figures_blocking_and_small_base_swings_warni
 
 
 def test_the_dashboard_calls_stourvale_attendance_worse_with_the_pooled_percentages(pack):
-    values = pd.read_csv(sample_dir() / "indicators.csv")
+    values = pd.read_csv(sample_files() / "indicators.csv")
     rows = values[(values["unit"] == "STV") & (values["indicator"] == "ATTEND_URBAN")].sort_values("period_end")
     now = rows[rows["period_end"] <= WEEK_END.isoformat()].tail(4)
     ends = pd.to_datetime(now["period_end"]) - pd.Timedelta(days=364)

@@ -7,7 +7,7 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.ui.views.actions import ActionsView
 
 AS_OF = dt.date(2026, 11, 15)
@@ -20,7 +20,7 @@ def ws(sample_ws):
 
 @pytest.fixture(scope="module")
 def recorded():
-    return json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))["actions"]
+    return json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))["actions"]
 
 
 def test_the_model_passes_qt_model_tester(qtbot, qtmodeltester, ws):

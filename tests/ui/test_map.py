@@ -21,7 +21,7 @@ from compstat_desk.core.analysis.compstat import compstat_table, latest_week_end
 from compstat_desk.core.analysis.hotspots import hot_spots
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.views.map import (
     BETTER,
@@ -262,7 +262,7 @@ def test_a_workspace_without_boundaries_gets_a_message(make_map, ws, write):
 
 
 def test_a_workspace_without_incidents_gets_a_message(make_map, ws):
-    import_boundaries(ws, sample_dir() / "boundaries.geojson", ImportOptions(profile="boundaries", key="code"))
+    import_boundaries(ws, sample_files() / "boundaries.geojson", ImportOptions(profile="boundaries", key="code"))
     m = make_map(ws)
     assert m.stack.currentWidget() is m.message
     assert "no incidents" in m.message.text()

@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor
 from compstat_desk.core.analysis import compstat, series, trajectories
 from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import MainWindow
 from compstat_desk.ui.models.compstat import CompstatTableModel
@@ -298,7 +298,7 @@ def test_a_unit_without_a_target_says_where_targets_are(qtbot, window):
 
 # -- peers ----------------------------------------------------------------------------------------------
 def boundaries() -> pd.DataFrame:
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     return pd.DataFrame([f["properties"] for f in features]).set_index("code")
 
 

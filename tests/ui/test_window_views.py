@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt
 
 from compstat_desk.core.analysis.when import DAYS
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
 from compstat_desk.ui.main_window import PROJECTOR_SCALE, MainWindow
 from compstat_desk.ui.state import week_label
@@ -61,8 +61,8 @@ def click_unit(qtbot, w: MainWindow, code: str) -> None:
 # -- Actions -----------------------------------------------------------------------------------------------
 def test_the_actions_tab_follows_the_unit_tree(qtbot, window):
     window.show_tab("Actions")
-    recorded = json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))["actions"]
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    recorded = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))["actions"]
+    features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     parent = {f["properties"]["code"]: f["properties"]["parent"] for f in features}
     click_unit(qtbot, window, "KBS")
     view = window.actions_view
@@ -362,9 +362,9 @@ def test_boundaries_import_through_the_dialog_as_the_command_line_would(qtbot, t
     open_workspace(db).close()
     dialog = ImportDialog(db)
     qtbot.addWidget(dialog)
-    dialog.set_file(sample_dir() / "boundaries.geojson")
+    dialog.set_file(sample_files() / "boundaries.geojson")
     assert dialog.preview.profile == "boundaries" and dialog.form.isRowVisible(dialog.key_edit)
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     assert dialog.preview_table.rowCount() == min(20, len(features))
     with qtbot.waitSignal(dialog.imported, timeout=20_000):
         dialog.start()

@@ -1,12 +1,13 @@
-"""Build a workspace from the bundled sample delivery unit (sample_data/delivery/), through the importers and the
-same core functions users call: units, indicator values (the indicators profile), targets, priorities, and the
+"""Build a workspace from the bundled sample delivery unit (package data in data/delivery/), through the importers
+and the same core functions users call: units, indicator values (the indicators profile), targets, priorities, and the
 past stocktakes in the order they happened (milestones raised, assessments made, options chosen, actions reviewed,
 each meeting closed and its live actions carried to the next); then the next stocktake is planned."""
 
 from __future__ import annotations
 
 import json
-import os
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -16,28 +17,26 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.common import Progress, no_progress
 from compstat_desk.core.meetings import agenda as meetings
-from compstat_desk.core.samples.police import building, rows
+from compstat_desk.core.samples.police import building, data_files, rows
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 
 SAMPLE_USER = "delivery-unit"  # who the sample's entries are recorded as made by
 
 
-def delivery_sample_dir() -> Path:
-    """Where the sample delivery unit lives: $COMPSTAT_DELIVERY_SAMPLE, else sample_data/delivery/ beside the
-    package."""
-    env = os.environ.get("COMPSTAT_DELIVERY_SAMPLE")
-    here = Path(env) if env else Path(__file__).resolve().parents[3] / "sample_data" / "delivery"
-    if not (here / "delivery.json").exists():
-        raise CompstatError(f"The sample delivery unit is not at {here}: run compstat-desk from its source folder, "
-                            "or set COMPSTAT_DELIVERY_SAMPLE to the sample_data/delivery folder.")
+def delivery_sample_files() -> Traversable:
+    """The sample delivery unit's files: its plan (delivery.json), units, indicators and targets."""
+    here = data_files("delivery")
+    if not (here / "delivery.json").is_file():
+        raise CompstatError("The sample delivery unit's files are missing from this installation of compstat-desk "
+                            "(compstat_desk/core/samples/data/delivery/): reinstall it.")
     return here
 
 
-def build_delivery_workspace(path: Path, source: Path | None = None, progress: Progress = no_progress) -> None:
-    """Create `path` from the sample delivery unit. Written to a temporary file first, so a crash leaves nothing
-    half-built."""
-    source = source or delivery_sample_dir()
+def build_delivery_workspace(path: Path, source: Traversable | None = None, progress: Progress = no_progress) -> None:
+    """Create `path` from the sample delivery unit (`source`: a folder of the same files instead). Written to a
+    temporary file first, so a crash leaves nothing half-built."""
+    source = source or delivery_sample_files()
     plan = json.loads((source / "delivery.json").read_text(encoding="utf-8"))
     with building(path) as ws:
         ws.set_setting("name", plan.get("name", "Delivery Unit (sample)"))
@@ -49,7 +48,8 @@ def build_delivery_workspace(path: Path, source: Path | None = None, progress: P
                     (r["code"], r["name"], r["polarity"], r["kind"], r.get("unit_label") or None))
                 ws.audit("indicator", cur.lastrowid, field="created", new=r["code"])
         progress(0.1, "Indicators")
-        import_file(ws, source / "indicators.csv", ImportOptions(profile="indicators"))
+        with resources.as_file(source / "indicators.csv") as file:  # the importer reads a file on disk
+            import_file(ws, file, ImportOptions(profile="indicators"))
         progress(0.4, "Targets and priorities")
         with ws.transaction():
             targets = _targets(ws, source / "targets.csv")
@@ -70,9 +70,9 @@ def build_delivery_workspace(path: Path, source: Path | None = None, progress: P
     progress(1.0, "Sample delivery unit ready")
 
 
-def _units(ws: Workspace, path: Path) -> None:
+def _units(ws: Workspace, file: Traversable) -> None:
     ids: dict[str, int] = {}
-    for r in rows(path):
+    for r in rows(file):
         if r["level"] == "force":
             ids[r["code"]] = catalog.ensure_force(ws, name=r["name"], code=r["code"])
             ws.conn.execute("UPDATE units SET commander = ? WHERE id = ?", (r["head"] or None, ids[r["code"]]))
@@ -81,9 +81,9 @@ def _units(ws: Workspace, path: Path) -> None:
                                                  commander=r["head"] or None)
 
 
-def _targets(ws: Workspace, path: Path) -> dict[str, int]:
+def _targets(ws: Workspace, file: Traversable) -> dict[str, int]:
     refs = {}
-    for r in rows(path):
+    for r in rows(file):
         row = ws.conn.execute("SELECT id FROM indicators WHERE code = ?", (r["measure"],)).fetchone()
         if row is None:
             raise CompstatError(f"targets.csv names an unknown indicator {r['measure']!r}")

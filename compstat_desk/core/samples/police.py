@@ -1,12 +1,15 @@
-"""Build a workspace from the bundled sample force (sample_data/), through the same importers users use."""
+"""Build a workspace from the bundled sample force (package data in data/), through the same importers users use."""
 
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from compstat_desk.core.errors import CompstatError
@@ -17,14 +20,19 @@ from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, open_workspace
 
 
-def sample_dir() -> Path:
-    """Where the sample force lives: $COMPSTAT_SAMPLE_DATA, else sample_data/ beside the package."""
-    env = os.environ.get("COMPSTAT_SAMPLE_DATA")
-    here = Path(env) if env else Path(__file__).resolve().parents[3] / "sample_data"
-    if not (here / "incidents.csv.gz").exists():
-        raise CompstatError(
-            f"The sample data is not at {here}: run compstat-desk from its source folder, or set "
-            "COMPSTAT_SAMPLE_DATA to the sample_data folder.")
+def data_files(folder: str = "") -> Traversable:
+    """The samples' files, package data of compstat_desk.core.samples (qutebrowser's utils/resources.py way): read
+    them through the Traversable, or `resources.as_file` where a reader needs a path on disk."""
+    data = resources.files("compstat_desk.core.samples") / "data"
+    return data / folder if folder else data
+
+
+def sample_files() -> Traversable:
+    """The sample force's files: boundaries, categories, incidents, indicators, targets and its last meeting."""
+    here = data_files()
+    if not (here / "incidents.csv.gz").is_file():
+        raise CompstatError("The sample force's files are missing from this installation of compstat-desk "
+                            "(compstat_desk/core/samples/data/): reinstall it.")
     return here
 
 
@@ -46,14 +54,15 @@ def building(path: Path) -> Iterator[Workspace]:
     os.replace(partial, path)
 
 
-def rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh))
+def rows(file: Traversable) -> list[dict[str, str]]:
+    # As csv wants it, with newline="": a Traversable's text mode would translate newlines inside quoted fields.
+    return list(csv.DictReader(io.StringIO(file.read_bytes().decode("utf-8"), newline="")))
 
 
-def build_sample_workspace(path: Path, source: Path | None = None, progress: Progress = no_progress) -> None:
-    """Create `path` from the sample files. Written to a temporary file first, so a crash leaves nothing half-built."""
-    source = source or sample_dir()
+def build_sample_workspace(path: Path, source: Traversable | None = None, progress: Progress = no_progress) -> None:
+    """Create `path` from the sample files (`source`: a folder of the same files instead). Written to a temporary
+    file first, so a crash leaves nothing half-built."""
+    source = source or sample_files()
     with building(path) as ws:
         ws.set_setting("name", "Wessex Constabulary (sample)")
         with ws.transaction():
@@ -67,10 +76,12 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
                     (r["code"], r["name"], r["polarity"], r["kind"], r.get("unit_label") or None))
                 ws.audit("indicator", cur.lastrowid, field="created", new=r["code"])
         progress(0.05, "Boundaries")
-        import_boundaries(ws, source / "boundaries.geojson", ImportOptions(profile="boundaries", key="code"))
-        import_file(ws, source / "incidents.csv.gz", ImportOptions(profile="incidents"),
-                    progress=lambda f, m: progress(0.1 + 0.8 * f, m))
-        import_file(ws, source / "indicators.csv", ImportOptions(profile="indicators"))
+        with resources.as_file(source / "boundaries.geojson") as file:  # the importers read files on disk
+            import_boundaries(ws, file, ImportOptions(profile="boundaries", key="code"))
+        with resources.as_file(source / "incidents.csv.gz") as file:
+            import_file(ws, file, ImportOptions(profile="incidents"), progress=lambda f, m: progress(0.1 + 0.8 * f, m))
+        with resources.as_file(source / "indicators.csv") as file:
+            import_file(ws, file, ImportOptions(profile="indicators"))
         progress(0.95, "Targets and the last meeting")
         with ws.transaction():
             _targets(ws, source / "targets.csv")
@@ -88,8 +99,8 @@ def build_sample_workspace(path: Path, source: Path | None = None, progress: Pro
     progress(1.0, "Sample workspace ready")
 
 
-def _targets(ws: Workspace, path: Path) -> None:
-    for r in rows(path):
+def _targets(ws: Workspace, file: Traversable) -> None:
+    for r in rows(file):
         unit = catalog.find_unit(ws, r["unit"])
         cat = catalog.find_category(ws, r["measure"]) if r["kind"] == "category" else None
         ind = None
@@ -107,8 +118,8 @@ def _targets(ws: Workspace, path: Path) -> None:
         ws.audit("target", cur.lastrowid, field="created", new=r["description"])
 
 
-def _meeting(ws: Workspace, path: Path) -> None:
-    m = json.loads(path.read_text(encoding="utf-8"))
+def _meeting(ws: Workspace, file: Traversable) -> None:
+    m = json.loads(file.read_text(encoding="utf-8"))
     cur = ws.conn.execute(
         "INSERT INTO meetings(title, date, host_unit_id, chair, venue, status, marking, distribution)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -6,7 +6,6 @@ import datetime as dt
 import logging
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1187,23 +1186,3 @@ def render_map_png(ws: Workspace, path: str | Path, size: tuple[int, int] = (192
         app.processEvents()
         QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return path
-
-
-def main(argv: list[str] | None = None) -> int:
-    """python -m compstat_desk.ui.views.map DB OUT.png [WIDTHxHEIGHT] [UNIT]
-    (a quick look until `compstat-desk screenshot --view map` calls render_map_png)."""
-    from compstat_desk.core.store.workspace import open_workspace
-
-    args = sys.argv[1:] if argv is None else argv
-    if len(args) < 2:
-        print(main.__doc__, file=sys.stderr)
-        return 2
-    width, height = (int(v) for v in (args[2] if len(args) > 2 else "1920x1080").split("x"))
-    with open_workspace(args[0], create=False) as ws:
-        print(render_map_png(ws, args[1], (width, height), unit=args[3] if len(args) > 3 else None))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
-

@@ -16,7 +16,7 @@ from compstat_desk.core.analysis.targets import (
     targets_table,
     update_target,
 )
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
 
 D = dt.date
@@ -77,9 +77,9 @@ def test_a_new_count_target_is_saved_audited_and_followed_against_pandas(sample)
     assert "15% fewer residential burglary" in row["description"]
     assert audit(sample, target_id) == [("created", None, row["description"])]
     # The trajectory it implies: the baseline year's count less 15%, against pandas over the incident file.
-    raw = pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False).drop_duplicates("id")
+    raw = pd.read_csv(sample_files() / "incidents.csv.gz", dtype=str, keep_default_na=False).drop_duplicates("id")
     parent = {f["properties"]["code"]: f["properties"]["parent"]
-              for f in json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]}
+              for f in json.loads((sample_files() / "boundaries.geojson").read_text())["features"]}
     mine = raw[(raw["unit"].map(parent) == "KBN") & (raw["category"] == "BURG")]
     day = mine["occurred"].str[:10]
     baseline = int(((day >= "2025-01-01") & (day <= "2025-12-31")).sum())

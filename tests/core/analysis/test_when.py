@@ -12,7 +12,7 @@ from compstat_desk.core.analysis.compstat import HEADLINE
 from compstat_desk.core.analysis.when import when_grid
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import import_file
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
 
 
@@ -43,7 +43,7 @@ def test_the_grid_counts_each_hour_of_each_weekday_as_pandas_does(sample, sample
 
 def test_the_headline_total_and_a_sector_add_up_as_pandas_says(sample, sample_incidents):
     end = compstat.latest_week_ending(sample)
-    headline = pd.read_csv(sample_dir() / "categories.csv", dtype=str)
+    headline = pd.read_csv(sample_files() / "categories.csv", dtype=str)
     codes = set(headline.loc[headline["headline"].isin(["1", "yes", "true", "True"]), "code"])
     assert codes
     g = when_grid(sample, "FORCE", HEADLINE, end)

@@ -191,13 +191,13 @@ def test_the_presenter_screen_is_saved_else_first_non_primary_else_primary(scree
 
 
 def test_the_sample_plans_a_next_meeting_with_its_planted_deterioration_in_the_deep_dive(tmp_path, built_sample):
-    from compstat_desk.core.samples.police import sample_dir
+    from compstat_desk.core.samples.police import sample_files
 
     shutil.copy(built_sample, tmp_path / "s.sqlite")
     with open_workspace(tmp_path / "s.sqlite") as ws:
         m = meetings.meeting_id_of(ws, "next")
         info = meetings.meeting_info(ws, m)
-        planned = json.loads((sample_dir() / "meeting.json").read_text(encoding="utf-8"))["next"]
+        planned = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))["next"]
         assert (info["date"], info["host"], info["status"]) == (planned["date"], planned["host_unit"], "planned")
         deep = [s for s in meetings.slides(ws, m) if s.item_kind == "host_deep_dive"]
         trends = [p for s in deep for p in s.panels if p["type"] == "trend"]

@@ -15,10 +15,10 @@ from support.paths import ROOT
 from compstat_desk.cli import build_parser, main
 from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.meetings import agenda as meetings
-from compstat_desk.core.samples.delivery import delivery_sample_dir
+from compstat_desk.core.samples.delivery import delivery_sample_files
 from compstat_desk.core.store.workspace import open_workspace
 
-SOURCE = ROOT / "sample_data" / "delivery"
+SOURCE = ROOT / "compstat_desk" / "core" / "samples" / "data" / "delivery"  # what the package reads, in the checkout
 NOW = "2026-11-22"
 
 
@@ -39,14 +39,14 @@ def _plan():
 
 
 def test_the_files_are_what_the_script_writes(tmp_path):
-    spec = importlib.util.spec_from_file_location("make_delivery_sample", SOURCE.parent / "make_delivery_sample.py")
+    spec = importlib.util.spec_from_file_location("make_delivery_sample", ROOT / "scripts" / "make_delivery_sample.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.make(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in SOURCE.iterdir())
     for made in tmp_path.iterdir():
         assert made.read_bytes() == (SOURCE / made.name).read_bytes(), made.name
-    assert delivery_sample_dir() == SOURCE
+    assert delivery_sample_files() == SOURCE
 
 
 def test_everything_comes_in_through_the_importer(sample):

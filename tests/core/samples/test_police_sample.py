@@ -6,7 +6,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from compstat_desk.core.samples.police import sample_dir
+from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
 
 
@@ -22,7 +22,7 @@ def sample(tmp_path_factory, built_sample):
 
 @pytest.fixture(scope="module")
 def raw():
-    return pd.read_csv(sample_dir() / "incidents.csv.gz", dtype=str, keep_default_na=False)
+    return pd.read_csv(sample_files() / "incidents.csv.gz", dtype=str, keep_default_na=False)
 
 
 def test_every_incident_is_counted_once(sample, raw):
@@ -48,7 +48,7 @@ def test_withheld_locations_are_kept(sample, raw):
 
 
 def test_the_unit_hierarchy_follows_the_boundary_file(sample):
-    features = json.loads((sample_dir() / "boundaries.geojson").read_text())["features"]
+    features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     props = pd.DataFrame([f["properties"] for f in features])
     units = pd.read_sql_query("SELECT u.code, u.level, p.code AS parent, u.population FROM units u"
                               " LEFT JOIN units p ON p.id = u.parent_id WHERE u.level != 'force'", sample.conn)
@@ -73,7 +73,7 @@ def test_it_looks_like_a_force(sample, raw):
 
 
 def test_the_past_meeting_and_its_actions_are_there(sample):
-    meeting = json.loads((sample_dir() / "meeting.json").read_text())
+    meeting = json.loads((sample_files() / "meeting.json").read_text())
     got = pd.read_sql_query("SELECT ref, status, owner FROM actions ORDER BY id", sample.conn)
     assert got["status"].tolist() == [a["status"] for a in meeting["actions"]]
     assert len(got) == 12
@@ -116,7 +116,7 @@ def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and
     assert points[0].kind == "deterioration"
     assert points[0].sentence.startswith("Residential burglary in Kingsbridge North up ")
     assert f"({now} vs {before};" in points[0].sentence
-    meeting = json.loads((sample_dir() / "meeting.json").read_text())
+    meeting = json.loads((sample_files() / "meeting.json").read_text())
     overdue = sorted(a["ref"] for a in meeting["actions"] if a["unit"].startswith("KBN")
                      and a["status"] in {"open", "in_progress"} and a["due"] < week_ending.isoformat())
     found = sorted(p.sentence.split()[1] for p in points if p.kind == "overdue action")
@@ -135,7 +135,7 @@ def test_the_slipping_division_is_asked_about_its_attendance_figures_from_the_fi
 
     from compstat_desk.core.meetings.briefing import probe_points
 
-    values = pd.read_csv(sample_dir() / "indicators.csv")
+    values = pd.read_csv(sample_files() / "indicators.csv")
     stv = values[(values["unit"] == "STV") & (values["indicator"] == "ATTEND_URBAN")].sort_values("period_end")
     now, before = stv.tail(4), stv[stv["period_end"].between("2025-10-26", "2025-11-16")]
     assert len(before) == 4

@@ -1,9 +1,10 @@
-"""How fast the Map view paints 100,000 incidents: a script, not a test (timings depend on the machine).
+"""Map benchmark: how fast the Map view paints 100,000 incidents, and how long its hot spots take.
 
-    python -m compstat_desk.ui.map_bench [--n 100000] [--work DIR]
+    python -m benchmarks.map [--n 100000] [--work DIR] [--db WORKSPACE]
 
-Builds the sample workspace, adds incidents until the 28 days of the latest week hold `n` located headline
-incidents (placed where the sample's own incidents are, jittered by ~200 m), then times the view offscreen."""
+Builds the sample workspace (or starts from --db), adds incidents until the 28 days of the latest week hold `n`
+located headline incidents (placed where the workspace's own incidents are, jittered by ~200 m), then times the
+view offscreen."""
 
 from __future__ import annotations
 
@@ -19,18 +20,19 @@ import numpy as np
 import pandas as pd
 
 
-def build_workspace(work: Path, n: int, seed: int = 1) -> Path:
-    """The sample workspace with enough extra incidents in the latest 28 days to draw `n` dots."""
+def build_workspace(work: Path, n: int, seed: int = 1, source: Path | None = None) -> Path:
+    """The sample workspace (or `source`) with enough extra incidents in the latest 28 days to draw `n` dots, kept
+    in `work` for later runs."""
     from compstat_desk.core.analysis.compstat import latest_week_ending
     from compstat_desk.core.ingest import ImportOptions, import_file
     from compstat_desk.core.samples.police import build_sample_workspace
     from compstat_desk.core.store.workspace import open_workspace
 
-    path = work / f"map_bench_{n}.sqlite"
+    path = work / (f"map_bench_{n}.sqlite" if source is None else f"map_bench_{source.stem}_{n}.sqlite")
     if path.exists():
         return path
-    sample = work / "map_bench_sample.sqlite"
-    if not sample.exists():
+    sample = source or work / "map_bench_sample.sqlite"
+    if source is None and not sample.exists():
         build_sample_workspace(sample)
     partial = work / "map_bench_partial.sqlite"
     partial.unlink(missing_ok=True)
@@ -62,12 +64,14 @@ def build_workspace(work: Path, n: int, seed: int = 1) -> Path:
         })
         csv = work / "map_bench_extra.csv"
         frame.to_csv(csv, index=False)
-        import_file(ws, csv, ImportOptions(profile="incidents"))
+        if extra:
+            import_file(ws, csv, ImportOptions(profile="incidents"))
     os.replace(partial, path)
     return path
 
 
-def run(n: int, work: Path, size: tuple[int, int] = (1920, 1080), repaints: int = 10) -> dict[str, float]:
+def run(n: int, work: Path, size: tuple[int, int] = (1920, 1080), repaints: int = 10,
+        source: Path | None = None) -> dict[str, float]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QEvent, Qt, QTimer
     from PySide6.QtWidgets import QApplication
@@ -75,7 +79,7 @@ def run(n: int, work: Path, size: tuple[int, int] = (1920, 1080), repaints: int 
     from compstat_desk.core.store.workspace import open_workspace
     from compstat_desk.ui.views.map import MapWidget
 
-    path = build_workspace(work, n)
+    path = build_workspace(work, n, source=source)
     app = QApplication.instance() or QApplication(["map-bench"])
     out: dict[str, float] = {}
     with open_workspace(path, create=False) as ws:
@@ -119,13 +123,17 @@ def run(n: int, work: Path, size: tuple[int, int] = (1920, 1080), repaints: int 
     return out
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--n", type=int, default=100_000)
-    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "compstat_map_bench")
-    args = parser.parse_args()
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=100_000, help="located headline incidents in the latest 28 days "
+                        "(default 100,000)")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "compstat_map_bench",
+                        help="where to build the workspaces and keep them for later runs (default: %(default)s)")
+    parser.add_argument("--db", type=Path, help="start from this workspace instead of the sample")
+    args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
-    for name, value in run(args.n, args.work).items():
+    for name, value in run(args.n, args.work, source=args.db).items():
         print(f"{name:>30}: {value:,.0f}")
     return 0
 

@@ -3,9 +3,10 @@
 
 Everything comes from one numpy generator seeded with 20261115 and the --end date: no clock, no
 network. Running the script twice writes byte-identical files (gzip mtime 0, fixed float formats,
-sorted rows and keys). See README.md beside this script for what the files hold and what is planted.
+sorted rows and keys). See compstat_desk/core/samples/data/README.md, beside the files it writes there, for what
+they hold and what is planted.
 
-    python sample_data/make_sample_data.py [--out DIR] [--end YYYY-MM-DD]
+    python scripts/make_sample_data.py [--out DIR] [--end YYYY-MM-DD]
 """
 
 from __future__ import annotations
@@ -1241,7 +1242,8 @@ def prepare_sampling(geo: Geography, rng: np.random.Generator) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    ap.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "compstat_desk" / "core"
+                    / "samples" / "data", help="where to write the files (default: the package's sample data)")
     ap.add_argument("--end", default=DEFAULT_END, help="last day of the data (a Sunday), YYYY-MM-DD")
     args = ap.parse_args(argv)
     end = dt.date.fromisoformat(args.end)

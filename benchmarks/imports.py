@@ -1,8 +1,13 @@
-"""Benchmarks that matter, each reported as a ratio against a baseline run in the same process."""
+"""Import benchmark: a synthetic incidents CSV imported into a workspace, as a ratio to pandas.read_csv plus
+sqlite3 executemany of the same rows into a bare table (alternated in the same run), and the import's peak memory
+in a fresh process.
+
+    python -m benchmarks.imports [--rows 1000000] [--repeats 3] [--dir DIR]
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import argparse
 import json
 import sqlite3
 import subprocess
@@ -14,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks import child_env
 
 CATEGORIES = ["Burglary", "Robbery", "Violence with injury", "Violence without injury", "Vehicle offences",
               "Shoplifting", "Criminal damage", "Theft from the person", "Public order", "Drug offences"]
@@ -69,18 +76,18 @@ def _peak_memory(csv_path: Path, db_path: Path) -> tuple[float, int, int]:
     code = (
         "import json, resource, sys\n"
         "from pathlib import Path\n"
-        "from compstat_desk.core.bench import ours\n"
+        "from benchmarks.imports import ours\n"
         "s, n = ours(Path(sys.argv[1]), Path(sys.argv[2]))\n"
         "print(json.dumps({'s': s, 'n': n, 'mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
         " 'worker_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
     )
     out = subprocess.run([sys.executable, "-c", code, str(csv_path), str(db_path)], check=True,
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, env=child_env())
     data = json.loads(out.stdout.strip().splitlines()[-1])
     return data["s"], int(data["mb"]), int(data["worker_mb"])
 
 
-def _synthetic_file(where: Path, rows: int) -> Generator[str, None, Path]:
+def synthetic_file(where: Path, rows: int) -> Generator[str, None, Path]:
     """The synthetic incidents file of `rows` rows in `where`, written once and reused by later runs."""
     where.mkdir(parents=True, exist_ok=True)
     csv_path = where / f"incidents_{rows}.csv"
@@ -93,7 +100,7 @@ def _synthetic_file(where: Path, rows: int) -> Generator[str, None, Path]:
 def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int = 3) -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         where = Path(folder or tmp)
-        csv_path = yield from _synthetic_file(where, rows)
+        csv_path = yield from synthetic_file(where, rows)
         size_mb = csv_path.stat().st_size / 1e6
         # Alternate the two, `repeats` times each.
         bases, ourses = [], []
@@ -121,56 +128,18 @@ def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int
               f"({sub_s:.2f} s there)"
 
 
-def pandas_windows(frame: pd.DataFrame, week_ending: dt.date) -> pd.DataFrame:
-    """The baseline: the three windows and their year-ago spans counted by pandas over raw rows in memory,
-    per unit and category and for the force (all units)."""
-    from compstat_desk.core.analysis.periods import windows
-
-    parts = []
-    for w in windows(week_ending):
-        for label, start, end in (("current", w.start, w.end), ("previous", w.previous_start, w.previous_end)):
-            rows = frame[(frame["day"] >= np.datetime64(start)) & (frame["day"] <= np.datetime64(end))]
-            per_unit = rows.groupby(["unit", "category"]).size()
-            force = rows.groupby("category").size()
-            force.index = pd.MultiIndex.from_arrays([["FORCE"] * len(force), force.index], names=["unit", "category"])
-            parts.append(pd.concat([per_unit, force]).rename(f"{w.name}_{label}"))
-    return pd.concat(parts, axis=1)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows of synthetic incidents (default 1,000,000)")
+    parser.add_argument("--repeats", type=int, default=3, help="back-to-back pairs of runs (default 3)")
+    parser.add_argument("--dir", type=Path, help="where to write the files and keep the CSV for later runs "
+                        "(default: a temporary folder)")
+    args = parser.parse_args(argv)
+    for line in bench_import(args.rows, args.dir, args.repeats):
+        print(line, flush=True)
+    return 0
 
 
-def bench_compstat(rows: int = 5_000_000, folder: Path | None = None, repeats: int = 3) -> Iterator[str]:
-    """The full Compstat table over a workspace of `rows` incidents, against pandas over the raw rows."""
-    from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
-    from compstat_desk.core.ingest import import_file
-    from compstat_desk.core.store.workspace import open_workspace
-
-    with tempfile.TemporaryDirectory() as tmp:
-        where = Path(folder or tmp)
-        csv_path = yield from _synthetic_file(where, rows)
-        db = where / f"bench_compstat_{rows}.sqlite"
-        if not db.exists():
-            yield f"Importing them into {db} …"
-            with open_workspace(db) as ws:
-                import_file(ws, csv_path)
-        frame = pd.read_csv(csv_path, usecols=["occurred", "category", "unit"])
-        frame["day"] = pd.to_datetime(frame["occurred"]).dt.normalize().to_numpy(dtype="datetime64[D]")
-        with open_workspace(db) as ws:
-            week_ending = latest_week_ending(ws)
-            ours, base = [], []
-            for _ in range(repeats):
-                t0 = time.perf_counter()
-                table = compstat_table(ws, week_ending)
-                ours.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                expected = pandas_windows(frame, week_ending)
-                base.append(time.perf_counter() - t0)
-        # The two must agree before their times mean anything.
-        got = table[table["category"] != "HEADLINE"].set_index(["unit", "category", "window"])
-        for w in ("week", "28d", "ytd"):
-            for label in ("current", "previous"):
-                mine = got[label].xs(w, level="window").astype(int)
-                theirs = expected[f"{w}_{label}"].reindex(mine.index).fillna(0).astype(int)
-                assert (mine == theirs).all(), f"{w} {label} disagrees with pandas"
-        yield (f"Compstat table for {table['unit'].nunique()} units x {table['category'].nunique()} categories "
-               f"({len(table):,} rows) over {rows:,} incidents, week ending {week_ending}: best {min(ours):.3f} s; "
-               f"pandas over the raw rows in memory: best {min(base):.3f} s; ratio {min(ours) / min(base):.2f} "
-               "(target <= 0.1)")
+if __name__ == "__main__":
+    raise SystemExit(main())

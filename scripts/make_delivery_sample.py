@@ -1,4 +1,4 @@
-"""Write the sample delivery unit (fictional) into sample_data/delivery/, deterministically.
+"""Write the sample delivery unit (fictional) into compstat_desk/core/samples/data/delivery/, deterministically.
 
 Four priorities across health, education and home affairs — A&E waits, waits for planned treatment, reading
 standards, asylum decision times — with their departments and the trusts, councils and casework regions that
@@ -6,7 +6,7 @@ deliver them; monthly and weekly indicators from April 2023 to autumn 2026; targ
 an options appraisal; and three past stocktakes (July 2025, December 2025, July 2026) with their assessments.
 The next stocktake (December 2026) is planned by the loader.
 
-    python sample_data/make_delivery_sample.py [--out DIR]
+    python scripts/make_delivery_sample.py [--out DIR]
 """
 
 from __future__ import annotations
@@ -371,7 +371,9 @@ PLAN = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "delivery")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[1] / "compstat_desk" / "core"
+                        / "samples" / "data" / "delivery", help="where to write the files (default: the package's "
+                        "sample data)")
     args = parser.parse_args()
     make(args.out)
     print(f"Wrote the sample delivery unit to {args.out}")

@@ -1,6 +1,6 @@
-"""Benchmark: slide-to-slide switch time over the whole sample meeting, in the presenter view at 1920x1080.
+"""Meeting benchmark: slide-to-slide switch time over the whole sample meeting, in the presenter view at 1920x1080.
 
-    python -m compstat_desk.ui.meeting_bench [--db PATH] [--rounds 3]
+    python -m benchmarks.meeting [--db PATH] [--rounds 3] [--switches N]
 
 A switch is timed from the key press to the new slide painted. Between switches the presenter talks (the
 event loop runs until idle), which is when the next slide is built ahead; `cold` switches skip that, as when
@@ -25,7 +25,7 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
@@ -36,9 +36,12 @@ def main(argv: list[str] | None = None) -> None:
     from compstat_desk.core.store.workspace import open_workspace
     from compstat_desk.ui.meeting.presenter import PresenterWindow
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", type=Path, help="a workspace to copy and present the next meeting of (default: the "
+                    "sample, built in a temporary folder)")
+    ap.add_argument("--rounds", type=int, default=3, help="times through the meeting, prepared and cold (default 3)")
+    ap.add_argument("--switches", type=int, help="only the first N switches of each round (default: every slide)")
     args = ap.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
@@ -59,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
                 window.show()
                 window.go_to(1)
                 app.processEvents()
-                for _n in range(len(window.slides) - 1):
+                for _n in range(min(len(window.slides) - 1, args.switches or len(window.slides))):
                     if prepare:
                         app.processEvents()  # the presenter speaks: the next slide is built meanwhile
                         QTest.qWait(50)
@@ -81,13 +84,15 @@ def main(argv: list[str] | None = None) -> None:
                 window.deleteLater()
                 app.processEvents()
         n = len(warm) // args.rounds + 1
-        print(f"Slide switches over the sample meeting ({n} slides, {args.rounds} rounds, 1920x1080):")
+        print(f"Slide switches over the {'sample ' if args.db is None else ''}meeting ({n} slides, {args.rounds} "
+              "rounds, 1920x1080):")
         print(f"  prepared (the usual case): median {statistics.median(warm):.0f} ms, 95th percentile "
               f"{percentile(warm, 0.95):.0f} ms, worst {max(warm):.0f} ms")
         print(f"  cold (jumping to a slide never shown): median {statistics.median(cold):.0f} ms, 95th percentile "
               f"{percentile(cold, 0.95):.0f} ms, worst {max(cold):.0f} ms")
         ws.close()
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

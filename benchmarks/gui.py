@@ -1,16 +1,22 @@
-"""GUI benchmarks, outside the test suite (`compstat-desk bench gui`): launch to a painted main window as a ratio to a
-bare PySide6 window in the same run, and the resident memory of the main window on a large workspace.
+"""GUI benchmark: launch to a painted main window as a ratio to a bare PySide6 window in the same run, and the
+resident memory of the main window on a large workspace.
 
-Each figure is taken in a fresh process (`python -m compstat_desk.ui.bench_gui child …`), timed from the moment it
-is started to the moment it reports its first paint, so that imports and start-up count as a user waits for them."""
+    python -m benchmarks.gui [--db SAMPLE] [--big FILE] [--repeats 3] [--dir DIR]
+
+Each figure is taken in a fresh process (`python -m benchmarks.gui child …`), timed from the moment it is started to
+the moment it reports its first paint, so that imports and start-up count as a user waits for them."""
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+from benchmarks import child_env
 
 LAUNCH_TARGET = 3.0  # the main window may take at most 3× as long as a bare window to appear
 MEMORY_TARGET_MB = 1024
@@ -91,9 +97,9 @@ def _child(kind: str, db: str | None) -> int:
 def _launch(kind: str, db: Path | None) -> tuple[dict[str, float], list[str]]:
     """Seconds from starting a child to each mark it prints ('painted', and for the main window 'ready': its
     views built and painted), and what it printed."""
-    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
+    env = child_env(QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "compstat_desk.ui.bench_gui", "child", kind, str(db or "")],
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.gui", "child", kind, str(db or "")],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
     assert proc.stdout is not None
     lines = []
@@ -138,7 +144,33 @@ def bench_gui(sample_db: Path, big_db: Path | None, repeats: int = 3) -> list[st
     return out
 
 
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) >= 2 and argv[0] == "child":  # one of the fresh processes _launch starts
+        return _child(argv[1], argv[2] if len(argv) > 2 else None)
+    parser = argparse.ArgumentParser(prog=f"python -m {__spec__.name}", description=__doc__,
+                                    formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", type=Path, help="the workspace to open (default: the sample, built in --dir)")
+    parser.add_argument("--big", type=Path, help="a large workspace to measure the window's memory on (e.g. the one "
+                        "`python -m benchmarks.compstat --rows 5000000 --dir DIR` keeps in DIR)")
+    parser.add_argument("--repeats", type=int, default=3, help="launches of each window; the best of each is "
+                        "compared (default 3)")
+    parser.add_argument("--dir", type=Path, help="where to build the sample (default: a temporary folder)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="compstat-bench-") as tmp:
+        sample = args.db
+        if sample is None:
+            folder = args.dir or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            sample = folder / "sample.sqlite"
+            if not sample.exists():
+                from compstat_desk.core.samples.police import build_sample_workspace
+
+                build_sample_workspace(sample)
+        for line in bench_gui(sample, args.big, args.repeats):
+            print(line, flush=True)
+    return 0
+
+
 if __name__ == "__main__":
-    if len(sys.argv) >= 3 and sys.argv[1] == "child":
-        raise SystemExit(_child(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None))
-    raise SystemExit("usage: compstat-desk bench gui [--db SAMPLE] [--big FILE]")
+    raise SystemExit(main())

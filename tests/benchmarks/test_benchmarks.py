@@ -1,0 +1,56 @@
+"""The benchmarks without a window (import, compstat, pack) still start and print their reports, run with tiny sizes
+through `compstat-desk bench`; they are never judged by their figures here."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from support.benchmarks import report, start_benchmarks, stop
+
+from compstat_desk.core.ingest import import_file
+from compstat_desk.core.meetings.agenda import create_meeting
+from compstat_desk.core.store.workspace import open_workspace
+
+
+@pytest.fixture(scope="module")
+def small_workspace(tmp_path_factory):
+    """Two units, two categories, a year of 1,500 incidents to Sunday 2025-12-28 and a meeting the day after: its
+    pack takes a fraction of a second, where the sample's takes several."""
+    folder = tmp_path_factory.mktemp("small-workspace")
+    rng = np.random.default_rng(1)
+    days = pd.date_range("2024-12-30", "2025-12-28")
+    n = 1500
+    occurred = days[rng.integers(0, len(days), n)] + pd.to_timedelta(rng.integers(0, 24 * 60, n), unit="min")
+    pd.DataFrame({"id": [f"T{i}" for i in range(n)], "occurred": occurred.strftime("%Y-%m-%d %H:%M"),
+                  "category": rng.choice(["Burglary", "Robbery"], n), "unit": rng.choice(["NORTH", "SOUTH"], n)},
+                 ).to_csv(folder / "incidents.csv", index=False)
+    with open_workspace(folder / "small.sqlite") as ws:
+        import_file(ws, folder / "incidents.csv")
+        create_meeting(ws, title="Small", date="2025-12-29")
+    return folder / "small.sqlite"
+
+
+@pytest.fixture(scope="module")
+def started(small_workspace, tmp_path_factory):
+    work = tmp_path_factory.mktemp("benchmarks")
+    procs = start_benchmarks({
+        "import": ["--rows", "2000", "--repeats", "1"],
+        "compstat": ["--rows", "2000", "--repeats", "1"],
+        "pack": ["--db", str(small_workspace), "--repeats", "1", "--dir", str(work / "pack")],
+    }, cwd=work)
+    yield procs
+    stop(procs)
+
+
+def test_the_import_benchmark_reports_its_ratio_and_peak_memory(started):
+    out = report(started["import"])
+    assert "import of 2,000 rows" in out and "ratio to the baseline" in out and "peak memory of the import" in out
+
+
+def test_the_compstat_benchmark_reports_its_ratio_to_pandas(started):
+    out = report(started["compstat"])
+    assert "Compstat table for" in out and "over 2,000 incidents" in out and "pandas over the raw rows" in out
+
+
+def test_the_pack_benchmark_reports_seconds_and_pages(started):
+    out = report(started["pack"])
+    assert "Agenda pack of small.sqlite, end to end in a fresh process: best" in out and " pages, " in out
