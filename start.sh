@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 bash scripts/setup.sh app
+echo "Opening compstat-desk (your workspace is built from the sample force the first time)…"
 exec .venv/bin/compstat-desk "$@"

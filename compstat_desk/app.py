@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,8 +41,10 @@ def _application() -> Any:
     return app
 
 
-def run_gui(db_path: Path) -> int:
-    """Open the workspace at `db_path` in the main window; return the exit status (2: it could not be opened)."""
+def run_gui(db_path: Path, *, first_build: tuple[str, Callable[..., object]] | None = None) -> int:
+    """Open the workspace at `db_path` in the main window; return the exit status (2: it could not be opened).
+    `first_build`: (what it is, build(path, progress=…)) makes the file first when it is not there yet (the first
+    run builds your workspace from the sample force), with its progress in the window."""
     problem = display_problem()
     if problem:
         print(f"compstat-desk: {problem}", file=sys.stderr)
@@ -63,7 +66,11 @@ def run_gui(db_path: Path) -> int:
 
     settings = QSettings(APP_NAME, APP_NAME)  # layout, report week and unit, remembered between runs
     header = read_header(db_path)
-    if header is not None:
+    if first_build is not None and not db_path.exists():
+        what, build = first_build
+        window = MainWindow.building(db_path, build, what, settings=settings)
+        window.open_failed.connect(lambda: app.exit(2))
+    elif header is not None:
         # The frame (marking, name, menus) paints at once; the workspace is opened and the views built behind it.
         window = MainWindow.opening(header, settings=settings)
         window.open_failed.connect(lambda: app.exit(2))

@@ -4,6 +4,7 @@ Nothing here imports pandas or Qt until a sample has to be built, so that the wi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 SAMPLES = {
@@ -31,16 +32,22 @@ def sample_workspace(kind: str, folder: Path | None = None) -> Path:
     return (folder or data_folder()) / "samples" / f"{kind}.sqlite"
 
 
-def build_sample(kind: str, path: Path) -> None:
-    """Build the sample of this kind at `path` (written to a temporary file first: a crash leaves nothing)."""
+def build_sample(kind: str, path: Path, progress: Callable[[float, str], None] | None = None) -> None:
+    """Build the sample of this kind at `path` (written to a temporary file first: a crash leaves nothing),
+    reporting `progress(fraction, message)` as it goes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if kind == "delivery":
         from compstat_desk.core.samples.delivery import build_delivery_workspace
 
-        build_delivery_workspace(path)
+        build_delivery_workspace(path, progress=progress or _quiet)
     else:
         from compstat_desk.core.samples.police import build_sample_workspace
 
-        build_sample_workspace(path)
+        build_sample_workspace(path, progress=progress or _quiet)
+
+
+def _quiet(fraction: float, message: str) -> None:
+    """No progress to report."""
 
 
 def ensure_sample(kind: str, folder: Path | None = None) -> Path:

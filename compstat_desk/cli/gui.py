@@ -4,7 +4,6 @@ rendered offscreen to a PNG). `meetings present` is a verb of `meetings` (cli/me
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from compstat_desk.cli._common import ensure_workspace, open_named_workspace, with_db, workspace_path
@@ -48,25 +47,22 @@ def run(args: argparse.Namespace) -> int:
 
 def _window(args: argparse.Namespace) -> int:
     """The main window on the sample --sample names, the workspace --db names, or the one it last had open."""
+    from compstat_desk.app import run_gui
+    from compstat_desk.places import SAMPLES, build_sample, sample_workspace
+
+    # A sample, or your workspace on the first run, is built behind the window's frame, its progress shown there.
     if getattr(args, "sample", None):
-        from compstat_desk.app import run_gui
-        from compstat_desk.places import sample_workspace
-
-        path = sample_workspace(args.sample)
-        if not path.exists():
-            print(f"Building the {args.sample} sample at {path} …", file=sys.stderr)
-            from compstat_desk.places import ensure_sample
-
-            ensure_sample(args.sample)
-        return run_gui(path)
+        kind = args.sample
+        path = sample_workspace(kind)
+        return run_gui(path, first_build=(SAMPLES[kind].split(":")[0],
+                                          lambda p, progress: build_sample(kind, p, progress)))
     path = workspace_path(args)
     if getattr(args, "db", None) is None:
         from compstat_desk.app import last_workspace
 
         path = last_workspace() or path  # the workspace the window last had open
-        ensure_workspace(path)
-    from compstat_desk.app import run_gui
-
+        return run_gui(path, first_build=("your workspace from the sample police force",
+                                          lambda p, progress: build_sample("police", p, progress)))
     return run_gui(path)  # before anything imports pandas: the window's frame paints without it
 
 

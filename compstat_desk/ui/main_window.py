@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QMenuBar,
     QMessageBox,
+    QProgressBar,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -32,7 +34,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
-from compstat_desk.ui.theme import scaled_font
+from compstat_desk.ui.theme import marking_colours, scaled_font
 from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label
 
 # The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
@@ -107,8 +109,19 @@ class MainWindow(QMainWindow):
             self.opening_label.setTextFormat(Qt.TextFormat.PlainText)
             self.opening_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
             self.opening_label.setFont(scaled_font(self.font(), 1.6))
-            self.setCentralWidget(self.opening_label)
+            self.opening_progress = QProgressBar()  # shown while a first workspace is being built
+            self.opening_progress.setRange(0, 100)
+            self.opening_progress.setFixedWidth(560)
+            self.opening_progress.hide()
+            opening = QWidget()
+            opening_layout = QVBoxLayout(opening)
+            opening_layout.addStretch(1)
+            opening_layout.addWidget(self.opening_label)
+            opening_layout.addWidget(self.opening_progress, 0, Qt.AlignmentFlag.AlignHCenter)
+            opening_layout.addStretch(1)
+            self.setCentralWidget(opening)
             self.status_label.setText("Reading the workspace and preparing the views…")
+        self._build_first: Callable[..., object] | None = None  # MainWindow.building: makes the file first
 
     @classmethod
     def opening(cls, header: WorkspaceHeader, *, settings: QSettings | None = None) -> MainWindow:
@@ -120,11 +133,28 @@ class MainWindow(QMainWindow):
         window.restore_geometry()
         return window
 
+    @classmethod
+    def building(cls, path: Path, build: Callable[..., object], what: str, *,
+                 settings: QSettings | None = None) -> MainWindow:
+        """A window for a workspace that does not exist yet (the first run): its frame shows at once with a
+        progress bar while `build(path, progress=…)` makes the file (e.g. from the sample force) on a worker
+        thread, then it opens as `opening` does."""
+        from compstat_desk.core.store.header import DEFAULT_MARKING
+
+        name = what[:1].upper() + what[1:]
+        window = cls(None, settings=settings, header=WorkspaceHeader(str(path), name, DEFAULT_MARKING))
+        window._build_first = build
+        window.opening_label.setText(f"Building {what} (the first time only; a few seconds)…")
+        window.opening_progress.show()
+        window.status_label.setText(f"Making {path}…")
+        window.restore_geometry()
+        return window
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         if self.ws is None and self._loader is None:
             self._loader = self.tasks.start(self._import_views, done=self._finish_opening,
-                                            failed=self._opening_failed)
+                                            failed=self._opening_failed, progress=self.on_loader_progress)
         if self.ready and not self._panes_balanced:  # the first time the window has its real width
             self._panes_balanced = True
             self.balance_panes()
@@ -134,6 +164,8 @@ class MainWindow(QMainWindow):
         thread builds the views once both are done."""
         from compstat_desk.ui.startup import import_views_and_open
 
+        if self._build_first is not None and not Path(self.header.path).exists():
+            self._build_first(Path(self.header.path), progress=state.progress)
         ws = import_views_and_open(self.header.path)
         with self._abandon_lock:
             self._opened = ws
@@ -151,8 +183,15 @@ class MainWindow(QMainWindow):
         self.close()
         self.open_failed.emit()
 
+    def on_loader_progress(self, fraction: float, message: str) -> None:
+        self.opening_progress.setValue(int(fraction * 100))
+        if message:
+            self.status_label.setText(message)
+
     def _finish_opening(self, ws: Workspace) -> None:
         """On the GUI thread, once the imports are done and the workspace is open: build the views."""
+        if self._build_first is not None:  # made just now: its own name and marking replace the placeholders
+            self._show_header(header_from(ws.conn, ws.path))
         self._build_content(ws)
         self.refresh()
         self.restore_settings()
@@ -271,6 +310,18 @@ class MainWindow(QMainWindow):
         for header in self.findChildren(QHeaderView):  # table headers do not take the window's font on their own
             header.setFont(self.font())
         self.ready = True
+
+    def _show_header(self, header: WorkspaceHeader) -> None:
+        """The workspace's name and marking in the title, the banner and the status bar."""
+        self.header = header
+        self.setWindowTitle(f"compstat-desk — {header.name} [{header.marking}]")
+        banner = MarkingBannerWidget(header.marking, header.name, header.path, self)
+        self.menuWidget().layout().replaceWidget(self.banner, banner)
+        self.banner.deleteLater()
+        self.banner = banner
+        bg, fg = marking_colours(header.marking)
+        self.status_marking.setText(header.marking)
+        self.status_marking.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 10px; }}")
 
     def _build_top(self) -> None:
         """The marking, then the menus: the marking stays the top line of the window, above the menus."""

@@ -637,3 +637,28 @@ def test_file_check_the_workspace_reads_the_whole_file_in_the_background_and_say
     assert not window.check_action.isEnabled()  # one check at a time
     assert task.wait(60)
     assert "is sound" in window.status_label.text() and window.check_action.isEnabled()
+
+
+def test_the_first_run_builds_the_workspace_behind_a_frame_that_shows_its_progress(qtbot, tmp_path):
+    from compstat_desk.places import build_sample
+
+    path = tmp_path / "yours.sqlite"
+    steps = []
+
+    def build(p, progress):
+        build_sample("police", p, lambda f, m: (steps.append((f, m)), progress(f, m)))
+
+    w = MainWindow.building(path, build, "your workspace from the sample police force")
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    assert not w.ready and w.opening_progress.isVisible()  # the frame is up, with a bar, before the file exists
+    assert "Building your workspace" in w.opening_label.text() and w.banner.marking_label.text()
+    assert w._loader.wait(120)
+    assert w.ready and path.exists()
+    assert steps and steps[-1][0] == 1.0 and all(a[0] <= b[0] for a, b in zip(steps, steps[1:]))
+    assert w.opening_progress.value() == 100  # the bar followed the build to its end
+    # Once built, the window says what the workspace is called, not the placeholder.
+    assert "Wessex Constabulary (sample)" in w.banner.text() and "Wessex" in w.windowTitle()
+    w.close()
+    w.ws.close()
