@@ -1,6 +1,7 @@
 """What a map says, checked without Qt against independent computations: each unit's counts against pandas over the
 incidents, its class against hand-made rises and falls of either polarity, distances and areas against the ellipsoid
-(pyproj.Geod), scale-bar lengths worked by hand, hot spots against a planted cluster."""
+(pyproj.Geod), scale-bar lengths worked by hand, hot spots against a planted cluster; and the printed map
+(figures.map_figure) against the same facts, so that it cannot drift from the Map tab."""
 
 import datetime as dt
 import json
@@ -14,6 +15,7 @@ from pyproj import Geod, Transformer
 
 from compstat_desk.core.analysis import maps
 from compstat_desk.core.analysis.compstat import latest_week_ending
+from compstat_desk.core.analysis.figures import MAP_FILLS, ROLE_FILLS, map_figure
 from compstat_desk.core.analysis.hotspots import hot_spots
 from compstat_desk.core.analysis.maps import BETTER, NO_CHANGE, NOT_COMPARED, WORSE
 from compstat_desk.core.errors import CompstatError
@@ -184,6 +186,28 @@ def test_a_real_rise_is_worse_for_crime_and_better_for_what_police_find(divided)
     assert maps.unit_changes(divided, END, "BURG", "ytd")["N1"].klass == NOT_COMPARED
 
 
+def test_the_printed_map_colours_and_words_each_unit_as_the_map_tab_classes_it(divided):
+    for category, north, rise_words in (("BURG", WORSE, "▲ worse for real"), ("DRUG", BETTER, "▲ better for real")):
+        changes = maps.unit_changes(divided, END, category)
+        fig = map_figure(divided, category, week_ending=END, hot_spots=False)
+        fills = {s.key: s.fill for s in fig.shapes if not s.key.startswith("hot")}
+        assert fills == {code: MAP_FILLS[changes[code].klass] for code in ("N1", "S1")}
+        assert changes["N1"].klass == north and fills["S1"] == ROLE_FILLS["none"]
+        assert rise_words in [words for _, _, words in fig.legend]  # the legend follows the category's polarity
+        assert {s.key: s.label for s in fig.shapes} == {"N1": "N1 ▲", "S1": "S1"}
+    assert "Worse for real (▲, orange): North 112 vs 28" in map_figure(divided, "BURG", week_ending=END).caption
+    assert "Better for real (▲, blue): North 84 vs 28" in map_figure(divided, "DRUG", week_ending=END).caption
+
+
+def test_the_printed_map_says_which_units_were_not_compared(ws, write):
+    frame = two_divisions(ws, dt.date(2026, 3, 2))  # less than a year of data: nothing a year earlier
+    import_file(ws, write("incidents.csv", frame.to_csv(index=False)))
+    fig = map_figure(ws, "BURG", week_ending=END, hot_spots=False)
+    assert {s.fill for s in fig.shapes} == {MAP_FILLS[NOT_COMPARED]} == {"#FFFFFF"}
+    assert "Not compared, for want of data in one of the two periods (white): North 112 vs –" in fig.caption
+    assert (MAP_FILLS[NOT_COMPARED], "box", "not compared (no data)") in fig.legend
+
+
 # -- incidents and hot spots -------------------------------------------------------------------------------------
 
 
@@ -235,6 +259,42 @@ def cell_in_lonlat(spots, row, col):
     lon, lat = Transformer.from_crs(spots.crs, "EPSG:4326", always_xy=True).transform([x0, x1, x1, x0],
                                                                                       [y0, y0, y1, y1])
     return shapely.Polygon(zip(lon, lat))
+
+
+def test_the_map_tab_and_the_printed_map_show_the_same_emerging_cells(ws, write):
+    planted(ws, write)
+    crs = maps.unit_shapes(ws).crs
+    for category in ("HEADLINE", "BURG", "DRUG"):
+        force = hot_spots(ws, category=category, week_ending=END, density=False)
+        emerging = force.cells[force.cells["emerging"]]
+        layer = maps.hot_spot_layer(ws, END, category, crs)
+        assert layer.cells == len(emerging) >= 1
+        fig = map_figure(ws, category, week_ending=END)
+        printed = [m.label for m in fig.markers]
+        assert len(printed) == len(emerging)
+        for n, r in enumerate(emerging.itertuples(), 1):
+            assert printed[n - 1].startswith(f"H{n}: {r.count} against a usual {r.baseline_per_28d:.1f} "
+                                             f"({r.lat:.4f}, {r.lon:.4f})")
+        # A division's printed map shows the force's cells that overlap it: the same cells, tested once.
+        for code, bounds in (("N1", NORTH), ("S1", SOUTH)):
+            inside = [r for r in emerging.itertuples()
+                      if shapely.box(*bounds).intersection(cell_in_lonlat(force, r.row, r.col)).area > 0]
+            division = map_figure(ws, category, unit=code, week_ending=END)
+            labels = [m.label.split(": ", 1)[1] for m in division.markers]
+            assert labels == [f"{r.count} against a usual {r.baseline_per_28d:.1f} ({r.lat:.4f}, {r.lon:.4f})"
+                              for r in inside], (category, code)
+            # A pack finds the force's hot spots once and passes them to each of its maps: the same map.
+            assert map_figure(ws, category, unit=code, week_ending=END, spots=force).caption == division.caption
+
+
+def test_the_headline_hot_spots_are_those_of_the_headline_categories_alone(ws, write):
+    planted(ws, write)
+    shop = Transformer.from_crs("EPSG:4326", maps.unit_shapes(ws).crs, always_xy=True).transform(*SHOP)
+    for fig in (map_figure(ws, "HEADLINE", week_ending=END), map_figure(ws, "BURG", week_ending=END)):
+        cells = [shapely.Polygon(s.rings[0]) for s in fig.shapes if s.key.startswith("hot")]
+        assert cells and all(c.distance(shapely.Point(shop)) < 400 for c in cells)  # at the shop, not the market
+    assert "No emerging hot spot" in map_figure(ws, "HEADLINE", unit="S1", week_ending=END).caption
+    assert "H1" in map_figure(ws, "DRUG", unit="S1", week_ending=END).caption  # the market, on its own map
 
 
 def test_emerging_cells_are_the_forces_and_a_units_are_those_that_overlap_it(ws, write):
