@@ -17,6 +17,7 @@ from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
 from compstat_desk.core.actions.tracker import LIVE, actions_table, carried_agenda
 from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending, q_text
 from compstat_desk.core.analysis.figures import (
+    Figure,
     change_role,
     change_symbol,
     funnel_figure,
@@ -25,6 +26,8 @@ from compstat_desk.core.analysis.figures import (
     trajectory_figure,
     trend_figure,
 )
+from compstat_desk.core.analysis.hotspots import HotSpots
+from compstat_desk.core.analysis.maps import force_hot_spots
 from compstat_desk.core.analysis.polarity import Polarity
 from compstat_desk.core.analysis.trajectories import chance_words, count_targets, indicator_targets
 from compstat_desk.core.delivery.priorities import is_delivery_workspace, long_date
@@ -68,6 +71,17 @@ class PackData:
     divisions: list[tuple[str, str]]
     findings: list[Finding] = field(default_factory=list)
     indicators: dict[str, pd.DataFrame] = field(default_factory=dict)  # each division's indicator changes
+    spots: dict[str, HotSpots | None] = field(default_factory=dict)  # the force's hot spots by category, found once
+
+
+def _map(d: PackData, category: str, unit: str | None = None) -> Figure:
+    """A map of the pack. Every map of a category shows cells of the force's hot spots: they are found once."""
+    if category not in d.spots:
+        try:
+            d.spots[category] = force_hot_spots(d.ws, d.week, category, density=False)
+        except CompstatError:
+            d.spots[category] = None  # no located incidents: map_figure finds no hot spot either
+    return map_figure(d.ws, category, unit=unit, week_ending=d.week, table=d.table, spots=d.spots[category])
 
 
 def _pack_data(ws: Workspace, info: dict[str, object], week: dt.date, table: pd.DataFrame,
@@ -192,9 +206,9 @@ def _meeting_pack(s: Story, d: PackData, progress: Progress) -> None:
     for category in [HEADLINE, *worst]:
         figure(s, lambda c=category: funnel_figure(d.ws, c, week_ending=d.week, highlight=host or None), 72)
     s.heading("Maps and hot spots", 1, new_page=True)
-    figure(s, lambda: map_figure(d.ws, HEADLINE, week_ending=d.week, table=d.table), 105)
+    figure(s, lambda: _map(d, HEADLINE), 105)
     for category in worst:
-        figure(s, lambda c=category: map_figure(d.ws, c, week_ending=d.week, table=d.table), 105)
+        figure(s, lambda c=category: _map(d, c), 105)
     s.heading("Annex: each division in detail", 0, new_page=True)
     s.text("For each division: the real changes in it and its sectors, its headline crime against the seasonal "
            "baseline, the worst real deterioration (division or sector) and its map by sector with hot spots, and "
@@ -575,7 +589,7 @@ def _annex_unit(s: Story, d: PackData, code: str, name: str, first: bool) -> Non
     for where, category in worst:
         figure(s, lambda u=where, c=category: trend_figure(d.ws, u, c, d.week), 62)
     mapped = worst[0][1] if worst else HEADLINE
-    figure(s, lambda: map_figure(d.ws, mapped, unit=code, week_ending=d.week, table=d.table), 80)
+    figure(s, lambda: _map(d, mapped, code), 80)
     changes = d.indicators.get(code)
     if changes is not None:
         worse = changes[changes["significant"] & (changes["better"] == False)]  # noqa: E712 (None is not False)
@@ -612,7 +626,7 @@ def _unit_pack(s: Story, d: PackData, code: str, name: str, progress: Progress) 
     for category in worst:
         figure(s, lambda c=category: trend_figure(d.ws, code, c, d.week), 62)
     mapped = worst[0] if worst else HEADLINE
-    figure(s, lambda: map_figure(d.ws, mapped, unit=code, week_ending=d.week, table=d.table), 90)
+    figure(s, lambda: _map(d, mapped, code), 90)
     _trajectories(s, d, members)
     s.heading(f"{name} against the other divisions", 1, new_page=True)
     for category in [HEADLINE, *worst[:1]]:

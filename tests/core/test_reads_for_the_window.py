@@ -40,14 +40,14 @@ def test_categories_keep_the_names_polarities_and_headline_flags_of_the_sample_f
         assert (f.name, f.polarity, f.headline) == (source.at[code, "name"], source.at[code, "polarity"],
                                                     source.at[code, "headline"] == "1")
     assert [name for _, name in catalog.category_choices(sample_ws)] == sorted(source["name"])
-    assert catalog.has_headline(sample_ws) == (source["headline"] == "1").any()
+    assert catalog.has_headline_categories(sample_ws) == (source["headline"] == "1").any()
 
 
 def test_a_workspace_whose_categories_count_toward_no_headline_says_so(ws, write):
     from compstat_desk.core.ingest import import_file
 
     import_file(ws, write("a.csv", "id,occurred,category,unit\n1,2026-03-01,Theft,N1\n"))
-    assert not catalog.has_headline(ws)
+    assert not catalog.has_headline_categories(ws)
 
 
 def test_indicators_are_offered_by_name(sample_ws):

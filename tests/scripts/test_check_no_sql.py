@@ -53,7 +53,7 @@ def test_docstrings_and_prose_are_not_sql():
                         '    return "Select a unit to update; delete from the list."\n') == []
 
 
-def test_the_documents_and_the_command_line_hold_no_sql():
+def test_the_documents_the_command_line_and_the_map_tab_hold_no_sql():
     result = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
 

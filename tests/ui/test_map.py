@@ -19,21 +19,12 @@ from PySide6.QtGui import QColor, QImage
 
 from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
 from compstat_desk.core.analysis.hotspots import hot_spots
+from compstat_desk.core.analysis.maps import BETTER, NO_CHANGE, NOT_COMPARED, WORSE
 from compstat_desk.core.ingest import ImportOptions, import_file
 from compstat_desk.core.ingest.boundaries import import_boundaries
 from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store.workspace import open_workspace
-from compstat_desk.ui.views.map import (
-    BETTER,
-    CLASS_COLOURS,
-    NO_CHANGE,
-    NOT_COMPARED,
-    WORSE,
-    MapWidget,
-    change_class,
-    nice_length,
-    render_map_png,
-)
+from compstat_desk.ui.views.map import CLASS_COLOURS, MapWidget, render_map_png
 
 SIZE = (1280, 800)
 
@@ -271,19 +262,6 @@ def test_a_workspace_without_incidents_gets_a_message(make_map, ws):
 def test_an_empty_workspace_gets_a_message(make_map, ws):
     m = make_map(ws)
     assert m.stack.currentWidget() is m.message and m.message.text()
-
-
-def test_change_classes_follow_significance_direction_and_polarity():
-    assert change_class(True, 2.5, "up_bad") == WORSE
-    assert change_class(True, -2.5, "up_bad") == BETTER
-    assert change_class(True, 2.5, "up_good") == BETTER
-    assert change_class(True, -2.5, "up_good") == WORSE
-    assert change_class(False, 2.5, "up_bad") == NO_CHANGE
-    assert change_class(False, float("nan"), "up_bad", compared=False) == NOT_COMPARED
-
-
-def test_scale_lengths_are_round():
-    assert [nice_length(v) for v in (0.9, 7, 19_999, 20_000, 49_000)] == [0.5, 5, 10_000, 20_000, 20_000]
 
 
 def test_render_map_png_writes_the_requested_size(qapp, sample, tmp_path):

@@ -9,16 +9,18 @@ change; every coloured mark also has words or a symbol (▲ worse, ▼ better fo
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
-from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
-from compstat_desk.core.analysis.polarity import Judgement, Polarity, judge
+from compstat_desk.core.analysis import maps
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, latest_week_ending
+from compstat_desk.core.analysis.hotspots import HotSpots
+from compstat_desk.core.analysis.polarity import Judgement, Polarity, judge, up_is_good
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -332,74 +334,83 @@ def funnel_figure(ws: Workspace, category: str, *, level: str = "division", wind
 
 # -- map -------------------------------------------------------------------------------------------------
 
+# A unit's change class (maps.change_class) → its fill on a map: the lighter fills, white where nothing was compared.
+MAP_FILLS: dict[maps.ChangeClass, str] = {maps.BETTER: ROLE_FILLS["better"], maps.WORSE: ROLE_FILLS["worse"],
+                                          maps.NO_CHANGE: ROLE_FILLS["none"], maps.NOT_COMPARED: "#FFFFFF"}
+
 
 def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = None,
                week_ending: dt.date | None = None, table: pd.DataFrame | None = None,
-               hot_spots: bool = True) -> Figure:
-    """Units (the divisions, or the sectors of `unit`) coloured by the real change of the last 28 days against a
-    year earlier, with emerging hot-spot cells outlined and numbered; each area labelled with its code and change."""
+               hot_spots: bool = True, spots: HotSpots | None = None) -> Figure:
+    """Units (the divisions, or the units directly under `unit`, else `unit` itself) coloured by the real change of the
+    last 28 days against a year earlier, with the force's emerging hot-spot cells that overlap them outlined and
+    numbered; each area labelled with its code and change. Shapes, changes, classes and cells come from
+    core.analysis.maps, as the Map tab's do: the paper and the screen show one computation.
+
+    `table` (the Compstat table for `week_ending`) and `spots` (maps.force_hot_spots for this category and week) may
+    be passed by a caller that draws many maps from them, such as a pack."""
     week_ending = week_ending or latest_week_ending(ws)
+    units = maps.unit_shapes(ws)
     if unit is None:
-        areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE level = 'division'"
-                                " AND boundary IS NOT NULL ORDER BY code").fetchall()
+        areas = [s for s in units.shapes.values() if s.level == "division"]
         where = _unit_name(ws, catalog.force_code(ws) or "")
     else:
-        uid = catalog.find_unit(ws, unit)
-        areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE parent_id = ? AND boundary IS NOT NULL"
-                                " ORDER BY code", (uid,)).fetchall()
-        if not areas:
-            areas = ws.conn.execute("SELECT code, name, boundary FROM units WHERE id = ?", (uid,)).fetchall()
-        where = _unit_name(ws, unit)
-    if table is None:
-        table = compstat_table(ws, week_ending)
-    rows = table[(table["window"] == "28d") & (table["category"] == category.upper()
-                                               if category.upper() == HEADLINE else table["category"] == category)]
-    rows = rows.set_index("unit")
-    polarity = Polarity.UP_BAD if category.upper() == HEADLINE else _polarity(ws, category)
-    cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
-    geoms = [(code, name, json.loads(b)) for code, name, b in areas if b]
-    if not geoms:
+        info = catalog.unit_info(ws, unit)
+        areas = [units.shapes[code] for code in catalog.child_codes(ws, info.code) if code in units.shapes]
+        if not areas and info.code in units.shapes:
+            areas = [units.shapes[info.code]]
+        where = info.name
+    if not areas:
         raise CompstatError(f"{where} has no unit boundaries to map: import them (compstat-desk boundaries).")
-    lat0 = float(np.mean([_bounds(g)[1] + _bounds(g)[3] for _, _, g in geoms]) / 2) if geoms else 51.0
-    k = float(np.cos(np.radians(lat0)))  # equirectangular: a degree of longitude is cos(lat) of one of latitude
-
-    def plane(lon: float, lat: float) -> tuple[float, float]:
-        return (lon * k, lat)
-
+    changes = maps.unit_changes(ws, week_ending, category, "28d", table=table)
+    rise, fall = ("better", "worse") if up_is_good(maps.category_polarity(ws, category)) else ("worse", "better")
+    symbol = {rise: "▲", fall: "▼"}
+    cat_name = "Headline crime" if category.upper() == HEADLINE else _category_name(ws, category)
     fig = Figure("map", f"{cat_name}, {where}: last 28 days to {week_ending} against a year earlier")
-    said = {"better": [], "worse": [], "none": []}  # type: dict[str, list[str]]
-    for code, name, geom in geoms:
-        polys = geom["coordinates"] if geom["type"] == "MultiPolygon" else [geom["coordinates"]]
-        rings = [[plane(lon, lat) for lon, lat in ring] for poly in polys for ring in poly[:1]]
-        r = rows.loc[code] if code in rows.index else None
-        cur = None if r is None or pd.isna(r["current"]) else int(r["current"])
-        prev = None if r is None or pd.isna(r["previous"]) else int(r["previous"])
-        role = change_role(cur, prev, bool(r["significant"]) if r is not None else False, polarity)
-        change = describe_change(cur, prev)
-        symbol = change_symbol(role, (cur or 0) > (prev or 0))
-        label = f"{code} {symbol}" if role != "none" else code
-        from shapely.geometry import shape
-
-        point = shape(geom).representative_point()
-        fig.shapes.append(Shape(code, rings, ROLE_FILLS[role], label, plane(point.x, point.y)))
-        said[role].append(f"{name} {cur if cur is not None else '–'} vs {prev if prev is not None else '–'} "
-                          f"({change})")
+    said: dict[maps.ChangeClass, list[str]] = {klass: [] for klass in maps.CLASSES}
+    for area in areas:
+        change = changes.get(area.code)
+        klass = change.klass if change is not None else maps.NOT_COMPARED
+        cur = None if change is None or change.current is None else int(change.current)
+        prev = None if change is None or change.previous is None else int(change.previous)
+        label = area.code
+        if change is not None and klass in (maps.BETTER, maps.WORSE):
+            label += " ▲" if change.z > 0 else " ▼"
+        parts = shapely.get_parts(area.shape)
+        rings = [[(float(x), float(y)) for x, y in shapely.get_coordinates(shapely.get_exterior_ring(part))]
+                 for part in parts[shapely.get_type_id(parts) == 3]]  # each polygon's outline (3: Polygon)
+        at = shapely.get_coordinates(shapely.point_on_surface(area.shape))[0]  # where the Map tab puts its label
+        fig.shapes.append(Shape(area.code, rings, MAP_FILLS[klass], label, (float(at[0]), float(at[1]))))
+        said[klass].append(f"{area.name} {cur if cur is not None else '–'} vs {prev if prev is not None else '–'} "
+                           f"({describe_change(cur, prev)})")
     if hot_spots:
-        for n, cell in enumerate(_emerging_cells(ws, unit, category, week_ending), 1):
-            ring = [plane(lon, lat) for lon, lat in cell["ring"]]
+        cells: list[maps.EmergingCell] = []
+        try:
+            if spots is None:
+                spots = maps.force_hot_spots(ws, week_ending, category, density=False)
+        except CompstatError:
+            pass  # no located incidents: no hot spot to show
+        else:
+            cells = maps.emerging_cells(spots, units.crs, within=shapely.union_all([a.shape for a in areas]))
+        for n, cell in enumerate(cells, 1):
+            ring = [(float(x), float(y)) for x, y in cell.ring]
             fig.shapes.append(Shape(f"hot{n}", [ring], "none", f"H{n}", ring[2], outline=INK, width=1.6))
-            fig.markers.append(Marker(ring[2][0], ring[2][1], f"H{n}: {cell['count']} against a usual "
-                                      f"{cell['baseline']:.1f} ({cell['lat']:.4f}, {cell['lon']:.4f})", INK))
+            fig.markers.append(Marker(ring[2][0], ring[2][1], f"H{n}: {cell.count} against a usual "
+                                      f"{cell.baseline:.1f} ({cell.lat:.4f}, {cell.lon:.4f})", INK))
     words = []
-    if said["worse"]:
-        words.append("Worse for real (▲, orange): " + "; ".join(said["worse"]) + ".")
-    if said["better"]:
-        words.append("Better for real (▼, blue): " + "; ".join(said["better"]) + ".")
-    listed = ": " + "; ".join(said["none"]) if said["none"] and len(geoms) <= 12 else ""
-    if not said["worse"] and not said["better"]:
+    if said[maps.WORSE]:
+        words.append(f"Worse for real ({symbol['worse']}, orange): " + "; ".join(said[maps.WORSE]) + ".")
+    if said[maps.BETTER]:
+        words.append(f"Better for real ({symbol['better']}, blue): " + "; ".join(said[maps.BETTER]) + ".")
+    listed = ": " + "; ".join(said[maps.NO_CHANGE]) if said[maps.NO_CHANGE] and len(areas) <= 12 else ""
+    if not said[maps.WORSE] and not said[maps.BETTER]:
         words.append(f"No area changed for real (grey){listed}.")
     elif listed:
         words.append(f"Not shown to be real (grey){listed}.")
+    if said[maps.NOT_COMPARED]:
+        words.append("Not compared, for want of data in one of the two periods (white): "
+                     + ("; ".join(said[maps.NOT_COMPARED]) if len(areas) <= 12 else
+                        f"{len(said[maps.NOT_COMPARED])} areas") + ".")
     hot = [m.label for m in fig.markers]
     words.append("Emerging hot spots (black squares): " + "; ".join(hot) + "." if hot else
                  "No emerging hot spot.")
@@ -407,45 +418,13 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     xs = [p[0] for s in fig.shapes for ring in s.rings for p in ring]
     ys = [p[1] for s in fig.shapes for ring in s.rings for p in ring]
     fig.aspect = (max(ys) - min(ys)) / max(max(xs) - min(xs), 1e-9) if xs else 1.0
-    fig.legend = [(ROLE_FILLS["worse"], "box", "▲ worse for real"), (ROLE_FILLS["better"], "box", "▼ better for real"),
-                  (ROLE_FILLS["none"], "box", "no real change"), (INK, "square", "emerging hot spot")]
+    fig.legend = [(MAP_FILLS[maps.WORSE], "box", f"{symbol['worse']} worse for real"),
+                  (MAP_FILLS[maps.BETTER], "box", f"{symbol['better']} better for real"),
+                  (MAP_FILLS[maps.NO_CHANGE], "box", "no real change")]
+    if said[maps.NOT_COMPARED]:
+        fig.legend.append((MAP_FILLS[maps.NOT_COMPARED], "box", "not compared (no data)"))
+    fig.legend.append((INK, "square", "emerging hot spot"))
     return fig
-
-
-class _EmergingCell(TypedDict):
-    ring: list[tuple[float, float]]  # lon, lat
-    count: int
-    baseline: float
-    lat: float
-    lon: float
-
-
-def _emerging_cells(ws: Workspace, unit: str | None, category: str, week_ending: dt.date) -> list[_EmergingCell]:
-    from pyproj import Transformer
-
-    from compstat_desk.core.analysis.hotspots import hot_spots
-
-    try:
-        spots = hot_spots(ws, unit=unit, category=None if category.upper() == HEADLINE else category,
-                          week_ending=week_ending, density=False)
-    except CompstatError:
-        return []
-    back = Transformer.from_crs(spots.crs, "EPSG:4326", always_xy=True)
-    out: list[_EmergingCell] = []
-    r: Any  # a row of the cells: pandas types no column of it
-    for r in spots.cells[spots.cells["emerging"]].itertuples():
-        x0, x1 = spots.x_edges[r.col], spots.x_edges[r.col + 1]
-        y0, y1 = spots.y_edges[r.row], spots.y_edges[r.row + 1]
-        lon, lat = back.transform([x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0])
-        out.append({"ring": list(zip(lon, lat)), "count": int(r.count), "baseline": float(r.baseline_per_28d),
-                    "lat": float(r.lat), "lon": float(r.lon)})
-    return out
-
-
-def _bounds(geom: dict[str, object]) -> tuple[float, float, float, float]:
-    from shapely.geometry import shape
-
-    return shape(geom).bounds
 
 
 def _unit_name(ws: Workspace, code: str) -> str:

@@ -153,6 +153,13 @@ def unit_info(ws: Workspace, text: str) -> UnitInfo:
     return UnitInfo(unit_id, str(code), str(name), str(level))
 
 
+def unit_boundaries(ws: Workspace) -> list[tuple[str, str, str, str]]:
+    """(code, name, level, GeoJSON text) of every unit that has a boundary, by level (as text) and code."""
+    rows = ws.conn.execute("SELECT code, name, level, boundary FROM units WHERE boundary IS NOT NULL"
+                           " AND boundary != '' ORDER BY level, code")
+    return [(str(code), str(name), str(level), str(boundary)) for code, name, level, boundary in rows]
+
+
 def unit_name(ws: Workspace, code: str) -> str | None:
     """The name of the unit with this code (in any case); None when there is none. No names or aliases."""
     row = ws.conn.execute("SELECT name FROM units WHERE code = ?", (code,)).fetchone()
@@ -269,6 +276,33 @@ def has_categories(ws: Workspace) -> bool:
     return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories)").fetchone()[0] == 1)
 
 
+@dataclass(frozen=True)
+class CategoryInfo:
+    id: int
+    code: str
+    name: str
+    polarity: str  # 'up_bad' or 'up_good' (analysis.polarity reads it)
+    headline: bool  # counts towards the headline total
+
+
+def category_info(ws: Workspace, text: str) -> CategoryInfo:
+    """A category found by its code, name or an alias (find_category: an unknown one is a CompstatError), as stored."""
+    category_id = find_category(ws, text)
+    code, name, polarity, headline = ws.conn.execute(
+        "SELECT code, name, polarity, headline FROM categories WHERE id = ?", (category_id,)).fetchone()
+    return CategoryInfo(category_id, str(code), str(name), str(polarity), bool(headline))
+
+
+def category_names(ws: Workspace) -> dict[str, str]:
+    """Every category's name by its code, in the order of the names (as a selector lists them)."""
+    return {str(code): str(name) for code, name in ws.conn.execute("SELECT code, name FROM categories ORDER BY name")}
+
+
+def has_headline_categories(ws: Workspace) -> bool:
+    """Whether any category counts towards the headline total (so that the total has a meaning here)."""
+    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories WHERE headline = 1)").fetchone()[0])
+
+
 def category_polarities(ws: Workspace) -> dict[str, str]:
     """Every category's polarity ('up_bad' or 'up_good': analysis.polarity reads them) by its code."""
     return {str(code): str(polarity) for code, polarity in ws.conn.execute("SELECT code, polarity FROM categories")}
@@ -289,27 +323,15 @@ def unit_choices(ws: Workspace) -> list[tuple[str, str]]:
 
 def category_choices(ws: Workspace) -> list[tuple[str, str]]:
     """(code, name) of every category, by name."""
-    return [(str(code), str(name)) for code, name in ws.conn.execute("SELECT code, name FROM categories ORDER BY name")]
+    return list(category_names(ws).items())
 
 
-@dataclass(frozen=True)
-class CategoryFacts:
-    name: str
-    polarity: str  # 'up_bad' or 'up_good' (analysis.polarity reads it)
-    headline: bool  # counts toward the headline total
-
-
-def category_facts(ws: Workspace) -> dict[str, CategoryFacts]:
-    """Each category's name, polarity and headline flag by code, in code order, without counting its incidents
-    (overview.categories counts them all: a scan a selector need not wait for)."""
-    rows = ws.conn.execute("SELECT code, name, polarity, headline FROM categories ORDER BY code").fetchall()
-    return {str(code): CategoryFacts(str(name), str(polarity), bool(headline))
-            for code, name, polarity, headline in rows}
-
-
-def has_headline(ws: Workspace) -> bool:
-    """Whether any category counts toward the headline total."""
-    return bool(ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories WHERE headline = 1)").fetchone()[0])
+def category_facts(ws: Workspace) -> dict[str, CategoryInfo]:
+    """Every category as stored (name, polarity, headline flag) by code, in code order, without counting its
+    incidents (overview.categories counts them all: a scan a selector need not wait for)."""
+    rows = ws.conn.execute("SELECT id, code, name, polarity, headline FROM categories ORDER BY code").fetchall()
+    return {str(code): CategoryInfo(int(i), str(code), str(name), str(polarity), bool(headline))
+            for i, code, name, polarity, headline in rows}
 
 
 def indicator_choices(ws: Workspace) -> list[tuple[str, str]]:

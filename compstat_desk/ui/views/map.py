@@ -1,4 +1,7 @@
-"""The Map view: unit boundaries coloured by real change, the last 28 days' incidents, hot spots, scale and north."""
+"""The Map view: unit boundaries coloured by real change, the last 28 days' incidents, hot spots, scale and north.
+
+What the map says comes from core.analysis.maps (the printed map, figures.map_figure, is built from the same
+functions); this module only draws it."""
 
 from __future__ import annotations
 
@@ -7,14 +10,11 @@ import logging
 import math
 import os
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyqtgraph as pg
 import shapely
-from pyproj import Transformer
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import (
@@ -32,12 +32,28 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending
-from compstat_desk.core.analysis.figures import ROLE_FILLS
-from compstat_desk.core.analysis.hotspots import hot_spots
-from compstat_desk.core.analysis.polarity import judge, up_is_good
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, latest_week_ending
+from compstat_desk.core.analysis.figures import MAP_FILLS
+from compstat_desk.core.analysis.maps import (
+    BETTER,
+    NO_CHANGE,
+    NOT_COMPARED,
+    POINT_DAYS,
+    WORSE,
+    HotSpotLayer,
+    IncidentPoints,
+    UnitChange,
+    UnitShape,
+    category_polarity,
+    hot_spot_layer,
+    incident_points,
+    legend_words,
+    length_text,
+    nice_length,
+    unit_changes,
+    unit_shapes,
+)
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.ingest.geo import geometry_from_geojson
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
@@ -45,226 +61,17 @@ from compstat_desk.ui.theme import marking_colours
 
 log = logging.getLogger(__name__)
 
-# --------------------------------------------------------------------------------------------------------------------
-# What the map says, without Qt (candidates for a core "map figure" module).
-# --------------------------------------------------------------------------------------------------------------------
-
-POINT_DAYS = 28  # incidents and hot spots always cover the 28 days ending on the report week
 WINDOW_TITLES = {"week": "Week to date", "28d": "28 days", "ytd": "Year to date"}
 LEVEL_TITLES = {"division": "Divisions", "sector": "Sectors"}
 
-# Change classes, each with a colour (diverging, colour-blind safe: blue against orange, never red against green)
-# and the words the legend gives it.
-BETTER, WORSE, NO_CHANGE, NOT_COMPARED = "better", "worse", "no_change", "not_compared"
-CLASS_COLOURS = {  # the same fills as the printed maps (core/figures.py: one definition)
-    BETTER: ROLE_FILLS["better"],  # blue
-    WORSE: ROLE_FILLS["worse"],  # orange
-    NO_CHANGE: ROLE_FILLS["none"],  # light grey
-    NOT_COMPARED: "#ffffff",  # white, hatched
-}
+# Each change class's fill (diverging, colour-blind safe: blue against orange, never red against green), the same as
+# the printed maps'; the legend gives each its words (maps.legend_words).
+CLASS_COLOURS = MAP_FILLS
 POINT_COLOUR = (25, 25, 25, 150)
 DENSITY_COLOUR = "#54278f"  # dark purple: apart from both the blue and the orange fills
 SELECTED_COLOUR = "#000000"
 CROWDED = 20_000  # above this many dots, smaller and fainter ones keep dense clusters readable
 MAX_RINGS = 20  # above this many emerging hot spots, only their outlines are drawn
-
-
-def change_class(significant: bool, z: float, polarity: str, compared: bool = True) -> str:
-    """Whether a unit's change is a real improvement, a real deterioration, or neither, given the category's polarity
-    (for an `up_good` category, such as drug offences found by proactive work, a real rise is an improvement)."""
-    if not compared:
-        return NOT_COMPARED
-    return {"better": BETTER, "worse": WORSE, "none": NO_CHANGE}[judge(z, significant, polarity)]
-
-
-def legend_words(polarity: str) -> dict[str, str]:
-    """The legend's words for each class: the direction first, then what it means for this category."""
-    if up_is_good(polarity):
-        better, worse = "Real rise (better)", "Real fall (worse)"
-    else:
-        better, worse = "Real fall (better)", "Real rise (worse)"
-    return {BETTER: better, WORSE: worse, NO_CHANGE: "No real change", NOT_COMPARED: "Not compared (no data)"}
-
-
-def nice_length(limit: float) -> float:
-    """The longest 1, 2 or 5 × 10ⁿ metres not above `limit` (a scale bar's length)."""
-    if limit <= 0 or not math.isfinite(limit):
-        return 1.0
-    power = 10 ** math.floor(math.log10(limit))
-    for step in (5, 2, 1):
-        if step * power <= limit:
-            return step * power
-    return power
-
-
-def length_text(metres: float) -> str:
-    return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-
-
-def local_crs(lon: float, lat: float) -> str:
-    """A transverse Mercator centred on the data (scale 1 on its central meridian): metres true to well under 0.1%
-    across a force area, so distances and the scale bar can be trusted."""
-    return f"+proj=tmerc +lat_0={lat:.5f} +lon_0={lon:.5f} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
-
-
-@dataclass
-class UnitShape:
-    code: str
-    name: str
-    level: str
-    lonlat: shapely.Geometry  # as stored (lon/lat)
-    shape: shapely.Geometry  # in the map's metres
-
-
-@dataclass
-class UnitChange:
-    code: str
-    current: float | None
-    previous: float | None
-    z: float
-    q_value: float
-    significant: bool
-    klass: str
-
-
-@dataclass
-class IncidentPoints:
-    """The incidents of the 28 days ending on `end` that can be drawn, and those that cannot."""
-
-    x: np.ndarray  # metres in the map's projection
-    y: np.ndarray
-    start: dt.date
-    end: dt.date
-    withheld: int  # location withheld on purpose: counted, never drawn
-    unlocated: int  # no coordinates, but not marked withheld
-
-
-@dataclass
-class HotSpotLayer:
-    """Density contours and emerging cells, already in the map's metres."""
-
-    contour_x: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    contour_y: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    contour_connect: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
-    cells: int = 0  # emerging cells
-    outlines: list[np.ndarray] = field(default_factory=list)  # rings (k × 2) around groups of touching emerging cells
-    centres: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))  # a point inside each group
-    cell_m: float = 500.0
-    note: str = ""
-
-
-def unit_shapes(ws: Workspace) -> list[tuple[str, str, str, shapely.Geometry]]:
-    """(code, name, level, lon/lat geometry) of every unit that has a boundary."""
-    rows = ws.conn.execute("SELECT code, name, level, boundary FROM units WHERE boundary IS NOT NULL"
-                           " AND boundary != '' ORDER BY level, code").fetchall()
-    out = []
-    for code, name, level, boundary in rows:
-        geom = geometry_from_geojson(boundary)
-        if geom is not None and not geom.is_empty:
-            out.append((code, name, level, geom))
-    return out
-
-
-def category_polarity(ws: Workspace, category: str) -> str:
-    if category.upper() == HEADLINE:
-        return "up_bad"  # the headline total counts crimes: fewer is better
-    row = ws.conn.execute("SELECT polarity FROM categories WHERE id = ?",
-                          (catalog.find_category(ws, category),)).fetchone()
-    return str(row[0])
-
-
-def unit_changes(ws: Workspace, week_ending: dt.date, level: str, category: str, window: str) -> dict[str, UnitChange]:
-    """Each unit's change at `level` for one category and window, read from the Compstat table as it stands
-    (its Benjamini–Hochberg correction runs over every category and window of that level)."""
-    table = compstat_table(ws, week_ending, level=level)
-    rows = table[(table["category"].str.upper() == category.upper()) & (table["window"] == window)]
-    polarity = category_polarity(ws, category)
-    out = {}
-    for r in rows.itertuples(index=False):
-        compared = not (pd.isna(r.current) or pd.isna(r.previous))
-        z = float(r.z) if compared else float("nan")
-        out[str(r.unit)] = UnitChange(
-            code=str(r.unit), current=None if pd.isna(r.current) else float(r.current),
-            previous=None if pd.isna(r.previous) else float(r.previous), z=z,
-            q_value=float(r.q_value) if compared else float("nan"), significant=bool(r.significant),
-            klass=change_class(bool(r.significant), z, polarity, compared))
-    return out
-
-
-def incident_points(ws: Workspace, week_ending: dt.date, category: str, to_map: Transformer) -> IncidentPoints:
-    """The 28 days' incidents of one category (or the headline total), projected; withheld ones only counted."""
-    start = week_ending - dt.timedelta(days=POINT_DAYS - 1)
-    where, params = ["substr(occurred, 1, 10) BETWEEN ? AND ?"], [start.isoformat(), week_ending.isoformat()]
-    if category.upper() == HEADLINE:
-        where.append("category_id IN (SELECT id FROM categories WHERE headline = 1)")
-    else:
-        where.append("category_id = ?")
-        params.append(catalog.find_category(ws, category))
-    # Plain numbers straight from SQLite: three times quicker than read_sql_query for 100,000 rows.
-    rows = ws.conn.execute(f"SELECT withheld, lon IS NOT NULL AND lat IS NOT NULL, ifnull(lon, 0), ifnull(lat, 0)"
-                           f" FROM incidents WHERE {' AND '.join(where)}", params).fetchall()
-    values = np.array(rows, dtype=float).reshape(-1, 4)
-    withheld = values[:, 0] == 1
-    located = ~withheld & (values[:, 1] == 1)
-    x, y = to_map.transform(values[located, 2], values[located, 3])
-    return IncidentPoints(np.asarray(x, dtype=float), np.asarray(y, dtype=float), start, week_ending,
-                          int(withheld.sum()), int((~withheld & ~located).sum()))
-
-
-def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, map_crs: str,
-                   shares: tuple[float, ...] = (0.5, 0.25)) -> HotSpotLayer:
-    """Density contours and emerging cells from core.hotspots, in map metres.
-
-    Each contour bounds the densest area holding that share of the 28 days' incidents (a highest-density region:
-    the 0.5 contour is where the density exceeds what half of the incidents have at their own location)."""
-    try:
-        spots = hot_spots(ws, category=category, week_ending=week_ending)
-    except CompstatError as exc:
-        return HotSpotLayer(note=str(exc))
-    to_map = Transformer.from_crs(spots.crs, map_crs, always_xy=True)
-    cell_m = float(spots.x_edges[1] - spots.x_edges[0]) if len(spots.x_edges) > 1 else 500.0
-    xs: list[np.ndarray] = []
-    ys: list[np.ndarray] = []
-    connect: list[np.ndarray] = []
-    if spots.density.size and spots.density.max() > 0:
-        dx, dy = spots.density_x, spots.density_y
-        points = incident_points(ws, week_ending, category, Transformer.from_crs("EPSG:4326", spots.crs,
-                                                                                 always_xy=True))
-        # The density at each incident: the grid's nearest node (the grid is at most 100 × 100).
-        col = np.clip(np.rint(np.interp(points.x, dx, np.arange(len(dx)))).astype(int), 0, len(dx) - 1)
-        row = np.clip(np.rint(np.interp(points.y, dy, np.arange(len(dy)))).astype(int), 0, len(dy) - 1)
-        at_points = spots.density[row, col]
-        levels = [float(np.quantile(at_points, 1 - share)) for share in shares] if len(at_points) else []
-        for level in levels:
-            for line in pg.functions.isocurve(spots.density, level, connected=True):
-                ij = np.asarray(line, dtype=float)
-                if len(ij) < 2:
-                    continue
-                # isocurve gives (row, column) positions; rows run along y.
-                xs.append(np.interp(ij[:, 1], np.arange(len(dx)), dx))
-                ys.append(np.interp(ij[:, 0], np.arange(len(dy)), dy))
-                joined = np.ones(len(ij), dtype=bool)
-                joined[-1] = False  # no line from the end of one contour to the start of the next
-                connect.append(joined)
-    layer = HotSpotLayer(cell_m=cell_m)
-    if xs:
-        cx, cy = to_map.transform(np.concatenate(xs), np.concatenate(ys))
-        layer.contour_x, layer.contour_y = np.asarray(cx), np.asarray(cy)
-        layer.contour_connect = np.concatenate(connect)
-    emerging = spots.cells[spots.cells["emerging"]]
-    layer.cells = len(emerging)
-    if len(emerging):
-        # Touching cells are one hot spot to the reader: outline each group once, not every cell.
-        rows, cols = emerging["row"].to_numpy(dtype=int), emerging["col"].to_numpy(dtype=int)
-        boxes = shapely.box(spots.x_edges[cols], spots.y_edges[rows], spots.x_edges[cols + 1], spots.y_edges[rows + 1])
-        merged = shapely.union_all(boxes)
-        merged = shapely.transform(merged, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
-        groups = list(getattr(merged, "geoms", [merged]))
-        for group in groups:
-            for ring in (group.exterior, *group.interiors):
-                layer.outlines.append(np.asarray(ring.coords)[:, :2])
-        layer.centres = np.array([[g.representative_point().x, g.representative_point().y] for g in groups])
-    return layer
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -457,7 +264,6 @@ class MapWidget(QWidget):
         self.points: IncidentPoints | None = None
         self.hot: HotSpotLayer | None = None
         self.crs = ""
-        self.to_map: Transformer | None = None
         self._tree: shapely.STRtree | None = None
         self._tree_codes: list[str] = []
         self._unit_items: dict[str, pg.QtWidgets.QGraphicsPathItem] = {}
@@ -507,10 +313,9 @@ class MapWidget(QWidget):
         for key, text in LEVEL_TITLES.items():
             self.level_combo.addItem(text, key)
         self.category_combo = QComboBox()
-        cats = self.ws.conn.execute("SELECT code, name FROM categories ORDER BY name").fetchall()
-        if self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM categories WHERE headline = 1)").fetchone()[0]:
+        if catalog.has_headline_categories(self.ws):
             self.category_combo.addItem("Headline total", HEADLINE)
-        for code, name in cats:
+        for code, name in catalog.category_names(self.ws).items():
             self.category_combo.addItem(name, code)
         self.window_combo = QComboBox()
         for key, text in WINDOW_TITLES.items():
@@ -821,16 +626,10 @@ class MapWidget(QWidget):
 
     # -- drawing -------------------------------------------------------------------------------------------------
     def _load_shapes(self) -> None:
-        rows = unit_shapes(self.ws)
-        if not rows:
-            return
-        bounds = shapely.total_bounds([g for *_, g in rows])
-        self.crs = local_crs((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
-        self.to_map = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True)
-        to_map = self.to_map
-        for code, name, level, geom in rows:
-            projected = shapely.transform(geom, lambda xy: np.column_stack(to_map.transform(xy[:, 0], xy[:, 1])))
-            self.shapes[code] = UnitShape(code, name, level, geom, projected)
+        units = unit_shapes(self.ws)
+        if units.shapes:
+            self.crs = units.crs
+            self.shapes.update(units.shapes)
 
     def _show_message(self, text: str, *, choices: bool = True) -> None:
         self.message.setText(text)
@@ -855,7 +654,7 @@ class MapWidget(QWidget):
             self._show_message("This workspace has no unit boundaries yet, so there is no map to draw.\n\n"
                                "Import the units' boundaries (a GeoJSON file) to see the map.", choices=False)
             return
-        if self.ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]:
+        if not catalog.has_incidents(self.ws):
             self._show_message("This workspace has no incidents yet, so there is nothing to map.\n\n"
                                "Import an incident file to see the map.", choices=False)
             return
@@ -864,7 +663,7 @@ class MapWidget(QWidget):
             self._show_message(f"No {self.level} in this workspace has a boundary: choose another level.")
             return
         week = self.week_ending or latest_week_ending(self.ws)
-        self.changes = unit_changes(self.ws, week, self.level, self.category, self.window)
+        self.changes = unit_changes(self.ws, week, self.category, self.window)
         self.stack.setCurrentWidget(self.plot)
         self.controls.show()
         self.legend.show()
@@ -1049,15 +848,14 @@ class MapWidget(QWidget):
         self._pending = {"points", "hot"} if want_hot else {"points"}
         category, crs, path = self.category, self.crs, self.ws.path
         if not self.background:
-            to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-            self._on_layer_arrived("points", incident_points(self.ws, week, category, to_map))
+            self._on_layer_arrived("points", incident_points(self.ws, week, category, crs))
             if want_hot:
                 self._on_layer_arrived("hot", hot_spot_layer(self.ws, week, category, crs))
             return
 
         def read_points(state: TaskState) -> IncidentPoints:
             with open_reader(path) as reader:
-                return incident_points(reader, week, category, Transformer.from_crs("EPSG:4326", crs, always_xy=True))
+                return incident_points(reader, week, category, crs)
 
         def read_hot(state: TaskState) -> HotSpotLayer:
             with open_reader(path) as reader:

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core.analysis.when import DAYS, WhenGrid, when_grid
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store.catalog import category_choices, has_headline
+from compstat_desk.core.store.catalog import category_choices, has_headline_categories
 from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.tasks import Task, TaskRunner
@@ -49,7 +49,7 @@ class WhenViewWidget(AnalysisViewWidget):
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
         # Names only: overview.categories also counts every category's incidents, a scan a selector need not wait for.
-        headline = has_headline(ws)
+        headline = has_headline_categories(ws)
         self.new_category_combo(category_choices(ws), headline=headline)
         self.controls.addWidget(QLabel("<b>Category</b>"))
         self.controls.addWidget(self.category_combo)

@@ -1,5 +1,6 @@
-"""What the catalog reads back: units by level, below a unit and by name, the force, the categories' polarity,
-indicators' names, and what kinds of figures a workspace holds."""
+"""What the catalog reads back: units by level, below a unit and by name, their boundaries, the force, the
+categories (by name, with their polarity and headline flag), indicators' names, and what kinds of figures a
+workspace holds."""
 
 import pytest
 from support.weekly import FRAGILE
@@ -96,3 +97,40 @@ def test_indicator_names_come_in_the_order_of_their_codes(ws):
         ws.conn.execute("INSERT INTO indicators(code, name) VALUES (?, ?)", (code, name))
     names = catalog.indicator_names(ws)
     assert list(names.items()) == [("CALLS10", "999 calls in 10 s"), ("RESP", "Response time")]
+
+
+def test_a_category_is_read_back_as_stored_whatever_it_is_called_by(ws):
+    burglary = catalog.add_category(ws, "BURG", "Residential burglary", headline=True)
+    drugs = catalog.add_category(ws, "DRUG", "Drug offences found", polarity="up_good")
+    catalog.add_category_alias(ws, "Break-ins", "BURG")
+    for text in ("BURG", "burg", "Residential burglary", "Break-ins"):
+        assert catalog.category_info(ws, text) == catalog.CategoryInfo(burglary, "BURG", "Residential burglary",
+                                                                       "up_bad", True)
+    assert catalog.category_info(ws, "DRUG") == catalog.CategoryInfo(drugs, "DRUG", "Drug offences found",
+                                                                     "up_good", False)
+    with pytest.raises(CompstatError, match="no category 'Arson'"):
+        catalog.category_info(ws, "Arson")
+
+
+def test_categories_are_listed_by_name_and_the_headline_total_needs_a_category_in_it(ws):
+    assert catalog.category_names(ws) == {} and not catalog.has_headline_categories(ws)
+    catalog.add_category(ws, "VEH", "Vehicle offences")
+    catalog.add_category(ws, "ARSON", "Wilful fire-raising")  # first by code, last by name
+    assert not catalog.has_headline_categories(ws)  # categories, but none counts towards a headline total
+    catalog.add_category(ws, "BURG", "Burglary", headline=True)
+    assert list(catalog.category_names(ws).items()) == [("BURG", "Burglary"), ("VEH", "Vehicle offences"),
+                                                        ("ARSON", "Wilful fire-raising")]
+    assert catalog.has_headline_categories(ws)
+
+
+def test_unit_boundaries_are_those_stored_by_level_then_code(ws):
+    square = '{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}'
+    with ws.transaction():
+        force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+        d2 = catalog.insert_unit(ws, "D2", "Second", "division", force, boundary=square)
+        catalog.insert_unit(ws, "D1", "First", "division", force, boundary=square)
+        catalog.insert_unit(ws, "S9", "Sector nine", "sector", d2, boundary=square)
+        catalog.insert_unit(ws, "S1", "Sector one", "sector", d2, boundary="")  # an empty cell is no boundary
+        catalog.insert_unit(ws, "S2", "Sector two", "sector", d2)
+    assert catalog.unit_boundaries(ws) == [("D1", "First", "division", square), ("D2", "Second", "division", square),
+                                           ("S9", "Sector nine", "sector", square)]
