@@ -25,6 +25,7 @@ from compstat_desk.core.analysis.figures import LIKELIHOOD_COLOURS as LIKELIHOOD
 from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT as LIKELIHOOD_TEXT
 from compstat_desk.core.analysis.figures import WORSE as WORSE
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
 from compstat_desk.ui.theme import marking_colours, readable_font, scaled_font
@@ -174,8 +175,7 @@ class AnalysisViewWidget(QWidget):
             self.show_message("No incidents yet: import some to see this view." if self.state.week_ending is None
                               else "Select a unit in the tree.")
             return
-        if not self.reads_published and not self.ws.conn.execute(
-                "SELECT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]:
+        if not self.reads_published and not catalog.has_incidents(self.ws):
             self.set_heading(self.TITLE)
             self.show_message("This view reads incidents; the workspace holds published weekly figures only. The "
                               "Compstat tab shows them as published.")
