@@ -92,7 +92,8 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
                   symbol=[SYMBOLS.get(m.symbol, "o") for m in fig.markers],
                   symbolSize=[mark_size(m, base) for m in fig.markers],
                   symbolBrush=[pg.mkBrush(None) if m.hollow else pg.mkBrush(m.colour) for m in fig.markers],
-                  symbolPen=[_pen(m.colour, max(1.5, thick * 0.6)) if m.hollow else _pen(m.outline or m.colour, 1.0)
+                  symbolPen=[_pen(m.outline or m.colour, 1.0) if not m.hollow else  # a ring bolder than a box
+                             _pen(m.colour, thick if m.symbol == "circle" else max(1.5, thick * 0.6))
                              for m in fig.markers])
     for m in fig.markers:
         if not m.label_at:
