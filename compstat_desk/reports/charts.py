@@ -4,6 +4,7 @@ screens show. Every chart comes with its caption in words, so no meaning rests o
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
@@ -59,25 +60,40 @@ def _legend(d: Drawing, items: list[tuple[str, str, str]], x: float, y: float, w
             d.add(Rect(cx, cy, 12, 7, fillColor=col, strokeColor=AXIS, strokeWidth=0.3))
         elif kind == "square":
             d.add(Rect(cx + 2, cy, 7, 7, fillColor=None, strokeColor=col, strokeWidth=1.4))
+        elif kind in ("circle", "triangle_up", "triangle_down", "diamond"):
+            _marker(d, cx + 6, cy + 3.5, kind, 3.2, col, AXIS)
+        elif kind in ("ring", "hollow_square"):
+            _marker(d, cx + 6, cy + 3.5, "circle" if kind == "ring" else "square", 4.0, col, None)
         else:
             d.add(Circle(cx + 6, cy + 3.5, 3, fillColor=col, strokeColor=col))
         d.add(String(cx + 15, cy + 0.5, words, fontName=REGULAR, fontSize=7, fillColor=AXIS))
         cx += w
 
 
-def _marker(d: Drawing, x: float, y: float, symbol: str, size: float, colour: colors.Color) -> None:
+def _marker(d: Drawing, x: float, y: float, symbol: str, size: float, colour: colors.Color,
+            outline: colors.Color | None | str = "same") -> None:
+    """A mark of `symbol` at (x, y): filled with `colour` and outlined with `outline` (its own colour by default);
+    `outline` None draws the outline only, in `colour` (a hollow mark)."""
     s = size
+    fill: colors.Color | None = colour if outline is not None else None
+    stroke = colour if outline is None or outline == "same" else outline
+    width = 1.0 if outline is None else 0.5
     if symbol == "triangle_up":
-        d.add(Polygon([x - s, y - s * 0.8, x + s, y - s * 0.8, x, y + s], fillColor=colour, strokeColor=colour))
+        d.add(Polygon([x - s, y - s * 0.8, x + s, y - s * 0.8, x, y + s], fillColor=fill, strokeColor=stroke,
+                      strokeWidth=width))
     elif symbol == "triangle_down":
-        d.add(Polygon([x - s, y + s * 0.8, x + s, y + s * 0.8, x, y - s], fillColor=colour, strokeColor=colour))
+        d.add(Polygon([x - s, y + s * 0.8, x + s, y + s * 0.8, x, y - s], fillColor=fill, strokeColor=stroke,
+                      strokeWidth=width))
     elif symbol == "bar":
         d.add(Line(x - 2 * s, y, x + 2 * s, y, strokeColor=colour, strokeWidth=2))
     elif symbol == "diamond":
-        d.add(Polygon([x - s, y, x, y + s, x + s, y, x, y - s], fillColor=colour, strokeColor=AXIS,
-                      strokeWidth=0.5))
+        d.add(Polygon([x - s, y, x, y + s, x + s, y, x, y - s], fillColor=fill, strokeColor=stroke,
+                      strokeWidth=width))
+    elif symbol == "square":
+        h = s * 0.75
+        d.add(Rect(x - h, y - h, 2 * h, 2 * h, fillColor=fill, strokeColor=stroke, strokeWidth=width))
     else:
-        d.add(Circle(x, y, s * 0.8, fillColor=colour, strokeColor=colour))
+        d.add(Circle(x, y, s * 0.8, fillColor=fill, strokeColor=stroke, strokeWidth=width))
 
 
 def _free_spot(placed: list[tuple[float, float, float]], x: float, y: float, size: float,
@@ -92,6 +108,17 @@ def _free_spot(placed: list[tuple[float, float, float]], x: float, y: float, siz
     return tries[0]
 
 
+def _runs(xs: Sequence[float], ys: Sequence[float]) -> list[list[tuple[float, float]]]:
+    """A line's stretches of known values: it breaks where a value is missing (NaN)."""
+    runs: list[list[tuple[float, float]]] = [[]]
+    for x, y in zip(xs, ys):
+        if math.isfinite(y):
+            runs[-1].append((x, y))
+        elif runs[-1]:
+            runs.append([])
+    return [r for r in runs if r]
+
+
 def _axes(fig: Figure, width: float, height: float) -> Drawing:
     d = Drawing(width, height, initialFontName=REGULAR)
     legend_rows = 1 + int(sum(16 + 4.6 * len(w) + 10 for _, _, w in fig.legend) // (width - 50))
@@ -99,16 +126,22 @@ def _axes(fig: Figure, width: float, height: float) -> Drawing:
     bottom = 26 + 10 * legend_rows
     pw, ph = width - left - right, height - top - bottom
     xs = [v for ln in fig.lines for v in ln.x] + [v for b in fig.bands for v in b.x] + [m.x for m in fig.markers]
-    ys = ([v for ln in fig.lines for v in ln.y] + [v for b in fig.bands for v in b.low + b.high] +
+    ys = ([v for ln in fig.lines for v in ln.y] + [v for b in fig.bands for v in [*b.low, *b.high]] +
           [m.y for m in fig.markers] + [m.high for m in fig.markers if m.high is not None] +
           [m.low for m in fig.markers if m.low is not None])
+    ys = [v for v in ys if math.isfinite(v)]
     x0, x1 = min(xs), max(xs)
-    y0 = min(ys) if fig.y_min is None else min(fig.y_min, min(ys))
-    y1 = max(ys)
+    y0, y1 = min(ys), max(ys)
     pad = (y1 - y0) * 0.06 or 1
-    y1 += pad
-    if fig.y_min is None:
-        y0 -= pad
+    # A large mark (a ring, a projection) at the top or bottom needs room for more than its centre.
+    big = [m.y for m in fig.markers if m.size >= 5]
+    if big:
+        y1, y0 = max(y1, max(big) + 2 * pad), min(y0, min(big) - 2 * pad)
+    # Room above the highest point for a label drawn over it (a week beyond the limits, the projection).
+    y1 += pad * (3 if any(m.label_at == "above" for m in fig.markers) else 1)
+    y0 -= pad * (3 if any(m.label_at == "below" for m in fig.markers) else 1)
+    if fig.y_min is not None:
+        y0 = max(y0, fig.y_min)
     if x1 == x0:
         x1 = x0 + 1
     xpad = (x1 - x0) * 0.03
@@ -131,8 +164,15 @@ def _axes(fig: Figure, width: float, height: float) -> Drawing:
                                                                    zip(reversed(b.x), reversed(b.low))]
         d.add(Polygon([c for p in points for c in p], fillColor=_c(b.colour), strokeColor=None, strokeWidth=0))
     for ln in fig.lines:
-        d.add(PolyLine([c for x, y in zip(ln.x, ln.y) for c in (px(x), py(y))], strokeColor=_c(ln.colour),
-                       strokeWidth=ln.width, strokeDashArray=[4, 2.5] if ln.dashed else None))
+        col = _c(ln.colour)
+        for run in _runs(ln.x, ln.y):
+            d.add(PolyLine([c for x, y in run for c in (px(x), py(y))], strokeColor=col, strokeWidth=ln.width,
+                           strokeDashArray=[4, 2.5] if ln.dashed else None))
+            if ln.dots:
+                for x, y in run:
+                    d.add(Circle(px(x), py(y), 1.1, fillColor=col, strokeColor=None))
+        if ln.label and ln.x:
+            d.add(String(px(ln.x[0]) + 2, py(ln.y[0]) + 2.5, ln.label, fontName=REGULAR, fontSize=6.5, fillColor=col))
     # Labels already drawn (x, baseline y, width), starting with the points themselves, which no label may cover.
     placed: list[tuple[float, float, float]] = [(px(m.x) - m.size, py(m.y) - 3, 2 * m.size) for m in fig.markers]
     for m in sorted(fig.markers, key=lambda m: (m.x, m.y)):
@@ -141,14 +181,19 @@ def _axes(fig: Figure, width: float, height: float) -> Drawing:
             d.add(Line(px(m.x), py(m.low), px(m.x), py(m.high), strokeColor=col, strokeWidth=1.6))
             for v in (m.low, m.high):
                 d.add(Line(px(m.x) - 3, py(v), px(m.x) + 3, py(v), strokeColor=col, strokeWidth=1.2))
-        _marker(d, px(m.x), py(m.y), m.symbol, m.size, col)
+        _marker(d, px(m.x), py(m.y), m.symbol, m.size, col,
+                None if m.hollow else _c(m.outline) if m.outline else "same")
         if m.symbol == "bar":
             d.add(String(px(m.x) - 2 * m.size - 2, py(m.y) - 2.5, m.label, fontName=REGULAR, fontSize=6.5,
                          fillColor=col, textAnchor="end"))
-        elif fig.kind == "funnel":
-            font = BOLD if m.size > 4 else REGULAR
+        elif m.label_at:
+            font = BOLD if m.bold else REGULAR
             w = stringWidth(m.label, font, 6.5)
-            x, y = _free_spot(placed, px(m.x), py(m.y), m.size, w)
+            if m.label_at == "right":
+                x, y = _free_spot(placed, px(m.x), py(m.y), m.size, w)
+            else:  # centred over or under the mark, kept inside the plot at its ends
+                x = min(max(px(m.x) - w / 2, left), left + pw - w)
+                y = py(m.y) + m.size + 2.5 if m.label_at == "above" else py(m.y) - m.size - 8.5
             placed.append((x, y, w))
             d.add(String(x, y, m.label, fontName=font, fontSize=6.5, fillColor=AXIS))
     d.add(Line(left, bottom, left + pw, bottom, strokeColor=AXIS, strokeWidth=0.6))

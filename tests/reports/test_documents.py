@@ -340,12 +340,13 @@ def test_the_trend_figure_draws_the_weekly_counts_of_the_incidents(sample, incid
     burglary = incidents[(incidents["division"] == "KBN") & (incidents["category"] == "BURG")]
     weekly = [count(burglary, WEEK_END - dt.timedelta(days=7 * k + 6), WEEK_END - dt.timedelta(days=7 * k))
               for k in range(51, -1, -1)]
-    drawn = next(line for line in fig.lines if line.name == "count")
+    drawn = next(line for line in fig.lines if line.name == "weekly count")
     assert drawn.y == weekly
     upper = next(b for b in fig.bands if b.name == "99.8% limits")
     above = {int(x) for x, y in zip(drawn.x, drawn.y) if x in upper.x and y > upper.high[upper.x.index(x)]}
-    assert {int(m.x) for m in fig.markers} == above and above  # every week beyond the limit is marked, no other
-    assert all(m.colour == ROLE_COLOURS["worse"] and m.symbol == "triangle_up" for m in fig.markers)
+    marks = [m for m in fig.markers if m.group == "beyond"]  # (the weeks of a run are boxed besides)
+    assert {int(m.x) for m in marks} == above and above  # every week beyond the limit is marked, no other
+    assert all(m.colour == ROLE_COLOURS["worse"] and m.symbol == "triangle_up" for m in marks)
     assert f"({weekly[-1]}, high: worse)" in fig.caption  # said in words too
 
 

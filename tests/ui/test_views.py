@@ -225,12 +225,13 @@ def test_hovering_a_week_reads_out_its_values(qtbot, window, sample, sample_inci
     trend = window.trend_view
     trend.set_category("VWI")
     i = 20  # a week in the middle of the chart
-    week = dt.date.fromisoformat(trend.chart["week_end"].iloc[i])
-    point = trend.plot.vb.mapViewToScene(QPointF(trend._x[i], float(trend.chart["count"].iloc[i])))
+    drawn = trend.figure.data  # the figures behind the chart drawn, one row a week
+    week = dt.date.fromisoformat(drawn["week_end"].iloc[i])
+    point = trend.plot.vb.mapViewToScene(QPointF(trend.figure.readouts[i].x, float(drawn["count"].iloc[i])))
     qtbot.mouseMove(trend.plot_widget.viewport(), trend.plot_widget.mapFromScene(point))
     expected = count(sample_incidents, week - dt.timedelta(days=6), week).get("VWI", 0)
     assert f"Week ending {week_label(week)}: {expected:,}" in trend.readout.text()
-    baseline = trend.chart["baseline"].iloc[i]
+    baseline = drawn["baseline"].iloc[i]
     assert f"baseline {baseline:,.0f}" in trend.readout.text()
 
 
@@ -316,12 +317,11 @@ def test_a_division_is_placed_among_the_divisions_by_its_rate_per_1000(qtbot, wi
     assert view.highlighted == ["KBN"]
     # Every division is on the plot: the table behind it holds each one's count, by pandas.
     divisions = count(sample_incidents, week - dt.timedelta(days=27), week, categories=["BURG"]).sum()
-    assert int(view.table["count"].sum()) == int(divisions)
+    assert int(view.figure.data["count"].sum()) == int(divisions)
     # Pointing at a unit reads it out (once the layout has settled: the summary above the plot may re-wrap).
     qtbot.wait(20)
-    i = int(view.table.index[view.table["unit"] == "KBN"][0])
-    point = view.plot.vb.mapViewToScene(QPointF(float(view.table["population"].iloc[i]),
-                                                float(view.table["rate_per_1000"].iloc[i])))
+    i = int(view.figure.data.index[view.figure.data["unit"] == "KBN"][0])
+    point = view.plot.vb.mapViewToScene(QPointF(view.figure.readouts[i].x, view.figure.readouts[i].y))
     qtbot.mouseMove(view.plot_widget.viewport(), view.plot_widget.mapFromScene(point))
     assert view.hover_label.text().startswith(f"<b>Kingsbridge North (KBN)</b>: {n:,} in {population:,} residents")
 
@@ -333,7 +333,7 @@ def test_a_divisions_sectors_are_ringed_among_all_sectors(qtbot, window):
     view.level_combo.setCurrentIndex(view.level_combo.findText("Sectors"))
     b = boundaries()
     assert sorted(view.highlighted) == sorted(b.index[b["parent"] == "KBS"])
-    assert len(view.table) == int((b["level"] == "sector").sum())
+    assert len(view.figure.data) == int((b["level"] == "sector").sum())
     click_unit(qtbot, window, "KBS1")  # a sector: compared with the sectors, itself ringed
     assert view.level_combo.currentText() == "Sectors" and view.highlighted == ["KBS1"]
 

@@ -413,9 +413,9 @@ def test_published_figures_alone_fill_the_week_selector_and_the_compstat_table(q
     code = ws.conn.execute("SELECT code FROM categories WHERE name = 'Robbery'").fetchone()[0]
     w.show_tab("Trend")
     w.trend_view.set_category(code)
-    chart = w.trend_view.chart
+    chart = w.trend_view.figure.data  # the figures behind the chart drawn
     assert chart["count"].tolist() == sheet["wtd_current"].tolist()
-    assert w.trend_view.previous[0].tolist() == sheet["wtd_prior"].tolist()
+    assert chart["year_ago"].tolist() == sheet["wtd_prior"].tolist()
     assert "Published figures" in w.trend_view.flags_label.text()
     w.show_tab("Peers")  # a view that needs incidents says so, instead of "no incidents yet"
     assert "published weekly figures only" in w.peers_view.message.text()

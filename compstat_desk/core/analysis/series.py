@@ -4,6 +4,7 @@ of year, once clustering is allowed for? In the spirit of SPC c-charts and Farri
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -88,3 +89,18 @@ def control_chart(ws: Workspace, unit: str, category: str, week_ending: dt.date 
         run[i] = (run[i - 1] + 1) if i and side[i] != 0 and side[i] == side[i - 1] else (1 if side[i] != 0 else 0)
     chart["run"] = np.where(run >= RUN_LENGTH, np.where(side > 0, "above", "below"), "")
     return chart
+
+
+def run_spans(run: Sequence[str] | np.ndarray) -> list[tuple[int, int, str]]:
+    """(first, last, side) of each run of weeks on one side of the baseline that `control_chart` flags ('above' or
+    'below'). The chart's `run` column names a run's weeks from its RUN_LENGTH-th on; the run itself began
+    RUN_LENGTH - 1 weeks earlier (or at the chart's start)."""
+    spans: list[tuple[int, int, str]] = []
+    for i, side in enumerate(run):
+        if not side:
+            continue
+        if spans and spans[-1][1] == i - 1 and spans[-1][2] == side:
+            spans[-1] = (spans[-1][0], i, spans[-1][2])
+        else:
+            spans.append((max(0, i - RUN_LENGTH + 1), i, str(side)))
+    return spans

@@ -25,6 +25,15 @@ def chance_words(p: float) -> str:
     return "under 1% likely" if p < 0.01 else ("over 99% likely" if p > 0.99 else f"{p:.0%} likely")
 
 
+def likelihood_words(t: Trajectory) -> str:
+    """The likelihood of delivery in words ('Likelihood of delivery: Amber (44% likely to meet the target)'), or why
+    there is none yet."""
+    if t.likelihood is None:
+        return (f"Too early to project: {t.elapsed:.0%} of the period has passed "
+                f"(projections start at {MIN_ELAPSED:.0%})")
+    return f"Likelihood of delivery: {t.likelihood} ({chance_words(t.probability or 0.0)} to meet the target)"
+
+
 def likelihood_label(probability: float) -> str:
     return next(label for floor, label in SCALE if probability >= floor)
 
@@ -48,6 +57,8 @@ class Trajectory:
     plan: pd.DataFrame  # day, planned cumulative, actual cumulative (to the as-of date)
     period_start: dt.date | None = None  # the target period
     period_end: dt.date | None = None
+    # The plan for the rest of the period, day by day after the as-of date to the period's end (day, planned).
+    plan_ahead: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["day", "planned"]))
 
     @property
     def wants_fewer(self) -> bool:
@@ -133,9 +144,11 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
         else:
             probability = float((projection <= target_total) if fewer_is_better else (projection >= target_total))
         likelihood = likelihood_label(probability)
+    ahead_days = pd.date_range(s0 + dt.timedelta(days=days_in), s1, freq="D")
+    plan_ahead = pd.DataFrame({"day": ahead_days.strftime("%Y-%m-%d"), "planned": target_total * share[days_in:]})
     return Trajectory(target_id, unit, cat, description or "", as_of, target_total, baseline_total,
                       float(planned[-1]) if days_in else 0.0, int(done), elapsed, projection, interval,
-                      probability, likelihood, plan, s0, s1)
+                      probability, likelihood, plan, s0, s1, plan_ahead)
 
 
 def count_targets(ws: Workspace) -> list[int]:

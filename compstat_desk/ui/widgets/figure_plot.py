@@ -1,65 +1,179 @@
-"""A figure described by the core (core/figures.py: lines, bands, markers with intervals, ticks, a legend) drawn
-with pyqtgraph, so that the screen shows what the PDF shows."""
+"""A figure described by the core (core/analysis/figures.py: lines, bands, marks with labels and intervals, date
+ticks, a legend, notes and read-outs in words) drawn with pyqtgraph, so that the screen shows what the PDF shows.
+The screen adds only what paper cannot: read-outs under the pointer and the type size of the room."""
 
 from __future__ import annotations
 
+import html
+import math
+import re
+
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QFont
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QPen
 
-from compstat_desk.core.analysis.figures import Figure
+from compstat_desk.core.analysis.figures import INK, Figure, Marker
+from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.widgets.charts import legend_below, style_plot
 
-SYMBOLS = {"circle": "o", "triangle_up": "t1", "triangle_down": "t", "diamond": "d", "bar": "_", "square": "s"}
+SYMBOLS = {"circle": "o", "triangle_up": "t1", "triangle_down": "t", "diamond": "d", "bar": "_", "square": "s",
+           "ring": "o", "hollow_square": "s"}
+LABEL_COLOUR = "#444444"  # the labels beside marks, as on paper
+# Where a label goes against its mark (pyqtgraph's anchor: the fraction of the text's box placed on the point).
+ANCHORS = {"right": (-0.15, 0.5), "above": (0.5, 1.25), "below": (0.5, -0.25)}
 
 
-def _pen(colour: str, width: float, dashed: bool = False) -> QColor | object:
+def _pen(colour: str, width: float, dashed: bool = False) -> QPen:
     return pg.mkPen(colour, width=width, style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
 
 
+def line_width(base: QFont) -> float:
+    """A line of width 1 in a figure, in pixels at this type size: thicker in the projector's larger type."""
+    return max(2.0, base.pointSizeF() / 4)
+
+
+def mark_size(m: Marker, base: QFont) -> float:
+    """A mark's size in pixels: its size in points on paper, in proportion to the type."""
+    return m.size * base.pointSizeF() / 3
+
+
+def rich(words: str) -> str:
+    """A figure's words (a note, a read-out) as Qt rich text: escaped, the **…** words in bold."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", html.escape(words))
+
+
+def notes_text(fig: Figure) -> str:
+    """A figure's notes, one a line, as Qt rich text."""
+    return "<br>".join(rich(note) for note in fig.notes)
+
+
+def _capital(words: str) -> str:
+    return words[:1].upper() + words[1:]
+
+
 def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, base: QFont) -> None:
-    """Draw `fig` on `plot` (cleared first) and list its legend in `legend`; line widths follow the type size."""
+    """Draw `fig` on `plot` (cleared first) and list its legend in `legend`; line widths, marks and labels follow
+    the type size of `base`."""
     plot.clear()
     if legend is not None:
         legend.clear()
-    thick = max(1.5, base.pointSizeF() / 5)
-    style_plot(plot, base, left=fig.y_label, bottom=fig.x_label)
+    thick = line_width(base)
+    style_plot(plot, base, left=_capital(fig.y_label), bottom=_capital(fig.x_label))
+    for name in ("left", "bottom"):  # a rate of 0.3 per 1,000 is 0.3, not 300 thousandths
+        plot.getAxis(name).enableAutoSIPrefix(False)
     for band in fig.bands:
-        low = plot.plot(band.x, band.low, pen=pg.mkPen(None))
-        high = plot.plot(band.x, band.high, pen=pg.mkPen(None))
-        plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(band.colour)))
+        # The edges are not plot items of their own: only what the figure draws is listed in the plot.
+        low = pg.PlotCurveItem(np.asarray(band.x, dtype=float), np.asarray(band.low, dtype=float))
+        high = pg.PlotCurveItem(np.asarray(band.x, dtype=float), np.asarray(band.high, dtype=float))
+        fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(band.colour))
+        fill.setZValue(-10)
+        plot.addItem(fill)
     for line in fig.lines:
-        plot.plot(line.x, line.y, pen=_pen(line.colour, thick * line.width, line.dashed))
-    ys: list[float] = [v for line in fig.lines for v in line.y]
+        dots = {"symbol": "o", "symbolSize": max(6.0, base.pointSizeF() * 0.6), "symbolBrush": line.colour,
+                "symbolPen": None} if line.dots else {}
+        plot.plot(np.asarray(line.x, dtype=float), np.asarray(line.y, dtype=float), name=line.name,
+                  pen=_pen(line.colour, thick * line.width, line.dashed), connect="finite", **dots)
+        if line.label and len(line.x):
+            text = pg.TextItem(line.label, color=line.colour, anchor=(0, 1.1))
+            text.setFont(scaled_font(base, 0.9))
+            text.setPos(float(line.x[0]), float(line.y[0]))
+            plot.addItem(text)
+    xs = [float(v) for line in fig.lines for v in line.x] + [float(v) for b in fig.bands for v in b.x] + \
+        [m.x for m in fig.markers]
+    x_low, x_high = (min(xs), max(xs)) if xs else (0.0, 1.0)
     for m in fig.markers:
         if m.low is not None and m.high is not None:
             plot.addItem(pg.ErrorBarItem(x=np.array([m.x]), y=np.array([m.y]), top=np.array([m.high - m.y]),
-                                         bottom=np.array([m.y - m.low]), beam=4.0, pen=_pen(m.colour, thick)))
-            ys += [m.low, m.high]
-        plot.plot([m.x], [m.y], pen=None, symbol=SYMBOLS.get(m.symbol, "o"), symbolSize=m.size * 3 * thick,
-                  symbolBrush=m.colour, symbolPen=_pen(m.colour, thick))
-        ys.append(m.y)
+                                         bottom=np.array([m.y - m.low]), beam=(x_high - x_low) * 0.012,
+                                         pen=_pen(m.colour, thick)))
+    if fig.markers:  # one item for every mark, each with its own symbol, size, fill and outline
+        plot.plot([m.x for m in fig.markers], [m.y for m in fig.markers], pen=None, name="marks",
+                  symbol=[SYMBOLS.get(m.symbol, "o") for m in fig.markers],
+                  symbolSize=[mark_size(m, base) for m in fig.markers],
+                  symbolBrush=[pg.mkBrush(None) if m.hollow else pg.mkBrush(m.colour) for m in fig.markers],
+                  symbolPen=[_pen(m.outline or m.colour, 1.0) if not m.hollow else  # a ring bolder than a box
+                             _pen(m.colour, thick if m.symbol == "circle" else max(1.5, thick * 0.6))
+                             for m in fig.markers])
+    for m in fig.markers:
+        if not m.label_at:
+            continue
+        anchor = ANCHORS[m.label_at]
+        if m.label_at != "right" and x_high > x_low:  # near an end, the label ends (or starts) at its mark
+            at = (m.x - x_low) / (x_high - x_low)
+            anchor = (0.9 if at > 0.9 else 0.1 if at < 0.1 else anchor[0], anchor[1])
+        text = pg.TextItem(m.label, color=LABEL_COLOUR, anchor=anchor, ensureInBounds=True)
+        text.setFont(scaled_font(base, 1.0 if m.bold else 0.9, bold=m.bold))
+        text.setPos(m.x, m.y)
+        plot.addItem(text)
     if fig.x_ticks:
-        plot.getAxis("bottom").setTicks([fig.x_ticks])
+        # The second level of ticks is left out only when the labels would fill most of the axis.
+        plot.getAxis("bottom").setStyle(textFillLimits=[(0, 0.8)])
+        ticks = [(float(x), words) for x, words in fig.x_ticks]
+        if len(ticks) > 7:  # every other tick always, the rest where there is room (a year's label among the first)
+            first = next((i for i, (_, words) in enumerate(ticks) if re.search(r"\d{4}", words)), 0) % 2
+            plot.getAxis("bottom").setTicks([ticks[first::2], ticks[1 - first::2]])
+        else:
+            plot.getAxis("bottom").setTicks([ticks])
+    _set_ranges(plot, fig, x_low, x_high)
+    if legend is not None:
+        _legend(legend, fig, base, thick)
+
+
+def _set_ranges(plot: pg.PlotItem, fig: Figure, x_low: float, x_high: float) -> None:
+    ys = [float(v) for line in fig.lines for v in line.y] + \
+        [float(v) for b in fig.bands for v in [*b.low, *b.high]] + [m.y for m in fig.markers] + \
+        [v for m in fig.markers for v in (m.low, m.high) if v is not None]
+    ys = [v for v in ys if math.isfinite(v)]
     if ys:
-        low = min(ys) if fig.y_min is None else fig.y_min
-        high = max(ys)
-        pad = (high - low) * 0.08 or 1.0
-        plot.setYRange(low - (0 if fig.y_min is not None else pad), high + pad, padding=0)
-    xs = [v for line in fig.lines for v in line.x] + [m.x for m in fig.markers]
-    if xs:
-        plot.setXRange(min(xs), max(xs), padding=0.03)
-    if legend is None:
-        return
+        low, high = min(ys), max(ys)
+        pad = (high - low) * 0.06 or 1.0
+        # A large mark (a ring, a projection) at the top or bottom needs room for more than its centre.
+        big = [m.y for m in fig.markers if m.size >= 5]
+        if big:
+            high, low = max(high, max(big) + 2 * pad), min(low, min(big) - 2 * pad)
+        # Room over the highest mark for a label drawn above it (and under the lowest for one below).
+        high += pad * (3 if any(m.label_at == "above" for m in fig.markers) else 1)
+        low -= pad * (3 if any(m.label_at == "below" for m in fig.markers) else 1)
+        if fig.y_min is not None:
+            low = max(low, fig.y_min)
+        plot.setYRange(low, high, padding=0)
+    if x_high > x_low:
+        # Room at an end for a tick's label centred on it (pyqtgraph hides a label reaching past the axis).
+        span = x_high - x_low
+        ends = [0.08 if any(abs(x - end) < 0.02 * span for x, _ in fig.x_ticks) else 0.02 for end in (x_low, x_high)]
+        plot.setXRange(x_low - ends[0] * span, x_high + ends[1] * span, padding=0)
+
+
+def _legend(legend: pg.LegendItem, fig: Figure, base: QFont, thick: float) -> None:
+    size = base.pointSizeF() * 1.2
     for colour, kind, words in fig.legend:
-        if kind == "dot":  # a scatter item: the legend draws a plot item's symbol at its default size, whatever
-            sample = pg.ScatterPlotItem(symbol="d", size=14, brush=pg.mkBrush(colour), pen=pg.mkPen(colour))
+        if kind in ("ring", "hollow_square"):
+            sample = pg.ScatterPlotItem(symbol=SYMBOLS[kind], size=size, brush=None, pen=_pen(colour, 1.5))
+        elif kind in SYMBOLS or kind == "dot":  # a scatter item: the legend draws its symbol at its own size
+            sample = pg.ScatterPlotItem(symbol=SYMBOLS.get(kind, "o"), size=size, brush=pg.mkBrush(colour),
+                                        pen=pg.mkPen(INK if kind in SYMBOLS else colour))
         elif kind == "box":
-            sample = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=10))
+            # A FillBetweenItem as a legend sample crashes the painter (pyqtgraph 0.14, PySide6 6.12): a wide pen
+            # of the band's colour stands for it.
+            sample = pg.PlotDataItem([], [], pen=pg.mkPen(QColor(colour), width=12))
         else:
             sample = pg.PlotDataItem([], [], pen=_pen(colour, thick, kind == "dash"))
         legend.addItem(sample, words)
+
+
+def nearest_readout(plot: pg.PlotItem, fig: Figure, pos: QPointF, reach: float | None = None) -> int | None:
+    """The read-out of `fig` under the scene position `pos` on `plot`: the nearest by x alone (a week of a trend),
+    or with `reach` (pixels) the nearest point within that distance (a unit of a funnel); None when there is none."""
+    if not fig.readouts or not plot.sceneBoundingRect().contains(pos):
+        return None
+    if reach is None:
+        x = plot.vb.mapSceneToView(pos).x()
+        return int(np.argmin([abs(r.x - x) for r in fig.readouts]))
+    points = [plot.vb.mapViewToScene(QPointF(r.x, r.y)) for r in fig.readouts]
+    distances = [(p.x() - pos.x()) ** 2 + (p.y() - pos.y()) ** 2 for p in points]
+    i = int(np.argmin(distances))
+    return i if distances[i] <= reach ** 2 else None
 
 
 class ChartWidget(pg.GraphicsLayoutWidget):
