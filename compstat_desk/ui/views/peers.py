@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidg
 
 from compstat_desk.core.analysis.figures import WINDOW_WORDS, Figure, funnel_figure
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import category_facts
+from compstat_desk.core.store.catalog import category_facts
 from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import AnalysisViewWidget
@@ -28,8 +28,8 @@ class PeersViewWidget(AnalysisViewWidget):
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
         facts = category_facts(ws)
-        self.new_category_combo([(code, str(f["name"])) for code, f in facts.items()],
-                                headline=any(f["headline"] == 1 for f in facts.values()), fit_contents=False)
+        self.new_category_combo([(code, f.name) for code, f in facts.items()],
+                                headline=any(f.headline for f in facts.values()), fit_contents=False)
         self.level_combo = QComboBox()
         self.level_combo.setAccessibleName("Units compared")
         self.level_combo.addItem("Divisions", "division")

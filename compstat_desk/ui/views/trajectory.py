@@ -15,7 +15,7 @@ from compstat_desk.core.analysis import trajectories
 from compstat_desk.core.analysis.figures import Figure, count_trajectory_figure
 from compstat_desk.core.analysis.trajectories import Trajectory, likelihood_words
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import category_facts
+from compstat_desk.core.store.catalog import category_facts
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget
@@ -32,7 +32,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
 
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
-        self._category_names = {code: str(f["name"]) for code, f in category_facts(ws).items()}
+        self._category_names = {code: f.name for code, f in category_facts(ws).items()}
         self.target_list = QListWidget()
         self.target_list.setWordWrap(True)
         self.target_list.setAccessibleName("Targets of this unit")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core.analysis.figures import Figure, trend_figure
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.choices import category_facts
+from compstat_desk.core.store.catalog import category_facts
 from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import GREY, AnalysisViewWidget
@@ -33,8 +33,8 @@ class TrendViewWidget(AnalysisViewWidget):
     def __init__(self, ws: Workspace, state: ReportState, marking: str, parent: QWidget | None = None):
         super().__init__(ws, state, marking, parent)
         facts = category_facts(ws)
-        self.new_category_combo([(code, str(f["name"])) for code, f in facts.items()],
-                                headline=any(f["headline"] == 1 for f in facts.values()))
+        self.new_category_combo([(code, f.name) for code, f in facts.items()],
+                                headline=any(f.headline for f in facts.values()))
         label = QLabel("<b>Category</b>")
         self.controls.addWidget(label)
         self.controls.addWidget(self.category_combo)
