@@ -33,7 +33,7 @@ from compstat_desk.ui.widgets.charts import GREY as GREY  # re-exported with the
 from compstat_desk.ui.widgets.charts import compact_legend
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
-# Meaning → colour is defined once, in the core (core/figures.py), for the screen and the printed page alike.
+# Meaning → colour is defined once, in the core (core/analysis/figures.py), for the screen and the printed page alike.
 WORSE_LIGHT = ROLE_FILLS["worse"]
 BETTER_LIGHT = ROLE_FILLS["better"]
 
