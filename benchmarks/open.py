@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from statistics import median
 
 from benchmarks import child_env
 from benchmarks.compstat import command_line, synthetic_workspace, whole_process
@@ -105,10 +105,6 @@ def open_in_process(db: Path) -> float:
     took = time.perf_counter() - started
     ws.close()
     return took
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
 
 
 def bench_open(sizes: tuple[int, ...] = SIZES, folder: Path | None = None, repeats: int = 5) -> Iterator[str]:
