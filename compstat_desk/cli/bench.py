@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 # The command's names for the benchmarks, and their modules in benchmarks/.
-BENCHMARKS = {"import": "imports", "compstat": "compstat", "gui": "gui", "pack": "pack", "map": "map",
+BENCHMARKS = {"import": "imports", "compstat": "compstat", "open": "open", "gui": "gui", "pack": "pack", "map": "map",
               "meeting": "meeting"}
 
 

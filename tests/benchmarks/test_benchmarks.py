@@ -1,4 +1,4 @@
-"""The benchmarks without a window (import, compstat, pack) still start and print their reports, run with tiny sizes
+"""The benchmarks without a window (import, compstat, open, pack) still start and print their reports, run with tiny sizes
 through `compstat-desk bench`; they are never judged by their figures here."""
 
 import numpy as np
@@ -35,6 +35,7 @@ def started(small_workspace, tmp_path_factory):
     procs = start_benchmarks({
         "import": ["--rows", "2000", "--repeats", "1"],
         "compstat": ["--rows", "2000", "--repeats", "1"],
+        "open": ["--rows", "1000,2000", "--repeats", "1"],
         "pack": ["--db", str(small_workspace), "--repeats", "1", "--dir", str(work / "pack")],
     }, cwd=work)
     yield procs
@@ -46,9 +47,17 @@ def test_the_import_benchmark_reports_its_ratio_and_peak_memory(started):
     assert "import of 2,000 rows" in out and "ratio to the baseline" in out and "peak memory of the import" in out
 
 
-def test_the_compstat_benchmark_reports_its_ratio_to_pandas(started):
+def test_the_compstat_benchmark_reports_its_ratios_to_pandas_in_process_and_to_an_analysts_script(started):
     out = report(started["compstat"])
     assert "Compstat table for" in out and "over 2,000 incidents" in out and "pandas over the raw rows" in out
+    assert "compstat-desk compstat --db bench_compstat_2000.sqlite: " in out
+    assert "python analyst_compstat.py: " in out and "(bound <= 0.5)" in out
+
+
+def test_the_open_benchmark_reports_opening_against_size_and_when_computing_starts(started):
+    out = report(started["open"])
+    assert "open_workspace" in out and "info process" in out and "compstat process" in out
+    assert "computing starts" in out and "after the workspace is open" in out
 
 
 def test_the_pack_benchmark_reports_seconds_and_pages(started):

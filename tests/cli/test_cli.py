@@ -1,5 +1,6 @@
 """The command line: readable results and refusals, never a traceback."""
 
+import io
 import subprocess
 import sys
 
@@ -104,3 +105,33 @@ def test_the_command_list_loads_no_command_and_each_command_explains_itself(caps
             main([name, "--help"])
         assert exit_.value.code == 0
         assert capsys.readouterr().out.startswith(f"usage: compstat-desk {name} [-h]")
+
+
+def test_the_compstat_text_table_goes_without_scipy_stats_and_the_csv_has_the_exact_p(tmp_path):
+    """Importing scipy.stats takes longer than counting the table: the text table, which shows no exact binomial p,
+    is printed without it; the CSV, which has that column, fills it in (by hand: 2 against 1 is p = 1)."""
+    days = pd.date_range("2025-01-01", "2026-03-01")
+    rows = [(f"{i}", f"{day:%Y-%m-%d}", "Theft", unit) for i, (day, unit) in enumerate(
+        (day, unit) for day in days[::2] for unit in ("N1", "N2"))]
+    rows += [("x1", "2026-02-24", "Robbery", "N1"), ("x2", "2026-02-25", "Robbery", "N1"),
+             ("x3", "2025-02-25", "Robbery", "N1")]
+    csv = tmp_path / "w.csv"
+    pd.DataFrame(rows, columns=["id", "occurred", "category", "unit"]).to_csv(csv, index=False)
+    db = tmp_path / "ws.sqlite"
+    assert main(["import", str(csv), "--db", str(db)]) == 0
+    script = ("import sys\nfrom compstat_desk.cli import main\nstatus = main(sys.argv[1:])\n"
+              "print('scipy.stats' in sys.modules, file=sys.stderr)\nraise SystemExit(status)\n")
+
+    def compstat(*options: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", script, "compstat", "--db", str(db), "--week-ending",
+                               "2026-03-01", *options], capture_output=True, text=True, timeout=60, check=True)
+
+    text = compstat()
+    assert text.stderr.strip() == "False"
+    assert "N1 (N1), week ending 2026-03-01" in text.stdout and "Robbery" in text.stdout
+    table = compstat("--format", "csv")
+    assert table.stderr.strip().splitlines()[-1] == "True"
+    counts = pd.read_csv(io.StringIO(table.stdout))
+    robbery = counts[(counts["unit"] == "N1") & (counts["category"] == "Robbery") & (counts["window"] == "28d")]
+    assert robbery[["current", "previous", "p_exact"]].values.tolist() == [[2, 1, 1.0]]
+    assert counts["p_exact"].notna().all()

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from compstat_desk.core.analysis.periods import WINDOWS, windows
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.lazy import stats
+from compstat_desk.core.lazy import special, stats
 from compstat_desk.core.store.counts import RolledCounts, weekday_number
 from compstat_desk.core.store.workspace import Workspace
 
@@ -59,20 +60,42 @@ def phi_from_weeks(matrix: np.ndarray) -> np.ndarray:
     return np.maximum(1.0, ratio)
 
 
-def significance(current: np.ndarray, previous: np.ndarray, phi: np.ndarray) -> dict[str, np.ndarray]:
+def significance(current: np.ndarray, previous: np.ndarray, phi: np.ndarray, *,
+                 exact: bool = True) -> dict[str, np.ndarray]:
     """z (continuity-corrected, scaled by φ), its two-sided p, Benjamini–Hochberg q over all rows given,
-    and the exact conditional binomial p for reference."""
+    and the exact conditional binomial p for reference (NaN unless `exact`: only it needs scipy.stats, which takes
+    longer to import than the table takes to count)."""
     c = np.asarray(current, dtype=float)
     p = np.asarray(previous, dtype=float)
     total = c + p
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(total > 0, np.sign(c - p) * np.maximum(0.0, np.abs(c - p) - 1.0) / np.sqrt(phi * total), 0.0)
     z = z + 0.0  # no "-0"
-    p_value = 2 * stats.norm.sf(np.abs(z))
-    q_value = stats.false_discovery_control(p_value, method="bh") if len(p_value) else p_value
-    # The binomial at ½ is symmetric: the two-sided exact p is twice the smaller tail, capped at 1.
-    p_exact = np.where(total > 0, np.minimum(1.0, 2 * stats.binom.cdf(np.minimum(c, p), total, 0.5)), 1.0)
+    p_value = 2 * special.ndtr(-np.abs(z))  # the normal's upper tail, as scipy.stats.norm.sf computes it
+    q_value = benjamini_hochberg(p_value)
+    if exact:
+        # The binomial at ½ is symmetric: the two-sided exact p is twice the smaller tail, capped at 1.
+        p_exact = np.where(total > 0, np.minimum(1.0, 2 * stats.binom.cdf(np.minimum(c, p), total, 0.5)), 1.0)
+    else:
+        p_exact = np.full(len(c), np.nan)
     return {"z": z, "p_value": p_value, "q_value": q_value, "significant": q_value < 0.05, "p_exact": p_exact}
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg adjusted p-values, computed step for step as scipy.stats.false_discovery_control(p,
+    method="bh") computes them (tested to be identical), without importing scipy.stats: the smallest of p · m / rank
+    over that p's rank and every rank above it, capped at 1."""
+    ps = np.asarray(p_values, dtype=float)
+    if not np.all((ps >= 0) & (ps <= 1)):
+        raise ValueError("p-values must lie between 0 and 1.")
+    if ps.size <= 1:
+        return ps
+    order = np.argsort(ps, kind="stable")
+    ranked = ps[order] * (len(ps) / np.arange(1, len(ps) + 1, dtype=float))
+    np.minimum.accumulate(ranked[::-1], out=ranked[::-1])
+    q = np.empty_like(ranked)
+    q[order] = ranked
+    return np.clip(q, 0.0, 1.0)
 
 
 def break_even(current: np.ndarray, previous: np.ndarray, phi: np.ndarray, p_cut: float) -> np.ndarray:
@@ -91,7 +114,7 @@ def break_even(current: np.ndarray, previous: np.ndarray, phi: np.ndarray, p_cut
         total = moved + p
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(total > 0, np.maximum(0.0, np.abs(moved - p) - 1.0) / np.sqrt(phi * total), 0.0)
-        return np.asarray(2 * stats.norm.sf(z))
+        return np.asarray(2 * special.ndtr(-z))  # as scipy.stats.norm.sf(z)
 
     low, high = np.zeros_like(gap), gap.copy()  # p_at(high) is 1: the counts are equal there
     while (high - low > 1).any():
@@ -102,9 +125,10 @@ def break_even(current: np.ndarray, previous: np.ndarray, phi: np.ndarray, p_cut
     return np.where(p_at(np.zeros_like(gap)) > p_cut, 0.0, high)
 
 
-def compare(table: pd.DataFrame) -> pd.DataFrame:
+def compare(table: pd.DataFrame, *, exact: bool = True) -> pd.DataFrame:
     """Fill in change, % change and the tests for rows with `current`, `previous` (NaN where there is no data)
-    and `phi`. Rows without both counts are not compared, and Benjamini–Hochberg runs over the rest."""
+    and `phi`. Rows without both counts are not compared, and Benjamini–Hochberg runs over the rest. `exact`: the
+    exact binomial p too (see `significance`)."""
     table["current"] = table["current"].round().astype("Int64")
     table["previous"] = table["previous"].round().astype("Int64")
     table["change"] = table["current"] - table["previous"]
@@ -117,24 +141,26 @@ def compare(table: pd.DataFrame) -> pd.DataFrame:
     known = (table["current"].notna() & table["previous"].notna()).to_numpy()
     if known.any():
         result = significance(table.loc[known, "current"].to_numpy(dtype=float),
-                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy())
+                              table.loc[known, "previous"].to_numpy(dtype=float), table.loc[known, "phi"].to_numpy(),
+                              exact=exact)
         for name, values in result.items():
             table.loc[known, name] = values
     return table
 
 
 def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str | None = None,
-                   level: str | None = None) -> pd.DataFrame:
+                   level: str | None = None, exact: bool = True) -> pd.DataFrame:
     """The Compstat table for every unit (or one unit, or one level), category and window.
 
     Returns the COLUMNS, plus `unit_name`, `category_name` and `avg_3y` (the same 28 days averaged over the
-    three previous years, for the 28-day window).
+    three previous years, for the 28-day window). Without `exact`, `p_exact` is left empty (NaN), which saves
+    importing scipy.stats where it is not shown (the text table).
 
     One unit's or one level's rows are cut from the whole table: the false-discovery rate (Benjamini–Hochberg)
     and φ are the whole report's, so that a change is called real or not the same way on every screen and page."""
     week_ending = week_ending or latest_week_ending(ws)
     if unit is not None or level is not None:
-        return rows_of(ws, compstat_table(ws, week_ending), unit=unit, level=level)
+        return rows_of(ws, compstat_table(ws, week_ending, exact=exact), unit=unit, level=level)
     units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
     if units.empty:
         raise CompstatError("There are no units in this workspace.")
@@ -191,7 +217,7 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
             # The same 28 days, shifted by whole 52-week years so weekdays align, over the 3 previous years.
             frame["avg_3y"] = sum(pick(t) for t in totals[len(compared):]) / 3
         parts.append(frame)
-    table = compare(pd.concat(parts, ignore_index=True))
+    table = compare(pd.concat(parts, ignore_index=True), exact=exact)
     # Asked of the imports log, not the incidents: a scan of millions of incidents would cost more than the table.
     if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM imports WHERE undone_at IS NULL"
                        " AND json_extract(report, '$.month_only') > 0)").fetchone()[0]:
@@ -246,24 +272,36 @@ def describe_change(current: int | None, previous: int | None) -> str:
 
 
 def text_table(table: pd.DataFrame, marking: str) -> str:
-    """The NYPD sheet's shape: one block per unit, rows = categories, column groups = windows; counts first."""
+    """The NYPD sheet's shape: one block per unit, rows = categories, column groups = windows; counts first.
+
+    Read row by row from plain lists: a boolean selection per cell took about a second for a force's 1,230 rows."""
     lines: list[str] = []
     titles = {"week": "Week", "28d": "28 days", "ytd": "Year to date"}
-    for (unit, unit_name), block in table.groupby(["unit", "unit_name"], sort=False):
-        end = block["end"].iloc[0]
+    fragile = table["fragile"].tolist() if "fragile" in table else [False] * len(table)
+    # unit → its first row's end, its category names, and each category's first row in each window (table order)
+    blocks: dict[tuple[Any, Any], tuple[Any, list[Any], dict[tuple[Any, Any], dict[str, int]]]] = {}
+    columns = (table[c].tolist() for c in ("unit", "unit_name", "end", "category", "category_name", "window"))
+    for i, (unit, unit_name, end, code, name, window) in enumerate(zip(*columns, strict=True)):
+        if pd.isna(unit) or pd.isna(unit_name):
+            continue
+        block = blocks.setdefault((unit, unit_name), (end, [], {}))
+        block[1].append(name)
+        if not (pd.isna(code) or pd.isna(name)):
+            block[2].setdefault((code, name), {}).setdefault(window, i)
+    current, previous, significant = (table[c].tolist() for c in ("current", "previous", "significant"))
+    for (unit, unit_name), (end, names, categories) in blocks.items():
         lines.append(f"{unit_name} ({unit}), week ending {end}    [{marking}]")
-        name_width = max(24, int(block["category_name"].str.len().max()) + 2)
+        name_width = max(24, max(len(str(n)) for n in names if not pd.isna(n)) + 2)
         head = " " * name_width + "".join(f"{titles[w]:<32}" for w in WINDOWS)
         sub = f"{'Category':<{name_width}}" + "".join(f"{'now':>6}{'year ago':>9}  {'change':<17}" for _ in WINDOWS)
         lines += [head.rstrip(), sub.rstrip()]
-        for (_code, name), rows in block.groupby(["category", "category_name"], sort=False):
+        for (_code, name), at in categories.items():
             cells = []
             for w in WINDOWS:
-                r = rows[rows["window"] == w].iloc[0]
-                fragile = "fragile" in r and bool(r["fragile"])
-                mark = (" ~" if fragile else " *") if r["significant"] else ""
-                now = None if pd.isna(r["current"]) else int(r["current"])
-                before = None if pd.isna(r["previous"]) else int(r["previous"])
+                i = at[w]
+                mark = (" ~" if bool(fragile[i]) else " *") if significant[i] else ""
+                now = None if pd.isna(current[i]) else int(current[i])
+                before = None if pd.isna(previous[i]) else int(previous[i])
                 cells.append(f"{'-' if now is None else now:>6}{'-' if before is None else before:>9}  "
                              f"{describe_change(now, before) + mark:<17}")
             lines.append(f"{name:<{name_width}}" + "".join(cells).rstrip())

@@ -5,9 +5,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy import stats
 from support.paths import SHARED_DATA
 
+from compstat_desk.core.analysis import compstat
 from compstat_desk.core.analysis.compstat import (
     compstat_table,
     csv_table,
@@ -64,6 +67,39 @@ def test_q_values_are_benjamini_hochberg_over_every_row():
     assert np.allclose(out["q_value"], benjamini_hochberg(out["p_value"]))
     assert (out["significant"] == (out["q_value"] < 0.05)).all()
     assert out["significant"].sum() < (out["p_value"] < 0.05).sum()  # fewer than the unadjusted count
+
+
+def test_p_and_q_values_are_scipys_to_the_last_bit():
+    """p and q are computed without importing scipy.stats (it takes longer to import than the table takes to count),
+    yet they are exactly scipy.stats.norm.sf and false_discovery_control: small counts, so many ties."""
+    rng = np.random.default_rng(13)
+    c, p = rng.integers(0, 40, 500), rng.integers(0, 40, 500)
+    out = significance(c, p, rng.choice([1.0, 1.5, 2.0], 500))
+    assert np.array_equal(out["p_value"], 2 * stats.norm.sf(np.abs(out["z"])))
+    assert np.array_equal(out["q_value"], stats.false_discovery_control(out["p_value"], method="bh"))
+
+
+@given(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.0, 1e-300, 0.01, 0.05, 0.5, 1.0])), max_size=80))
+def test_benjamini_hochberg_is_scipys_for_any_p_values(ps):
+    ps = np.array(ps, dtype=float)
+    assert np.array_equal(compstat.benjamini_hochberg(ps), stats.false_discovery_control(ps, method="bh"))
+
+
+def test_benjamini_hochberg_refuses_what_is_not_a_p_value_as_scipy_does():
+    for bad in ([0.2, 1.5], [0.2, np.nan], [-0.1]):
+        with pytest.raises(ValueError):
+            stats.false_discovery_control(np.array(bad))
+        with pytest.raises(ValueError):
+            compstat.benjamini_hochberg(np.array(bad))
+
+
+def test_without_the_exact_p_the_table_is_the_same_but_for_that_column(small_force):
+    ws, _ = small_force
+    full = compstat_table(ws, dt.date(2024, 3, 3))
+    lean = compstat_table(ws, dt.date(2024, 3, 3), exact=False)
+    assert full["p_exact"].notna().any() and lean["p_exact"].isna().all()
+    pd.testing.assert_frame_equal(lean.drop(columns="p_exact"), full.drop(columns="p_exact"))
+    assert lean.attrs == full.attrs
 
 
 def test_phi_by_hand():
