@@ -11,8 +11,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core.analysis.figures import WINDOW_WORDS, Figure, funnel_figure
-from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.core.store.catalog import category_facts
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import AnalysisViewWidget

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSizePolicy,
 from compstat_desk.core.analysis import trajectories
 from compstat_desk.core.analysis.figures import Figure, count_trajectory_figure
 from compstat_desk.core.analysis.trajectories import Trajectory, likelihood_words
-from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.core.store.catalog import category_facts
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget
