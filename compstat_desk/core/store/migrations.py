@@ -502,6 +502,13 @@ def m006_delivery(db: Database) -> None:
         db.execute(statement)
 
 
+@_step
+def m007_withheld_index(db: Database) -> None:
+    """A partial index of the incidents whose location is withheld: the workspace's summary counts them on every
+    `info` and in the window's Overview, which otherwise read the whole table (0.3–0.4 s at 5,000,000)."""
+    db.execute("CREATE INDEX IF NOT EXISTS incidents_withheld ON incidents(withheld) WHERE withheld = 1")
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

@@ -27,7 +27,7 @@ def test_new_workspace_is_wal_with_foreign_keys_and_the_default_marking(tmp_path
 def test_shipped_schema_steps_keep_their_names_and_order():
     """Workspaces record the steps they have by name: renaming or reordering a shipped one would break old files."""
     shipped = ["m001_initial", "m002_undo_imports", "m003_weekly_counts", "m004_action_tracker", "m005_meetings",
-               "m006_delivery"]
+               "m006_delivery", "m007_withheld_index"]
     assert [step.__name__ for step in STEPS][:len(shipped)] == shipped
 
 
@@ -152,3 +152,17 @@ def test_opening_a_workspace_from_before_weekly_counts_counts_its_weeks(tmp_path
     pd.testing.assert_series_equal(stored_weeks, expected.sort_index(), check_dtype=False)
     assert stored_weeks.sum() == n
     assert list(tmp_path.glob("old.backup-*-before-m003_weekly_counts.sqlite"))
+
+
+def test_the_summary_counts_withheld_locations_from_an_index_not_the_whole_table(sample_ws, sample_incidents):
+    """`info` and the Overview count the incidents whose location is withheld: through a partial index, so the
+    count does not read every incident (it took 0.3–0.4 s at 5,000,000)."""
+    from compstat_desk.core.store.overview import summary
+
+    plan = " ".join(str(r[-1]) for r in sample_ws.conn.execute(
+        "EXPLAIN QUERY PLAN SELECT count(*) FROM incidents WHERE withheld = 1"))
+    assert "incidents_withheld" in plan, plan
+    lon = pd.to_numeric(sample_incidents["lon"], errors="coerce")
+    lat = pd.to_numeric(sample_incidents["lat"], errors="coerce")
+    withheld = (lon.isna() & lat.isna()) | ((lon == 0) & (lat == 0))  # blank, or 0,0: the location withheld
+    assert summary(sample_ws).withheld == int(withheld.sum()) > 0
