@@ -185,6 +185,22 @@ def test_a_row_with_too_many_fields_is_rejected_and_the_rest_imported(ws, write)
         3, "has 6 fields where the header has 4")
 
 
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_a_row_with_too_many_fields_after_the_first_chunk_leaves_every_other_row_read_once(ws, write, with_ids):
+    # Rows already read when the bad one turns up must not be read again (they were, twice, before).
+    rows = [(f"K{i}," if with_ids else "") + f"2026-03-{1 + i % 28:02d} 10:00,Theft,N1" for i in range(1000)]
+    rows[900] += ",extra"
+    rows[950] = rows[950].rsplit(",", 1)[0]  # and one row short of a field (its unit): padded, then rejected
+    header = ("id," if with_ids else "") + "occurred,category,unit"
+    report = import_file(ws, write("late.csv", header + "\n" + "\n".join(rows) + "\n"), chunksize=100)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected, report.rows_merged) == (1000, 998, 2, 0)
+    assert count(ws, "SELECT count(*) FROM incidents") == 998
+    assert count(ws, "SELECT sum(n) FROM daily_counts") == 998
+    rejected = ws.conn.execute("SELECT row_number, raw FROM rejected_rows ORDER BY row_number").fetchall()
+    assert [r[0] for r in rejected] == [902, 952]  # row n is line n of the file
+    assert rejected[0][1] == rows[900]
+
+
 @pytest.mark.parametrize("name,content,message", [
     ("empty.csv", b"", "empty"),
     ("blank.csv", b"\n\n  \n", "empty"),
