@@ -59,11 +59,11 @@ def import_file(
     be imported at all raises ImportRefused and writes nothing; a cancel raises ImportCancelled and
     leaves the workspace as it was.
     """
-    from compstat_desk.core.ingest import boundaries
-
     options = options or ImportOptions()
     path = Path(path)
     if options.profile == "boundaries" or (options.profile is None and path.suffix.lower() in {".geojson", ".json"}):
+        from compstat_desk.core.ingest import boundaries  # here: pyproj takes a while to load
+
         return boundaries.import_boundaries(ws, path, options, progress=progress, cancelled=cancelled)
     source = open_table(path)
     profile = options.profile or detect_profile(source.columns)

@@ -20,7 +20,10 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from compstat_desk.core.ingest import geo
 from compstat_desk.core.ingest.common import RowVerdicts
@@ -72,9 +75,8 @@ class PreparedChunk:
     rejected: list[tuple[int, str, str]]  # (row number, raw line, reason)
     rejected_kinds: list[str]
     source_id: np.ndarray  # object; '' where the row has no id
-    id_hash: np.ndarray  # uint64 hash of source_id (to find ids seen in earlier chunks without keeping them)
-    # (hashes of one import all come from one process, so they agree with each other)
     repeat: np.ndarray  # bool: the row repeats an id already in this chunk (one row per victim)
+    seen_before: np.ndarray  # bool: the row's id (or one with the same hash) was in an earlier chunk of this file
     occurred: np.ndarray  # object: 'YYYY-MM-DD HH:MM', 'YYYY-MM-DD' or 'YYYY-MM' (length is precision)
     day: np.ndarray  # int64 days since 1970-01-01
     category_index: np.ndarray  # int64 into category_values
@@ -95,6 +97,21 @@ class PreparedChunk:
     pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
     unknown_units: Counter[str] = field(default_factory=Counter)
     unknown_categories: Counter[str] = field(default_factory=Counter)
+
+    # Between the processes, the text columns travel as Arrow arrays: a fifth of the time of pickling each string
+    # on one side and a sixth of unpickling them on the other (1M ids: 0.04 s against 0.14 s and 0.22 s).
+    _TEXT = ("source_id", "occurred")
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        for name in self._TEXT:
+            state[name] = pa.array(state[name], type=pa.large_string(), from_pandas=True)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in self._TEXT:
+            state[name] = state[name].to_numpy(zero_copy_only=False)
+        self.__dict__.update(state)
 
 
 def police_uk_frame(chunk: pd.DataFrame) -> pd.DataFrame:
@@ -147,8 +164,8 @@ def _coordinates(c: pd.DataFrame, ctx: ChunkContext) -> tuple[np.ndarray, np.nda
     if "lon" not in c or "lat" not in c:
         nan = np.full(n, np.nan)
         return nan, nan.copy(), np.ones(n, dtype=bool), 0
-    x = pd.to_numeric(c["lon"], errors="coerce").to_numpy(dtype=float)
-    y = pd.to_numeric(c["lat"], errors="coerce").to_numpy(dtype=float)
+    x = _numbers(c["lon"])
+    y = _numbers(c["lat"])
     unreadable = np.zeros(n, dtype=bool)
     for values, col in ((x, "lon"), (y, "lat")):
         missing = np.isnan(values)
@@ -162,6 +179,19 @@ def _coordinates(c: pd.DataFrame, ctx: ChunkContext) -> tuple[np.ndarray, np.nda
         lon[keep], lat[keep] = geo.to_lonlat(x[keep], y[keep], ctx.crs)
     geo.check_lonlat(lon, lat, ctx.file_name)
     return lon, lat, withheld, int(unreadable.sum())
+
+
+def _numbers(text: pd.Series) -> npt.NDArray[np.float64]:
+    """Numbers in text as pandas.to_numeric(errors="coerce") reads them, NaN for blanks and for what is not one.
+
+    Arrow's parser goes first, six times faster: it takes only plain numbers, each of which pandas reads the same;
+    given anything else (spaces, words) it gives up and pandas reads the column."""
+    values = text.to_numpy(dtype=object)
+    try:
+        numbers = pc.cast(pa.array(values, type=pa.string(), mask=values == ""), pa.float64())
+    except pa.ArrowInvalid:
+        return pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
+    return np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def _distinct(values: pd.Series, *, code: bool = False) -> tuple[np.ndarray, list[str]]:
@@ -178,8 +208,41 @@ def _expand(index: np.ndarray, values: list[str]) -> pd.Series:
     return pd.Series(np.array(values, dtype=object)[index], dtype=object)
 
 
-def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
-    """Parse and check one chunk. Raises ImportRefused for what makes the whole file unimportable."""
+class SeenIds:
+    """The ids of the chunks parsed so far, as their hashes, to tell which ids of a chunk came in an earlier one.
+
+    Sorted runs of 8-byte hashes (no strings kept), merged as they grow, so that adding a chunk costs about its
+    own size. Python's string hash is used: three times faster than pandas' here, and the same for every chunk,
+    since one process parses them all. A collision only costs the importer a look-up: ids are compared after."""
+
+    def __init__(self) -> None:
+        self.runs: list[npt.NDArray[np.uint64]] = []
+
+    def seen(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
+        found = np.zeros(len(hashes), dtype=bool)
+        if not len(hashes) or not self.runs:
+            return found
+        order = np.argsort(hashes, kind="stable")  # sorted keys make numpy's binary searches far cheaper
+        queries = hashes[order]
+        hit = np.zeros(len(hashes), dtype=bool)
+        for run in self.runs:
+            pos = np.minimum(np.searchsorted(run, queries), len(run) - 1)
+            hit |= run[pos] == queries
+        found[order] = hit
+        return found
+
+    def add(self, hashes: npt.NDArray[np.uint64]) -> None:
+        self.runs.append(np.sort(hashes))
+        # Merge the newest runs while the older is no more than twice the size: a few runs, each merged O(log n) times.
+        while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
+            newer = self.runs.pop()
+            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], newer]), kind="stable")  # two sorted runs: linear
+
+
+def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = None) -> PreparedChunk:
+    """Parse and check one chunk. Raises ImportRefused for what makes the whole file unimportable.
+
+    `ids_seen` holds the ids of the file's earlier chunks; this chunk's are added to it."""
     c = canonical(chunk, ctx)
     n = len(c)
     verdicts = RowVerdicts(n)
@@ -247,10 +310,12 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
     ids = ids[ok]
     has_id = (ids != "").to_numpy(dtype=bool)
     repeat = has_id & ids.duplicated(keep="first").to_numpy(dtype=bool)
-    # Python's own string hash: three times faster than pandas' here, and the same for every chunk of one import
-    # (one process makes them all). A collision only costs a look-up: ids themselves are compared after.
-    id_hash = np.fromiter(map(hash, ids.tolist()), dtype=np.int64, count=len(ids)).view(np.uint64)
-    id_hash[~has_id] = 0
+    first_of_id = has_id & ~repeat
+    id_hash = np.fromiter(map(hash, ids[first_of_id].tolist()), dtype=np.int64).view(np.uint64)
+    seen_before = np.zeros(len(ids), dtype=bool)
+    if ids_seen is not None:
+        seen_before[first_of_id] = ids_seen.seen(id_hash)
+        ids_seen.add(id_hash)
     unit_kept = np.where(no_unit, -1, unit_index)[ok]
     once = ~repeat
     counts = (pd.DataFrame({"day": dates.day_number[ok][once], "category_index": cat_index[ok][once],
@@ -258,7 +323,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext) -> PreparedChunk:
               .value_counts(sort=False).rename("n").reset_index())
     return PreparedChunk(
         rows_read=n, counts=counts, date_format=fmt, rejected=rejected, rejected_kinds=kinds[bad].tolist(),
-        source_id=ids.to_numpy(dtype=object), id_hash=id_hash, repeat=repeat,
+        source_id=ids.to_numpy(dtype=object), repeat=repeat, seen_before=seen_before,
         occurred=dates.occurred[ok], day=dates.day_number[ok],
         category_index=cat_index[ok], category_values=cat_values,
         unit_index=unit_kept, unit_values=unit_values,
@@ -307,9 +372,10 @@ def serve(inp: BinaryIO, out: BinaryIO) -> None:
     try:
         # No read-ahead thread here: with the importing process on the other core, a third busy thread only
         # makes the two wait for each other (measured: ratio 1.59 with it, 1.49 without).
+        ids_seen = SeenIds()
         for chunk in source.chunks(chunksize, read_ahead=False):
             if len(chunk):
-                prepared = prepare(chunk, ctx)
+                prepared = prepare(chunk, ctx, ids_seen)
                 ctx.date_format = prepared.date_format
                 pickle.dump(("chunk", prepared), out, protocol=pickle.HIGHEST_PROTOCOL)
                 out.flush()
@@ -359,9 +425,10 @@ def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int, pipe
 
     With a `worker` (or for a large file) the chunks are parsed in a second process."""
     if worker is None and not use_second_process(source):
+        ids_seen = SeenIds()
         for chunk in source.chunks(chunksize):
             if len(chunk):
-                prepared = prepare(chunk, ctx)
+                prepared = prepare(chunk, ctx, ids_seen)
                 ctx.date_format = prepared.date_format
                 yield prepared
         return
