@@ -112,6 +112,8 @@ def detect_format(values: pd.Series, column: str = "date") -> DateFormat:
 def _detect(sample: pd.Series, column: str) -> DateFormat:
     is_iso = sample.str.match(_ISO)
     is_month = sample.str.match(_ISO_MONTH)
+    if (is_iso | is_month).all():  # no day/month order to tell (and no ISO date looks slashed): skip the slow part
+        return DateFormat("MONTH") if is_month.all() else DateFormat("ISO")
     slashed = sample.str.extract(_SLASHED)
     is_slashed = slashed["a"].notna()
     known = is_iso | is_month | is_slashed

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -18,6 +17,7 @@ from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_op
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.bulk import insert_rows
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
 SYNONYMS = {
@@ -33,8 +33,6 @@ SYNONYMS = {
     "parent": [],
     "year": [], "month_number": [], "day": [], "hour": [], "minute": [],
 }
-
-ROWS_PER_INSERT = 100
 
 POLICE_UK_COLUMNS = ["Crime ID", "Month", "Falls within", "Longitude", "Latitude", "LSOA code", "LSOA name",
                      "Crime type"]
@@ -320,15 +318,9 @@ class IncidentImport:
                      new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist(),
                      strict=True)
         # The import id is the same for every row: written as a literal, it is not bound a million times.
-        row = f"(?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})"
-        insert = ("INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat, withheld,"
-                  " unit_from_point, import_id, last_import_id) VALUES ")
-        # ROWS_PER_INSERT rows to a statement: one step per hundred rows instead of per row takes about 40% off the
-        # insert's CPU time (800 values per statement, under SQLite's oldest limit of 999).
-        whole = len(new) - len(new) % ROWS_PER_INSERT
-        flat = iter(itertools.chain.from_iterable(itertools.islice(values, whole)))
-        self.ws.conn.executemany(insert + ", ".join([row] * ROWS_PER_INSERT), zip(*[flat] * (8 * ROWS_PER_INSERT)))
-        self.ws.conn.executemany(insert + row, values)  # the rest, in file order after them
+        insert_rows(self.ws.conn, "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat,"
+                    " withheld, unit_from_point, import_id, last_import_id)",
+                    f"(?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})", values)
 
     def _existing(self, ids: pd.Series) -> pd.DataFrame:
         conn = self.ws.conn
