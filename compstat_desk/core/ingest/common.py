@@ -16,7 +16,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
-from compstat_desk.core.store.bulk import insert_rows
+from compstat_desk.core.store.bulk import insert_columns
 from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
@@ -306,9 +306,9 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     cat = net.index.get_level_values(2).to_numpy(dtype=np.int64)
     up = n > 0
     empty = ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]  # nothing to add to
-    insert_rows(ws.conn, "INSERT INTO daily_counts(day, unit_id, category_id, n)", "(?, ?, ?, ?)",
-                zip(day[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist(), strict=True),
-                tail="" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n")
+    insert_columns(ws.conn, "INSERT INTO daily_counts(day, unit_id, category_id, n)", "(?, ?, ?, ?)",
+                   [day[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist()],
+                   tail="" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n")
     if not up.all():
         # A count only falls where an incident was counted before, so the row exists.
         down = ~up

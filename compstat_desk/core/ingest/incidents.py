@@ -17,7 +17,7 @@ from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_op
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
-from compstat_desk.core.store.bulk import insert_rows
+from compstat_desk.core.store.bulk import insert_columns
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
 SYNONYMS = {
@@ -313,14 +313,13 @@ class IncidentImport:
             return
         iid = self.run.import_id
         # NaN binds as NULL in SQLite, so missing coordinates need no conversion to None.
-        values = zip([i or None for i in new["source_id"].tolist()], new["occurred"].tolist(),
-                     new["category_id"].tolist(), new["unit_id"].tolist(), new["lon"].to_numpy(dtype=float).tolist(),
-                     new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist(),
-                     strict=True)
+        columns = [[i or None for i in new["source_id"].tolist()], new["occurred"].tolist(),
+                   new["category_id"].tolist(), new["unit_id"].tolist(), new["lon"].to_numpy(dtype=float).tolist(),
+                   new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist()]
         # The import id is the same for every row: written as a literal, it is not bound a million times.
-        insert_rows(self.ws.conn, "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat,"
-                    " withheld, unit_from_point, import_id, last_import_id)",
-                    f"(?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})", values)
+        insert_columns(self.ws.conn, "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat,"
+                       " withheld, unit_from_point, import_id, last_import_id)",
+                       f"(?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})", columns)
 
     def _existing(self, ids: pd.Series) -> pd.DataFrame:
         conn = self.ws.conn

@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store.bulk import insert_rows
+from compstat_desk.core.store.bulk import insert_columns
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 EPOCH = dt.date(1970, 1, 1)  # a Thursday: weekday 3
@@ -61,8 +61,8 @@ def apply_weekly_deltas(conn: sqlite3.Connection, net: pd.Series, ends_on: int) 
     up = n > 0
     empty = conn.execute("SELECT NOT EXISTS(SELECT 1 FROM weekly_counts)").fetchone()[0]
     upsert = "" if empty else " ON CONFLICT(week_end, unit_id, category_id) DO UPDATE SET n = n + excluded.n"
-    insert_rows(conn, "INSERT INTO weekly_counts(week_end, unit_id, category_id, n)", "(?, ?, ?, ?)",
-                zip(week[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist(), strict=True), tail=upsert)
+    insert_columns(conn, "INSERT INTO weekly_counts(week_end, unit_id, category_id, n)", "(?, ?, ?, ?)",
+                   [week[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist()], tail=upsert)
     if not up.all():
         # A week's count only falls where incidents were counted in it before, so the row exists.
         down = ~up
