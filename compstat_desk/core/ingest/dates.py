@@ -272,12 +272,13 @@ def _canonical_stamps(values: pd.Series) -> np.ndarray | None:
     """The stamps of a column whose every value is written 'YYYY-MM-DD HH:MM' (as the workspace stores them, and
     as most exports write them), else None. Arrow checks and reads the whole column at once, five times faster than
     the general path below, and refuses any impossible date (2026-02-30) or time, leaving the column to that path."""
-    text = pa.array(values, type=pa.string(), from_pandas=True)
-    if text.null_count or not pc.all(pc.match_substring_regex(text, _CANONICAL)).as_py():
-        return None
     try:
+        text = pa.array(values, from_pandas=True)  # no copy of Arrow strings; Python strings are copied in
+        is_text = pa.types.is_string(text.type) or pa.types.is_large_string(text.type)
+        if not is_text or text.null_count or not pc.all(pc.match_substring_regex(text, _CANONICAL)).as_py():
+            return None
         seconds = pc.cast(text, pa.timestamp("s"))
-    except pa.ArrowInvalid:
+    except (pa.ArrowInvalid, pa.ArrowTypeError):  # not all text, or not all dates
         return None
     return np.asarray(seconds.to_numpy(zero_copy_only=False)).astype("datetime64[m]")
 

@@ -45,15 +45,19 @@ class TableSource:
     bad_lines: list[BadLine] = field(default_factory=list)
     _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
 
-    def chunks(self, chunksize: int = 200_000, *, read_ahead: bool = True) -> Iterator[pd.DataFrame]:
+    def chunks(self, chunksize: int = 200_000, *, read_ahead: bool = True,
+               arrow_text: bool = False) -> Iterator[pd.DataFrame]:
         """Chunks in file order. With `read_ahead` the next is read on a thread while the caller works on this
-        one (Arrow's reader releases the GIL); the parsing process has a core of its own and reads inline."""
-        return _read_ahead(self._chunks(chunksize)) if read_ahead else self._chunks(chunksize)
+        one (Arrow's reader releases the GIL); the parsing process has a core of its own and reads inline.
+        With `arrow_text`, cells Arrow read stay Arrow strings (pandas' str dtype) instead of becoming Python
+        strings: for a reader that works on whole columns (prepare.py)."""
+        chunks = self._chunks(chunksize, arrow_text)
+        return _read_ahead(chunks) if read_ahead else chunks
 
-    def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+    def _chunks(self, chunksize: int, arrow_text: bool = False) -> Iterator[pd.DataFrame]:
         """Yield DataFrames of text cells ('' for empty) with a ROW_NUMBER column.
 
-        Object dtype, not pandas' str dtype: what the import does with the cells is faster on Python strings.
+        Object dtype unless `arrow_text`: what most importers do with the cells is faster on Python strings.
         """
         if self._frame is not None:
             for start in range(0, max(len(self._frame), 1), chunksize):
@@ -63,7 +67,7 @@ class TableSource:
             return
         rows = 0
         try:
-            for chunk in self._arrow_chunks(chunksize):
+            for chunk in self._arrow_chunks(chunksize, arrow_text):
                 rows += len(chunk)
                 yield chunk
         except pa.ArrowInvalid:
@@ -71,7 +75,7 @@ class TableSource:
             # keeps such rows aside (or pads them). The rows already read are skipped, not read twice.
             yield from self._python_chunks(chunksize, skip=rows)
 
-    def _arrow_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+    def _arrow_chunks(self, chunksize: int, arrow_text: bool) -> Iterator[pd.DataFrame]:
         """Arrow's CSV reader, every cell as text: about seven times faster than pandas' C parser here."""
         encoding = "utf8" if self.encoding in (None, "utf-8", "utf-8-sig") else self.encoding  # Arrow drops a BOM
         stream: IO[bytes] = (cast(IO[bytes], gzip.open(self.path, "rb")) if self.compression == "gzip"
@@ -96,12 +100,12 @@ class TableSource:
                 count += batch.num_rows
                 while count >= chunksize:
                     table = pa.Table.from_batches(waiting)
-                    yield _text_frame(table.slice(0, chunksize), offset)
+                    yield _text_frame(table.slice(0, chunksize), offset, arrow_text)
                     offset += chunksize
                     rest = table.slice(chunksize)
                     waiting, count = rest.to_batches(), rest.num_rows
             if count:
-                yield _text_frame(pa.Table.from_batches(waiting), offset)
+                yield _text_frame(pa.Table.from_batches(waiting), offset, arrow_text)
 
     def _python_chunks(self, chunksize: int, skip: int = 0) -> Iterator[pd.DataFrame]:
         """The slow reader, from the `skip`-th row on (rows counted as Arrow counts them: all but empty lines)."""
@@ -172,10 +176,14 @@ def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         worker.join(timeout=5)
 
 
-def _text_frame(table: pa.Table, first_row: int) -> pd.DataFrame:
-    """A DataFrame of Python strings (object dtype) from Arrow text columns, numbered from `first_row`."""
-    frame = pd.DataFrame({name: pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
-                          for name, column in zip(table.column_names, table.columns, strict=True)})
+def _text_frame(table: pa.Table, first_row: int, arrow_text: bool) -> pd.DataFrame:
+    """A DataFrame of text from Arrow text columns, numbered from `first_row`: Python strings (object dtype), or
+    with `arrow_text` the Arrow strings themselves (pandas' str dtype; no copy)."""
+    columns = zip(table.column_names, table.columns, strict=True)
+    frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(column)) for name, column in columns}
+                         if arrow_text else
+                         {name: pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+                          for name, column in columns})
     frame[ROW_NUMBER] = range(first_row, first_row + len(frame))
     return frame
 
