@@ -237,7 +237,10 @@ class SeenIds:
         # Merge the newest runs while the older is no more than twice the size: a few runs, each merged O(log n) times.
         while len(self.runs) > 1 and len(self.runs[-2]) <= 2 * len(self.runs[-1]):
             newer = self.runs.pop()
-            self.runs[-1] = np.sort(np.concatenate([self.runs[-1], newer]), kind="stable")  # two sorted runs: linear
+            merged = np.concatenate([self.runs.pop(), newer])
+            del newer
+            merged.sort(kind="stable")  # two sorted runs: linear, and in place (one copy of the ids less at a time)
+            self.runs.append(merged)
 
 
 def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = None) -> PreparedChunk:
