@@ -226,8 +226,8 @@ def bench_import(rows: int = 1_000_000, folder: Path | None = None, repeats: int
         peak = max(r.mb for r in runs["ours"])
         worker = max(r.child_mb for r in runs["ours"])
         base_peak = max(r.mb for r in runs["baseline"])
-        yield f"peak memory of the import: {peak:.0f} MB, and {worker:.0f} MB in its parsing process " \
-              f"(baseline: {base_peak:.0f} MB)"
+        where = f"and {worker:.0f} MB in its parsing process" if worker else "in one process"
+        yield f"peak memory of the import: {peak:.0f} MB {where} (baseline: {base_peak:.0f} MB)"
         yield f"after: {_load()}"
     if big:
         yield from bench_big(Path(folder) if folder else None)
@@ -242,8 +242,9 @@ def bench_big(folder: Path | None, rows: int = 10_000_000) -> Iterator[str]:
         run = run_python("ours", csv_path, where / "bench_big.sqlite")
         _clear(where / "bench_big.sqlite")
         assert run.rows == rows, f"only {run.rows} of {rows} rows accepted"
+        where = f"and {run.child_mb:.0f} MB in its parsing process" if run.child_mb else "(in one process)"
         yield f"import of {rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB), one whole process: " \
-              f"{run.seconds:.1f} s, peak memory {run.mb:.0f} MB and {run.child_mb:.0f} MB in its parsing process"
+              f"{run.seconds:.1f} s, peak memory {run.mb:.0f} MB {where}"
         yield f"after: {_load()}"
 
 

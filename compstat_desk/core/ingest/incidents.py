@@ -151,8 +151,8 @@ class IncidentImport:
             unit_codes=dict(conn.execute("SELECT id, code FROM units")),
         )
 
-    def prepared(self, chunksize: int, pipelined_chunksize: int, worker: Worker | None) -> Iterator[PreparedChunk]:
-        return prepared_chunks(self.source, self.context(), chunksize, pipelined_chunksize, worker)
+    def prepared(self, chunksize: int, worker: Worker | None) -> Iterator[PreparedChunk]:
+        return prepared_chunks(self.source, self.context(), chunksize, worker)
 
     def apply(self, p: PreparedChunk) -> None:
         """Write one prepared chunk: its rejected rows, any units and categories it brings, its incidents."""

@@ -31,8 +31,13 @@ from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dat
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource, raw_lines
 from compstat_desk.core.store import catalog
 
-# Files at least this large are parsed in a second process (below it, starting one costs more than it saves).
+# Files at least this large are parsed in a second process (below it, starting one costs more than it saves), on a
+# machine with at least PARALLEL_CORES cores. With two, the second process was no faster when the machine was quiet
+# and slower when anything else ran (1M rows: 2.6-2.8 s against 2.7-2.9 s quiet, 3.4 s against 3.0 s at a load of
+# 1.9), since its own start (Python and pandas) and the hand-over cost 0.6 s of CPU; 10M rows took 25.0 s and
+# 950 MB in all against 23.1 s and 650 MB in one process.
 PARALLEL_BYTES = 8 << 20
+PARALLEL_CORES = 3
 
 
 @dataclass
@@ -394,7 +399,8 @@ def use_second_process(source: TableSource) -> bool:
     choice = os.environ.get("COMPSTAT_IMPORT_PROCESS", "auto")
     if choice in {"always", "never"}:
         return choice == "always" and source.kind == "csv"
-    return source.kind == "csv" and source.path.stat().st_size >= PARALLEL_BYTES and (os.cpu_count() or 1) > 1
+    return (source.kind == "csv" and source.path.stat().st_size >= PARALLEL_BYTES
+            and (os.cpu_count() or 1) >= PARALLEL_CORES)
 
 
 class Worker:
@@ -423,7 +429,7 @@ class Worker:
         self.errors.close()
 
 
-def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int, pipelined_chunksize: int,
+def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int,
                     worker: Worker | None = None) -> Iterator[PreparedChunk]:
     """Prepared chunks in file order; afterwards source.bad_lines holds the lines the reader could not split.
 
@@ -444,7 +450,7 @@ def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int, pipe
     reader = threading.Thread(target=_receive, args=(child.stdout, inbox), name="prepare-reader", daemon=True)
     reader.start()
     try:
-        pickle.dump((source, ctx, pipelined_chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((source, ctx, chunksize), child.stdin, protocol=pickle.HIGHEST_PROTOCOL)
         child.stdin.close()
         while True:
             kind, payload = inbox.get()
