@@ -59,11 +59,11 @@ def import_file(
     be imported at all raises ImportRefused and writes nothing; a cancel raises ImportCancelled and
     leaves the workspace as it was.
     """
-    from compstat_desk.core.ingest import boundaries
-
     options = options or ImportOptions()
     path = Path(path)
     if options.profile == "boundaries" or (options.profile is None and path.suffix.lower() in {".geojson", ".json"}):
+        from compstat_desk.core.ingest import boundaries  # here: pyproj takes a while to load
+
         return boundaries.import_boundaries(ws, path, options, progress=progress, cancelled=cancelled)
     source = open_table(path)
     profile = options.profile or detect_profile(source.columns)
@@ -84,8 +84,7 @@ def import_file(
         ws.conn.execute("PRAGMA foreign_keys = OFF")
         try:
             report = _import_source(ws, path, source, profile, sha, options, progress, cancelled,
-                                    chunksize or 200_000, _after, pipelined_chunksize=chunksize or 50_000,
-                                    worker=worker)
+                                    chunksize or 50_000, _after, worker=worker)
         finally:
             ws.conn.execute("PRAGMA foreign_keys = ON")
     finally:
@@ -97,8 +96,7 @@ def import_file(
 
 def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str, sha: str, options: ImportOptions,
                    progress: Progress, cancelled: Cancelled, chunksize: int,
-                   _after: Callable[[int], object] | None, *, pipelined_chunksize: int,
-                   worker: Worker | None) -> ImportReport:
+                   _after: Callable[[int], object] | None, *, worker: Worker | None) -> ImportReport:
     from compstat_desk.core.ingest import incidents, indicators, weekly
 
     with ws.transaction():
@@ -112,8 +110,7 @@ def _import_source(ws: Workspace, path: Path, source: TableSource, profile: str,
                     f"{', '.join(c for c in incidents.POLICE_UK_COLUMNS if c not in source.columns)}.")
             job = incidents.IncidentImport(run, source, police_uk=profile == "police-uk")
             estimate = _estimate_rows(path, source.compression)
-            # Parsed in a second process, smaller chunks keep both processes busy from the start.
-            for prepared in job.prepared(chunksize, pipelined_chunksize, worker):
+            for prepared in job.prepared(chunksize, worker):
                 run.check_cancelled()
                 job.apply(prepared)
                 progress(min(run.report.rows_read / max(estimate, 1), 0.99),

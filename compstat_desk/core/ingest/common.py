@@ -16,7 +16,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
-from compstat_desk.core.store import catalog
+from compstat_desk.core.store.bulk import insert_columns
 from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
@@ -300,20 +300,21 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     """Add signed incident counts, indexed by (day, unit_id, category_id), to the daily and weekly counts."""
     net = net[net != 0]
     apply_weekly_deltas(ws.conn, net, weekday_number(ws.setting("week_ends_on")))
-    keys = zip(net.index.get_level_values(0).tolist(), net.index.get_level_values(1).astype(int).tolist(),
-               net.index.get_level_values(2).astype(int).tolist(), net.astype(int).tolist(), strict=True)
-    up: list[tuple[str, int, int, int]] = []
-    down: list[tuple[str, int, int, int]] = []
-    for day, unit, cat, d in keys:
-        (up if d > 0 else down).append((day, unit, cat, d))
-    empty = not catalog.has_incidents(ws)
-    ws.conn.executemany(
-        "INSERT INTO daily_counts(day, unit_id, category_id, n) VALUES (?, ?, ?, ?)"
-        + ("" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n"), up)
-    if down:
+    n = net.to_numpy(dtype=np.int64)
+    day = net.index.get_level_values(0).to_numpy(dtype=object)
+    unit = net.index.get_level_values(1).to_numpy(dtype=np.int64)
+    cat = net.index.get_level_values(2).to_numpy(dtype=np.int64)
+    up = n > 0
+    empty = ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]  # nothing to add to
+    insert_columns(ws.conn, "INSERT INTO daily_counts(day, unit_id, category_id, n)", "(?, ?, ?, ?)",
+                   [day[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist()],
+                   tail="" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n")
+    if not up.all():
         # A count only falls where an incident was counted before, so the row exists.
+        down = ~up
         ws.conn.executemany("UPDATE daily_counts SET n = n + ? WHERE day = ? AND unit_id = ? AND category_id = ?",
-                            [(d, day, unit, cat) for day, unit, cat, d in down])
+                            zip(n[down].tolist(), day[down].tolist(), unit[down].tolist(), cat[down].tolist(),
+                                strict=True))
         ws.conn.execute("DELETE FROM daily_counts WHERE n = 0")
 
 

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import shapely
-from pyproj import CRS, Transformer
-from pyproj.exceptions import CRSError
 
 from compstat_desk.core.errors import ImportRefused
 
+if TYPE_CHECKING:
+    from pyproj import CRS
+
 
 def parse_crs(text: str) -> CRS:
+    from pyproj import CRS  # here: pyproj takes a while to load, and most files are in lon/lat
+    from pyproj.exceptions import CRSError
+
     try:
         return CRS.from_user_input(text)
     except CRSError as exc:
@@ -25,6 +30,8 @@ def to_lonlat(x: np.ndarray, y: np.ndarray, crs: str | None) -> tuple[np.ndarray
     """Convert coordinates in `crs` to WGS84 lon/lat (a no-op for lon/lat input)."""
     if not crs:
         return x, y
+    from pyproj import CRS, Transformer
+
     source = parse_crs(crs)
     if source.equals(CRS.from_epsg(4326)):
         return x, y

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_op
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.bulk import insert_columns
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
 SYNONYMS = {
@@ -40,6 +41,13 @@ POLICE_UK_COLUMNS = ["Crime ID", "Month", "Falls within", "Longitude", "Latitude
 def _nullable(values: npt.NDArray[np.float64]) -> list[float | None]:
     """Floats as SQLite takes them: NaN as NULL."""
     return [None if math.isnan(v) else v for v in values.tolist()]
+
+
+def _among(values: np.ndarray, others: pd.Index) -> npt.NDArray[np.bool_]:
+    """Which of `values` (text) are in `others`, by hashing. numpy's isin compares text element by element, every
+    value with every other: 19 s for 50,000 ids against as many (a chunk of a later extract with the same ids)."""
+    found: npt.NDArray[np.bool_] = pd.Series(values, dtype=object).isin(pd.Index(others, dtype=object)).to_numpy()
+    return found
 
 
 def looks_like_police_uk(columns: list[str]) -> bool:
@@ -78,8 +86,8 @@ class IncidentImport:
             # A first load: building the id index once at the end is cheaper than keeping it row by row.
             # Inside the transaction, so a failed import leaves the index as it was.
             self.ws.conn.execute("DROP INDEX IF EXISTS incidents_source_id")
-        self.seen_hashes = np.empty(0, dtype=np.uint64)
-        self.deltas: list[pd.Series] = []
+        self.deltas: list[pd.DataFrame] = []  # day (number), unit_id, category_id, n: signed counts to add
+        self.waiting: list[pd.DataFrame] = []  # rows of a first load looked up once the id index is built
 
     def _dates_from_parts(self, columns: list[str]) -> None:
         """A file with YEAR, MONTH and DAY columns (Vancouver's) and no date column: build the date from them."""
@@ -143,8 +151,8 @@ class IncidentImport:
             unit_codes=dict(conn.execute("SELECT id, code FROM units")),
         )
 
-    def prepared(self, chunksize: int, pipelined_chunksize: int, worker: Worker | None) -> Iterator[PreparedChunk]:
-        return prepared_chunks(self.source, self.context(), chunksize, pipelined_chunksize, worker)
+    def prepared(self, chunksize: int, worker: Worker | None) -> Iterator[PreparedChunk]:
+        return prepared_chunks(self.source, self.context(), chunksize, worker)
 
     def apply(self, p: PreparedChunk) -> None:
         """Write one prepared chunk: its rejected rows, any units and categories it brings, its incidents."""
@@ -168,10 +176,11 @@ class IncidentImport:
         cat_ids = self._category_ids(p)
         unit_ids = self._unit_ids(p)
         acc = pd.DataFrame({
-            "source_id": p.source_id,
-            "hash": p.id_hash,
+            # Object columns, as given: left to pandas, text would become Arrow strings and back again.
+            "source_id": pd.Series(p.source_id, dtype=object),
             "repeat": p.repeat,
-            "occurred": p.occurred,
+            "seen_before": p.seen_before,
+            "occurred": pd.Series(p.occurred, dtype=object),
             "day": p.day,
             "category_id": cat_ids[p.category_index],
             "unit_id": np.where(p.unit_index >= 0, unit_ids[np.maximum(p.unit_index, 0)], p.located),
@@ -186,9 +195,13 @@ class IncidentImport:
         report.rows_accepted += n
         # Counted while parsing, as if every row were new; _store takes back the rows it does not insert.
         k = p.counts
-        unit_of = np.where(k["unit_index"] >= 0, unit_ids[np.maximum(k["unit_index"], 0)], k["located"])
-        self._add_deltas(pd.Series(k["n"].to_numpy(), index=pd.MultiIndex.from_arrays(
-            [k["day"].to_numpy(), unit_of, cat_ids[k["category_index"].to_numpy()]])))
+        unit_index = k["unit_index"].to_numpy()
+        self._add_deltas(pd.DataFrame({
+            "day": k["day"].to_numpy(),
+            "unit_id": np.where(unit_index >= 0, unit_ids[np.maximum(unit_index, 0)], k["located"].to_numpy()),
+            "category_id": cat_ids[k["category_index"].to_numpy()],
+            "n": k["n"].to_numpy(),
+        }))
         self._store(acc)
 
     def _category_ids(self, p: PreparedChunk) -> np.ndarray:
@@ -258,73 +271,88 @@ class IncidentImport:
         """Insert new incidents in file order; a known id updates its incident; a repeated id is merged."""
         report = self.run.report
         source_id = acc["source_id"].to_numpy(dtype=object)
-        keep = ~acc["repeat"].to_numpy(dtype=bool)  # an id repeated within this chunk: merged into its first row
-        report.rows_merged += int((~keep).sum())
+        repeat = acc["repeat"].to_numpy(dtype=bool)  # an id repeated within this chunk: merged into its first row
+        report.rows_merged += int(repeat.sum())
+        keep = ~repeat
         keyed = (source_id != "") & keep
-        if keyed.any():
-            hashes = acc["hash"].to_numpy(dtype=np.uint64)
-            idx = np.flatnonzero(keyed)
-            # Only ids that may exist already need a look-up: all of them when the workspace held ids before
-            # this import, else those whose hash was seen in an earlier chunk of this file.
-            maybe = np.ones(len(idx), dtype=bool) if self.has_ids_before else self._seen(hashes[idx])
-            if maybe.any():
-                candidates = idx[maybe]
-                existing = self._existing(pd.Series(source_id[candidates]))
-                this_file = existing.index[existing["last_import_id"] == self.run.import_id]
-                in_file = np.isin(source_id[candidates], this_file)
-                known = np.isin(source_id[candidates], existing.index)
-                report.rows_merged += int(in_file.sum())
-                self._update_existing(acc.iloc[candidates[known & ~in_file]], existing)
-                keep[candidates[known]] = False
-            # Two sorted runs: a stable sort (timsort) merges them in linear time.
-            fresh = np.sort(hashes[keyed & keep])
-            self.seen_hashes = np.sort(np.concatenate([self.seen_hashes, fresh]), kind="stable")
-        new = acc if keep.all() else acc[keep]
-        dropped = ~keep & ~acc["repeat"].to_numpy(dtype=bool)  # counted by the parser, but not inserted
+        waiting = np.zeros(len(acc), dtype=bool)
+        if keyed.any() and self.has_ids_before:
+            # Any id may be in the workspace already: look them all up (the id index is there).
+            candidates = np.flatnonzero(keyed)
+            existing = self._existing(pd.Series(source_id[candidates]))
+            this_file = existing.index[existing["last_import_id"] == self.run.import_id]
+            in_file = _among(source_id[candidates], this_file)
+            known = _among(source_id[candidates], existing.index)
+            report.rows_merged += int(in_file.sum())
+            self._update_existing(acc.iloc[candidates[known & ~in_file]], existing)
+            keep[candidates[known]] = False
+        elif keyed.any():
+            # A first load: only an id whose hash came in an earlier chunk of this file may be there, and the id
+            # index is built at the end. Such rows wait for it: looking them up now would read the whole table
+            # for every chunk that has one (a file whose repeats cross chunks took quadratic time).
+            waiting = keyed & acc["seen_before"].to_numpy(dtype=bool)
+            if waiting.any():
+                self.waiting.append(acc[waiting])
+                keep[waiting] = False
+        dropped = ~keep & ~repeat & ~waiting  # counted by the parser, but not inserted (waiting: settled later)
         if dropped.any():
             gone = acc[dropped]
             self._count(gone["day"], gone["unit_id"], gone["category_id"], -1)
+        self._add(acc if keep.all() else acc[keep])
+
+    def _add(self, new: pd.DataFrame) -> None:
+        report = self.run.report
         self._insert(new)
         report.added += len(new)
         report.withheld += int(new["withheld"].sum())
         report.unit_from_point += int(new["from_point"].sum())
 
-    def _seen(self, hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.bool_]:
-        """Which hashes were seen in earlier chunks (a sorted array: a binary search each, no re-hashing)."""
-        if not len(self.seen_hashes):
-            return np.zeros(len(hashes), dtype=bool)
-        pos = np.minimum(np.searchsorted(self.seen_hashes, hashes), len(self.seen_hashes) - 1)
-        seen: npt.NDArray[np.bool_] = self.seen_hashes[pos] == hashes
-        return seen
+    def _settle_waiting(self) -> None:
+        """The rows of a first load whose id may have come in an earlier chunk, now that the id index is built: a
+        repeat of an id is merged into its incident; an id that is not there after all (two ids with one hash) is
+        a new incident, added after the rest."""
+        if not self.waiting:
+            return
+        rows = pd.concat(self.waiting, ignore_index=True)
+        self.waiting = []
+        ids = rows["source_id"].to_numpy(dtype=object)
+        known = _among(ids, self._existing(pd.Series(ids)).index)
+        new = ~known & ~pd.Series(ids).duplicated(keep="first").to_numpy()
+        merged = rows[~new]
+        self.run.report.rows_merged += len(merged)
+        self._count(merged["day"], merged["unit_id"], merged["category_id"], -1)
+        self._add(rows[new])
 
     def _count(self, day: pd.Series, unit: pd.Series, category: pd.Series, sign: int) -> None:
         """Collect daily count changes; they are written once, at the end of the import."""
         if len(day):
-            frame = pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(),
-                                  "category_id": category.to_numpy()})
-            self._add_deltas(frame.groupby(["day", "unit_id", "category_id"]).size().mul(sign))
+            self._add_deltas(pd.DataFrame({"day": day.to_numpy(), "unit_id": unit.to_numpy(),
+                                           "category_id": category.to_numpy(), "n": sign}))
 
-    def _add_deltas(self, deltas: pd.Series) -> None:
-        """Signed incident counts indexed by (day number, unit id, category id), written at the end."""
+    def _add_deltas(self, deltas: pd.DataFrame) -> None:
+        """Signed incident counts (day number, unit id, category id, n), summed and written at the end."""
         self.deltas.append(deltas)
         if len(self.deltas) >= 16:  # keep memory bounded on huge files: one table of distinct keys
-            self.deltas = [pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum()]
+            self.deltas = [self._summed_deltas(sort=False).reset_index()]
+
+    def _summed_deltas(self, *, sort: bool) -> pd.Series:
+        """The deltas so far, one per (day, unit, category). Plain integer columns, grouped once: building an index
+        per chunk and summing the indexed series cost ten times as much."""
+        frame = pd.concat(self.deltas, ignore_index=True)
+        return frame.groupby(["day", "unit_id", "category_id"], sort=sort)["n"].sum()
 
     def _insert(self, new: pd.DataFrame) -> None:
         if new.empty:
             return
         iid = self.run.import_id
         # NaN binds as NULL in SQLite, so missing coordinates need no conversion to None.
-        lon_obj = new["lon"].to_numpy(dtype=float).tolist()
-        lat_obj = new["lat"].to_numpy(dtype=float).tolist()
+        columns = [[i or None for i in new["source_id"].tolist()], new["occurred"].tolist(),
+                   new["category_id"].tolist(), new["unit_id"].tolist(), new["lon"].to_numpy(dtype=float).tolist(),
+                   new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist()]
         # The import id is the same for every row: written as a literal, it is not bound a million times.
-        self.ws.conn.executemany(
-            "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat, withheld, unit_from_point,"
-            f" import_id, last_import_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})",
-            zip([i or None for i in new["source_id"].tolist()], new["occurred"].tolist(), new["category_id"].tolist(),
-                new["unit_id"].tolist(), lon_obj, lat_obj, new["withheld"].tolist(), new["from_point"].tolist(),
-                strict=True),
-        )
+        insert_columns(self.ws.conn, "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat,"
+                       " withheld, unit_from_point, import_id, last_import_id)",
+                       f"(?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})", columns)
 
     def _existing(self, ids: pd.Series) -> pd.DataFrame:
         conn = self.ws.conn
@@ -407,9 +435,11 @@ class IncidentImport:
     def finish(self) -> None:
         report = self.run.report
         self.ws.conn.execute(SOURCE_ID_INDEX)
+        self._settle_waiting()
         if self.deltas:
-            net = pd.concat(self.deltas).groupby(level=[0, 1, 2]).sum()
-            net.index = net.index.set_levels(day_text(net.index.levels[0]), level=0)
+            net = self._summed_deltas(sort=True)  # in the order of daily_counts' key: appended, not inserted
+            index = cast(pd.MultiIndex, net.index)
+            net.index = index.set_levels(pd.Index(day_text(index.levels[0].to_numpy())), level=0)
             apply_daily_deltas(self.ws, net)
         report.unknown_units = dict(self.unknown_units)
         report.unknown_categories = dict(self.unknown_categories)

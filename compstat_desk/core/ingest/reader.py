@@ -11,9 +11,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal, cast
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from compstat_desk.core.errors import ImportRefused
 
@@ -39,18 +41,23 @@ class TableSource:
     encoding: str | None = None
     delimiter: str = ","
     compression: Compression = None
+    header_line: int = 0  # blank lines before the header
     bad_lines: list[BadLine] = field(default_factory=list)
     _frame: pd.DataFrame | None = None  # XLSX is read whole (Excel caps a sheet at ~1M rows)
 
-    def chunks(self, chunksize: int = 200_000, *, read_ahead: bool = True) -> Iterator[pd.DataFrame]:
+    def chunks(self, chunksize: int = 200_000, *, read_ahead: bool = True,
+               arrow_text: bool = False) -> Iterator[pd.DataFrame]:
         """Chunks in file order. With `read_ahead` the next is read on a thread while the caller works on this
-        one (pandas' C parser releases the GIL); the parsing process has a core of its own and reads inline."""
-        return _read_ahead(self._chunks(chunksize)) if read_ahead else self._chunks(chunksize)
+        one (Arrow's reader releases the GIL); the parsing process has a core of its own and reads inline.
+        With `arrow_text`, cells Arrow read stay Arrow strings (pandas' str dtype) instead of becoming Python
+        strings: for a reader that works on whole columns (prepare.py)."""
+        chunks = self._chunks(chunksize, arrow_text)
+        return _read_ahead(chunks) if read_ahead else chunks
 
-    def _chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+    def _chunks(self, chunksize: int, arrow_text: bool = False) -> Iterator[pd.DataFrame]:
         """Yield DataFrames of text cells ('' for empty) with a ROW_NUMBER column.
 
-        Object dtype, not pandas' str dtype: reading is about twice as fast.
+        Object dtype unless `arrow_text`: what most importers do with the cells is faster on Python strings.
         """
         if self._frame is not None:
             for start in range(0, max(len(self._frame), 1), chunksize):
@@ -58,33 +65,61 @@ class TableSource:
                 if len(part):
                     yield part
             return
+        rows = 0
         try:
-            yield from self._csv_chunks(chunksize)
-        except pd.errors.ParserError:
-            # Some rows have more fields than the header: read it again slowly, keeping those rows aside.
-            self.bad_lines.clear()
-            yield from self._python_chunks(chunksize)
-
-    def _csv_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
-        offset = 2
-        reader = pd.read_csv(
-            self.path, dtype=object, keep_default_na=False, na_filter=False, encoding=self.encoding,
-            sep=self.delimiter, compression=self.compression, chunksize=chunksize, skip_blank_lines=True,
-            encoding_errors="strict", header=0, names=None, index_col=False,
-        )
-        with reader:
-            for chunk in reader:
-                chunk.columns = self.columns
-                chunk[ROW_NUMBER] = range(offset, offset + len(chunk))
-                offset += len(chunk)
+            for chunk in self._arrow_chunks(chunksize, arrow_text):
+                rows += len(chunk)
                 yield chunk
+        except pa.ArrowInvalid:
+            # A row with more or fewer fields than the header: go on from there with Python's csv module, which
+            # keeps such rows aside (or pads them). The rows already read are skipped, not read twice.
+            yield from self._python_chunks(chunksize, skip=rows)
 
-    def _python_chunks(self, chunksize: int) -> Iterator[pd.DataFrame]:
+    def _arrow_chunks(self, chunksize: int, arrow_text: bool) -> Iterator[pd.DataFrame]:
+        """Arrow's CSV reader, every cell as text: about seven times faster than pandas' C parser here."""
+        encoding = "utf8" if self.encoding in (None, "utf-8", "utf-8-sig") else self.encoding  # Arrow drops a BOM
+        stream: IO[bytes] = (cast(IO[bytes], gzip.open(self.path, "rb")) if self.compression == "gzip"
+                             else open(self.path, "rb"))
+        reader = pa_csv.open_csv(
+            stream,
+            # Skip the header (open_table has cleaned its names) and any blank lines before it; name the columns.
+            # 1 MB blocks: Arrow's streaming reader keeps several blocks in flight, so larger ones cost memory (about
+            # 60 MB at 1 MB, 100 MB at 4 MB, 660 MB at 16 MB) and save no time.
+            read_options=pa_csv.ReadOptions(column_names=self.columns, skip_rows=self.header_line + 1,
+                                            encoding=encoding, use_threads=False, block_size=1 << 20),
+            parse_options=pa_csv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(column_types={c: pa.string() for c in self.columns},
+                                                  strings_can_be_null=False, quoted_strings_can_be_null=False),
+        )
+        offset = 2
+        waiting: list[pa.RecordBatch] = []
+        count = 0
+        with stream:
+            for batch in reader:
+                waiting.append(batch)
+                count += batch.num_rows
+                while count >= chunksize:
+                    table = pa.Table.from_batches(waiting)
+                    yield _text_frame(table.slice(0, chunksize), offset, arrow_text)
+                    offset += chunksize
+                    rest = table.slice(chunksize)
+                    waiting, count = rest.to_batches(), rest.num_rows
+            if count:
+                yield _text_frame(pa.Table.from_batches(waiting), offset, arrow_text)
+
+    def _python_chunks(self, chunksize: int, skip: int = 0) -> Iterator[pd.DataFrame]:
+        """The slow reader, from the `skip`-th row on (rows counted as Arrow counts them: all but empty lines)."""
         opener = gzip.open if self.compression == "gzip" else open
         width = len(self.columns)
         with opener(self.path, "rt", encoding=self.encoding, newline="") as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)
-            next(reader, None)
+            for _ in range(self.header_line + 1):  # blank lines, then the header
+                next(reader, None)
+            while skip > 0:
+                skipped = next(reader, None)
+                if skipped is None:
+                    return
+                skip -= bool(skipped)
             rows: list[list[str]] = []
             numbers: list[int] = []
             for record in reader:
@@ -141,6 +176,18 @@ def _read_ahead(chunks: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         worker.join(timeout=5)
 
 
+def _text_frame(table: pa.Table, first_row: int, arrow_text: bool) -> pd.DataFrame:
+    """A DataFrame of text from Arrow text columns, numbered from `first_row`: Python strings (object dtype), or
+    with `arrow_text` the Arrow strings themselves (pandas' str dtype; no copy)."""
+    columns = zip(table.column_names, table.columns, strict=True)
+    frame = pd.DataFrame({name: pd.Series(pd.arrays.ArrowStringArray(column)) for name, column in columns}
+                         if arrow_text else
+                         {name: pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+                          for name, column in columns})
+    frame[ROW_NUMBER] = range(first_row, first_row + len(frame))
+    return frame
+
+
 def _frame(rows: list[list[str]], numbers: list[int], columns: list[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=columns, dtype=object)
     frame[ROW_NUMBER] = numbers
@@ -193,13 +240,16 @@ def open_table(path: str | Path) -> TableSource:
     text = head.decode(encoding, errors="replace")
     if "\x00" in text:
         raise ImportRefused(f"{path.name} is a binary file, not a CSV or Excel table.")
-    first = next((line for line in text.splitlines() if line.strip()), "")
+    lines = text.splitlines()
+    header_line = next((i for i, line in enumerate(lines) if line.strip()), 0)
+    first = lines[header_line] if lines else ""
     delimiter = _detect_delimiter(first)
     header = next(csv.reader([first], delimiter=delimiter))
     columns = _clean_columns(header)
     if not any(columns):
         raise ImportRefused(f"{path.name} has no header row.")
-    return TableSource(path, "csv", columns, encoding=encoding, delimiter=delimiter, compression=compression)
+    return TableSource(path, "csv", columns, encoding=encoding, delimiter=delimiter, compression=compression,
+                       header_line=header_line)
 
 
 def _open_xlsx(path: Path) -> TableSource:

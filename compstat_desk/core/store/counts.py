@@ -17,6 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store.bulk import insert_columns
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 EPOCH = dt.date(1970, 1, 1)  # a Thursday: weekday 3
@@ -55,19 +56,19 @@ def apply_weekly_deltas(conn: sqlite3.Connection, net: pd.Series, ends_on: int) 
                           "cat": index.get_level_values(2).astype(np.int64), "n": net.to_numpy(np.int64)})
     summed = frame.groupby(["week", "unit", "cat"], sort=True)["n"].sum()
     summed = summed[summed != 0]
-    keys = zip(summed.index.get_level_values(0).tolist(), summed.index.get_level_values(1).tolist(),
-               summed.index.get_level_values(2).tolist(), summed.tolist(), strict=True)
-    up: list[tuple[int, int, int, int]] = []
-    down: list[tuple[int, int, int, int]] = []
-    for week, unit, cat, n in keys:
-        (up if n > 0 else down).append((week, unit, cat, n))
+    n = summed.to_numpy(dtype=np.int64)
+    week, unit, cat = (summed.index.get_level_values(i).to_numpy(dtype=np.int64) for i in range(3))
+    up = n > 0
     empty = conn.execute("SELECT NOT EXISTS(SELECT 1 FROM weekly_counts)").fetchone()[0]
     upsert = "" if empty else " ON CONFLICT(week_end, unit_id, category_id) DO UPDATE SET n = n + excluded.n"
-    conn.executemany("INSERT INTO weekly_counts(week_end, unit_id, category_id, n) VALUES (?, ?, ?, ?)" + upsert, up)
-    if down:
+    insert_columns(conn, "INSERT INTO weekly_counts(week_end, unit_id, category_id, n)", "(?, ?, ?, ?)",
+                   [week[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist()], tail=upsert)
+    if not up.all():
         # A week's count only falls where incidents were counted in it before, so the row exists.
+        down = ~up
         conn.executemany("UPDATE weekly_counts SET n = n + ? WHERE week_end = ? AND unit_id = ? AND category_id = ?",
-                         [(n, week, unit, cat) for week, unit, cat, n in down])
+                         zip(n[down].tolist(), week[down].tolist(), unit[down].tolist(), cat[down].tolist(),
+                             strict=True))
         conn.execute("DELETE FROM weekly_counts WHERE n = 0")
 
 

@@ -74,6 +74,32 @@ def test_same_id_across_chunks_of_one_file_is_still_one_incident(ws, write):
     assert count(ws, "SELECT sum(n) FROM daily_counts") == 50
 
 
+@pytest.mark.parametrize("collide", [False, True])
+def test_ids_repeated_across_chunks_merge_into_their_first_row(ws, write, monkeypatch, collide):
+    # A first load looks such rows up once the id index is built. With `collide`, every id of a later chunk looks
+    # as if it came before (as two ids sharing a hash would): those that did not are still new incidents.
+    if collide:
+        from compstat_desk.core.ingest import prepare
+
+        monkeypatch.setattr(prepare.SeenIds, "seen", lambda self, hashes: np.ones(len(hashes), dtype=bool))
+    rng = np.random.default_rng(4)
+    n = 600
+    ids = np.array([f"K{i}" for i in range(n)], dtype=object)
+    again = rng.choice(np.arange(100, n), 120, replace=False)
+    ids[again] = ids[again - rng.integers(40, 100, len(again))]  # an id from 40 to 99 rows before
+    frame = pd.DataFrame({"id": ids, "occurred": (pd.Timestamp("2026-01-01") + pd.to_timedelta(
+        rng.integers(0, 60 * 1440, n), unit="min")).strftime("%Y-%m-%d %H:%M"),
+        "category": rng.choice(["Theft", "Burglary"], n), "unit": rng.choice(["N1", "N2"], n)})
+    report = import_file(ws, write("across.csv", frame.to_csv(index=False)), chunksize=50)
+    first = frame.drop_duplicates("id", keep="first")
+    assert (report.rows_accepted, report.added, report.rows_merged) == (n, len(first), n - len(first))
+    stored = pd.read_sql_query("SELECT i.source_id AS id, i.occurred, c.code AS category, u.code AS unit FROM incidents i"
+                               " JOIN categories c ON c.id = i.category_id JOIN units u ON u.id = i.unit_id", ws.conn)
+    pd.testing.assert_frame_equal(stored.sort_values("id").reset_index(drop=True),
+                                  first.sort_values("id").reset_index(drop=True), check_dtype=False)
+    pd.testing.assert_frame_equal(daily(ws), expected_daily(first), check_dtype=False)
+
+
 def test_importing_the_same_file_twice_changes_nothing(ws, write):
     path = write("a.csv", "id,occurred,category,unit\n1,2026-03-01,Theft,N1\n2,2026-03-02,Theft,N2\n")
     import_file(ws, path)
@@ -183,6 +209,22 @@ def test_a_row_with_too_many_fields_is_rejected_and_the_rest_imported(ws, write)
     assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (3, 2, 1)
     assert ws.conn.execute("SELECT row_number, reason FROM rejected_rows").fetchone() == (
         3, "has 6 fields where the header has 4")
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_a_row_with_too_many_fields_after_the_first_chunk_leaves_every_other_row_read_once(ws, write, with_ids):
+    # Rows already read when the bad one turns up must not be read again (they were, twice, before).
+    rows = [(f"K{i}," if with_ids else "") + f"2026-03-{1 + i % 28:02d} 10:00,Theft,N1" for i in range(1000)]
+    rows[900] += ",extra"
+    rows[950] = rows[950].rsplit(",", 1)[0]  # and one row short of a field (its unit): padded, then rejected
+    header = ("id," if with_ids else "") + "occurred,category,unit"
+    report = import_file(ws, write("late.csv", header + "\n" + "\n".join(rows) + "\n"), chunksize=100)
+    assert (report.rows_read, report.rows_accepted, report.rows_rejected, report.rows_merged) == (1000, 998, 2, 0)
+    assert count(ws, "SELECT count(*) FROM incidents") == 998
+    assert count(ws, "SELECT sum(n) FROM daily_counts") == 998
+    rejected = ws.conn.execute("SELECT row_number, raw FROM rejected_rows ORDER BY row_number").fetchall()
+    assert [r[0] for r in rejected] == [902, 952]  # row n is line n of the file
+    assert rejected[0][1] == rows[900]
 
 
 @pytest.mark.parametrize("name,content,message", [
