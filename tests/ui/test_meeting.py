@@ -179,10 +179,11 @@ def test_the_analyst_orders_the_agenda_and_chooses_a_slides_panels(qtbot, ws):
     editor.panels.setCurrentRow(0)
     qtbot.mouseClick(editor.remove_panel_button, Qt.MouseButton.LeftButton)
     stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
-    assert stored == [{"type": "map", "unit": "KBN", "category": "BURG"},
+    assert stored == [{"type": "map", "unit": "KBN", "category": "BURG", "level": "division", "window": "28d"},
                       {"type": "trend", "unit": "KBN", "category": "BURG"}]
     assert [editor.panels.item(i).text() for i in range(2)] == [
-        "Map — Kingsbridge North — Residential burglary", "Trend — Kingsbridge North — Residential burglary"]
+        "Map — Kingsbridge North — Residential burglary — divisions over 28 days",
+        "Trend — Kingsbridge North — Residential burglary"]
     pixmap = editor.show_preview()
     assert (pixmap.width(), pixmap.height()) == (1280, 720)
 

@@ -359,6 +359,11 @@ def describe_panel(ws: Workspace, panel: dict[str, Any]) -> str:
         parts.append(row[0] if row else panel["unit"])
     if panel.get("category"):
         parts.append("Headline total" if panel["category"] == "HEADLINE" else _category_name(ws, panel["category"]))
+    if panel.get("level") or panel.get("window"):  # what a funnel or a map compares, over what period
+        levels = {"division": "divisions", "sector": "sectors"}
+        windows = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}
+        parts.append(" over ".join(w for w in (levels.get(str(panel.get("level")), ""),
+                                              windows.get(str(panel.get("window")), "")) if w))
     if panel.get("target"):
         row = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (panel["target"],)).fetchone()
         parts.append(row[0] if row else f"target #{panel['target']}")
