@@ -358,8 +358,9 @@ class CarryReport:
     def lines(self) -> list[str]:
         to = f"meeting #{self.next_meeting_id}" if self.next_meeting_id else "the next meeting (none planned yet)"
         n = len(self.carried)
-        new = f" ({len(self.agreed)} agreed at this meeting: {', '.join(self.agreed)})" if self.agreed else ""
-        out = [f"Meeting #{self.meeting_id} closed: {n} live action{'s' if n != 1 else ''} carried to {to}{new}."]
+        out = [f"Meeting #{self.meeting_id} closed: {n} live action{'s' if n != 1 else ''} carried to {to}."]
+        if self.agreed:
+            out.append(f"Agreed at this meeting (carried, not escalated): {', '.join(self.agreed)}.")
         if self.escalated:
             out.append("Escalated (the date they were given has passed with no progress reported since the last "
                        f"meeting): {', '.join(self.escalated)}.")
@@ -410,6 +411,9 @@ def close_meeting(ws: Workspace, meeting_id: int, *, by: str | None = None, at: 
                 report.agreed.append(name)
             if escalate:
                 report.escalated.append(name)
+        # What the meeting agreed is read as it stood now: any update after this one is a later change.
+        ws.conn.execute("UPDATE meetings SET closed_update_id = (SELECT max(id) FROM action_updates) WHERE id = ?",
+                        (meeting_id,))
     return report
 
 
@@ -430,6 +434,67 @@ def _progress_since_last_carry(ws: Workspace, action_id: int) -> bool:
     return bool(ws.conn.execute(
         "SELECT EXISTS(SELECT 1 FROM action_updates WHERE action_id = ? AND field = 'status' AND id > ?"
         " AND (old <> new OR note IS NOT NULL))", (action_id, last or 0)).fetchone()[0])
+
+
+# -- what a meeting agreed ----------------------------------------------------------------------------------
+
+AGREED_TERMS = ("text", "owner", "due")  # what a meeting agrees for an action: the wording, who, by when
+
+
+def _after_agreement(ws: Workspace, meeting_id: int) -> tuple[str, list[str | int]] | None:
+    """The SQL condition (on action_updates `x`) for an update made after a meeting agreed its actions, with its
+    parameters; None while the meeting has not closed (what it agrees is what the actions say now)."""
+    row = ws.conn.execute("SELECT status, closed_update_id, date FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no meeting #{meeting_id}.")
+    status, cut, day = row
+    if status != "closed":
+        return None
+    if cut is not None:
+        return "x.id > ?", [int(cut)]
+    return "substr(x.at, 1, 10) > ?", [str(day)[:10]]  # closed before the cut was kept: a later day is later
+
+
+def agreed_actions(ws: Workspace, meeting_id: int) -> pd.DataFrame:
+    """The actions a meeting agreed, as it agreed them: wording, owner and due date as they stood when it closed
+    (a change made later, in the tracker or from a commander's spreadsheet, is undone here; see `later_changes`),
+    with the unit, linked category and agenda item. Raised there, oldest first."""
+    table = pd.read_sql_query(
+        "SELECT a.id, a.ref, a.text, a.owner, a.due, u.code AS unit, u.name AS unit_name, c.code AS category,"
+        " a.agenda_item, a.raised FROM actions a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN categories c"
+        " ON c.id = a.category_id WHERE a.meeting_id = ? ORDER BY a.id", ws.conn, params=(meeting_id,))
+    after = _after_agreement(ws, meeting_id)
+    table = table.astype(object).where(table.notna(), None)
+    if after is None or table.empty:
+        return table
+    condition, params = after
+    marks = ",".join("?" * len(AGREED_TERMS))
+    undo = ws.conn.execute(
+        f"SELECT x.action_id, x.field, x.old FROM action_updates x JOIN actions a ON a.id = x.action_id"
+        f" WHERE a.meeting_id = ? AND x.field IN ({marks}) AND {condition} ORDER BY x.id DESC",
+        [meeting_id, *AGREED_TERMS, *params]).fetchall()
+    rows = {int(i): n for n, i in enumerate(table["id"])}
+    for action_id, name, old in undo:  # newest first: each change undone in turn leaves the value agreed
+        table.at[rows[int(action_id)], name] = old
+    return table
+
+
+def later_changes(ws: Workspace, meeting_id: int) -> pd.DataFrame:
+    """What changed in the actions a meeting agreed after it closed: a new wording, owner or due date, a new
+    status, or an action added to its record afterwards — ref, at, by, field, old, new, note, oldest first. Empty
+    while the meeting has not closed."""
+    columns = ["ref", "at", "by", "field", "old", "new", "note"]
+    after = _after_agreement(ws, meeting_id)
+    if after is None:
+        return pd.DataFrame(columns=columns)
+    condition, params = after
+    marks = ",".join("?" * len(AGREED_TERMS))
+    frame = pd.read_sql_query(
+        f"SELECT a.ref, x.at, x.by, x.field, x.old, x.new, x.note FROM action_updates x JOIN actions a"
+        f" ON a.id = x.action_id WHERE a.meeting_id = ? AND {condition} AND (x.field IN ({marks}) OR x.field ="
+        f" 'created' OR (x.field = 'status' AND x.old <> x.new)) ORDER BY x.id", ws.conn,
+        params=[meeting_id, *params, *AGREED_TERMS])
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def carried_agenda(ws: Workspace, meeting_id: int, as_of: dt.date | None = None) -> pd.DataFrame:

@@ -191,6 +191,19 @@ def attendees(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     return frame
 
 
+def record_attendance(ws: Workspace, meeting_id: int, name: str, present: bool) -> None:
+    """Mark an attendee on the meeting's list present, or absent with apologies (for the minutes)."""
+    rows = ws.conn.execute("SELECT id, name FROM attendees WHERE meeting_id = ?", (meeting_id,)).fetchall()
+    found = [i for i, n in rows if n.casefold() == name.strip().casefold()]
+    if not found:
+        listed = ", ".join(n for _i, n in rows) or "nobody yet"
+        raise CompstatError(f"{name!r} is not on the attendance list of meeting #{meeting_id} ({listed}).")
+    with ws.transaction():
+        ws.conn.execute("UPDATE attendees SET present = ? WHERE id = ?", (int(present), found[0]))
+        ws.audit("attendee", found[0], field="present", new="present" if present else "apologies",
+                 note=f"meeting #{meeting_id}")
+
+
 # -- the agenda ------------------------------------------------------------------------------------------
 
 

@@ -15,11 +15,13 @@ from compstat_desk.core.actions.exchange import export_actions, import_updates
 from compstat_desk.core.actions.tracker import (
     actions_table,
     add_action,
+    agreed_actions,
     carried_agenda,
     change,
     close_meeting,
     history,
     history_lines,
+    later_changes,
     plan_meeting,
     review,
 )
@@ -175,9 +177,45 @@ def test_an_action_is_escalated_only_when_the_date_it_was_given_has_passed_witho
     levels = actions_table(force).set_index("ref")["escalation"]
     assert levels[report.escalated].tolist() == [1, 1, 1, 1]
     assert (levels.drop(report.escalated) == 0).all()
-    assert report.lines()[1] == ("Escalated (the date they were given has passed with no progress reported since "
-                                 f"the last meeting): {late}, {no_date}, {progress_before}, {between_late}.")
-    assert f"(1 agreed at this meeting: {today})" in report.lines()[0]
+    assert report.lines()[1:] == [
+        f"Agreed at this meeting (carried, not escalated): {today}.",
+        "Escalated (the date they were given has passed with no progress reported since the last meeting): "
+        f"{late}, {no_date}, {progress_before}, {between_late}."]
+
+
+def test_what_a_meeting_agreed_stays_as_agreed_and_later_changes_are_kept_apart(force, tmp_path):
+    """Two actions agreed in a meeting, one changed in it (the chair moved its date before the close); after the
+    close a commander's spreadsheet moves one's date and the tracker gives the other a new owner and wording."""
+    m1 = plan_meeting(force, title="January", date="2026-01-14")
+    a = add_action(force, text="Visit 40 repeat victims", owner="Insp Ann Lee", unit="N", due="2026-02-01",
+                   meeting_id=m1)
+    b = add_action(force, text="Write a burglary problem profile", owner="Insp Bob Ray", unit="N",
+                   due="2026-02-11", meeting_id=m1)
+    change(force, a.ref, "due", "2026-02-04", note="the chair: after the half-term week", by="Chair")  # in the room
+    assert agreed_actions(force, m1)[["ref", "due"]].values.tolist() == [[a.ref, "2026-02-04"], [b.ref, "2026-02-11"]]
+    assert later_changes(force, m1).empty  # still being agreed
+    close_meeting(force, m1)
+    path = tmp_path / "north.csv"
+    export_actions(force, path, unit="N")
+    edit_csv(path, {b.ref: {"new_due": "2026-03-31", "progress_note": "Waiting for the data"}})
+    import_updates(force, path, by="Insp Bob Ray")
+    change(force, a.ref, "owner", "Sgt Cy Dee", by="Supt North")
+    change(force, a.ref, "text", "Visit 45 repeat victims", by="Supt North")
+    change(force, a.ref, "owner", "PS Di Eve", by="Supt North")
+    now = actions_table(force).set_index("ref")
+    assert now.loc[b.ref, "due"] == "2026-03-31" and now.loc[a.ref, "owner"] == "PS Di Eve"
+    agreed = agreed_actions(force, m1).set_index("ref")
+    assert agreed.loc[a.ref, ["text", "owner", "due"]].tolist() == ["Visit 40 repeat victims", "Insp Ann Lee",
+                                                                    "2026-02-04"]
+    assert agreed.loc[b.ref, ["text", "owner", "due"]].tolist() == ["Write a burglary problem profile",
+                                                                    "Insp Bob Ray", "2026-02-11"]
+    later = later_changes(force, m1)
+    assert later[["ref", "field", "old", "new"]].values.tolist() == [
+        [b.ref, "due", "2026-02-11", "2026-03-31"],
+        [a.ref, "owner", "Insp Ann Lee", "Sgt Cy Dee"],
+        [a.ref, "text", "Visit 40 repeat victims", "Visit 45 repeat victims"],
+        [a.ref, "owner", "Sgt Cy Dee", "PS Di Eve"]]
+    assert later["by"].tolist() == ["Insp Bob Ray", "Supt North", "Supt North", "Supt North"]
 
 
 def edit_csv(path, changes):
