@@ -288,9 +288,11 @@ def test_a_whole_sample_meeting_by_keys_only(qtbot, ws):
         if slide.item_kind == "host_deep_dive" and captured is None:
             qtbot.keyClick(console, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
             qtbot.keyClicks(console.text, "Brief every response officer on the Northgate burglary pattern")
+            qtbot.keyClick(console.text, Qt.Key.Key_Tab)  # into Owner, the commander's name selected: replaced
             qtbot.keyClicks(console.owner, "Insp Ann Lee")
             qtbot.keyClick(console.text, Qt.Key.Key_Return)
-            captured = ws.conn.execute("SELECT ref FROM actions ORDER BY id DESC LIMIT 1").fetchone()[0]
+            captured, owner = ws.conn.execute("SELECT ref, owner FROM actions ORDER BY id DESC LIMIT 1").fetchone()
+            assert owner == "Insp Ann Lee"
     qtbot.keyClick(presenter, Qt.Key.Key_PageDown)  # past the last slide: it stays
     assert shown == expected and presenter.number == len(expected)
     timed = {r[0] for r in ws.conn.execute("SELECT DISTINCT t.item_id FROM item_timings t JOIN agenda_items a"

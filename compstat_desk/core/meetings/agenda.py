@@ -318,6 +318,42 @@ def slides(ws: Workspace, meeting_id: int) -> list[Slide]:
             for n, (sid, item, item_title, kind, title, panels) in enumerate(rows, 1)]
 
 
+@dataclass(frozen=True)
+class SlideSubject:
+    """What a slide is about, for an action agreed while it is on screen: its unit, its category, and that unit's
+    commander, who is most often the one to own it."""
+
+    unit: str | None
+    category: str | None
+    owner: str | None
+
+
+def slide_subject(ws: Workspace, slide: Slide) -> SlideSubject:
+    """The first unit and the first category (not the headline total) the slide's panels name — a target's unit and
+    category for a trajectory — and the commander of that unit (or of the nearest unit above it that has one)."""
+    unit = category = None
+    for p in slide.panels:
+        target_unit = target_category = None
+        if p.get("target"):
+            row = ws.conn.execute("SELECT u.code, c.code FROM targets t JOIN units u ON u.id = t.unit_id LEFT JOIN"
+                                  " categories c ON c.id = t.category_id WHERE t.id = ?", (p["target"],)).fetchone()
+            if row is not None:
+                target_unit, target_category = row
+        unit = unit or p.get("unit") or target_unit
+        named = p.get("category") or target_category
+        if category is None and named and str(named).upper() != "HEADLINE":
+            category = str(named)
+    owner = None
+    if unit:
+        row = ws.conn.execute(
+            "WITH RECURSIVE up(id, parent_id, commander, depth) AS (SELECT id, parent_id, commander, 0 FROM units"
+            " WHERE code = ? UNION ALL SELECT u.id, u.parent_id, u.commander, up.depth + 1 FROM units u JOIN up"
+            " ON u.id = up.parent_id) SELECT commander FROM up WHERE coalesce(commander, '') <> '' ORDER BY depth"
+            " LIMIT 1", (unit,)).fetchone()
+        owner = str(row[0]) if row else None
+    return SlideSubject(str(unit) if unit else None, category, owner)
+
+
 def _check_panels(panels: list[dict[str, Any]]) -> None:
     for p in panels:
         if p.get("type") not in PANEL_TYPES:
