@@ -178,7 +178,7 @@ def _render(ws: Workspace, m: MinutesRecord) -> bytes:
             else:
                 what = f"{FIELD_WORDS.get(c.field, c.field)}: {c.old or 'none'} → {c.new or 'none'}"
             s.para(f"<b>{esc(c.ref or '')}</b>, {esc(when)}, {esc(who)}: {esc(what)}"
-                   + (f". {esc(c.note)}" if c.note else ""))
+                   + (f" — “{esc(c.note)}”" if c.note else ""))
 
     return render(f"Minutes: {m.title}", m.marking, stamp, fill, subject="Minutes",
                   short_title=f"Minutes · {m.date}")

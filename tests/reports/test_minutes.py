@@ -98,8 +98,8 @@ def test_the_draft_keeps_what_was_agreed_and_lists_the_spreadsheets_change_apart
     nxt = section(text, "Next meeting", "Time spent")
     assert "Thursday 17 December 2026: Force Performance Meeting, December 2026, Brackenhurst Police Station." in nxt
     later = text[text.rindex("Changes since the meeting"):]
-    assert ("A14, " in later and "Ch Supt Lee Jenkins: due date 17 December 2026 → 15 January 2027. Victim list not "
-            "ready until January" in later)
+    assert ("A14, " in later and "Ch Supt Lee Jenkins: due date 17 December 2026 → 15 January 2027 — “Victim list not "
+            "ready until January”" in later)
 
 
 def test_approved_minutes_say_who_and_when_and_never_change_afterwards(held, tmp_path, capsys):
