@@ -103,8 +103,9 @@ def _render(ws: Workspace, m: MinutesRecord) -> bytes:
         s.text("Apologies: " + ("; ".join(f"{name} ({role})" for name, role in m.apologies) + "."
                                 if m.apologies else "none recorded."))
         s.heading("Record of the meeting", 0)
-        if not m.items:
-            s.text("No agenda was kept for this meeting in the workspace.")
+        if not m.agenda_items:
+            s.text("No agenda was kept for this meeting in the workspace: what was recorded is under the items it "
+                   "was recorded against.")
         for item in m.items:
             s.heading(f"{item.number}. {item.title}", 1)
             if item.spent_minutes > 0:
@@ -115,15 +116,10 @@ def _render(ws: Workspace, m: MinutesRecord) -> bytes:
                 minute(s, x)
             if not item.minutes:
                 s.text("Nothing recorded.", "small")
-        if m.elsewhere:
-            s.heading(f"{len(m.items) + 1}. Recorded outside an agenda item", 1)
-            for x in m.elsewhere:
-                minute(s, x)
         s.heading("Actions allocated", 0)
         s.text("As agreed at the meeting: the wording, owner and due date then. Changes made since are listed under "
                "Changes since the meeting, not here.", "small")
-        agreed = [r for item in m.items for r in item.minutes if r.kind == "action"] + \
-            [r for r in m.elsewhere if r.kind == "action"]
+        agreed = [r for item in m.items for r in item.minutes if r.kind == "action"]
         if agreed:
             rows = [["Minute", "Ref", "Action", "Owner", "Unit", "Due"]]
             rows += [[x.number, x.ref or "", x.text, x.owner or "— no owner", x.unit or "", x.due or "— none"]

@@ -23,6 +23,8 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import agenda, attendees, item_times, meeting_info, meetings_by_date
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
+OUTSIDE = "Recorded outside an agenda item"
+
 
 @dataclass(frozen=True)
 class Minute:
@@ -75,8 +77,8 @@ class MinutesRecord:
     marking: str
     present: list[tuple[str, str, str | None]]  # name, role in words, unit code
     apologies: list[tuple[str, str]]  # name, role in words
-    items: list[ItemMinutes]
-    elsewhere: list[Minute]  # said outside any agenda item
+    items: list[ItemMinutes]  # the agenda's, then any an entry names that the agenda no longer has
+    agenda_items: int  # how many of `items` are the agenda's (0: no agenda was kept)
     actions: pd.DataFrame  # tracker.agreed_actions: as agreed
     changes: pd.DataFrame  # tracker.later_changes: since the meeting
     times: pd.DataFrame  # agenda.item_times
@@ -93,8 +95,7 @@ class MinutesRecord:
 
     @property
     def awards(self) -> list[Minute]:
-        return [m for item in self.items for m in item.minutes if m.kind == "award"] + \
-            [m for m in self.elsewhere if m.kind == "award"]
+        return [m for item in self.items for m in item.minutes if m.kind == "award"]
 
 
 def minutes_record(ws: Workspace, meeting_id: int) -> MinutesRecord:
@@ -136,8 +137,14 @@ def minutes_record(ws: Workspace, meeting_id: int) -> MinutesRecord:
         mine = [m for where, _at, m in entries if where == title]
         numbered = [_numbered(m, f"{position}.{n}") for n, m in enumerate(mine, 1)]
         out_items.append(ItemMinutes(position, str(title), float(planned), float(spent.get(item_id, 0.0)), numbered))
-    loose = [m for where, _at, m in entries if where not in titles]
-    elsewhere = [_numbered(m, f"{len(titles) + 1}.{n}") for n, m in enumerate(loose, 1)]
+    # Said under an item no longer on the agenda (or a meeting kept with none, as imported): under that item's
+    # title, after the agenda's items, in the order first said; with no item at all, under a heading of its own.
+    loose = [(where or OUTSIDE, m) for where, _at, m in entries if where not in titles]
+    for title in dict.fromkeys(where for where, _m in loose):
+        number = len(out_items) + 1
+        mine = [m for where, m in loose if where == title]
+        out_items.append(ItemMinutes(number, title, 0.0, 0.0,
+                                     [_numbered(m, f"{number}.{n}") for n, m in enumerate(mine, 1)]))
     later = [m for m in meetings_by_date(ws) if (m.date, m.id) > (str(info["date"]), meeting_id)]
     nxt = None
     if later:
@@ -145,7 +152,7 @@ def minutes_record(ws: Workspace, meeting_id: int) -> MinutesRecord:
         nxt = NextMeeting(later[0].id, later[0].date, later[0].title, venue)
     return MinutesRecord(meeting_id, str(info["title"]), str(info["date"]), info["venue"], info["chair"],
                          info["host_name"], str(info["status"]), str(info["marking"] or ws.marking), present, apologies,
-                         out_items, elsewhere, agreed, later_changes(ws, meeting_id), times, nxt,
+                         out_items, len(titles), agreed, later_changes(ws, meeting_id), times, nxt,
                          list(info["distribution"] or []), approval(ws, meeting_id))
 
 

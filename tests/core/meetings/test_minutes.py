@@ -131,3 +131,22 @@ def test_a_meeting_closed_before_the_record_kept_its_cut_gets_one_on_upgrade(tmp
         assert cut == first
         assert agreed_actions(ws, 1)["due"].tolist() == ["2026-04-03"]
         assert later_changes(ws, 1)[["old", "new"]].values.tolist() == [["2026-04-03", "2026-05-01"]]
+
+
+def test_a_meeting_kept_without_its_agenda_lists_each_action_under_the_item_it_was_agreed_in(sample_ws):
+    """The sample's October meeting came in with its actions but no agenda: the minutes number the items the
+    actions name, in the order first named, each action under its own — checked against the sample's file."""
+    import json
+
+    from compstat_desk.core.samples.police import sample_files
+
+    actions = json.loads((sample_files() / "meeting.json").read_text(encoding="utf-8"))["actions"]
+    record = minutes_record(sample_ws, 1)
+    assert record.agenda_items == 0
+    titles = list(dict.fromkeys(a["agenda_item"] for a in actions))
+    assert [i.title for i in record.items] == titles and [i.number for i in record.items] == list(
+        range(1, len(titles) + 1))
+    for item in record.items:
+        mine = [a for a in actions if a["agenda_item"] == item.title]
+        assert [(x.number, x.ref, x.owner, x.due) for x in item.minutes] == [
+            (f"{item.number}.{n}", a["ref"], a["owner"], a["due"]) for n, a in enumerate(mine, 1)]
