@@ -233,9 +233,17 @@ def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
     else:
         print(briefing_text(found, args.unit, week, ws.marking))
     if args.pdf:
+        import time
+
+        from compstat_desk.cli._common import say_written
+        from compstat_desk.core.store.catalog import unit_info
         from compstat_desk.reports.briefing import build_briefing
 
-        write_pdf(args.pdf, build_briefing(ws, args.unit, week))
+        started = time.perf_counter()
+        pdf = build_briefing(ws, args.unit, week)
+        write_pdf(args.pdf, pdf)
+        say_written(args.pdf, pdf, started, f": the challenger's briefing for {unit_info(ws, args.unit).name}, "
+                    f"week ending {week}")
     return 0
 
 

@@ -7,14 +7,13 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import re
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
+from compstat_desk.cli._common import open_named_workspace, say_written, with_db, write_pdf
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
     from compstat_desk.core.store.workspace import Workspace
@@ -44,7 +43,12 @@ def _pack_arguments(pack: argparse.ArgumentParser) -> None:
 
 def _minutes_arguments(minutes: argparse.ArgumentParser) -> None:
     minutes.add_argument("--meeting", default="last", help="a meeting's number, next or last (default: last)")
-    minutes.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    minutes.add_argument("-o", "--output", type=Path, help="the PDF to write (the approved minutes as approved, else "
+                         "the draft); needed unless --approve")
+    minutes.add_argument("--approve", action="store_true", help="approve the draft minutes of a closed meeting: they "
+                         "are built once more, saying who approved them and when, and that PDF is kept and issued "
+                         "unchanged from then on")
+    minutes.add_argument("--by", help="with --approve: who approves them (default: your login name)")
 
 
 def _report_arguments(report: argparse.ArgumentParser) -> None:
@@ -65,10 +69,7 @@ def _documents(ws: Workspace, args: argparse.Namespace) -> int:
         return _report(ws, args)
     meeting_id = meeting_id_of(ws, args.meeting)
     if args.command == "minutes":
-        from compstat_desk.reports.minutes import build_minutes
-
-        write_pdf(args.output, build_minutes(ws, meeting_id))
-        return 0
+        return _minutes(ws, meeting_id, args)
     week, findings = preflight(ws, meeting_id)
     if args.command == "preflight":
         if args.format == "json":
@@ -87,13 +88,35 @@ def _documents(ws: Workspace, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     pdf = build_pack(ws, meeting_id, unit=args.unit, findings=findings, week=week)
     write_pdf(args.output, pdf)
-    pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
     from compstat_desk.core.delivery.priorities import is_delivery_workspace
 
     stamped = ("the stocktake's pack: the agenda, the actions and every priority" if is_delivery_workspace(ws)
                and not args.unit else f"stamped with the data to the week ending {week}")
-    print(f"Wrote {args.output} ({pages} pages, {time.perf_counter() - started:.1f} s), {stamped}.",
-          file=sys.stderr)
+    say_written(args.output, pdf, started, f", {stamped}")
+    return 0
+
+
+def _minutes(ws: Workspace, meeting_id: int, args: argparse.Namespace) -> int:
+    """Write a meeting's minutes (approved as approved, else the draft), approving them first with --approve."""
+    from compstat_desk.core.errors import CompstatError
+    from compstat_desk.core.meetings.minutes import approval, approval_words
+    from compstat_desk.reports.minutes import approve_minutes, build_minutes
+
+    if args.output is None and not args.approve:
+        raise CompstatError("Say where to write the minutes: -o FILE.pdf (or approve them with --approve).")
+    started = time.perf_counter()
+    if args.approve:
+        done = approve_minutes(ws, meeting_id, by=args.by)
+        print(f"{approval_words(done)}: the minutes of meeting #{meeting_id} are kept as approved from now on "
+              f"(SHA-256 {done.sha256}).", file=sys.stderr)
+    if args.output is None:
+        return 0
+    pdf = build_minutes(ws, meeting_id)
+    write_pdf(args.output, pdf)
+    approved = approval(ws, meeting_id)
+    state = (f"the minutes of meeting #{meeting_id} as approved by {approved.by} on {approved.at[:10]}" if approved
+             else f"the DRAFT minutes of meeting #{meeting_id}, not yet approved (approve them with --approve)")
+    say_written(args.output, pdf, started, f": {state}")
     return 0
 
 
@@ -105,9 +128,7 @@ def _report(ws: Workspace, args: argparse.Namespace) -> int:
     day = args.as_of or dt.date.today()
     pdf = build_delivery_report(ws, day, args.priority)
     write_pdf(args.output, pdf)
-    pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
-    print(f"Wrote {args.output} ({pages} pages, {time.perf_counter() - started:.1f} s): the delivery report as of "
-          f"{long_date(day)}.", file=sys.stderr)
+    say_written(args.output, pdf, started, f": the delivery report as of {long_date(day)}")
     return 0
 
 

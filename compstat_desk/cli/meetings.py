@@ -32,6 +32,12 @@ def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
     pr.add_argument("meeting", help="its number, or next")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
+    at = with_db(mverbs.add_parser("attendance", help="who came and who sent apologies (for the minutes)"))
+    at.add_argument("meeting", help="its number, next or last")
+    at.add_argument("--apologies", action="append", default=[], metavar="NAME",
+                    help="an attendee on the list who sent apologies (again for each)")
+    at.add_argument("--present", action="append", default=[], metavar="NAME",
+                    help="an attendee marked present after all")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +61,16 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         return 0
     if verb == "close":
         print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))
+        return 0
+    if verb == "attendance":
+        meeting_id = meetings.meeting_id_of(ws, args.meeting)
+        for name in args.apologies:
+            meetings.record_attendance(ws, meeting_id, name, present=False)
+        for name in args.present:
+            meetings.record_attendance(ws, meeting_id, name, present=True)
+        for r in meetings.attendees(ws, meeting_id).itertuples():
+            came = "apologies" if r.present == 0 else "present"
+            print(f"{r.name} ({r.role_words}{', ' + r.unit if isinstance(r.unit, str) else ''}): {came}")
         return 0
     if verb == "present":
         from compstat_desk.app import run_meeting_gui

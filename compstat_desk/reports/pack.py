@@ -34,7 +34,7 @@ from compstat_desk.core.delivery.priorities import is_delivery_workspace, long_d
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import agenda, attendees, meeting_info
 from compstat_desk.core.meetings.briefing import ProbePoint, probe_points
-from compstat_desk.core.meetings.preflight import Finding, preflight
+from compstat_desk.core.meetings.preflight import Finding, cover_note, preflight
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.common import (
@@ -325,11 +325,9 @@ def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None, figur
                                ("VALIGN", (0, 0), (-1, -1), "TOP")]))
     s.add(table)
     s.space(12)
-    if d.findings:
-        held = [f for f in d.findings if f.severity == "blocking"]
-        s.para(f"<b>Preflight</b>: {len(d.findings)} finding{'s' if len(d.findings) > 1 else ''}"
-               f"{f', {len(held)} blocking (issued anyway)' if held else ''}: " +
-               "; ".join(esc(f"[{f.severity}] {f.kind}") for f in d.findings) + ". See the last page.", "small")
+    note = cover_note(d.findings)  # only what held the pack, said plainly; warnings stay on the analysts' page
+    if note:
+        s.para(f"<b>{esc(note)}</b>")
     s.add(PageBreak())
 
 
@@ -648,7 +646,8 @@ def _findings(s: Story, d: PackData) -> None:
     if not d.findings:
         s.text("Nothing found.")
     for f in d.findings:
-        s.para(f"<b>[{esc(f.severity)}] {esc(f.kind)}</b>: {esc(f.message)}")
+        issued = " (issued anyway)" if f.severity == "blocking" else ""
+        s.para(f"<b>{esc(f.severity.capitalize())}{issued}: {esc(f.kind)}.</b> {esc(f.message)}")
 
 
 def _name(ws: Workspace, code: str) -> str:

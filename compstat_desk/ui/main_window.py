@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -389,6 +390,7 @@ class MainWindow(QMainWindow):
         self.unit_pack_action = meeting_menu.addAction("&Unit pack for the selected unit…",
                                                        lambda: self.save_document("unit pack"))
         meeting_menu.addAction("&Minutes of the last meeting…", lambda: self.save_document("minutes"))
+        meeting_menu.addAction("Appro&ve the minutes of the last meeting…", self.approve_last_minutes)
         self.delivery_report_action = meeting_menu.addAction("&Delivery report (every priority)…",
                                                              lambda: self.save_document("delivery"))
 
@@ -466,6 +468,37 @@ class MainWindow(QMainWindow):
         if path:
             build_document(self, self.ws.path, "pack" if kind == "unit pack" else kind, meeting_id, Path(path),
                            unit=unit)
+
+    def approve_last_minutes(self) -> None:
+        """Approve the last meeting's draft minutes: who approves them (the chair, unless said otherwise), a last
+        word before they are kept as they stand, where to save them; then build and keep them off the GUI thread."""
+        from compstat_desk.core.meetings import agenda as meetings
+        from compstat_desk.core.meetings.minutes import check_approvable
+        from compstat_desk.ui.dialogs.documents import build_document
+
+        meeting_id = self._meeting_id("last")
+        if meeting_id is None:
+            return
+        try:
+            check_approvable(self.ws, meeting_id)
+        except CompstatError as exc:
+            QMessageBox.information(self, "Approve the minutes", str(exc))
+            return
+        info = meetings.meeting_info(self.ws, meeting_id)
+        who, ok = QInputDialog.getText(self, "Approve the minutes",
+                                       f"The minutes of {info['title']} ({info['date']}) are approved by:",
+                                       text=str(info["chair"] or ""))
+        if not ok or not who.strip():
+            return
+        sure = QMessageBox.question(self, "Approve the minutes",
+                                    f"Approve the minutes as {who.strip()}? From now on they are issued exactly as "
+                                    "they are now; later changes to the actions are not added to them.")
+        if sure != QMessageBox.StandardButton.Yes:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the approved minutes", f"minutes-{info['date']}.pdf",
+                                              "PDF (*.pdf)")
+        if path:
+            build_document(self, self.ws.path, "approve minutes", meeting_id, Path(path), approver=who.strip())
 
     # -- another workspace -------------------------------------------------------------------------
     def choose_workspace(self) -> None:

@@ -176,9 +176,12 @@ def test_the_unit_pack_leads_with_its_28_days_and_its_actions(sample, tmp_path, 
     assert all(f"Page {i} of {len(texts)}" in t for i, t in enumerate(texts, 1))
 
 
-def test_the_briefing_pdf_has_the_probe_points_with_their_numbers(sample, tmp_path, incidents):
+def test_the_briefing_pdf_has_the_probe_points_with_their_numbers(sample, tmp_path, incidents, capsys):
     out = tmp_path / "brief.pdf"
     assert main(["briefing", "--db", str(sample), "--unit", "KBN", "--pdf", str(out)]) == 0
+    said = capsys.readouterr().err  # confirmed as the pack is: where, how many pages, how long, what
+    assert re.fullmatch(rf"Wrote {re.escape(str(out))} \({page_count(out)} pages?, \d+\.\d s\): the challenger's "
+                        r"briefing for Kingsbridge North, week ending 2026-11-15\.\n", said)
     text = " ".join(" ".join(pages_text(out)).split())
     burglary = incidents[(incidents["division"] == "KBN") & (incidents["category"] == "BURG")]
     _, _, d, dp, _, _ = windows_of(burglary)
@@ -264,6 +267,24 @@ def test_preflight_holds_a_pack_built_on_stale_data_unless_anyway(sample, tmp_pa
                  str(out)]) == 0
     text = " ".join(" ".join(pages_text(out)).split())
     assert "stale data" in text
+    cover = " ".join(pages_text(out)[0].split())  # said to commanders in their words, the details at the back
+    assert ("Please note: this pack was issued before a problem with its figures could be put right: the latest "
+            "figures had not all arrived when it was made, so the most recent days may be missing. The analysts' "
+            "checks are listed on the last page.") in cover
+    assert "[blocking]" not in cover and "Preflight" not in cover
+    last = " ".join(pages_text(out)[-1].split())
+    assert "Blocking (issued anyway): stale data. The latest incident is dated 2026-11-15" in last
+
+
+def test_the_cover_leaves_warnings_to_the_analysts_page(pack):
+    """The sample's wild swings on small bases are a warning for the analyst: listed on the last page, not printed
+    on the cover that commanders read."""
+    cover = " ".join(pages_text(pack)[0].split())
+    for jargon in ("Preflight", "finding", "[warning]", "wild swing", "See the last page"):
+        assert jargon not in cover
+    assert "Please note" not in cover  # nothing held the pack
+    last = " ".join(pages_text(pack)[-1].split())
+    assert "Preflight: checks before issue" in last and "Warning: wild swing." in last
 
 
 def test_preflight_finds_a_division_whose_data_did_not_arrive(sample, tmp_path, capsys):

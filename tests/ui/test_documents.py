@@ -51,3 +51,51 @@ def test_a_delivery_units_report_and_stocktake_pack_are_built_from_the_window(qt
     state, text = build_document(parent, db, "pack", "next", pack, anyway=True, wait=True).outcome
     assert state == "ok", text
     assert f"Wrote agenda-pack.pdf: {page_count(pack)} pages, the stocktake's pack" in text
+
+
+def test_the_window_approves_the_last_meetings_minutes_and_keeps_them_as_approved(qtbot, built_sample, tmp_path,
+                                                                                    monkeypatch):
+    """Meeting ▸ Approve the minutes of the last meeting: who approves (the chair by default), a last word, where to
+    save; the PDF written is the one kept, and building the minutes again gives the same bytes."""
+    from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+    from compstat_desk.core.meetings import agenda as meetings
+    from compstat_desk.core.meetings.minutes import approval
+    from compstat_desk.core.store.workspace import open_workspace
+    from compstat_desk.ui.main_window import MainWindow
+
+    db = tmp_path / "s.sqlite"
+    shutil.copy(built_sample, db)
+    with open_workspace(db) as ws:
+        meetings.end_meeting(ws, meetings.meeting_id_of(ws, "next"))
+    ws = open_workspace(db)
+    try:
+        window = MainWindow(ws)
+        qtbot.addWidget(window)
+        asked, said = [], []
+        monkeypatch.setattr(QInputDialog, "getText", lambda parent, title, label, **kw: (asked.append(
+            (label, kw.get("text"))), (kw.get("text"), True))[1])
+        monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+        monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: said.append(text))
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "approved.pdf"), ""))
+        qtbot.waitUntil(lambda: any(a.text() == "&Meeting" for a in window.menu_bar.actions()), timeout=30_000)
+        menu = next(a for a in window.menu_bar.actions() if a.text() == "&Meeting").menu()
+        approve = next(a for a in menu.actions() if a.text().startswith("Appro&ve the minutes"))
+        approve.trigger()
+        qtbot.waitUntil(lambda: bool(said), timeout=60_000)
+        assert asked == [("The minutes of Force Performance Meeting, November 2026 (2026-11-19) are approved by:",
+                          "DCC Steve Rahman")]
+        out = tmp_path / "approved.pdf"
+        assert said[0].startswith(f"Wrote approved.pdf: {page_count(out)} pages. Approved by DCC Steve Rahman on ")
+        done = approval(ws, 2)
+        assert done.by == "DCC Steve Rahman"
+        import hashlib
+
+        assert hashlib.sha256(out.read_bytes()).hexdigest() == done.sha256
+        approve.trigger()  # a second time: refused, with the reason
+        assert "were approved by DCC Steve Rahman" in said[-1]
+        again = tmp_path / "again.pdf"
+        state, _text = build_document(window, db, "minutes", 2, again, wait=True).outcome
+        assert state == "ok" and again.read_bytes() == out.read_bytes()
+    finally:
+        ws.close()

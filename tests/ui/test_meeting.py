@@ -179,10 +179,11 @@ def test_the_analyst_orders_the_agenda_and_chooses_a_slides_panels(qtbot, ws):
     editor.panels.setCurrentRow(0)
     qtbot.mouseClick(editor.remove_panel_button, Qt.MouseButton.LeftButton)
     stored = json.loads(ws.conn.execute("SELECT panels FROM slides WHERE id = ?", (slide_id,)).fetchone()[0])
-    assert stored == [{"type": "map", "unit": "KBN", "category": "BURG"},
+    assert stored == [{"type": "map", "unit": "KBN", "category": "BURG", "level": "division", "window": "28d"},
                       {"type": "trend", "unit": "KBN", "category": "BURG"}]
     assert [editor.panels.item(i).text() for i in range(2)] == [
-        "Map — Kingsbridge North — Residential burglary", "Trend — Kingsbridge North — Residential burglary"]
+        "Map — Kingsbridge North — Residential burglary — divisions over 28 days",
+        "Trend — Kingsbridge North — Residential burglary"]
     pixmap = editor.show_preview()
     assert (pixmap.width(), pixmap.height()) == (1280, 720)
 
@@ -287,9 +288,11 @@ def test_a_whole_sample_meeting_by_keys_only(qtbot, ws):
         if slide.item_kind == "host_deep_dive" and captured is None:
             qtbot.keyClick(console, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
             qtbot.keyClicks(console.text, "Brief every response officer on the Northgate burglary pattern")
+            qtbot.keyClick(console.text, Qt.Key.Key_Tab)  # into Owner, the commander's name selected: replaced
             qtbot.keyClicks(console.owner, "Insp Ann Lee")
             qtbot.keyClick(console.text, Qt.Key.Key_Return)
-            captured = ws.conn.execute("SELECT ref FROM actions ORDER BY id DESC LIMIT 1").fetchone()[0]
+            captured, owner = ws.conn.execute("SELECT ref, owner FROM actions ORDER BY id DESC LIMIT 1").fetchone()
+            assert owner == "Insp Ann Lee"
     qtbot.keyClick(presenter, Qt.Key.Key_PageDown)  # past the last slide: it stays
     assert shown == expected and presenter.number == len(expected)
     timed = {r[0] for r in ws.conn.execute("SELECT DISTINCT t.item_id FROM item_timings t JOIN agenda_items a"

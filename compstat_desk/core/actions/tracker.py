@@ -2,8 +2,9 @@
 
 Every change to an action is an append-only update (who, when, field, old → new, note) and an audit entry;
 an action is never deleted, only dropped with a reason. When a meeting closes, every action still live is
-carried to the next meeting; each carry is counted, and one without any progress reported since the last
-raises the action's escalation level.
+carried to the next meeting and each carry is counted. The escalation level rises, as a chair would put it, only
+when "you were given until a date, the date has passed, and nothing has been reported since we last looked at
+it": see `close_meeting`.
 """
 
 from __future__ import annotations
@@ -351,20 +352,29 @@ class CarryReport:
     meeting_id: int
     next_meeting_id: int | None
     carried: list[str] = field(default_factory=list)  # refs
-    escalated: list[str] = field(default_factory=list)  # refs whose escalation rose (no progress since last carry)
+    escalated: list[str] = field(default_factory=list)  # refs whose escalation rose (see close_meeting)
+    agreed: list[str] = field(default_factory=list)  # refs agreed at this meeting (carried, never escalated)
 
     def lines(self) -> list[str]:
         to = f"meeting #{self.next_meeting_id}" if self.next_meeting_id else "the next meeting (none planned yet)"
         n = len(self.carried)
         out = [f"Meeting #{self.meeting_id} closed: {n} live action{'s' if n != 1 else ''} carried to {to}."]
+        if self.agreed:
+            out.append(f"Agreed at this meeting (carried, not escalated): {', '.join(self.agreed)}.")
         if self.escalated:
-            out.append(f"Escalated (no progress reported since they were last carried): {', '.join(self.escalated)}.")
+            out.append("Escalated (the date they were given has passed with no progress reported since the last "
+                       f"meeting): {', '.join(self.escalated)}.")
         return out
 
 
 def close_meeting(ws: Workspace, meeting_id: int, *, by: str | None = None, at: str | None = None) -> CarryReport:
     """Close a meeting and carry every live action on it (raised there or carried to it) to the next planned
-    meeting (or, if none is planned yet, to whichever is planned next)."""
+    meeting (or, if none is planned yet, to whichever is planned next).
+
+    An action is escalated (its level rises by one) only when the date it was given for review has passed without
+    progress: its due date is before the meeting's day (an action given no due date is reviewed at the first
+    meeting it is carried to), and no review (a status change or a progress note) has been recorded since it was
+    last carried, or since it was raised. An action agreed at this meeting is carried, never escalated."""
     row = ws.conn.execute("SELECT date, status FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
     if row is None:
         raise CompstatError(f"There is no meeting #{meeting_id}.")
@@ -381,24 +391,42 @@ def close_meeting(ws: Workspace, meeting_id: int, *, by: str | None = None, at: 
         ws.conn.execute("UPDATE meetings SET status = 'closed', closed_at = ? WHERE id = ?", (at, meeting_id))
         ws.audit("meeting", meeting_id, field="status", old=status, new="closed")
         live = ws.conn.execute(
-            "SELECT id, ref, carried_forward, escalation FROM actions WHERE status IN ('open', 'in_progress',"
-            " 'constrained') AND (on_meeting_id = ? OR (meeting_id = ? AND on_meeting_id IS NULL)) ORDER BY id",
-            (meeting_id, meeting_id)).fetchall()
-        for action_id, ref, carried, level in live:
-            progressed = _progress_since_last_carry(ws, action_id, meeting_id)
-            new_level = level if progressed else level + 1
+            "SELECT id, ref, carried_forward, escalation, meeting_id, due FROM actions WHERE status IN"
+            " ('open', 'in_progress', 'constrained') AND (on_meeting_id = ? OR (meeting_id = ? AND on_meeting_id IS"
+            " NULL)) ORDER BY id", (meeting_id, meeting_id)).fetchall()
+        for action_id, ref, carried, level, raised_at, due in live:
+            name = ref or f"#{action_id}"
+            agreed_here = raised_at == meeting_id
+            escalate = not agreed_here and review_date_passed(due, carried, str(day)) \
+                and not _progress_since_last_carry(ws, action_id)
+            new_level = level + 1 if escalate else level
             ws.conn.execute("UPDATE actions SET carried_forward = ?, escalation = ?, on_meeting_id = ? WHERE id = ?",
                             (carried + 1, new_level, to, action_id))
-            record_update(ws, action_id, "carried", carried, carried + 1,
-                    f"from meeting #{meeting_id}" + ("" if progressed else "; no progress reported: escalated to "
-                                                     f"level {new_level} ({escalation_words(new_level)})"), by, at)
-            report.carried.append(ref or f"#{action_id}")
-            if not progressed:
-                report.escalated.append(ref or f"#{action_id}")
+            why = ("; agreed at this meeting" if agreed_here else
+                   f"; due {due or 'at this meeting'} and no progress reported: escalated to level {new_level} "
+                   f"({escalation_words(new_level)})" if escalate else "")
+            record_update(ws, action_id, "carried", carried, carried + 1, f"from meeting #{meeting_id}{why}", by, at)
+            report.carried.append(name)
+            if agreed_here:
+                report.agreed.append(name)
+            if escalate:
+                report.escalated.append(name)
+        # What the meeting agreed is read as it stood now: any update after this one is a later change.
+        ws.conn.execute("UPDATE meetings SET closed_update_id = (SELECT max(id) FROM action_updates) WHERE id = ?",
+                        (meeting_id,))
     return report
 
 
-def _progress_since_last_carry(ws: Workspace, action_id: int, meeting_id: int) -> bool:
+def review_date_passed(due: str | None, carried: int, meeting_day: str) -> bool:
+    """Whether the date an action was given for review has passed by a meeting's day: its due date, if it has one
+    (due on the day itself is not yet late); without one, the first meeting it was carried to (so it has passed
+    once the action has been carried at least once before)."""
+    if due:
+        return str(due)[:10] < meeting_day[:10]
+    return carried >= 1
+
+
+def _progress_since_last_carry(ws: Workspace, action_id: int) -> bool:
     """Whether a review (a status change or a progress note) was recorded since the action was last carried
     forward, or, if never carried, since it was raised."""
     last = ws.conn.execute("SELECT max(id) FROM action_updates WHERE action_id = ? AND field = 'carried'",
@@ -406,6 +434,67 @@ def _progress_since_last_carry(ws: Workspace, action_id: int, meeting_id: int) -
     return bool(ws.conn.execute(
         "SELECT EXISTS(SELECT 1 FROM action_updates WHERE action_id = ? AND field = 'status' AND id > ?"
         " AND (old <> new OR note IS NOT NULL))", (action_id, last or 0)).fetchone()[0])
+
+
+# -- what a meeting agreed ----------------------------------------------------------------------------------
+
+AGREED_TERMS = ("text", "owner", "due")  # what a meeting agrees for an action: the wording, who, by when
+
+
+def _after_agreement(ws: Workspace, meeting_id: int) -> tuple[str, list[str | int]] | None:
+    """The SQL condition (on action_updates `x`) for an update made after a meeting agreed its actions, with its
+    parameters; None while the meeting has not closed (what it agrees is what the actions say now)."""
+    row = ws.conn.execute("SELECT status, closed_update_id, date FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no meeting #{meeting_id}.")
+    status, cut, day = row
+    if status != "closed":
+        return None
+    if cut is not None:
+        return "x.id > ?", [int(cut)]
+    return "substr(x.at, 1, 10) > ?", [str(day)[:10]]  # closed before the cut was kept: a later day is later
+
+
+def agreed_actions(ws: Workspace, meeting_id: int) -> pd.DataFrame:
+    """The actions a meeting agreed, as it agreed them: wording, owner and due date as they stood when it closed
+    (a change made later, in the tracker or from a commander's spreadsheet, is undone here; see `later_changes`),
+    with the unit, linked category and agenda item. Raised there, oldest first."""
+    table = pd.read_sql_query(
+        "SELECT a.id, a.ref, a.text, a.owner, a.due, u.code AS unit, u.name AS unit_name, c.code AS category,"
+        " a.agenda_item, a.raised FROM actions a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN categories c"
+        " ON c.id = a.category_id WHERE a.meeting_id = ? ORDER BY a.id", ws.conn, params=(meeting_id,))
+    after = _after_agreement(ws, meeting_id)
+    table = table.astype(object).where(table.notna(), None)
+    if after is None or table.empty:
+        return table
+    condition, params = after
+    marks = ",".join("?" * len(AGREED_TERMS))
+    undo = ws.conn.execute(
+        f"SELECT x.action_id, x.field, x.old FROM action_updates x JOIN actions a ON a.id = x.action_id"
+        f" WHERE a.meeting_id = ? AND x.field IN ({marks}) AND {condition} ORDER BY x.id DESC",
+        [meeting_id, *AGREED_TERMS, *params]).fetchall()
+    rows = {int(i): n for n, i in enumerate(table["id"])}
+    for action_id, name, old in undo:  # newest first: each change undone in turn leaves the value agreed
+        table.at[rows[int(action_id)], name] = old
+    return table
+
+
+def later_changes(ws: Workspace, meeting_id: int) -> pd.DataFrame:
+    """What changed in the actions a meeting agreed after it closed: a new wording, owner or due date, a new
+    status, or an action added to its record afterwards — ref, at, by, field, old, new, note, oldest first. Empty
+    while the meeting has not closed."""
+    columns = ["ref", "at", "by", "field", "old", "new", "note"]
+    after = _after_agreement(ws, meeting_id)
+    if after is None:
+        return pd.DataFrame(columns=columns)
+    condition, params = after
+    marks = ",".join("?" * len(AGREED_TERMS))
+    frame = pd.read_sql_query(
+        f"SELECT a.ref, x.at, x.by, x.field, x.old, x.new, x.note FROM action_updates x JOIN actions a"
+        f" ON a.id = x.action_id WHERE a.meeting_id = ? AND {condition} AND (x.field IN ({marks}) OR x.field ="
+        f" 'created' OR (x.field = 'status' AND x.old <> x.new)) ORDER BY x.id", ws.conn,
+        params=[meeting_id, *params, *AGREED_TERMS])
+    return frame.astype(object).where(frame.notna(), None)
 
 
 def carried_agenda(ws: Workspace, meeting_id: int, as_of: dt.date | None = None) -> pd.DataFrame:

@@ -191,6 +191,19 @@ def attendees(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     return frame
 
 
+def record_attendance(ws: Workspace, meeting_id: int, name: str, present: bool) -> None:
+    """Mark an attendee on the meeting's list present, or absent with apologies (for the minutes)."""
+    rows = ws.conn.execute("SELECT id, name FROM attendees WHERE meeting_id = ?", (meeting_id,)).fetchall()
+    found = [i for i, n in rows if n.casefold() == name.strip().casefold()]
+    if not found:
+        listed = ", ".join(n for _i, n in rows) or "nobody yet"
+        raise CompstatError(f"{name!r} is not on the attendance list of meeting #{meeting_id} ({listed}).")
+    with ws.transaction():
+        ws.conn.execute("UPDATE attendees SET present = ? WHERE id = ?", (int(present), found[0]))
+        ws.audit("attendee", found[0], field="present", new="present" if present else "apologies",
+                 note=f"meeting #{meeting_id}")
+
+
 # -- the agenda ------------------------------------------------------------------------------------------
 
 
@@ -305,6 +318,42 @@ def slides(ws: Workspace, meeting_id: int) -> list[Slide]:
             for n, (sid, item, item_title, kind, title, panels) in enumerate(rows, 1)]
 
 
+@dataclass(frozen=True)
+class SlideSubject:
+    """What a slide is about, for an action agreed while it is on screen: its unit, its category, and that unit's
+    commander, who is most often the one to own it."""
+
+    unit: str | None
+    category: str | None
+    owner: str | None
+
+
+def slide_subject(ws: Workspace, slide: Slide) -> SlideSubject:
+    """The first unit and the first category (not the headline total) the slide's panels name — a target's unit and
+    category for a trajectory — and the commander of that unit (or of the nearest unit above it that has one)."""
+    unit = category = None
+    for p in slide.panels:
+        target_unit = target_category = None
+        if p.get("target"):
+            row = ws.conn.execute("SELECT u.code, c.code FROM targets t JOIN units u ON u.id = t.unit_id LEFT JOIN"
+                                  " categories c ON c.id = t.category_id WHERE t.id = ?", (p["target"],)).fetchone()
+            if row is not None:
+                target_unit, target_category = row
+        unit = unit or p.get("unit") or target_unit
+        named = p.get("category") or target_category
+        if category is None and named and str(named).upper() != "HEADLINE":
+            category = str(named)
+    owner = None
+    if unit:
+        row = ws.conn.execute(
+            "WITH RECURSIVE up(id, parent_id, commander, depth) AS (SELECT id, parent_id, commander, 0 FROM units"
+            " WHERE code = ? UNION ALL SELECT u.id, u.parent_id, u.commander, up.depth + 1 FROM units u JOIN up"
+            " ON u.id = up.parent_id) SELECT commander FROM up WHERE coalesce(commander, '') <> '' ORDER BY depth"
+            " LIMIT 1", (unit,)).fetchone()
+        owner = str(row[0]) if row else None
+    return SlideSubject(str(unit) if unit else None, category, owner)
+
+
 def _check_panels(panels: list[dict[str, Any]]) -> None:
     for p in panels:
         if p.get("type") not in PANEL_TYPES:
@@ -359,6 +408,11 @@ def describe_panel(ws: Workspace, panel: dict[str, Any]) -> str:
         parts.append(row[0] if row else panel["unit"])
     if panel.get("category"):
         parts.append("Headline total" if panel["category"] == "HEADLINE" else _category_name(ws, panel["category"]))
+    if panel.get("level") or panel.get("window"):  # what a funnel or a map compares, over what period
+        levels = {"division": "divisions", "sector": "sectors"}
+        windows = {"week": "the week", "28d": "28 days", "ytd": "the year to date"}
+        parts.append(" over ".join(w for w in (levels.get(str(panel.get("level")), ""),
+                                              windows.get(str(panel.get("window")), "")) if w))
     if panel.get("target"):
         row = ws.conn.execute("SELECT description FROM targets WHERE id = ?", (panel["target"],)).fetchone()
         parts.append(row[0] if row else f"target #{panel['target']}")

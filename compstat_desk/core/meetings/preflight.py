@@ -184,6 +184,30 @@ def _fragile(ws: Workspace, week_ending: dt.date) -> list[Finding]:
                     f"{' …' if len(rows) > 6 else ''}. They are listed last and never headlined.")]
 
 
+# What each blocking kind means to a commander reading a pack issued regardless (the analyst's words are the
+# findings' own messages, on the pack's last page).
+PLAIN_WORDS = {
+    "no data": "the workspace held no figures when it was made",
+    "stale data": "the latest figures had not all arrived when it was made, so the most recent days may be missing",
+    "impossible figure": "some figures in it cannot be right (a count below zero or a fall of more than 100%) and "
+                         "are being checked",
+    "missing unit": "the figures of a unit appear to be missing for the last four weeks",
+    "missing category": "the figures of a category appear to be missing for the last four weeks",
+}
+
+
+def cover_note(findings: list[Finding]) -> str | None:
+    """A sentence for the cover of a pack issued although preflight held it, in words a commander uses; None when
+    nothing held it (warnings are for the analysts, on the pack's last page, not for the cover)."""
+    held = blocking(findings)
+    if not held:
+        return None
+    said = list(dict.fromkeys(PLAIN_WORDS.get(f.kind, f.kind) for f in held))
+    words = said[0] if len(said) == 1 else "; ".join(said[:-1]) + "; and " + said[-1]
+    return (f"Please note: this pack was issued before a problem with its figures could be put right: {words}. "
+            "The analysts' checks are listed on the last page.")
+
+
 def findings_text(week_ending: dt.date, findings: list[Finding]) -> str:
     lines = [f"Preflight for the report week ending {week_ending}:"]
     if not findings:

@@ -509,6 +509,35 @@ def m007_withheld_index(db: Database) -> None:
     db.execute("CREATE INDEX IF NOT EXISTS incidents_withheld ON incidents(withheld) WHERE withheld = 1")
 
 
+_MINUTES_TABLES = """
+-- Approved minutes, kept as approved: who approved them and when, and the PDF itself with its SHA-256, which is what
+-- is issued from then on. Minutes with no row here are a draft. Never changed, never deleted.
+CREATE TABLE minutes_approvals (
+    meeting_id INTEGER PRIMARY KEY REFERENCES meetings(id),
+    approved_by TEXT NOT NULL,
+    approved_at TEXT NOT NULL,
+    pdf BLOB NOT NULL,
+    sha256 TEXT NOT NULL
+);
+CREATE TRIGGER minutes_approvals_no_update BEFORE UPDATE ON minutes_approvals
+BEGIN SELECT RAISE(ABORT, 'approved minutes are kept as they were approved'); END;
+CREATE TRIGGER minutes_approvals_no_delete BEFORE DELETE ON minutes_approvals
+BEGIN SELECT RAISE(ABORT, 'approved minutes are kept as they were approved'); END;
+"""
+
+
+@_step
+def m008_minutes_record(db: Database) -> None:
+    """Minutes as a record: the last action update written when a meeting closed (what the meeting agreed is read as
+    it stood then, and any update after it is a later change), and approved minutes kept as approved. A meeting
+    closed before this step gets the last update made by its closing time."""
+    for statement in _split_sql(_MINUTES_TABLES):
+        db.execute(statement)
+    db.execute("ALTER TABLE meetings ADD COLUMN closed_update_id INTEGER")
+    db.execute("UPDATE meetings SET closed_update_id = (SELECT max(u.id) FROM action_updates u"
+               " WHERE u.at <= meetings.closed_at) WHERE status = 'closed' AND closed_at IS NOT NULL")
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

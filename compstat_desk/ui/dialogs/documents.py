@@ -4,6 +4,7 @@ is made."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -12,13 +13,15 @@ from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.ui.tasks import Task, TaskState, runner_of
 
-TITLES = {"pack": "Agenda pack", "minutes": "Minutes", "delivery": "Delivery report"}
+TITLES = {"pack": "Agenda pack", "minutes": "Minutes", "approve minutes": "Approved minutes",
+          "delivery": "Delivery report"}
 
 
 def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str | None, anyway: bool,
-                   state: TaskState) -> str:
+                   state: TaskState, approver: str | None = None) -> str:
     """Build one document into `out` on the worker's own connection; what to tell the user. Raises CompstatError
-    (refused, or cancelled: nothing written) or OSError (the file could not be written)."""
+    (refused, or cancelled: nothing written) or OSError (the file could not be written). "approve minutes"
+    approves the meeting's draft minutes (by `approver`) and writes them as approved."""
     from compstat_desk.core.store.workspace import open_workspace
 
     if kind == "pack":
@@ -36,21 +39,33 @@ def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str
     from compstat_desk.core.meetings.agenda import meeting_id_of
 
     state.progress(0.1, "Reading the workspace")
+    said = ""
     with open_workspace(db, create=False) as ws:
         if kind == "delivery":
             from compstat_desk.reports.delivery import build_delivery_report
 
             pdf = build_delivery_report(ws)
         else:
-            from compstat_desk.reports.minutes import build_minutes
+            from compstat_desk.core.meetings.minutes import approval, approval_words
+            from compstat_desk.reports.minutes import approve_minutes, build_minutes
 
-            pdf = build_minutes(ws, meeting_id_of(ws, meeting))
-    if state.cancelled():
+            meeting_id = meeting_id_of(ws, meeting)
+            if kind == "approve minutes":
+                if state.cancelled():
+                    raise CompstatError("The approval was cancelled; the minutes are still a draft.")
+                done = approve_minutes(ws, meeting_id, by=approver)
+                said = f"{approval_words(done)}: they are kept as approved from now on. "
+            pdf = build_minutes(ws, meeting_id)
+            approved = approval(ws, meeting_id)
+            said += (f"The minutes of meeting #{meeting_id} as approved by {approved.by} on {approved.at[:10]}."
+                     if approved else f"The DRAFT minutes of meeting #{meeting_id}: not yet approved.")
+    if state.cancelled() and kind != "approve minutes":
         raise CompstatError(f"The {TITLES[kind].lower()} was cancelled; nothing was written.")
     partial = out.with_name(out.name + ".partial")
     partial.write_bytes(pdf)
     partial.replace(out)  # the file appears whole, or not at all
-    return f"Wrote {out.name}."
+    pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
+    return f"Wrote {out.name}: {pages} page{'s' if pages != 1 else ''}. {said}".strip()
 
 
 class DocumentBuild:
@@ -94,14 +109,14 @@ class DocumentBuild:
 
 
 def build_document(parent: QWidget, db: Path, kind: str, meeting: str | int, out: Path, *,
-                   unit: str | None = None, anyway: bool = False, wait: bool = False, tell: bool = True
-                   ) -> DocumentBuild:
+                   unit: str | None = None, anyway: bool = False, wait: bool = False, tell: bool = True,
+                   approver: str | None = None) -> DocumentBuild:
     """Start building a document with a progress dialog (Cancel stops it); the result is said in a message box
     when done (unless `tell` is False; it is in `outcome` either way). `wait=True` returns only when the build has
     ended."""
     build = DocumentBuild(parent, kind, out, tell and not wait)
     build.task = runner_of(parent).start(
-        lambda state: write_document(db, kind, meeting, out, unit, anyway, state),
+        lambda state: write_document(db, kind, meeting, out, unit, anyway, state, approver),
         progress=build.on_task_progress, done=build.on_task_done, failed=build.on_task_failed,
         cancelled=build.on_task_failed)
     build.dialog.canceled.connect(build.cancel)

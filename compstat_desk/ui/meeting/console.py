@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -97,8 +97,12 @@ class ChairConsole(QWidget):
         for code, name in category_choices(ws):
             self.category.addItem(name, code)
         self.save = QPushButton("Save (Enter)")
-        self.saved = QListWidget()
+        self.saved = QListWidget()  # what was captured, the latest first: each line whole, wrapped, never scrolled
         self.saved.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.saved.setWordWrap(True)
+        self.saved.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.saved.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.saved.setResizeMode(QListWidget.ResizeMode.Adjust)
         form = QFormLayout()
         form.addRow("Capture", self.kind)
         form.addRow("Text", self.text)
@@ -115,9 +119,10 @@ class ChairConsole(QWidget):
         capture_layout.addLayout(form)
         capture_layout.addWidget(self.saved, 1)
 
-        self.close_button = QPushButton("Close the meeting…")
+        self.close_button = QPushButton("Close the meeting… (Ctrl+Shift+E)")
         self.close_button.setToolTip("Stops the clock and carries every live action to the next meeting")
-        nav = QLabel("PageDown / → next · PageUp / ← previous · B blank · number + Enter jumps · Esc leaves")
+        nav = QLabel("PageDown / PageUp: next / previous slide · Ctrl+PageDown / Ctrl+PageUp: next / previous agenda "
+                     "item · Ctrl+B blank · Ctrl+Shift+E close the meeting")
         nav.setWordWrap(True)
 
         grid = QGridLayout()
@@ -152,12 +157,19 @@ class ChairConsole(QWidget):
 
         for i, (code, _words) in enumerate(KINDS, 1):
             QShortcut(QKeySequence(f"Ctrl+{i}"), self, activated=lambda c=code: self.start_capture(c))
-        for keys, move in (("PgDown", presenter.next), ("PgUp", presenter.previous)):
+        for keys, move in (("PgDown", presenter.next), ("PgUp", presenter.previous),
+                           ("Ctrl+PgDown", lambda: self.go_to_item(+1)), ("Ctrl+PgUp", lambda: self.go_to_item(-1)),
+                           ("Ctrl+B", presenter.toggle_blank), ("Ctrl+Shift+E", self._ask_close)):
             QShortcut(QKeySequence(keys), self, activated=move)
-        QShortcut(QKeySequence("Ctrl+B"), self, activated=presenter.toggle_blank)
-        self.text.returnPressed.connect(self.save_capture)
-        self.owner.returnPressed.connect(self.save_capture)
-        self.due.returnPressed.connect(self.save_capture)
+        # Enter saves from every field of the form, the boxes too (an open list takes Enter itself).
+        self._capture_fields: list[QWidget] = [self.kind, self.text, self.owner, self.due, self.unit, self.category]
+        if self.unit.lineEdit() is not None:
+            self._capture_fields.append(self.unit.lineEdit())
+        for w in self._capture_fields:
+            w.installEventFilter(self)
+        for first, then in zip([self.kind, self.text, self.owner, self.due, self.unit, self.category],
+                               [self.text, self.owner, self.due, self.unit, self.category, self.save], strict=True):
+            QWidget.setTabOrder(first, then)  # Tab walks the form in the order it reads
         self.save.clicked.connect(self.save_capture)
         self.kind.currentIndexChanged.connect(self._fit_form)
         self.close_button.clicked.connect(self._ask_close)
@@ -187,11 +199,37 @@ class ChairConsole(QWidget):
         for unit in dict.fromkeys(units):
             for sentence in self._probes(unit):
                 self.probes.addItem(sentence)
-        if units:
-            at = self.unit.findData(units[0])
-            if at >= 0:
-                self.unit.setCurrentIndex(at)
+        if not self.text.text().strip():  # nothing being captured: the form follows the slide
+            self.fill_defaults()
         self.tick()
+
+    def fill_defaults(self) -> None:
+        """Unit, category and owner as the slide on screen suggests: its unit, its category, the unit's commander."""
+        if not self.presenter.number:
+            return
+        subject = meetings.slide_subject(self.ws, self.presenter.slides[self.presenter.number - 1])
+        self.unit.setCurrentIndex(max(0, self.unit.findData(subject.unit or "")))
+        self.category.setCurrentIndex(max(0, self.category.findData(subject.category or "")))
+        if self.kind.currentData() == "action":
+            self.owner.setText(subject.owner or "")
+
+    def go_to_item(self, step: int) -> None:
+        """The first slide of the next (+1) or previous (−1) agenda item."""
+        slides = self.presenter.slides
+        if not slides:
+            return
+        now = slides[max(self.presenter.number, 1) - 1].item_id
+        items = list(dict.fromkeys(s.item_id for s in slides))
+        to = items[min(max(items.index(now) + step, 0), len(items) - 1)]
+        self.presenter.go_to(next(s.number for s in slides if s.item_id == to))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in any field of the capture form saves it."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and watched in self._capture_fields):
+            self.save_capture()
+            return True
+        return super().eventFilter(watched, event)
 
     def _preview(self, label: QLabel, number: int) -> None:
         view = self.presenter.view(number)
@@ -239,6 +277,8 @@ class ChairConsole(QWidget):
     # -- capture ---------------------------------------------------------------------------------------
     def start_capture(self, kind: str) -> None:
         self.kind.setCurrentIndex(self.kind.findData(kind))
+        if kind == "action" and not self.text.text().strip():
+            self.fill_defaults()
         self.text.setFocus()
         self.text.selectAll()
 
@@ -273,8 +313,8 @@ class ChairConsole(QWidget):
             return
         self.saved.insertItem(0, f"{dt.datetime.now():%H:%M} {line}")
         self.text.clear()
-        if kind != "action":
-            self.owner.clear()
+        self.owner.clear()  # the next action's owner is the slide's, not this one's
+        self.fill_defaults()
         self.text.setFocus()
 
     # -- closing ------------------------------------------------------------------------------------------
@@ -284,13 +324,20 @@ class ChairConsole(QWidget):
         return report.lines()
 
     def _ask_close(self) -> None:
-        answer = QMessageBox.question(self, "Close the meeting",
-                                      "Close the meeting? The clock stops and every live action is carried to the "
-                                      "next meeting.")
-        if answer == QMessageBox.StandardButton.Yes:
-            QMessageBox.information(self, "Meeting closed", "\n".join(self.close_meeting()))
-            self.presenter.close()
-            self.close()
+        """Ask (Enter closes, Esc does not), close, and say what was carried forward; then leave the meeting."""
+        ask = QMessageBox(QMessageBox.Icon.Question, "Close the meeting",
+                          "Close the meeting? The clock stops and every live action is carried to the next meeting.",
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
+        ask.setDefaultButton(QMessageBox.StandardButton.Yes)
+        ask.setEscapeButton(QMessageBox.StandardButton.No)
+        if ask.exec() != QMessageBox.StandardButton.Yes:
+            self.activateWindow()  # the chair's keys come back here, not to the presenter on the other screen
+            return
+        told = QMessageBox(QMessageBox.Icon.Information, "Meeting closed", "\n".join(self.close_meeting()),
+                           QMessageBox.StandardButton.Ok, self)
+        told.exec()
+        self.presenter.close()
+        self.close()
 
 
 def run_meeting(ws: Workspace, meeting_id: int) -> tuple[PresenterWindow, ChairConsole]:

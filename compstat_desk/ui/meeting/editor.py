@@ -41,7 +41,8 @@ STOCKTAKE_CHOICES = [("indicator_trajectory", "A target's trajectory (words and 
                      ("assessment", "A priority's delivery assessment"), ("actions", "Actions"),
                      ("text", "Free text"), ("card", "Good-practice or award card")]
 NEEDS = {"compstat_table": {"unit"}, "trend": {"unit", "category"}, "trajectory": {"target"},
-         "funnel": {"unit", "category"}, "map": {"unit", "category"}, "actions": {"unit"},
+         "funnel": {"unit", "category", "level", "window"}, "map": {"unit", "category", "level", "window"},
+         "actions": {"unit"},
          "probe_points": {"unit"}, "text": {"text"}, "card": {"text"}, "indicator_trajectory": {"target"},
          "assessment": {"priority"}}
 
@@ -101,6 +102,12 @@ class MeetingEditor(QWidget):
         self.panel_category.addItem("Headline total", "HEADLINE")
         for code, name in category_choices(ws):
             self.panel_category.addItem(name, code)
+        self.panel_level = QComboBox()  # the units a funnel or a map compares
+        self.panel_level.addItem("Divisions", "division")
+        self.panel_level.addItem("Sectors", "sector")
+        self.panel_window = QComboBox()  # the period they are compared over
+        for key, words in (("28d", "28 days"), ("week", "Week"), ("ytd", "Year to date")):
+            self.panel_window.addItem(words, key)
         self.panel_target = QComboBox()
         for target_id, description in target_choices(ws):
             self.panel_target.addItem(description, target_id)
@@ -121,6 +128,8 @@ class MeetingEditor(QWidget):
         new_form.addRow("Shows", self.panel_type)
         new_form.addRow("Unit", self.panel_unit)
         new_form.addRow("Category", self.panel_category)
+        new_form.addRow("Units compared", self.panel_level)
+        new_form.addRow("Period", self.panel_window)
         new_form.addRow("Target", self.panel_target)
         new_form.addRow("Priority", self.panel_priority)
         new_form.addRow("Text", self.panel_text)
@@ -287,6 +296,8 @@ class MeetingEditor(QWidget):
         needs = NEEDS.get(self.panel_type.currentData(), set())
         self.panel_unit.setEnabled("unit" in needs)
         self.panel_category.setEnabled("category" in needs)
+        self.panel_level.setEnabled("level" in needs)
+        self.panel_window.setEnabled("window" in needs)
         self.panel_target.setEnabled("target" in needs)
         self.panel_priority.setEnabled("priority" in needs)
         self.panel_text.setEnabled("text" in needs)
@@ -307,8 +318,10 @@ class MeetingEditor(QWidget):
             if self.panel_priority.currentData() is None:
                 raise CompstatError("This workspace has no priorities to show an assessment of.")
             panel["priority"] = self.panel_priority.currentData()
-        if kind == "funnel":
-            panel["level"] = "division"
+        if "level" in needs:
+            panel["level"] = self.panel_level.currentData()
+        if "window" in needs:
+            panel["window"] = self.panel_window.currentData()
         if kind == "card":
             panel.update(card="good_practice", title=self.panel_text.text() or "Good practice")
         if "text" in needs:

@@ -73,14 +73,14 @@ def _analysis(kind: str) -> Any:
 
 
 def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: PanelContext) -> QWidget:
-    from compstat_desk.core.analysis.targets import target_unit
+    """The analysis view a panel names, showing what the panel chose: its unit, category, level and window, and
+    for a trajectory its own target (counts and indicators alike, in large type, from the core's outlook)."""
     from compstat_desk.core.store import catalog
     from compstat_desk.ui.state import ReportState, UnitChoice
 
-    code = panel.get("unit")
     if kind == "trajectory" and panel.get("target"):
-        code = target_unit(ws, int(panel["target"]))
-    code = code or catalog.force_code(ws)
+        return outlook_panel(ws, panel, context)
+    code = panel.get("unit") or catalog.force_code(ws)
     if code is None or catalog.unit_name(ws, code) is None:
         raise CompstatError(f"There is no unit {code!r} in this workspace.")
     info = catalog.unit_info(ws, code)
@@ -91,10 +91,8 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
         from compstat_desk.ui.views.map import MapWidget
 
         widget: Any = MapWidget(ws, level=panel.get("level", "division"), category=panel.get("category", "HEADLINE"),
-                                week_ending=context.week_ending)
+                                window=panel.get("window", "28d"), week_ending=context.week_ending)
         widget.setFont(panel_font(context, ANALYSIS_FACTOR))
-        if panel.get("category"):
-            widget.set_category(panel["category"])
         widget.set_unit(row[0])
         return widget
     if kind == "compstat_table":
@@ -113,6 +111,11 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     state.setParent(widget)
     if panel.get("category") and hasattr(widget, "set_category"):
         widget.set_category(panel["category"])
+    if kind == "funnel":  # the units compared and the period, as chosen for the slide (not the unit's own level)
+        if panel.get("level"):
+            widget.set_level(panel["level"])
+        if panel.get("window"):
+            widget.set_window(panel["window"])
     state.set_week_ending(context.week_ending)
     state.set_unit(UnitChoice(*row))
     widget.refresh()  # now, not when first shown: the console previews slides before they are on screen

@@ -37,7 +37,7 @@ class ActionsTableModel(DataFrameTableModel):
         Column("unit", "Unit"),
         Column("due", "Due"),
         Column("carried_words", "Carried", tooltip="How many times it has been carried forward to the next "
-               "meeting, and its escalation (rising with each carry without progress reported)"),
+               "meeting, and its escalation (rising when its date passes with no progress reported)"),
         Column("text", "Action"),
     )
 

@@ -11,6 +11,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core.analysis.figures import WINDOW_WORDS, Figure, funnel_figure
+from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store import catalog
 from compstat_desk.core.store.catalog import category_facts
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice
@@ -67,6 +69,7 @@ class PeersViewWidget(AnalysisViewWidget):
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.hover_label)
         self._level_for: str | None = None  # the unit the level was last chosen for
+        self._level_chosen = False  # set_level: the level stays as chosen, whichever unit is selected
         self.figure: Figure | None = None  # the funnel drawn: its read-outs answer the pointer
 
     def wanted_width(self) -> int:
@@ -75,8 +78,29 @@ class PeersViewWidget(AnalysisViewWidget):
     def on_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
 
+    def present(self, *, legend_columns: int, legend_point_size: float) -> None:
+        super().present(legend_columns=legend_columns, legend_point_size=legend_point_size)
+        self.hover_label.hide()  # a room cannot point at a unit: the words above the chart name the ones that matter
+
+    def set_level(self, level: str) -> None:
+        """Compare the units of this level (division or sector, or a word for one), whichever unit is selected: a
+        slide's choice, kept when the unit changes."""
+        i = self.level_combo.findData(catalog.level_of(level))
+        if i < 0:
+            raise CompstatError(f"A funnel compares divisions or sectors, not {level!r}.")
+        self._level_chosen = True
+        self.level_combo.setCurrentIndex(i)
+
+    def set_window(self, window: str) -> None:
+        """The period compared: week, 28d or ytd."""
+        i = self.window_combo.findData(window)
+        if i < 0:
+            raise CompstatError(f"{window!r} is not a period: use week, 28d or ytd.")
+        self.window_combo.setCurrentIndex(i)
+
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
-        if self._level_for != unit.code:  # a unit is compared with its own level first (the force: divisions)
+        # A unit is compared with its own level first (the force: divisions), unless a level was chosen.
+        if self._level_for != unit.code and not self._level_chosen:
             self._level_for = unit.code
             self.level_combo.blockSignals(True)
             self.level_combo.setCurrentIndex(self.level_combo.findData("sector" if unit.level == "sector"

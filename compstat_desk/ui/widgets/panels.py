@@ -102,7 +102,9 @@ def actions_panel(ws: Workspace, panel: dict[str, Any], context: PanelContext) -
     else:
         table = actions_table(ws, as_of=as_of, unit=panel.get("unit"))
         table = table[table["status"].isin(["open", "in_progress", "constrained"])]
-        title = f"Live actions of {panel.get('unit')}"
+        from compstat_desk.core.store.catalog import unit_name
+
+        title = f"Live actions of {unit_name(ws, str(panel.get('unit'))) or panel.get('unit')}"
     short = {1: "remind", 2: "challenge"}
     table = table.assign(carried_words=[
         "" if not c else f"{int(c)}" + (f" · {short.get(int(e), 'escalate')}" if e else "")
@@ -140,7 +142,10 @@ def probe_points_panel(ws: Workspace, panel: dict[str, Any], context: PanelConte
               if p.kind != "improvement"]
     box = QWidget()
     layout = QVBoxLayout(box)
-    layout.addWidget(panel_label(f"What to ask {panel['unit']} about", context, 1.2, bold=True))
+    from compstat_desk.core.store.catalog import unit_name
+
+    layout.addWidget(panel_label(f"What to ask {unit_name(ws, panel['unit']) or panel['unit']} about", context, 1.2,
+                                 bold=True))
     text = "\n\n".join(f"{i}. {p.sentence}" for i, p in enumerate(points[:6], 1)) or "Nothing stands out this week."
     layout.addWidget(panel_label(text, context, 1.05))
     layout.addStretch(1)
@@ -174,13 +179,14 @@ def outlook_panel(ws: Workspace, panel: dict[str, Any], context: PanelContext) -
     layout = QVBoxLayout(box)
     layout.addWidget(panel_label(o.description or f"{o.measure} in {o.unit}", context, 1.15, bold=True))
     lines = []
+    n = "{:,.0f}" if o.is_count else "{:,.1f}"  # a count in whole crimes, an indicator's level to a decimal
     if o.actual_to_date is not None and o.planned_to_date is not None:
         lines.append(f"The period so far ({o.period_start:%d %b %Y} to {o.data_to or o.as_of:%d %b %Y}): "
-                     f"{o.actual_to_date:,.1f} against {o.planned_to_date:,.1f} planned.")
+                     f"{n.format(o.actual_to_date)} against {n.format(o.planned_to_date)} planned.")
     if o.projection is not None and o.interval_95 is not None:
         lo, hi = o.interval_95
-        lines.append(f"Projected {o.projection:,.1f} (95%: {lo:,.1f}–{hi:,.1f}) against a target of "
-                     f"{o.target_value:,.1f} by {o.period_end:%d %b %Y}.")
+        lines.append(f"Projected {n.format(o.projection)} (95%: {n.format(lo)}–{n.format(hi)}) against a target of "
+                     f"{n.format(o.target_value)} by {o.period_end:%d %b %Y}.")
     elif o.note:
         lines.append(f"No projection: {o.note}.")
     layout.addWidget(panel_label("\n".join(lines), context, 1.0))

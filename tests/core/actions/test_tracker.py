@@ -15,11 +15,13 @@ from compstat_desk.core.actions.exchange import export_actions, import_updates
 from compstat_desk.core.actions.tracker import (
     actions_table,
     add_action,
+    agreed_actions,
     carried_agenda,
     change,
     close_meeting,
     history,
     history_lines,
+    later_changes,
     plan_meeting,
     review,
 )
@@ -113,7 +115,7 @@ def test_only_open_or_in_progress_actions_are_overdue(force):
     assert table["state"].tolist() == ["✓ Done", "⊘ Constrained · past due"]  # said, but not overdue
 
 
-def test_carry_forward_over_three_meetings_escalates_only_what_made_no_progress(force):
+def test_carry_forward_over_three_meetings_escalates_only_what_is_late_without_progress(force):
     m1 = plan_meeting(force, title="January", date="2026-01-14")
     m2 = plan_meeting(force, title="February", date="2026-02-11")
     m3 = plan_meeting(force, title="March", date="2026-03-11")
@@ -122,23 +124,98 @@ def test_carry_forward_over_three_meetings_escalates_only_what_made_no_progress(
     z = add_action(force, text="Brief 3 partners", owner="Cy", unit="N", due="2026-02-01", meeting_id=m1)
     review(force, z.ref, status="done", note="Briefed")
     review(force, x.ref, status="in progress", note="12 visited")
-    first = close_meeting(force, m1)
-    assert first.next_meeting_id == m2 and first.carried == [x.ref, y.ref] and first.escalated == [y.ref]
+    first = close_meeting(force, m1)  # all three were agreed at this meeting: carried, none escalated
+    assert first.next_meeting_id == m2 and first.carried == [x.ref, y.ref] and first.escalated == []
+    assert first.agreed == [x.ref, y.ref]
     w = add_action(force, text="Map 5 hot streets", owner="Di", unit="N", due="2026-03-01", meeting_id=m2)
     review(force, x.ref, note="30 visited")
-    second = close_meeting(force, m2)
-    assert second.carried == [x.ref, y.ref, w.ref] and second.escalated == [y.ref, w.ref]
-    third = close_meeting(force, m3)  # nothing planned after March yet
+    second = close_meeting(force, m2)  # 11 February: x and y were due on 1 February; only x reported progress
+    assert second.carried == [x.ref, y.ref, w.ref] and second.escalated == [y.ref] and second.agreed == [w.ref]
+    third = close_meeting(force, m3)  # 11 March: all three are past due with nothing reported since February
     assert third.next_meeting_id is None and third.escalated == [x.ref, y.ref, w.ref]
     m4 = plan_meeting(force, title="April", date="2026-04-15")
     table = actions_table(force, as_of=dt.date(2026, 4, 15)).set_index("ref")
     assert table.loc[[x.ref, y.ref, w.ref], "carried"].tolist() == [3, 3, 2]
-    assert table.loc[[x.ref, y.ref, w.ref], "escalation"].tolist() == [1, 3, 2]
+    assert table.loc[[x.ref, y.ref, w.ref], "escalation"].tolist() == [1, 2, 1]
     assert table.loc[z.ref, "carried"] == 0
     agenda = carried_agenda(force, m4)
     assert agenda["ref"].tolist() == [y.ref, x.ref, w.ref]  # oldest first; then most carried, most escalated
     with pytest.raises(CompstatError, match="already closed"):
         close_meeting(force, m1)
+
+
+def test_an_action_is_escalated_only_when_the_date_it_was_given_has_passed_without_progress(force):
+    """The rules a chair states, case by case, at the close of the February meeting (11 February 2026)."""
+    m1 = plan_meeting(force, title="January", date="2026-01-14")
+    m2 = plan_meeting(force, title="February", date="2026-02-11")
+
+    def agreed(text, due, meeting=m1):
+        return add_action(force, text=text, owner="Ann", unit="N", due=due, meeting_id=meeting).ref
+
+    late = agreed("Late, nothing reported", "2026-02-01")
+    due_today = agreed("Due on the meeting's day", "2026-02-11")
+    not_due = agreed("Due in March", "2026-03-01")
+    late_with_progress = agreed("Late, progress reported", "2026-02-01")
+    no_date = agreed("No date given, nothing reported", None)
+    no_date_progress = agreed("No date given, progress reported", None)
+    progress_before = agreed("Late, progress reported only before January closed", "2026-02-01")
+    review(force, progress_before, status="in progress", note="Started in the January meeting")
+    close_meeting(force, m1)
+    review(force, late_with_progress, note="Half done")
+    review(force, no_date_progress, status="in progress", note="Started")
+    # Raised between the meetings: on February's agenda, first seen there.
+    between_no_date = add_action(force, text="Raised between, no date", owner="Bob", unit="N", due=None,
+                                 raised="2026-01-20").ref
+    between_late = add_action(force, text="Raised between, late", owner="Bob", unit="N", due="2026-02-01",
+                              raised="2026-01-20").ref
+    today = agreed("Agreed in February with a date already past", "2026-02-01", meeting=m2)
+    report = close_meeting(force, m2)
+    assert report.escalated == [late, no_date, progress_before, between_late]
+    assert report.agreed == [today]
+    assert set(report.carried) == {late, due_today, not_due, late_with_progress, no_date, no_date_progress,
+                                   progress_before, between_no_date, between_late, today}
+    levels = actions_table(force).set_index("ref")["escalation"]
+    assert levels[report.escalated].tolist() == [1, 1, 1, 1]
+    assert (levels.drop(report.escalated) == 0).all()
+    assert report.lines()[1:] == [
+        f"Agreed at this meeting (carried, not escalated): {today}.",
+        "Escalated (the date they were given has passed with no progress reported since the last meeting): "
+        f"{late}, {no_date}, {progress_before}, {between_late}."]
+
+
+def test_what_a_meeting_agreed_stays_as_agreed_and_later_changes_are_kept_apart(force, tmp_path):
+    """Two actions agreed in a meeting, one changed in it (the chair moved its date before the close); after the
+    close a commander's spreadsheet moves one's date and the tracker gives the other a new owner and wording."""
+    m1 = plan_meeting(force, title="January", date="2026-01-14")
+    a = add_action(force, text="Visit 40 repeat victims", owner="Insp Ann Lee", unit="N", due="2026-02-01",
+                   meeting_id=m1)
+    b = add_action(force, text="Write a burglary problem profile", owner="Insp Bob Ray", unit="N",
+                   due="2026-02-11", meeting_id=m1)
+    change(force, a.ref, "due", "2026-02-04", note="the chair: after the half-term week", by="Chair")  # in the room
+    assert agreed_actions(force, m1)[["ref", "due"]].values.tolist() == [[a.ref, "2026-02-04"], [b.ref, "2026-02-11"]]
+    assert later_changes(force, m1).empty  # still being agreed
+    close_meeting(force, m1)
+    path = tmp_path / "north.csv"
+    export_actions(force, path, unit="N")
+    edit_csv(path, {b.ref: {"new_due": "2026-03-31", "progress_note": "Waiting for the data"}})
+    import_updates(force, path, by="Insp Bob Ray")
+    change(force, a.ref, "owner", "Sgt Cy Dee", by="Supt North")
+    change(force, a.ref, "text", "Visit 45 repeat victims", by="Supt North")
+    change(force, a.ref, "owner", "PS Di Eve", by="Supt North")
+    now = actions_table(force).set_index("ref")
+    assert now.loc[b.ref, "due"] == "2026-03-31" and now.loc[a.ref, "owner"] == "PS Di Eve"
+    agreed = agreed_actions(force, m1).set_index("ref")
+    assert agreed.loc[a.ref, ["text", "owner", "due"]].tolist() == ["Visit 40 repeat victims", "Insp Ann Lee",
+                                                                    "2026-02-04"]
+    assert agreed.loc[b.ref, ["text", "owner", "due"]].tolist() == ["Write a burglary problem profile",
+                                                                    "Insp Bob Ray", "2026-02-11"]
+    later = later_changes(force, m1)
+    assert later[["ref", "field", "old", "new"]].values.tolist() == [
+        [b.ref, "due", "2026-02-11", "2026-03-31"],
+        [a.ref, "owner", "Insp Ann Lee", "Sgt Cy Dee"],
+        [a.ref, "text", "Visit 40 repeat victims", "Visit 45 repeat victims"],
+        [a.ref, "owner", "Sgt Cy Dee", "PS Di Eve"]]
+    assert later["by"].tolist() == ["Insp Bob Ray", "Supt North", "Supt North", "Supt North"]
 
 
 def edit_csv(path, changes):

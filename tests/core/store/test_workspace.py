@@ -27,7 +27,7 @@ def test_new_workspace_is_wal_with_foreign_keys_and_the_default_marking(tmp_path
 def test_shipped_schema_steps_keep_their_names_and_order():
     """Workspaces record the steps they have by name: renaming or reordering a shipped one would break old files."""
     shipped = ["m001_initial", "m002_undo_imports", "m003_weekly_counts", "m004_action_tracker", "m005_meetings",
-               "m006_delivery", "m007_withheld_index"]
+               "m006_delivery", "m007_withheld_index", "m008_minutes_record"]
     assert [step.__name__ for step in STEPS][:len(shipped)] == shipped
 
 
