@@ -78,7 +78,7 @@ def _child(kind: str, db: str | None) -> int:
         for i in range(window.tabs.count()):  # every view reads what it shows
             window.tabs.setCurrentIndex(i)
             app.processEvents()
-        window.select_unit(str(window._units.iloc[min(2, len(window._units) - 1)]["code"]))
+        window.select_unit(str(window.units_pane.units.iloc[min(2, len(window.units_pane.units) - 1)]["code"]))
         app.processEvents()
         loaded = window.wait_loaded(300)  # the map's incidents and hot spots, read in the background
         print(f"map loaded {loaded} {window.map_view.shown_incidents if window.map_view else 0}", flush=True)
