@@ -639,11 +639,15 @@ class ScreenInfo:
     primary: bool
     width: int
     height: int
+    x: int = 0  # where the screen sits on the desktop (Qt's geometry), for placing windows on it
+    y: int = 0
 
 
 def presenter_screen(screens: list[ScreenInfo], saved: str | None = None) -> ScreenInfo | None:
     """Where the presenter view goes: the saved screen if it is connected, else the first screen that is not
-    the primary (the projector), else the primary (rehearsing on a laptop alone)."""
+    the primary (the projector), else the primary (rehearsing on a laptop alone, or sharing on a call).
+
+    See core/meetings/screens.py for where the chair's console goes beside it."""
     if not screens:
         return None
     if saved:

@@ -59,7 +59,7 @@ class ChairConsole(QWidget):
         self.current = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.next = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         for w in (self.current, self.next):
-            w.setMinimumSize(320, 180)
+            w.setMinimumSize(240, 135)
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             w.setStyleSheet("QLabel { background: white; border: 1px solid #999999; }")
         self.current_title = QLabel()
@@ -121,7 +121,8 @@ class ChairConsole(QWidget):
         nav.setWordWrap(True)
 
         grid = QGridLayout()
-        grid.addWidget(QLabel("<b>On screen now</b>"), 0, 0)
+        self.current_caption = QLabel("<b>On screen now</b>")
+        grid.addWidget(self.current_caption, 0, 0)
         grid.addWidget(QLabel("<b>Next</b>"), 0, 1)
         grid.addWidget(self.current, 1, 0)
         grid.addWidget(self.next, 1, 1)
@@ -145,7 +146,9 @@ class ChairConsole(QWidget):
         layout.addWidget(marking_strip(info["marking"], 1.0))
         inner = QVBoxLayout()
         inner.setContentsMargins(10, 6, 10, 6)
-        inner.addWidget(QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'}"))
+        heading = QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'}")
+        heading.setWordWrap(True)
+        inner.addWidget(heading)
         inner.addLayout(body, 1)
         layout.addLayout(inner, 1)
         layout.addWidget(marking_strip(info["marking"], 1.0))
@@ -169,6 +172,13 @@ class ChairConsole(QWidget):
         self._fit_form()
         if presenter.number:
             self.show_slide(presenter.number)
+
+    def set_beside_presenter(self, beside: bool) -> None:
+        """One screen for both windows: the presenter's own window shows what is on screen, so the console keeps
+        only the next slide's preview and fits the narrower room beside it."""
+        for w in (self.current_caption, self.current, self.current_title):
+            w.setVisible(not beside)
+        self.layout().activate()  # the narrower minimum now, before the window is placed
 
     # -- what is on screen --------------------------------------------------------------------------
     def show_slide(self, number: int) -> None:
@@ -294,14 +304,14 @@ class ChairConsole(QWidget):
 
 
 def run_meeting(ws: Workspace, meeting_id: int) -> tuple[PresenterWindow, ChairConsole]:
-    """Start (or resume) a meeting: the presenter on the projector, the console on the laptop."""
+    """Start (or resume) a meeting: the presenter on the projector and the console on the laptop, or, with one screen,
+    the two side by side (the presenter an ordinary window a call can share); they follow screens coming and going."""
     resume = meetings.resumable(ws)
     start_at = resume[1] if resume and resume[0] == meeting_id else 1
     meetings.start_meeting(ws, meeting_id)
     presenter = PresenterWindow(ws, meeting_id)
     console = ChairConsole(ws, presenter)
-    presenter.place()
+    presenter.place(console)
     presenter.go_to(start_at)
     console.show_slide(presenter.number)
-    console.showMaximized()
     return presenter, console

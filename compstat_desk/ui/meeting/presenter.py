@@ -8,10 +8,9 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QGuiApplication,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -23,9 +22,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core.meetings import agenda as meetings
-from compstat_desk.core.meetings.agenda import ScreenInfo, Slide, presenter_screen
+from compstat_desk.core.meetings.agenda import Slide
+from compstat_desk.core.meetings.screens import MeetingScreens
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
+from compstat_desk.ui.meeting.screens import MeetingScreensPlacer
 from compstat_desk.ui.theme import projector_scale
 from compstat_desk.ui.widgets.marking import marking_strip
 
@@ -180,8 +181,7 @@ class PresenterWindow(QWidget):
         self.ink = InkLayer(self)
         self.ink.stroke_done.connect(self._keep_stroke)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        QGuiApplication.instance().screenAdded.connect(self._screens_changed)  # type: ignore[union-attr]
-        QGuiApplication.instance().screenRemoved.connect(self._screens_changed)  # type: ignore[union-attr]
+        self.placer: MeetingScreensPlacer | None = None  # where it goes, following the screens (see place())
 
     # -- showing slides ---------------------------------------------------------------------------
     def view(self, number: int) -> SlideView:
@@ -370,27 +370,15 @@ class PresenterWindow(QWidget):
         super().closeEvent(event)
 
     # -- screens -----------------------------------------------------------------------------------
-    def place(self) -> None:
-        """Full screen on the saved screen, else the first that is not the laptop's, else the laptop's."""
-        app = QGuiApplication.instance()
-        screens = app.screens()  # type: ignore[union-attr]
-        primary = app.primaryScreen()  # type: ignore[union-attr]
-        infos = [ScreenInfo(s.name(), s is primary, s.size().width(), s.size().height()) for s in screens]
-        chosen = presenter_screen(infos, QSettings().value("presenter/screen"))
-        if chosen is None:
-            return
-        screen = next(s for s in screens if s.name() == chosen.name)
-        self.setScreen(screen)
-        self.setGeometry(screen.geometry())
-        self.showFullScreen()
-
-    def remember_screen(self) -> None:
-        if self.screen() is not None:
-            QSettings().setValue("presenter/screen", self.screen().name())
-
-    def _screens_changed(self, *_args: Any) -> None:
-        if self.isVisible():
-            QTimer.singleShot(200, self, self.place)
+    def place(self, console: QWidget | None = None) -> MeetingScreens | None:
+        """Full screen on the projector (the saved screen, else the first that is not the laptop's), the console on
+        the laptop; with one screen, an ordinary window beside the console that a call can share. Followed again
+        whenever a screen comes or goes."""
+        if self.placer is None:
+            self.placer = MeetingScreensPlacer(self, console)
+        elif console is not None:
+            self.placer.console = console
+        return self.placer.place()
 
 
 def latest_week(ws: Workspace) -> dt.date | None:
