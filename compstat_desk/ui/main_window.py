@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -386,6 +387,7 @@ class MainWindow(QMainWindow):
         meeting_menu.addSeparator()
         pack = meeting_menu.addAction("&Agenda pack of the next meeting…", lambda: self.save_document("pack"))
         pack.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.run_sheet_action = meeting_menu.addAction("&Chair's run sheet of the next meeting…", self.save_run_sheet)
         self.unit_pack_action = meeting_menu.addAction("&Unit pack for the selected unit…",
                                                        lambda: self.save_document("unit pack"))
         meeting_menu.addAction("&Minutes of the last meeting…", lambda: self.save_document("minutes"))
@@ -466,6 +468,28 @@ class MainWindow(QMainWindow):
         if path:
             build_document(self, self.ws.path, "pack" if kind == "unit pack" else kind, meeting_id, Path(path),
                            unit=unit)
+
+    def save_run_sheet(self) -> None:
+        """The chair's run sheet of the next meeting: its start time asked (the clock times are from it), then where
+        to save the one-page PDF."""
+        from compstat_desk.core.meetings.runsheet import DEFAULT_START, parse_start
+        from compstat_desk.ui.dialogs.documents import build_document
+
+        meeting_id = self._meeting_id("next")
+        if meeting_id is None:
+            return
+        start, ok = QInputDialog.getText(self, "Run sheet", "The meeting starts at (HH:MM):",
+                                         text=f"{DEFAULT_START:%H:%M}")
+        if not ok:
+            return
+        try:
+            parse_start(start)
+        except CompstatError as exc:
+            QMessageBox.information(self, "Run sheet", str(exc))
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the run sheet", "run-sheet.pdf", "PDF (*.pdf)")
+        if path:
+            build_document(self, self.ws.path, "runsheet", meeting_id, Path(path), start=start)
 
     # -- another workspace -------------------------------------------------------------------------
     def choose_workspace(self) -> None:

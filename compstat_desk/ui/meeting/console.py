@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
-from compstat_desk.core.store.workspace import Workspace, now_iso
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.presenter import PresenterWindow
+from compstat_desk.ui.meeting.runsheet import RunSheetWidget
 from compstat_desk.ui.widgets.marking import marking_strip
 
 KINDS = [("action", "Action"), ("decision", "Decision"), ("note", "Note"), ("award", "Award")]
@@ -75,6 +76,7 @@ class ChairConsole(QWidget):
         self.clock.setTextFormat(Qt.TextFormat.PlainText)
         self.clock.setWordWrap(True)
         self.clock.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.run_sheet = RunSheetWidget(ws, self.meeting_id)  # every item's time, presenters and clock
         self.probes = QListWidget()
         self.probes.setWordWrap(True)
         self.probes.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -132,6 +134,7 @@ class ChairConsole(QWidget):
         left = QVBoxLayout()
         left.addLayout(grid, 3)
         left.addWidget(self.clock)
+        left.addWidget(self.run_sheet, 2)
         left.addWidget(QLabel("<b>Probe points for what is on screen</b>"))
         left.addWidget(self.probes, 2)
         right = QVBoxLayout()
@@ -225,26 +228,20 @@ class ChairConsole(QWidget):
         return self._probe_cache[unit]
 
     def tick(self) -> None:
-        """The clock for the agenda item on screen: minutes spent against the plan, overrun in red and words."""
+        """The clock for the agenda item on screen, counting down against its plan, an overrun in red and in words
+        ("4 minutes over"); every item's clock on the run sheet."""
         if self.ws.closed:  # the workspace went first (the app is closing)
             self.timer.stop()
             return
         if not self.presenter.number:
             return
         slide = self.presenter.slides[self.presenter.number - 1]
-        times = meetings.item_times(self.ws, self.meeting_id, now=now_iso()).set_index("id")
-        if slide.item_id not in times.index:
+        now = next((c for c in self.run_sheet.show_clocks(slide.item_id) if c.id == slide.item_id), None)
+        if now is None:
             return
-        row = times.loc[slide.item_id]
-        spent, planned = float(row["spent_minutes"]), float(row["planned_minutes"])
-        if spent > planned:
-            self.clock.setText(f"{slide.item_title}: {minutes_words(spent)} of {minutes_words(planned)} planned — "
-                               f"OVER by {minutes_words(spent - planned)}")
-            self.clock.setStyleSheet("color: #b30000;")
-        else:
-            self.clock.setText(f"{slide.item_title}: {minutes_words(spent)} of {minutes_words(planned)} planned "
-                               f"({minutes_words(planned - spent)} left)")
-            self.clock.setStyleSheet("color: #1a1a1a;")
+        self.clock.setText(f"{slide.item_title}: {now.words} ({minutes_words(now.spent_minutes)} of "
+                           f"{minutes_words(now.planned_minutes)} planned)")
+        self.clock.setStyleSheet("color: #b30000;" if now.over else "color: #1a1a1a;")
 
     # -- capture ---------------------------------------------------------------------------------------
     def start_capture(self, kind: str) -> None:
