@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
     QStyleOptionButton,
     QStyleOptionComboBox,
     QStyleOptionViewItem,
-    QTableView,
     QTabBar,
+    QTableView,
     QToolButton,
     QTreeView,
     QWidget,
@@ -67,8 +67,11 @@ def misfits(root: QWidget, *, slide: bool = False, height: int | None = None) ->
     return found
 
 
-def report(found: list[Misfit], limit: int = 40) -> str:
-    """The findings one a line (the first `limit`), for an assertion's message."""
+def report(found: list[Misfit] | list[str], limit: int | None = None) -> str:
+    """The findings one a line (the first `limit`, or FIT_REPORT_LIMIT's, else 40), for an assertion's message."""
+    import os
+
+    limit = limit or int(os.environ.get("FIT_REPORT_LIMIT", "40"))
     lines = [str(m) for m in found[:limit]]
     if len(found) > limit:
         lines.append(f"… and {len(found) - limit} more")
@@ -280,9 +283,15 @@ def _visible_indexes(view: QAbstractItemView) -> list[QModelIndex]:
 
 
 def _check_cells(view: QAbstractItemView, where: str, found: list[Misfit]) -> None:
+    """Each cell in sight: its text in full (not elided, not cut at the bottom), its column inside the view unless
+    the view scrolls sideways (and even then the first column, the names). One finding per kind, with examples."""
     port = view.viewport().rect()
     sideways = view.horizontalScrollBar().isVisible() and view.horizontalScrollBar().maximum() > 0
     wrap = view.wordWrap() if isinstance(view, QTableView | QTreeView) else False
+    header = view.header() if isinstance(view, QTreeView) else \
+        view.horizontalHeader() if isinstance(view, QTableView) else None
+    first = header.logicalIndex(0) if header is not None else 0  # the names: in sight even where the rest scrolls
+    bad: dict[str, list[str]] = {}
     for index in _visible_indexes(view):
         text = index.data(Qt.ItemDataRole.DisplayRole)
         if text is None or str(text) == "":
@@ -290,9 +299,10 @@ def _check_cells(view: QAbstractItemView, where: str, found: list[Misfit]) -> No
         rect = view.visualRect(index)
         if rect.width() <= 0:
             continue
-        name = f"{where} cell ({index.row() + 1}, {index.column() + 1}) {str(text)[:30]!r}"
-        if not sideways and (rect.right() > port.right() + SLACK or rect.left() < port.left() - SLACK):
-            found.append(Misfit("cut off", name, f"the column ends at {rect.right()}, the table at {port.right()}"))
+        name = f"({index.row() + 1}, {index.column() + 1}) {str(text)[:30]!r}"
+        if (not sideways or index.column() == first) and (rect.right() > port.right() + SLACK
+                                                          or rect.left() < port.left() - SLACK):
+            bad.setdefault("cut off", []).append(f"{name} ends at {rect.right()}, the view at {port.right()}")
             continue
         option = QStyleOptionViewItem()
         option.initFrom(view)
@@ -307,9 +317,12 @@ def _check_cells(view: QAbstractItemView, where: str, found: list[Misfit]) -> No
         delegate = view.itemDelegateForIndex(index)
         hint = delegate.sizeHint(option, index)
         if not wrap and hint.width() > rect.width() + SLACK:
-            found.append(Misfit("elided", name, f"needs {hint.width()} px, has {rect.width()}"))
+            bad.setdefault("elided", []).append(f"{name} needs {hint.width()} px, has {rect.width()}")
         if hint.height() > rect.height() + SLACK:
-            found.append(Misfit("clipped", name, f"needs {hint.height()} px down, has {rect.height()}"))
+            bad.setdefault("clipped", []).append(f"{name} needs {hint.height()} px down, has {rect.height()}")
+    for kind, cells in bad.items():
+        found.append(Misfit(kind, where, f"{len(cells)} cell{'s' if len(cells) > 1 else ''}: " +
+                            "; ".join(cells[:3]) + (" …" if len(cells) > 3 else "")))
 
 
 def _check_header(header: QHeaderView, where: str, found: list[Misfit]) -> None:
@@ -432,7 +445,7 @@ def _check_chart(view: QGraphicsView, where: str, found: list[Misfit], least: fl
     painter = QPainter(image)
     try:
         for axis in [i for i in scene.items() if isinstance(i, pg.AxisItem) and i.isVisible()]:
-            _check_axis(axis, painter, f"{where} {axis.orientation} axis", found, least)
+            _check_axis(axis, painter, f"{where} {axis.orientation} axis", found, least, seen)
     finally:
         painter.end()
     for plot in [i for i in scene.items() if isinstance(i, pg.PlotItem) and i.isVisible()]:
@@ -473,7 +486,8 @@ def _document_least(document: QTextDocument) -> float | None:
     return min(sizes) if sizes else None
 
 
-def _check_axis(axis: Any, painter: QPainter, where: str, found: list[Misfit], least: float | None) -> None:
+def _check_axis(axis: Any, painter: QPainter, where: str, found: list[Misfit], least: float | None,
+                seen: QRectF) -> None:
     if not axis.style.get("showValues", True) or axis.width() <= 0 or axis.height() <= 0:
         return
     font = axis.style.get("tickFont") or axis.font()
@@ -495,6 +509,10 @@ def _check_axis(axis: Any, painter: QPainter, where: str, found: list[Misfit], l
             found.append(Misfit("cut off", where, f"tick labels not drawn (no room): {', '.join(missing[:8])}"))
     rects = [r for r, _flags, _words in texts]
     metrics = QFontMetricsF(font)
+    outside = [words for r, _flags, words in texts
+               if not seen.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(axis.mapRectToScene(r))]
+    if outside:
+        found.append(Misfit("cut off", where, f"tick labels past the chart's edge: {', '.join(outside[:8])}"))
     for i, a in enumerate(rects):
         for b in rects[i + 1:]:
             overlap = a.intersected(b)
@@ -505,29 +523,36 @@ def _check_axis(axis: Any, painter: QPainter, where: str, found: list[Misfit], l
                 return
 
 
+def _glyphs(item: Any) -> QRectF:
+    """A text item's box less its document's margin (the padding round the words, not the words)."""
+    margin = item.document().documentMargin()
+    return item.sceneBoundingRect().adjusted(margin, margin, -margin, -margin)
+
+
 def _check_plot_texts(plot: Any, where: str, found: list[Misfit], least: float | None) -> None:
+    """The labels a chart writes in its plot (a mark's name, a count in a cell): inside the plot's area, apart from
+    one another, and (on a slide) large enough. One finding per kind, with examples."""
     import pyqtgraph as pg
 
     inside = plot.vb.sceneBoundingRect()
     texts = [t for t in plot.vb.addedItems if isinstance(t, pg.TextItem) and t.isVisible() and t.toPlainText()]
-    boxes = []
-    for t in texts:
-        box = t.mapRectToScene(t.textItem.boundingRect()) if hasattr(t, "textItem") else t.sceneBoundingRect()
-        boxes.append(box)
-        if least is not None:
-            size = pixel_size(t.textItem.font())
-            if size < least - 0.5:
-                found.append(Misfit("small type", f"{where} label {t.toPlainText()[:30]!r}",
-                                    f"{size:.1f} px, the least is {least:.1f}"))
-                least = None  # once a chart is enough
+    boxes = [_glyphs(t.textItem) for t in texts]
+    bad: dict[str, list[str]] = {}
+    for t, box in zip(texts, boxes, strict=True):
+        words = repr(t.toPlainText()[:30])
+        if least is not None and pixel_size(t.textItem.font()) < least - 0.5:
+            bad.setdefault("small type", []).append(f"{words} in {pixel_size(t.textItem.font()):.1f} px (the least "
+                                                    f"is {least:.1f})")
         if box.intersects(inside) and not inside.adjusted(-SLACK, -SLACK, SLACK, SLACK).contains(box):
-            found.append(Misfit("clipped", f"{where} label {t.toPlainText()[:30]!r}",
-                                f"at {_rect(box)}, the plot's area is {_rect(inside)}"))
+            bad.setdefault("clipped", []).append(f"{words} at {_rect(box)} (the plot's area {_rect(inside)})")
     for i, a in enumerate(boxes):
         if not a.intersects(inside):
             continue
         for j in range(i + 1, len(boxes)):
             overlap = a.intersected(boxes[j])
             if overlap.width() > 2 and overlap.height() > 2:
-                found.append(Misfit("overlap", f"{where} label {texts[i].toPlainText()[:30]!r}",
-                                    f"{_rect(overlap)} under {texts[j].toPlainText()[:30]!r}"))
+                bad.setdefault("overlap", []).append(f"{texts[i].toPlainText()[:30]!r} and "
+                                                     f"{texts[j].toPlainText()[:30]!r}")
+    for kind, cases in bad.items():
+        found.append(Misfit(kind, f"{where}'s labels", f"{len(cases)}: " + "; ".join(cases[:3]) +
+                            (" …" if len(cases) > 3 else "")))
