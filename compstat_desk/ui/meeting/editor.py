@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
@@ -26,11 +27,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core.analysis.targets import target_choices
+from compstat_desk.core.analysis.targets import target_labels
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui.widgets.tables import WrappingItemDelegate
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 PANEL_CHOICES = [("compstat_table", "Compstat table"), ("trend", "Trend"), ("trajectory", "Trajectory"),
@@ -58,9 +60,13 @@ class MeetingEditor(QWidget):
         info = meetings.meeting_info(ws, meeting_id)
         self.heading = QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'} "
                               f"[{info['marking']}]")
+        self.heading.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Agenda and slides", "Minutes"])
-        self.tree.setColumnWidth(0, 360)
+        self.tree.setItemDelegate(WrappingItemDelegate(self.tree))  # long titles wrap, never cut short
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.minutes = QDoubleSpinBox(minimum=0, maximum=240, decimals=0, suffix=" min")
         buttons = QHBoxLayout()
         self.add_item_button = QPushButton("Add item…")
@@ -102,8 +108,9 @@ class MeetingEditor(QWidget):
         for code, name in category_choices(ws):
             self.panel_category.addItem(name, code)
         self.panel_target = QComboBox()
-        for target_id, description in target_choices(ws):
-            self.panel_target.addItem(description, target_id)
+        for target_id, label, description in target_labels(ws):  # short in the box, whole in its tooltip
+            self.panel_target.addItem(label, target_id)
+            self.panel_target.setItemData(self.panel_target.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.panel_text = QLineEdit()
         self.add_panel_button = QPushButton("Add panel")
         self.remove_panel_button = QPushButton("Remove panel")
