@@ -239,10 +239,16 @@ def _check_scrolling(area: QAbstractScrollArea, where: str, found: list[Misfit],
     across, down = area.horizontalScrollBar(), area.verticalScrollBar()
     sideways = bool(area.property("fit_scrolls_sideways"))
     whole = bool(area.property("fit_whole"))
+    def unit(bar: QScrollBar, per_item: bool) -> str:
+        return f"{bar.maximum()} {'rows or columns' if per_item else 'px'} out of sight"
+
+    per_item = isinstance(area, QAbstractItemView)
     if across.isVisible() and across.maximum() > 0 and (slide or not sideways):
-        found.append(Misfit("scroll bar", where, f"scrolls sideways ({across.maximum()} px out of sight)"))
+        items = per_item and area.horizontalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem
+        found.append(Misfit("scroll bar", where, f"scrolls sideways ({unit(across, items)})"))
     if down.isVisible() and down.maximum() > 0 and (slide or whole):
-        found.append(Misfit("scroll bar", where, f"scrolls down ({down.maximum()} px out of sight)"))
+        items = per_item and area.verticalScrollMode() == QAbstractItemView.ScrollMode.ScrollPerItem
+        found.append(Misfit("scroll bar", where, f"scrolls down ({unit(down, items)})"))
 
 
 def _visible_indexes(view: QAbstractItemView) -> list[QModelIndex]:
