@@ -83,6 +83,8 @@ def view_misfits(app, window, size, projector: bool) -> list[str]:
         window.wait_loaded()
         settle(app)
         window.grab()  # charts place their labels when they paint
+        if (window.width(), window.height()) != size:  # a page too big for the screen stretches the window
+            found.append(f"[{title}] the window grew to {window.width()}×{window.height()} on this tab")
         found += [f"[{title}] {m}" for m in misfits(window)]
     return _once(found)
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -32,6 +34,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui.widgets.flow import FlowLayout
 from compstat_desk.ui.widgets.tables import WrappingItemDelegate
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
@@ -68,7 +71,7 @@ class MeetingEditor(QWidget):
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.minutes = QDoubleSpinBox(minimum=0, maximum=240, decimals=0, suffix=" min")
-        buttons = QHBoxLayout()
+        buttons = FlowLayout(spacing=6)  # on two lines beside a narrow pane
         self.add_item_button = QPushButton("Add item…")
         self.remove_button = QPushButton("Remove")
         self.up_button = QPushButton("Up")
@@ -78,11 +81,11 @@ class MeetingEditor(QWidget):
             buttons.addWidget(b)
         left = QVBoxLayout()
         left.addWidget(self.tree, 1)
-        timing = QHBoxLayout()
+        timing = FlowLayout(spacing=6)
         timing.addWidget(QLabel("Planned for the selected item"))
         timing.addWidget(self.minutes)
         self.total = QLabel()
-        timing.addWidget(self.total, 1)
+        timing.addWidget(self.total)
         left.addLayout(timing)
         left.addLayout(buttons)
 
@@ -133,7 +136,7 @@ class MeetingEditor(QWidget):
         new_form.addRow("Text", self.panel_text)
         new_form.addRow("", self.add_panel_button)
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(200)
+        self.preview.setMinimumHeight(120)
         self.preview.setStyleSheet("QLabel { background: white; border: 1px solid #999999; }")
         self.preview_button = QPushButton("Preview the slide")
         self.message = QLabel(wordWrap=True)
@@ -148,8 +151,15 @@ class MeetingEditor(QWidget):
         left_widget, right_widget = QWidget(), QWidget()
         left_widget.setLayout(left)
         right_widget.setLayout(right)
+        # On a short screen the slide's form and its preview scroll, rather than make the window taller than it.
+        right_scroll = QScrollArea()
+        right_scroll.setWidget(right_widget)
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split.addWidget(left_widget)
-        split.addWidget(right_widget)
+        split.addWidget(right_scroll)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(split, 1)

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -35,10 +36,31 @@ from compstat_desk.ui.widgets.flow import FlowLayout
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
 # Meaning → colour is defined once, in the core (core/analysis/figures.py), for the screen and the printed page alike.
+SLIDE_CHART_SHARE = 0.6  # of a presented view's height, kept for its chart (and its legend) before notes are shown
 WORSE_LIGHT = ROLE_FILLS["worse"]
 BETTER_LIGHT = ROLE_FILLS["better"]
 
 
+
+
+def _least_height(layout: QLayout, width: int, note: QWidget, chart_least: int = 0) -> int:
+    """The least height `layout`'s widgets take at `width` with `note` shown: words as tall as they wrap to, a chart
+    at least `chart_least` pixels, the rest at their minimum."""
+    margins = layout.contentsMargins()
+    total, shown = margins.top() + margins.bottom(), 0
+    for i in range(layout.count()):
+        widget = layout.itemAt(i).widget()
+        if widget is None or not (widget.isVisibleTo(layout.parentWidget()) or widget is note):
+            continue
+        shown += 1
+        inner = width - margins.left() - margins.right()
+        if widget.hasHeightForWidth():
+            total += widget.heightForWidth(inner)
+        elif isinstance(widget, pg.GraphicsView):
+            total += max(widget.minimumHeight(), chart_least)
+        else:
+            total += max(widget.minimumHeight(), widget.minimumSizeHint().height())
+    return total + max(0, shown - 1) * max(layout.spacing(), 0)
 
 
 class AnalysisViewWidget(QWidget):
@@ -90,7 +112,7 @@ class AnalysisViewWidget(QWidget):
         self.pointer_hints: list[QWidget] = []  # words asking to point at the chart: not on a slide
         self.chart_notes: list[QWidget] = []  # notes under a chart: left out on a slide shared with another panel
         self._shared = False  # presented on a slide with another panel
-        self._notes_pending = False
+        self._fit_pending = False
         state.changed.connect(self.on_state_changed)
 
     reads_published = False  # the view can show published weekly figures when there are no incidents
@@ -232,26 +254,28 @@ class AnalysisViewWidget(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self.fit_legend()
-        if self.chart_notes and not self._notes_pending:
-            self._notes_pending = True
-            QTimer.singleShot(0, self, self.fit_notes)  # once the layout has given the chart its size
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._fit_after_layout)  # once the layout has given the chart its size
+
+    def _fit_after_layout(self) -> None:
+        self._fit_pending = False
+        self.fit_legend()
+        self.fit_notes()
 
     def fit_notes(self) -> None:
         """The notes under a chart when there is room for them with the chart at its least, else not (the chart and
         its read-out come first); on a slide shared with another panel they are left out (present)."""
-        self._notes_pending = False
         if self.presented and self._shared:
             return
         for note in self.chart_notes:
             box = note.parentWidget()
             layout = box.layout() if box is not None else None
-            if layout is None or box.height() <= 0 or box.width() <= 0:
+            if layout is None or box.height() <= 0 or box.width() <= 0 or not note.text():
                 continue
-            if note.isVisibleTo(box):
-                need = layout.totalHeightForWidth(box.width())
-            else:
-                need = layout.totalHeightForWidth(box.width()) + note.heightForWidth(box.width()) + layout.spacing()
-            show = need <= box.height()
+            # On a slide the chart keeps most of the panel: the room reads the chart before the notes.
+            chart_least = int(box.height() * SLIDE_CHART_SHARE) if self.presented else 0
+            show = _least_height(layout, box.width(), note, chart_least) <= box.height()
             if show != note.isVisibleTo(box):
                 note.setVisible(show)
 
