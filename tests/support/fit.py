@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QListView,
     QPushButton,
     QRadioButton,
     QScrollBar,
@@ -293,7 +294,7 @@ def _check_cells(view: QAbstractItemView, where: str, found: list[Misfit]) -> No
     the view scrolls sideways (and even then the first column, the names). One finding per kind, with examples."""
     port = view.viewport().rect()
     sideways = view.horizontalScrollBar().isVisible() and view.horizontalScrollBar().maximum() > 0
-    wrap = view.wordWrap() if isinstance(view, QTableView | QTreeView) else False
+    wrap = view.wordWrap() if isinstance(view, QTableView | QTreeView | QListView) else False
     header = view.header() if isinstance(view, QTreeView) else \
         view.horizontalHeader() if isinstance(view, QTableView) else None
     first = header.logicalIndex(0) if header is not None else 0  # the names: in sight even where the rest scrolls

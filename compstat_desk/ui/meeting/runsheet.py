@@ -10,16 +10,17 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QFont
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QTableWidget, QTableWidgetItem, QWidget
 
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.runsheet import DEFAULT_START, ItemClock, clock, item_clocks, run_sheet
 from compstat_desk.core.store.workspace import Workspace, now_iso
+from compstat_desk.ui.widgets.tables import share_columns
 
 OVER = QColor("#b30000")  # with the words "… over": never colour alone
 NOW = QColor("#fff4cc")
 
-COLUMNS = ("Time", "Item and who presents", "Clock")
+COLUMNS = ("Time", "Item", "Clock")
 
 
 class RunSheetWidget(QTableWidget):
@@ -50,10 +51,8 @@ class RunSheetWidget(QTableWidget):
                 cell.setTextAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
                 self.setItem(n, col, cell)
             self.rows[item.id] = cells
-        header = self.horizontalHeader()
-        for col, mode in enumerate((QHeaderView.ResizeMode.ResizeToContents, QHeaderView.ResizeMode.Stretch,
-                                    QHeaderView.ResizeMode.ResizeToContents)):
-            header.setSectionResizeMode(col, mode)
+        self.horizontalHeaderItem(1).setToolTip("Each item, and under it who presents it")
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.clocks: list[ItemClock] = []
         self._current: int | None = None
 
@@ -81,6 +80,7 @@ class RunSheetWidget(QTableWidget):
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
+        share_columns(self, 1)  # the item takes what the time and the clock leave; they wrap to leave it enough
         self.resizeRowsToContents()  # the words wrap to the width given
 
     def words(self, item_id: int) -> str:
