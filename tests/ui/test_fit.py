@@ -266,6 +266,8 @@ def test_actions_page_on_a_slide_and_the_clicker_goes_through_the_pages(qtbot, q
     assert not check(presenter.current_widget(), slide=True, height=720)
     qtbot.keyClick(presenter, Qt.Key.Key_PageDown)  # the clicker: the rest of the actions, same slide
     assert presenter.number == review.number and table.first == first[1] + 1 and table.last == total - 1
+    rest = f"{first[1] + 2}" if first[1] + 2 == total else f"{first[1] + 2}–{total}"
+    assert any(w.text().endswith(f"({rest} of {total})") for w in heading)
     assert not check(presenter.current_widget(), slide=True, height=720)
     qtbot.keyClick(presenter, Qt.Key.Key_PageDown)  # then the next slide
     assert presenter.number == review.number + 1

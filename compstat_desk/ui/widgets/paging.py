@@ -71,9 +71,11 @@ class PagedTableWidget(QTableView):
         self.fit_page()
 
     def words(self) -> str:
-        """'8' when every row is shown, else '1–6 of 8'."""
+        """'8' when every row is shown, else '1–6 of 8' (or '8 of 8', a page of one)."""
         if not self.pages():
             return f"{self.rows}"
+        if self.first == self.last:
+            return f"{self.first + 1} of {self.rows}"
         return f"{self.first + 1}–{self.last + 1} of {self.rows}"
 
     # -- fitting ------------------------------------------------------------------------------------------------
