@@ -1,13 +1,16 @@
 """Meetings on the command line: `compstat-desk meetings` lists them; its verbs plan one (agenda from a template),
-show its agenda, slides and record, present it (the window: presenter and chair's console) and close it, which
-carries its live actions forward to the next."""
+show its agenda, slides and record, print the chair's run sheet, present it (the window: presenter and chair's
+console) and close it, which carries its live actions forward to the next."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import open_named_workspace, with_db
+from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
     from compstat_desk.core.store.workspace import Workspace
@@ -30,6 +33,13 @@ def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
     pr = with_db(mverbs.add_parser("present", help="run a meeting: the presenter view on the projector, the "
                                    "chair's console on the laptop (resumes where it stopped)"))
     pr.add_argument("meeting", help="its number, or next")
+    rs = with_db(mverbs.add_parser("runsheet", help="the chair's run sheet as a one-page PDF: each item's time, who "
+                                   "presents, the probe points and the open actions"))
+    rs.add_argument("--meeting", default="next", help="its number, next or last (default: next)")
+    rs.add_argument("--start", help="the meeting's start, HH:MM (the clock times are from it; default 10:00)")
+    rs.add_argument("--week", type=dt.date.fromisoformat, help="the report week the probe points are from, "
+                    "YYYY-MM-DD (default: the latest)")
+    rs.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
     at = with_db(mverbs.add_parser("attendance", help="who came and who sent apologies (for the minutes)"))
@@ -58,6 +68,17 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         print(f"Planned meeting #{meeting_id} on {info['date']}, hosted by {info['host_name'] or 'no unit'}: "
               f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "
               f"{len(carried_agenda(ws, meeting_id))} actions from earlier meetings on its agenda.")
+        return 0
+    if verb == "runsheet":
+        from compstat_desk.core.meetings.runsheet import parse_start, run_sheet
+        from compstat_desk.reports.runsheet import render_run_sheet
+
+        started = time.perf_counter()
+        sheet = run_sheet(ws, meetings.meeting_id_of(ws, args.meeting), start=parse_start(args.start),
+                          week_ending=args.week)
+        write_pdf(args.output, render_run_sheet(sheet))
+        print(f"Wrote {args.output} (1 page, {time.perf_counter() - started:.1f} s): the run sheet of {sheet.title}, "
+              f"{len(sheet.items)} items from {sheet.start:%H:%M} to {sheet.ends:%H:%M}.")
         return 0
     if verb == "close":
         print("\n".join(meetings.end_meeting(ws, meetings.meeting_id_of(ws, args.meeting)).lines()))

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QSettings,
+    QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QShortcut, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QFont, QKeySequence, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -27,6 +28,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QStyle,
+    QTabBar,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -35,7 +38,8 @@ from PySide6.QtWidgets import (
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
-from compstat_desk.ui.theme import marking_colours, scaled_font
+from compstat_desk.ui.theme import PROJECTOR_THEME_MOST, marking_colours, projector_theme_scale, scaled_font
+from compstat_desk.ui.widgets.fitting import FittingLabelWidget
 from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label
 
 # The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
@@ -53,9 +57,23 @@ if TYPE_CHECKING:
 INCIDENT_TABS = ("Compstat", "Trend", "Trajectory", "Peers", "Map", "When", "Targets", "Categories")
 MIN_POINT_SIZE = 11.0  # desktop defaults of 9 pt are too small for a meeting laptop
 ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by side
-MAP_MIN_WIDTH = 960  # pixels
-PROJECTOR_SCALE = 1.5  # the projector theme's text, against the desk's
+MAP_MIN_WIDTH = 560  # pixels: its controls wrap onto two lines, its legend beside the map
+PROJECTOR_SCALE = PROJECTOR_THEME_MOST  # the projector theme's text on a 1080-line screen, against the desk's
 MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
+
+
+class CurrentPageTabWidget(QTabWidget):
+    """Tabs whose least size is the page shown: Qt's own is the largest of every page's, so one demanding page (the
+    meeting editor) would keep the window from fitting a 768-line screen on every other tab."""
+
+    def minimumSizeHint(self) -> QSize:
+        page = self.currentWidget()
+        if page is None:
+            return super().minimumSizeHint()
+        frame = 2 * self.style().pixelMetric(QStyle.PixelMetric.PM_DefaultFrameWidth, None, self)
+        bar = self.tabBar().sizeHint().height() if self.tabBar().isVisible() else 0
+        least = page.minimumSizeHint().expandedTo(page.minimumSize())
+        return QSize(least.width() + frame, least.height() + bar + frame)
 
 
 class MainWindow(QMainWindow):
@@ -91,12 +109,13 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"compstat-desk — {header.name} [{header.marking}]")
         self.banner = MarkingBannerWidget(header.marking, header.name, header.path, self)
         self._build_top()
-        self.status_label = QLabel()
+        self.status_label = FittingLabelWidget()  # says less, never cut, on a narrow screen
         self.statusBar().addWidget(self.status_label, 1)
         self.status_marking = marking_label(header.marking, scaled_font(self.font(), bold=True))
         self.statusBar().addPermanentWidget(self.status_marking)
         self._panes_balanced = False
         self._panes_moved = False  # once the user drags the splitter, their choice stands
+        self._theme_scale = 1.0
         self.tasks = TaskRunner(self, "main window")
         self._loader: Task | None = None
         self._opened: Workspace | None = None  # by the loader, until the views are built on it
@@ -159,6 +178,17 @@ class MainWindow(QMainWindow):
         if self.ready and not self._panes_balanced:  # the first time the window has its real width
             self._panes_balanced = True
             self.balance_panes()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.ready and self.projector_theme and projector_theme_scale(self.height()) != self._theme_scale:
+            QTimer.singleShot(0, self, self._follow_height)  # after the resize: the layout then runs once
+        elif self.ready and self._panes_balanced and not self._panes_moved:
+            QTimer.singleShot(0, self, self.balance_panes)
+
+    def _follow_height(self) -> None:
+        if self.projector_theme and projector_theme_scale(self.height()) != self._theme_scale:
+            self._apply_scale(projector_theme_scale(self.height()))
 
     def _import_views(self, state: TaskState) -> Workspace:
         """On the worker thread: what the views need imported and the workspace opened (ui/startup.py); the GUI
@@ -223,7 +253,7 @@ class MainWindow(QMainWindow):
         # Right: the report week, then the views of the selected unit and week, and the workspace's tables.
         self.report = ReportState(self)
         self.week_selector = WeekSelectorWidget(self.report)
-        self.tabs = QTabWidget()
+        self.tabs = CurrentPageTabWidget()
         self.overview_view = OverviewViewWidget()
         self.categories_view = CategoriesViewWidget()
         self.imports_page = ImportsViewWidget()
@@ -285,10 +315,24 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.meeting_page, "Meeting")
         self.tabs.addTab(self.categories_view, "Categories")
         self.tabs.addTab(self.imports_page, "Imports")
+        # The tabs' titles run across the whole window above the unit tree and the views: beside the tree, a
+        # 1024-pixel screen would hide the last ones behind scroll arrows. The bar mirrors the tab widget's own.
+        self.tab_bar = QTabBar()
+        self.tab_bar.setDocumentMode(True)
+        self.tab_bar.setExpanding(False)
+        # Every title in sight on a 1024-pixel projector in the projector theme: a little less air round each.
+        self.tab_bar.setStyleSheet("QTabBar::tab { padding: 5px 9px; }")
+        self.tab_bar.setFont(self.font())
+        for i in range(self.tabs.count()):
+            self.tab_bar.addTab(self.tabs.tabText(i))
+        self.tabs.tabBar().hide()
+        self.tabs.setDocumentMode(True)
+        self.tab_bar.currentChanged.connect(self.tabs.setCurrentIndex)
+        self.tabs.currentChanged.connect(self.tab_bar.setCurrentIndex)
+        self.tabs.currentChanged.connect(lambda _i: self.tabs.updateGeometry())  # its least size is the page's
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(4, 8, 8, 8)
-        right_layout.addWidget(self.week_selector)
+        right_layout.setContentsMargins(4, 0, 8, 8)
         right_layout.addWidget(self.tabs)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -297,6 +341,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setCollapsible(0, True)  # the tree gives way to a table that needs the whole width
         self.splitter.splitterMoved.connect(self.on_splitter_splitter_moved)
         self.tabs.currentChanged.connect(self.on_tabs_current_changed)
 
@@ -304,6 +349,12 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        top = QVBoxLayout()
+        top.setContentsMargins(8, 6, 8, 0)
+        top.setSpacing(6)
+        top.addWidget(self.week_selector)
+        top.addWidget(self.tab_bar)
+        layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
         self._fill_menus()
@@ -387,6 +438,7 @@ class MainWindow(QMainWindow):
         meeting_menu.addSeparator()
         pack = meeting_menu.addAction("&Agenda pack of the next meeting…", lambda: self.save_document("pack"))
         pack.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.run_sheet_action = meeting_menu.addAction("&Chair's run sheet of the next meeting…", self.save_run_sheet)
         self.unit_pack_action = meeting_menu.addAction("&Unit pack for the selected unit…",
                                                        lambda: self.save_document("unit pack"))
         meeting_menu.addAction("&Minutes of the last meeting…", lambda: self.save_document("minutes"))
@@ -500,6 +552,28 @@ class MainWindow(QMainWindow):
         if path:
             build_document(self, self.ws.path, "approve minutes", meeting_id, Path(path), approver=who.strip())
 
+    def save_run_sheet(self) -> None:
+        """The chair's run sheet of the next meeting: its start time asked (the clock times are from it), then where
+        to save the one-page PDF."""
+        from compstat_desk.core.meetings.runsheet import DEFAULT_START, parse_start
+        from compstat_desk.ui.dialogs.documents import build_document
+
+        meeting_id = self._meeting_id("next")
+        if meeting_id is None:
+            return
+        start, ok = QInputDialog.getText(self, "Run sheet", "The meeting starts at (HH:MM):",
+                                         text=f"{DEFAULT_START:%H:%M}")
+        if not ok:
+            return
+        try:
+            parse_start(start)
+        except CompstatError as exc:
+            QMessageBox.information(self, "Run sheet", str(exc))
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Save the run sheet", "run-sheet.pdf", "PDF (*.pdf)")
+        if path:
+            build_document(self, self.ws.path, "runsheet", meeting_id, Path(path), start=start)
+
     # -- another workspace -------------------------------------------------------------------------
     def choose_workspace(self) -> None:
         """File ▸ Open a workspace…: pick a workspace file and open it in place of this one."""
@@ -598,14 +672,27 @@ class MainWindow(QMainWindow):
             self.actions_view.owner.setFocus()
             self.actions_view.owner.selectAll()
             return
+        sizes = self.splitter.sizes()
+        if sizes[0] == 0:  # the tree gave way to a wide table: back for the search
+            names = self.units_pane.names_width()
+            self.splitter.setSizes([names, sum(sizes) - names])
         self.units_pane.focus_finder()
 
     def set_projector_theme(self, on: bool) -> None:
-        """Large text and thick lines for a projected screen (every view, at once)."""
+        """Large text and thick lines for a projected screen (every view, at once): as large as the window's height
+        calls for (theme.projector_theme_scale), and again when the window moves to a screen of another height."""
         self.projector_action.blockSignals(True)
         self.projector_action.setChecked(on)
         self.projector_action.blockSignals(False)
-        scale = PROJECTOR_SCALE if on else 1.0
+        self._apply_scale(projector_theme_scale(self.height()) if on else 1.0)
+
+    @property
+    def theme_scale(self) -> float:
+        """The text against the desk's: 1 on the desk, more in the projector theme."""
+        return self._theme_scale
+
+    def _apply_scale(self, scale: float) -> None:
+        self._theme_scale = scale
         font = QFont(self._base_font)
         font.setPointSizeF(self._base_font.pointSizeF() * scale)
         self.setFont(font)
@@ -613,12 +700,15 @@ class MainWindow(QMainWindow):
             view.set_scale(scale)
         for header in self.findChildren(QHeaderView):  # after the views, which would otherwise scale them twice
             header.setFont(font)
+        self.categories_view.refit()  # their columns to the headers' new type
+        self.imports_page.refit()
         self.actions_view.setFont(font)
         banner = self.banner
         banner.marking_label.setFont(scaled_font(font, 1.35, bold=True))
         banner.name_label.setFont(scaled_font(font, 1.15, bold=True))
         banner.path_label.setFont(font)
         self.status_marking.setFont(scaled_font(font, bold=True))
+        self.tab_bar.setFont(font)  # its style sheet stops the window's font reaching it
         self.units_pane.fit(scale)
         if self._panes_balanced and not self._panes_moved:
             self.balance_panes()
@@ -742,13 +832,14 @@ class MainWindow(QMainWindow):
         view = self.tabs.currentWidget()
         wanted = (view.wanted_width() if isinstance(view, AnalysisViewWidget)
                   else ACTIONS_WIDTH if view is self.actions_view else 0)
-        bar = self.tabs.tabBar()  # every tab's title in sight, never behind scroll arrows
-        wanted = max(wanted, sum(bar.tabSizeHint(i).width() for i in range(bar.count())) + 40)
         if wanted:  # an analysis view's figures come first: the tree gives way (its names stay readable)
             least = int(MIN_TREE_WIDTH * self.font().pointSizeF() / self._base_font.pointSizeF())  # projector: more
             left = max(min(left, total - wanted, int(total * 0.28)), min(left, least))
             if self.projector_theme:  # a projected window's room is for the figures: the tree shows its names only
                 left = min(left, int(total * 0.22))
+        left = max(left, min(self.units_pane.names_width(), int(total * 0.4)))  # every unit's name whole
+        if isinstance(view, AnalysisViewWidget) and view.least_width() > total - left:
+            left = 0  # a table that cannot be shown whole beside the tree has the window's width (Ctrl+F finds a unit)
         self.splitter.setSizes([left, total - left])
 
     # -- reading the workspace ------------------------------------------------------------------
@@ -788,6 +879,7 @@ class MainWindow(QMainWindow):
             title = self.tabs.tabText(i).replace("&", "")
             shown = summary.priorities > 0 if title == "Priorities" else not (delivery and title in INCIDENT_TABS)
             self.tabs.setTabVisible(i, shown)
+            self.tab_bar.setTabVisible(i, shown)
             action = self._view_actions[title]
             action.setVisible(shown)
             number += shown
@@ -817,26 +909,31 @@ class MainWindow(QMainWindow):
                                    scale=self.font().pointSizeF() / self._base_font.pointSizeF())
 
     def _show_status(self, summary: overview.WorkspaceSummary) -> None:
+        def counted(n: int, one: str, many: str) -> str:
+            return f"{n:,} {one if n == 1 else many}"
+
+        units = counted(sum(summary.units_by_level.values()), "unit", "units")
+        imports = counted(summary.imports, "import", "imports")
         if self._delivery_mode:
-            units = sum(summary.units_by_level.values())
-            self.status_label.setText(
-                f"{summary.priorities:,} priorit{'ies' if summary.priorities != 1 else 'y'}   ·   "
-                f"{summary.assessments:,} assessment{'s' if summary.assessments != 1 else ''} at stocktakes   ·   "
-                f"{summary.indicators:,} indicator{'s' if summary.indicators != 1 else ''}   ·   {units:,} unit"
-                f"{'s' if units != 1 else ''}   ·   {summary.imports:,} import{'s' if summary.imports != 1 else ''}")
+            priorities = counted(summary.priorities, "priority", "priorities")
+            assessments = counted(summary.assessments, "assessment", "assessments")
+            indicators = counted(summary.indicators, "indicator", "indicators")
+            self.status_label.set_wordings(
+                f"{priorities}   ·   {assessments} at stocktakes   ·   {indicators}   ·   {units}   ·   {imports}",
+                f"{priorities} · {assessments} · {indicators} · {units}", f"{priorities} · {indicators}", priorities)
             return
+        categories = counted(summary.categories, "category", "categories")
         if summary.incidents:
-            text = f"{summary.incidents:,} incidents from {summary.first_day} to {summary.last_day}"
+            first = f"{summary.incidents:,} incidents"
+            dates = f"{first} from {summary.first_day} to {summary.last_day}"
         elif summary.weekly_reports:
-            reports = summary.weekly_reports
-            text = f"No incidents; {reports:,} weekly report{'s' if reports != 1 else ''} as published"
+            first = dates = f"No incidents; {counted(summary.weekly_reports, 'weekly report', 'weekly reports')} " \
+                            "as published"
         else:
-            text = "No incidents yet"
-        units = sum(summary.units_by_level.values())
-        text += (f"   ·   {units:,} unit{'s' if units != 1 else ''}   ·   {summary.categories:,} "
-                 f"categor{'ies' if summary.categories != 1 else 'y'}   ·   {summary.imports:,} "
-                 f"import{'s' if summary.imports != 1 else ''}")
-        self.status_label.setText(text)
+            first = dates = "No incidents yet"
+        self.status_label.set_wordings(f"{dates}   ·   {units}   ·   {categories}   ·   {imports}",
+                                       f"{dates} · {units} · {categories}", f"{first} · {units} · {categories}",
+                                       f"{first} · {units}", first)
 
     def show_tab(self, title: str) -> None:
         """Bring the tab with this title to the front (ValueError if there is none)."""
@@ -900,8 +997,10 @@ class MainWindow(QMainWindow):
             self.show_map()
         if self.tabs.currentWidget() is self.meeting_page:
             self.show_meeting_editor()
-        # Priorities are the delivery unit's, not a unit's: the unit tree gives them its room.
-        self.units_pane.setVisible(self.tabs.currentWidget() is not self.priorities_page)
+        # Priorities are the delivery unit's, the meeting and the workspace's categories and imports nobody's: the unit
+        # tree gives them its room.
+        self.units_pane.setVisible(self.tabs.currentWidget() not in (
+            self.priorities_page, self.meeting_page, self.categories_view, self.imports_page))
         if self.tabs.currentWidget() is self.priorities_page:
             self.show_priorities()
         if self._panes_balanced and not self._panes_moved:

@@ -128,7 +128,7 @@ def render_meeting_screenshot(ws: Workspace, path: str | Path, view: str, meetin
 def render_priorities_screenshot(ws: Workspace, path: str | Path, size: tuple[int, int] = (1920, 1080), *,
                                  priority: str | None = None, tab: str | None = None) -> Path:
     """The delivery priorities view alone (with its marking), the priority `priority` selected (else the one most
-    at risk) and its tab `tab` shown ("Trajectories", "Assessments", "Plan and actions", "Options appraisal"),
+    at risk) and its tab `tab` shown ("Trajectories", "Assessments", "Plan" (and actions), "Options" (appraisal)),
     to a PNG, offscreen."""
     from compstat_desk.ui.views.priorities import PrioritiesView
 

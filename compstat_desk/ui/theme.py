@@ -36,7 +36,29 @@ def readable_font() -> QFont:
     return font
 
 
+SLIDE_LEAST_SHARE = 1 / 40  # no type on a slide smaller than this share of the screen's height
+
+
+def slide_least_point_size(height: int, dpi: float = 96.0) -> float:
+    """The smallest type a slide may use on a screen `height` pixels tall, in points at `dpi` dots per inch: 1/40 of
+    the height (27 px on 1080 lines, 18 px on 720), what reads from the back of a meeting room."""
+    return height * SLIDE_LEAST_SHARE * 72 / dpi
+
+
 def projector_scale(height: int) -> float:
     """Type size for a screen `height` pixels tall, relative to the desktop's: body text about 1/40 of the
     screen's height (27 px on 1080 lines, 19 px on an old 768-line projector)."""
     return max(1.0, 2.2 * height / 1080)
+
+
+PROJECTOR_THEME_MOST = 1.5  # the window's projector theme on a 1080-line screen, against the desk's text
+PROJECTOR_THEME_LEAST = 1.15  # and on a 720- or 768-line projector: still larger than the desk's
+
+
+def projector_theme_scale(height: int) -> float:
+    """The window's projector theme: its text against the desk's, for a window `height` pixels tall (maximised on the
+    projector). What reads from the back of a room is the text's share of the screen's height, and a 720-line
+    projector throws the same picture as a 1080-line one: 1.5 times the desk's text on about 1,000 lines, less on
+    fewer (never less than PROJECTOR_THEME_LEAST), in steps of 0.05 so that a small resize lays nothing out again."""
+    scale = PROJECTOR_THEME_MOST * height / 1000
+    return min(PROJECTOR_THEME_MOST, max(PROJECTOR_THEME_LEAST, round(scale * 20) / 20))

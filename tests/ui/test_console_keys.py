@@ -107,8 +107,8 @@ def test_the_owner_and_category_follow_the_slide_not_the_last_action(qtbot, ws, 
     trend = next(p for p in exceptions.panels if p["type"] == "trend")
     assert (console.unit.currentData(), console.category.currentData(), console.owner.text()) == (
         "AVM", trend["category"], chiefs["AVM"])
-    # The force's targets: the first target's unit (the force, no commander) and category (burglary).
-    console.presenter.go_to(slide_titled(console, "Force-wide performance: targets"))
+    # The force's burglary target (a trajectory slide): the target's unit (the force, no commander) and category.
+    console.presenter.go_to(slide_titled(console, "Force-wide performance: Residential burglary target"))
     assert (console.unit.currentData(), console.category.currentData(), console.owner.text()) == (
         "FORCE", "BURG", "")
     # A slide about no unit or category: both left empty.

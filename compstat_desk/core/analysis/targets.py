@@ -217,6 +217,17 @@ def target_choices(ws: Workspace) -> list[tuple[int, str]]:
             for i, d in ws.conn.execute("SELECT id, description FROM targets ORDER BY id")]
 
 
+def target_labels(ws: Workspace) -> list[tuple[int, str, str]]:
+    """(id, short label, description) of every target, by id: the label names the measure and the unit ('Residential
+    burglary — Wessex Constabulary'), short enough for a selector; the description says the whole target."""
+    rows = ws.conn.execute(
+        "SELECT t.id, coalesce(c.name, i.name, 'Target #' || t.id), u.name, coalesce(t.description, '')"
+        " FROM targets t JOIN units u ON u.id = t.unit_id LEFT JOIN categories c ON c.id = t.category_id"
+        " LEFT JOIN indicators i ON i.id = t.indicator_id ORDER BY t.id").fetchall()
+    return [(int(i), f"{measure} — {unit}", str(description) or f"Target #{i}")
+            for i, measure, unit, description in rows]
+
+
 def target_description(ws: Workspace, target_id: int) -> str:
     """What the target says ('' when it has no description)."""
     row = ws.conn.execute("SELECT coalesce(description, '') FROM targets WHERE id = ?", (target_id,)).fetchone()

@@ -505,10 +505,14 @@ def _slides_for(ws: Workspace, kind: str, title: str, host: str | None, force: s
     if kind == "force_performance" and force:
         out = [(f"{title}: the Compstat table", [{"type": "compstat_table", "unit": force}])]
         out.append((f"{title}: headline crime", [{"type": "trend", "unit": force, "category": "HEADLINE"}]))
-        targets = [r[0] for r in ws.conn.execute("SELECT t.id FROM targets t JOIN units u ON u.id = t.unit_id"
-                                                 " WHERE u.code = ? ORDER BY t.id", (force,))]
-        if targets:
-            out.append((f"{title}: targets", [{"type": "trajectory", "target": t} for t in targets[:2]]))
+        # One target a slide: projected, a trajectory needs the width and its words the height.
+        targets = ws.conn.execute(
+            "SELECT t.id, coalesce(c.name, i.name) FROM targets t JOIN units u ON u.id = t.unit_id"
+            " LEFT JOIN categories c ON c.id = t.category_id LEFT JOIN indicators i ON i.id = t.indicator_id"
+            " WHERE u.code = ? ORDER BY t.id", (force,)).fetchall()
+        for target_id, measure in targets[:2]:
+            out.append((f"{title}: {measure} target" if measure else f"{title}: a target",
+                        [{"type": "trajectory", "target": target_id}]))
         return out
     if kind == "host_deep_dive" and host:
         name = ws.conn.execute("SELECT name FROM units WHERE code = ?", (host,)).fetchone()[0]
@@ -516,8 +520,10 @@ def _slides_for(ws: Workspace, kind: str, title: str, host: str | None, force: s
                (f"{name}: what to ask about", [{"type": "probe_points", "unit": host}])]
         for category in _worst(table, host, polarity, 3):
             words = _category_name(ws, category)
-            out.append((f"{name}: {words}", [{"type": "trend", "unit": host, "category": category},
-                                              {"type": "map", "unit": host, "category": category}]))
+            # The trend, then where: each with the slide's width (a chart and a map side by side leave neither
+            # room for its key at a size the room can read).
+            out.append((f"{name}: {words}", [{"type": "trend", "unit": host, "category": category}]))
+            out.append((f"{name}: {words}, where", [{"type": "map", "unit": host, "category": category}]))
             out.append((f"{name}: {words} against the other divisions",
                         [{"type": "funnel", "category": category, "level": "division", "unit": host}]))
         out.append((f"{name}: actions", [{"type": "actions", "unit": host}]))
@@ -693,11 +699,15 @@ class ScreenInfo:
     primary: bool
     width: int
     height: int
+    x: int = 0  # where the screen sits on the desktop (Qt's geometry), for placing windows on it
+    y: int = 0
 
 
 def presenter_screen(screens: list[ScreenInfo], saved: str | None = None) -> ScreenInfo | None:
     """Where the presenter view goes: the saved screen if it is connected, else the first screen that is not
-    the primary (the projector), else the primary (rehearsing on a laptop alone)."""
+    the primary (the projector), else the primary (rehearsing on a laptop alone, or sharing on a call).
+
+    See core/meetings/screens.py for where the chair's console goes beside it."""
     if not screens:
         return None
     if saved:

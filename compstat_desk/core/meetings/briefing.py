@@ -118,6 +118,12 @@ def _table(ws: Workspace, week_ending: dt.date | None) -> tuple[pd.DataFrame, dt
     return table, week_ending
 
 
+def briefing_table(ws: Workspace, week_ending: dt.date | None = None) -> tuple[pd.DataFrame, dt.date]:
+    """The Compstat table of every unit that probe points are read from, and its report week (the one asked for,
+    else the latest): read once when many units are briefed together (a pack, a run sheet)."""
+    return _table(ws, week_ending)
+
+
 def briefing_week(ws: Workspace, week_ending: dt.date | None = None) -> dt.date:
     """The report week a briefing is for: the one asked for, else the latest the workspace's data allows."""
     return _table(ws, week_ending)[1] if week_ending is None else week_ending

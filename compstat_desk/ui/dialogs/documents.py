@@ -1,4 +1,5 @@
-"""Building the documents from the window: the agenda pack (or a unit's pack), the minutes and the delivery report,
+"""Building the documents from the window: the agenda pack (or a unit's pack), the chair's run sheet, the minutes and
+the delivery report,
 on a worker thread (ui/tasks.py) with a progress bar and Cancel, so that the window stays responsive while the PDF
 is made."""
 
@@ -14,14 +15,15 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.ui.tasks import Task, TaskState, runner_of
 
 TITLES = {"pack": "Agenda pack", "minutes": "Minutes", "approve minutes": "Approved minutes",
-          "delivery": "Delivery report"}
+          "delivery": "Delivery report", "runsheet": "Run sheet"}
 
 
 def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str | None, anyway: bool,
-                   state: TaskState, approver: str | None = None) -> str:
+                   state: TaskState, approver: str | None = None, start: str | None = None) -> str:
     """Build one document into `out` on the worker's own connection; what to tell the user. Raises CompstatError
     (refused, or cancelled: nothing written) or OSError (the file could not be written). "approve minutes"
-    approves the meeting's draft minutes (by `approver`) and writes them as approved."""
+    approves the meeting's draft minutes (by `approver`) and writes them as approved; `start`: the meeting's start
+    (HH:MM), for the run sheet's clock times."""
     from compstat_desk.core.store.workspace import open_workspace
 
     if kind == "pack":
@@ -45,6 +47,11 @@ def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str
             from compstat_desk.reports.delivery import build_delivery_report
 
             pdf = build_delivery_report(ws)
+        elif kind == "runsheet":
+            from compstat_desk.core.meetings.runsheet import parse_start
+            from compstat_desk.reports.runsheet import build_run_sheet
+
+            pdf = build_run_sheet(ws, meeting_id_of(ws, meeting), start=parse_start(start))
         else:
             from compstat_desk.core.meetings.minutes import approval, approval_words
             from compstat_desk.reports.minutes import approve_minutes, build_minutes
@@ -110,13 +117,13 @@ class DocumentBuild:
 
 def build_document(parent: QWidget, db: Path, kind: str, meeting: str | int, out: Path, *,
                    unit: str | None = None, anyway: bool = False, wait: bool = False, tell: bool = True,
-                   approver: str | None = None) -> DocumentBuild:
+                   approver: str | None = None, start: str | None = None) -> DocumentBuild:
     """Start building a document with a progress dialog (Cancel stops it); the result is said in a message box
     when done (unless `tell` is False; it is in `outcome` either way). `wait=True` returns only when the build has
     ended."""
     build = DocumentBuild(parent, kind, out, tell and not wait)
     build.task = runner_of(parent).start(
-        lambda state: write_document(db, kind, meeting, out, unit, anyway, state, approver),
+        lambda state: write_document(db, kind, meeting, out, unit, anyway, state, approver, start),
         progress=build.on_task_progress, done=build.on_task_done, failed=build.on_task_failed,
         cancelled=build.on_task_failed)
     build.dialog.canceled.connect(build.cancel)

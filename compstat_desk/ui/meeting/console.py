@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
-from compstat_desk.core.store.workspace import Workspace, now_iso
+from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.presenter import PresenterWindow
+from compstat_desk.ui.meeting.runsheet import RunSheetWidget
 from compstat_desk.ui.widgets.marking import marking_strip
 
 KINDS = [("action", "Action"), ("decision", "Decision"), ("note", "Note"), ("award", "Award")]
@@ -59,7 +60,7 @@ class ChairConsole(QWidget):
         self.current = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         self.next = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
         for w in (self.current, self.next):
-            w.setMinimumSize(320, 180)
+            w.setMinimumSize(240, 135)
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
             w.setStyleSheet("QLabel { background: white; border: 1px solid #999999; }")
         self.current_title = QLabel()
@@ -75,6 +76,7 @@ class ChairConsole(QWidget):
         self.clock.setTextFormat(Qt.TextFormat.PlainText)
         self.clock.setWordWrap(True)
         self.clock.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.run_sheet = RunSheetWidget(ws, self.meeting_id)  # every item's time, presenters and clock
         self.probes = QListWidget()
         self.probes.setWordWrap(True)
         self.probes.setFocusPolicy(Qt.FocusPolicy.NoFocus)
@@ -126,7 +128,8 @@ class ChairConsole(QWidget):
         nav.setWordWrap(True)
 
         grid = QGridLayout()
-        grid.addWidget(QLabel("<b>On screen now</b>"), 0, 0)
+        self.current_caption = QLabel("<b>On screen now</b>")
+        grid.addWidget(self.current_caption, 0, 0)
         grid.addWidget(QLabel("<b>Next</b>"), 0, 1)
         grid.addWidget(self.current, 1, 0)
         grid.addWidget(self.next, 1, 1)
@@ -136,6 +139,7 @@ class ChairConsole(QWidget):
         left = QVBoxLayout()
         left.addLayout(grid, 3)
         left.addWidget(self.clock)
+        left.addWidget(self.run_sheet, 2)
         left.addWidget(QLabel("<b>Probe points for what is on screen</b>"))
         left.addWidget(self.probes, 2)
         right = QVBoxLayout()
@@ -150,7 +154,9 @@ class ChairConsole(QWidget):
         layout.addWidget(marking_strip(info["marking"], 1.0))
         inner = QVBoxLayout()
         inner.setContentsMargins(10, 6, 10, 6)
-        inner.addWidget(QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'}"))
+        heading = QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'}")
+        heading.setWordWrap(True)
+        inner.addWidget(heading)
         inner.addLayout(body, 1)
         layout.addLayout(inner, 1)
         layout.addWidget(marking_strip(info["marking"], 1.0))
@@ -181,6 +187,13 @@ class ChairConsole(QWidget):
         self._fit_form()
         if presenter.number:
             self.show_slide(presenter.number)
+
+    def set_beside_presenter(self, beside: bool) -> None:
+        """One screen for both windows: the presenter's own window shows what is on screen, so the console keeps
+        only the next slide's preview and fits the narrower room beside it."""
+        for w in (self.current_caption, self.current, self.current_title):
+            w.setVisible(not beside)
+        self.layout().activate()  # the narrower minimum now, before the window is placed
 
     # -- what is on screen --------------------------------------------------------------------------
     def show_slide(self, number: int) -> None:
@@ -253,26 +266,20 @@ class ChairConsole(QWidget):
         return self._probe_cache[unit]
 
     def tick(self) -> None:
-        """The clock for the agenda item on screen: minutes spent against the plan, overrun in red and words."""
+        """The clock for the agenda item on screen, counting down against its plan, an overrun in red and in words
+        ("4 minutes over"); every item's clock on the run sheet."""
         if self.ws.closed:  # the workspace went first (the app is closing)
             self.timer.stop()
             return
         if not self.presenter.number:
             return
         slide = self.presenter.slides[self.presenter.number - 1]
-        times = meetings.item_times(self.ws, self.meeting_id, now=now_iso()).set_index("id")
-        if slide.item_id not in times.index:
+        now = next((c for c in self.run_sheet.show_clocks(slide.item_id) if c.id == slide.item_id), None)
+        if now is None:
             return
-        row = times.loc[slide.item_id]
-        spent, planned = float(row["spent_minutes"]), float(row["planned_minutes"])
-        if spent > planned:
-            self.clock.setText(f"{slide.item_title}: {minutes_words(spent)} of {minutes_words(planned)} planned — "
-                               f"OVER by {minutes_words(spent - planned)}")
-            self.clock.setStyleSheet("color: #b30000;")
-        else:
-            self.clock.setText(f"{slide.item_title}: {minutes_words(spent)} of {minutes_words(planned)} planned "
-                               f"({minutes_words(planned - spent)} left)")
-            self.clock.setStyleSheet("color: #1a1a1a;")
+        self.clock.setText(f"{slide.item_title}: {now.words} ({minutes_words(now.spent_minutes)} of "
+                           f"{minutes_words(now.planned_minutes)} planned)")
+        self.clock.setStyleSheet("color: #b30000;" if now.over else "color: #1a1a1a;")
 
     # -- capture ---------------------------------------------------------------------------------------
     def start_capture(self, kind: str) -> None:
@@ -341,14 +348,14 @@ class ChairConsole(QWidget):
 
 
 def run_meeting(ws: Workspace, meeting_id: int) -> tuple[PresenterWindow, ChairConsole]:
-    """Start (or resume) a meeting: the presenter on the projector, the console on the laptop."""
+    """Start (or resume) a meeting: the presenter on the projector and the console on the laptop, or, with one screen,
+    the two side by side (the presenter an ordinary window a call can share); they follow screens coming and going."""
     resume = meetings.resumable(ws)
     start_at = resume[1] if resume and resume[0] == meeting_id else 1
     meetings.start_meeting(ws, meeting_id)
     presenter = PresenterWindow(ws, meeting_id)
     console = ChairConsole(ws, presenter)
-    presenter.place()
+    presenter.place(console)
     presenter.go_to(start_at)
     console.show_slide(presenter.number)
-    console.showMaximized()
     return presenter, console

@@ -11,14 +11,17 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
+    QHeaderView,
     QInputDialog,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -26,11 +29,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core.analysis.targets import target_choices
+from compstat_desk.core.analysis.targets import target_labels
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.tables import WrappingItemDelegate
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole
 PANEL_CHOICES = [("compstat_table", "Compstat table"), ("trend", "Trend"), ("trajectory", "Trajectory"),
@@ -59,11 +64,15 @@ class MeetingEditor(QWidget):
         info = meetings.meeting_info(ws, meeting_id)
         self.heading = QLabel(f"<b>{info['title']}</b> — {info['date']}, host {info['host_name'] or '—'} "
                               f"[{info['marking']}]")
+        self.heading.setWordWrap(True)
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Agenda and slides", "Minutes"])
-        self.tree.setColumnWidth(0, 360)
+        self.tree.setItemDelegate(WrappingItemDelegate(self.tree))  # long titles wrap, never cut short
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.tree.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.minutes = QDoubleSpinBox(minimum=0, maximum=240, decimals=0, suffix=" min")
-        buttons = QHBoxLayout()
+        buttons = FlowLayout(spacing=6)  # on two lines beside a narrow pane
         self.add_item_button = QPushButton("Add item…")
         self.remove_button = QPushButton("Remove")
         self.up_button = QPushButton("Up")
@@ -73,11 +82,11 @@ class MeetingEditor(QWidget):
             buttons.addWidget(b)
         left = QVBoxLayout()
         left.addWidget(self.tree, 1)
-        timing = QHBoxLayout()
+        timing = FlowLayout(spacing=6)
         timing.addWidget(QLabel("Planned for the selected item"))
         timing.addWidget(self.minutes)
         self.total = QLabel()
-        timing.addWidget(self.total, 1)
+        timing.addWidget(self.total)
         left.addLayout(timing)
         left.addLayout(buttons)
 
@@ -109,8 +118,9 @@ class MeetingEditor(QWidget):
         for key, words in (("28d", "28 days"), ("week", "Week"), ("ytd", "Year to date")):
             self.panel_window.addItem(words, key)
         self.panel_target = QComboBox()
-        for target_id, description in target_choices(ws):
-            self.panel_target.addItem(description, target_id)
+        for target_id, label, description in target_labels(ws):  # short in the box, whole in its tooltip
+            self.panel_target.addItem(label, target_id)
+            self.panel_target.setItemData(self.panel_target.count() - 1, description, Qt.ItemDataRole.ToolTipRole)
         self.panel_text = QLineEdit()
         self.add_panel_button = QPushButton("Add panel")
         self.remove_panel_button = QPushButton("Remove panel")
@@ -135,7 +145,7 @@ class MeetingEditor(QWidget):
         new_form.addRow("Text", self.panel_text)
         new_form.addRow("", self.add_panel_button)
         self.preview = QLabel(alignment=Qt.AlignmentFlag.AlignCenter)
-        self.preview.setMinimumHeight(200)
+        self.preview.setMinimumHeight(120)
         self.preview.setStyleSheet("QLabel { background: white; border: 1px solid #999999; }")
         self.preview_button = QPushButton("Preview the slide")
         self.message = QLabel(wordWrap=True)
@@ -150,8 +160,15 @@ class MeetingEditor(QWidget):
         left_widget, right_widget = QWidget(), QWidget()
         left_widget.setLayout(left)
         right_widget.setLayout(right)
+        # On a short screen the slide's form and its preview scroll, rather than make the window taller than it.
+        right_scroll = QScrollArea()
+        right_scroll.setWidget(right_widget)
+        right_scroll.setWidgetResizable(True)
+        right_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        right_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         split.addWidget(left_widget)
-        split.addWidget(right_widget)
+        split.addWidget(right_scroll)
+        split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(split, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui.theme import readable_font
 from compstat_desk.ui.widgets.panels import (
     ANALYSIS_FACTOR,
     PanelContext,
@@ -91,9 +93,12 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
         from compstat_desk.ui.views.map import MapWidget
 
         widget: Any = MapWidget(ws, level=panel.get("level", "division"), category=panel.get("category", "HEADLINE"),
-                                window=panel.get("window", "28d"), week_ending=context.week_ending)
-        widget.setFont(panel_font(context, ANALYSIS_FACTOR))
+                                window=panel.get("window", "28d"), week_ending=context.week_ending,
+                                font=_view_font(context, MapWidget.SMALLEST_TYPE))
+        if panel.get("category"):
+            widget.set_category(panel["category"])
         widget.set_unit(row[0])
+        widget.present()  # its key in the fewest words, never scrolling
         return widget
     if kind == "compstat_table":
         from compstat_desk.ui.views.compstat import CompstatViewWidget as View
@@ -104,10 +109,11 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     else:
         from compstat_desk.ui.views.peers import PeersViewWidget as View
     widget = View(ws, state, marking)
-    widget.setFont(panel_font(context, ANALYSIS_FACTOR))
+    # Every text of the view in proportion (its read-outs, axes and labels too), the smallest at the slide's least.
+    widget.set_scale(_view_font(context, View.SMALLEST_TYPE).pointSizeF() / readable_font().pointSizeF())
     # Two columns of legend (one when the panel shares the slide) in slightly smaller type.
     widget.present(legend_columns=2 if context.panels == 1 else 1,
-                   legend_point_size=panel_font(context, 0.6).pointSizeF())
+                   legend_point_size=panel_font(context, 0.6).pointSizeF(), shared=context.panels > 1)
     state.setParent(widget)
     if panel.get("category") and hasattr(widget, "set_category"):
         widget.set_category(panel["category"])
@@ -120,6 +126,15 @@ def _analysis_view(ws: Workspace, kind: str, panel: dict[str, Any], context: Pan
     state.set_unit(UnitChoice(*row))
     widget.refresh()  # now, not when first shown: the console previews slides before they are on screen
     return widget
+
+
+def _view_font(context: PanelContext, smallest: float) -> QFont:
+    """An analysis view's font on a slide: its smallest type (a chart's labels, a map's notes: `smallest` of its
+    font) no smaller than the slide's least."""
+    font = panel_font(context, ANALYSIS_FACTOR)
+    if context.least_point_size:
+        font.setPointSizeF(max(font.pointSizeF(), context.least_point_size / smallest))
+    return font
 
 
 _MAKERS = {

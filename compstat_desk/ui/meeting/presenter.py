@@ -8,10 +8,10 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
-    QGuiApplication,
+    QFont,
     QKeyEvent,
     QMouseEvent,
     QPainter,
@@ -23,11 +23,15 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from compstat_desk.core.meetings import agenda as meetings
-from compstat_desk.core.meetings.agenda import ScreenInfo, Slide, presenter_screen
+from compstat_desk.core.meetings.agenda import Slide
+from compstat_desk.core.meetings.screens import MeetingScreens
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
-from compstat_desk.ui.theme import projector_scale
+from compstat_desk.ui.meeting.screens import MeetingScreensPlacer
+from compstat_desk.ui.theme import slide_least_point_size
 from compstat_desk.ui.widgets.marking import marking_strip
+from compstat_desk.ui.widgets.paging import PagedTableWidget
+from compstat_desk.ui.widgets.panels import panel_font
 
 NEXT_KEYS = {Qt.Key.Key_Right, Qt.Key.Key_Down, Qt.Key.Key_PageDown, Qt.Key.Key_Space, Qt.Key.Key_N}
 PREVIOUS_KEYS = {Qt.Key.Key_Left, Qt.Key.Key_Up, Qt.Key.Key_PageUp, Qt.Key.Key_Backspace, Qt.Key.Key_P}
@@ -51,15 +55,12 @@ class SlideView(QWidget):
         title = QLabel(slide.title)
         title.setTextFormat(Qt.TextFormat.PlainText)
         title.setWordWrap(True)
-        font = title.font()
-        font.setPointSizeF(font.pointSizeF() * context.scale * 1.35)
-        font.setBold(True)
-        title.setFont(font)
+        title.setFont(panel_font(context, 1.35, bold=True))
         title.setStyleSheet("color: #14325c;")
         where = QLabel(f"{slide.item_title} · slide {slide.number} of {total}")
-        small = where.font()
-        small.setPointSizeF(small.pointSizeF() * context.scale * 0.8)
-        where.setFont(small)
+        where.setTextFormat(Qt.TextFormat.PlainText)
+        where.setWordWrap(True)
+        where.setFont(panel_font(context, 0.8))  # the least the room reads
         where.setStyleSheet("color: #555555;")
         panels = QHBoxLayout()
         panels.setSpacing(16)
@@ -73,14 +74,32 @@ class SlideView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        layout.addWidget(marking_strip(marking, context.scale * 0.75))
+        layout.addWidget(self._strip(marking, context))
         body = QVBoxLayout()
-        body.setContentsMargins(28, 12, 28, 12)
+        body.setContentsMargins(18, 10, 18, 10)  # the width for the figures: an old projector has little
         body.addWidget(title)
         body.addWidget(where)
         body.addLayout(panels, 1)
         layout.addLayout(body, 1)
-        layout.addWidget(marking_strip(marking, context.scale * 0.75))
+        layout.addWidget(self._strip(marking, context))
+        # Tables that page rather than scroll (a long action list): the clicker's next key shows their next page.
+        self.pagers = [t for w in self.panels
+                       for t in ([w] if isinstance(w, PagedTableWidget) else w.findChildren(PagedTableWidget))]
+
+    def page(self, step: int) -> bool:
+        """The next (1) or previous (-1) page of a table on this slide; False when there is none that way."""
+        return any(pager.page(step) for pager in self.pagers)
+
+    def show_page(self, last: bool) -> None:
+        """Start from the first page (or, coming back, the last)."""
+        for pager in self.pagers:
+            pager.last_page() if last else pager.first_page()
+
+    @staticmethod
+    def _strip(marking: str, context: PanelContext) -> QLabel:
+        strip = marking_strip(marking, context.scale * 0.75)
+        strip.setFont(panel_font(context, 0.75, bold=True))  # no smaller than a slide's least type
+        return strip
 
 
 class InkLayer(QWidget):
@@ -180,14 +199,17 @@ class PresenterWindow(QWidget):
         self.ink = InkLayer(self)
         self.ink.stroke_done.connect(self._keep_stroke)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        QGuiApplication.instance().screenAdded.connect(self._screens_changed)  # type: ignore[union-attr]
-        QGuiApplication.instance().screenRemoved.connect(self._screens_changed)  # type: ignore[union-attr]
+        self.placer: MeetingScreensPlacer | None = None  # where it goes, following the screens (see place())
 
     # -- showing slides ---------------------------------------------------------------------------
     def view(self, number: int) -> SlideView:
-        scale = self.fixed_scale or projector_scale(self.height())
-        if abs(scale - self.context.scale) > 0.05:  # a new screen size: slides are laid out again
-            self.context.scale = scale
+        if self.fixed_scale:
+            scale, least = self.fixed_scale, 0.0
+        else:  # the body text at the least a room can read: 1/40 of the screen's height
+            least = slide_least_point_size(self.height(), self.logicalDpiY())
+            scale = least / QFont().pointSizeF()
+        if abs(scale - self.context.scale) > 0.01 or abs(least - self.context.least_point_size) > 0.01:
+            self.context.scale, self.context.least_point_size = scale, least  # a new screen: slides laid out again
             for old in self._views.values():
                 self.stack.removeWidget(old)
                 old.deleteLater()
@@ -204,6 +226,8 @@ class PresenterWindow(QWidget):
         number = min(max(number, 1), len(self.slides))
         self.blank = False
         self.zoom = None
+        if number != self.number:
+            self.view(number).show_page(last=False)
         self.stack.setCurrentWidget(self.view(number))
         changed = number != self.number
         self.number = number
@@ -230,10 +254,19 @@ class PresenterWindow(QWidget):
         self.view(missing[0])
 
     def next(self) -> None:
+        """The next page of a long table on this slide, else the next slide."""
+        if not self.blank and self.number and self.view(self.number).page(1):
+            return
         self.go_to(self.number + 1)
 
     def previous(self) -> None:
-        self.go_to(self.number - 1)
+        """The previous page of a long table on this slide, else the previous slide (at its last page)."""
+        if not self.blank and self.number and self.view(self.number).page(-1):
+            return
+        number = self.number
+        self.go_to(number - 1)
+        if self.number < number:
+            self.view(self.number).show_page(last=True)
 
     def toggle_blank(self) -> None:
         self.blank = not self.blank
@@ -370,27 +403,15 @@ class PresenterWindow(QWidget):
         super().closeEvent(event)
 
     # -- screens -----------------------------------------------------------------------------------
-    def place(self) -> None:
-        """Full screen on the saved screen, else the first that is not the laptop's, else the laptop's."""
-        app = QGuiApplication.instance()
-        screens = app.screens()  # type: ignore[union-attr]
-        primary = app.primaryScreen()  # type: ignore[union-attr]
-        infos = [ScreenInfo(s.name(), s is primary, s.size().width(), s.size().height()) for s in screens]
-        chosen = presenter_screen(infos, QSettings().value("presenter/screen"))
-        if chosen is None:
-            return
-        screen = next(s for s in screens if s.name() == chosen.name)
-        self.setScreen(screen)
-        self.setGeometry(screen.geometry())
-        self.showFullScreen()
-
-    def remember_screen(self) -> None:
-        if self.screen() is not None:
-            QSettings().setValue("presenter/screen", self.screen().name())
-
-    def _screens_changed(self, *_args: Any) -> None:
-        if self.isVisible():
-            QTimer.singleShot(200, self, self.place)
+    def place(self, console: QWidget | None = None) -> MeetingScreens | None:
+        """Full screen on the projector (the saved screen, else the first that is not the laptop's), the console on
+        the laptop; with one screen, an ordinary window beside the console that a call can share. Followed again
+        whenever a screen comes or goes."""
+        if self.placer is None:
+            self.placer = MeetingScreensPlacer(self, console)
+        elif console is not None:
+            self.placer.console = console
+        return self.placer.place()
 
 
 def latest_week(ws: Workspace) -> dt.date | None:

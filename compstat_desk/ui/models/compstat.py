@@ -3,6 +3,7 @@ counts first, the change and its verdict in words and symbols, the tests behind 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,15 @@ WINDOW_TITLES = {"week": "Week", "28d": "28 days", "ytd": "Year to date"}
 PARTS = ("now", "previous", "difference", "change")
 
 
+# Where the table would not otherwise fit (an old projector), the changes are said shorter: the cell's tooltip says
+# them in full.
+COMPACT = {"essentially flat": "flat"}
+
+
+def compact_words(text: str) -> str:
+    """'essentially flat' → 'flat', '+32.0%' → '+32%' (a whole per cent is what the room reads)."""
+    text = COMPACT.get(text, text)
+    return re.sub(r"^([+\-−]?\d[\d,]*)\.\d%", r"\1%", text)
 PART_TITLES = {"now": "now", "previous": "year ago", "difference": "±", "change": "change"}
 
 
@@ -109,6 +119,7 @@ class CompstatTableModel(QAbstractTableModel):
         self._names: list[str] = []
         self._cells: list[list[Cell]] = []
         self._headline: list[bool] = []
+        self.compact = False  # the change said shorter where needed (COMPACT)
 
     def set_table(self, table: pd.DataFrame, polarity: dict[str, str]) -> None:
         """Show `table` (compstat_table's rows for one unit); `polarity` maps category codes to up_bad/up_good."""
@@ -164,7 +175,7 @@ class CompstatTableModel(QAbstractTableModel):
             return None
         cell = self._cells[index.row()][index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return cell.text
+            return compact_words(cell.text) if self.compact else cell.text
         if role == SORT_ROLE:
             return cell.sort
         if role == Qt.ItemDataRole.ToolTipRole:

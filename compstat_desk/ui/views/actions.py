@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,9 +17,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
-    QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -39,8 +37,11 @@ from compstat_desk.core.store.catalog import unit_choices
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.models.actions import STATUS_CHOICES, ActionsTableModel, escalation_text
 from compstat_desk.ui.models.tables import sorting_proxy
+from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.tables import SPLIT_SLACK, share_columns
 
 Index = QModelIndex | QPersistentModelIndex
+DETAIL_LEAST = 260  # pixels: the selected action's review beside the table, at its narrowest
 
 
 class ActionsView(QWidget):
@@ -74,28 +75,23 @@ class ActionsView(QWidget):
         for m in reversed(meetings_by_date(ws)):  # the latest first
             self.meeting.addItem(f"{m.date} {m.title}", m.id)
         self.overdue = QCheckBox("Overdue only")
-        self.count = QLabel()
-        for combo in (self.unit, self.status, self.meeting):
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(14)
+        self.count = QLabel(wordWrap=True)
         self.owner.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 12)
-        # Two rows of filters, so that the view fits beside the unit tree on a 1280-pixel screen.
-        filters = QGridLayout()
-        for i, (label, widget) in enumerate((("Owner", self.owner), ("Unit", self.unit), ("Status", self.status),
-                                             ("Meeting", self.meeting))):
-            filters.addWidget(QLabel(label), i // 2, 2 * (i % 2))
-            filters.addWidget(widget, i // 2, 2 * (i % 2) + 1)
-        filters.setColumnStretch(1, 1)
-        filters.setColumnStretch(3, 1)
-        filters.addWidget(self.overdue, 0, 4)
         self.export_button = QPushButton("Export…")
         self.import_button = QPushButton("Import updates…")
         self.export_button.setToolTip("The live actions shown, to CSV or XLSX, to be filled in offline")
         self.import_button.setToolTip("Apply a filled-in export: validated, nothing applied twice")
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.export_button)
-        buttons.addWidget(self.import_button)
-        filters.addLayout(buttons, 1, 4)
+        # The filters run on as many lines as the width needs: whole on a 1024-pixel projector beside the unit tree.
+        filters = FlowLayout(spacing=8)
+        for label, widget in (("Owner", self.owner), ("Unit", self.unit), ("Status", self.status),
+                              ("Meeting", self.meeting)):
+            caption = QLabel(label)
+            caption.setBuddy(widget)
+            filters.addWidget(caption)
+            filters.addWidget(widget)
+            filters.addSpacing(8)
+        for widget in (self.overdue, self.export_button, self.import_button):
+            filters.addWidget(widget)
 
         # The table.
         self.table = QTableView()
@@ -104,9 +100,12 @@ class ActionsView(QWidget):
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # as given: most pressing first
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setWordWrap(False)
+        # Words wrap and rows grow to them: owners, dates and the action's text in full, whatever the width.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().sectionResized.connect(self.on_table_section_resized)
+        self.table.installEventFilter(self)
 
         # The selected action.
         self.title = QLabel(wordWrap=True)
@@ -123,7 +122,8 @@ class ActionsView(QWidget):
         self.note = QPlainTextEdit(placeholderText="What has been done since the last review (Ctrl+Enter saves)")
         self.note.setTabChangesFocus(True)
         self.note.setFixedHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.blocked_by = QLineEdit(placeholderText="What blocks it (needed when constrained)")
+        self.blocked_by = QLineEdit(placeholderText="What blocks it")
+        self.blocked_by.setToolTip("What blocks it: needed when its status is constrained")
         self.save = QPushButton("Save review")
         self.message = QLabel(wordWrap=True)
         form = QFormLayout()
@@ -145,6 +145,7 @@ class ActionsView(QWidget):
         self.chart.setMenuEnabled(False)
         self.chart.getPlotItem().setLabel("bottom", "weeks from when it was agreed")
         self.chart.getPlotItem().setLabel("left", "per week")
+        self.chart.getPlotItem().getAxis("left").setStyle(hideOverlappingLabels=True)  # never cut at the top
         effect_box = QGroupBox("Did it work?")
         effect_layout = QVBoxLayout(effect_box)
         effect_layout.addWidget(self.effect)
@@ -188,6 +189,11 @@ class ActionsView(QWidget):
         QShortcut(QKeySequence("Ctrl+Return"), self.note, activated=self.save_review)
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.owner.setFocus)
         self._current: str | None = None
+        self._tries = 0  # rounds of placing the table and the review (fit_table)
+        self._refit = QTimer(self)  # fit_table once a resize has settled
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self.fit_table)
         if not lazy:
             self.refresh()
 
@@ -237,15 +243,47 @@ class ActionsView(QWidget):
         soon = int(table["due_soon"].sum())
         self.count.setText(f"{len(table)} actions shown · ⚠ {late} overdue · ◷ {soon} due within 7 days"
                            f" (as of {self.as_of:%d %B %Y})    [{self.ws.marking}]")
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount() - 1):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 200))
+        self.fit_table()
         if keep:
             self.select(keep)
         elif len(table):
             self.table.selectRow(0)
         else:
             self._show(None)
+
+    def fit_table(self) -> None:
+        """The columns shared out (the action's text takes what the others leave, and they wrap to leave it enough),
+        the rows as tall as their words; when the table and the review beside it cannot both have their room, the
+        review goes under the table. Run once the sizes have settled (a resize schedules it)."""
+        least = share_columns(self.table, self.model.column_of("text"))
+        across = self.split.orientation() == Qt.Orientation.Horizontal
+        room = self.split.width() - self.split.handleWidth()
+        sizes = self.split.sizes()
+        if self._tries < 3:  # a splitter gives about what is asked: a few rounds at most
+            if across and room < least + DETAIL_LEAST or not across and room >= least + DETAIL_LEAST + 40:
+                self.split.setOrientation(Qt.Orientation.Vertical if across else Qt.Orientation.Horizontal)
+                total = sum(sizes)
+                self.split.setSizes([total // 2, total - total // 2] if across else
+                                    [room - DETAIL_LEAST, DETAIL_LEAST])
+                self._tries += 1
+                self._refit.start()
+                return
+            if across and least > self.table.width():  # the review beside gives the table its words' room
+                want = least + SPLIT_SLACK
+                self.split.setSizes([want, sum(sizes) - want])
+                self._tries += 1
+                self._refit.start()
+                return
+        self._tries = 0
+        self.table.resizeRowsToContents()
+
+    def on_table_section_resized(self, *_args: Any) -> None:
+        self.table.resizeRowsToContents()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if watched is self.table and event.type() == event.Type.Resize and hasattr(self, "_refit"):
+            self._refit.start()
+        return super().eventFilter(watched, event)
 
     def refs(self) -> list[str]:
         """The references shown, in the order shown."""

@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QShowEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFont, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
@@ -30,14 +31,36 @@ from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
 from compstat_desk.ui.theme import marking_colours, readable_font, scaled_font
 from compstat_desk.ui.widgets.charts import GREY as GREY  # re-exported with the figures' colours
-from compstat_desk.ui.widgets.charts import compact_legend
+from compstat_desk.ui.widgets.charts import compact_legend, fit_axes, fit_legend_columns
+from compstat_desk.ui.widgets.flow import FlowLayout
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
 # Meaning → colour is defined once, in the core (core/analysis/figures.py), for the screen and the printed page alike.
+SLIDE_CHART_SHARE = 0.6  # of a presented view's height, kept for its chart (and its legend) before notes are shown
 WORSE_LIGHT = ROLE_FILLS["worse"]
 BETTER_LIGHT = ROLE_FILLS["better"]
 
 
+
+
+def _least_height(layout: QLayout, width: int, note: QWidget, chart_least: int = 0) -> int:
+    """The least height `layout`'s widgets take at `width` with `note` shown: words as tall as they wrap to, a chart
+    at least `chart_least` pixels, the rest at their minimum."""
+    margins = layout.contentsMargins()
+    total, shown = margins.top() + margins.bottom(), 0
+    for i in range(layout.count()):
+        widget = layout.itemAt(i).widget()
+        if widget is None or not (widget.isVisibleTo(layout.parentWidget()) or widget is note):
+            continue
+        shown += 1
+        inner = width - margins.left() - margins.right()
+        if widget.hasHeightForWidth():
+            total += widget.heightForWidth(inner)
+        elif isinstance(widget, pg.GraphicsView):
+            total += max(widget.minimumHeight(), chart_least)
+        else:
+            total += max(widget.minimumHeight(), widget.minimumSizeHint().height())
+    return total + max(0, shown - 1) * max(layout.spacing(), 0)
 
 
 class AnalysisViewWidget(QWidget):
@@ -67,9 +90,7 @@ class AnalysisViewWidget(QWidget):
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.heading, 1)
         top.addWidget(self.marking_label, 0, Qt.AlignmentFlag.AlignTop)
-        self.controls = QHBoxLayout()
-        self.controls.setContentsMargins(0, 0, 0, 0)
-        self.controls.setSpacing(8)
+        self.controls = FlowLayout(spacing=8)  # the selectors, on two lines when the window is narrow
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setTextFormat(Qt.TextFormat.PlainText)
@@ -86,22 +107,35 @@ class AnalysisViewWidget(QWidget):
         layout.addLayout(self.controls)
         layout.addWidget(self.stack, 1)
         self._stale = True
+        self.presented = False  # shown on a slide (present)
+        self.legend_columns = 3  # at most: fewer when the chart is narrow (fit_legend)
+        self.pointer_hints: list[QWidget] = []  # words asking to point at the chart: not on a slide
+        self.chart_notes: list[QWidget] = []  # notes under a chart: left out on a slide shared with another panel
+        self._shared = False  # presented on a slide with another panel
+        self._fit_pending = False
         state.changed.connect(self.on_state_changed)
 
     reads_published = False  # the view can show published weekly figures when there are no incidents
+    SMALLEST_TYPE = 0.9  # its smallest type against its font (a chart's labels): a slide's floor sets the font
 
-    def present(self, *, legend_columns: int, legend_point_size: float) -> None:
+    def present(self, *, legend_columns: int, legend_point_size: float, shared: bool = False) -> None:
         """Show the view as a slide's panel shows it: no heading (the slide's title says it), no second marking
-        (the slide carries it), no selectors, and a chart's legend in `legend_columns` columns of
-        `legend_point_size` type, so that it never pushes the chart off the slide."""
+        (the slide carries it), no selectors, no hint to point at things (a room cannot), and a chart's legend in
+        `legend_columns` columns of `legend_point_size` type, so that it never pushes the chart off the slide. On a
+        slide it `shared` with another panel, the notes under a chart give their room to the chart."""
+        self.presented = True
         self.heading.hide()
         self.marking_label.hide()
+        self._shared = shared
+        for widget in self.pointer_hints + (self.chart_notes if shared else []):
+            widget.hide()
         for i in range(self.controls.count()):
             widget = self.controls.itemAt(i).widget()
             if widget is not None:
                 widget.hide()
         legend = getattr(self, "legend", None)  # the charts' legend under the plot
         if isinstance(legend, pg.LegendItem):
+            self.legend_columns = legend_columns
             compact_legend(legend, legend_columns, legend_point_size)
 
     @property
@@ -186,6 +220,7 @@ class AnalysisViewWidget(QWidget):
             self.show_report(self.state.unit, self.state.week_ending)
         except CompstatError as exc:
             self.show_message(str(exc))
+        self.fit_legend()
 
     def set_scale(self, scale: float) -> None:
         """Text (and with it, every line drawn from the font's size) `scale` times the readable size: the
@@ -209,18 +244,57 @@ class AnalysisViewWidget(QWidget):
                     item.setTickFont(font)
                     if item.labelText:
                         item.setLabel(item.labelText, item.labelUnits,
-                                      **{"font-size": f"{font.pointSizeF() * 1.15:.0f}pt", "color": INK})
+                                      **{"font-size": f"{font.pointSizeF() * 1.15:.1f}pt", "color": INK})
                 elif isinstance(item, pg.PlotItem):
-                    item.getAxis("left").setWidth(int(font.pointSizeF() * 8))
+                    fit_axes(item, font)
                 elif isinstance(item, pg.LegendItem):
-                    item.setLabelTextSize(f"{font.pointSizeF():.0f}pt")
+                    item.setLabelTextSize(f"{font.pointSizeF():.1f}pt")
         self.on_state_changed()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_legend()
+        if not self._fit_pending:
+            self._fit_pending = True
+            QTimer.singleShot(0, self, self._fit_after_layout)  # once the layout has given the chart its size
+
+    def _fit_after_layout(self) -> None:
+        self._fit_pending = False
+        self.fit_legend()
+        self.fit_notes()
+
+    def fit_notes(self) -> None:
+        """The notes under a chart when there is room for them with the chart at its least, else not (the chart and
+        its read-out come first); on a slide shared with another panel they are left out (present)."""
+        if self.presented and self._shared:
+            return
+        for note in self.chart_notes:
+            box = note.parentWidget()
+            layout = box.layout() if box is not None else None
+            if layout is None or box.height() <= 0 or box.width() <= 0 or not note.text():
+                continue
+            # On a slide the chart keeps most of the panel: the room reads the chart before the notes.
+            chart_least = int(box.height() * SLIDE_CHART_SHARE) if self.presented else 0
+            show = _least_height(layout, box.width(), note, chart_least) <= box.height()
+            if show != note.isVisibleTo(box):
+                note.setVisible(show)
+
+    def fit_legend(self) -> None:
+        """A chart's legend in as many columns as its width holds (up to `legend_columns`)."""
+        legend, chart = getattr(self, "legend", None), getattr(self, "plot_widget", None)
+        if isinstance(legend, pg.LegendItem) and chart is not None and chart.width() > 0:
+            fit_legend_columns(legend, chart.width() - 24, self.legend_columns)
 
     TITLE = "View"
     CHROME = 48  # pixels around the content: margins, the tab's frame, a scroll bar
 
     def wanted_width(self) -> int:
         """The width (pixels) the content needs to show everything without scrolling; 0: no preference."""
+        return 0
+
+    def least_width(self) -> int:
+        """The width (pixels) below which the content cannot be shown whole, however it is laid out (a table's
+        columns at their smallest); 0: it fits any width (a chart)."""
         return 0
 
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:

@@ -47,6 +47,7 @@ from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.views.base import BETTER_LIGHT, INK, WORSE_LIGHT, AnalysisViewWidget
 
 MAX_ZOOM = 1.5  # the table's text grows up to this much on a big screen
+ROOMY_ROWS = 1.7  # a row's height in lines of its text, with air between the rows
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -123,6 +124,7 @@ class CompstatViewWidget(AnalysisViewWidget):
     """The Compstat table of the selected unit and week; double-clicking a row asks for its trend."""
 
     TITLE = "Compstat table"
+    SMALLEST_TYPE = 0.8  # projected, the table may shrink to this much of its font (min_zoom)
     reads_published = True  # with no incidents, the weekly figures as published
     category_activated = Signal(str)  # a category code (or HEADLINE)
 
@@ -134,6 +136,7 @@ class CompstatViewWidget(AnalysisViewWidget):
         self.proxy.setSortRole(SORT_ROLE)
         self.table = QTableView()
         self.table.setHorizontalHeader(GroupedHeaderView(self.table))
+        self.table.setProperty("fit_whole", True)  # every category and every window in sight, never behind a scroll bar
         self.table.setModel(self.proxy)
         self.table.setItemDelegate(GroupLinesDelegate(self.table))
         self.table.setSortingEnabled(True)
@@ -173,20 +176,23 @@ class CompstatViewWidget(AnalysisViewWidget):
         self._widths: list[int] = []
         self._zoom = 1.0
         self.min_zoom = 1.0  # on a slide (present) the table may shrink a little to fit an old projector
+        self.row_lines = ROOMY_ROWS  # a row's height in lines of its text
         self._unzoomed = (0.0, 0.0)  # pixels the table needs (width, height) at the view's own font size
+        self._plain = (0.0, 0.0)  # its width with and without the ± columns in its own (not compact) words
 
     def set_scale(self, scale: float) -> None:
         """The projector theme: the table may shrink a little to keep every category in sight, and the key says
         only what the colours mean (the room reads the table, not the method)."""
         super().set_scale(scale)
         projected = scale > 1
-        self.min_zoom = 0.8 if projected else 1.0
+        self.min_zoom = max(0.8, 1 / scale) if projected else 1.0  # never smaller than the desk's
         self.legend.setText(self._chips + " — a change larger than chance allows; orange worse, blue better."
                             if projected else self._full_legend)
         self._zoom_to_fit()
 
-    def present(self, *, legend_columns: int, legend_point_size: float) -> None:
-        super().present(legend_columns=legend_columns, legend_point_size=legend_point_size)
+    def present(self, *, legend_columns: int, legend_point_size: float, shared: bool = False) -> None:
+        super().present(legend_columns=legend_columns, legend_point_size=legend_point_size, shared=shared)
+        self.row_lines = 1.3  # a slide's rows closer together: every category in sight at the room's type
         self.min_zoom = 0.8  # shrink a little, then drop the ± columns, rather than scroll a projected table
         self.legend.setText(self.legend.text().replace(HOVER_HINT, ""))  # a room cannot hover or double-click
 
@@ -225,7 +231,7 @@ class CompstatViewWidget(AnalysisViewWidget):
         bold_metrics = QFontMetrics(bold)
         rows = view.verticalHeader()
         rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        rows.setDefaultSectionSize(int(metrics.height() * 1.7))
+        rows.setDefaultSectionSize(int(metrics.height() * self.row_lines))
         widths = []
         for col in range(self.model.columnCount()):
             title = str(self.model.headerData(col, Qt.Orientation.Horizontal))
@@ -234,20 +240,34 @@ class CompstatViewWidget(AnalysisViewWidget):
                 index = self.model.index(r, col)
                 m = bold_metrics if self.model.data(index, Qt.ItemDataRole.FontRole) is not None else metrics
                 widest = max(widest, m.horizontalAdvance(self.model.data(index) or ""))
-            widths.append(max(widest, header.fontMetrics().horizontalAdvance(title)) + 14)
+            widths.append(max(widest, header.fontMetrics().horizontalAdvance(title)) + 8)  # the cell asks 6
         for w in WINDOWS:  # the window's name must fit across its columns
             cols = [self.model.column(w, p) for p in PARTS]
-            short = bold_metrics.horizontalAdvance(WINDOW_TITLES[w]) + 24 - sum(widths[c] for c in cols)
+            air = 12 if self.model.compact else 24  # round the window's name
+            short = bold_metrics.horizontalAdvance(WINDOW_TITLES[w]) + air - sum(widths[c] for c in cols)
             if short > 0:
                 widths[cols[-1]] += short
+        wrapped = 0  # rows whose category's name goes on two lines
+        view.setWordWrap(self.model.compact)
+        if self.model.compact and widths:
+            # Where even short words do not fit, the longest categories' names go on two lines.
+            names = [str(self.model.data(self.model.index(r, 0)) or "") for r in range(self.model.rowCount())]
+            words = [w for name in names for w in name.split()]
+            cap = max([bold_metrics.horizontalAdvance(w) for w in words] +
+                      [bold_metrics.horizontalAdvance("Residential burglary")]) + 8
+            if widths[0] > cap:
+                widths[0] = cap
+                wrapped = sum(bold_metrics.horizontalAdvance(n) + 8 > cap for n in names)
         self._widths = widths
         self._unzoomed = (self.full_width() / self._zoom,
                           (len(widths) and header.sizeHint().height() + rows.defaultSectionSize() * (
-                              self.model.rowCount() + 1)) / self._zoom)
+                              self.model.rowCount() + 1) + wrapped * metrics.height()) / self._zoom)
         header.setStretchLastSection(False)
         for col, width in enumerate(widths):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(col, width)
+        for r in range(self.model.rowCount()):  # a row with a name on two lines as tall as it
+            view.setRowHeight(r, max(rows.defaultSectionSize(), view.sizeHintForRow(r) if wrapped else 0))
         self._fit_difference_columns()
 
     def full_width(self) -> int:
@@ -256,7 +276,7 @@ class CompstatViewWidget(AnalysisViewWidget):
 
     def _fit_difference_columns(self) -> None:
         """On a narrow screen the ± columns go first (now and a year ago still give the difference)."""
-        narrow = self.full_width() > self.table.width() > 0
+        narrow = self.full_width() > self.table.width() - 4 > 0
         for w in WINDOWS:
             col = self.model.column(w, "difference")
             if self.table.isColumnHidden(col) != narrow:
@@ -275,14 +295,32 @@ class CompstatViewWidget(AnalysisViewWidget):
             self._fit_difference_columns()
 
     def _zoom_to_fit(self) -> bool:
-        """On a big screen (a projector) the table's text grows, up to MAX_ZOOM, to use the room; True if it
-        was fitted again."""
+        """The table's text as large as the room allows (up to MAX_ZOOM, down to min_zoom), every column shown if it
+        fits so, else without the ± columns (now and a year ago still give the difference); True if it was fitted
+        again."""
         width, height = self._unzoomed
-        if not width or self.table.width() <= 0:
+        room = self.table.width() - 4  # a few pixels of rounding in the columns' widths
+        if not width or room <= 0:
             return False
-        room = min(self.table.width() / width, self.table.height() / height if height else MAX_ZOOM)
-        zoom = max(self.min_zoom, min(MAX_ZOOM, math.floor(room * 10) / 10))
-        if zoom == self._zoom:
+        tall = self.table.height() / height if height else MAX_ZOOM
+        lean = width - sum(self._widths[self.model.column(w, "difference")] for w in WINDOWS) / self._zoom
+        whole = min(room / width, tall)
+        fit = whole if whole >= self.min_zoom else min(room / lean, tall)
+        if not self.model.compact:
+            self._plain = (width, lean)
+        plain_width, plain_lean = self._plain
+        # Not even without the ± columns, in the table's own words: "flat" for "essentially flat", whole per cents.
+        compact = bool(plain_lean) and min(room / plain_lean, tall) < self.min_zoom
+        changed = compact != self.model.compact
+        if changed:
+            self.model.compact = compact
+            self._fit()  # the widths of the words now shown
+            width, height = self._unzoomed
+            lean = width - sum(self._widths[self.model.column(w, "difference")] for w in WINDOWS) / self._zoom
+            whole = min(room / width, tall)
+            fit = whole if whole >= self.min_zoom else min(room / lean, tall)
+        zoom = max(self.min_zoom, min(MAX_ZOOM, math.floor(fit * 20) / 20))
+        if zoom == self._zoom and not changed:
             return False
         self._zoom = zoom
         self._fit()
@@ -290,6 +328,15 @@ class CompstatViewWidget(AnalysisViewWidget):
 
     def wanted_width(self) -> int:
         return int(self._unzoomed[0]) + self.CHROME
+
+    def least_width(self) -> int:
+        """Every window's counts and change at the smallest type allowed (the ± columns left out)."""
+        if not self._widths:
+            return 0
+        differences = {self.model.column(w, "difference") for w in WINDOWS}
+        kept = sum(width for col, width in enumerate(self._widths) if col not in differences) / self._zoom
+        return int(kept * self.min_zoom) + 2 * self.table.frameWidth() + \
+            self.table.verticalScrollBar().sizeHint().width() + self.CHROME
 
     def on_table_double_clicked(self, index: QModelIndex) -> None:
         if index.isValid():

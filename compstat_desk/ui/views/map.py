@@ -58,6 +58,7 @@ from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import marking_colours
+from compstat_desk.ui.widgets.flow import FlowLayout
 
 log = logging.getLogger(__name__)
 
@@ -246,11 +247,14 @@ class MapWidget(QWidget):
 
     unit_selected = Signal(str)  # the code of the unit clicked on the map
     loaded = Signal()
+    SMALLEST_TYPE = 0.85  # its smallest type against its font (the legend's note): a slide's floor sets the font
 
     def __init__(self, ws: Workspace, parent: QWidget | None = None, *, level: str = "division",
                  category: str = HEADLINE, window: str = "28d", week_ending: dt.date | None = None,
-                 background: bool = True, hot_spots: bool = True):
+                 background: bool = True, hot_spots: bool = True, font: QFont | None = None):
         super().__init__(parent)
+        if font is not None:  # before anything is built: the labels, legend and title take their sizes from it
+            self.setFont(font)
         self.ws = ws
         self.level = catalog.level_of(level)
         self.category = category
@@ -328,8 +332,7 @@ class MapWidget(QWidget):
         self.labels_check.setChecked(True)
         self._sync_controls()
         self.controls = QWidget()
-        controls = QHBoxLayout(self.controls)
-        controls.setContentsMargins(0, 0, 0, 0)
+        controls = FlowLayout(self.controls)  # on two lines beside a unit tree on a 1024-pixel screen
         for text, widget in (("Units", self.level_combo), ("Category", self.category_combo),
                              ("Compare", self.window_combo)):
             label = QLabel(text)
@@ -432,15 +435,18 @@ class MapWidget(QWidget):
         self.legend_note.setFont(small)
         grid.addWidget(self.legend_note, row, 0, 1, 2)
         row += 1
-        for symbol, words in ((self._symbol("dot"), f"Incident, last {POINT_DAYS} days"),
-                              (self._symbol("contour"), "Hot-spot density: the densest areas, holding half and a "
-                                                        "quarter of the incidents"),
-                              (self._symbol("cell"), "Emerging hot spot: cell count rose significantly"),
-                              (self._symbol("selected"), "Selected unit")):
+        self.symbol_labels: list[tuple[QLabel, str]] = []  # each with its words on a slide (present)
+        for symbol, words, short in (
+                (self._symbol("dot"), f"Incident, last {POINT_DAYS} days", f"Incident, last {POINT_DAYS} days"),
+                (self._symbol("contour"), "Hot-spot density: the densest areas, holding half and a quarter of the "
+                                          "incidents", "Hot-spot density"),
+                (self._symbol("cell"), "Emerging hot spot: cell count rose significantly", "Emerging hot spot"),
+                (self._symbol("selected"), "Selected unit", "Selected unit")):
             grid.addWidget(symbol, row, 0)
             label = QLabel(words)
             label.setWordWrap(True)
             grid.addWidget(label, row, 1)
+            self.symbol_labels.append((label, short))
             row += 1
         grid.setRowStretch(row, 1)
         grid.setColumnStretch(1, 1)
@@ -451,7 +457,7 @@ class MapWidget(QWidget):
         self.caption.setTextFormat(Qt.TextFormat.PlainText)
 
         # On a short window the legend scrolls rather than its lines running into each other.
-        legend_scroll = QScrollArea()
+        self.legend_scroll = legend_scroll = QScrollArea()
         legend_scroll.setWidget(self.legend)
         legend_scroll.setWidgetResizable(True)
         legend_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -467,6 +473,23 @@ class MapWidget(QWidget):
         layout.addWidget(self.controls)
         layout.addLayout(middle, 1)
         layout.addWidget(self.caption)
+
+    def present(self) -> None:
+        """As a slide shows it: the key says what the colours and symbols are, in the fewest words (the note on how
+        'real' is judged is for the desk), as wide as its words in the room's type, and never scrolls."""
+        self.legend_note.hide()
+        for label, short in self.symbol_labels:
+            label.setText(short)
+        metrics = self.fontMetrics()
+        swatch = self.legend_swatches[NOT_COMPARED].width()
+        words = ["Not compared (no data): 00", *(t.text() for t in self.legend_texts.values()),
+                 *(short for _label, short in self.symbol_labels)]
+        widest = max(metrics.horizontalAdvance(w) for w in words)
+        width = widest + swatch + 40
+        self.legend.setMaximumWidth(width)
+        self.legend_scroll.setMaximumWidth(width + 4)
+        self.legend_scroll.setMinimumWidth(width + 4)
+        self.legend_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def _symbol(self, kind: str) -> QLabel:
         """A legend symbol drawn as the map draws it."""

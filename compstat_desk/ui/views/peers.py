@@ -19,7 +19,7 @@ from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import AnalysisViewWidget
 from compstat_desk.ui.widgets.charts import legend_below
-from compstat_desk.ui.widgets.figure_plot import draw_figure, nearest_readout, notes_text, rich
+from compstat_desk.ui.widgets.figure_plot import draw_figure, nearest_readout, rich
 
 
 class PeersViewWidget(AnalysisViewWidget):
@@ -51,7 +51,7 @@ class PeersViewWidget(AnalysisViewWidget):
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setWordWrap(True)
         self.summary_label.setFont(scaled_font(self.font(), 1.1))
-        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(240)
         self.plot = self.plot_widget.addPlot(row=0, col=0)
@@ -63,11 +63,18 @@ class PeersViewWidget(AnalysisViewWidget):
         self.hover_label = QLabel("Point at a unit to read its figures.")
         self.hover_label.setTextFormat(Qt.TextFormat.RichText)
         self.hover_label.setWordWrap(True)
-        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.hover_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot_widget.scene().sigMouseMoved.connect(self.on_scene_mouse_moved)
+        self.notes_label = QLabel()  # the figure's other notes, under the chart: they give way to it when short
+        self.notes_label.setTextFormat(Qt.TextFormat.RichText)
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.plot_widget, 1)
+        layout.addWidget(self.notes_label)
         layout.addWidget(self.hover_label)
+        self.pointer_hints = [self.hover_label]
+        self.chart_notes = [self.notes_label]
         self._level_for: str | None = None  # the unit the level was last chosen for
         self._level_chosen = False  # set_level: the level stays as chosen, whichever unit is selected
         self.figure: Figure | None = None  # the funnel drawn: its read-outs answer the pointer
@@ -78,8 +85,8 @@ class PeersViewWidget(AnalysisViewWidget):
     def on_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
 
-    def present(self, *, legend_columns: int, legend_point_size: float) -> None:
-        super().present(legend_columns=legend_columns, legend_point_size=legend_point_size)
+    def present(self, *, legend_columns: int, legend_point_size: float, shared: bool = False) -> None:
+        super().present(legend_columns=legend_columns, legend_point_size=legend_point_size, shared=shared)
         self.hover_label.hide()  # a room cannot point at a unit: the words above the chart name the ones that matter
 
     def set_level(self, level: str) -> None:
@@ -118,7 +125,11 @@ class PeersViewWidget(AnalysisViewWidget):
                             highlight=unit.code)
         self.figure = fig
         draw_figure(self.plot, self.legend, fig, self.font())
-        self.summary_label.setText(notes_text(fig))
+        self.fit_legend()
+        # The selected unit's figures over the chart; how the others compare, under it.
+        self.summary_label.setText(rich(fig.notes[0]) if fig.notes else "")
+        self.notes_label.setText("<br>".join(rich(note) for note in fig.notes[1:]))
+        self.notes_label.setVisible(len(fig.notes) > 1 and not (self.presented and self._shared))
 
     @property
     def highlighted(self) -> list[str]:

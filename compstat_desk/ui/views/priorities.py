@@ -62,7 +62,8 @@ from compstat_desk.ui.models.priorities import (
 )
 from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.theme import readable_font, scaled_font
-from compstat_desk.ui.widgets.tables import GridTable, TintKeepingDelegate, WrappingTable
+from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.tables import SPLIT_SLACK, GridTable, TintKeepingDelegate, WrappingTable
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -204,6 +205,8 @@ class PrioritiesView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.text_column = 1  # the priority and its SRO take what the others leave; they wrap to leave enough
+        self.table.needs_width.connect(self.on_table_needs_width)
         bold = QFont(self.font())
         bold.setBold(True)
         # The likelihoods' columns as wide as 'Amber/Green' or their heading: 'Amber/Red · 26%' wraps.
@@ -231,15 +234,19 @@ class PrioritiesView(QWidget):
         self.judged_chip = QLabel()
         self.computed_chip = QLabel()
         self.appraisal = _wrapping()
-        chips = QHBoxLayout()
-        chips.addWidget(self.judged_chip, 0, Qt.AlignmentFlag.AlignTop)
-        chips.addWidget(self.computed_chip, 0, Qt.AlignmentFlag.AlignTop)
-        chips.addWidget(self.appraisal, 1, Qt.AlignmentFlag.AlignTop)
+        chips = FlowLayout(spacing=8)  # the appraisal's words go under the chips when the pane is narrow
+        chips.addWidget(self.judged_chip)
+        chips.addWidget(self.computed_chip)
+        chips.addWidget(self.appraisal)
         self.tabs = QTabWidget()
         self.tabs.addTab(self._trajectories_tab(), "Trajectories")
         self.tabs.addTab(self._assessments_tab(), "Assessments")
-        self.tabs.addTab(self._plan_tab(), "Plan and actions")
-        self.tabs.addTab(self._options_tab(), "Options appraisal")
+        self.tabs.addTab(self._plan_tab(), "Plan")
+        self.tabs.addTab(self._options_tab(), "Options")
+        self.tabs.setTabToolTip(2, "The delivery plan's milestones and the priority's actions")
+        self.tabs.setTabToolTip(3, "The options appraisal: what else could be done when a priority is off track")
+        self.tabs.setUsesScrollButtons(False)  # every tab's title in sight: the pane is never narrower than they are
+        self.tabs.tabBar().setElideMode(Qt.TextElideMode.ElideNone)
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(4, 0, 0, 0)
@@ -295,6 +302,14 @@ class PrioritiesView(QWidget):
             left = min(wanted, int(self.width() * (0.45 if self.width() < 1600 else 0.36)))
             self.split.setSizes([left, max(1, self.width() - left)])
             self._split_placed = True
+
+    def on_table_needs_width(self, least: int) -> None:
+        """The list as wide as its columns' words need, while the charts keep 38% of the width."""
+        sizes = self.split.sizes()
+        total = sum(sizes)
+        left = min(least + SPLIT_SLACK, int(total * 0.62))
+        if left > sizes[0]:
+            self.split.setSizes([left, total - left])
 
     # -- building the tabs ------------------------------------------------------------------------------------
     def _trajectories_tab(self) -> QWidget:
@@ -833,7 +848,7 @@ class PrioritiesView(QWidget):
         if isinstance(r["decision_note"], str) and r["decision_note"]:
             facts.append(f"Decision: {r['decision_note']}")
         if r["actions"]:
-            facts.append(f"Carried out by {int(r['actions'])} actions (Plan and actions).")
+            facts.append(f"Carried out by {int(r['actions'])} actions (the Plan tab).")
         self.option_facts.setText("\n".join(facts))
         self.decide_box.setVisible(r["status"] == "proposed")
         if r["status"] == "proposed":

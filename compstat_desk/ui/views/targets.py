@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from typing import Any
 
-from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, Signal
+from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -37,6 +38,7 @@ from compstat_desk.ui.state import ReportState, UnitChoice
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget
 from compstat_desk.ui.views.trajectory import TrajectoryViewWidget
+from compstat_desk.ui.widgets.tables import SPLIT_SLACK, share_columns
 
 
 def _qdate(day: dt.date | None) -> QDate:
@@ -47,6 +49,9 @@ def _qdate(day: dt.date | None) -> QDate:
 def _date(edit: QDateEdit) -> dt.date:
     d = edit.date()
     return dt.date(d.year(), d.month(), d.day())
+
+
+CHART_LEAST = 300  # pixels: the trajectory beside the list and the form, at its narrowest
 
 
 class TargetsViewWidget(AnalysisViewWidget):
@@ -66,8 +71,11 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.setWordWrap(False)
+        # Words wrap and rows grow to them: each target's measure and description whole, whatever the width.
+        self.table.setWordWrap(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideNone)
+        self.table.horizontalHeader().sectionResized.connect(lambda *_: self.table.resizeRowsToContents())
+        self.table.installEventFilter(self)
         self.table.setAccessibleName("Targets")
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
 
@@ -82,10 +90,10 @@ class TargetsViewWidget(AnalysisViewWidget):
             self.measure_combo.addItem(f"{name} (indicator)", f"indicator:{code}")
         self.baseline_start, self.baseline_end, self.target_start, self.target_end = (
             QDateEdit(calendarPopup=True, displayFormat="dd MMM yyyy") for _ in range(4))
-        for combo in (self.unit_combo, self.measure_combo):  # long names are elided rather than widen the view
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(16)
+        for combo in (self.unit_combo, self.measure_combo):  # as wide as their choices, on a line of their own
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.how_combo = QComboBox()
+        self.how_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.how_combo.addItem("Change on baseline (%)", "change")
         self.how_combo.addItem("Value for the period", "value")
         self.how_combo.setToolTip("A count target: the change in % on the baseline period's count, or the count "
@@ -105,17 +113,16 @@ class TargetsViewWidget(AnalysisViewWidget):
         period.addWidget(QLabel("to"))
         period.addWidget(self.target_end)
         period.addStretch(1)
-        how = QHBoxLayout()
-        how.addWidget(self.how_combo)
-        how.addWidget(self.amount)
-        how.addStretch(1)
+
         form = QFormLayout()
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow: each field under its label
         form.addRow("Unit", self.unit_combo)
         form.addRow("Measure", self.measure_combo)
         self.measure_combo.setToolTip("A category (a count target) or an indicator (a level)")
         form.addRow("Baseline", baseline)
         form.addRow("Target period", period)
-        form.addRow("Target", how)
+        form.addRow("Target", self.how_combo)
+        form.addRow("Amount", self.amount)
         form.addRow("Description", self.description)
         self.new_button = QPushButton("New target")
         self.save_button = QPushButton("Save")
@@ -142,6 +149,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.preview.marking_label.hide()
         self.preview.target_list.hide()
         self.preview._stale = False  # driven from here, never from its own (private) state
+        self.preview.plot_widget.setMinimumHeight(160)  # beside the form on a 768-line screen, under its words
         self.preview.likelihood_label.setFont(scaled_font(self.font(), 1.1))  # the chart beside the form needs room
         self.indicator_summary = QLabel()
         self.indicator_summary.setWordWrap(True)
@@ -170,25 +178,58 @@ class TargetsViewWidget(AnalysisViewWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.splitter, 1)
         self.editing: int | None = None
+        self._tries = 0  # rounds of giving the list its room (fit_table)
+        self._refit = QTimer(self)  # fit_table once a resize has settled
+        self._refit.setSingleShot(True)
+        self._refit.setInterval(0)
+        self._refit.timeout.connect(self.fit_table)
         self._split_set = False
         self.start_new()
 
     def wanted_width(self) -> int:
         return 1000
 
+    def fit_table(self) -> None:
+        """The columns shared out (the description takes what the others leave; they wrap to leave it enough), the
+        rows as tall as their words; on a narrow screen the list leaves some columns to the form under it. Run once
+        the sizes have settled (a resize schedules it)."""
+        # On a narrow screen the list leaves out, in turn, what the form under it shows anyway: the description, the
+        # value, the period.
+        optional = [self.model.column_of(key) for key in ("description", "target_value", "target_start", "target_end")]
+        for column in optional:
+            self.table.setColumnHidden(column, False)
+        least = share_columns(self.table, optional[0])
+        for column in optional:
+            if least <= self.table.width():
+                break
+            self.table.setColumnHidden(column, True)
+            least = share_columns(self.table, self.model.column_of("what"))
+        sizes = self.splitter.sizes()
+        if least > self.table.width() and sum(sizes) - least >= CHART_LEAST and self._tries < 3:
+            want = least + SPLIT_SLACK  # the chart beside gives the list its words' room
+            self.splitter.setSizes([want, sum(sizes) - want])
+            self._tries += 1
+            self._refit.start()
+            return
+        self._tries = 0
+        self.table.resizeRowsToContents()
+
+    def eventFilter(self, watched: Any, event: Any) -> bool:
+        if watched is self.table and event.type() == event.Type.Resize and hasattr(self, "_refit"):
+            self._refit.start()
+        return super().eventFilter(watched, event)
+
     # -- the list -------------------------------------------------------------------------------
     def show_report(self, unit: UnitChoice, week_ending: dt.date) -> None:
         keep = self.editing
         self._shown_unit: str | None = getattr(self, "_shown_unit", None)
         self.model.set_frame(core_targets.targets_table(self.ws))
-        self.table.resizeColumnsToContents()
-        for column in range(self.model.columnCount() - 1):
-            self.table.setColumnWidth(column, min(self.table.columnWidth(column), 200))
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.fit_table()
         width = self.splitter.width()
-        if not self._split_set and width > 200:  # once: the list and form 45%, the chart the rest (then the user's)
+        if not self._split_set and width > 200:  # once: the list and form 55%, the chart the rest (then the user's)
             self._split_set = True
-            self.splitter.setSizes([int(width * 0.45), width - int(width * 0.45)])
+            self.splitter.setSizes([int(width * 0.55), width - int(width * 0.55)])
         if keep is None or unit.code != self._shown_unit:
             # The unit's own first target, to show its trajectory; else an empty form for a new one.
             frame = self.model.frame

@@ -44,7 +44,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
-        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.summary_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(240)
         self.plot = self.plot_widget.addPlot(row=0, col=0)
@@ -65,6 +65,7 @@ class TrajectoryViewWidget(AnalysisViewWidget):
         layout = QVBoxLayout(self.content)
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.splitter, 1)
+        self.chart_notes = [self.summary_label]
         self.trajectories: dict[int, Trajectory] = {}
         self.shown: Trajectory | None = None
         self.figure: Figure | None = None  # the core's figure of the trajectory shown
@@ -126,4 +127,5 @@ class TrajectoryViewWidget(AnalysisViewWidget):
         fig = count_trajectory_figure(t, self._category_names.get(t.category, t.category))
         self.figure = fig
         draw_figure(self.plot, self.legend, fig, self.font())
+        self.fit_legend()
         self.summary_label.setText(notes_text(fig))

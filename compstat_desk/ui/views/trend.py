@@ -45,11 +45,11 @@ class TrendViewWidget(AnalysisViewWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
         self.readout.setFont(scaled_font(self.font(), 1.1))
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.flags_label = QLabel()  # the weeks the chart flags, named
         self.flags_label.setTextFormat(Qt.TextFormat.RichText)
         self.flags_label.setWordWrap(True)
-        self.flags_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.flags_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(240)
         self.plot = self.plot_widget.addPlot(row=0, col=0)
@@ -62,6 +62,7 @@ class TrendViewWidget(AnalysisViewWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.flags_label)
+        self.chart_notes = [self.flags_label]
         self.figure: Figure | None = None  # the figure drawn: its read-outs answer the pointer
         self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(GREY, width=1))
 
@@ -82,6 +83,7 @@ class TrendViewWidget(AnalysisViewWidget):
         fig = trend_figure(self.ws, unit.code, self.category, week_ending, RECENT_WEEKS)
         self.figure = fig
         draw_figure(self.plot, self.legend, fig, self.font())
+        self.fit_legend()
         self.hover_line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(GREY, width=1))
         self.plot.addItem(self.hover_line, ignoreBounds=True)
         self.flags_label.setText(notes_text(fig))

@@ -6,10 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QFont, QFontInfo, QFontMetrics
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from compstat_desk.core.analysis.when import DAYS, WhenGrid, when_grid
@@ -22,6 +24,8 @@ from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import INK, AnalysisViewWidget
 from compstat_desk.ui.widgets.charts import style_plot
 
+TICKS_ONLY = 10  # pixels: an axis with its tick marks and no numbers
+MIN_CELL_PIXELS = 8  # counts in smaller type than this are not written in the cells (pointing reads them)
 PALETTE = "cividis"  # sequential, readable by people with red-green colour blindness, prints in grey
 
 
@@ -60,11 +64,11 @@ class WhenViewWidget(AnalysisViewWidget):
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setWordWrap(True)
         self.readout.setFont(scaled_font(self.font(), 1.1))
-        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.note = QLabel()  # incidents with a date only, and how the grids are compared
         self.note.setTextFormat(Qt.TextFormat.RichText)
         self.note.setWordWrap(True)
-        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.plot_widget = pg.GraphicsLayoutWidget()
         self.plot_widget.setMinimumHeight(300)
         self.colormap = pg.colormap.get(PALETTE)
@@ -86,11 +90,14 @@ class WhenViewWidget(AnalysisViewWidget):
             plot.getAxis("left").setLabel("")
             plot.getAxis("bottom").setTicks([[(h + 0.5, f"{h:02d}") for h in range(0, 24, 2)],
                                              [(h + 0.5, "") for h in range(1, 24, 2)]])
+            if row == 0:  # the hours are written once, under the lower grid: the upper one's rows take the room
+                plot.getAxis("bottom").setStyle(showValues=False)
+                plot.getAxis("bottom").setHeight(TICKS_ONLY)
             image = pg.ImageItem(axisOrder="row-major")
             image.setColorMap(self.colormap)
             image.setRect(QRectF(0, 0, 24, 7))
             plot.addItem(image)
-            plot.setXRange(0, 24, padding=0)
+            plot.setXRange(-0.3, 24.3, padding=0)  # room at the ends for the first and last hours' labels
             plot.setYRange(0, 7, padding=0)
             self.plots.append(plot)
             self.images.append(image)
@@ -110,6 +117,10 @@ class WhenViewWidget(AnalysisViewWidget):
         layout.addWidget(self.plot_widget, 1)
         layout.addWidget(self.note)
         self.grid: WhenGrid | None = None
+        self._titles: list[list[str]] = []  # each plot's title on one, two and three lines
+        self.cells_hidden = False  # the counts left out of cells too small to hold them legibly
+        for plot in self.plots:  # the type follows the grid's size as drawn
+            plot.vb.sigResized.connect(lambda *_: self.fit_grid())
         self.tasks = TaskRunner(self, "When view")
         self._counting: Task | None = None
 
@@ -119,6 +130,56 @@ class WhenViewWidget(AnalysisViewWidget):
     def set_scale(self, scale: float) -> None:
         super().set_scale(scale)
         self.colorbar.axis.setWidth(int(self.font().pointSizeF() * 5))
+        for plot in self.plots:
+            plot.getAxis("left").setWidth(int(self.font().pointSizeF() * 5))
+        self.plots[0].getAxis("bottom").setHeight(TICKS_ONLY)
+
+    def resizeEvent(self, event: Any) -> None:
+        super().resizeEvent(event)
+        self.fit_grid()
+
+    def fit_grid(self) -> None:
+        """Type that fits the grid as drawn: each plot's title on one line or two, the days and the counts no
+        larger than a row or a cell holds (the counts left out, and read by pointing, when a cell is too small for
+        legible figures): never a row label over the next or a count over its neighbour."""
+        if not self.plots:
+            return
+        width = self.plots[0].vb.width() or self.plot_widget.width() * 0.7
+        titles = self._titles
+        metrics = QFontMetrics(scaled_font(self.font(), 1.05))
+        for k, plot in enumerate(self.plots):
+            if titles:  # on as few lines as the plot's width allows
+                wordings = titles[k]
+                size = self.font().pointSizeF() * 1.05
+                chosen = next((w for w in wordings if max(metrics.horizontalAdvance(line)
+                                                          for line in w.split("<br>")) <= width - 8), wordings[-1])
+                plot.setTitle(chosen, size=f"{size:.1f}pt", color=INK)
+                # pyqtgraph keeps a title's row 30 pixels tall, whatever its type and lines: as tall as it is.
+                tall = int(plot.titleLabel.item.boundingRect().height()) + 2
+                plot.titleLabel.setMaximumHeight(tall)
+                plot.layout.setRowFixedHeight(0, tall)
+        for plot in self.plots:
+            row = plot.vb.height() / 7 if plot.vb.height() > 0 else 0
+            if row <= 0:
+                continue
+            day_font = scaled_font(self.font(), 1.0)
+            day_font.setPixelSize(max(6, min(int(row * 0.8), QFontInfo(day_font).pixelSize())))
+            plot.getAxis("left").setTickFont(day_font)
+        if not self.cell_labels or self.grid is None:
+            return
+        vb = self.plots[0].vb
+        cell_w, cell_h = vb.width() / 24.6, vb.height() / 7  # 24 hours and the room at the ends
+        widest = max((len(t.toPlainText()) for labels in self.cell_labels for t in labels), default=3) or 3
+        base = scaled_font(self.font(), 0.8)
+        px = min(QFontInfo(base).pixelSize(), int(cell_h * 0.72), int(cell_w / (0.62 * widest + 0.4)))
+        shown = px >= MIN_CELL_PIXELS
+        font = QFont(base)
+        font.setPixelSize(max(px, 1))
+        for labels in self.cell_labels:
+            for label in labels:
+                label.setVisible(shown)
+                label.setFont(font)
+        self.cells_hidden = not shown
 
     def on_category_combo_current_index_changed(self, _index: int) -> None:
         self.refresh()
@@ -174,27 +235,27 @@ class WhenViewWidget(AnalysisViewWidget):
     def show_grid(self, g: WhenGrid) -> None:
         if not self.cell_labels:
             self._make_cell_labels()
-        cell_font = scaled_font(self.font(), 0.8)  # follows the projector theme
         self.grid = g
         top = max(float(g.counts.max()), float(g.baseline.max()), 1.0)
-        titles = (f"Last 28 days ({g.start:%d %b} – {g.end:%d %b %Y}): {int(g.counts.sum()):,} incidents",
-                  f"The 52 weeks before ({g.baseline_start:%d %b %Y} – {g.baseline_end:%d %b %Y}), average per "
-                  f"28 days: {g.baseline.sum():,.1f}")
+        last = ("Last 28 days", f"({g.start:%d %b} – {g.end:%d %b %Y})", f"{int(g.counts.sum()):,} incidents")
+        before = ("The 52 weeks before", f"({g.baseline_start:%d %b %Y} – {g.baseline_end:%d %b %Y})",
+                  f"average per 28 days: {g.baseline.sum():,.1f}")
+        # Each title on one line where the plot is wide enough, else on two or three (fit_grid).
+        self._titles = [[f"{a} {b}: {c}", f"{a} {b}:<br>{c}", f"{a}<br>{b}:<br>{c}"] for a, b, c in (last, before)]
         for k, (grid, average) in enumerate(((g.counts, False), (g.baseline, True))):
             self.images[k].setImage(grid.astype(float), levels=(0, top), autoLevels=False)
             self.images[k].setRect(QRectF(0, 0, 24, 7))
-            self.plots[k].setTitle(titles[k], size=f"{self.font().pointSizeF() * 1.05:.0f}pt", color=INK)
             for day in range(7):
                 for hour in range(24):
                     value = float(grid[day, hour])
                     label = self.cell_labels[k][day * 24 + hour]
                     label.setText(_cell(value, average))
-                    label.setFont(cell_font)
                     # Dark ink on the light end of the scale, white on the dark end.
                     label.setColor("#ffffff" if value < 0.55 * top else INK)
         self.colorbar.setLevels((0, top))
         self.readout.setText(self._summary(g))
         self.note.setText(self._note(g))
+        self.fit_grid()
 
     def _summary(self, g: WhenGrid) -> str:
         if g.counts.sum() == 0:

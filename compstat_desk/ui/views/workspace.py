@@ -86,6 +86,12 @@ class CategoriesViewWidget(QWidget):
         if not self.read:
             self.show_categories()
 
+    def refit(self) -> None:
+        """Rows and columns fitted again to the type (the projector theme), once the headers have theirs."""
+        fit_rows(self.table)
+        if self.read:
+            fit_columns(self.table, most=320, stretch=self.model.column_of("name"))
+
 
 class ImportsViewWidget(QWidget):
     """Every import, newest first; for the one selected, its report in words and the rows it rejected, as they
@@ -163,6 +169,15 @@ class ImportsViewWidget(QWidget):
                 | QItemSelectionModel.SelectionFlag.Rows)
         else:
             self.show_import(None)
+
+    def refit(self) -> None:
+        """Rows and columns fitted again to the type (the projector theme), once the headers have theirs."""
+        for view in (self.imports_view, self.rejected_view):
+            fit_rows(view)
+        if self.ws is not None:
+            fit_columns(self.imports_view, stretch=self.imports_model.column_of("file_name"))
+            if self.rejected_view.isVisibleTo(self):
+                fit_columns(self.rejected_view, most=520, stretch=self.rejected_model.column_of("raw"))
 
     def on_imports_view_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

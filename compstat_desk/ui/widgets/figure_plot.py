@@ -10,8 +10,8 @@ import re
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPen
+from PySide6.QtCore import QObject, QPointF, QRectF, QSize, Qt, QTimer
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QPen
 
 from compstat_desk.core.analysis.figures import INK, Figure, Marker
 from compstat_desk.ui.theme import scaled_font
@@ -59,6 +59,7 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
     if legend is not None:
         legend.clear()
     thick = line_width(base)
+    placed: list[tuple[int, pg.TextItem, list[tuple[float, float]]]] = []  # labels: (priority, item, anchors)
     style_plot(plot, base, left=_capital(fig.y_label), bottom=_capital(fig.x_label))
     for name in ("left", "bottom"):  # a rate of 0.3 per 1,000 is 0.3, not 300 thousandths
         plot.getAxis(name).enableAutoSIPrefix(False)
@@ -79,6 +80,7 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
             text.setFont(scaled_font(base, 0.9))
             text.setPos(float(line.x[0]), float(line.y[0]))
             plot.addItem(text)
+            placed.append((1, text, [(0, 1.1), (0, -0.1)]))
     xs = [float(v) for line in fig.lines for v in line.x] + [float(v) for b in fig.bands for v in b.x] + \
         [m.x for m in fig.markers]
     x_low, x_high = (min(xs), max(xs)) if xs else (0.0, 1.0)
@@ -106,18 +108,22 @@ def draw_figure(plot: pg.PlotItem, legend: pg.LegendItem | None, fig: Figure, ba
         text.setFont(scaled_font(base, 1.0 if m.bold else 0.9, bold=m.bold))
         text.setPos(m.x, m.y)
         plot.addItem(text)
-    if fig.x_ticks:
-        # The second level of ticks is left out only when the labels would fill most of the axis.
-        plot.getAxis("bottom").setStyle(textFillLimits=[(0, 0.8)])
-        ticks = [(float(x), words) for x, words in fig.x_ticks]
-        if len(ticks) > 7:  # every other tick always, the rest where there is room (a year's label among the first)
-            first = next((i for i, (_, words) in enumerate(ticks) if re.search(r"\d{4}", words)), 0) % 2
-            plot.getAxis("bottom").setTicks([ticks[first::2], ticks[1 - first::2]])
-        else:
-            plot.getAxis("bottom").setTicks([ticks])
+        # Where else it may go when it would run out of the plot or over another (the mark's other side).
+        other = {"right": (1.15, 0.5), "above": (anchor[0], -0.25), "below": (anchor[0], 1.25)}[m.label_at]
+        placed.append((0 if m.bold else 2, text, [anchor, other]))
+    ticks = [(float(x), words) for x, words in fig.x_ticks]
+    if ticks:
+        # The second level of ticks is left out only when the labels would fill most of the axis; a label at either
+        # end may reach past the axis by half its width (it is drawn, not dropped).
+        widest = max(QFontMetrics(scaled_font(base, 1.0)).horizontalAdvance(words) for _x, words in ticks)
+        plot.getAxis("bottom").setStyle(textFillLimits=[(0, 0.8)], hideOverlappingLabels=widest // 2 + 4)
     _set_ranges(plot, fig, x_low, x_high)
     if legend is not None:
         _legend(legend, fig, base, thick)
+    keeper = getattr(plot, "label_keeper", None)
+    if keeper is None:
+        keeper = plot.label_keeper = LabelKeeper(plot)
+    keeper.keep([(item, anchors) for _rank, item, anchors in sorted(placed, key=lambda p: p[0])], ticks)
 
 
 def _set_ranges(plot: pg.PlotItem, fig: Figure, x_low: float, x_high: float) -> None:
@@ -160,6 +166,127 @@ def _legend(legend: pg.LegendItem, fig: Figure, base: QFont, thick: float) -> No
         else:
             sample = pg.PlotDataItem([], [], pen=_pen(colour, thick, kind == "dash"))
         legend.addItem(sample, words)
+
+
+class LabelKeeper(QObject):
+    """Keeps a chart's labels inside its plot and clear of one another, whatever size it is drawn at: each label, the
+    most important first (a bold one, a line's, then the marks'), goes where it was meant to if there is room,
+    else on the other side of its mark, else is left out (its mark's read-out still names it). Placed again when the
+    plot is resized or its range changes."""
+
+    def __init__(self, plot: pg.PlotItem):
+        super().__init__(plot)
+        self.plot = plot
+        self.labels: list[tuple[pg.TextItem, list[tuple[float, float]]]] = []
+        self.ticks: list[tuple[float, str]] = []
+        self._step = 0  # the dates written: every `_step`th
+        self._topped = False  # room made over the top number since the figure was drawn
+        self.hidden = 0
+        self._again = QTimer(self)
+        self._again.setSingleShot(True)
+        self._again.setInterval(0)
+        self._again.timeout.connect(self.place)
+        plot.vb.sigResized.connect(self._again.start)
+        plot.vb.sigRangeChanged.connect(self._again.start)
+
+    def keep(self, labels: list[tuple[pg.TextItem, list[tuple[float, float]]]],
+             ticks: list[tuple[float, str]] | None = None) -> None:
+        self.labels = labels
+        self.ticks = ticks or []
+        self._step = 0
+        self._topped = False
+        self.place()
+
+    def place_ticks(self, width: float) -> None:
+        """The dates under the plot: every one if they fit the axis, else every other, third… (a year's label among
+        the first level), the rest as a second level pyqtgraph draws where there is room."""
+        ticks = self.ticks
+        if not ticks or width <= 0:
+            return
+        axis = self.plot.getAxis("bottom")
+        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+        widest = max(metrics.horizontalAdvance(words) for _x, words in ticks) + metrics.horizontalAdvance("  ")
+        step = max(1, math.ceil(len(ticks) / max(1.0, width / widest)))
+        if len(ticks) > 7:
+            step = max(step, 2)
+        if step == self._step:
+            return
+        self._step = step
+        if step == 1:
+            axis.setTicks([ticks])
+            return
+        first = next((i for i, (_, words) in enumerate(ticks) if re.search(r"\d{4}", words)), 0) % step
+        axis.setTicks([ticks[first::step], [t for i, t in enumerate(ticks) if (i - first) % step]])
+
+    def make_room_at_ends(self, width: float) -> None:
+        """Room at each end of the x range for the first and last dates' labels, centred on their ticks (pyqtgraph
+        leaves out a label reaching past the plot, gridlines or not)."""
+        axis = self.plot.getAxis("bottom")
+        levels = getattr(axis, "_tickLevels", None)
+        if not levels or not levels[0] or width <= 0:
+            return
+        metrics = QFontMetrics(axis.style.get("tickFont") or axis.font())
+        low, high = self.plot.vb.viewRange()[0]
+        span = high - low
+        shown = sorted(levels[0])
+        first, last = shown[0], shown[-1]
+        need_low = (metrics.horizontalAdvance(first[1]) / 2 + 3) / width * span
+        need_high = (metrics.horizontalAdvance(last[1]) / 2 + 3) / width * span
+        new_low = min(low, first[0] - need_low * 1.15) if first[0] - low < need_low else low
+        new_high = max(high, last[0] + need_high * 1.15) if high - last[0] < need_high else high
+        if new_low < low - 1e-9 or new_high > high + 1e-9:
+            self.plot.setXRange(new_low, new_high, padding=0)
+
+    def space_numbers(self, height: float) -> None:
+        """The numbers up the side no closer than one and a half lines of their type: a short plot in a room's large
+        type shows fewer of them (pyqtgraph spaces them by the axis's length alone)."""
+        axis = self.plot.getAxis("left")
+        low, high = self.plot.vb.viewRange()[1]
+        span = high - low
+        line = QFontMetrics(axis.style.get("tickFont") or axis.font()).height()
+        if span <= 0 or height <= 0 or line <= 0:
+            return
+        most = max(2, min(8, int(height / (line * 1.5))))
+        raw = span / most
+        power = 10 ** math.floor(math.log10(raw))
+        step = next(f * power for f in (1, 2, 5, 10) if f * power >= raw)
+        if getattr(axis, "_tickSpacing", None) != [(step, 0), (step / 2, 0)]:
+            axis.setTickSpacing(levels=[(step, 0), (step / 2, 0)])
+        # The top number half a line inside the plot, so that it is drawn, not dropped at the edge (once a drawing,
+        # and only where the plot is tall enough for that to be a small change).
+        top = math.floor(high / step) * step
+        room = (line / 2 + 2) / height * span
+        if high - top < room and top > low and height > 4 * line and not self._topped:
+            self._topped = True
+            self.plot.setYRange(low, top + room * 1.1, padding=0)
+
+    def place(self) -> None:
+        vb = self.plot.vb
+        inside = vb.sceneBoundingRect()
+        if inside.width() <= 0 or inside.height() <= 0:
+            return
+        self.place_ticks(inside.width())
+        self.make_room_at_ends(inside.width())
+        self.space_numbers(inside.height())
+        kept: list[QRectF] = []
+        self.hidden = 0
+        for item, anchors in self.labels:
+            if item.scene() is None:  # cleared since
+                continue
+            point = vb.mapViewToScene(item.pos())
+            margin = item.textItem.document().documentMargin()  # the words, not the padding round them
+            size = item.textItem.boundingRect()
+            for anchor in anchors:
+                box = QRectF(point.x() - anchor[0] * size.width(), point.y() - anchor[1] * size.height(),
+                             size.width(), size.height()).adjusted(margin, margin, -margin, -margin)
+                if inside.contains(box) and not any(box.intersects(k) for k in kept):
+                    item.setAnchor(anchor)
+                    item.setVisible(True)
+                    kept.append(box)
+                    break
+            else:
+                item.setVisible(False)
+                self.hidden += 1
 
 
 def nearest_readout(plot: pg.PlotItem, fig: Figure, pos: QPointF, reach: float | None = None) -> int | None:

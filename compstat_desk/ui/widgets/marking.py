@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from compstat_desk.ui.theme import marking_colours, scaled_font
+from compstat_desk.ui.widgets.fitting import FittingLabelWidget
 
 
 def marking_label(marking: str, font: QFont, parent: QWidget | None = None) -> QLabel:
@@ -35,21 +38,20 @@ class MarkingBannerWidget(QFrame):
         self.marking_label.setStyleSheet("QLabel { padding: 0px; }")
         self.name_label = QLabel(name, self)
         self.name_label.setFont(scaled_font(base, 1.15, bold=True))
-        self.path_label = QLabel(path, self)
+        self.path_label = FittingLabelWidget(self)  # the whole path, else the file's name: never cut short
+        self.path_label.may_vanish = True
+        self.path_label.set_wordings(path, Path(path).name)
         self.path_label.setFont(base)
         for label in (self.marking_label, self.name_label, self.path_label):
             label.setTextFormat(Qt.TextFormat.PlainText)  # a workspace's name is text, never markup
         self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.path_label.setToolTip(path)
-        # A long path is cut at the window's edge rather than making the window wider than the screen.
-        self.path_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout.addWidget(self.marking_label)
         layout.addWidget(self.name_label)
         layout.addWidget(self.path_label, 1)
 
     def text(self) -> str:
         """What the banner says, as plain text."""
-        return f"{self.marking_label.text()} {self.name_label.text()} {self.path_label.text()}"
+        return f"{self.marking_label.text()} {self.name_label.text()} {self.path_label.full_text()}"
 
 
 def marking_strip(marking: str, scale: float) -> QLabel:

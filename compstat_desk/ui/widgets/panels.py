@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSizePolicy, QTableView, QVBoxLayo
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.workspace import Workspace
-from compstat_desk.ui.widgets.tables import WrappingTable
+from compstat_desk.ui.widgets.paging import PagedTableWidget
 
 INK = "#1a1a1a"
 
@@ -28,12 +28,21 @@ class PanelContext:
     week_ending: dt.date | None
     scale: float = 1.0  # type size relative to the application's; the projector uses about 2.2 on 1080 lines
     panels: int = 1  # how many panels share the slide's width
+    least_point_size: float = 0.0  # on a slide, no type smaller: 1/40 of the screen's height (0: no floor)
 
 
 def panel_font(context: PanelContext, factor: float = 1.0, bold: bool = False) -> QFont:
     font = QFont()
-    font.setPointSizeF(max(8.0, font.pointSizeF() * context.scale * factor))
+    font.setPointSizeF(max(8.0, context.least_point_size, font.pointSizeF() * context.scale * factor))
     font.setBold(bold)
+    return font
+
+
+def chart_font(context: PanelContext) -> QFont:
+    """A chart's type on a panel: its labels (0.9 of it) no smaller than a slide's least."""
+    font = panel_font(context, ANALYSIS_FACTOR)
+    if context.least_point_size:
+        font.setPointSizeF(max(font.pointSizeF(), context.least_point_size / 0.9))
     return font
 
 
@@ -111,25 +120,19 @@ def actions_panel(ws: Workspace, panel: dict[str, Any], context: PanelContext) -
         for c, e in zip(table["carried"], table["escalation"], strict=True)]).reset_index(drop=True)
     box = QWidget()
     layout = QVBoxLayout(box)
-    layout.addWidget(panel_label(f"{title} ({len(table)})", context, 1.2, bold=True))
+    heading = panel_label(f"{title} ({len(table)})", context, 1.2, bold=True)
+    layout.addWidget(heading)
     if table.empty:
         layout.addWidget(panel_label("None yet.", context, 1.2))
         layout.addStretch(1)
         return box
-    view = WrappingTable()
-    model = ActionsTableModel(table, parent=view)
+    model = ActionsTableModel(table)
+    view = PagedTableWidget(text_column=model.column_of("text"))  # pages, never scrolls: "1–6 of 8", then 7–8
+    model.setParent(view)
     view.setModel(model)
     view.setFont(panel_font(context, 1.0))
-    view.verticalHeader().setVisible(False)
     view.horizontalHeader().setFont(panel_font(context, 1.0, bold=True))
-    view.horizontalHeader().setStretchLastSection(True)
-    view.setWordWrap(True)
-    view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-    view.setTextElideMode(Qt.TextElideMode.ElideNone)
-    view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    view.resizeColumnsToContents()
-    text_column = model.column_of("text")
-    view.setColumnWidth(text_column, 100)  # the last column stretches to what is left, and its text wraps
+    view.page_changed.connect(lambda: heading.setText(f"{title} ({view.words()})"))
     layout.addWidget(view, 1)
     return box
 
@@ -202,7 +205,7 @@ def outlook_panel(ws: Workspace, panel: dict[str, Any], context: PanelContext) -
 
         try:
             chart = figure_chart(trajectory_figure(ws, int(panel["target"]), as_of(ws, context)),
-                                 panel_font(context, ANALYSIS_FACTOR), 2 if context.panels == 1 else 1)
+                                 chart_font(context), 2 if context.panels == 1 else 1)
         except CompstatError as exc:
             layout.addWidget(panel_label(str(exc), context, 0.9))
         else:

@@ -39,8 +39,9 @@ class UnitsPaneWidget(QWidget):
         self.tree.setItemDelegate(RoomyRowsDelegate(self.tree))
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.tree.header().setSectionsMovable(False)
+        self.tree.setProperty("fit_scrolls_sideways", True)  # the names stay in sight; the figures beside them scroll
         self.tree.selectionModel().currentRowChanged.connect(self.on_tree_current_changed)
-        self.finder = QLineEdit(placeholderText="Find a unit (Ctrl+F): code or name…")
+        self.finder = QLineEdit(placeholderText="Find a unit (Ctrl+F)")
         self.finder.setAccessibleName("Find a unit")
         self.finder.setClearButtonEnabled(True)
         self.finder.returnPressed.connect(self.on_finder_return_pressed)
@@ -86,13 +87,21 @@ class UnitsPaneWidget(QWidget):
         """Size the tree's columns to their contents, wider caps at a larger `scale` (the projector theme)."""
         m = UnitTreeModel
         fit_sections(self.tree, {m.NAME: int(320 * scale), m.CODE: int(140 * scale), m.INCIDENTS: int(130 * scale),
-                                 m.POPULATION: int(130 * scale), m.COMMANDER: int(260 * scale)})
+                                 m.POPULATION: int(130 * scale), m.COMMANDER: int(480 * scale)})
 
     def needed_width(self) -> int:
         """The pixels the tree's shown columns take, with its scroll bar and frame."""
         header = self.tree.header()
         return (sum(header.sectionSize(c) for c in range(header.count()) if not self.tree.isColumnHidden(c))
                 + self.tree.verticalScrollBar().sizeHint().width() + 2 * self.tree.frameWidth() + 16)
+
+    def names_width(self) -> int:
+        """The pixels the pane needs to show every unit's name whole (the first column, with the tree's frame, its
+        scroll bar and the pane's margins): it never gives way below this."""
+        margins = self.layout().contentsMargins()
+        return (self.tree.header().sectionSize(self.tree.header().logicalIndex(0))
+                + self.tree.verticalScrollBar().sizeHint().width() + 2 * self.tree.frameWidth()
+                + margins.left() + margins.right() + 2)
 
     def select_unit(self, code: str) -> None:
         """Select the unit with this code, as a click would (ValueError if there is none)."""
