@@ -11,6 +11,17 @@ import pandas as pd
 
 from compstat_desk.core.analysis.compstat import latest_week_ending, phi_from_weeks
 from compstat_desk.core.analysis.polarity import up_is_good
+from compstat_desk.core.analysis.projection import (
+    MIN_PAST,
+    PRIOR_YEARS,
+    PaceModel,
+    PastYear,
+    baseline_share,
+    pace_model,
+    past_years,
+    project_count,
+    years_back,
+)
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -59,6 +70,11 @@ class Trajectory:
     period_end: dt.date | None = None
     # The plan for the rest of the period, day by day after the as-of date to the period's end (day, planned).
     plan_ahead: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["day", "planned"]))
+    # What the projection learned from: past unit-years tried the same way (0: its prior values alone), the
+    # distinct past years among them, and how much of the gap so far it expects to persist.
+    past_unit_years: int = 0
+    past_years: int = 0
+    persistence: float | None = None
 
     @property
     def wants_fewer(self) -> bool:
@@ -94,13 +110,69 @@ def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: d
     return pd.Series(dict(rows), dtype=float).reindex(days.strftime("%Y-%m-%d"), fill_value=0.0)
 
 
+LEVELS = ("force", "division", "sector")
+
+
+def level_daily(ws: Workspace, category_id: int, level: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Daily counts of one category for every unit at a level (each with the units under it), one column per unit
+    id, one row per ISO day from `start` to `end`, zeros filled."""
+    parents = {int(i): (None if p is None else int(p), str(lv))
+               for i, p, lv in ws.conn.execute("SELECT id, parent_id, level FROM units")}
+
+    def at_level(unit_id: int) -> int | None:
+        seen: set[int] = set()
+        current: int | None = unit_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            parent, lv = parents[current]
+            if lv == level:
+                return current
+            current = parent
+        return None
+
+    rows = ws.conn.execute("SELECT day, unit_id, sum(n) FROM daily_counts WHERE category_id = ? AND day BETWEEN ? AND ?"
+                           " GROUP BY day, unit_id", (category_id, start.isoformat(), end.isoformat())).fetchall()
+    days = pd.date_range(start, end, freq="D").strftime("%Y-%m-%d")
+    units = [u for u, (_, lv) in parents.items() if lv == level]
+    if not rows:
+        return pd.DataFrame(0.0, index=days, columns=units)
+    frame = pd.DataFrame(rows, columns=["day", "unit_id", "n"])
+    frame["unit_id"] = frame["unit_id"].map(at_level)
+    frame = frame.dropna(subset=["unit_id"])
+    table = frame.pivot_table(index="day", columns="unit_id", values="n", aggfunc="sum", fill_value=0)
+    table.columns = [int(c) for c in table.columns]
+    return table.reindex(index=days, columns=units, fill_value=0).astype(float)
+
+
+def learn_pace(ws: Workspace, unit_id: int, category_id: int, period: tuple[dt.date, dt.date],
+               baseline: tuple[dt.date, dt.date], days_in: int) -> PaceModel:
+    """The pace model for a target, learned from every past year of the units at the target unit's level (and the
+    levels below, while the past unit-years are fewer than projection.MIN_PAST): see core/analysis/projection."""
+    first = ws.conn.execute("SELECT min(day) FROM daily_counts WHERE category_id = ?", (category_id,)).fetchone()[0]
+    level = ws.conn.execute("SELECT level FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+    past: list[PastYear] = []
+    if first is not None and dt.date.fromisoformat(first) <= years_back(baseline[0], 1):
+        start = dt.date.fromisoformat(first)
+        for lv in LEVELS[LEVELS.index(level):]:
+            daily = level_daily(ws, category_id, lv, start, baseline[1])
+            for column in daily.columns:
+                counts = daily[column]
+                seen = counts.to_numpy().nonzero()[0]
+                if len(seen):  # a unit's own data begin with its first incident (a unit created later)
+                    past += past_years(counts, period, baseline, days_in,
+                                       first_day=dt.date.fromisoformat(str(counts.index[seen[0]])))
+            if len(past) >= MIN_PAST:
+                break
+    return pace_model(past)
+
+
 def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> Trajectory:
     """A count target (fewer incidents than the baseline period by `change_pct`) followed to `as_of`.
 
-    Plan: the target total spread over the period by the baseline period's own seasonal shape (its
-    cumulative share by day). Projection: seasonal pace, actual to date ÷ the baseline's share at the same
-    point. Interval and probability: the rest of the period as over-dispersed Poisson counts (variance φ ×
-    mean, φ from the last 104 weeks)."""
+    Plan: the target total spread over the period by the baseline period's own seasonal shape (its cumulative share
+    by day). Projection, its 95% interval and the probability of meeting the target: core/analysis/projection (the
+    count so far and the baseline's rest, as much of the gap so far carried on as the workspace's own past years
+    show persists; chance, the pace and the shape's movement between years in the interval)."""
     t = ws.conn.execute(
         "SELECT t.unit_id, u.code, c.id, c.code, c.polarity, t.baseline_start, t.baseline_end, t.target_start,"
         " t.target_end, t.change_pct, t.description FROM targets t JOIN units u ON u.id = t.unit_id"
@@ -119,9 +191,7 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
     baseline_total = int(base.sum())
     target_total = baseline_total * (1 + (change or 0) / 100)
     period = (s1 - s0).days + 1
-    # The baseline's share by day of the period (the same number of days in, so a leap year shifts one day).
-    share = np.cumsum(base.to_numpy()) / max(baseline_total, 1)
-    share = np.interp(np.arange(1, period + 1), np.arange(1, len(share) + 1), share)
+    share = baseline_share(base.to_numpy(), period)
     actual = _daily(ws, unit_id, cat_id, s0, as_of)
     days_in = len(actual)
     planned = target_total * share[:days_in]
@@ -129,26 +199,29 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
     plan = pd.DataFrame({"day": actual.index, "planned": planned, "actual": actual_cum})
     elapsed = days_in / period
     projection = interval = probability = likelihood = None
+    model: PaceModel | None = None
     done = float(actual_cum[-1]) if days_in else 0.0
-    if elapsed >= MIN_ELAPSED and share[days_in - 1] > 0:
-        projection = done / share[days_in - 1]
-        remaining = max(projection - done, 0.0)
+    if elapsed >= MIN_ELAPSED and 0 < share[days_in - 1] < 1:
         weeks = _daily(ws, unit_id, cat_id, as_of - dt.timedelta(days=7 * 104 - 1), as_of).to_numpy()
         phi = float(phi_from_weeks(weeks.reshape(104, 7).sum(axis=1)[None, :])[0])
-        sd = float(np.sqrt(phi * remaining)) if remaining > 0 else 0.0
-        interval = (done + max(remaining - 1.96 * sd, 0.0), done + remaining + 1.96 * sd)
-        fewer_is_better = not up_is_good(polarity)
-        if sd > 0:
-            z = (target_total - projection) / sd
-            probability = float(stats.norm.cdf(z) if fewer_is_better else stats.norm.sf(z))
-        else:
-            probability = float((projection <= target_total) if fewer_is_better else (projection >= target_total))
+        model = learn_pace(ws, unit_id, cat_id, (s0, s1), (b0, b1), days_in)
+        projected = project_count(done, float(share[days_in - 1]), baseline_total, phi, model)
+        projection, interval = projected.projection, (projected.lo95, projected.hi95)
+        probability = projected.probability(target_total, fewer=not up_is_good(polarity))
+        likelihood = likelihood_label(probability)
+    elif elapsed >= MIN_ELAPSED and days_in == period:  # the period is whole: the count is the outcome
+        projection, interval = done, (done, done)
+        fewer = not up_is_good(polarity)
+        probability = float(done <= target_total if fewer else done >= target_total)
         likelihood = likelihood_label(probability)
     ahead_days = pd.date_range(s0 + dt.timedelta(days=days_in), s1, freq="D")
     plan_ahead = pd.DataFrame({"day": ahead_days.strftime("%Y-%m-%d"), "planned": target_total * share[days_in:]})
     return Trajectory(target_id, unit, cat, description or "", as_of, target_total, baseline_total,
                       float(planned[-1]) if days_in else 0.0, int(done), elapsed, projection, interval,
-                      probability, likelihood, plan, s0, s1, plan_ahead)
+                      probability, likelihood, plan, s0, s1, plan_ahead,
+                      past_unit_years=model.past_years if model else 0,
+                      past_years=int(round(model.dof - PRIOR_YEARS)) if model else 0,
+                      persistence=model.persistence if model else None)
 
 
 def count_targets(ws: Workspace) -> list[int]:

@@ -43,17 +43,30 @@ def test_plan_projection_and_likelihood_by_hand(halved):
     assert tr.actual_to_date == 200 and tr.elapsed == pytest.approx(200 / 365)
     # 2025 was flat, so the plan is a straight line: 657 × 200 / 365 by day 200.
     assert tr.planned_to_date == pytest.approx(657 * 200 / 365)
-    # Seasonal pace: 200 so far ÷ the 200/365 of 2025 that had passed by then.
-    assert tr.projection == pytest.approx(200 / (400 / 730))
-    # By hand: φ from the 104 weekly counts to the as-of date; the rest of the year as φ-scaled Poisson.
+    # By hand: no past year lies wholly in the data (they begin in November 2024), so the pace model is its prior:
+    # half the gap so far persists (w = 0.5), κ = 0.005 learned from nothing, Var(w) = 0.25², two years' weight.
+    # The rest of 2025 after day 200 was 330; the gap so far is log(200.5 / 400.5).
+    gap = np.log(200.5 / 400.5)
+    rest = 330.5 * np.exp(0.5 * gap) - 0.5
+    assert tr.projection == pytest.approx(200 + rest)
+    # φ from the 104 weekly counts to the as-of date (the consecutive-difference estimator).
     days = pd.Series([r[0] for r in rows]).value_counts()
     daily = days.reindex(pd.date_range(as_of - dt.timedelta(days=727), as_of).strftime("%Y-%m-%d"), fill_value=0)
     weekly = daily.to_numpy().reshape(104, 7).sum(axis=1)
     phi = max(1.0, (np.diff(weekly) ** 2).sum() / (weekly[1:] + weekly[:-1]).sum())
-    remaining = tr.projection - 200
-    probability = stats.norm.cdf((657 - tr.projection) / np.sqrt(phi * remaining))
+    # Chance in the four counts (φ/n each on the log scale), plus what the prior says of the shape and of w.
+    chance = phi * (1 / (rest + 0.5) + 1 / 330.5 + 0.25 * (1 / 200.5 + 1 / 400.5))
+    learned = 0.005 + gap ** 2 * 0.0625
+    variance = chance + learned
+    dof = variance ** 2 / (learned ** 2 / 2)
+    q = stats.t.ppf(0.975, dof)
+    lo, hi = tr.interval_95
+    assert lo == pytest.approx(200 + (rest + 0.5) * np.exp(-q * np.sqrt(variance)) - 0.5)
+    assert hi == pytest.approx(200 + (rest + 0.5) * np.exp(q * np.sqrt(variance)) - 0.5)
+    probability = stats.t.cdf((np.log(657 - 200 + 0.5) - np.log(rest + 0.5)) / np.sqrt(variance), dof)
     assert tr.probability == pytest.approx(probability)
-    assert tr.likelihood == "Green"
+    assert tr.likelihood == likelihood_label(probability)
+    assert tr.past_unit_years == 0 and tr.persistence == pytest.approx(0.5)
 
 
 def test_no_projection_before_a_quarter_of_the_period(halved):
