@@ -196,8 +196,6 @@ def past_years(daily: pd.Series, period: tuple[dt.date, dt.date], baseline: tupl
     """The seasonal pace tried on each past year of one unit's daily counts (`daily`: indexed by ISO day, zeros
     filled, from `first_day`): the period and its baseline moved back one year, two, … while the baseline still lies
     inside the data, each judged `days_in` days into its period."""
-    from compstat_desk.core.analysis.compstat import phi_from_weeks
-
     values = daily.to_numpy(dtype=float)
     start = dt.date.fromisoformat(str(daily.index[0])) if len(daily) else first_day
     found: list[PastYear] = []
@@ -217,10 +215,40 @@ def past_years(daily: pd.Series, period: tuple[dt.date, dt.date], baseline: tupl
         if len(actual) < period_days or days_in >= period_days:
             continue
         share = baseline_share(base, period_days)[days_in - 1]
-        end = (s1 - start).days + 1
-        weeks = min(104, end // 7)
-        phi = float(phi_from_weeks(values[end - 7 * weeks:end].reshape(weeks, 7).sum(axis=1)[None, :])[0]) \
-            if weeks >= 8 else 1.0
+        phi = weekly_phi(values, (s1 - start).days + 1)
         found.append(PastYear(float(share), float(base.sum()), float(actual[:days_in].sum()), float(actual.sum()),
                               phi, k - 1))
     return found
+
+
+def unit_past_years(counts: pd.Series, period: tuple[dt.date, dt.date], baseline: tuple[dt.date, dt.date],
+                    days_in: int) -> list[PastYear]:
+    """past_years for one unit whose data begin with its first incident (a unit created later has no zeros before
+    it to learn from)."""
+    seen = counts.to_numpy().nonzero()[0]
+    if not len(seen):
+        return []
+    return past_years(counts, period, baseline, days_in, first_day=dt.date.fromisoformat(str(counts.index[seen[0]])))
+
+
+def pooled_past(levels: Sequence[pd.DataFrame], period: tuple[dt.date, dt.date], baseline: tuple[dt.date, dt.date],
+                days_in: int) -> list[PastYear]:
+    """Every past unit-year of the units at the target's level (`levels[0]`, one column a unit of daily counts),
+    then of the levels below in turn while fewer than MIN_PAST have been found."""
+    past: list[PastYear] = []
+    for daily in levels:
+        for column in daily.columns:
+            past += unit_past_years(daily[column], period, baseline, days_in)
+        if len(past) >= MIN_PAST:
+            break
+    return past
+
+
+def weekly_phi(values: np.ndarray, end: int) -> float:
+    """φ from up to 104 weekly counts of daily `values` ending before index `end` (1 with fewer than 8 weeks)."""
+    from compstat_desk.core.analysis.compstat import phi_from_weeks
+
+    weeks = min(104, end // 7)
+    if weeks < 8:
+        return 1.0
+    return float(phi_from_weeks(values[end - 7 * weeks:end].reshape(weeks, 7).sum(axis=1)[None, :])[0])

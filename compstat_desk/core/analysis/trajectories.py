@@ -12,13 +12,12 @@ import pandas as pd
 from compstat_desk.core.analysis.compstat import latest_week_ending, phi_from_weeks
 from compstat_desk.core.analysis.polarity import up_is_good
 from compstat_desk.core.analysis.projection import (
-    MIN_PAST,
     PRIOR_YEARS,
     PaceModel,
     PastYear,
     baseline_share,
     pace_model,
-    past_years,
+    pooled_past,
     project_count,
     years_back,
 )
@@ -153,16 +152,8 @@ def learn_pace(ws: Workspace, unit_id: int, category_id: int, period: tuple[dt.d
     past: list[PastYear] = []
     if first is not None and dt.date.fromisoformat(first) <= years_back(baseline[0], 1):
         start = dt.date.fromisoformat(first)
-        for lv in LEVELS[LEVELS.index(level):]:
-            daily = level_daily(ws, category_id, lv, start, baseline[1])
-            for column in daily.columns:
-                counts = daily[column]
-                seen = counts.to_numpy().nonzero()[0]
-                if len(seen):  # a unit's own data begin with its first incident (a unit created later)
-                    past += past_years(counts, period, baseline, days_in,
-                                       first_day=dt.date.fromisoformat(str(counts.index[seen[0]])))
-            if len(past) >= MIN_PAST:
-                break
+        levels = [level_daily(ws, category_id, lv, start, baseline[1]) for lv in LEVELS[LEVELS.index(level):]]
+        past = pooled_past(levels, period, baseline, days_in)
     return pace_model(past)
 
 
