@@ -167,7 +167,8 @@ def summary_text(summary: BacktestSummary, *, title: str, marking: str) -> str:
         return "\n".join(lines)
     years = sorted(summary.rows["year"].unique())
     units = summary.rows.drop_duplicates(["level", "unit"])
-    lines.append(f"{len(units)} units, {years[0]}–{years[-1]}: targets of 10% fewer, 5% fewer and as many as the "
+    span = str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+    lines.append(f"{len(units)} units, {span}: targets of 10% fewer, 5% fewer and as many as the "
                  f"year before, projected as compstat-desk would have, from what was known then.")
     lines.append("")
     lines.append("How often the 95% interval held the year's count (it should be about 95%):")

@@ -13,6 +13,7 @@ from compstat_desk.core.analysis.compstat import latest_week_ending, phi_from_we
 from compstat_desk.core.analysis.polarity import up_is_good
 from compstat_desk.core.analysis.projection import (
     PRIOR_YEARS,
+    CountProjection,
     PaceModel,
     PastYear,
     baseline_share,
@@ -74,6 +75,7 @@ class Trajectory:
     past_unit_years: int = 0
     past_years: int = 0
     persistence: float | None = None
+    count_projection: CountProjection | None = None  # the model behind the projection (its chances at any count)
 
     @property
     def wants_fewer(self) -> bool:
@@ -191,6 +193,7 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
     elapsed = days_in / period
     projection = interval = probability = likelihood = None
     model: PaceModel | None = None
+    projected: CountProjection | None = None
     done = float(actual_cum[-1]) if days_in else 0.0
     if elapsed >= MIN_ELAPSED and 0 < share[days_in - 1] < 1:
         weeks = _daily(ws, unit_id, cat_id, as_of - dt.timedelta(days=7 * 104 - 1), as_of).to_numpy()
@@ -212,7 +215,8 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
                       probability, likelihood, plan, s0, s1, plan_ahead,
                       past_unit_years=model.past_years if model else 0,
                       past_years=int(round(model.dof - PRIOR_YEARS)) if model else 0,
-                      persistence=model.persistence if model else None)
+                      persistence=model.persistence if model else None,
+                      count_projection=projected if model else None)
 
 
 def count_targets(ws: Workspace) -> list[int]:
@@ -386,3 +390,56 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
     return IndicatorTrajectory(target_id, unit, code, description or "", polarity, as_of, float(goal),
                                baseline_level, planned_to_date, actual_to_date, elapsed, projection, interval,
                                probability, likelihood, plan, plan_ahead, s1)
+
+
+# -- every target at a date, as a table (the command line's csv and json, and scripts) ----------------------------
+
+REPORT_COLUMNS = ["target_id", "kind", "unit", "category", "description", "period_start", "period_end", "as_of",
+                  "elapsed", "actual", "planned", "projection", "lo95", "hi95", "probability", "likelihood", "target",
+                  "status"]
+
+
+def target_status(t: Trajectory | IndicatorTrajectory, on: dt.date) -> str:
+    """running, met, not met or too early, as the target stands on the date `on`. A period is over only once its
+    last day is past *and* the data reach it: a count followed to the end of November is not yet a year's result."""
+    complete = t.period_end is not None and t.as_of >= t.period_end
+    outcome = t.met(on) if complete else None
+    if outcome is not None:
+        return "met" if outcome else "not met"
+    return "running" if t.projection is not None else "too early"
+
+
+def targets_report(ws: Workspace, as_of: dt.date | None = None, *, on: dt.date | None = None) -> pd.DataFrame:
+    """Every target followed to `as_of` (default: the latest week): one row each (REPORT_COLUMNS), counts and
+    indicators alike (`category` is the category's or the indicator's code). `status` as it stands on `on` (default:
+    `as_of`, else today)."""
+    day = on or as_of or dt.date.today()
+    period = {int(i): (dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+              for i, a, b in ws.conn.execute("SELECT id, target_start, target_end FROM targets")}
+    rows: list[dict[str, object]] = []
+    for target_id in count_targets(ws):
+        t = trajectory(ws, target_id, as_of)
+        lo, hi = t.interval_95 or (None, None)
+        rows.append({"target_id": target_id, "kind": "count", "unit": t.unit, "category": t.category,
+                     "description": t.description, "period_start": period[target_id][0].isoformat(),
+                     "period_end": period[target_id][1].isoformat(), "as_of": t.as_of.isoformat(),
+                     "elapsed": round(t.elapsed, 4), "actual": t.actual_to_date, "planned": round(t.planned_to_date, 1),
+                     "projection": None if t.projection is None else round(t.projection, 1),
+                     "lo95": None if lo is None else round(lo, 1), "hi95": None if hi is None else round(hi, 1),
+                     "probability": None if t.probability is None else round(t.probability, 4),
+                     "likelihood": t.likelihood, "target": round(t.target_total, 1), "status": target_status(t, day)})
+    for target_id in indicator_targets(ws):
+        it = indicator_trajectory(ws, target_id, as_of)
+        lo, hi = it.interval_95 or (None, None)
+
+        def r(v: float | None, digits: int = 2) -> float | None:
+            return None if v is None else round(v, digits)
+
+        rows.append({"target_id": target_id, "kind": "indicator", "unit": it.unit, "category": it.indicator,
+                     "description": it.description, "period_start": period[target_id][0].isoformat(),
+                     "period_end": period[target_id][1].isoformat(), "as_of": it.as_of.isoformat(),
+                     "elapsed": round(it.elapsed, 4), "actual": r(it.actual_to_date), "planned": r(it.planned_to_date),
+                     "projection": r(it.projection), "lo95": r(lo), "hi95": r(hi), "probability": r(it.probability, 4),
+                     "likelihood": it.likelihood, "target": it.target_value, "status": target_status(it, day)})
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS, dtype=object)  # a count stays whole beside a level
+    return frame.sort_values("target_id", kind="stable").reset_index(drop=True)
