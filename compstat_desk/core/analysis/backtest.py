@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 # quarter, a half and three quarters of the way in, as the first projection is allowed from a quarter on.
 POINTS = ((97, "early April"), (188, "early July"), (271, "late September"))
 CHANGES = (-10.0, -5.0, 0.0)  # targets: this % on the year before
+BAND_LEAST = 20  # a band with fewer targets is not judged (its share met is mostly chance)
 SCALE = ((0.9, "Green"), (0.7, "Amber/Green"), (0.4, "Amber"), (0.2, "Amber/Red"), (0.0, "Red"))
 COLUMNS = ["category", "level", "unit", "year", "point", "as_of", "change_pct", "baseline", "target", "projection",
            "lo95", "hi95", "probability", "likelihood", "outcome", "covered", "met", "past_unit_years"]
@@ -130,9 +131,31 @@ class BacktestSummary:
         return int(self.coverage["projections"].sum()) if len(self.coverage) else 0
 
     def worst_band_gap(self) -> float:
-        """The largest gap, in points, between a band's stated probability and its share met (all points)."""
-        overall = self.calibration[self.calibration["point"] == "all"]
+        """The largest gap, in points, between a band's stated probability and its share met (all points), over the
+        bands with BAND_LEAST targets or more (a band of five is chance)."""
+        overall = self.calibration[(self.calibration["point"] == "all") & (self.calibration["targets"] >= BAND_LEAST)]
         return float((overall["stated"] - overall["met"]).abs().max() * 100) if len(overall) else 0.0
+
+    def verdict(self) -> str:
+        """Whether trajectories here can be read as stated, in a sentence, and why not when not."""
+        if not len(self.rows):
+            return ("Nothing to test yet: the back-test needs two whole calendar years of incidents (a year and the "
+                    "one before it) and tries each later year in turn.")
+        years = self.rows["year"].nunique()
+        if years < 2 or self.projections < 60:
+            return (f"Too little history to judge yet ({self.projections:,} projections from {years} "
+                    f"year{'s' if years != 1 else ''}): until there is more, trajectories rest mostly on the "
+                    "model's starting assumptions.")
+        reasons = [f"the 95% interval held only {r.covered:.0%} from {r.point}" for r in self.coverage.itertuples()
+                   if r.covered < 0.9]
+        overall = self.calibration[(self.calibration["point"] == "all") & (self.calibration["targets"] >= BAND_LEAST)]
+        reasons += [f"{r.likelihood} said {r.stated:.0%} but {r.met:.0%} were met" for r in overall.itertuples()
+                    if abs(r.stated - r.met) > 0.1]
+        if reasons:
+            return "Read trajectories here with care: " + "; ".join(reasons) + "."
+        return ("Trajectories here can be read as stated: the 95% interval held at least 90% from every point of the "
+                f"year, and each likelihood (with {BAND_LEAST} targets or more) was within 10 points of how often "
+                "its targets were met.")
 
 
 def summarise(rows: pd.DataFrame) -> BacktestSummary:
@@ -184,14 +207,7 @@ def summary_text(summary: BacktestSummary, *, title: str, marking: str) -> str:
     lines.append("")
     lines.append(f"Called under 1% likely: {n_low:,} targets, {met_low:,} met. Called over 99% likely: {n_high:,}, "
                  f"{missed_high:,} missed.")
-    gap = summary.worst_band_gap()
-    worst = float(summary.coverage["covered"].min()) if len(summary.coverage) else 1.0
-    if worst >= 0.9 and gap <= 10:
-        lines.append("Trajectories here can be read as stated: the intervals hold and the likelihoods are honest "
-                     "to within 10 points.")
-    else:
-        lines.append(f"Read trajectories here with care: the interval held {worst:.0%} of outcomes at worst, and a "
-                     f"likelihood was {gap:.0f} points from how often its targets were met.")
+    lines.append(summary.verdict())
     return "\n".join(lines)
 
 
