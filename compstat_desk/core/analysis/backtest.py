@@ -146,11 +146,13 @@ class BacktestSummary:
             return (f"Too little history to judge yet ({self.projections:,} projections from {years} "
                     f"year{'s' if years != 1 else ''}): until there is more, trajectories rest mostly on the "
                     "model's starting assumptions.")
-        reasons = [f"the 95% interval held only {r.covered:.0%} from {r.point}" for r in self.coverage.itertuples()
-                   if r.covered < 0.9]
+        reasons = [f"the 95% interval held only {float(held):.0%} from {point}"
+                   for point, held in zip(self.coverage["point"], self.coverage["covered"], strict=True)
+                   if float(held) < 0.9]
         overall = self.calibration[(self.calibration["point"] == "all") & (self.calibration["targets"] >= BAND_LEAST)]
-        reasons += [f"{r.likelihood} said {r.stated:.0%} but {r.met:.0%} were met" for r in overall.itertuples()
-                    if abs(r.stated - r.met) > 0.1]
+        reasons += [f"{band} said {float(said):.0%} but {float(met):.0%} were met"
+                    for band, said, met in zip(overall["likelihood"], overall["stated"], overall["met"], strict=True)
+                    if abs(float(said) - float(met)) > 0.1]
         if reasons:
             return "Read trajectories here with care: " + "; ".join(reasons) + "."
         return ("Trajectories here can be read as stated: the 95% interval held at least 90% from every point of the "
