@@ -162,7 +162,9 @@ def _backtest(ws: Workspace, args: argparse.Namespace) -> int:
                           "over_99_percent": {"targets": summary.over_99[0], "missed": summary.over_99[1]}},
                          indent=1, ensure_ascii=False))
         return 0
-    what = args.category or "every category"
-    where = f", {args.level} level" if args.level else ""
+    from compstat_desk.core.store.catalog import category_info, level_of
+
+    what = category_info(ws, args.category).name if args.category else "every category"
+    where = f", {level_of(args.level)} level" if args.level else ", every level"
     print(summary_text(summary, title=f"Back-test of the trajectories: {what}{where}", marking=ws.marking))
     return 0

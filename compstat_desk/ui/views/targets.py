@@ -74,9 +74,10 @@ def backtest_words(summary: BacktestSummary, scope: str) -> str:
     held = " / ".join(f"{r.covered:.0%}" for r in summary.coverage.itertuples())
     points = " / ".join(str(r.point).split()[-1] for r in summary.coverage.itertuples())
     overall = summary.calibration[summary.calibration["point"] == "all"]
-    bands = ", ".join(f"{html.escape(r.likelihood)} {r.stated:.0%}→{r.met:.0%}" for r in overall.itertuples())
+    bands = ", ".join(f"{html.escape(r.likelihood)} {r.stated:.0%}→{r.met:.0%} ({r.targets:,})"
+                      for r in overall.itertuples())
     return (f"<b>{html.escape(scope)}</b>, {span} ({summary.projections:,} projections): the 95% interval held "
-            f"{held} ({points}). Said → met: {bands}.<br>{html.escape(summary.verdict())}")
+            f"{held} ({points}). Said → met (targets): {bands}.<br>{html.escape(summary.verdict())}")
 
 
 class TargetsViewWidget(AnalysisViewWidget):
@@ -185,12 +186,12 @@ class TargetsViewWidget(AnalysisViewWidget):
         # How far to trust a projection here: the model re-run on this workspace's own past years, off the GUI thread.
         self.tasks = TaskRunner(self, "Targets view")
         self._backtest: Task | None = None
-        # One line until asked (the chart above keeps its room); what it found shows under it.
+        # One line until asked; what it found shows under it.
         self.backtest_box = QWidget()
-        self.backtest_button = QPushButton("How far to trust this? Back-test on past years")
-        self.backtest_button.setToolTip("Re-run the projection on this workspace's own past years, for the selected "
-                                        "target's category and level: how often its 95% interval held the year's "
-                                        "count, and how often each likelihood came true")
+        self.backtest_button = QPushButton("Back-test on past years")
+        self.backtest_button.setToolTip("How far to trust this? Re-run the projection on this workspace's own past "
+                                        "years, for the selected target's category and level: how often its 95% "
+                                        "interval held the year's count, and how often each likelihood came true")
         self.backtest_stop = QPushButton("Stop")
         self.backtest_stop.hide()
         self.backtest_progress = QProgressBar()
@@ -219,12 +220,12 @@ class TargetsViewWidget(AnalysisViewWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.form_box)
+        left_layout.addWidget(self.backtest_box)  # under the form: the chart keeps its height
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
         right_layout.addWidget(self.indicator_summary)
         right_layout.addWidget(self.preview, 1)
-        right_layout.addWidget(self.backtest_box)
         # Side by side: the list and the form on the left, the trajectory at full height on the right.
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -404,13 +405,15 @@ class TargetsViewWidget(AnalysisViewWidget):
 
     # -- the back-test ----------------------------------------------------------------------------
     def backtest_scope(self) -> tuple[str | None, str | None, str]:
-        """(category, level, words) the back-test runs on: the selected count target's category at its unit's level,
-        else every category at every level."""
+        """(category, level, words) the back-test runs on: the selected count target's category at its unit's level
+        (every level for the force's), else every category at every level."""
         if self.editing is not None:
             spec = core_targets.spec_of(self.ws, self.editing)
             if spec.category:
                 info = unit_info(self.ws, spec.unit)
                 name = self.measure_combo.currentText().removesuffix(" (count)")
+                if info.level == "force":  # one unit is too few to judge by: the levels under it too
+                    return spec.category, None, f"{name}, every level"
                 return spec.category, info.level, f"{name}, every {info.level}"
         return None, None, "Every category, every level"
 
