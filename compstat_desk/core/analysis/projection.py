@@ -14,7 +14,8 @@ level below when they are too few), kept within 0–1. The projection is the cou
 
 η carries what can still go wrong: chance in the counts still to come, in the count so far and in last year's two
 parts (over-dispersed Poisson, variance φ × mean, so φ/n on the log scale for each), and κ, the shape moving between
-years beyond chance, measured as the mean of (y − w x)² less its chance part over the same past years. log(the rest
+years beyond chance, measured as the mean of (y − w x)² less its chance part over the same past years, and the error
+in w itself (x² Var(w), Var(w) by the sandwich estimator clustered by year: the pace's own uncertainty). log(the rest
 ÷ its projection) is taken as Student's t with Satterthwaite's degrees of freedom, κ's being the number of distinct
 past years (units' shapes move together in a given year, so twenty units in one year are not twenty years). With no
 past year to learn from, w and κ are their prior values (below), which weigh as two past years once there are some.

@@ -255,3 +255,25 @@ def test_an_indicator_target_where_up_is_good_is_met_at_or_over_its_level(ws, wr
     assert running.planned_to_date == pytest.approx(goal) and running.actual_to_date == pytest.approx(86)
     assert running.met(on=dt.date(2024, 10, 27)) is None
     assert running.behind is (goal == 90)
+
+
+@pytest.mark.parametrize("rho,done", [(0.0, 13), (0.3, 20), (0.3, 40)])
+def test_the_indicator_interval_carries_the_noise_in_last_years_shape(rho, done):
+    """Last year's values are the shape plus their own noise (as real ones are), not the shape itself: the residuals
+    about them hold that noise, so the 95% interval still covers the year's level about 95 times in 100 (measured
+    over 400 simulated years each: 91.5–96%; with ρ 0.5 and last year noisier than this one, 92%)."""
+    rng = np.random.default_rng(12)
+    weeks, runs = 52, 400
+    shape = 85 + 3 * np.sin(np.arange(weeks) / weeks * 2 * np.pi)
+    covered = 0
+    for _ in range(runs):
+        noise = np.zeros(weeks)
+        noise[0] = rng.normal(0, 1 / np.sqrt(1 - rho ** 2))
+        for t in range(1, weeks):
+            noise[t] = rho * noise[t - 1] + rng.normal(0, 1.0)
+        values = shape + rng.normal(0, 2) + noise
+        last_year = shape + rng.normal(0, 1.0, weeks)
+        projection, sd = project_level(values[:done], np.ones(done), last_year[:done], last_year[done:],
+                                       np.ones(weeks - done))
+        covered += abs(values.mean() - projection) <= 1.96 * sd
+    assert 0.90 <= covered / runs <= 0.98
