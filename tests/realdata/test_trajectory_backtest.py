@@ -25,20 +25,22 @@ pytestmark = pytest.mark.realdata
 
 @pytest.fixture(scope="module")
 def chicago():
-    """Daily counts by district (the 22 that existed throughout; 31, the airport, had one assault in ten years) and
-    the force, 2010–2019; and each unit's yearly totals counted straight from the file."""
+    """Daily counts by district (the 22 that existed throughout; 31, the airport, had one assault in ten years, and
+    counts only in the city's total) and the whole city, 2010–2019; and each unit's yearly totals counted straight
+    from the file."""
     raw = pd.read_csv(CHICAGO_ASSAULTS, usecols=["date", "district"])
-    raw = raw[raw["district"] != 31]
     raw["day"] = raw["date"].str[:10]
     days = pd.date_range("2010-01-01", "2019-12-31").strftime("%Y-%m-%d")
+    force = raw.groupby("day").size().reindex(days, fill_value=0).astype(float).to_frame("FORCE")
+    raw = raw[raw["district"] != 31]
     districts = (raw.pivot_table(index="day", columns="district", aggfunc="size", fill_value=0)
                  .reindex(days, fill_value=0).astype(float))
     districts.columns = [str(c) for c in districts.columns]
-    force = districts.sum(axis=1).to_frame("FORCE")
     raw["year"] = raw["date"].str[:4].astype(int)
     yearly = raw.groupby(["district", "year"]).size()
     totals = {(str(d), y): float(n) for (d, y), n in yearly.items()}
-    totals.update({("FORCE", y): float(n) for y, n in raw.groupby("year").size().items()})
+    totals.update({("FORCE", y): float(n) for y, n in force.groupby(force.index.str[:4].astype(int))["FORCE"].sum()
+                   .items()})
     rows = backtest_levels([("force", force), ("division", districts)], changes=(-10.0, -5.0, 0.0))
     return rows, totals
 
@@ -98,3 +100,28 @@ def test_nothing_is_called_under_1_or_over_99_percent_likely_that_the_back_test_
     low, high = got[got["probability"] < 0.01], got[got["probability"] > 0.99]
     assert len(low) >= 100 and not low["truly_met"].any()
     assert len(high) >= 20 and high["truly_met"].all()
+
+
+def test_the_workspaces_own_backtest_finds_the_same_after_importing_the_file(chicago, tmp_path):
+    """`compstat-desk targets backtest` on a workspace the file was imported into (the districts made from the file,
+    the force above them) says what the pandas back-test above says: the same projections, held and met alike."""
+    from compstat_desk.core.analysis.backtest import run_backtest
+    from compstat_desk.core.ingest import ImportOptions, import_file
+    from compstat_desk.core.store.workspace import open_workspace
+
+    rows, totals = chicago
+    with open_workspace(tmp_path / "ws.sqlite") as ws:
+        import_file(ws, CHICAGO_ASSAULTS, ImportOptions(
+            mapping={"date": "occurred", "district": "unit", "longitude": "lon", "latitude": "lat"},
+            constants={"category": "Aggravated assault"}))
+        summary = run_backtest(ws)
+    got = summary.rows.copy()
+    got["unit"] = got["unit"].where(got["level"] != "force", "FORCE")
+    key = ["unit", "year", "point", "change_pct"]
+    both = rows.merge(got, on=key, suffixes=("", "_ws"))
+    assert len(both) == len(rows) == len(got)
+    off = both[~np.isclose(both["outcome"], both["outcome_ws"])]
+    assert off.empty, off[key + ["outcome", "outcome_ws"]].head().to_string()
+    assert np.allclose(both["probability"], both["probability_ws"], atol=1e-9)
+    assert (both["covered"] == both["covered_ws"]).all()
+    assert "can be read as stated" in summary.verdict()
