@@ -115,6 +115,7 @@ def _list(ws: Workspace, args: argparse.Namespace) -> int:
     table = targets_report(ws, args.as_of)
     if args.format == "csv":
         columns = [c for c in REPORT_COLUMNS if c not in ("kind", "description", "elapsed")] + ["kind", "description"]
+        # (the required columns first, in the order documented; then what a script may also want)
         sys.stdout.write(table[columns].to_csv(index=False))
         return 0
     if args.format == "json":
@@ -142,6 +143,11 @@ def _list(ws: Workspace, args: argparse.Namespace) -> int:
         else:
             print(f"  Projected {number.format(r.projection)} (95%: {number.format(r.lo95)}-{number.format(r.hi95)})"
                   f" against the target: {chance_words(r.probability)}, {r.likelihood}.")
+            if count:
+                years = int(r.past_years or 0)
+                print("  The interval allows for chance, the pace and the seasonal shape" + (
+                    f", as {years} past year{'s' if years != 1 else ''} here showed them (see: targets backtest)."
+                    if years else ": no past year here to learn from yet, so it is wide on purpose."))
     return 0
 
 

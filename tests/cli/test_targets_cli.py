@@ -65,6 +65,10 @@ def test_add_a_target_then_follow_it_as_csv(burglaries, capsys, tmp_path):
     assert row["status"] == "running" and row["lo95"] <= row["projection"] <= row["hi95"]
     assert row["lo95"] >= row["actual"] and 0 <= row["probability"] <= 1
     assert row["likelihood"] in {"Green", "Amber/Green", "Amber", "Amber/Red", "Red"}
+    # Learned from 2024 (against 2023), 2023 and 2022 (against 2021, the first whole year): three past years.
+    assert row["past_years"] == 3
+    _, out, _ = run(capsys, "targets", "--db", str(db), "--as-of", "2025-06-30")
+    assert "as 3 past years here showed them" in out
 
 
 def test_too_early_met_and_a_period_the_data_do_not_yet_cover(burglaries, capsys):

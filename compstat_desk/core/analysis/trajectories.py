@@ -396,7 +396,7 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
 
 REPORT_COLUMNS = ["target_id", "kind", "unit", "category", "description", "period_start", "period_end", "as_of",
                   "elapsed", "actual", "planned", "projection", "lo95", "hi95", "probability", "likelihood", "target",
-                  "status"]
+                  "status", "past_years"]
 
 
 def target_status(t: Trajectory | IndicatorTrajectory, on: dt.date) -> str:
@@ -412,7 +412,7 @@ def target_status(t: Trajectory | IndicatorTrajectory, on: dt.date) -> str:
 def targets_report(ws: Workspace, as_of: dt.date | None = None, *, on: dt.date | None = None) -> pd.DataFrame:
     """Every target followed to `as_of` (default: the latest week): one row each (REPORT_COLUMNS), counts and
     indicators alike (`category` is the category's or the indicator's code). `status` as it stands on `on` (default:
-    `as_of`, else today)."""
+    `as_of`, else today); `past_years`: how many past years a count's projection learned from (0: its prior alone)."""
     day = on or as_of or dt.date.today()
     period = {int(i): (dt.date.fromisoformat(a), dt.date.fromisoformat(b))
               for i, a, b in ws.conn.execute("SELECT id, target_start, target_end FROM targets")}
@@ -427,7 +427,8 @@ def targets_report(ws: Workspace, as_of: dt.date | None = None, *, on: dt.date |
                      "projection": None if t.projection is None else round(t.projection, 1),
                      "lo95": None if lo is None else round(lo, 1), "hi95": None if hi is None else round(hi, 1),
                      "probability": None if t.probability is None else round(t.probability, 4),
-                     "likelihood": t.likelihood, "target": round(t.target_total, 1), "status": target_status(t, day)})
+                     "likelihood": t.likelihood, "target": round(t.target_total, 1), "status": target_status(t, day),
+                     "past_years": t.past_years if t.projection is not None else None})
     for target_id in indicator_targets(ws):
         it = indicator_trajectory(ws, target_id, as_of)
         lo, hi = it.interval_95 or (None, None)
@@ -440,6 +441,7 @@ def targets_report(ws: Workspace, as_of: dt.date | None = None, *, on: dt.date |
                      "period_end": period[target_id][1].isoformat(), "as_of": it.as_of.isoformat(),
                      "elapsed": round(it.elapsed, 4), "actual": r(it.actual_to_date), "planned": r(it.planned_to_date),
                      "projection": r(it.projection), "lo95": r(lo), "hi95": r(hi), "probability": r(it.probability, 4),
-                     "likelihood": it.likelihood, "target": it.target_value, "status": target_status(it, day)})
+                     "likelihood": it.likelihood, "target": it.target_value, "status": target_status(it, day),
+                     "past_years": None})
     frame = pd.DataFrame(rows, columns=REPORT_COLUMNS, dtype=object)  # a count stays whole beside a level
     return frame.sort_values("target_id", kind="stable").reset_index(drop=True)
