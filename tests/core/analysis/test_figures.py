@@ -308,6 +308,8 @@ def test_a_count_trajectory_shows_the_whole_plan_the_actual_and_the_projection(h
                             "**657** by Thu 31 Dec 2026 (730 in the baseline period, fewer by 73).")
     # The probability itself is worked by hand in test_trajectories: here, that the caption says it.
     assert fig.caption.endswith(f"Likelihood of delivery: Green ({tr.probability:.0%} likely to meet the target).")
+    # The data begin in November 2024, so no past year lies whole in them: the reader is told why it is wide.
+    assert "with no past year here to learn from yet, it is wide on purpose." in fig.caption
     assert [words for _, words in fig.x_ticks][:3] == ["2026", "Feb", "Mar"]
     assert [x for x, _ in fig.x_ticks][:3] == [0, 31, 59]
     assert count_trajectory_figure(tr, "Burglary").notes[0] == "**Burglary: Ten per cent fewer burglaries**"
