@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -232,7 +232,7 @@ def unit_past_years(counts: pd.Series, period: tuple[dt.date, dt.date], baseline
     return past_years(counts, period, baseline, days_in, first_day=dt.date.fromisoformat(str(counts.index[seen[0]])))
 
 
-def pooled_past(levels: Sequence[pd.DataFrame], period: tuple[dt.date, dt.date], baseline: tuple[dt.date, dt.date],
+def pooled_past(levels: Iterable[pd.DataFrame], period: tuple[dt.date, dt.date], baseline: tuple[dt.date, dt.date],
                 days_in: int) -> list[PastYear]:
     """Every past unit-year of the units at the target's level (`levels[0]`, one column a unit of daily counts),
     then of the levels below in turn while fewer than MIN_PAST have been found."""

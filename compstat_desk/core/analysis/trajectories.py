@@ -4,6 +4,7 @@ end with an interval, and the likelihood of delivery on the five-point scale."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,9 +115,25 @@ def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: d
 LEVELS = ("force", "division", "sector")
 
 
+# The last few level_daily frames, by workspace, question and a checksum of the counts asked for (a fraction of the
+# cost of reading them): a view following every target reads each category's history once, not once a target, and
+# any change to those counts (an import, an undo, a moved incident) is a new question.
+_LEVEL_CACHE: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
+_LEVEL_CACHE_SIZE = 4
+
+
 def level_daily(ws: Workspace, category_id: int, level: str, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Daily counts of one category for every unit at a level (each with the units under it), one column per unit
-    id, one row per ISO day from `start` to `end`, zeros filled."""
+    id, one row per ISO day from `start` to `end`, zeros filled. Do not change the frame returned (it is shared)."""
+    span = (category_id, start.isoformat(), end.isoformat())
+    checksum = tuple(ws.conn.execute("SELECT count(*), total(n), total(n * unit_id), total(n * julianday(day)) FROM"
+                                     " daily_counts WHERE category_id = ? AND day BETWEEN ? AND ?", span).fetchone())
+    units_now = tuple(ws.conn.execute("SELECT count(*), total(id * coalesce(parent_id, 0)), group_concat(level)"
+                                      " FROM units").fetchone())
+    key = (str(ws.path), checksum, units_now, category_id, level, start, end)
+    if key in _LEVEL_CACHE:
+        _LEVEL_CACHE.move_to_end(key)
+        return _LEVEL_CACHE[key]
     parents = {int(i): (None if p is None else int(p), str(lv))
                for i, p, lv in ws.conn.execute("SELECT id, parent_id, level FROM units")}
 
@@ -131,18 +148,23 @@ def level_daily(ws: Workspace, category_id: int, level: str, start: dt.date, end
             current = parent
         return None
 
-    rows = ws.conn.execute("SELECT day, unit_id, sum(n) FROM daily_counts WHERE category_id = ? AND day BETWEEN ? AND ?"
-                           " GROUP BY day, unit_id", (category_id, start.isoformat(), end.isoformat())).fetchall()
-    days = pd.date_range(start, end, freq="D").strftime("%Y-%m-%d")
     units = [u for u, (_, lv) in parents.items() if lv == level]
-    if not rows:
-        return pd.DataFrame(0.0, index=days, columns=units)
-    frame = pd.DataFrame(rows, columns=["day", "unit_id", "n"])
-    frame["unit_id"] = frame["unit_id"].map(at_level)
-    frame = frame.dropna(subset=["unit_id"])
-    table = frame.pivot_table(index="day", columns="unit_id", values="n", aggfunc="sum", fill_value=0)
-    table.columns = [int(c) for c in table.columns]
-    return table.reindex(index=days, columns=units, fill_value=0).astype(float)
+    column = {u: units.index(a) for u in parents if (a := at_level(u)) is not None}
+    days = pd.date_range(start, end, freq="D").strftime("%Y-%m-%d")
+    values = np.zeros((len(days), len(units)))
+    rows = ws.conn.execute("SELECT day, unit_id, sum(n) FROM daily_counts WHERE category_id = ? AND day BETWEEN ? AND ?"
+                           " GROUP BY day, unit_id", span).fetchall()
+    if rows:
+        day, unit, n = zip(*rows, strict=True)
+        where = days.get_indexer(pd.Index(day))
+        cols = np.array([column.get(int(u), -1) for u in unit])
+        keep = (where >= 0) & (cols >= 0)
+        np.add.at(values, (where[keep], cols[keep]), np.asarray(n, dtype=float)[keep])
+    frame = pd.DataFrame(values, index=days, columns=units)
+    _LEVEL_CACHE[key] = frame
+    while len(_LEVEL_CACHE) > _LEVEL_CACHE_SIZE:
+        _LEVEL_CACHE.popitem(last=False)
+    return frame
 
 
 def learn_pace(ws: Workspace, unit_id: int, category_id: int, period: tuple[dt.date, dt.date],
@@ -154,8 +176,8 @@ def learn_pace(ws: Workspace, unit_id: int, category_id: int, period: tuple[dt.d
     past: list[PastYear] = []
     if first is not None and dt.date.fromisoformat(first) <= years_back(baseline[0], 1):
         start = dt.date.fromisoformat(first)
-        levels = [level_daily(ws, category_id, lv, start, baseline[1]) for lv in LEVELS[LEVELS.index(level):]]
-        past = pooled_past(levels, period, baseline, days_in)
+        levels = (level_daily(ws, category_id, lv, start, baseline[1]) for lv in LEVELS[LEVELS.index(level):])
+        past = pooled_past(levels, period, baseline, days_in)  # a level below is read only when it is needed
     return pace_model(past)
 
 

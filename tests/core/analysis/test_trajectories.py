@@ -277,3 +277,27 @@ def test_the_indicator_interval_carries_the_noise_in_last_years_shape(rho, done)
                                        np.ones(weeks - done))
         covered += abs(values.mean() - projection) <= 1.96 * sd
     assert 0.90 <= covered / runs <= 0.98
+
+
+def test_the_history_a_projection_learns_from_is_read_again_once_the_counts_change(halved, write):
+    """level_daily keeps its last answers, but an import that adds incidents to the history is seen at once: the
+    daily counts match pandas on every row imported, before and after."""
+    from compstat_desk.core.analysis.trajectories import level_daily
+
+    ws, rows = halved
+    unit = catalog.units_at(ws, catalog.unit_info(ws, "N1").level)
+    category = catalog.find_category(ws, "BURG")
+    span = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+    def by_pandas(all_rows):
+        days = pd.Series([r[0] for r in all_rows])
+        counts = days[(days >= "2025-01-01") & (days <= "2025-12-31")].value_counts()
+        return counts.reindex(pd.date_range(*span).strftime("%Y-%m-%d"), fill_value=0).to_numpy(dtype=float)
+
+    before = level_daily(ws, category, "division", *span)
+    assert len(unit) == 1 and np.array_equal(before.iloc[:, 0].to_numpy(), by_pandas(rows))
+    extra = [("2025-03-0" + str(d), "BURG", "N1") for d in range(1, 8)]
+    import_file(ws, write("more.csv", pd.DataFrame(extra, columns=["occurred", "category", "unit"]).to_csv(
+        index=False)))
+    after = level_daily(ws, category, "division", *span)
+    assert np.array_equal(after.iloc[:, 0].to_numpy(), by_pandas(rows + extra))
