@@ -63,6 +63,7 @@ def add_arguments(command: str, act: argparse.ArgumentParser) -> None:
 
     ex = with_db(verbs.add_parser("export", help="a unit's or owner's live actions to CSV or XLSX, to fill in"))
     ex.add_argument("-o", "--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
+    ex.add_argument("--force", action="store_true", help="replace the file if it exists already")
     ex.add_argument("--unit", dest="export_unit")
     ex.add_argument("--owner", dest="export_owner")
 
@@ -129,7 +130,7 @@ def _actions(ws: Workspace, args: argparse.Namespace) -> int:
 
         if not (args.export_unit or args.export_owner):
             raise CompstatError("Say whose actions to export: --unit CODE or --owner NAME.")
-        n = export_actions(ws, args.out, unit=args.export_unit, owner=args.export_owner)
+        n = export_actions(ws, args.out, unit=args.export_unit, owner=args.export_owner, replace=args.force)
         print(f"Wrote {n} live actions to {args.out}. Fill in the last four columns and import it back.")
         return 0
     if verb == "import":
