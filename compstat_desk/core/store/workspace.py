@@ -83,15 +83,15 @@ class Workspace:
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
+                if not told and self.on_busy is not None:
+                    self.on_busy("The workspace is busy (another compstat-desk is writing to it): waiting for it "
+                                 "to finish…")
+                    told = True
                 if time.monotonic() >= deadline:
                     raise WorkspaceBusy(
                         f"The workspace is busy: another compstat-desk (an import, or another window) has been "
                         f"writing to it for over {self.busy_wait:.0f} seconds. Nothing was changed; try again when "
                         "it has finished.") from exc
-                if not told and self.on_busy is not None:
-                    self.on_busy("The workspace is busy (another compstat-desk is writing to it): waiting for it "
-                                 "to finish…")
-                    told = True
 
     # -- settings -----------------------------------------------------------------------------
     def setting(self, key: str) -> str:
