@@ -48,6 +48,7 @@ class ImportOptions:
     key: str | None = None  # boundaries: the property that holds the unit code
     name_key: str | None = None
     parent_key: str | None = None
+    sheet: str | None = None  # a workbook's sheet, when it has several with data
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
