@@ -28,3 +28,31 @@ def register_fonts() -> None:
     addMapping(REGULAR, 1, 0, BOLD)
     addMapping(REGULAR, 0, 1, ITALIC)
     addMapping(REGULAR, 1, 1, BOLD_ITALIC)
+
+
+FALLBACK = "\u25a1"  # □: what a document prints for a character its font cannot draw (an emoji, say)
+_drawable: frozenset[int] | None = None
+
+
+def drawable(text: str) -> str:
+    """`text` as the documents can print it: a character DejaVu Sans (regular and bold) cannot draw becomes □, the
+    stated fallback glyph, rather than an invisible gap; invisible joiners and variation selectors it lacks (the
+    parts of an emoji) and control characters are left out. Text the font covers is unchanged."""
+    global _drawable
+    if text.isascii() and text.isprintable():
+        return text
+    if _drawable is None:
+        register_fonts()
+        faces = [pdfmetrics.getFont(name).face for name in (REGULAR, BOLD)]
+        _drawable = frozenset.intersection(*(frozenset(face.charToGlyph) for face in faces))
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ord(ch) in _drawable or ch in "\n\t":
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cf", "Mn", "Me", "Cc", "Cs"):
+            continue
+        else:
+            out.append(FALLBACK)
+    return "".join(out)
