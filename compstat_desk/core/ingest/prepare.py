@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import shapely
 
+from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest import geo
 from compstat_desk.core.ingest.common import RowVerdicts
 from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dates
@@ -486,7 +487,9 @@ def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int,
             elif kind == "error":
                 raise payload
             else:  # the worker died without a word (killed, out of memory)
-                raise RuntimeError(f"The import's parsing process stopped unexpectedly: {worker.last_error()}")
+                raise ImportRefused(f"The import's parsing process stopped unexpectedly ({worker.last_error()}): "
+                                    "nothing was imported. Try again; if it happens again, the machine may be short "
+                                    "of memory for this file.")
     finally:
         worker.close()
         while reader.is_alive():  # let the reader see the closed pipe, even if it waits to hand over a chunk

@@ -194,3 +194,26 @@ def test_a_randomly_corrupted_table_accounts_for_every_row_or_is_refused_and_cha
             assert stored + report.rows_merged == report.rows_accepted
             lats = [v for (v,) in ws.conn.execute("SELECT lat FROM incidents WHERE lat IS NOT NULL")]
             assert all(-90 <= v <= 90 for v in lats)
+
+
+def test_a_parsing_process_killed_mid_import_gives_a_sentence_and_changes_nothing(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from compstat_desk.core.ingest import prepare
+
+    class KilledWorker(prepare.Worker):  # the parsing process, killed (out of memory, say) before it answers
+        def __init__(self):
+            self.errors = tempfile.TemporaryFile()
+            self.child = subprocess.Popen([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), 9)"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors)
+
+    monkeypatch.setattr(prepare, "Worker", KilledWorker)
+    monkeypatch.setenv("COMPSTAT_IMPORT_PROCESS", "always")
+    path = tmp_path / "incidents.csv"
+    path.write_text("id,occurred,category,unit\n" + "".join(f"A{i},2026-01-05,Theft,N1\n" for i in range(100)))
+    with open_workspace(tmp_path / "w.sqlite") as ws:
+        before = state(ws)
+        with pytest.raises(CompstatError, match="parsing process stopped unexpectedly"):
+            import_file(ws, path)
+        assert state(ws) == before
