@@ -18,6 +18,7 @@ from support.paths import ROOT
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest import ImportOptions, import_file
+from compstat_desk.core.ingest.job import preview_file
 from compstat_desk.core.store.workspace import open_workspace
 
 CORPUS = ROOT / "tests" / "data" / "bad_input"
@@ -78,6 +79,18 @@ def test_a_bad_file_gives_a_sentence_or_accounts_for_every_row(tmp_path, name):
         report = import_file(ws, CORPUS / name, ImportOptions(add_missing=True))
         assert (report.rows_read, report.rows_accepted, report.rows_rejected) == (rows, accepted, rejected)
         assert {r for (r,) in ws.conn.execute("SELECT reason FROM rejected_rows")} == reasons
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_the_import_dialogs_preview_of_a_bad_file_shows_rows_or_a_sentence(name):
+    """The preview reads only the first rows (a fault further down is the import's to find): it shows them, or says
+    why it cannot, and never raises anything but a sentence."""
+    try:
+        shown = preview_file(CORPUS / name)
+    except CompstatError as exc:
+        assert str(exc)
+        return
+    assert len(shown.rows) <= 20 and list(shown.columns)
 
 
 def test_time_of_day_cells_are_read_as_excel_shows_them(tmp_path):
@@ -180,6 +193,10 @@ def test_a_randomly_corrupted_table_accounts_for_every_row_or_is_refused_and_cha
     with tempfile.TemporaryDirectory() as folder:  # a fresh workspace for each example
         path = Path(folder) / "corrupt.csv"
         path.write_bytes(data)
+        try:  # the import dialog's preview: its first rows, or a sentence
+            preview_file(path)
+        except CompstatError:
+            pass
         with open_workspace(Path(folder) / "w.sqlite") as ws:
             before = state(ws)
             try:
