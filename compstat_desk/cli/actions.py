@@ -84,7 +84,10 @@ def _actions(ws: Workspace, args: argparse.Namespace) -> int:
         table = actions.actions_table(ws, as_of=args.as_of, owner=args.owner, unit=args.unit, status=args.status,
                                       overdue=args.overdue, meeting=args.meeting)
         if args.format == "csv":
-            sys.stdout.write(table.drop(columns=["state"]).to_csv(index=False))
+            from compstat_desk.core.outputs import csv_bytes
+
+            # as an export: the marking first, no text a spreadsheet would run as a formula
+            sys.stdout.write(csv_bytes(table.drop(columns=["state"]), ws.marking).decode("utf-8-sig"))
         elif args.format == "json":
             print(table.astype(object).where(table.notna(), None).to_json(orient="records", indent=1,
                                                                           force_ascii=False))

@@ -157,3 +157,14 @@ def test_opening_an_unfinished_backup_copy_never_makes_a_new_workspace_in_its_pl
 def test_a_folder_given_as_the_workspace_gets_a_sentence(tmp_path, capsys):
     assert main(["info", "--db", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+def test_the_actions_list_as_csv_carries_the_marking_and_no_live_formula(sample_copy, capsys):
+    with open_workspace(sample_copy) as ws:
+        add_action(ws, text="+cmd|' /C calc'!A0", owner="=1+1", unit="KBN", due="2027-01-30")
+    assert main(["actions", "--db", str(sample_copy), "--format", "csv"]) == 0
+    lines = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert lines[0] == ["Protective marking: OFFICIAL-SENSITIVE"]
+    header = lines[1]
+    row = next(r for r in lines[2:] if "calc" in r[header.index("text")])
+    assert row[header.index("text")] == "'+cmd|' /C calc'!A0" and row[header.index("owner")] == "'=1+1"
