@@ -25,8 +25,10 @@ def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str
     (refused, or cancelled: nothing written) or OSError (the file could not be written). "approve minutes"
     approves the meeting's draft minutes (by `approver`) and writes them as approved; `start`: the meeting's start
     (HH:MM), for the run sheet's clock times."""
+    from compstat_desk.core.outputs import check_target
     from compstat_desk.core.store.workspace import open_workspace
 
+    check_target(out, replace=True)  # before the work: never a workspace, a missing folder says so at once
     if kind == "pack":
         from compstat_desk.core.delivery.priorities import is_delivery_workspace
         from compstat_desk.reports.pack import run_pack
