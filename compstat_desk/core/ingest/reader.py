@@ -30,6 +30,14 @@ ROW_NUMBER = "__row__"  # the row number a user sees in Excel: the header is row
 Compression = Literal["gzip"] | None  # how a CSV file is packed (None: plain text)
 
 
+class SeveralSheets(ImportRefused):
+    """A workbook with more than one sheet of data, and no sheet named: `sheets` lists them, for a question."""
+
+    def __init__(self, message: str, sheets: list[str]):
+        super().__init__(message)
+        self.sheets = sheets
+
+
 @dataclass
 class BadLine:
     row_number: int
@@ -440,8 +448,9 @@ def _open_xlsx(path: Path, sheet: str | None = None) -> TableSource:
             raise ImportRefused(f"{path.name} has no sheet called {sheet!r} with a table in it"
                                 + (f": its sheets with data are {', '.join(map(repr, sheets))}." if sheets else "."))
         if sheet is None and len(sheets) > 1:
-            raise ImportRefused(f"{path.name} has {len(sheets)} sheets with data: {', '.join(map(repr, sheets))}. "
-                                "Say which to import (--sheet NAME on the command line); nothing was imported.")
+            raise SeveralSheets(f"{path.name} has {len(sheets)} sheets with data: {', '.join(map(repr, sheets))}. "
+                                "Say which to import (--sheet NAME on the command line); nothing was imported.",
+                                sheets)
         frame = pd.read_excel(path, sheet_name=sheet or (sheets[0] if sheets else 0), dtype=object,
                               engine="openpyxl")
     except ImportRefused:
