@@ -191,6 +191,7 @@ def write_output(path: str | Path, data: bytes, *, replace: bool = False) -> Pat
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # C0 and C1 controls but tab, newline, return
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")  # and their full widths
 MARKING_PREFIX = "Protective marking: "
+EXCEL_CELL = 32_767  # the most characters an Excel cell keeps
 
 
 def clean_text(text: str) -> str:
@@ -235,6 +236,12 @@ def xlsx_bytes(sheets: dict[str, Any], marking: str) -> bytes:
         book.remove(book.active)
     words = f"{MARKING_PREFIX}{clean_text(marking)}"
     for title, frame in sheets.items():
+        for name in frame.columns:  # Excel cuts a longer cell short without a word: refuse instead
+            long = [i for i, v in enumerate(frame[name].tolist()) if isinstance(v, str) and len(v) > EXCEL_CELL]
+            if long:
+                raise OutputRefused(f"Row {long[0] + 3} of the sheet {title!r} holds {len(frame[name].iat[long[0]]):,} "
+                                    f"characters in {name!r}, more than an Excel cell keeps ({EXCEL_CELL:,}): export "
+                                    "to a .csv file instead, which keeps it whole; nothing was written.")
         sheet = book.create_sheet(title)
         sheet.append([words])
         sheet["A1"].font = Font(bold=True, color="C00000")

@@ -155,3 +155,17 @@ def test_control_characters_go_and_formulas_are_neutralised_as_owasp_says():
         assert neutral_cell(text) == "'" + text.replace("\x00", "")
     assert neutral_cell("Visit 40 victims") == "Visit 40 victims"
     assert clean_text("A\x00B\x1b[2JC\x07D\x9bE\tF\nG") == "AB[2JCDE\tF\nG"
+
+
+def test_an_xlsx_export_refuses_a_text_excel_would_cut_short(tmp_path):
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from compstat_desk.core.outputs import xlsx_bytes
+
+    whole = pd.DataFrame({"ref": ["A1", "A2"], "text": ["short", "x" * 40_000]})
+    with pytest.raises(OutputRefused, match=r"Row 4 of the sheet 'Actions' holds 40,000 characters in 'text'.*\.csv"):
+        xlsx_bytes({"Actions": whole}, "OFFICIAL")
+    fits = pd.DataFrame({"ref": ["A1"], "text": ["y" * 32_767]})
+    (tmp_path / "a.xlsx").write_bytes(xlsx_bytes({"Actions": fits}, "OFFICIAL"))
+    assert load_workbook(tmp_path / "a.xlsx")["Actions"]["B3"].value == "y" * 32_767
