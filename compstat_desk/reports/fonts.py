@@ -4,6 +4,7 @@ not embedded)."""
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from reportlab.lib.fonts import addMapping
@@ -30,6 +31,20 @@ def register_fonts() -> None:
     addMapping(REGULAR, 1, 1, BOLD_ITALIC)
 
 
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their presentation forms
+
+
+def right_to_left(text: str) -> str:
+    """Text holding right-to-left script, in the order a left-to-right line draws it: Arabic letters joined as
+    they are written (arabic-reshaper) and each right-to-left run reversed by the Unicode bidirectional algorithm
+    (python-bidi), so that "ראיון" prints as a Hebrew reader reads it. Each line of the text is ordered alone; a
+    right-to-left paragraph that wraps onto a second line is still drawn line by line from the top."""
+    import arabic_reshaper
+    from bidi import get_display
+
+    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+
+
 FALLBACK = "\u25a1"  # □: what a document prints for a character its font cannot draw (an emoji, say)
 _drawable: frozenset[int] | None = None
 
@@ -41,6 +56,8 @@ def drawable(text: str) -> str:
     global _drawable
     if text.isascii() and text.isprintable():
         return text
+    if _RTL.search(text):
+        text = right_to_left(text)
     if _drawable is None:
         register_fonts()
         faces = [pdfmetrics.getFont(name).face for name in (REGULAR, BOLD)]

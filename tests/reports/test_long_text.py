@@ -39,3 +39,22 @@ def test_the_fallback_glyph_stands_only_for_what_the_font_lacks():
     assert drawable("Siân O'Neill ⚠ ✓ → ▲ Café") == "Siân O'Neill ⚠ ✓ → ▲ Café"
     assert drawable("Car 🚓 stopped") == f"Car {FALLBACK} stopped"
     assert drawable("a\x00b\x1b[2Jc") == "ab[2Jc"  # control characters are left out, not boxed
+
+
+def test_right_to_left_words_print_in_reading_order(tmp_path):
+    import pypdfium2 as pdfium
+
+    from compstat_desk.reports.document import render
+
+    pdf = render("RTL", "OFFICIAL", "today", lambda s: s.table([["Action"], ["ראיון مقابلة"]], [300.0]))
+    (tmp_path / "rtl.pdf").write_bytes(pdf)
+    page = pdfium.PdfDocument(str(tmp_path / "rtl.pdf"))[0]
+    text = page.get_textpage()
+    chars = [(text.get_text_range(i, 1), text.get_charbox(i)[0]) for i in range(text.count_chars())]
+    x = {c: left for c, left in chars}
+    # Hebrew reads right to left: the word's first letter (resh) is drawn to the right of its last (final nun)
+    assert x["ר"] > x["ן"]
+    # and Arabic too: meem, the first letter of مقابلة, to the right of its last, teh marbuta
+    assert x["\u0645"] > x["\u0629"]
+    # the Hebrew word, typed first, stands to the right of the Arabic one
+    assert x["ן"] > x["\u0645"]
