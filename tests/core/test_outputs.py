@@ -169,3 +169,53 @@ def test_an_xlsx_export_refuses_a_text_excel_would_cut_short(tmp_path):
     fits = pd.DataFrame({"ref": ["A1"], "text": ["y" * 32_767]})
     (tmp_path / "a.xlsx").write_bytes(xlsx_bytes({"Actions": fits}, "OFFICIAL"))
     assert load_workbook(tmp_path / "a.xlsx")["Actions"]["B3"].value == "y" * 32_767
+
+
+EXPORT_CHILD = textwrap.dedent("""
+    import os, sys, time, pathlib
+    from compstat_desk.core.store.workspace import open_workspace
+    from compstat_desk.core.actions.exchange import export_actions
+    marker = pathlib.Path(sys.argv[3])
+    real = os.write
+    def slow(fd, data):
+        n = real(fd, data[:100])
+        marker.write_text("writing")
+        time.sleep(60)  # killed here, mid-export
+        return n
+    ws = open_workspace(sys.argv[1])
+    os.write = slow
+    export_actions(ws, sys.argv[2], unit="N", replace=True)
+""")
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_kill_during_an_actions_export_leaves_the_last_export_and_the_workspace_whole(tmp_path, suffix):
+    from compstat_desk.core.actions.exchange import export_actions
+    from compstat_desk.core.actions.tracker import add_action
+    from compstat_desk.core.store import catalog
+
+    db = tmp_path / "w.sqlite"
+    out = tmp_path / "out" / f"north{suffix}"
+    out.parent.mkdir()
+    with open_workspace(db) as ws:
+        with ws.transaction():
+            force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+            catalog.insert_unit(ws, "N", "North", "division", force)
+        for n in range(30):
+            add_action(ws, text=f"Visit {n} repeat victims", owner="Ann", unit="N", due="2026-12-01")
+        export_actions(ws, out, unit="N")
+        audits = ws.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    last = out.read_bytes()
+    marker = tmp_path / "started"
+    child = subprocess.Popen([sys.executable, "-c", EXPORT_CHILD, str(db), str(out), str(marker)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), child.communicate()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert out.read_bytes() == last and [p.name for p in out.parent.iterdir()] == [out.name]
+    with open_workspace(db) as ws:  # the export was never recorded as made
+        assert ws.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert ws.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0] == audits
