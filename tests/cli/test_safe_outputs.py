@@ -168,3 +168,31 @@ def test_the_actions_list_as_csv_carries_the_marking_and_no_live_formula(sample_
     header = lines[1]
     row = next(r for r in lines[2:] if "calc" in r[header.index("text")])
     assert row[header.index("text")] == "'+cmd|' /C calc'!A0" and row[header.index("owner")] == "'=1+1"
+
+
+def test_sample_force_refuses_a_workspace_that_is_open_now(tmp_path, capsys):
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "w.sqlite"
+    with open_workspace(db):
+        pass
+    marker = tmp_path / "open"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time, pathlib\n"
+        "from compstat_desk.core.store.workspace import open_workspace\n"
+        "ws = open_workspace(sys.argv[1])\n"
+        "pathlib.Path(sys.argv[2]).write_text('open')\n"
+        "time.sleep(60)\n"), str(db), str(marker)])
+    try:
+        deadline = time.monotonic() + 30
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert marker.exists()
+        assert main(["sample", "--db", str(db), "--force"]) == 2
+        assert "is open in compstat-desk now" in capsys.readouterr().err
+        assert db.exists()
+    finally:
+        holder.kill()
+        holder.wait()
