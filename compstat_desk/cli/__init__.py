@@ -109,14 +109,62 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _CleanStream:
+    """The terminal's stream without control characters: a text in the workspace (an action, a unit's name) that
+    holds an escape sequence or a NUL is printed without it, so it cannot move the cursor, recolour or clear the
+    terminal. Tab, newline and return (the progress bar's) pass."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from compstat_desk.core.outputs import clean_text
+
+        return int(self._stream.write(clean_text(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, _CleanStream):
+        sys.stdout, sys.stderr = _CleanStream(sys.stdout), _CleanStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+# What SQLite says when the file, not our code, is at fault: the sentence a user gets instead of a traceback.
+_DATABASE_WORDS = {
+    "database is locked": "the workspace is busy: another compstat-desk (or import) is writing to it and did not "
+                          "finish within 30 seconds. Nothing was changed; try again when it has finished.",
+    "readonly database": "the workspace is read-only for you (the file or its folder cannot be written): nothing "
+                         "was changed. Copy it somewhere you may write, or ask for write access.",
+    "no such table": "the workspace lacks part of itself ({exc}): it was changed outside compstat-desk. Restore it "
+                     "from a backup copy (files named *.backup-*.sqlite beside it).",
+    "no such column": "the workspace lacks part of itself ({exc}): it was changed outside compstat-desk. Restore it "
+                      "from a backup copy (files named *.backup-*.sqlite beside it).",
+    "disk I/O error": "the workspace could not be read or written ({exc}): is the disk full or gone? Nothing was "
+                      "changed.",
+    "database or disk is full": "the disk holding the workspace is full: nothing was changed. Free some space and "
+                                "try again.",
+}
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         return command_module(COMMANDS[args.command].module if args.command else DEFAULT_MODULE).run(args)
     except CompstatError as exc:
         print(f"compstat-desk: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:
+        known = next((words for key, words in _DATABASE_WORDS.items() if key in str(exc)), None)
+        if known is not None:
+            print(f"compstat-desk: {known.format(exc=exc)}", file=sys.stderr)
+            return 2
         if not any(words in str(exc) for words in ("malformed", "not a database")):
             raise  # a fault of ours, not of the file: not hidden
         print(f"compstat-desk: the workspace could not be read: {exc}. `compstat-desk check` says what is damaged; "

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
+from compstat_desk.cli._common import check_output, open_named_workspace, with_db, with_force, write_pdf
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core (and pandas) when they run
@@ -169,6 +169,7 @@ def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
     brief.add_argument("--unit", required=True)
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
     brief.add_argument("--format", choices=["text", "json"], default="text")
+    with_force(brief)
     brief.add_argument("--pdf", type=Path, help="also write the briefing as a PDF (probe points, exceptions elsewhere, "
                        "actions to press on)")
 
@@ -176,6 +177,7 @@ def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
 def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.meetings.briefing import briefing_text, briefing_week, probe_points
 
+    check_output(args.pdf, args)
     week = briefing_week(ws, args.week_ending)
     found = probe_points(ws, args.unit, week)
     if args.format == "json":
@@ -191,7 +193,7 @@ def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
 
         started = time.perf_counter()
         pdf = build_briefing(ws, args.unit, week)
-        write_pdf(args.pdf, pdf)
+        write_pdf(args.pdf, pdf, args)
         say_written(args.pdf, pdf, started, f": the challenger's briefing for {unit_info(ws, args.unit).name}, "
                     f"week ending {week}")
     return 0

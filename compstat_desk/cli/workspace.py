@@ -86,7 +86,15 @@ def _sample(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         raise CompstatError(f"{path} exists already: give another --db, or --force to replace it.")
     if path.exists():
+        if not path.is_file():
+            raise CompstatError(f"{path} is a folder: give the name of the workspace file to build.")
+        from compstat_desk.core.store.workspace import in_use
+
+        if in_use(path):
+            raise CompstatError(f"{path} is open in compstat-desk now: close it there first; nothing was replaced.")
         path.unlink()
+    for side in ("-wal", "-shm", "-journal"):  # an old journal would be replayed into the new workspace
+        Path(str(path) + side).unlink(missing_ok=True)
     if args.kind == "delivery":
         from compstat_desk.core.samples.delivery import build_delivery_workspace
 

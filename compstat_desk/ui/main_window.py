@@ -242,6 +242,9 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.widgets.week_selector import WeekSelectorWidget
 
         self.ws = ws
+        # A save that meets another process's write (an import from the command line) waits a few seconds at most,
+        # then says why it was not saved: never a window frozen for the core's 30 s.
+        ws.busy_wait = 5.0
         marking = self.header.marking
         # Left: the units.
         self.units_pane = UnitsPaneWidget()

@@ -440,3 +440,41 @@ def test_the_projector_theme_keeps_the_compstat_table_large_but_in_sight(qtbot, 
     assert window.splitter.sizes()[0] <= 0.22 * sum(window.splitter.sizes()) + 1
     window.set_projector_theme(False)
     assert "Hover" in view.legend.text()
+
+
+def test_a_workbook_with_several_sheets_of_data_asks_which_in_the_import_dialog(qtbot, writable, tmp_path,
+                                                                                 monkeypatch):
+    from openpyxl import Workbook
+    from PySide6.QtWidgets import QInputDialog
+
+    book = Workbook()
+    north = book.active
+    north.title = "North"
+    north.append(["id", "occurred", "category", "unit"])
+    for i in range(3):
+        north.append([f"N{i}", "2026-11-10 09:00", "BURG", "KBN1"])
+    south = book.create_sheet("South")
+    south.append(["id", "occurred", "category", "unit"])
+    for i in range(5):
+        south.append([f"S{i}", "2026-11-11 09:00", "ROB", "KBN2"])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    asked = []
+
+    def choose(_parent, _title, label, items, *_args):  # the analyst picks the second sheet
+        asked.append((label, list(items)))
+        return "South", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", choose)
+    dialog = writable.open_import_dialog()
+    dialog.set_file(path)
+    assert asked and asked[0][1] == ["North", "South"] and "several sheets" in asked[0][0]
+    assert dialog.preview_table.rowCount() == 5 and dialog.preview_table.item(0, 0).text() == "S0"
+    assert dialog.options().sheet == "South"
+    with qtbot.waitSignal(dialog.imported, timeout=20_000) as imported:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=5_000)
+    ids = writable.ws.conn.execute("SELECT source_id FROM incidents WHERE import_id = ? ORDER BY source_id",
+                                   (imported.args[0],)).fetchall()
+    assert [i for (i,) in ids] == [f"S{i}" for i in range(5)]
+    dialog.close()

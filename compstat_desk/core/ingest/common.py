@@ -48,6 +48,7 @@ class ImportOptions:
     key: str | None = None  # boundaries: the property that holds the unit code
     name_key: str | None = None
     parent_key: str | None = None
+    sheet: str | None = None  # a workbook's sheet, when it has several with data
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -86,6 +87,8 @@ class ImportReport:
     created_categories: list[str] = field(default_factory=list)
     withheld: int = 0
     bad_coordinates: int = 0
+    impossible_locations: int = 0  # kept and counted by their unit, without the location that cannot be true
+    impossible_examples: list[str] = field(default_factory=list)  # the first few, each naming its row
     unit_from_point: int = 0
     disagreements: int = 0
     disagreement_pairs: list[list[Any]] = field(default_factory=list)
@@ -149,6 +152,10 @@ class ImportReport:
         if self.bad_coordinates:
             out.append(f"{plural(self.bad_coordinates, 'row')} with unreadable coordinates: "
                        "kept and counted without a location.")
+        if self.impossible_locations:
+            out.append(f"{plural(self.impossible_locations, 'incident')} with a location that cannot be true: kept "
+                       "and counted by their unit, without a location (not mapped), e.g. "
+                       + "; ".join(self.impossible_examples[:3]) + ".")
         if self.unit_from_point:
             out.append(f"{plural(self.unit_from_point, 'incident')} without a recorded unit placed by location.")
         if self.disagreements:

@@ -163,6 +163,8 @@ class IncidentImport:
         report.rows_read += p.rows_read
         report.month_only += p.month_only
         report.bad_coordinates += p.bad_coordinates
+        report.impossible_locations += len(p.impossible_locations)
+        report.impossible_examples += p.impossible_locations[:max(0, 5 - len(report.impossible_examples))]
         report.disagreements += p.disagreements
         report.not_checked += p.not_checked
         self.pairs.update(p.pairs)

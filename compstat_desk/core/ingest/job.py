@@ -3,6 +3,7 @@ use, and `run_import`, which opens its own connection (SQLite connections stay o
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,8 +44,10 @@ class FilePreview:
     note: str = ""
 
 
-def preview_file(path: str | Path, profile: str | None = None, rows: int = PREVIEW_ROWS) -> FilePreview:
-    """The first `rows` rows of a file and the mapping the importer would use (ImportRefused: the core's reason)."""
+def preview_file(path: str | Path, profile: str | None = None, rows: int = PREVIEW_ROWS, *,
+                 sheet: str | None = None) -> FilePreview:
+    """The first `rows` rows of a file and the mapping the importer would use (ImportRefused: the core's reason).
+    `sheet`: the workbook's sheet, when it has several with data."""
     path = Path(path)
     if profile == "boundaries" or (profile is None and path.suffix.lower() in {".geojson", ".json"}):
         try:
@@ -54,13 +57,17 @@ def preview_file(path: str | Path, profile: str | None = None, rows: int = PREVI
         frame = pd.DataFrame([f.get("properties", {}) for f in features[:rows]]).astype(str)
         return FilePreview(path, "boundaries", list(frame.columns), frame,
                            note=f"{len(features):,} boundaries; choose the property holding the unit code.")
-    source = open_table(path)  # refuses empty, binary, .xls, PDF… with the core's message
-    if source.kind == "csv":
-        frame = pd.read_csv(path, nrows=rows, dtype=str, keep_default_na=False, encoding=source.encoding,
-                            sep=source.delimiter, compression=source.compression, on_bad_lines="skip",
-                            engine="python")
-    else:
-        frame = pd.read_excel(path, nrows=rows, dtype=str).fillna("")
+    source = open_table(path, sheet=sheet)  # refuses empty, binary, .xls, PDF… with the core's message
+    try:
+        if source.kind == "csv":
+            frame = pd.read_csv(path, nrows=rows, dtype=str, keep_default_na=False, encoding=source.encoding,
+                                sep=source.delimiter, compression=source.compression, on_bad_lines="skip",
+                                engine="python")
+        else:
+            frame = pd.read_excel(path, sheet_name=sheet or 0, nrows=rows, dtype=str).fillna("")
+    except (ValueError, csv.Error, UnicodeDecodeError, EOFError, OSError) as exc:  # pandas' ParserError is a ValueError
+        raise ImportRefused(f"The first rows of {path.name} cannot be read ({exc}): a quote left open near the "
+                            "start, or a damaged file. Nothing was imported.") from exc
     frame.columns = source.columns[: len(frame.columns)]
     chosen = profile or detect_profile(source.columns)
     found = resolve_columns(source.columns, _synonyms(chosen), {}) if chosen in (

@@ -35,6 +35,9 @@ def looks_like_weekly(lower_columns: set[str]) -> bool:
     return "wtd_current" in lower_columns or {"week_end", "wtd"} <= lower_columns
 
 
+MAX_COUNT = 10_000_000  # more crimes than any unit records in a year: a count above it is a typing or export error
+
+
 def parse_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Whole, non-negative counts; '-' and 'nil' are 0 and blank is missing. Returns (values, bad mask)."""
     s = values.astype(str).str.strip().str.replace(",", "", regex=False)
@@ -42,14 +45,19 @@ def parse_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     blank = (s == "").to_numpy()
     num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)  # may be a read-only view
     num[zero] = 0.0
-    bad = (np.isnan(num) & ~blank) | (~np.isnan(num) & ((num < 0) | (np.abs(num - np.round(num)) > 1e-9)))
+    with np.errstate(invalid="ignore"):
+        # inf, 1e20: no unit records that many crimes in a week (and SQLite could not even store it as a count)
+        impossible = ~np.isnan(num) & ~(np.abs(num) <= MAX_COUNT)
+        bad = ((np.isnan(num) & ~blank) | impossible
+               | (~np.isnan(num) & ((num < 0) | (np.abs(num - np.round(num)) > 1e-9))))
     return num, bad
 
 
 def parse_extra(values: pd.Series) -> np.ndarray:
     """A published percentage: a number, or None where undefined (***.*) or blank."""
     s = values.astype(str).str.strip().str.replace(",", "", regex=False).str.rstrip("%")
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
+    num[~np.isfinite(num)] = np.nan  # an infinite percentage is as undefined as the published ***.*
     return num
 
 
@@ -112,7 +120,8 @@ class WeeklyImport:
                 continue
             values, wrong = parse_counts(frame[col[c]])
             text = frame[col[c]].astype(str)
-            fail(wrong, (f"{c} " + text.map(repr) + " is not a whole number").to_numpy(dtype=object), "bad count")
+            fail(wrong, (f"{c} " + text.map(repr) + " is not a whole number of crimes (0 to 10,000,000)")
+                 .to_numpy(dtype=object), "bad count")
             counts[c] = values
         fail(np.isnan(counts["wtd_current"]), "no week-to-date count", "no week-to-date count")
 

@@ -153,8 +153,10 @@ def meeting_id_of(ws: Workspace, which: str | int) -> int:
 
 
 def meeting_info(ws: Workspace, meeting_id: int) -> dict[str, Any]:
+    """A meeting's particulars. Its `marking` is the workspace's marking now, whatever was stored when the meeting
+    was planned: after `marking SECRET` every pack, slide and console of every meeting says SECRET."""
     row = ws.conn.execute(
-        "SELECT m.id, m.title, m.date, u.code, u.name, m.chair, m.venue, m.status, coalesce(m.marking, ?),"
+        "SELECT m.id, m.title, m.date, u.code, u.name, m.chair, m.venue, m.status, ?,"
         " m.distribution, m.current_slide, m.started_at, m.closed_at FROM meetings m"
         " LEFT JOIN units u ON u.id = m.host_unit_id WHERE m.id = ?", (ws.marking, meeting_id)).fetchone()
     if row is None:

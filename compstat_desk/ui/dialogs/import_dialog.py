@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from compstat_desk.core.errors import CompstatError, ImportCancelled
 from compstat_desk.core.ingest import PROFILES, ImportOptions, ImportReport
 from compstat_desk.core.ingest.job import FilePreview, canonical_columns, preview_file, run_import
+from compstat_desk.core.ingest.reader import SeveralSheets
 from compstat_desk.ui.tasks import Task, runner_of
 
 KEEP = "(not used)"
@@ -48,6 +50,8 @@ class ImportDialog(QDialog):
         self.start_dir = start_dir
         self.task: Task | None = None
         self.preview: FilePreview | None = None
+        self.sheet: str | None = None  # the workbook's sheet the user chose, when it has several with data
+        self._sheet_file = ""  # the file that choice was for
         self.more: list[Path] = []  # files chosen with the previewed one, imported after it the same way
         self._queue: list[Path] = []
         self._said: list[str] = []
@@ -144,8 +148,19 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         if not text:
             return
+        if text != self._sheet_file:
+            self.sheet, self._sheet_file = None, text
         try:
-            p = preview_file(text, self.profile_combo.currentData() or None)
+            try:
+                p = preview_file(text, self.profile_combo.currentData() or None, sheet=self.sheet)
+            except SeveralSheets as several:  # a workbook with several sheets of data: ask which
+                chosen, ok = QInputDialog.getItem(self, "Which sheet?", f"{Path(text).name} has several sheets "
+                                                  "with data. Which one holds the rows to import?", several.sheets,
+                                                  0, False)
+                if not ok:
+                    raise
+                self.sheet = chosen
+                p = preview_file(text, self.profile_combo.currentData() or None, sheet=self.sheet)
         except CompstatError as exc:
             self.preview_note.setStyleSheet(ERROR_STYLE)
             self.preview_note.setText(f"This file cannot be imported: {exc}")
@@ -201,7 +216,7 @@ class ImportDialog(QDialog):
         if profile == "boundaries":
             # As the command line does: the name and parent properties are found by the core when present.
             return ImportOptions(profile="boundaries", key=self.key_edit.text().strip() or "code", level="")
-        return ImportOptions(profile=profile, mapping=self.mapping())
+        return ImportOptions(profile=profile, mapping=self.mapping(), sheet=self.sheet)
 
     # -- importing --------------------------------------------------------------------------------
     def start(self) -> None:
