@@ -108,12 +108,41 @@ def dispersion_second(matrix: np.ndarray, weeks: int) -> Dispersion:
 
 
 def dispersion_year_apart(now: np.ndarray, year_before: np.ndarray, weeks: int) -> Dispersion:
-    """Each `weeks`-week sum against the same weeks a year earlier, Σ(B − B₋₁)² over Σ(B + B₋₁): the season
-    cancels, as it does in the year-to-date comparison itself."""
+    """Each `weeks`-week sum against the same weeks a year earlier, once the row's own change between the years is
+    allowed for: with ρ = ΣB / ΣB₋₁ over the row's k pairs, Σ(B − ρB₋₁)² over Σρ(B + B₋₁)·(k − 1)/k, on k − 1
+    differences. The season cancels, as it does in the year-to-date comparison itself, and a real change between
+    the years is not taken for noise."""
     a, b = _blocks(now, weeks), _blocks(year_before, weeks)
     k = min(a.shape[1], b.shape[1])
     a, b = a[:, a.shape[1] - k:], b[:, b.shape[1] - k:]
-    return _dispersion(a - b, a + b)
+    ok = ~(np.isnan(a) | np.isnan(b))
+    a, b = np.where(ok, a, 0.0), np.where(ok, b, 0.0)
+    pairs = ok.sum(axis=1).astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(b.sum(axis=1) > 0, a.sum(axis=1) / b.sum(axis=1), np.nan)
+        num = np.where(ok, (a - rho[:, None] * b) ** 2, 0.0).sum(axis=1)
+        den = rho * (a + b).sum(axis=1) * np.where(pairs > 0, (pairs - 1) / pairs, 0.0)
+    usable = (pairs >= 2) & ~np.isnan(rho) & (np.nan_to_num(den) > 0)
+    return Dispersion(np.where(usable, num, 0.0), np.where(usable, den, 0.0), np.where(usable, pairs - 1, 0.0))
+
+
+def dispersion_across(current: np.ndarray, previous: np.ndarray, groups: np.ndarray) -> Dispersion:
+    """Where a row has no history at all (a first published report): how far comparable rows' changes scatter about
+    their group's common change, ρ = Σcurrent / Σprevious over the group's m rows: Σ(c − ρp)² over Σρ(c + p)·(m − 1)/m,
+    each row holding its share of the m − 1 differences."""
+    c = np.nan_to_num(np.asarray(current, dtype=float))
+    p = np.nan_to_num(np.asarray(previous, dtype=float))
+    ok = ~(np.isnan(np.asarray(current, dtype=float)) | np.isnan(np.asarray(previous, dtype=float)))
+    frame = pd.DataFrame({"g": groups, "c": np.where(ok, c, 0.0), "p": np.where(ok, p, 0.0), "ok": ok})
+    sums = frame.groupby("g")[["c", "p", "ok"]].transform("sum")
+    m = sums["ok"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rho = np.where(sums["p"] > 0, sums["c"] / sums["p"], np.nan)
+        den = rho * (frame["c"] + frame["p"]).to_numpy() * np.where(m > 1, (m - 1) / m, 0.0)
+        num = (frame["c"].to_numpy() - rho * frame["p"].to_numpy()) ** 2
+    usable = ok & (m > 1) & ~np.isnan(rho)
+    return Dispersion(np.where(usable, num, 0.0), np.where(usable, np.nan_to_num(den), 0.0),
+                      np.where(usable, (m - 1) / np.maximum(m, 1), 0.0))
 
 
 def pooled_phi(d: Dispersion, fine: np.ndarray, coarse: np.ndarray, fallback: np.ndarray) -> np.ndarray:
@@ -145,7 +174,8 @@ def window_phi(weekly: np.ndarray, year_before: np.ndarray | None, name: str, yt
     """φ for one window's sums, read from `weekly` (rows × weeks, oldest first, NaN for a week not held) and, for
     the year to date, `year_before` (the same weeks a year earlier): the week from consecutive weeks, the 28 days
     from consecutive 28-day sums (second differences, so the season's slope cancels), the year to date from sums of
-    min(its weeks, 13) weeks against the same weeks a year earlier. Pooled where a row's history is short."""
+    min(its weeks, 13) weeks against the same weeks a year earlier (the row's own change between the years allowed
+    for). Pooled where a row's history is short; the 28 days' φ (or the week's) where nothing can be estimated."""
     if name == "week":
         d = dispersion_first(weekly, 1)
     elif name == "28d":
@@ -372,6 +402,7 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     fine = (grid["level"].astype(str) + "/" + grid["category"].astype(str)).to_numpy()
     coarse = grid["level"].astype(str).to_numpy()
     week_phi = window_phi(history, None, "week", 1, fine, coarse)
+    phi_28d = week_phi
     warnings = []
     parts = []
     for i, w in enumerate(spans):
@@ -385,10 +416,11 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
             warnings.append(f"No data a year earlier for the {w.name} window ({w.previous_start} to "
                             f"{w.previous_end}; the data starts {first}): it is not compared.")
         ytd_weeks = -(-w.days // 7)
-        if w.name == "ytd":
-            phi = window_phi(history[:, -52:], history[:, -104:-52], w.name, ytd_weeks, fine, coarse, week_phi)
+        if w.name == "ytd":  # where nothing can be estimated, the 28 days' φ
+            phi = window_phi(history[:, -52:], history[:, -104:-52], w.name, ytd_weeks, fine, coarse, phi_28d)
         else:
             phi = week_phi if w.name == "week" else window_phi(history, None, w.name, 0, fine, coarse, week_phi)
+            phi_28d = phi
         previous_days = (w.previous_end - w.previous_start).days + 1
         frame = grid.assign(window=w.name, start=w.start.isoformat(), end=w.end.isoformat(),
                             current=current, previous=previous, phi=phi, avg_3y=np.nan,

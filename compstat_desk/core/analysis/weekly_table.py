@@ -19,6 +19,7 @@ from compstat_desk.core.analysis.compstat import (
     YTD_BLOCK_WEEKS,
     break_even,
     compare,
+    dispersion_across,
     dispersion_first,
     dispersion_second,
     dispersion_year_apart,
@@ -88,8 +89,12 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
     before = wtd_prior.reindex(key).reindex(columns=ends).to_numpy(dtype=float)
     fine = (report["level"].astype(str) + "/" + report["category"].astype(str)).to_numpy()
     coarse = report["level"].astype(str).to_numpy()
-    year_apart = pooled_phi(dispersion_year_apart(now, before, 1), fine, coarse, np.ones(len(key)))
-    week_phi = pooled_phi(dispersion_first(now, 1) + dispersion_first(before, 1), fine, coarse, year_apart)
+    # With no earlier week at all, how the week's changes scatter across comparable rows (each level's rows of a
+    # category; a force's row takes its category's at every level).
+    across = pooled_phi(dispersion_across(report["wtd_current"].to_numpy(dtype=float),
+                                          report["wtd_prior"].to_numpy(dtype=float), fine),
+                        fine, report["category"].astype(str).to_numpy(), np.ones(len(key)))
+    week_phi = pooled_phi(dispersion_first(now, 1) + dispersion_first(before, 1), fine, coarse, across)
     phis = {"week": week_phi,
             "28d": pooled_phi(dispersion_second(now, 4) + dispersion_second(before, 4), fine, coarse, week_phi)}
     year_weeks = [week_ending - dt.timedelta(days=7 * k) for k in range(53)

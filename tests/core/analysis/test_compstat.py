@@ -184,7 +184,14 @@ def pandas_sums(x, window, ytd_days):
         cut = 52 % block
         a = pd.Series(now[cut:].reshape(-1, block).sum(axis=1))
         b = pd.Series(before[cut:].reshape(-1, block).sum(axis=1))
-        diff, var = a - b, a + b
+        both = a.notna() & b.notna()
+        a, b = a[both], b[both]
+        k = len(a)
+        if k < 2 or b.sum() == 0:
+            return 0.0, 0.0, 0
+        rho = a.sum() / b.sum()  # the row's own change between the years, allowed for (one difference spent on it)
+        den = rho * (a + b).sum() * (k - 1) / k
+        return (float(((a - rho * b) ** 2).sum()), float(den), k - 1) if den > 0 else (0.0, 0.0, 0)
     ok = diff.notna() & var.notna()
     return float((diff[ok] ** 2).sum()), float(var[ok].sum()), int(ok.sum())
 
@@ -206,9 +213,16 @@ def pandas_phis(frame, members, groups, levels, end, ytd_days, first_day):
     pool = np.where(fine["n"] >= 20, fine["num"] / fine["den"], coarse["num"] / coarse["den"])
     own = d["num"] / d["den"].where(d["den"] > 0)
     k = d["n"].clip(upper=20)
-    phi = np.where(d["n"] >= 20, own, (k * own.fillna(0) + (20 - k) * pool) / 20)
-    d["phi"] = np.maximum(1.0, phi)
-    return d.set_index(["unit", "category", "window"])["phi"]
+    phi = pd.Series(np.where(d["n"] >= 20, own, (k * own.fillna(0) + (20 - k) * pool) / 20), index=d.index)
+    d["phi"] = phi
+    d = d.set_index(["unit", "category", "window"]).sort_index()
+    # Where nothing can be estimated: 1 for the week, the week's for the 28 days, the 28 days' for the year to date.
+    for unit, cat in {(u, c) for u, c, _ in d.index}:
+        for window, fallback in (("week", None), ("28d", "week"), ("ytd", "28d")):
+            if np.isnan(d.loc[(unit, cat, window), "phi"]):
+                d.loc[(unit, cat, window), "phi"] = 1.0 if fallback is None else d.loc[(unit, cat, fallback), "phi"]
+            d.loc[(unit, cat, window), "phi"] = max(1.0, d.loc[(unit, cat, window), "phi"])
+    return d["phi"]
 
 
 # Sundays read the stored weekly counts; 29 February 2024 (a Thursday) sums days, unless weeks end on Thursdays.

@@ -111,10 +111,15 @@ def test_dispersion_sums_by_hand():
     # Four 2-week sums ending on the last week: 10, 14, 10, 18; second differences 10 − 28 + 10 = −8, 14 − 20 + 18.
     second = dispersion_second(x, 2)
     assert second.num[0] == (-8) ** 2 + 12 ** 2 and second.den[0] == (10 + 56 + 10) + (14 + 40 + 18)
-    # Year apart: each 2-week sum against the same two weeks of the row before it.
-    apart = dispersion_year_apart(x, x[:, ::-1], 2)
-    assert apart.n[0] == 4 and apart.num[0] == sum((a - b) ** 2 for a, b in zip([10, 14, 10, 18], [18, 10, 14, 10],
-                                                                                 strict=True))
+    # Year apart: each 2-week sum (10, 14, 10, 18) against the same two weeks a year before (9, 5, 7, 10), once the
+    # row's own change between the years (ρ = 52 / 31) is allowed for, on 3 differences.
+    before = np.array([[4.0, 5, 2, 3, 3, 4, 6, 4]])
+    apart = dispersion_year_apart(x, before, 2)
+    rho = 52 / 31
+    now_sums, before_sums = np.array([10, 14, 10, 18]), np.array([9, 5, 7, 10])
+    assert apart.n[0] == 3
+    assert apart.num[0] == pytest.approx(((now_sums - rho * before_sums) ** 2).sum())
+    assert apart.den[0] == pytest.approx(rho * (now_sums + before_sums).sum() * 3 / 4)
     # A block holding a week not held is left out, with its differences.
     gap = x.copy()
     gap[0, 0] = np.nan
