@@ -467,6 +467,29 @@ def q_text(q: float) -> str:
     return "q < 0.0001" if q < 1e-4 else f"q = {q:.2g}"
 
 
+def _ratio(v: float) -> str:
+    return "∞" if math.isinf(v) else (f"{v:.2f}" if v < 10 else f"{v:.1f}")
+
+
+def ratio_words(row: Any, short: bool = False, inline: bool = False) -> str:
+    """A change's rate ratio and its 95% interval as a reader should see them: 'Rate ratio 2.21 (95% interval
+    1.52–3.27, widened by φ)', or '' where there is none (no counts). `short`: '×2.21 (1.52–3.27)' for a narrow
+    column; `inline`: 'rate ratio 2.21, 95% 1.52–3.27' inside a sentence's brackets."""
+    rr, lo, hi = (float(row[k]) if not pd.isna(row[k]) else math.nan for k in ("rate_ratio", "rr_lo", "rr_hi"))
+    if math.isnan(lo) or math.isnan(hi):
+        return ""
+    interval = f"{_ratio(lo)}–{_ratio(hi)}"
+    if math.isnan(rr):
+        if short or inline:
+            return f"none a year earlier (95% ×{interval})" if short else f"rate ratio n/a, 95% {interval}"
+        return f"Rate ratio n/a: none a year earlier (95% interval {interval})"
+    if short:
+        return f"×{_ratio(rr)} ({interval})"
+    if inline:
+        return f"rate ratio {_ratio(rr)}, 95% {interval}"
+    return f"Rate ratio {_ratio(rr)} (95% interval {interval}, widened by φ)"
+
+
 def describe_change(current: int | None, previous: int | None) -> str:
     """The change as a reader should see it: counts first when the base is small, no spurious precision."""
     if current is None:

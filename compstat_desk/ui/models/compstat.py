@@ -11,7 +11,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, family_words, ratio_words
 from compstat_desk.core.analysis.figures import INK, ROLE_FILLS
 from compstat_desk.core.analysis.periods import WINDOWS
 from compstat_desk.core.analysis.polarity import judge
@@ -105,9 +105,11 @@ def _tests_tooltip(row: pd.Series, name: str, window: str, polarity: str) -> str
     v = verdict(row, polarity)
     word = ("A real rise" if int(row["change"]) > 0 else "A real fall") if v else "Within chance"
     judged = f" ({v})" if v else ""
+    family = family_words(str(row["family"])) if "family" in row and not pd.isna(row["family"]) else "the changes"
     return (f"{head}\n{word}{judged}: z = {row['z']:+.2f} (continuity-corrected, widened by φ = {row['phi']:.2f} for "
-            f"clustering), q = {row['q_value']:.3f} after Benjamini–Hochberg over this table's changes "
-            f"(real when q < 0.05); exact binomial p = {row['p_exact']:.3f} for reference.")
+            f"clustering), q = {row['q_value']:.3f} after Benjamini–Hochberg within {family} "
+            f"(real when q < 0.05); exact binomial p = {row['p_exact']:.3f} for reference."
+            + (f"\n{ratio_words(row)}." if "rate_ratio" in row else ""))
 
 
 class CompstatTableModel(QAbstractTableModel):
