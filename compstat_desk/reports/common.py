@@ -87,7 +87,9 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
             before = None if pd.isna(r["previous"]) else int(r["previous"])
             role = change_role(now, before, bool(r["significant"]), polarity.get(code, Polarity.UP_BAD))
             words = describe_change(now, before)
-            if before == 0 and now:  # "up from none to 5": too long for the column; the counts say it
+            if bool(r.get("incomplete", False)):  # a sparse extract or a system change: not compared
+                words = "incomplete"
+            elif before == 0 and now:  # "up from none to 5": too long for the column; the counts say it
                 words = f"none → {now:,}"
             elif words == "no change (none)":
                 words = "none"
@@ -141,7 +143,9 @@ COMPSTAT_KEY = ("Counts first: below a year-ago count of 20 the change is shown 
                 "number of changes looked at within each family a reader would name: one level and one window, so "
                 "the force's 28-day changes are one family and the divisions' another; Benjamini–Hochberg q < 0.05): "
                 "▲ up, ▼ down; orange worse, blue better; under the table each real change's rate ratio with its 95% "
-                "interval. Unmarked changes are not shown to be real: chance could give them.")
+                "interval. Unmarked changes are not shown to be real: chance could give them. “incomplete”: one of "
+                "the two periods holds far fewer incidents force-wide than the years around it (a sparse extract or a "
+                "change of system), so the change is not compared.")
 
 
 def actions_rows(story: Story, table: pd.DataFrame, *, with_carries: bool = True) -> None:

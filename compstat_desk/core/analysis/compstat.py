@@ -333,7 +333,7 @@ def compare(table: pd.DataFrame, *, exact: bool = True) -> pd.DataFrame:
         table[name] = np.nan
     table["significant"] = False
     table["family"] = family_of(table).to_numpy()
-    known = (table["current"].notna() & table["previous"].notna()).to_numpy()
+    known = (table["current"].notna() & table["previous"].notna()).to_numpy().copy()
     if "incomplete" in table:  # a span the data only partly holds: never tested, never starred
         known &= ~table["incomplete"].fillna(False).to_numpy(dtype=bool)
     if known.any():
@@ -344,6 +344,53 @@ def compare(table: pd.DataFrame, *, exact: bool = True) -> pd.DataFrame:
         for name, values in result.items():
             table.loc[known, name] = values
     return table
+
+
+COVERAGE_SHARE = 0.25  # a span holding less than this share of the usual count force-wide is incomplete
+COVERAGE_LEAST = 40  # ... where the usual is at least this many (below it, chance alone can halve a count)
+WINDOW_PHRASES = {"week": "week", "28d": "28 days", "ytd": "year to date"}
+
+
+def two_years_before(w: Any) -> tuple[dt.date, dt.date]:
+    """The same span two years before a window's (104 weeks for the week and 28 days; the calendar dates for the
+    year to date)."""
+    from compstat_desk.core.analysis.periods import same_date_last_year
+
+    if w.name == "ytd":
+        return dt.date(w.start.year - 2, 1, 1), same_date_last_year(same_date_last_year(w.end))
+    return w.start - dt.timedelta(days=728), w.end - dt.timedelta(days=728)
+
+
+def coverage_gaps(categories: np.ndarray, is_force: np.ndarray, spans: dict[str, np.ndarray]
+                  ) -> dict[tuple[str, str], tuple[float, float]]:
+    """Which of the spans 'now' and 'a year earlier' hold implausibly few incidents force-wide: fewer than
+    COVERAGE_SHARE of the median of the other spans given (NaN where the data does not cover one), that median at
+    least COVERAGE_LEAST. Checked for all incidents together (category '') and for each category; returns
+    {(category, span): (its count, the usual)}."""
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    force_cats = categories[is_force]
+    per = {name: counts[is_force] for name, counts in spans.items()}
+    checks: list[tuple[str, dict[str, float]]] = [
+        ("", {name: float(np.nansum(np.where(force_cats == HEADLINE, np.nan, v))) if not np.isnan(v).all()
+              else np.nan for name, v in per.items()})]
+    checks += [(str(c), {name: float(v[j]) for name, v in per.items()}) for j, c in enumerate(force_cats)]
+    for category, counts in checks:
+        for which in ("now", "a year earlier"):
+            count = counts.get(which, np.nan)
+            others = [v for k, v in counts.items() if k != which and not np.isnan(v)]
+            if np.isnan(count) or not others:
+                continue
+            usual = float(np.median(others))
+            if usual >= COVERAGE_LEAST and count < COVERAGE_SHARE * usual:
+                if category and ("", which) in out:
+                    continue  # said once, for all incidents
+                out[(category, which)] = (count, usual)
+    return out
+
+
+def category_label(grid: pd.DataFrame, category: str) -> str:
+    names = grid.loc[grid["category"] == category, "category_name"]
+    return str(names.iloc[0]) if len(names) else category
 
 
 def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str | None = None,
@@ -372,7 +419,10 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     shifted = [(w.start - dt.timedelta(days=364 * y), w.end - dt.timedelta(days=364 * y))
                for w in spans if w.name == "28d" for y in (1, 2, 3)]
     compared = [span for w in spans for span in ((w.start, w.end), (w.previous_start, w.previous_end))]
-    weekly, totals = counts.read(compared + shifted, PHI_WEEKS)
+    two_back = [two_years_before(w) for w in spans]  # to judge whether a year's data is whole (coverage)
+    weekly, totals = counts.read(compared + shifted + two_back, PHI_WEEKS)
+    shifted_totals = totals[len(compared):len(compared) + len(shifted)]
+    two_back_totals = totals[len(compared) + len(shifted):]
 
     # Rows: the chosen units × (categories by code, then the headline total of the flagged ones).
     cat_at = {int(c): i for i, c in enumerate(counts.category_ids)}
@@ -424,10 +474,31 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
         previous_days = (w.previous_end - w.previous_start).days + 1
         frame = grid.assign(window=w.name, start=w.start.isoformat(), end=w.end.isoformat(),
                             current=current, previous=previous, phi=phi, avg_3y=np.nan,
-                            exposure=w.days / previous_days)
+                            exposure=w.days / previous_days, incomplete=False)
+        # Coverage: a span whose force-wide count is implausibly low against the same span in the years around it
+        # (a sparse extract, a system change) is not compared.
+        is_force = (grid["level"] == "force").to_numpy()
+        if is_force.any():
+            spans_here = {"now": (current, (w.start, w.end)), "a year earlier": (previous, (w.previous_start,
+                                                                                            w.previous_end))}
+            two = pick(two_back_totals[i]).astype(float)
+            t_start, t_end = two_years_before(w)
+            others = {"two years earlier": two if first <= t_start and t_end <= last else np.full(len(two), np.nan)}
+            flagged = coverage_gaps(grid["category"].to_numpy(), is_force,
+                                    {k: v[0] for k, v in spans_here.items()} | others)
+            for (category, which), (count, usual) in flagged.items():
+                start, end = spans_here[which][1]
+                hit = (grid["category"] == category).to_numpy() if category else np.ones(len(grid), dtype=bool)
+                frame.loc[hit, "incomplete"] = True
+                what = f"{category_label(grid, category)}" if category else "All incidents"
+                warnings.append(
+                    f"Data incomplete: {what} in the {WINDOW_PHRASES[w.name]} {which} ({start} to {end}) number "
+                    f"{count:,.0f} force-wide, against about {usual:,.0f} in the same span of the years around it: "
+                    "a sparse extract or a change of system, not a change in crime. Those comparisons are marked "
+                    "'data incomplete' and not tested.")
         if w.name == "28d" and w.start - dt.timedelta(days=364 * 3) >= first:
             # The same 28 days, shifted by whole 52-week years so weekdays align, over the 3 previous years.
-            frame["avg_3y"] = sum(pick(t) for t in totals[len(compared):]) / 3
+            frame["avg_3y"] = sum(pick(t) for t in shifted_totals) / 3
         parts.append(frame)
     table = compare(pd.concat(parts, ignore_index=True), exact=exact)
     # Asked of the imports log, not the incidents: a scan of millions of incidents would cost more than the table.
@@ -439,7 +510,7 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     window_rank = table["window"].map({w: i for i, w in enumerate(WINDOWS)})
     table = table.assign(_l=level_rank, _h=table["category"] == HEADLINE, _w=window_rank).sort_values(
         ["_l", "unit", "_h", "category", "_w"]).drop(columns=["_l", "_h", "_w"])
-    out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y", "level"]].reset_index(drop=True)
+    out = table[[*COLUMNS, "unit_name", "category_name", "avg_3y", "level", "incomplete"]].reset_index(drop=True)
     out.attrs["warnings"] = list(dict.fromkeys(warnings))
     return out
 

@@ -86,6 +86,8 @@ def verdict(row: pd.Series, polarity: str) -> str:
 
 def change_text(row: pd.Series) -> str:
     """describe_change's counts-first wording, with ▲ or ▼ in front of a real change."""
+    if bool(row.get("incomplete", False)):  # a sparse extract or a system change: not a change in crime
+        return "data incomplete"
     text = describe_change(_int(row["current"]), _int(row["previous"]))
     if bool(row["significant"]) and not pd.isna(row["change"]) and int(row["change"]) != 0:
         text = f"{RISE if int(row['change']) > 0 else FALL} {text}"
@@ -100,6 +102,9 @@ def _tests_tooltip(row: pd.Series, name: str, window: str, polarity: str) -> str
     head = (f"{name}, {title} {row['start']} to {row['end']}: "
             f"{'no data' if now is None else f'{now:,}'} now, "
             f"{'no data' if before is None else f'{before:,}'} a year earlier.")
+    if bool(row.get("incomplete", False)):
+        return head + ("\nNot compared: the data for one of the two periods is incomplete (far fewer incidents "
+                       "force-wide than the same span in the years around it). See the note under the table.")
     if pd.isna(row["z"]):
         return head + "\nNot compared: one of the two periods has no data."
     v = verdict(row, polarity)

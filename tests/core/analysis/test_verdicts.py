@@ -159,3 +159,47 @@ def test_each_window_has_its_own_phi_and_longer_sums_are_more_dispersed(ws, writ
     table = compstat_table(ws, dt.date(2024, 6, 30))
     row = table[table["unit"] == "A"].set_index("window")["phi"]
     assert row["28d"] > row["week"] >= 1
+
+
+def sparse_year(ws, write):
+    """Assaults in two divisions: about 40 a week from 2023 on, but only one day in twenty of 2022 in the extract
+    (a sparse extract year), as the issue's 'Assault up 5652% on the year to date (5,867 vs 102)'."""
+    with ws.transaction():
+        force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+        for code in ("N", "S"):
+            catalog.insert_unit(ws, code, f"{code} division", "division", force)
+        catalog.insert_category(ws, "ASLT", "Assault")
+        catalog.insert_category(ws, "THEFT", "Theft")
+    rng = np.random.default_rng(2)
+    days = pd.date_range("2022-01-01", "2024-06-30")
+    keep = (days.year > 2022) | (np.arange(len(days)) % 20 == 0)
+    rows = []
+    for day in days[keep]:
+        for code in ("N", "S"):
+            rows += [(day.strftime("%Y-%m-%d"), "ASLT", code)] * rng.poisson(3)
+            rows += [(day.strftime("%Y-%m-%d"), "THEFT", code)] * rng.poisson(2)
+    import_file(ws, write("sparse.csv", pd.DataFrame(rows, columns=["occurred", "category", "unit"]).to_csv(
+        index=False)))
+
+
+def test_a_sparse_extract_year_is_data_incomplete_not_a_real_change(ws, write):
+    from compstat_desk.core.analysis.compstat import text_table
+    from compstat_desk.core.meetings.preflight import preflight
+
+    sparse_year(ws, write)
+    # The year to date in 2023 against a 2022 holding one day in twenty: by hand, about 20 times fewer.
+    table = compstat_table(ws, dt.date(2023, 6, 25))
+    ytd = table[table["window"] == "ytd"]
+    assert (ytd["previous"] < ytd["current"] / 10).all()
+    assert ytd["incomplete"].all() and not ytd["significant"].any() and ytd["q_value"].isna().all()
+    assert any(w.startswith("Data incomplete: All incidents in the year to date a year earlier")
+               for w in table.attrs["warnings"])
+    assert "data incomplete" in text_table(table[table["unit"] == "FORCE"], "OFFICIAL")
+    # A year later both years are whole: compared as usual.
+    later = compstat_table(ws, dt.date(2024, 6, 23))
+    assert not later["incomplete"].any() and later.loc[later["window"] == "ytd", "q_value"].notna().all()
+    # Preflight blocks a pack that would headline the sparse year's comparisons.
+    _, findings = preflight(ws, week_ending=dt.date(2023, 6, 25))
+    assert any(f.kind == "data incomplete" and f.severity == "blocking" for f in findings)
+    _, findings = preflight(ws, week_ending=dt.date(2024, 6, 23))
+    assert not any(f.kind == "data incomplete" for f in findings)
