@@ -154,11 +154,11 @@ def pooled_phi(d: Dispersion, fine: np.ndarray, coarse: np.ndarray, fallback: np
         own = np.where(d.den > 0, d.num / d.den, np.nan)
 
     def group(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        frame = pd.DataFrame({"k": keys, "num": d.num, "den": d.den, "n": d.n})
-        sums = frame.groupby("k")[["num", "den", "n"]].transform("sum")
+        _, at = np.unique(keys.astype(str), return_inverse=True)
+        num, den, n = (np.bincount(at, weights=v)[at] for v in (d.num, d.den, d.n))
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(sums["den"] > 0, sums["num"] / sums["den"], np.nan)
-        return ratio, np.where(sums["den"] > 0, sums["n"], 0.0)
+            ratio = np.where(den > 0, num / den, np.nan)
+        return ratio, np.where(den > 0, n, 0.0)
 
     fine_ratio, fine_n = group(np.asarray(fine))
     coarse_ratio, coarse_n = group(np.asarray(coarse))

@@ -42,9 +42,11 @@ COMPACT = {"essentially flat": "flat"}
 
 
 def compact_words(text: str) -> str:
-    """'essentially flat' → 'flat', '+32.0%' → '+32%' (a whole per cent is what the room reads)."""
+    """'essentially flat' → 'flat', '+32.0%' → '+32%', '▼ -11.7%' → '▼ -12%' (a whole per cent is what the room
+    reads), rounded as the one decimal was."""
     text = COMPACT.get(text, text)
-    return re.sub(r"^([+\-−]?\d[\d,]*)\.\d%", r"\1%", text)
+    return re.sub(r"^((?:[▲▼] )?)([+\-−]?)(\d[\d,]*\.\d)%",
+                  lambda m: f"{m[1]}{m[2]}{int(float(m[3].replace(',', '')) + 0.5):,}%", text)
 PART_TITLES = {"now": "now", "previous": "year ago", "difference": "±", "change": "change"}
 
 
