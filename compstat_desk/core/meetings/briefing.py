@@ -201,8 +201,20 @@ def _spread(table: pd.DataFrame, r: Any) -> str:
     moved = peers[(peers["current"] > peers["previous"]) if rise else (peers["current"] < peers["previous"])]
     real = int(moved["significant"].sum())
     plural = {"division": "divisions", "sector": "sectors"}.get(level, "units")
-    return (f"{'Up' if rise else 'Down'} in {len(moved)} of {len(peers)} {plural}"
-            + (f" ({real} of them real)." if real else "; none of them a real change on its own."))
+    said = (f"{'Up' if rise else 'Down'} in {len(moved)} of {len(peers)} {plural}"
+            + (f" ({real} of them real)" if real else "; none of them a real change on its own"))
+    if str(r.level) == "force":
+        # How many of the biggest movers would have to be taken out for the rest to show no such change: one
+        # division's problem, or the whole force's.
+        gaps = (moved["current"] - moved["previous"]).abs().astype(float).sort_values(ascending=False).to_numpy()
+        total = abs(float(peers["current"].sum()) - float(peers["previous"].sum()))
+        k = int(np.searchsorted(np.cumsum(gaps), total) + 1) if total > 0 else 0
+        if 0 < k < len(gaps):
+            said += (f"; taking out the {'one' if k == 1 else k} biggest {'mover' if k == 1 else 'movers'} would "
+                     "undo it")
+        elif k == len(gaps) > 1:
+            said += f"; force-wide: only taking out all {k} would undo it"
+    return said + "."
 
 
 def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[ProbePoint]:

@@ -38,6 +38,11 @@ def test_a_change_shared_by_every_unit_is_called_the_force_wide_trend(ws, write)
     # Robbery: 56 vs 28 in N alone; the force's 140 vs 112 is no real change: never "in line with the force".
     assert robbery and "In line" not in robbery[0].sentence
     assert "The force as a whole shows no real change (force up 25%)." in robbery[0].sentence
+    # The force's own theft rise: every division rose by 84, so only taking out all four would undo it.
+    force = [p for p in probe_points(ws, "FORCE", end) if p.sentence.startswith("Theft in Testshire")
+             and "28 days" in p.sentence]
+    assert force and ("Up in 4 of 4 divisions (4 of them real); force-wide: only taking out all 4 would undo it."
+                      in force[0].sentence)
 
 
 def test_a_change_faster_than_the_forces_real_change_is_said_to_be(ws, write):
