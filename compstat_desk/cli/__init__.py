@@ -31,7 +31,8 @@ COMMANDS: dict[str, Command] = {
     "series": Command("analysis", "a weekly series against its seasonal baseline and limits"),
     "peers": Command("analysis", "rates per 1,000 residents on a funnel plot against peer units"),
     "hotspots": Command("analysis", "grid cells that rose significantly in the last 28 days"),
-    "targets": Command("analysis", "targets for counts and indicators: plan, actual, projection and likelihood"),
+    "targets": Command("targets", "targets for counts and indicators: plan, actual, projection and likelihood; add "
+                                  "one; back-test the projections on this workspace's past years"),
     "briefing": Command("analysis", "the challenger's probe points for a unit"),
     "indicators": Command("analysis", "a unit's indicators against a year earlier, one's control chart, or a funnel "
                                       "across units"),

@@ -1,5 +1,5 @@
 """The analyses, printed: `compstat` (the table), `series` (a control chart), `peers` (a funnel), `hotspots`,
-`indicators`, `revisions` (of published weekly figures), `targets` (trajectories) and `briefing` (probe points)."""
+`indicators`, `revisions` (of published weekly figures) and `briefing` (probe points); `targets` is its own module."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from compstat_desk.core.errors import CompstatError
 if TYPE_CHECKING:  # the commands import the core (and pandas) when they run
     import pandas as pd
 
-    from compstat_desk.core.analysis.trajectories import IndicatorTrajectory, Trajectory
     from compstat_desk.core.store.workspace import Workspace
 
 
@@ -177,55 +176,6 @@ def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def _targets_arguments(tg: argparse.ArgumentParser) -> None:
-    tg.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the latest complete week)")
-
-
-def _targets(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.analysis.trajectories import (
-        chance_words,
-        count_targets,
-        indicator_targets,
-        indicator_trajectory,
-        trajectory,
-    )
-
-    ids = count_targets(ws)
-    if not ids and not indicator_targets(ws):
-        print("No targets in this workspace.")
-    day = args.as_of or dt.date.today()  # a period over by then has a result, not a projection
-
-    def outcome(tr: Trajectory | IndicatorTrajectory, goal: float, met: bool | None, number: str) -> None:
-        """The last line: the result of a period over (met given), else the projection or why none."""
-        if met is not None:
-            print(f"  The period is over: {number.format(tr.actual_to_date)} against a target of "
-                  f"{number.format(goal)}: {'met' if met else 'not met'}.")
-        elif tr.projection is None:
-            print("  Too early to project: less than a quarter of the period has passed.")
-        else:
-            lo, hi = tr.interval_95 or (0, 0)
-            print(f"  Projected {number.format(tr.projection)} (95%: {number.format(lo)}-{number.format(hi)})"
-                  f" against the target: {chance_words(tr.probability or 0.0)}, {tr.likelihood}.")
-
-    for target_id in ids:
-        tr = trajectory(ws, target_id, args.as_of)
-        print(f"#{tr.target_id} {tr.description}")
-        print(f"  {tr.category} in {tr.unit}, to {tr.as_of} ({tr.elapsed:.0%} of the period): "
-              f"{tr.actual_to_date:,} against {tr.planned_to_date:,.0f} planned; target "
-              f"{tr.target_total:,.0f} for the period (baseline {tr.baseline_total:,}).")
-        outcome(tr, tr.target_total, tr.met(on=day), "{:,.0f}")
-    for target_id in indicator_targets(ws):
-        it = indicator_trajectory(ws, target_id, args.as_of)
-        print(f"#{it.target_id} {it.description}")
-        so_far = "no values yet" if it.actual_to_date is None else (
-            f"{it.actual_to_date:.1f} against {it.planned_to_date:.1f} planned")
-        base = "" if it.baseline_level is None else f" (baseline {it.baseline_level:.1f})"
-        print(f"  {it.indicator} in {it.unit}, to {it.as_of} ({it.elapsed:.0%} of the period): {so_far}; "
-              f"target {it.target_value:g} for the period{base}.")
-        outcome(it, it.target_value, it.met(on=day), "{:.1f}")
-    return 0
-
-
 def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
     brief.add_argument("--unit", required=True)
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
@@ -329,8 +279,8 @@ def _revisions_text(table: pd.DataFrame, marking: str) -> str:
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "compstat": _compstat_arguments, "series": _series_arguments, "peers": _peers_arguments,
-    "hotspots": _hotspots_arguments, "targets": _targets_arguments, "briefing": _briefing_arguments,
+    "hotspots": _hotspots_arguments, "briefing": _briefing_arguments,
     "indicators": _indicators_arguments, "revisions": _revisions_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
-    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots, "targets": _targets,
+    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots,
     "briefing": _briefing, "indicators": _indicators, "revisions": _revisions}

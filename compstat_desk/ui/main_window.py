@@ -809,6 +809,7 @@ class MainWindow(QMainWindow):
         if self.map_view is not None:
             self.map_view.shutdown()  # stop taking the worker's results
         self.when_view.shutdown()
+        self.targets_view.shutdown()  # a back-test running is stopped, not waited for
         dialog = getattr(self, "import_dialog", None)
         if dialog is not None:
             try:

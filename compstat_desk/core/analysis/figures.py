@@ -496,7 +496,12 @@ def count_trajectory_figure(t: Trajectory, category_name: str | None = None) -> 
         fig.notes.append(f"Projected **{_n(t.projection)}** (95% interval {_n(lo)}–{_n(hi)}) against {target}.")
     else:
         fig.notes.append(f"No projection yet; {target}.")
-    fig.caption = " ".join([*(plain(n) for n in fig.notes[1:]), likelihood_words(t) + "."])
+    learned = []
+    if t.projection is not None and t.interval_95 is not None and t.interval_95[0] < t.interval_95[1]:
+        learned.append("The interval allows for chance, the pace and the seasonal shape" + (
+            f", as {t.past_years} past year{'s' if t.past_years != 1 else ''} here showed them." if t.past_years
+            else ": with no past year here to learn from yet, it is wide on purpose."))
+    fig.caption = " ".join([*(plain(n) for n in fig.notes[1:]), *learned, likelihood_words(t) + "."])
     return fig
 
 

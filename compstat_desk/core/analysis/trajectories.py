@@ -4,6 +4,7 @@ end with an interval, and the likelihood of delivery on the five-point scale."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -11,6 +12,17 @@ import pandas as pd
 
 from compstat_desk.core.analysis.compstat import latest_week_ending, phi_from_weeks
 from compstat_desk.core.analysis.polarity import up_is_good
+from compstat_desk.core.analysis.projection import (
+    PRIOR_YEARS,
+    CountProjection,
+    PaceModel,
+    PastYear,
+    baseline_share,
+    pace_model,
+    pooled_past,
+    project_count,
+    years_back,
+)
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -59,6 +71,12 @@ class Trajectory:
     period_end: dt.date | None = None
     # The plan for the rest of the period, day by day after the as-of date to the period's end (day, planned).
     plan_ahead: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["day", "planned"]))
+    # What the projection learned from: past unit-years tried the same way (0: its prior values alone), the
+    # distinct past years among them, and how much of the gap so far it expects to persist.
+    past_unit_years: int = 0
+    past_years: int = 0
+    persistence: float | None = None
+    count_projection: CountProjection | None = None  # the model behind the projection (its chances at any count)
 
     @property
     def wants_fewer(self) -> bool:
@@ -94,13 +112,82 @@ def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: d
     return pd.Series(dict(rows), dtype=float).reindex(days.strftime("%Y-%m-%d"), fill_value=0.0)
 
 
+LEVELS = ("force", "division", "sector")
+
+
+# The last few level_daily frames, by workspace, question and a checksum of the counts asked for (a fraction of the
+# cost of reading them): a view following every target reads each category's history once, not once a target, and
+# any change to those counts (an import, an undo, a moved incident) is a new question.
+_LEVEL_CACHE: OrderedDict[tuple[object, ...], pd.DataFrame] = OrderedDict()
+_LEVEL_CACHE_SIZE = 4
+
+
+def level_daily(ws: Workspace, category_id: int, level: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Daily counts of one category for every unit at a level (each with the units under it), one column per unit
+    id, one row per ISO day from `start` to `end`, zeros filled. Do not change the frame returned (it is shared)."""
+    span = (category_id, start.isoformat(), end.isoformat())
+    checksum = tuple(ws.conn.execute("SELECT count(*), total(n), total(n * unit_id), total(n * julianday(day)) FROM"
+                                     " daily_counts WHERE category_id = ? AND day BETWEEN ? AND ?", span).fetchone())
+    units_now = tuple(ws.conn.execute("SELECT count(*), total(id * coalesce(parent_id, 0)), group_concat(level)"
+                                      " FROM units").fetchone())
+    key = (str(ws.path), checksum, units_now, category_id, level, start, end)
+    if key in _LEVEL_CACHE:
+        _LEVEL_CACHE.move_to_end(key)
+        return _LEVEL_CACHE[key]
+    parents = {int(i): (None if p is None else int(p), str(lv))
+               for i, p, lv in ws.conn.execute("SELECT id, parent_id, level FROM units")}
+
+    def at_level(unit_id: int) -> int | None:
+        seen: set[int] = set()
+        current: int | None = unit_id
+        while current is not None and current not in seen:
+            seen.add(current)
+            parent, lv = parents[current]
+            if lv == level:
+                return current
+            current = parent
+        return None
+
+    units = [u for u, (_, lv) in parents.items() if lv == level]
+    column = {u: units.index(a) for u in parents if (a := at_level(u)) is not None}
+    days = pd.date_range(start, end, freq="D").strftime("%Y-%m-%d")
+    values = np.zeros((len(days), len(units)))
+    rows = ws.conn.execute("SELECT day, unit_id, sum(n) FROM daily_counts WHERE category_id = ? AND day BETWEEN ? AND ?"
+                           " GROUP BY day, unit_id", span).fetchall()
+    if rows:
+        day, unit, n = zip(*rows, strict=True)
+        where = days.get_indexer(pd.Index(day))
+        cols = np.array([column.get(int(u), -1) for u in unit])
+        keep = (where >= 0) & (cols >= 0)
+        np.add.at(values, (where[keep], cols[keep]), np.asarray(n, dtype=float)[keep])
+    frame = pd.DataFrame(values, index=days, columns=units)
+    _LEVEL_CACHE[key] = frame
+    while len(_LEVEL_CACHE) > _LEVEL_CACHE_SIZE:
+        _LEVEL_CACHE.popitem(last=False)
+    return frame
+
+
+def learn_pace(ws: Workspace, unit_id: int, category_id: int, period: tuple[dt.date, dt.date],
+               baseline: tuple[dt.date, dt.date], days_in: int) -> PaceModel:
+    """The pace model for a target, learned from every past year of the units at the target unit's level (and the
+    levels below, while the past unit-years are fewer than projection.MIN_PAST): see core/analysis/projection."""
+    first = ws.conn.execute("SELECT min(day) FROM daily_counts WHERE category_id = ?", (category_id,)).fetchone()[0]
+    level = ws.conn.execute("SELECT level FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+    past: list[PastYear] = []
+    if first is not None and dt.date.fromisoformat(first) <= years_back(baseline[0], 1):
+        start = dt.date.fromisoformat(first)
+        levels = (level_daily(ws, category_id, lv, start, baseline[1]) for lv in LEVELS[LEVELS.index(level):])
+        past = pooled_past(levels, period, baseline, days_in)  # a level below is read only when it is needed
+    return pace_model(past)
+
+
 def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> Trajectory:
     """A count target (fewer incidents than the baseline period by `change_pct`) followed to `as_of`.
 
-    Plan: the target total spread over the period by the baseline period's own seasonal shape (its
-    cumulative share by day). Projection: seasonal pace, actual to date ÷ the baseline's share at the same
-    point. Interval and probability: the rest of the period as over-dispersed Poisson counts (variance φ ×
-    mean, φ from the last 104 weeks)."""
+    Plan: the target total spread over the period by the baseline period's own seasonal shape (its cumulative share
+    by day). Projection, its 95% interval and the probability of meeting the target: core/analysis/projection (the
+    count so far and the baseline's rest, as much of the gap so far carried on as the workspace's own past years
+    show persists; chance, the pace and the shape's movement between years in the interval)."""
     t = ws.conn.execute(
         "SELECT t.unit_id, u.code, c.id, c.code, c.polarity, t.baseline_start, t.baseline_end, t.target_start,"
         " t.target_end, t.change_pct, t.description FROM targets t JOIN units u ON u.id = t.unit_id"
@@ -119,9 +206,7 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
     baseline_total = int(base.sum())
     target_total = baseline_total * (1 + (change or 0) / 100)
     period = (s1 - s0).days + 1
-    # The baseline's share by day of the period (the same number of days in, so a leap year shifts one day).
-    share = np.cumsum(base.to_numpy()) / max(baseline_total, 1)
-    share = np.interp(np.arange(1, period + 1), np.arange(1, len(share) + 1), share)
+    share = baseline_share(base.to_numpy(), period)
     actual = _daily(ws, unit_id, cat_id, s0, as_of)
     days_in = len(actual)
     planned = target_total * share[:days_in]
@@ -129,26 +214,31 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
     plan = pd.DataFrame({"day": actual.index, "planned": planned, "actual": actual_cum})
     elapsed = days_in / period
     projection = interval = probability = likelihood = None
+    model: PaceModel | None = None
+    projected: CountProjection | None = None
     done = float(actual_cum[-1]) if days_in else 0.0
-    if elapsed >= MIN_ELAPSED and share[days_in - 1] > 0:
-        projection = done / share[days_in - 1]
-        remaining = max(projection - done, 0.0)
+    if elapsed >= MIN_ELAPSED and 0 < share[days_in - 1] < 1:
         weeks = _daily(ws, unit_id, cat_id, as_of - dt.timedelta(days=7 * 104 - 1), as_of).to_numpy()
         phi = float(phi_from_weeks(weeks.reshape(104, 7).sum(axis=1)[None, :])[0])
-        sd = float(np.sqrt(phi * remaining)) if remaining > 0 else 0.0
-        interval = (done + max(remaining - 1.96 * sd, 0.0), done + remaining + 1.96 * sd)
-        fewer_is_better = not up_is_good(polarity)
-        if sd > 0:
-            z = (target_total - projection) / sd
-            probability = float(stats.norm.cdf(z) if fewer_is_better else stats.norm.sf(z))
-        else:
-            probability = float((projection <= target_total) if fewer_is_better else (projection >= target_total))
+        model = learn_pace(ws, unit_id, cat_id, (s0, s1), (b0, b1), days_in)
+        projected = project_count(done, float(share[days_in - 1]), baseline_total, phi, model)
+        projection, interval = projected.projection, (projected.lo95, projected.hi95)
+        probability = projected.probability(target_total, fewer=not up_is_good(polarity))
+        likelihood = likelihood_label(probability)
+    elif elapsed >= MIN_ELAPSED and days_in == period:  # the period is whole: the count is the outcome
+        projection, interval = done, (done, done)
+        fewer = not up_is_good(polarity)
+        probability = float(done <= target_total if fewer else done >= target_total)
         likelihood = likelihood_label(probability)
     ahead_days = pd.date_range(s0 + dt.timedelta(days=days_in), s1, freq="D")
     plan_ahead = pd.DataFrame({"day": ahead_days.strftime("%Y-%m-%d"), "planned": target_total * share[days_in:]})
     return Trajectory(target_id, unit, cat, description or "", as_of, target_total, baseline_total,
                       float(planned[-1]) if days_in else 0.0, int(done), elapsed, projection, interval,
-                      probability, likelihood, plan, s0, s1, plan_ahead)
+                      probability, likelihood, plan, s0, s1, plan_ahead,
+                      past_unit_years=model.past_years if model else 0,
+                      past_years=int(round(model.dof - PRIOR_YEARS)) if model else 0,
+                      persistence=model.persistence if model else None,
+                      count_projection=projected if model else None)
 
 
 def count_targets(ws: Workspace) -> list[int]:
@@ -322,3 +412,58 @@ def indicator_trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = 
     return IndicatorTrajectory(target_id, unit, code, description or "", polarity, as_of, float(goal),
                                baseline_level, planned_to_date, actual_to_date, elapsed, projection, interval,
                                probability, likelihood, plan, plan_ahead, s1)
+
+
+# -- every target at a date, as a table (the command line's csv and json, and scripts) ----------------------------
+
+REPORT_COLUMNS = ["target_id", "kind", "unit", "category", "description", "period_start", "period_end", "as_of",
+                  "elapsed", "actual", "planned", "projection", "lo95", "hi95", "probability", "likelihood", "target",
+                  "status", "past_years"]
+
+
+def target_status(t: Trajectory | IndicatorTrajectory, on: dt.date) -> str:
+    """running, met, not met or too early, as the target stands on the date `on`. A period is over only once its
+    last day is past *and* the data reach it: a count followed to the end of November is not yet a year's result."""
+    complete = t.period_end is not None and t.as_of >= t.period_end
+    outcome = t.met(on) if complete else None
+    if outcome is not None:
+        return "met" if outcome else "not met"
+    return "running" if t.projection is not None else "too early"
+
+
+def targets_report(ws: Workspace, as_of: dt.date | None = None, *, on: dt.date | None = None) -> pd.DataFrame:
+    """Every target followed to `as_of` (default: the latest week): one row each (REPORT_COLUMNS), counts and
+    indicators alike (`category` is the category's or the indicator's code). `status` as it stands on `on` (default:
+    `as_of`, else today); `past_years`: how many past years a count's projection learned from (0: its prior alone)."""
+    day = on or as_of or dt.date.today()
+    period = {int(i): (dt.date.fromisoformat(a), dt.date.fromisoformat(b))
+              for i, a, b in ws.conn.execute("SELECT id, target_start, target_end FROM targets")}
+    rows: list[dict[str, object]] = []
+    for target_id in count_targets(ws):
+        t = trajectory(ws, target_id, as_of)
+        lo, hi = t.interval_95 or (None, None)
+        rows.append({"target_id": target_id, "kind": "count", "unit": t.unit, "category": t.category,
+                     "description": t.description, "period_start": period[target_id][0].isoformat(),
+                     "period_end": period[target_id][1].isoformat(), "as_of": t.as_of.isoformat(),
+                     "elapsed": round(t.elapsed, 4), "actual": t.actual_to_date, "planned": round(t.planned_to_date, 1),
+                     "projection": None if t.projection is None else round(t.projection, 1),
+                     "lo95": None if lo is None else round(lo, 1), "hi95": None if hi is None else round(hi, 1),
+                     "probability": None if t.probability is None else round(t.probability, 4),
+                     "likelihood": t.likelihood, "target": round(t.target_total, 1), "status": target_status(t, day),
+                     "past_years": t.past_years if t.projection is not None else None})
+    for target_id in indicator_targets(ws):
+        it = indicator_trajectory(ws, target_id, as_of)
+        lo, hi = it.interval_95 or (None, None)
+
+        def r(v: float | None, digits: int = 2) -> float | None:
+            return None if v is None else round(v, digits)
+
+        rows.append({"target_id": target_id, "kind": "indicator", "unit": it.unit, "category": it.indicator,
+                     "description": it.description, "period_start": period[target_id][0].isoformat(),
+                     "period_end": period[target_id][1].isoformat(), "as_of": it.as_of.isoformat(),
+                     "elapsed": round(it.elapsed, 4), "actual": r(it.actual_to_date), "planned": r(it.planned_to_date),
+                     "projection": r(it.projection), "lo95": r(lo), "hi95": r(hi), "probability": r(it.probability, 4),
+                     "likelihood": it.likelihood, "target": it.target_value, "status": target_status(it, day),
+                     "past_years": None})
+    frame = pd.DataFrame(rows, columns=REPORT_COLUMNS, dtype=object)  # a count stays whole beside a level
+    return frame.sort_values("target_id", kind="stable").reset_index(drop=True)

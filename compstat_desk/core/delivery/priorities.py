@@ -23,6 +23,7 @@ import pandas as pd
 
 from compstat_desk.core.actions.tracker import Captured, actions_table, insert_action
 from compstat_desk.core.analysis.polarity import up_is_good
+from compstat_desk.core.analysis.projection import CountProjection
 from compstat_desk.core.analysis.trajectories import (
     SCALE,
     IndicatorTrajectory,
@@ -264,6 +265,7 @@ class TargetOutlook:
     note: str = ""  # why there is no likelihood, when there is none
     is_count: bool = False  # a count for the period (a total) rather than an indicator's level
     data_to: dt.date | None = None  # the last day the figures reach (on or before as_of)
+    count_projection: CountProjection | None = None  # a count's projection model: its chance at any count
 
     @property
     def finished(self) -> bool:
@@ -291,6 +293,8 @@ class TargetOutlook:
         effect, in the measure's own units), with the same uncertainty."""
         if self.projection is None:
             return None
+        if self.count_projection is not None:  # the count's own model (its interval is not symmetric)
+            return self.count_projection.probability(self.target_value - effect, fewer=not self.up_good)
         sd = self.sd or 0.0
         moved = self.projection + effect
         if sd <= 0:
@@ -323,6 +327,7 @@ def target_outlook(ws: Workspace, target_id: int, as_of: dt.date) -> TargetOutlo
             tr = trajectory(ws, target_id, as_of)
             out.target_value = tr.target_total
             out.actual_to_date, out.planned_to_date = float(tr.actual_to_date), tr.planned_to_date
+            out.count_projection = tr.count_projection
         else:
             tr = indicator_trajectory(ws, target_id, as_of)
             out.actual_to_date, out.planned_to_date = tr.actual_to_date, tr.planned_to_date

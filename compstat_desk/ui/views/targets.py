@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QDate, QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -27,14 +29,16 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.analysis import targets as core_targets
 from compstat_desk.core.analysis import trajectories
+from compstat_desk.core.analysis.backtest import BacktestSummary, run_backtest
 from compstat_desk.core.analysis.targets import TargetSpec
 from compstat_desk.core.analysis.trajectories import chance_words
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store.catalog import category_choices, indicator_choices, unit_choices
-from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.core.store.catalog import category_choices, indicator_choices, unit_choices, unit_info
+from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.models.targets import TargetsTableModel
 from compstat_desk.ui.state import ReportState, UnitChoice
+from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.views.base import INK, LIKELIHOOD_COLOURS, LIKELIHOOD_TEXT, AnalysisViewWidget
 from compstat_desk.ui.views.trajectory import TrajectoryViewWidget
@@ -52,6 +56,28 @@ def _date(edit: QDateEdit) -> dt.date:
 
 
 CHART_LEAST = 300  # pixels: the trajectory beside the list and the form, at its narrowest
+
+
+def backtest_in(path: Path, category: str | None, level: str | None, state: TaskState) -> BacktestSummary:
+    """run_backtest on a worker's own read-only connection, with the task's progress and cancel."""
+    with open_reader(path) as ws:
+        return run_backtest(ws, category=category, level=level, progress=state.progress, cancelled=state.cancelled)
+
+
+def backtest_words(summary: BacktestSummary, scope: str) -> str:
+    """What the back-test found, in three or four short lines of rich text: how often the interval held from each
+    point of the year, each band's stated chance against how often it came true, and the verdict."""
+    if not len(summary.rows):
+        return f"<b>{html.escape(scope)}</b>: {html.escape(summary.verdict())}"
+    years = sorted(summary.rows["year"].unique())
+    span = str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+    held = " / ".join(f"{r.covered:.0%}" for r in summary.coverage.itertuples())
+    points = " / ".join(str(r.point).split()[-1] for r in summary.coverage.itertuples())
+    overall = summary.calibration[summary.calibration["point"] == "all"]
+    bands = ", ".join(f"{html.escape(r.likelihood)} {r.stated:.0%}→{r.met:.0%} ({r.targets:,})"
+                      for r in overall.itertuples())
+    return (f"<b>{html.escape(scope)}</b>, {span} ({summary.projections:,} projections): the 95% interval held "
+            f"{held} ({points}). Said → met (targets): {bands}.<br>{html.escape(summary.verdict())}")
 
 
 class TargetsViewWidget(AnalysisViewWidget):
@@ -157,11 +183,44 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.indicator_summary.setFont(scaled_font(self.font(), 1.1))
         self.indicator_summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
 
+        # How far to trust a projection here: the model re-run on this workspace's own past years, off the GUI thread.
+        self.tasks = TaskRunner(self, "Targets view")
+        self._backtest: Task | None = None
+        # One line until asked; what it found shows under it.
+        self.backtest_box = QWidget()
+        self.backtest_button = QPushButton("Back-test on past years")
+        self.backtest_button.setToolTip("How far to trust this? Re-run the projection on this workspace's own past "
+                                        "years, for the selected target's category and level: how often its 95% "
+                                        "interval held the year's count, and how often each likelihood came true")
+        self.backtest_stop = QPushButton("Stop")
+        self.backtest_stop.hide()
+        self.backtest_progress = QProgressBar()
+        self.backtest_progress.setRange(0, 1000)
+        self.backtest_progress.setTextVisible(False)
+        self.backtest_progress.hide()
+        self.backtest_label = QLabel()
+        self.backtest_label.setWordWrap(True)
+        self.backtest_label.setTextFormat(Qt.TextFormat.RichText)
+        self.backtest_label.setAccessibleName("Back-test of the projections")
+        self.backtest_label.hide()
+        backtest_row = QHBoxLayout()
+        backtest_row.addWidget(self.backtest_button)
+        backtest_row.addWidget(self.backtest_stop)
+        backtest_row.addWidget(self.backtest_progress, 1)
+        backtest_row.addStretch(0)
+        backtest_layout = QVBoxLayout(self.backtest_box)
+        backtest_layout.setContentsMargins(0, 0, 0, 0)
+        backtest_layout.addLayout(backtest_row)
+        backtest_layout.addWidget(self.backtest_label)
+        self.backtest_button.clicked.connect(self.on_backtest_button_clicked)
+        self.backtest_stop.clicked.connect(self.on_backtest_stop_clicked)
+
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(self.table, 1)
         left_layout.addWidget(self.form_box)
+        left_layout.addWidget(self.backtest_box)  # under the form: the chart keeps its height
         right = QWidget()
         right_layout = QVBoxLayout(right)
         right_layout.setContentsMargins(0, 0, 0, 0)
@@ -343,6 +402,74 @@ class TargetsViewWidget(AnalysisViewWidget):
         self.feedback.setStyleSheet("")
         self.feedback.setText(said)
         self.saved.emit(target_id)
+
+    # -- the back-test ----------------------------------------------------------------------------
+    def backtest_scope(self) -> tuple[str | None, str | None, str]:
+        """(category, level, words) the back-test runs on: the selected count target's category at its unit's level
+        (every level for the force's), else every category at every level."""
+        if self.editing is not None:
+            spec = core_targets.spec_of(self.ws, self.editing)
+            if spec.category:
+                info = unit_info(self.ws, spec.unit)
+                name = self.measure_combo.currentText().removesuffix(" (count)")
+                if info.level == "force":  # one unit is too few to judge by: the levels under it too
+                    return spec.category, None, f"{name}, every level"
+                return spec.category, info.level, f"{name}, every {info.level}"
+        return None, None, "Every category, every level"
+
+    def on_backtest_button_clicked(self) -> None:
+        if self._backtest is not None:
+            self._backtest.discard()
+        category, level, scope = self.backtest_scope()
+        self._backtest_scope = scope
+        self.backtest_button.setEnabled(False)
+        self.backtest_stop.show()
+        self.backtest_progress.setValue(0)
+        self.backtest_progress.show()
+        self.backtest_label.setText(f"Back-testing {html.escape(scope.lower())}…")
+        self.backtest_label.show()
+        path = self.ws.path
+        self._backtest = self.tasks.start(lambda state: backtest_in(path, category, level, state),
+                                          done=self.on_backtest_done, failed=self.on_backtest_failed,
+                                          cancelled=self.on_backtest_cancelled, progress=self.on_backtest_progress)
+
+    def on_backtest_stop_clicked(self) -> None:
+        if self._backtest is not None:
+            self._backtest.cancel()
+
+    def on_backtest_progress(self, fraction: float, _message: str) -> None:
+        self.backtest_progress.setValue(int(fraction * 1000))
+
+    def _backtest_ended(self) -> None:
+        self._backtest = None
+        self.backtest_button.setEnabled(True)
+        self.backtest_stop.hide()
+        self.backtest_progress.hide()
+
+    def on_backtest_done(self, summary: BacktestSummary) -> None:
+        self._backtest_ended()
+        self.backtest_summary = summary
+        self.backtest_label.setText(backtest_words(summary, self._backtest_scope))
+
+    def on_backtest_failed(self, exc: BaseException) -> None:
+        self._backtest_ended()
+        if not isinstance(exc, CompstatError):
+            raise exc
+        self.backtest_label.setText(html.escape(str(exc)))
+
+    def on_backtest_cancelled(self, _exc: BaseException) -> None:
+        self._backtest_ended()
+        self.backtest_label.setText("Back-test stopped: run it again when you have a moment.")
+
+    def wait_backtest(self, timeout_s: float = 60.0) -> bool:
+        """Process events until the back-test running has ended (for tests and scripts)."""
+        if self._backtest is not None:
+            self._backtest.wait(timeout_s)
+        return self._backtest is None
+
+    def shutdown(self) -> None:
+        self.tasks.shutdown()
+        self._backtest = None
 
     # -- the trajectory ---------------------------------------------------------------------------
     def _show_trajectory(self, target_id: int | None) -> None:
