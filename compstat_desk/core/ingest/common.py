@@ -93,6 +93,12 @@ class ImportReport:
     date_min: str | None = None
     date_max: str | None = None
     month_only: int = 0
+    date_example: str | None = None  # the first date as the file writes it
+    instants: int = 0  # timestamps with a UTC offset (or epoch numbers), converted to the workspace's time zone
+    offsets: list[str] = field(default_factory=list)
+    time_zone: str | None = None
+    clock_rows: int = 0  # rows whose time of day came from a separate column
+    clock_column: str | None = None
     weeks: list[str] = field(default_factory=list)
     newest_age_days: int | None = None
     warnings: list[str] = field(default_factory=list)
@@ -132,7 +138,16 @@ class ImportReport:
         if self.date_min:
             how = self.date_format or ""
             how = f", read from the {how}" if how.endswith("columns") else (f", read as {how}" if how else "")
-            out.append(f"Dates run from {self.date_min} to {self.date_max}{how}.")
+            example = f" (e.g. {self.date_example!r})" if self.date_example and not how.endswith("columns)") else ""
+            out.append(f"Dates run from {self.date_min} to {self.date_max}{how}{example}.")
+        if self.instants:
+            given = ("epoch numbers, which count from UTC" if self.offsets == ["UTC"]
+                     else f"a UTC offset ({', '.join(o for o in self.offsets if o != 'UTC')})")
+            out.append(f"{plural(self.instants, 'timestamp')} with {given} converted to {self.time_zone} time, "
+                       "the workspace's time zone, so that hours and weeks are local.")
+        if self.clock_rows:
+            out.append(f"The time of day of {plural(self.clock_rows, 'row')} comes from the "
+                       f"{self.clock_column!r} column.")
         if self.month_only:
             out.append(f"{self.month_only:,} rows give only a month: they count on the 1st of their month, "
                        "so weekly and 28-day windows cannot use them fairly.")

@@ -85,10 +85,10 @@ class WeeklyImport:
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
                else self._date_order(frame, both))
         report.date_format = fmt.description
-        end = parse_dates(frame[col["week_end"]], fmt)
+        end = parse_dates(frame[col["week_end"]], fmt, zone=self.ws.setting("time_zone"))
         fail(end.bad, end.reasons, "bad week end")
         if "week_start" in col:
-            start = parse_dates(frame[col["week_start"]], fmt)
+            start = parse_dates(frame[col["week_start"]], fmt, zone=self.ws.setting("time_zone"))
             fail(start.bad, start.reasons, "bad week start")
             start_day = start.day
         else:
@@ -151,8 +151,8 @@ class WeeklyImport:
             fits = []
             for order in ("DMY", "MDY"):
                 fmt = DateFormat(order)
-                start = parse_dates(frame[col["week_start"]], fmt).day
-                end = parse_dates(frame[col["week_end"]], fmt).day
+                start = parse_dates(frame[col["week_start"]], fmt, zone=self.ws.setting("time_zone")).day
+                end = parse_dates(frame[col["week_end"]], fmt, zone=self.ws.setting("time_zone")).day
                 ok = [s is not None and e is not None and
                       np.datetime64(e) - np.datetime64(s) == np.timedelta64(6, "D") for s, e in zip(start, end)]
                 if all(ok):

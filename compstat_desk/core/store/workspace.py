@@ -26,6 +26,28 @@ from compstat_desk.core.store.migrations import STEPS, migrations
 APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
 
 
+def check_time_zone(name: str) -> str:
+    """A time zone's IANA name (Europe/London, America/Chicago), or a sentence saying it is not one."""
+    import zoneinfo
+
+    from compstat_desk.core.errors import CompstatError
+
+    name = name.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CompstatError(f"{name!r} is not a time zone: give a name such as Europe/London, America/Chicago or "
+                            "America/Toronto.") from None
+    return name
+
+
+def time_zones() -> list[str]:
+    """Every time zone the workspace can be set to, by name."""
+    import zoneinfo
+
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
 def now_iso() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -74,6 +96,8 @@ class Workspace:
         if key == "week_ends_on":
             ends_on = weekday_number(value)  # refuses anything but a day of the week
             value = WEEKDAYS[ends_on].capitalize()
+        if key == "time_zone":
+            value = check_time_zone(value)
         with self.transaction():
             if key == "week_ends_on":
                 rebuild_weekly_counts(self.conn, ends_on)
