@@ -158,12 +158,12 @@ def import_boundaries(
             run.reasons.clear()
             run.reasons.update(r[2].split(" (")[0] for r in rejected)
         if existing and report.created_units:
-            report.warnings.append(_unmatched(report.created_units, existing, run.import_id))
+            report.warnings.append(_unmatched(ws, report.created_units, existing, run.import_id))
         report = run.finish()
     return report
 
 
-def _unmatched(created: list[str], existing: dict[str, str], import_id: int) -> str:
+def _unmatched(ws: Workspace, created: list[str], existing: dict[str, str], import_id: int) -> str:
     """Units a boundary file brought that match none the workspace had: perhaps the same unit, spelt otherwise."""
     import difflib
 
@@ -175,7 +175,7 @@ def _unmatched(created: list[str], existing: dict[str, str], import_id: int) -> 
     more = f" and {len(created) - 8} more" if len(created) > 8 else ""
     return (f"{len(created)} boundaries match no unit the workspace already had, so new units were made: "
             f"{', '.join(parts)}{more}. If they are the same units under other names, undo this import "
-            f"(compstat-desk imports {import_id} --undo), add aliases (compstat-desk alias unit NAME UNIT), "
+            f"({ws.command(f'imports {import_id} --undo')}), add aliases ({ws.command('alias unit NAME UNIT')}), "
             "and import the file again; or check --key.")
 
 

@@ -18,7 +18,7 @@ from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
 from compstat_desk.core.store.bulk import insert_columns
 from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
-from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
+from compstat_desk.core.store.workspace import Workspace, cli_command, current_user, now_iso
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
@@ -103,6 +103,7 @@ class ImportReport:
     newest_age_days: int | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    workspace: str = ""  # the workspace's file: the commands the report suggests name it with --db
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, default=str)
@@ -112,8 +113,14 @@ class ImportReport:
         data = json.loads(text or "{}")
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
-    def lines(self) -> list[str]:
-        """The report as sentences, most important first (what the CLI prints and the Data view shows)."""
+    def command(self, text: str) -> str:
+        """A command on the workspace this report is about, to paste as printed."""
+        return cli_command(self.workspace, text) if self.workspace else f"compstat-desk {text}"
+
+    def lines(self, *, window: bool = False) -> list[str]:
+        """The report as sentences, most important first (what the CLI prints and the Data view shows).
+
+        `window`: for the window, whose fixes are its own buttons and views, never a command line."""
         out: list[str] = []
         if self.already_imported:
             a = self.already_imported
@@ -180,17 +187,27 @@ class ImportReport:
                        f"{_list(self.created_categories)}.")
         if self.unknown_units:
             out.append(f"Unknown units ({sum(self.unknown_units.values()):,} rows): {_counted(self.unknown_units)}. "
-                       "Add them (compstat-desk units add) or give an alias (compstat-desk alias unit NAME CODE), "
-                       f"then retry the rejected rows (compstat-desk retry {self.import_id}).")
+                       + (_WINDOW_FIX.format(what="units") if window else
+                          f"Add them ({self.command('units add CODE NAME --parent PARENT')}) or give an alias "
+                          f"({self.command('alias unit NAME CODE')}), then retry the rejected rows "
+                          f"({self.command(f'retry {self.import_id}')}); or retry them creating the missing units "
+                          f"({self.command(f'retry {self.import_id} --add-missing')})."))
         if self.unknown_categories:
             out.append(f"Unknown categories ({sum(self.unknown_categories.values()):,} rows): "
-                       f"{_counted(self.unknown_categories)}. Add them or give an alias "
-                       f"(compstat-desk alias category NAME CODE), then retry (compstat-desk retry {self.import_id}).")
+                       f"{_counted(self.unknown_categories)}. "
+                       + (_WINDOW_FIX.format(what="categories") if window else
+                          f"Give an alias ({self.command('alias category NAME CODE')}) and retry "
+                          f"({self.command(f'retry {self.import_id}')}), or retry creating them "
+                          f"({self.command(f'retry {self.import_id} --add-missing')})."))
         if self.rejected_reasons:
             out.append("Rejected rows by reason: " + "; ".join(
                 f"{k} ({v:,})" for k, v in sorted(self.rejected_reasons.items(), key=lambda kv: -kv[1])[:8]) + ".")
         out.extend(f"Warning: {w}" for w in self.warnings)
         return out
+
+
+_WINDOW_FIX = ("Add the {what}, or give them aliases, in Setup (Workspace ▸ Setup…), then press Retry rejected rows; "
+               "or retry with “Add units and categories the workspace does not know” ticked.")
 
 
 class RowVerdicts:
@@ -254,7 +271,7 @@ class ImportRun:
         self.progress = progress
         self.cancelled = cancelled
         self.started = time.perf_counter()
-        self.report = ImportReport(file_name=path.name, profile=profile, sha256=sha256)
+        self.report = ImportReport(file_name=path.name, profile=profile, sha256=sha256, workspace=str(ws.path))
         self.reasons: Counter[str] = Counter()
         cur = ws.conn.execute(
             "INSERT INTO imports(file_name, file_path, sha256, size_bytes, profile, options, imported_at, imported_by)"

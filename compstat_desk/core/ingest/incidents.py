@@ -121,7 +121,8 @@ class IncidentImport:
         if self.run.options.constants.get("unit") is None and "unit" not in cols and not self._any_boundaries():
             raise ImportRefused(
                 f"{self.source.path.name} has no unit column, and the workspace has no unit boundaries to place "
-                "incidents by their coordinates. Import boundaries first (compstat-desk boundaries FILE.geojson) "
+                "incidents by their coordinates. Import boundaries first "
+                f"({self.ws.command('boundaries FILE.geojson')}) "
                 "or map a unit column with --map."
             )
 

@@ -195,7 +195,8 @@ class WeeklyImport:
             if leaves and len(names) - leaves > 1:
                 report.warnings.append(
                     "The file does not say which division each sector belongs to: sectors were placed directly "
-                    "under the force. Set their parents (compstat-desk units set-parent) for roll-ups.")
+                    f"under the force. Set their parents ({ws.command('units set-parent SECTOR DIVISION')}) "
+                    "for roll-ups.")
             uids = units.resolve(unit_text)
         cids = cats.resolve(cat_text)
         if create_cats and cids.isna().any():

@@ -48,6 +48,14 @@ def time_zones() -> list[str]:
     return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
 
 
+def cli_command(path: str | Path, text: str) -> str:
+    """A command a user can paste as printed: `compstat-desk --db PATH TEXT`, naming the workspace it applies to
+    (printed without --db it would act on the default workspace instead)."""
+    import shlex
+
+    return f"compstat-desk --db {shlex.quote(str(Path(path).resolve()))} {text}"
+
+
 def now_iso() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -106,6 +114,10 @@ class Workspace:
                 (key, value),
             )
             self.audit("settings", None, field=key, old=old, new=value)
+
+    def command(self, text: str) -> str:
+        """A command on this workspace, to paste as printed: `compstat-desk --db THIS TEXT`."""
+        return cli_command(self.path, text)
 
     @property
     def marking(self) -> str:

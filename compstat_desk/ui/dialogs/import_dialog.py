@@ -251,7 +251,7 @@ class ImportDialog(QDialog):
         self.progress.setValue(1000)
         self.progress_label.setText("Done.")
         self.result.setStyleSheet("")
-        self._say("\n".join(report.lines()))
+        self._say("\n".join(report.lines(window=True)))
         import_id = 0 if report.already_imported else int(report.import_id or 0)
         if import_id:
             self.imported.emit(import_id)
