@@ -49,6 +49,8 @@ COMMANDS: dict[str, Command] = {
     "info": Command("workspace", "what the workspace holds"),
     "check": Command("workspace", "the full integrity check of the workspace file (it reads the whole file)"),
     "marking": Command("workspace", "show or set the protective marking on every page and screen"),
+    "settings": Command("workspace", "show or set the workspace's name, time zone and the day its Compstat week "
+                                     "ends"),
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
                                    "delivery unit"),
@@ -112,7 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 # Commands that make their own workspace (or none): the default workspace is not built for them.
 _OWN_WORKSPACE = {"sample", "bench"}
 # Commands that start a workspace of the user's own: on the default one, they make it empty rather than the sample.
-_STARTS_A_WORKSPACE = {"import", "boundaries", "marking"}
+_STARTS_A_WORKSPACE = {"import", "boundaries", "marking", "settings"}
 
 
 def choose_workspace(args: argparse.Namespace) -> None:

@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
         return _sample(args)
     if args.command == "check":
         return _check(args)
-    with open_named_workspace(args, create=args.command == "marking") as ws:
+    with open_named_workspace(args, create=args.command in {"marking", "settings"}) as ws:
         return _RUNS[args.command](ws, args)
 
 
@@ -68,6 +68,31 @@ def _marking(ws: Workspace, args: argparse.Namespace) -> int:
             raise CompstatError("The protective marking cannot be blank.")
         ws.set_setting("marking", text)
     print(ws.marking)
+    return 0
+
+
+SETTINGS = {"name": "name", "time-zone": "time_zone", "week-ends-on": "week_ends_on", "marking": "marking"}
+
+
+def _settings_arguments(settings: argparse.ArgumentParser) -> None:
+    with_db(settings)
+    settings.add_argument("--name", help="the workspace's name, on every page (e.g. 'Chicago Police Department')")
+    settings.add_argument("--time-zone", help="where the force is, e.g. Europe/London, America/Chicago: timestamps "
+                                              "with a UTC offset are converted to it on import")
+    settings.add_argument("--week-ends-on", help="the day a Compstat week ends (default Sunday)")
+    settings.add_argument("--marking", help="the protective marking, e.g. OFFICIAL-SENSITIVE")
+
+
+def _settings(ws: Workspace, args: argparse.Namespace) -> int:
+    for option, key in SETTINGS.items():
+        value = getattr(args, option.replace("-", "_"))
+        if value is not None:
+            value = " ".join(value.split())
+            if not value:
+                raise CompstatError(f"--{option} cannot be blank.")
+            ws.set_setting(key, value.upper() if key == "marking" else value)
+    for option, key in SETTINGS.items():
+        print(f"{option}: {ws.setting(key)}")
     return 0
 
 
@@ -161,6 +186,6 @@ def _alias(ws: Workspace, args: argparse.Namespace) -> int:
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], object]] = {
     "info": with_db, "check": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
-    "units": _units_arguments, "alias": _alias_arguments}
+    "units": _units_arguments, "alias": _alias_arguments, "settings": _settings_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
-    "info": _info, "marking": _marking, "units": _units, "alias": _alias}
+    "info": _info, "marking": _marking, "units": _units, "alias": _alias, "settings": _settings}

@@ -363,7 +363,7 @@ def test_boundaries_import_through_the_dialog_as_the_command_line_would(qtbot, t
     dialog = ImportDialog(db)
     qtbot.addWidget(dialog)
     dialog.set_file(sample_files() / "boundaries.geojson")
-    assert dialog.preview.profile == "boundaries" and dialog.form.isRowVisible(dialog.key_edit)
+    assert dialog.preview.profile == "boundaries" and dialog.options_box.form.isRowVisible(dialog.key_edit)
     features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     assert dialog.preview_table.rowCount() == min(20, len(features))
     with qtbot.waitSignal(dialog.imported, timeout=20_000):
