@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from compstat_desk.core.store import overview
     from compstat_desk.core.store.workspace import Workspace
     from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+    from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
     from compstat_desk.ui.state import UnitChoice
     from compstat_desk.ui.views.base import AnalysisViewWidget
     from compstat_desk.ui.views.map import MapWidget
@@ -404,6 +405,10 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.choose_workspace)
         file_menu.insertAction(self.import_action, open_action)
+        new_action = QAction("&New workspace…", self)
+        new_action.setShortcut(QKeySequence.StandardKey.New)
+        new_action.triggered.connect(self.open_new_workspace_dialog)
+        file_menu.insertAction(open_action, new_action)
         samples = QMenu("Open a &sample", self)
         from compstat_desk.places import SAMPLES
 
@@ -582,6 +587,16 @@ class MainWindow(QMainWindow):
                                               "compstat-desk workspaces (*.sqlite);;All files (*)")
         if path:
             self.open_other(Path(path))
+
+    def open_new_workspace_dialog(self) -> NewWorkspaceDialog:
+        """File ▸ New workspace…: the guided setup of a real force's workspace; the window opens it once made."""
+        from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
+
+        dialog = NewWorkspaceDialog(Path(self.header.path).parent, self)
+        dialog.created.connect(lambda path: self.open_other(Path(path)))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
 
     def open_sample(self, kind: str) -> None:
         """File ▸ Open a sample: the bundled sample of this kind, built on first use (off the GUI thread)."""

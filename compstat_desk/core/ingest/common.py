@@ -145,7 +145,7 @@ class ImportReport:
         if self.date_min:
             how = self.date_format or ""
             how = f", read from the {how}" if how.endswith("columns") else (f", read as {how}" if how else "")
-            example = f" (e.g. {self.date_example!r})" if self.date_example and not how.endswith("columns)") else ""
+            example = f" (e.g. {self.date_example!r})" if self.date_example and not how.endswith("columns") else ""
             out.append(f"Dates run from {self.date_min} to {self.date_max}{how}{example}.")
         if self.instants:
             given = ("epoch numbers, which count from UTC" if self.offsets == ["UTC"]
