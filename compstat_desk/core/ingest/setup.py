@@ -164,11 +164,18 @@ def planned_tree(force_name: str, upper: BoundaryFile | None, lower: BoundaryFil
             notes.append(f"{len(unknown)} units named by the incident file have no boundary: "
                          f"{', '.join(sorted(unknown)[:6])}{' …' if len(unknown) > 6 else ''}. If they are units "
                          "above under other names, give an alias in Setup after the import.")
+    # Each unit's incidents count in the units above it too (a district's are its beats').
+    for unit in [u for u in units.values() if u.level == "sector"]:
+        parent = units.get(unit.parent)
+        if parent is not None and parent.level == "division":
+            parent.incidents += unit.incidents
     by_level = Counter(u.level for u in units.values())
     counted = ", ".join(f"{n:,} {level}{'s' if n != 1 else ''}" for level, n in
                         sorted(by_level.items(), key=lambda kv: ["force", "division", "sector"].index(kv[0])))
     notes.insert(0, f"{force.name}: {counted or 'no units yet'}.")
-    return PlannedTree([force, *units.values()], notes)
+    ordered = sorted(units.values(), key=lambda u: (u.code.isdigit() is False, len(u.code) if u.code.isdigit() else 0,
+                                                    u.code))
+    return PlannedTree([force, *ordered], notes)
 
 
 def import_populations(ws: Workspace, path: str | Path) -> list[str]:

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTreeWidget,
     QTreeWidgetItem,
@@ -189,6 +190,7 @@ class UnitTreePreview(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Unit", "Code", "Level", "Boundary", "Incidents"])
         self.tree.setAccessibleName("The unit tree that will result")
+        self.tree.setMinimumHeight(300)
         self.notes = QLabel()
         self.notes.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -214,7 +216,7 @@ class UnitTreePreview(QWidget):
                 parent.addChild(row)
             items[unit.code] = row
         self.tree.expandToDepth(0)
-        for column in range(1, 5):
+        for column in range(0, 5):
             self.tree.resizeColumnToContents(column)
         self.notes.setText("\n".join(planned.notes))
 
@@ -312,6 +314,7 @@ class BoundariesPage(QWizardPage):
         self.split.addWidget(left)
         layout = QHBoxLayout(self)
         layout.addWidget(self.split)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)  # the preview takes the height
 
     def initializePage(self) -> None:
         self.split.addWidget(self.preview)  # the preview follows the page shown
@@ -350,6 +353,7 @@ class FilesPage(QWizardPage):
         self.split.addWidget(left)
         layout = QHBoxLayout(self)
         layout.addWidget(self.split)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)  # the preview takes the height
 
     def initializePage(self) -> None:
         self.split.addWidget(self.preview)
