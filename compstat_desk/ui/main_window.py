@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from compstat_desk.core.store.workspace import Workspace
     from compstat_desk.ui.dialogs.import_dialog import ImportDialog
     from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
+    from compstat_desk.ui.dialogs.setup import SetupDialog
     from compstat_desk.ui.state import UnitChoice
     from compstat_desk.ui.views.base import AnalysisViewWidget
     from compstat_desk.ui.views.map import MapWidget
@@ -416,6 +417,10 @@ class MainWindow(QMainWindow):
             samples.addAction(words[0].upper() + words[1:], lambda kind=kind: self.open_sample(kind))
         file_menu.insertMenu(self.import_action, samples)
         file_menu.insertSeparator(self.import_action)
+        self.setup_action = QAction("Set&up…", self)
+        self.setup_action.setToolTip("What a real force tells compstat-desk once, and what a real pack still lacks")
+        self.setup_action.triggered.connect(self.open_setup_dialog)
+        file_menu.insertAction(first, self.setup_action)
         self.check_action = QAction("&Check the workspace (reads the whole file)", self)
         self.check_action.triggered.connect(self.check_workspace)
         file_menu.insertAction(first, self.check_action)
@@ -477,12 +482,14 @@ class MainWindow(QMainWindow):
         if self.meeting_editor is not None:
             return
         from compstat_desk.core.meetings import agenda as meetings
+        from compstat_desk.ui.dialogs.import_options import window_words
         from compstat_desk.ui.meeting.editor import MeetingEditor
 
         try:
             editor: QWidget = MeetingEditor(self.ws, meetings.meeting_id_of(self.ws, "next"))
         except CompstatError as exc:
-            editor = QLabel(f"{exc}\n\nPlan one with: compstat-desk meetings plan --title … --date …")
+            editor = QLabel(f"{window_words(str(exc))}\n\nPlan one in File ▸ Setup… (Meetings): it starts with the "
+                            "standing chair, attendees and distribution list.")
             editor.setWordWrap(True)
             editor.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.meeting_editor = editor
@@ -745,6 +752,18 @@ class MainWindow(QMainWindow):
 
     def on_import_dialog_imported(self, _import_id: int) -> None:
         self.refresh()
+
+    def open_setup_dialog(self) -> SetupDialog:
+        """File ▸ Setup…: categories, units, populations, the standing attendees, and the readiness checklist; the
+        window reads the workspace again after each change."""
+        from compstat_desk.ui.dialogs.setup import SetupDialog
+
+        dialog = SetupDialog(self.ws, self)
+        dialog.changed.connect(self.refresh)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        self.setup_dialog = dialog
+        return dialog
 
     def on_targets_view_saved(self, _target_id: int) -> None:
         self.trajectory_view.on_state_changed()

@@ -206,8 +206,9 @@ class ImportReport:
         return out
 
 
-_WINDOW_FIX = ("Add the {what}, or give them aliases, in Setup (Workspace ▸ Setup…), then press Retry rejected rows; "
-               "or retry with “Add units and categories the workspace does not know” ticked.")
+_WINDOW_FIX = ("If they are {what} the workspace knows under other names, give those names as aliases in File ▸ "
+               "Setup… and press Retry rejected rows; to add them as new {what}, tick “Add units and categories the "
+               "workspace does not know” and press Retry rejected rows.")
 
 
 class RowVerdicts:

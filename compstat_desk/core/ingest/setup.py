@@ -166,9 +166,9 @@ def planned_tree(force_name: str, upper: BoundaryFile | None, lower: BoundaryFil
                          "above under other names, give an alias in Setup after the import.")
     # Each unit's incidents count in the units above it too (a district's are its beats').
     for unit in [u for u in units.values() if u.level == "sector"]:
-        parent = units.get(unit.parent)
-        if parent is not None and parent.level == "division":
-            parent.incidents += unit.incidents
+        above = units.get(unit.parent)
+        if above is not None and above.level == "division":
+            above.incidents += unit.incidents
     by_level = Counter(u.level for u in units.values())
     counted = ", ".join(f"{n:,} {level}{'s' if n != 1 else ''}" for level, n in
                         sorted(by_level.items(), key=lambda kv: ["force", "division", "sector"].index(kv[0])))
