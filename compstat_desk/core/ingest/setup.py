@@ -217,6 +217,18 @@ def import_populations(ws: Workspace, path: str | Path) -> list[str]:
     return lines
 
 
+def _name_the_force(ws: Workspace, name: str) -> None:
+    """The force made by the first files is called after the workspace (not 'Force'), audited."""
+    force_id = catalog.force_unit(ws)
+    if force_id is None:
+        return
+    with ws.transaction():
+        old = ws.conn.execute("SELECT name FROM units WHERE id = ?", (force_id,)).fetchone()[0]
+        if old in ("Force", "FORCE") and name:
+            ws.conn.execute("UPDATE units SET name = ? WHERE id = ?", (name, force_id))
+            ws.audit("unit", force_id, field="name", old=old, new=name)
+
+
 def set_population_id(ws: Workspace, unit_id: int, population: int | None) -> int:
     """Set one unit's population (inside the caller's transaction), audited; 1 when it changed."""
     old = ws.conn.execute("SELECT population FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
@@ -267,5 +279,6 @@ def create(plan: NewWorkspace, *, progress: Progress = no_progress, cancelled: C
         if plan.populations is not None:
             progress((total - 1) / total, f"Reading {plan.populations.name}")
             said.extend(import_populations(ws, plan.populations))
+        _name_the_force(ws, ws.setting("name"))
     progress(1.0, "Done")
     return said

@@ -119,6 +119,10 @@ class SetupDialog(QDialog):
     def _readiness_tab(self) -> QWidget:
         self.readiness_table = _table(["", "What", "Now", "What the gap costs"], "Readiness checklist")
         self.readiness_table.setWordWrap(True)
+        self.readiness_table.setAlternatingRowColors(True)
+        # Row heights follow the widths the table is finally given (the last column stretches once shown).
+        self.readiness_table.horizontalHeader().sectionResized.connect(
+            lambda *_: self.readiness_table.resizeRowsToContents())
         self.readiness_note = QLabel()
         self.readiness_note.setWordWrap(True)
         page = QWidget()
@@ -141,8 +145,9 @@ class SetupDialog(QDialog):
             mark.setForeground(Qt.GlobalColor.darkGreen if c.ready else Qt.GlobalColor.red)
             for col, cell in enumerate((mark, _item(c.item), _item(c.says), _item(c.costs))):
                 t.setItem(r, col, cell)
-        t.resizeColumnsToContents()
-        t.setColumnWidth(2, min(t.columnWidth(2), 380))
+        t.resizeColumnToContents(0)
+        t.resizeColumnToContents(1)
+        t.setColumnWidth(2, 360)
         t.resizeRowsToContents()
 
     # -- the workspace ---------------------------------------------------------------------------------
