@@ -16,8 +16,8 @@ from tests.support.paths import SHARED_DATA
 CHICAGO = SHARED_DATA / "chicago"
 VANCOUVER = SHARED_DATA / "vancouver"
 
-pytestmark = pytest.mark.skipif(not CHICAGO.exists() or not VANCOUVER.exists(),
-                                reason="the real public data (../shared/data) is not here")
+pytestmark = [pytest.mark.realdata, pytest.mark.skipif(not CHICAGO.exists() or not VANCOUVER.exists(),
+                                reason="real data not found at ../shared/data")]
 
 
 def features(path):

@@ -17,7 +17,8 @@ from tests.support.paths import SHARED_DATA
 from tests.support.pdf import page_texts
 
 CHICAGO = SHARED_DATA / "chicago"
-pytestmark = pytest.mark.skipif(not CHICAGO.exists(), reason="the real public data (../shared/data) is not here")
+pytestmark = [pytest.mark.realdata,
+              pytest.mark.skipif(not CHICAGO.exists(), reason="real data not found at ../shared/data")]
 
 
 @pytest.fixture
