@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 from pyproj import Transformer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWizard
 
 from compstat_desk.core.store.workspace import open_workspace
@@ -84,8 +85,8 @@ def test_new_workspace_for_chicago_from_districts_beats_and_incidents(qtbot, tmp
 
 
 def test_the_import_dialog_reads_vancouver_with_its_coordinate_system(qtbot, tmp_path):
-    from compstat_desk.core.store import catalog
     from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+    from compstat_desk.ui.dialogs.setup import SetupDialog
 
     db = tmp_path / "vancouver.sqlite"
     with open_workspace(db) as ws:
@@ -97,10 +98,19 @@ def test_the_import_dialog_reads_vancouver_with_its_coordinate_system(qtbot, tmp
     with qtbot.waitSignal(dialog.imported, timeout=30_000):
         dialog.start()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=5_000)
+    # The incident file names two neighbourhoods otherwise than the boundaries do: aliases, given in Setup.
     aliases = {"Central Business District": "Downtown", "Arbutus Ridge": "Arbutus-Ridge"}
-    with open_workspace(db) as ws:
-        for alias, unit in aliases.items():
-            catalog.add_unit_alias(ws, alias, unit)
+    ws = open_workspace(db)
+    setup = SetupDialog(ws)
+    qtbot.addWidget(setup)
+    table = setup.units_table
+    for alias, unit in aliases.items():
+        setup.units_table.setCurrentCell(next(r for r in range(table.rowCount()) if table.item(r, 1).text() == unit), 0)
+        qtbot.keyClicks(setup.unit_alias_edit, alias)
+        setup.on_unit_alias_clicked()
+        assert setup.message.text() == f"Saved: {alias!r} now means the unit {unit} (recorded in the audit log)."
+    setup.close()
+    ws.close()
     crimes = VANCOUVER / "crimedata_csv_AllNeighbourhoods_2020.csv"
     dialog.set_file(crimes)
     hint = dialog.options_box.hint
@@ -110,11 +120,21 @@ def test_the_import_dialog_reads_vancouver_with_its_coordinate_system(qtbot, tmp
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=60_000)
     assert "Coordinate system" in dialog.result.text() and "--crs" not in dialog.result.text()
     dialog.options_box.set_crs("EPSG:32610")
-    dialog.options_box.add_missing_check.setChecked(True)  # Stanley Park and Musqueam have no polygon
     with qtbot.waitSignal(dialog.imported, timeout=120_000):
         dialog.start()
     qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    # Stanley Park and Musqueam have no polygon, so no unit: their rows are rejected, and the dialog says how to
+    # bring them in without a command line.
     frame = pd.read_csv(crimes, dtype=str, keep_default_na=False)
+    missing = frame["NEIGHBOURHOOD"].isin(["Stanley Park", "Musqueam"]).sum()
+    said = dialog.result.text()
+    assert f"Unknown units ({missing:,} rows)" in said and "Retry rejected rows" in said and "compstat-desk" not in said
+    assert dialog.retry_button.isVisibleTo(dialog)
+    dialog.options_box.add_missing_check.setChecked(True)
+    with qtbot.waitSignal(dialog.imported, timeout=60_000):
+        qtbot.mouseClick(dialog.retry_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    assert f"{missing:,} rows accepted" in dialog.result.text()
     with open_workspace(db) as ws:
         counts = dict(ws.conn.execute("SELECT u.name, count(*) FROM incidents i JOIN units u ON u.id = i.unit_id"
                                       " GROUP BY u.name"))
@@ -131,4 +151,14 @@ def test_the_import_dialog_reads_vancouver_with_its_coordinate_system(qtbot, tmp
         (home,) = [name for name, shape in shapes.items() if shape.contains(point)]
         want[home] += 1
     assert counts == want.to_dict()
-    assert "4 rejected" in dialog.result.text()
+
+
+def test_the_core_s_command_line_words_become_the_window_s():
+    from compstat_desk.ui.widgets.words import window_words
+
+    said = window_words("Cannot tell whether the dates in 'd' are day/month or month/day (…). "
+                        "Give --date-format dd/mm/yyyy (UK) or mm/dd/yyyy (US).")
+    assert said.endswith("Choose day/month/year (UK) or month/day/year (US) in the Date order box.")
+    said = window_words("Kingsbridge has no unit boundaries to map: import them "
+                        "(compstat-desk --db '/tmp/a b.sqlite' boundaries FILE.geojson).")
+    assert said == "Kingsbridge has no unit boundaries to map: import them."

@@ -6,12 +6,13 @@ dialog's own words."""
 
 from __future__ import annotations
 
-import re
-
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from compstat_desk.core.ingest import ImportOptions
 from compstat_desk.core.ingest.job import KNOWN_CRS, FilePreview, coordinate_hint
+from compstat_desk.ui.widgets.words import window_words
+
+__all__ = ["ImportOptionsWidget", "window_words"]
 
 LONLAT = "Longitude and latitude (degrees)"
 DATE_ORDERS = [("Detect (refused when it cannot be told)", ""), ("day/month/year (UK)", "dd/mm/yyyy"),
@@ -21,31 +22,6 @@ DATE_ORDERS = [("Detect (refused when it cannot be told)", ""), ("day/month/year
 LEVELS = [("divisions (areas, districts)", "division"), ("sectors (beats, neighbourhoods)", "sector")]
 NONE = "(none)"
 HINT_STYLE = "QLabel { color: #8a4b00; font-weight: bold; }"
-
-# The command line's options, as the dialog names them (the core's messages are written for the command line).
-_WORDS = [
-    (r"--crs\b", "the Coordinate system box"),
-    (r"--date-format( (dd/mm/yyyy|mm/dd/yyyy|yyyy-mm-dd)( \([A-Z]+\))?)?", "the Date order box"),
-    (r"--map FILE_COLUMN=CANONICAL \(e\.g\. --map '[^']*'\)", "its 'Read as' choice"),
-    (r"--map\b", "'Read as'"),
-    (r"--set category=NAME", "the Every row's category box"),
-    (r"--set\b", "the Every row's … boxes"),
-    (r"--key\b", "the Unit code property"),
-    (r"--add-missing\b", "“Add units and categories the workspace does not know”"),
-    (r"--level\b", "the Level box"),
-]
-
-
-def window_words(message: str) -> str:
-    """A message of the core in the dialog's words: each command-line option named as the dialog's control, and
-    no command to run (the dialog itself does what it would do)."""
-    for pattern, words in _WORDS:
-        message = re.sub(pattern, words, message)
-    message = re.sub(r"\s*\(?`?compstat-desk [^)`]*`?\)?", "", message)
-    message = re.sub(r"with the (the )", r"with \1", message)
-    return message.replace("Give the Date order box", "Choose it in the Date order box").replace(
-        "give their system with the Coordinate system box", "choose their system in the Coordinate system box")
-
 
 class ImportOptionsWidget(QWidget):
     """The options of one import, shown for the kind of file previewed (a table, or boundaries)."""
