@@ -179,7 +179,8 @@ def _unmatched(ws: Workspace, created: list[str], existing: dict[str, str], impo
         close = difflib.get_close_matches(code, names, n=1, cutoff=0.75)
         parts.append(f"{code!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     more = f" and {len(created) - 8} more" if len(created) > 8 else ""
-    return (f"{len(created)} boundaries match no unit the workspace already had, so new units were made: "
+    matches = "boundary matches" if len(created) == 1 else "boundaries match"
+    return (f"{len(created)} {matches} no unit the workspace already had, so new units were made: "
             f"{', '.join(parts)}{more}. If they are the same units under other names, undo this import "
             f"({ws.command(f'imports {import_id} --undo')}), add aliases ({ws.command('alias unit NAME UNIT')}), "
             "and import the file again; or check --key.")
