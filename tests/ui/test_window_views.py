@@ -440,3 +440,36 @@ def test_the_projector_theme_keeps_the_compstat_table_large_but_in_sight(qtbot, 
     assert window.splitter.sizes()[0] <= 0.22 * sum(window.splitter.sizes()) + 1
     window.set_projector_theme(False)
     assert "Hover" in view.legend.text()
+
+
+def test_the_import_dialog_settles_dates_and_gives_every_row_a_category_as_the_command_line_would(qtbot, tmp_path):
+    from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+
+    db = tmp_path / "force.sqlite"
+    open_workspace(db).close()
+    text = "ref,when,area\n1,03/02/2019 05:00:00 PM,North\n2,04/05/2019 10:15:00 AM,South\n3,12/11/2019 11:59:00 PM,North\n"
+    (tmp_path / "shoplifting.csv").write_text(text)
+    dialog = ImportDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.set_file(tmp_path / "shoplifting.csv")
+    dialog.set_read_as("when", "occurred")
+    dialog.set_read_as("area", "unit")
+    dialog.options_box.category_edit.setText("Shoplifting")
+    dialog.options_box.level_combo.setCurrentIndex(dialog.options_box.level_combo.findData("sector"))
+    dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30_000)
+    # Every date could be day/month or month/day: refused, with both readings, in the dialog's words.
+    said = dialog.result.text()
+    assert "3 February 2019" in said and "2 March 2019" in said and "Date order box" in said and "--" not in said
+    dialog.options_box.date_combo.setCurrentIndex(dialog.options_box.date_combo.findData("dd/mm/yyyy"))
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30_000)
+    frame = pd.read_csv(io.StringIO(text))
+    want = pd.to_datetime(frame["when"], format="%d/%m/%Y %I:%M:%S %p").dt.strftime("%Y-%m-%d %H:%M").tolist()
+    with open_workspace(db) as ws:
+        stored = ws.conn.execute("SELECT i.occurred, c.name, u.code, u.level FROM incidents i JOIN categories c"
+                                 " ON c.id = i.category_id JOIN units u ON u.id = i.unit_id ORDER BY i.id").fetchall()
+    assert [r[0] for r in stored] == want
+    assert {r[1] for r in stored} == {"Shoplifting"} and {(r[2], r[3]) for r in stored} == {
+        ("North", "sector"), ("South", "sector")}
