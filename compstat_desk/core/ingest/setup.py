@@ -157,7 +157,7 @@ def planned_tree(force_name: str, upper: BoundaryFile | None, lower: BoundaryFil
                 unknown[value] = n
             else:
                 units[found].incidents += n
-        leaf = "sector" if any(u.level == "division" for u in units.values()) else "division"
+        leaf = _leaf_level(upper, lower)
         for value, n in sorted(unknown.items()):
             add(PlannedUnit(value, value, leaf, "FORCE", False, n))
         if unknown and units and len(unknown) < len(units):
@@ -176,6 +176,11 @@ def planned_tree(force_name: str, upper: BoundaryFile | None, lower: BoundaryFil
     ordered = sorted(units.values(), key=lambda u: (u.code.isdigit() is False, len(u.code) if u.code.isdigit() else 0,
                                                     u.code))
     return PlannedTree([force, *ordered], notes)
+
+
+def _leaf_level(upper: BoundaryFile | None, lower: BoundaryFile | None) -> str:
+    """The level of units an incident file brings that no boundary has: beside the lowest level drawn."""
+    return "sector" if upper is not None or lower is not None else "division"
 
 
 def import_populations(ws: Workspace, path: str | Path) -> list[str]:
@@ -267,6 +272,7 @@ def create(plan: NewWorkspace, *, progress: Progress = no_progress, cancelled: C
             options = plan.incidents.options
             if plan.upper is not None or plan.lower is not None:
                 options.add_missing = True  # units with no boundary are kept, as the preview showed
+                options.level = _leaf_level(plan.upper, plan.lower)
             steps.append(("incidents", plan.incidents.path, options))
         total = len(steps) + (plan.populations is not None)
         for n, (_kind, path, options) in enumerate(steps):
