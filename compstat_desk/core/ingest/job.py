@@ -65,7 +65,31 @@ def preview_file(path: str | Path, profile: str | None = None, rows: int = PREVI
     chosen = profile or detect_profile(source.columns)
     found = resolve_columns(source.columns, _synonyms(chosen), {}) if chosen in (
         "incidents", "weekly-figures", "indicators") else {}
+    lower = {c.strip().lower(): c for c in source.columns}
+    if chosen == "incidents" and {"year", "month", "day"} <= lower.keys() and found.get("occurred") in (
+            None, lower["month"]):
+        # As the importer reads it (incidents.IncidentImport._dates_from_parts): the date from its parts.
+        found.pop("occurred", None)
+        for canonical, name in (("year", "year"), ("month_number", "month"), ("day", "day"), ("hour", "hour"),
+                                ("minute", "minute")):
+            if name in lower:
+                found[canonical] = lower[name]
     return FilePreview(path, chosen, list(source.columns), frame, {col: canon for canon, col in found.items()})
+
+
+def likely_properties(properties: list[str]) -> dict[str, str]:
+    """The properties of a boundary file that by their names hold each unit's code, name and parent (offered first;
+    the user can choose others): 'code', 'BEAT_NUM', 'name', 'DIST_LABEL', 'parent', 'DISTRICT'…"""
+    lower = {p.lower(): p for p in properties}
+    out: dict[str, str] = {}
+    for role, words in (("key", ("code", "beat_num", "dist_num", "precinct", "unit", "id", "name")),
+                        ("name", ("name", "label", "dist_label")),
+                        ("parent", ("parent", "district", "division", "area"))):
+        for word in words:
+            if word in lower and lower[word] not in out.values():
+                out[role] = lower[word]
+                break
+    return out
 
 
 def run_import(db_path: str | Path, path: str | Path, options: ImportOptions, *, progress: Progress = no_progress,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QWidget
 
 from compstat_desk.core.ingest import ImportOptions
-from compstat_desk.core.ingest.job import KNOWN_CRS, FilePreview, coordinate_hint
+from compstat_desk.core.ingest.job import KNOWN_CRS, FilePreview, coordinate_hint, likely_properties
 from compstat_desk.ui.widgets.words import window_words
 
 __all__ = ["ImportOptionsWidget", "window_words"]
@@ -101,8 +101,10 @@ class ImportOptionsWidget(QWidget):
         self.hint.setVisible(bool(hint))
         if preview is not None and preview.profile == "boundaries":
             props = list(preview.columns)
-            for combo, default, allow_none in ((self.key_edit, "code", False), (self.name_combo, "name", True),
-                                               (self.parent_combo, "parent", True)):
+            likely = likely_properties(props)
+            for combo, default, allow_none in ((self.key_edit, likely.get("key", ""), False),
+                                               (self.name_combo, likely.get("name", ""), True),
+                                               (self.parent_combo, likely.get("parent", ""), True)):
                 combo.clear()
                 if allow_none:
                     combo.addItem(NONE, "")

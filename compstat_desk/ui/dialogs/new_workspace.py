@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.ingest.job import preview_file
+from compstat_desk.core.ingest.job import likely_properties, preview_file
 from compstat_desk.core.ingest.setup import (
     BoundaryFile,
     IncidentFile,
@@ -163,16 +163,10 @@ class BoundaryChoice(QWidget):
 
     def _choose_likely(self, props: list[str], rows: list[dict[str, object]]) -> None:
         """Pre-select the properties whose names say what they hold (the user can change each)."""
-        lower = {p.lower(): p for p in props}
-        for words, combo in ((("code", "beat_num", "dist_num", "precinct", "id", "name"), self.key),
-                             (("name", "label", "dist_label"), self.name),
-                             (("parent", "district", "division", "area"), self.parent_key)):
-            if combo is None:
-                continue
-            for word in words:
-                if word in lower and not (combo is self.parent_key and lower[word] == self.key.currentText()):
-                    combo.setCurrentIndex(combo.findText(lower[word]))
-                    break
+        likely = likely_properties(props)
+        for role, combo in (("key", self.key), ("name", self.name), ("parent", self.parent_key)):
+            if combo is not None and role in likely:
+                combo.setCurrentIndex(combo.findText(likely[role]))
 
     def choice(self, level: str) -> BoundaryFile | None:
         path = self.file.path()
