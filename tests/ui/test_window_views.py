@@ -473,3 +473,32 @@ def test_the_import_dialog_settles_dates_and_gives_every_row_a_category_as_the_c
     assert [r[0] for r in stored] == want
     assert {r[1] for r in stored} == {"Shoplifting"} and {(r[2], r[3]) for r in stored} == {
         ("North", "sector"), ("South", "sector")}
+
+
+def test_boundaries_that_match_no_unit_can_be_undone_from_the_dialog(qtbot, tmp_path):
+    from compstat_desk.core.store import catalog
+    from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+
+    db = tmp_path / "force.sqlite"
+    with open_workspace(db) as ws:
+        catalog.add_unit(ws, "Arbutus Ridge", "Arbutus Ridge", "division")
+        before = {c for (c,) in ws.conn.execute("SELECT code FROM units")}
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    (tmp_path / "n.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Arbutus-Ridge"}, "geometry": square}]}))
+    dialog = ImportDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.set_file(tmp_path / "n.geojson")
+    dialog.options_box.boundary_level.setCurrentIndex(dialog.options_box.boundary_level.findData("division"))
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    said = dialog.result.text()
+    assert "did you mean 'Arbutus Ridge'?" in said and "Undo this import, in the import dialog" in said
+    assert "compstat-desk" not in said and dialog.undo_button.isVisibleTo(dialog)
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    with open_workspace(db) as ws:
+        assert {c for (c,) in ws.conn.execute("SELECT code FROM units")} == before
+    assert not dialog.undo_button.isVisibleTo(dialog)

@@ -151,3 +151,14 @@ def coordinate_hint(preview: FilePreview) -> str:
     return (f"The {by_canon['lon']!r} and {by_canon['lat']!r} columns are not longitude and latitude "
             f"(e.g. {ex:,.2f}, {ey:,.2f}): they are projected coordinates. Choose their coordinate system."
             + guess)
+
+
+def run_undo(db_path: str | Path, import_id: int) -> list[str]:
+    """Take the latest import back out (undo.undo_import) on a connection of its own (for a worker thread)."""
+    from compstat_desk.core.ingest.undo import undo_import
+
+    ws = open_workspace(db_path, create=False)
+    try:
+        return undo_import(ws, import_id)
+    finally:
+        ws.close()

@@ -27,7 +27,14 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError, ImportCancelled
 from compstat_desk.core.ingest import PROFILES, ImportOptions, ImportReport
-from compstat_desk.core.ingest.job import FilePreview, canonical_columns, preview_file, run_import, run_retry
+from compstat_desk.core.ingest.job import (
+    FilePreview,
+    canonical_columns,
+    preview_file,
+    run_import,
+    run_retry,
+    run_undo,
+)
 from compstat_desk.ui.dialogs.import_options import ImportOptionsWidget, window_words
 from compstat_desk.ui.tasks import Task, runner_of
 
@@ -98,6 +105,9 @@ class ImportDialog(QDialog):
         self.retry_button.setToolTip("Import the last import's rejected rows again, with the options above "
                                      "(after adding units or aliases in Setup, or choosing a date order…)")
         self.retry_button.hide()
+        self.undo_button = self.buttons.addButton("Undo this import", QDialogButtonBox.ButtonRole.ActionRole)
+        self.undo_button.setToolTip("Take the import just made back out of the workspace (it stays in the log)")
+        self.undo_button.hide()
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.cancel_button.setEnabled(False)
         self.import_button.setEnabled(False)
@@ -114,6 +124,7 @@ class ImportDialog(QDialog):
         self.profile_combo.currentIndexChanged.connect(lambda _i: self.load_preview())
         self.import_button.clicked.connect(self.start)
         self.retry_button.clicked.connect(self.retry)
+        self.undo_button.clicked.connect(self.undo)
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.reject)
         self.resize(980, 640)
@@ -234,9 +245,28 @@ class ImportDialog(QDialog):
             cancelled=self.on_task_cancelled, finished=self.on_task_finished)
         self._busy(f"Retrying the {report.rows_rejected:,} rejected rows of {report.file_name}…")
 
+    def undo(self) -> None:
+        """Take the import just made back out (e.g. boundaries that match no unit, before adding aliases)."""
+        report = self.last_report
+        if report is None or not report.import_id or self.task is not None:
+            return
+        db, import_id = self.db_path, int(report.import_id)
+
+        def undone(lines: list[str]) -> None:
+            self.last_report = None
+            self.progress_label.setText("Undone.")
+            self._say(window_words("\n".join(lines)))
+            self.imported.emit(import_id)  # the window reads the workspace again
+
+        self._said = []
+        self._current = Path(report.file_name)
+        self.task = runner_of(self).start(lambda state: run_undo(db, import_id), done=undone,
+                                          failed=self.on_task_failed, finished=self.on_task_finished)
+        self._busy(f"Taking {report.file_name} back out…")
+
     def _busy(self, message: str) -> None:
         for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button,
-                  self.retry_button):
+                  self.retry_button, self.undo_button):
             w.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
@@ -251,7 +281,7 @@ class ImportDialog(QDialog):
             progress=self.on_task_progress, done=self.on_task_done, failed=self.on_task_failed,
             cancelled=self.on_task_cancelled, finished=self.on_task_finished)
         for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button,
-                  self.retry_button):
+                  self.retry_button, self.undo_button):
             w.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
@@ -281,7 +311,7 @@ class ImportDialog(QDialog):
         self.progress.setValue(1000)
         self.progress_label.setText("Done.")
         self.result.setStyleSheet("")
-        self._say("\n".join(report.lines(window=True)))
+        self._say(window_words("\n".join(report.lines(window=True))))
         if not report.already_imported:
             self.last_report = report
         import_id = 0 if report.already_imported else int(report.import_id or 0)
@@ -315,12 +345,13 @@ class ImportDialog(QDialog):
             self.result.setText("\n\n".join(self._said))
             self._queue = []
         for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button,
-                  self.retry_button):
+                  self.retry_button, self.undo_button):
             w.setEnabled(True)
         self.cancel_button.setEnabled(False)
         rejected = self.last_report is not None and self.last_report.rows_rejected > 0 \
             and self.last_report.profile != "boundaries"
         self.retry_button.setVisible(rejected)
+        self.undo_button.setVisible(self.last_report is not None and bool(self.last_report.import_id))
 
     def reject(self) -> None:
         if self.task is not None:  # closing while importing: cancel, and wait for the rollback

@@ -7,6 +7,7 @@ import re
 
 # The command line's options, as the dialog names them (the core's messages are written for the command line).
 _WORDS = [
+    (r"undo this import \(compstat-desk [^)]*\)", "undo this import (Undo this import, in the import dialog)"),
     (r"Give --date-format dd/mm/yyyy \(UK\) or mm/dd/yyyy \(US\)",
      "Choose day/month/year (UK) or month/day/year (US) in the Date order box"),
     (r"settle it with --date-format dd/mm/yyyy or mm/dd/yyyy", "settle it in the Date order box"),
