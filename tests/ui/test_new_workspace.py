@@ -74,6 +74,7 @@ def test_new_workspace_for_chicago_from_districts_beats_and_incidents(qtbot, tmp
                                   " LEFT JOIN units p ON p.id = u.parent_id", ws.conn)
         counts = pd.read_sql_query("SELECT u.code, count(*) AS n FROM incidents i JOIN units u ON u.id = i.unit_id"
                                    " GROUP BY u.code", ws.conn)
+        (report,) = ws.conn.execute("SELECT report FROM imports WHERE profile = 'incidents'").fetchone()
     # Units: 25 district features are 23 districts (31 is drawn as three), each beat under its district.
     assert set(units.loc[units.level == "division", "code"]) == districts
     by_beat = units[units.level == "sector"].set_index("code")["parent"]
@@ -82,6 +83,17 @@ def test_new_workspace_for_chicago_from_districts_beats_and_incidents(qtbot, tmp
     # Counts per beat equal pandas' count of the recorded beat (the file writes 832.0 for the beat 0832).
     recorded = frame["beat"].astype(float).astype(int).astype(str).str.zfill(4).value_counts()
     assert counts.set_index("code")["n"].sort_index().to_dict() == recorded.sort_index().to_dict()
+    # The boundary check: incidents whose point lies outside their recorded beat, as shapely finds them (the
+    # recorded beat stands; they are reported, not moved).
+    shapes: dict[str, object] = {}
+    for f in json.loads((CHICAGO / "police_beats_2012_simplified.geojson").read_text())["features"]:
+        shape, code = shapely.geometry.shape(f["geometry"]), f["properties"]["BEAT_NUM"]
+        shapes[code] = shapely.union(shapes[code], shape) if code in shapes else shape
+    located = frame[frame["longitude"].notna() & frame["latitude"].notna()]
+    beat = located["beat"].astype(float).astype(int).astype(str).str.zfill(4)
+    points = shapely.points(located["longitude"].astype(float), located["latitude"].astype(float))
+    outside = sum(not shapely.covers(shapes[b], p) for b, p in zip(beat, points, strict=True))
+    assert json.loads(report)["disagreements"] == outside
 
 
 def test_the_import_dialog_reads_vancouver_with_its_coordinate_system(qtbot, tmp_path):
