@@ -133,6 +133,8 @@ def _units_arguments(units: argparse.ArgumentParser) -> None:
     ua.add_argument("--parent")
     ua.add_argument("--commander")
     ua.add_argument("--population", type=int)
+    pp = with_db(units_sub.add_parser("populations", help="set units' populations from a CSV of unit and population"))
+    pp.add_argument("file", type=Path)
     sp = with_db(units_sub.add_parser("set-parent"))
     sp.add_argument("unit")
     sp.add_argument("parent")
@@ -147,6 +149,11 @@ def _units(ws: Workspace, args: argparse.Namespace) -> int:
         catalog.add_unit(ws, args.code, args.name, args.level, args.parent, commander=args.commander,
                          population=args.population)
         print(f"Added {args.level} {args.code} ({args.name}).")
+        return 0
+    if args.units_command == "populations":
+        from compstat_desk.core.ingest.setup import import_populations
+
+        print("\n".join(import_populations(ws, args.file)))
         return 0
     if args.units_command == "set-parent":
         catalog.set_parent(ws, args.unit, args.parent)

@@ -213,12 +213,15 @@ def import_populations(ws: Workspace, path: str | Path) -> list[str]:
                 bad.append(f"row {row_number} ({unit!s}: {text!r})")
                 continue
             changed += set_population_id(ws, uid, int(number))
-    lines = [f"{path.name}: populations set for {changed:,} units ({len(frame):,} rows)."]
+    lines = [f"{path.name}: populations set for {changed:,} unit{'s' if changed != 1 else ''} "
+             f"({len(frame):,} row{'s' if len(frame) != 1 else ''})."]
     if unknown:
-        lines.append(f"{len(unknown)} rows name no unit of this workspace: {', '.join(unknown[:8])}"
+        lines.append(f"{len(unknown)} {'row names' if len(unknown) == 1 else 'rows name'} no unit of this workspace: "
+                     f"{', '.join(unknown[:8])}"
                      + (" …" if len(unknown) > 8 else "") + ".")
     if bad:
-        lines.append(f"{len(bad)} rows have no whole number of residents: {', '.join(bad[:8])}.")
+        lines.append(f"{len(bad)} {'row has' if len(bad) == 1 else 'rows have'} no whole number of residents: "
+                     f"{', '.join(bad[:8])}.")
     return lines
 
 
