@@ -468,6 +468,14 @@ class NewWorkspaceDialog(QWizard):
                     "rest with File ▸ Import, or choose another file name and try again.")
         return ""
 
+    def reject(self) -> None:
+        """Cancel while the files are being imported: the import under way is rolled back (the workspace keeps the
+        files before it), and the wizard closes once it has."""
+        if self.task is not None:
+            self.task.cancel()
+            self.task.wait(timeout_s=600)
+        super().reject()
+
     def is_running(self) -> bool:
         runner_of(self).deliver()
         return self.task is not None
