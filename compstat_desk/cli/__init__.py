@@ -47,6 +47,8 @@ COMMANDS: dict[str, Command] = {
     "minutes": Command("documents", "the minutes of a meeting as PDF"),
     "report": Command("documents", "reports as PDF: the six-monthly delivery report"),
     "info": Command("workspace", "what the workspace holds"),
+    "readiness": Command("workspace", "what a real pack still lacks (populations, headline categories, the chair…) "
+                                      "and what each gap costs"),
     "check": Command("workspace", "the full integrity check of the workspace file (it reads the whole file)"),
     "marking": Command("workspace", "show or set the protective marking on every page and screen"),
     "settings": Command("workspace", "show or set the workspace's name, time zone and the day its Compstat week "

@@ -28,6 +28,20 @@ def run(args: argparse.Namespace) -> int:
         return _RUNS[args.command](ws, args)
 
 
+def _readiness(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.meetings.setup import readiness
+
+    checks = readiness(ws)
+    print(f"What {ws.setting('name')} has for a real pack, and what each gap costs    [{ws.marking}]")
+    width = max(len(c.item) for c in checks)
+    for c in checks:
+        print(f"{'✓' if c.ready else '✗'} {c.item:<{width}}  {c.says}" + (f"\n  {'':<{width}}  → {c.costs}"
+                                                                        if c.costs else ""))
+    gaps = sum(not c.ready for c in checks)
+    print(f"\n{gaps} of {len(checks)} missing or partial." if gaps else "\nEverything a real pack needs is here.")
+    return 0
+
+
 def _info(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.store.overview import summary
 
@@ -192,7 +206,8 @@ def _alias(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], object]] = {
-    "info": with_db, "check": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
+    "info": with_db, "check": with_db, "readiness": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
     "units": _units_arguments, "alias": _alias_arguments, "settings": _settings_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
-    "info": _info, "marking": _marking, "units": _units, "alias": _alias, "settings": _settings}
+    "info": _info, "readiness": _readiness, "marking": _marking, "units": _units, "alias": _alias,
+    "settings": _settings}
