@@ -600,10 +600,26 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
 
         dialog = NewWorkspaceDialog(Path(self.header.path).parent, self)
-        dialog.created.connect(lambda path: self.open_other(Path(path)))
+        dialog.created.connect(lambda path: self._open_new(Path(path), list(dialog.said)))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
         return dialog
+
+    def _open_new(self, path: Path, said: list[str]) -> None:
+        """Open the workspace File ▸ New made, then say what its files brought (not modal: the window is live)."""
+        other = self.open_other(path)
+        if other is None or not said:
+            return
+
+        def tell() -> None:
+            box = QMessageBox(QMessageBox.Icon.Information, "New workspace",
+                              f"{said[0]}\n\nFile ▸ Setup… says what a real pack still lacks.", parent=other)
+            box.setDetailedText("\n".join(said))
+            box.setModal(False)
+            box.show()
+            other.new_workspace_message = box
+
+        other.opened.connect(tell)
 
     def open_sample(self, kind: str) -> None:
         """File ▸ Open a sample: the bundled sample of this kind, built on first use (off the GUI thread)."""

@@ -696,6 +696,10 @@ def test_file_new_workspace_makes_one_and_the_window_opens_it(qtbot, window, tmp
         count = other.ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
         rejected = other.ws.conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0]
         assert count + rejected == len(rows) and rejected == len(BAD_DATES)
+        qtbot.waitUntil(lambda: hasattr(other, "new_workspace_message"), timeout=5_000)
+        told = other.new_workspace_message
+        assert told.text().startswith("Created seacombe.sqlite: Seacombe Police") and \
+            f"{count:,} rows accepted" in told.detailedText()
     finally:
         other.close()
         other.ws.close()
