@@ -148,9 +148,9 @@ class ImportReport:
             example = f" (e.g. {self.date_example!r})" if self.date_example and not how.endswith("columns") else ""
             out.append(f"Dates run from {self.date_min} to {self.date_max}{how}{example}.")
         if self.instants:
-            given = ("epoch numbers, which count from UTC" if self.offsets == ["UTC"]
-                     else f"a UTC offset ({', '.join(o for o in self.offsets if o != 'UTC')})")
-            out.append(f"{plural(self.instants, 'timestamp')} with {given} converted to {self.time_zone} time, "
+            given = ("given as epoch numbers (counted from UTC)" if self.offsets == ["UTC"]
+                     else f"with a UTC offset ({', '.join(o for o in self.offsets if o != 'UTC')})")
+            out.append(f"{plural(self.instants, 'timestamp')} {given} converted to {self.time_zone} time, "
                        "the workspace's time zone, so that hours and weeks are local.")
         if self.clock_rows:
             out.append(f"The time of day of {plural(self.clock_rows, 'row')} comes from the "

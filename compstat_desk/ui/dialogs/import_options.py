@@ -18,7 +18,7 @@ LONLAT = "Longitude and latitude (degrees)"
 DATE_ORDERS = [("Detect (refused when it cannot be told)", ""), ("day/month/year (UK)", "dd/mm/yyyy"),
                ("month/day/year (US)", "mm/dd/yyyy"), ("year-month-day (ISO)", "yyyy-mm-dd"),
                ("Excel serial day numbers", "excel"), ("epoch seconds (UTC)", "epoch-s"),
-               ("epoch milliseconds (UTC)", "epoch-ms")]
+               ("epoch milliseconds (UTC)", "epoch-ms"), ("yyyymmdd numbers", "yyyymmdd")]
 LEVELS = [("divisions (areas, districts)", "division"), ("sectors (beats, neighbourhoods)", "sector")]
 NONE = "(none)"
 HINT_STYLE = "QLabel { color: #8a4b00; font-weight: bold; }"
