@@ -502,3 +502,14 @@ def test_boundaries_that_match_no_unit_can_be_undone_from_the_dialog(qtbot, tmp_
     with open_workspace(db) as ws:
         assert {c for (c,) in ws.conn.execute("SELECT code FROM units")} == before
     assert not dialog.undo_button.isVisibleTo(dialog)
+
+
+def test_the_core_s_command_line_words_become_the_window_s():
+    from compstat_desk.ui.widgets.words import window_words
+
+    said = window_words("Cannot tell whether the dates in 'd' are day/month or month/day (…). "
+                        "Give --date-format dd/mm/yyyy (UK) or mm/dd/yyyy (US).")
+    assert said.endswith("Choose day/month/year (UK) or month/day/year (US) in the Date order box.")
+    said = window_words("Kingsbridge has no unit boundaries to map: import them "
+                        "(compstat-desk --db '/tmp/a b.sqlite' boundaries FILE.geojson).")
+    assert said == "Kingsbridge has no unit boundaries to map: import them."
