@@ -119,7 +119,7 @@ def _imports(ws: Workspace, args: argparse.Namespace) -> int:
 
     if args.undo:
         if args.import_id is None:
-            raise CompstatError("Say which import to undo: compstat-desk imports ID --undo.")
+            raise CompstatError(f"Say which import to undo: {ws.command('imports ID --undo')}.")
         from compstat_desk.core.ingest.undo import undo_import
 
         print("\n".join(undo_import(ws, args.import_id)))

@@ -62,6 +62,9 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
     if verb == "plan":
         meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
                                              chair=args.chair, venue=args.venue, template=args.template)
+        from compstat_desk.core.meetings.setup import apply_standing
+
+        apply_standing(ws, meeting_id)  # the standing chair, venue, attendees and distribution list, where not given
         info = meetings.meeting_info(ws, meeting_id)
         from compstat_desk.core.actions.tracker import carried_agenda
 

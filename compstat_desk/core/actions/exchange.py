@@ -118,7 +118,7 @@ def import_updates(ws: Workspace, path: str | Path, *, by: str | None = None) ->
     missing = [c for c in ("action_id", "version", "new_status", "progress_note") if c not in frame.columns]
     if missing:
         raise CompstatError(f"{path.name} is not an exported actions file: it lacks the column(s) "
-                            f"{', '.join(missing)}. Export one with `compstat-desk actions export`.")
+                            f"{', '.join(missing)}. Export one with `{ws.command('actions export')}`.")
     for name in ("what_blocks_it", "new_due"):
         if name not in frame.columns:
             frame[name] = ""

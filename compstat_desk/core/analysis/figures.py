@@ -668,7 +668,8 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
             areas = [units.shapes[info.code]]
         where = info.name
     if not areas:
-        raise CompstatError(f"{where} has no unit boundaries to map: import them (compstat-desk boundaries).")
+        raise CompstatError(f"{where} has no unit boundaries to map: import them "
+                            f"({ws.command('boundaries FILE.geojson')}).")
     changes = maps.unit_changes(ws, week_ending, category, "28d", table=table)
     rise, fall = ("better", "worse") if up_is_good(maps.category_polarity(ws, category)) else ("worse", "better")
     symbol = {rise: "▲", fall: "▼"}

@@ -56,7 +56,7 @@ class IndicatorImport:
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
                else detect_format(frame[col["period_end"]], col["period_end"]))
         report.date_format = fmt.description
-        dates = parse_dates(frame[col["period_end"]], fmt)
+        dates = parse_dates(frame[col["period_end"]], fmt, zone=self.ws.setting("time_zone"))
         fail(dates.bad, dates.reasons, "bad date")
 
         def number(name: str) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ import shapely
 from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest import geo
 from compstat_desk.core.ingest.common import RowVerdicts
-from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dates
+from compstat_desk.core.ingest.dates import DEFAULT_ZONE, DateFormat, detect_format, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource, raw_lines
 from compstat_desk.core.store import catalog
 
@@ -60,6 +60,7 @@ class ChunkContext:
     boundaries: dict[str, list[tuple[int, str]]]  # "leaf" and each level -> (unit id, GeoJSON)
     unit_level: dict[int, str]
     unit_codes: dict[int, str]
+    time_zone: str = DEFAULT_ZONE  # the workspace's: instants in the file become wall-clock time here
     _locators: dict[str, geo.UnitLocator] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -106,6 +107,10 @@ class PreparedChunk:
     withheld: np.ndarray  # bool
     counts: pd.DataFrame  # incidents per day, category_index, unit_index and located (repeats left out)
     month_only: int = 0
+    instants: int = 0  # rows with a UTC offset (or epoch numbers), converted to the workspace's time zone
+    offsets: tuple[str, ...] = ()
+    date_example: str = ""
+    clock_rows: int = 0  # rows whose time of day came from a separate column
     bad_coordinates: int = 0
     impossible_locations: list[str] = field(default_factory=list)  # "row 7: the location (…) is off the globe"
     disagreements: int = 0
@@ -172,6 +177,19 @@ def _compose_date(c: pd.DataFrame) -> pd.Series:
     if "hour" in c and "minute" in c:
         text = text + " " + num("hour", 2) + ":" + num("minute", 2)
     return text
+
+
+def _clock(c: pd.DataFrame, ctx: ChunkContext) -> pd.Series | None:
+    """The time of day from a separate column (an hour, or an hour and a minute), for a file whose date column
+    holds the day: None when the date is built from year, month and day columns (they take the hour themselves)."""
+    if "hour" not in c or "occurred" not in ctx.columns:
+        return None
+    if "minute" not in c:
+        return c["hour"]
+    def part(col: str) -> pd.Series:
+        return c[col].astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
+    hour, minute = part("hour"), part("minute")
+    return (hour + ":" + minute.str.zfill(2)).where(hour != "", "")
 
 
 def _coordinates(c: pd.DataFrame, ctx: ChunkContext,
@@ -278,7 +296,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = N
 
     # Dates: the file's day/month order is detected once (first chunk), never guessed.
     fmt = ctx.date_format or detect_format(c["occurred"], ctx.columns.get("occurred", "occurred"))
-    dates = parse_dates(c["occurred"], fmt)
+    dates = parse_dates(c["occurred"], fmt, zone=ctx.time_zone, clock=_clock(c, ctx))
     fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
 
     # Categories: each distinct value is resolved once.
@@ -364,6 +382,8 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = N
         impossible_locations=[f"row {row}: {far_reasons[i]}" for i, row in
                               zip(np.flatnonzero(impossible & ok).tolist(),
                                   chunk[ROW_NUMBER].to_numpy()[impossible & ok].tolist(), strict=True)],
+        instants=0 if dates.instant is None else int((dates.instant & ok).sum()), offsets=dates.offsets,
+        date_example=dates.example, clock_rows=dates.clock_rows,
         disagreements=disagreements, not_checked=not_checked, pairs=pairs,
         unknown_units=unknown_units, unknown_categories=unknown_categories,
     )

@@ -93,10 +93,10 @@ class WeeklyImport:
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
                else self._date_order(frame, both))
         report.date_format = fmt.description
-        end = parse_dates(frame[col["week_end"]], fmt)
+        end = parse_dates(frame[col["week_end"]], fmt, zone=self.ws.setting("time_zone"))
         fail(end.bad, end.reasons, "bad week end")
         if "week_start" in col:
-            start = parse_dates(frame[col["week_start"]], fmt)
+            start = parse_dates(frame[col["week_start"]], fmt, zone=self.ws.setting("time_zone"))
             fail(start.bad, start.reasons, "bad week start")
             start_day = start.day
         else:
@@ -160,8 +160,8 @@ class WeeklyImport:
             fits = []
             for order in ("DMY", "MDY"):
                 fmt = DateFormat(order)
-                start = parse_dates(frame[col["week_start"]], fmt).day
-                end = parse_dates(frame[col["week_end"]], fmt).day
+                start = parse_dates(frame[col["week_start"]], fmt, zone=self.ws.setting("time_zone")).day
+                end = parse_dates(frame[col["week_end"]], fmt, zone=self.ws.setting("time_zone")).day
                 ok = [s is not None and e is not None and
                       np.datetime64(e) - np.datetime64(s) == np.timedelta64(6, "D") for s, e in zip(start, end)]
                 if all(ok):
@@ -204,7 +204,8 @@ class WeeklyImport:
             if leaves and len(names) - leaves > 1:
                 report.warnings.append(
                     "The file does not say which division each sector belongs to: sectors were placed directly "
-                    "under the force. Set their parents (compstat-desk units set-parent) for roll-ups.")
+                    f"under the force. Set their parents ({ws.command('units set-parent SECTOR DIVISION')}) "
+                    "for roll-ups.")
             uids = units.resolve(unit_text)
         cids = cats.resolve(cat_text)
         if create_cats and cids.isna().any():

@@ -138,7 +138,7 @@ def meeting_id_of(ws: Workspace, which: str | int) -> int:
         row = ws.conn.execute("SELECT id FROM meetings WHERE status IN ('running', 'planned')"
                               " ORDER BY status = 'planned', date, id LIMIT 1").fetchone()
         if row is None:
-            raise CompstatError("No meeting is planned: plan one first (compstat-desk meetings plan …).")
+            raise CompstatError(f"No meeting is planned: plan one first ({ws.command('meetings plan …')}).")
         return int(row[0])
     if text == "last":
         row = ws.conn.execute("SELECT id FROM meetings WHERE status = 'closed' ORDER BY date DESC, id DESC"

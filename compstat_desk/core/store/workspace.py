@@ -29,6 +29,36 @@ APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
 BUSY_STEP_MS = 1000  # SQLite's own wait for a lock, in one step of Workspace._begin's longer wait
 
 
+def check_time_zone(name: str) -> str:
+    """A time zone's IANA name (Europe/London, America/Chicago), or a sentence saying it is not one."""
+    import zoneinfo
+
+    from compstat_desk.core.errors import CompstatError
+
+    name = name.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CompstatError(f"{name!r} is not a time zone: give a name such as Europe/London, America/Chicago or "
+                            "America/Toronto.") from None
+    return name
+
+
+def time_zones() -> list[str]:
+    """Every time zone the workspace can be set to, by name."""
+    import zoneinfo
+
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def cli_command(path: str | Path, text: str) -> str:
+    """A command a user can paste as printed: `compstat-desk --db PATH TEXT`, naming the workspace it applies to
+    (printed without --db it would act on the default workspace instead)."""
+    import shlex
+
+    return f"compstat-desk --db {shlex.quote(str(Path(path).resolve()))} {text}"
+
+
 def now_iso() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -103,6 +133,8 @@ class Workspace:
         if key == "week_ends_on":
             ends_on = weekday_number(value)  # refuses anything but a day of the week
             value = WEEKDAYS[ends_on].capitalize()
+        if key == "time_zone":
+            value = check_time_zone(value)
         with self.transaction():
             if key == "week_ends_on":
                 rebuild_weekly_counts(self.conn, ends_on)
@@ -111,6 +143,10 @@ class Workspace:
                 (key, value),
             )
             self.audit("settings", None, field=key, old=old, new=value)
+
+    def command(self, text: str) -> str:
+        """A command on this workspace, to paste as printed: `compstat-desk --db THIS TEXT`."""
+        return cli_command(self.path, text)
 
     @property
     def marking(self) -> str:
