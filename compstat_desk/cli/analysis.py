@@ -141,28 +141,38 @@ def _peers(ws: Workspace, args: argparse.Namespace) -> int:
 
 def _hotspots_arguments(hot: argparse.ArgumentParser) -> None:
     hot.add_argument("--unit")
-    hot.add_argument("--category", help="a category's code or name, or HEADLINE (default: all)")
-    hot.add_argument("--cell", type=float, default=500.0, help="cell size in metres (default 500)")
+    hot.add_argument("--category", help="a category's code or name, or HEADLINE (default: every category, each "
+                     "tested on its own)")
+    hot.add_argument("--cell", type=float, help="cell size in metres (default: the workspace's grid, 500 m)")
     hot.add_argument("--week-ending", type=dt.date.fromisoformat)
     hot.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
 
 def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.analysis.hotspots import hot_spots
+    from compstat_desk.core.analysis.hotspots import cell_words, event_words, hot_spots, repeat_words
 
-    spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending, cell_m=args.cell)
+    spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending, cell_m=args.cell,
+                      density=False)
     if args.format == "csv":
         sys.stdout.write(spots.cells.to_csv(index=False))
     elif args.format == "json":
-        print(spots.cells.to_json(orient="records", indent=1))
+        print(spots.cells.to_json(orient="records", indent=1, date_format="iso"))
     else:
         emerging = spots.cells[spots.cells["emerging"]]
-        print(f"Hot spots, last 28 days, {args.cell:.0f} m cells: {len(emerging)} emerging of "
-              f"{len(spots.cells):,} cells with incidents    [{ws.marking}]")
-        if len(emerging):
-            print(emerging[["lon", "lat", "count", "baseline_per_28d", "q_value"]].to_string(index=False))
-        print("Emerging: the count is improbably high for the cell's own average over the year before "
-              "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
+        print(f"Hot spots, last 28 days, {spots.cell_m:g} m cells of the workspace's grid: {len(emerging)} emerging "
+              f"of {len(spots.cells):,} cells with incidents (per category)    [{ws.marking}]")
+        for _, r in emerging.iterrows():
+            print(f"  {cell_words(spots, r)} (q = {float(r['q_value']):.3g})")
+        for _, r in spots.repeats.head(10).iterrows():
+            print(f"  {repeat_words(spots, r)}")
+        for _, r in spots.events.head(10).iterrows():
+            print(f"  {event_words(spots, r)}")
+        if spots.outside:
+            print(f"{spots.outside:,} located record{'s' if spots.outside != 1 else ''} left off the grid: "
+                  "coordinates impossible or far outside the workspace's area.")
+        print("Emerging: more events than the cell's own year before leads to expect at this time of year (exact "
+              "Poisson test, Benjamini–Hochberg q < 0.05 within each category, at least 3 events). Records of one "
+              "category at one place on one day are one event.")
     return 0
 
 

@@ -151,16 +151,17 @@ def test_the_worker_thread_draws_the_same_dots(qtbot, sample):
 
 
 def test_ticking_hot_spots_outlines_the_emerging_cells_of_core_hotspots(make_map, sample):
-    m = make_map(sample, category="BURG")
+    m = make_map(sample, category="ROB")  # the sample's planted robbery hot spot
     assert m.hot is None and "Hot spots not shown" in m.caption.text()
     m.hot_check.setChecked(True)
-    emerging = hot_spots(sample, category="BURG").cells.query("emerging")
+    emerging = hot_spots(sample, category="ROB").cells.query("emerging")
     assert m.hot is not None and m.hot.cells == len(emerging) >= 1
     assert not m.cells_item.path().isEmpty() and m.cells_item.isVisible()
     to_map = Transformer.from_crs("EPSG:4326", m.crs, always_xy=True)
     for lon, lat in zip(emerging["lon"], emerging["lat"]):
         assert m.cells_item.path().contains(QPointF(*to_map.transform(lon, lat)))  # each cell's centre is outlined
     assert f"Emerging hot spots: {len(emerging)} cell" in m.caption.text()
+    assert "Robbery in Avonmouth Town Centre (500 m square at" in m.caption.text()  # the category and the place
     m.hot_check.setChecked(False)
     assert not m.cells_item.isVisible()
 

@@ -440,7 +440,8 @@ class MapWidget(QWidget):
                 (self._symbol("dot"), f"Incident, last {POINT_DAYS} days", f"Incident, last {POINT_DAYS} days"),
                 (self._symbol("contour"), "Hot-spot density: the densest areas, holding half and a quarter of the "
                                           "incidents", "Hot-spot density"),
-                (self._symbol("cell"), "Emerging hot spot: cell count rose significantly", "Emerging hot spot"),
+                (self._symbol("cell"), "Emerging hot spot: a cell's events rose significantly, for the time of year",
+                 "Emerging hot spot"),
                 (self._symbol("selected"), "Selected unit", "Selected unit")):
             grid.addWidget(symbol, row, 0)
             label = QLabel(words)
@@ -959,10 +960,21 @@ class MapWidget(QWidget):
             n, groups = self.hot.cells, len(self.hot.centres)
             cell = length_text(self.hot.cell_m)
             where = f" in {groups:,} place{'s' if groups != 1 else ''}" if groups != n else ""
-            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} whose count rose "
-                         "significantly against the year before." if n else
-                         f"No emerging hot spots ({cell} cells against the year before).")
+            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} with more events "
+                         "than the year before leads to expect at this time of year: " + _listed(self.hot.words)
+                         if n else f"No emerging hot spots ({cell} cells against the year before, for the time of "
+                         "year).")
+            if self.hot.events:
+                parts.append(_listed(self.hot.events, 1))
+            if self.hot.repeats:
+                parts.append(_listed(self.hot.repeats, 1))
         self.caption.setText(" ".join(p for p in parts if p))
+
+
+def _listed(sentences: list[str], most: int = 3) -> str:
+    """The first `most` sentences, and how many more."""
+    more = f"; and {len(sentences) - most:,} more" if len(sentences) > most else ""
+    return "; ".join(sentences[:most]) + more + "."
 
 
 # --------------------------------------------------------------------------------------------------------------------
