@@ -149,7 +149,7 @@ def _hotspots_arguments(hot: argparse.ArgumentParser) -> None:
 
 
 def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.analysis.hotspots import cell_words, event_words, hot_spots, repeat_words
+    from compstat_desk.core.analysis.hotspots import cell_words, event_words, gi_words, hot_spots, repeat_words
 
     spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending, cell_m=args.cell,
                       density=False)
@@ -167,6 +167,8 @@ def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
             print(f"  {repeat_words(spots, r)}")
         for _, r in spots.events.head(10).iterrows():
             print(f"  {event_words(spots, r)}")
+        if gi := gi_words(spots):
+            print(gi + ".")
         if spots.outside:
             print(f"{spots.outside:,} located record{'s' if spots.outside != 1 else ''} left off the grid: "
                   "coordinates impossible or far outside the workspace's area.")

@@ -14,6 +14,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from compstat_desk.core.analysis.compstat import HEADLINE, latest_week_ending
+from compstat_desk.core.analysis.gistar import CLASSES, space_time
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
@@ -130,7 +131,8 @@ def _most_common(frame: pd.DataFrame, key: list[str], column: str) -> pd.Series:
 
 
 def find_hot_spots(records: pd.DataFrame, grid: Grid, week_ending: dt.date,
-                   season: Mapping[str, float | None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+                   season: Mapping[str, float | None] | None = None, *,
+                   gi: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The cells, events and repeat locations of `records` (columns day (datetime64), x, y in the grid's metres,
     category, sector, place; all held by the grid) for the 28 days ending on `week_ending`, against the 364 days
     before them. Pure: no workspace.
@@ -139,7 +141,8 @@ def find_hot_spots(records: pd.DataFrame, grid: Grid, week_ending: dt.date,
     metre) on one day: it counts once. Per category, a cell is emerging when its events are improbably many for its
     expectation (its own events per 28 days over the year before, times the category's seasonal factor from
     `season`; an exact one-sided Poisson test), after Benjamini–Hochberg across the category's cells, with at least
-    MIN_EVENTS events."""
+    MIN_EVENTS events. With `gi`, each cell also has its Getis–Ord Gi* now (gi_z, gi_p, gi_p_sim, gi_q, gi_hot) and
+    its emerging hot-spot class over the last year (gi_class; see gistar.space_time)."""
     start = week_ending - dt.timedelta(days=WINDOW_DAYS - 1)
     first = start - dt.timedelta(days=BASELINE_DAYS)
     day = pd.to_datetime(records["day"])
@@ -195,6 +198,16 @@ def find_hot_spots(records: pd.DataFrame, grid: Grid, week_ending: dt.date,
     cells["lon"], cells["lat"] = np.round(lon, 5), np.round(lat, 5)
     cells["baseline_per_28d"] = cells["baseline_per_28d"].round(2)
     cells["expected"] = cells["expected"].round(2)
+    if gi:
+        # Getis–Ord Gi* and the emerging hot-spot classes, per category, on the events of the last 13 × 28 days.
+        found = []
+        for category, mine in events.groupby("category"):
+            age = (pd.Timestamp(week_ending) - mine["day"]).dt.days.to_numpy()
+            table = space_time(mine["col"].to_numpy(dtype=np.int64), mine["row"].to_numpy(dtype=np.int64), age)
+            found.append(table.assign(category=category))
+        if found:
+            cells = cells.merge(pd.concat(found, ignore_index=True), on=key, how="left")
+        cells = cells.fillna({"gi_hot": False, "gi_class": "", "hot_steps": 0})
     cells = cells.sort_values(["emerging", "events", "count"], ascending=[False, False, False]).reset_index(drop=True)
     big = now_ev[now_ev["records"] >= EVENT_RECORDS].sort_values("records", ascending=False)
     blon, blat = Transformer.from_crs(grid.crs, "EPSG:4326", always_xy=True).transform(
@@ -395,3 +408,21 @@ def repeat_words(spots: HotSpots, repeat: pd.Series) -> str:
     point = "" if repeat["place"] else f" (the same point, {float(repeat['lat']):.4f}, {float(repeat['lon']):.4f})"
     return (f"Repeat location: {_in_sentence(name)} {where}{point} on {int(repeat['days'])} different days between "
             f"{first.day} {first:%b} and {last.day} {last:%b %Y} ({int(repeat['records'])} records)")
+
+
+def gi_words(spots: HotSpots, cells: pd.DataFrame | None = None) -> str:
+    """Getis–Ord Gi* in a sentence, for `cells` (default: all of spots.cells): how many cells are hot spots now, by
+    category, and their emerging classes over the year ('' when there are no Gi* figures)."""
+    cells = spots.cells if cells is None else cells
+    if "gi_hot" not in cells:
+        return ""
+    hot = cells[cells["gi_hot"].astype(bool)]
+    if hot.empty:
+        return "Getis–Ord Gi*: no cell is a hot spot with its neighbours."
+    parts = []
+    for category, group in hot.groupby("category"):
+        name = spots.category_names.get(str(category), str(category))
+        counts = group["gi_class"].value_counts()
+        classes = ", ".join(f"{int(counts[k])} {k}" for k in CLASSES if k in counts)
+        parts.append(f"{name} {len(group)} cell{'s' if len(group) != 1 else ''}" + (f" ({classes})" if classes else ""))
+    return "Getis–Ord Gi* hot spots (a cell with its neighbours, q < 0.05): " + "; ".join(parts)

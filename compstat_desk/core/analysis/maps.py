@@ -22,6 +22,7 @@ from compstat_desk.core.analysis.hotspots import (
     HotSpots,
     cell_words,
     event_words,
+    gi_words,
     hot_spots,
     local_crs,
     repeat_words,
@@ -259,7 +260,7 @@ def emerging_cells(spots: HotSpots, crs: str, within: shapely.Geometry | None = 
 
 def findings_within(spots: HotSpots, crs: str, within: shapely.Geometry, most: int = 3) -> list[str]:
     """The events of many records and the repeat locations of `spots` inside `within` (in `crs`), in sentences: the
-    `most` largest events, then the `most` most repeated places."""
+    `most` largest events, then the `most` most repeated places; then the Gi* hot spots whose centres lie inside."""
     to_map = Transformer.from_crs(LONLAT, crs, always_xy=True)
     out = []
     for table, words in ((spots.events, event_words), (spots.repeats, repeat_words)):
@@ -268,6 +269,12 @@ def findings_within(spots: HotSpots, crs: str, within: shapely.Geometry, most: i
         x, y = to_map.transform(table["lon"].to_numpy(dtype=float), table["lat"].to_numpy(dtype=float))
         inside = table[shapely.contains_xy(within, np.asarray(x), np.asarray(y))]
         out += [words(spots, r) for _, r in inside.head(most).iterrows()]
+    cells = spots.cells
+    if "gi_hot" in cells and len(cells):
+        x, y = to_map.transform(cells["lon"].to_numpy(dtype=float), cells["lat"].to_numpy(dtype=float))
+        words_gi = gi_words(spots, cells[shapely.contains_xy(within, np.asarray(x), np.asarray(y))])
+        if words_gi:
+            out.append(words_gi)
     return out
 
 
@@ -286,6 +293,7 @@ class HotSpotLayer:
     words: list[str] = field(default_factory=list)  # each emerging cell in a sentence: category, place, numbers
     repeats: list[str] = field(default_factory=list)  # the repeat locations, in sentences
     events: list[str] = field(default_factory=list)  # the events of several records (counted once), in sentences
+    gi: str = ""  # Getis–Ord Gi* hot spots and their emerging classes, in a sentence
 
 
 def density_levels(spots: HotSpots, points: IncidentPoints, shares: tuple[float, ...]) -> list[float]:
@@ -338,6 +346,7 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
     layer.words = [cell_words(spots, r) for _, r in emerging.iterrows()]
     layer.repeats = [repeat_words(spots, r) for _, r in spots.repeats.iterrows()]
     layer.events = [event_words(spots, r) for _, r in spots.events.iterrows()]
+    layer.gi = gi_words(spots)
     if len(emerging):
         # Touching cells are one hot spot to the reader: outline each group once, not every cell.
         merged = _project(shapely.union_all(shapely.box(*_cell_corners(spots, emerging))), to_map)

@@ -968,6 +968,8 @@ class MapWidget(QWidget):
                 parts.append(_listed(self.hot.events, 1))
             if self.hot.repeats:
                 parts.append(_listed(self.hot.repeats, 1))
+            if self.hot.gi:
+                parts.append(self.hot.gi + ".")
         self.caption.setText(" ".join(p for p in parts if p))
 
 

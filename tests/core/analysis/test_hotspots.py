@@ -16,6 +16,7 @@ from compstat_desk.core.analysis.hotspots import (
     cell_words,
     event_words,
     find_hot_spots,
+    gi_words,
     hot_spots,
     repeat_words,
     seasonal_factor,
@@ -212,7 +213,7 @@ def test_on_chicago_with_time_shuffled_within_year_false_cells_are_spread_over_t
         end = end.date()
         factor = seasonal_factor(daily, end - dt.timedelta(days=27))
         assert factor is not None
-        cells, _, _ = find_hot_spots(records, grid, end, {"ASSAULT": factor})
+        cells, _, _ = find_hot_spots(records, grid, end, {"ASSAULT": factor}, gi=False)
         months.append(end.month)
         shares.append(float((cells["p_value"] < 0.05).mean()))
         ratios.append(cells["events"].sum() / cells["expected"].sum())  # events seen against events expected
@@ -251,3 +252,45 @@ def test_a_place_in_words_names_the_hot_spot_and_makes_one_event_of_a_days_recor
                                                   "days")
     cell = spots.cells[spots.cells["place"] == "12XX HIGH ST"].iloc[0]
     assert cell_words(spots, cell).startswith("Burglary in N1, at 12XX HIGH ST (500 m square at ")
+
+
+def test_each_cells_gi_star_now_is_esdas_on_the_workspaces_grid(ws, write):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from esda.getisord import G_Local
+        from libpysal.weights import lat2W
+    rng = np.random.default_rng(9)
+    shop = (-1.5712, 51.0304)
+    cluster = pd.DataFrame({"occurred": [(END - dt.timedelta(days=int(d))).isoformat() for d in rng.integers(0, 28, 30)],
+                            "lon": shop[0] + rng.normal(0, 0.0005, 30), "lat": shop[1] + rng.normal(0, 0.0003, 30)})
+    frame = pd.concat([located_background(rng), cluster]).assign(category="BURG", unit="N1")
+    import_file(ws, write("points.csv", frame.to_csv(index=False)))
+    spots = hot_spots(ws, category="BURG", week_ending=END, density=False)
+    # Independently: each record's cell from the saved origin (no two records share a point and day here), the box of
+    # the year's cells with one to spare, and the last 28 days' counts as a dense array for esda.
+    saved = json.loads(ws.setting(GRID_SETTING))
+    x, y = Transformer.from_crs("EPSG:4326", f"+proj=tmerc +lat_0={saved['lat0']} +lon_0={saved['lon0']} +k=1 "
+                                "+ellps=WGS84 +units=m", always_xy=True).transform(frame["lon"], frame["lat"])
+    age = (pd.Timestamp(END) - pd.to_datetime(frame["occurred"])).dt.days.to_numpy()
+    col, row = np.floor(np.asarray(x) / 500).astype(int), np.floor(np.asarray(y) / 500).astype(int)
+    year = age < 364
+    c0, c1, r0, r1 = col[year].min() - 1, col[year].max() + 1, row[year].min() - 1, row[year].max() + 1
+    dense = np.zeros((r1 - r0 + 1, c1 - c0 + 1))
+    now = age < 28
+    np.add.at(dense, (row[now] - r0, col[now] - c0), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        esda = G_Local(dense.ravel(), lat2W(*dense.shape, rook=False), transform="B", star=True, permutations=0)
+    z = esda.Zs.reshape(dense.shape)
+    cells = spots.cells.dropna(subset=["gi_z"])
+    assert len(cells) > 100
+    np.testing.assert_allclose(cells["gi_z"], z[cells["row"] - r0, cells["col"] - c0], atol=1e-9)
+    np.testing.assert_allclose(cells["gi_p"], esda.p_norm.reshape(dense.shape)[cells["row"] - r0, cells["col"] - c0],
+                               atol=1e-12)
+    hot = cells[cells["gi_hot"].astype(bool)]
+    # The shop's cell and its eight neighbours at most: centres within one and a half cells of it, diagonally.
+    assert len(hot) >= 1 and (haversine_m(hot["lon"], hot["lat"], *shop) < 1100).all()
+    assert gi_words(spots).startswith(f"Getis–Ord Gi* hot spots (a cell with its neighbours, q < 0.05): BURG "
+                                      f"{len(hot)} cell")
