@@ -30,7 +30,9 @@ COMMANDS: dict[str, Command] = {
     "compstat": Command("analysis", "the Compstat table: week, 28 days and year to date"),
     "series": Command("analysis", "a weekly series against its seasonal baseline and limits"),
     "peers": Command("analysis", "rates per 1,000 residents on a funnel plot against peer units"),
-    "hotspots": Command("analysis", "grid cells that rose significantly in the last 28 days"),
+    "hotspots": Command("analysis", "grid cells that rose significantly in the last 28 days, Gi* and its classes, "
+                                    "events and repeat locations"),
+    "nearrepeat": Command("analysis", "near repeats of a category (Knox test): how far and for how long risk rises"),
     "targets": Command("analysis", "targets for counts and indicators: plan, actual, projection and likelihood"),
     "briefing": Command("analysis", "the challenger's probe points for a unit"),
     "indicators": Command("analysis", "a unit's indicators against a year earlier, one's control chart, or a funnel "

@@ -178,6 +178,37 @@ def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def _nearrepeat_arguments(nr: argparse.ArgumentParser) -> None:
+    nr.add_argument("category", help="a category's code or name")
+    nr.add_argument("--week-ending", type=dt.date.fromisoformat)
+    nr.add_argument("--days", type=int, default=364, help="the period's length in days (default 364)")
+    nr.add_argument("--simulations", type=int, default=99, help="Monte Carlo shuffles of the dates (default 99)")
+    nr.add_argument("--format", choices=["text", "csv"], default="text")
+
+
+def _nearrepeat(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.nearrepeat import near_repeat_words, near_repeats
+    from compstat_desk.core.store import catalog
+
+    table = near_repeats(ws, args.category, week_ending=args.week_ending, days=args.days,
+                         simulations=args.simulations)
+    if args.format == "csv":
+        sys.stdout.write(table.frame().to_csv(index=False))
+        return 0
+    name = catalog.category_info(ws, args.category).name
+    print(f"Near repeats, {name}: {table.events:,} events in {args.days} days, pairs by distance and time apart "
+          f"against {table.simulations} shuffles of the dates    [{ws.marking}]")
+    frame = table.frame()
+    frame["ratio"] = frame["ratio"].round(2)
+    frame["expected"] = frame["expected"].round(1)
+    print(frame.pivot(index="distance", columns="time", values="ratio")
+          .reindex(index=table.distance_labels, columns=table.time_labels).to_string())
+    print("Knox ratios: pairs observed over pairs expected by chance (1 = no near-repeat effect).")
+    for sentence in near_repeat_words(table, name) or [f"No near-repeat effect for {name.lower()} (p < 0.05)."]:
+        print(f"  {sentence}.")
+    return 0
+
+
 def _targets_arguments(tg: argparse.ArgumentParser) -> None:
     tg.add_argument("--as-of", type=dt.date.fromisoformat, help="YYYY-MM-DD (default: the latest complete week)")
 
@@ -330,8 +361,10 @@ def _revisions_text(table: pd.DataFrame, marking: str) -> str:
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "compstat": _compstat_arguments, "series": _series_arguments, "peers": _peers_arguments,
-    "hotspots": _hotspots_arguments, "targets": _targets_arguments, "briefing": _briefing_arguments,
+    "hotspots": _hotspots_arguments, "nearrepeat": _nearrepeat_arguments, "targets": _targets_arguments,
+    "briefing": _briefing_arguments,
     "indicators": _indicators_arguments, "revisions": _revisions_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
-    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots, "targets": _targets,
+    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots, "nearrepeat": _nearrepeat,
+    "targets": _targets,
     "briefing": _briefing, "indicators": _indicators, "revisions": _revisions}

@@ -27,13 +27,15 @@ STEP_DAYS = 28
 MOSTLY = 0.9  # "at least 90% of the time steps", as ArcGIS's classes say
 
 
-def neighbourhood_sums(counts: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """For each cell of a 2-D array, the sum over it and its (up to) eight neighbours, and how many cells that is."""
-    padded = np.pad(counts, 1)
-    ones = np.pad(np.ones_like(counts), 1)
+def neighbourhood_sums(counts: FloatArray, mask: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, FloatArray]:
+    """For each cell of a 2-D array, the sum over it and its (up to) eight neighbours within `mask` (default: every
+    cell), and how many such cells that is."""
+    inside = np.ones(counts.shape, dtype=bool) if mask is None else mask
+    padded = np.pad(np.where(inside, counts, 0.0), 1)
+    ones = np.pad(inside.astype(float), 1)
     rows, cols = counts.shape
-    total = np.zeros_like(counts, dtype=float)
-    weight = np.zeros_like(counts, dtype=float)
+    total = np.zeros(counts.shape, dtype=float)
+    weight = np.zeros(counts.shape, dtype=float)
     for dr in (0, 1, 2):
         for dc in (0, 1, 2):
             total += padded[dr:dr + rows, dc:dc + cols]
@@ -41,57 +43,64 @@ def neighbourhood_sums(counts: FloatArray) -> tuple[FloatArray, FloatArray]:
     return total, weight
 
 
-def gi_star(counts: FloatArray) -> tuple[FloatArray, FloatArray]:
+def gi_star(counts: FloatArray, mask: npt.NDArray[np.bool_] | None = None) -> tuple[FloatArray, FloatArray]:
     """Gi* z of each cell of a 2-D array of counts (binary queen weights with the cell itself) and its one-sided
-    normal p-value (esda's p_norm: 1 − Φ(|z|)). A flat array (no variance) gives z = 0, p = 0.5."""
+    normal p-value (esda's p_norm: 1 − Φ(|z|)), over the cells of `mask` (default: all; the others are not in the
+    study area: they are no one's neighbours and get z = 0, p = 0.5). No variance gives z = 0, p = 0.5."""
     x = np.asarray(counts, dtype=float)
-    n = x.size
-    local, w = neighbourhood_sums(x)
-    total = x.sum()
+    inside = np.ones(x.shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    n = int(inside.sum())
+    local, w = neighbourhood_sums(x, inside)
+    values = x[inside]
+    total = values.sum()
+    flat = np.zeros_like(x), np.full_like(x, 0.5)
     if n < 2 or total == 0:
-        return np.zeros_like(x), np.full_like(x, 0.5)
+        return flat
     mean = total / n
-    s2 = (x * x).sum() / n - mean * mean
+    s2 = (values * values).sum() / n - mean * mean
     if s2 <= 0:
-        return np.zeros_like(x), np.full_like(x, 0.5)
+        return flat
     # G*_i = local / total; E = w / n; Var = w (n − w) / (n² (n − 1)) × s² / mean²  (Getis & Ord 1992, as esda).
     g = local / total
     expected = w / n
     variance = w * (n - w) / (n * n * (n - 1)) * s2 / (mean * mean)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(variance > 0, (g - expected) / np.sqrt(variance), 0.0)
-    p = stats.norm.sf(np.abs(z))
+        z = np.where(inside & (variance > 0), (g - expected) / np.sqrt(variance), 0.0)
+    p = np.where(inside, stats.norm.sf(np.abs(z)), 0.5)
     return z, p
 
 
 def permutation_p(counts: FloatArray, z: FloatArray, *, permutations: int = PERMUTATIONS, seed: int = 12345,
-                  only: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+                  only: npt.NDArray[np.bool_] | None = None, mask: npt.NDArray[np.bool_] | None = None) -> FloatArray:
     """esda's pseudo p-value of each cell's Gi* by conditional permutation: the cell keeps its count, its
-    neighbours' are drawn at random (without replacement) from the other cells; p = (min(larger, permutations −
-    larger) + 1) / (permutations + 1). Cells outside `only` are given 1 (not permuted)."""
-    x = np.asarray(counts, dtype=float).ravel()
-    n = x.size
-    local, w = neighbourhood_sums(np.asarray(counts, dtype=float))
-    local, w = local.ravel(), w.ravel().astype(int)
-    out = np.ones(n)
-    chosen = np.flatnonzero(np.ones(n, dtype=bool) if only is None else only.ravel())
+    neighbours' are drawn at random (without replacement) from the other cells of `mask`; p = (min(larger,
+    permutations − larger) + 1) / (permutations + 1). Cells outside `only` (or `mask`) are given 1 (not permuted)."""
+    shape = np.shape(counts)
+    inside = (np.ones(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)).ravel()
+    local, w = neighbourhood_sums(np.asarray(counts, dtype=float), inside.reshape(shape))
+    values = np.asarray(counts, dtype=float).ravel()[inside]  # the study area's cells, in order
+    position = np.cumsum(inside) - 1  # each cell's index among them
+    n = len(values)
+    out = np.ones(inside.size)
+    chosen = np.flatnonzero(inside & (np.ones(inside.size, dtype=bool) if only is None else only.ravel()))
     if n < 10 or not len(chosen):
-        return out.reshape(np.shape(counts))
+        return out.reshape(shape)
     rng = np.random.default_rng(seed)
     draws = 8
     # One set of random draws for every cell (esda's way), from the n − 1 others: an index at or after the cell's own
     # is moved one on, so that a cell never draws itself.
     ids = np.argsort(rng.random((permutations, n - 1)), axis=1)[:, :draws] if n - 1 <= 4096 else \
         np.stack([rng.choice(n - 1, draws, replace=False) for _ in range(permutations)])
-    for i in chosen:
-        k = w[i] - 1  # neighbours, without the cell itself
-        picked = ids[:, :k]
+    local_flat, w_flat = local.ravel(), w.ravel().astype(int)
+    for cell in chosen:
+        i = position[cell]
+        picked = ids[:, :w_flat[cell] - 1]  # neighbours, without the cell itself
         picked = picked + (picked >= i)
-        sums = x[i] + x[picked].sum(axis=1)
-        larger = int((sums >= local[i]).sum())
+        sums = values[i] + values[picked].sum(axis=1)
+        larger = int((sums >= local_flat[cell]).sum())
         larger = min(larger, permutations - larger)
-        out[i] = (larger + 1) / (permutations + 1)
-    return out.reshape(np.shape(counts))
+        out[cell] = (larger + 1) / (permutations + 1)
+    return out.reshape(shape)
 
 
 @dataclass(frozen=True)
@@ -160,12 +169,12 @@ def space_time(col: npt.NDArray[np.int64], row: npt.NDArray[np.int64], age_days:
                steps: int = STEPS, permutations: int = PERMUTATIONS, seed: int = 12345) -> pd.DataFrame:
     """Gi* for the cells of one category's events (their grid column and row, and how many days before the end of
     the last step each happened: 0 is the last day), over the box of cells that holds them (a cell to spare), in
-    `steps` steps of 28 days, the last one now.
+    `steps` steps of 28 days, the last one now. The study area is the cells with any event in the year.
 
     Now: z, the normal p with its Benjamini–Hochberg q over every cell of the box, and esda's permutation p beside
     them; a cell is a hot spot when q < 0.05 and z > 0. Each step alike: hot when its normal p passes
     Benjamini–Hochberg over the box at 0.05 with z > 0 (cold with z < 0); then the Mann–Kendall trend of the cell's
-    z series, and its class. One row per cell with any event in the year or ever hot."""
+    z series, and its class. One row per cell of the study area."""
     step = steps - 1 - np.asarray(age_days) // STEP_DAYS
     inside = (step >= 0) & (step < steps)
     if not inside.any():
@@ -174,25 +183,30 @@ def space_time(col: npt.NDArray[np.int64], row: npt.NDArray[np.int64], age_days:
     c, r = np.asarray(col)[inside], np.asarray(row)[inside]
     box = (int(c.min()) - 1, int(r.min()) - 1, int(c.max()) + 1, int(r.max()) + 1)
     counts = step_counts(np.asarray(col), np.asarray(row), step, steps, box)
+    # The study area: the cells with any event in the year (open country and water that never see one would make
+    # every busy cell a hot spot against them).
+    area: npt.NDArray[np.bool_] = counts.sum(axis=0) > 0
     zs = np.zeros_like(counts)
     hot = np.zeros(counts.shape, dtype=bool)
     cold = np.zeros(counts.shape, dtype=bool)
     for t in range(steps):
-        z, p = gi_star(counts[t])
+        z, p = gi_star(counts[t], area)
         zs[t] = z
-        q = stats.false_discovery_control(p.ravel()).reshape(p.shape)
+        q = np.ones_like(p)
+        q[area] = stats.false_discovery_control(p[area])  # over the study area's cells
         hot[t], cold[t] = (q < ALPHA) & (z > 0), (q < ALPHA) & (z < 0)
     now = counts[-1]
     z_now, p_now = zs[-1], stats.norm.sf(np.abs(zs[-1]))
-    p_sim = permutation_p(now, z_now, permutations=permutations, seed=seed, only=z_now >= HOT_Z)
+    p_sim = permutation_p(now, z_now, permutations=permutations, seed=seed, only=z_now >= HOT_Z, mask=area)
     # Hot now, as in every step: the normal p passes Benjamini–Hochberg over the box (ArcGIS's way). The permutation p
     # is shown beside it, not used: with n cells a corrected permutation p would need p ≤ 0.05 / n, below what any
     # number of permutations gives; and esda's conditional randomisation keeps the cell's own count, so it asks
     # whether the neighbours are busy too (a lone busy cell is not significant by it).
-    q_now = stats.false_discovery_control(p_now.ravel()).reshape(p_now.shape)
-    busy: npt.NDArray[np.bool_] = counts.sum(axis=0) > 0
+    p_now = np.where(area, p_now, 1.0)
+    q_now = np.ones_like(p_now)
+    q_now[area] = stats.false_discovery_control(p_now[area])
     ever: npt.NDArray[np.bool_] = np.asarray(hot.any(axis=0), dtype=bool)
-    rows_idx, cols_idx = np.nonzero(busy | ever)
+    rows_idx, cols_idx = np.nonzero(area)
     ever_k = np.flatnonzero(ever[rows_idx, cols_idx])
     trend_s, trend_p = np.zeros(len(rows_idx), dtype=int), np.ones(len(rows_idx))
     klass = np.full(len(rows_idx), "", dtype=object)

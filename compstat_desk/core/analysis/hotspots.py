@@ -301,6 +301,21 @@ def _daily(ws: Workspace, codes: list[str], first: dt.date, end: dt.date) -> dic
     return {str(c): g.set_index("day")["n"] for c, g in frame.groupby("category")}
 
 
+def event_points(ws: Workspace, grid: Grid, category: str, first: dt.date, end: dt.date) -> pd.DataFrame:
+    """One category's events from `first` to `end` (day, x, y in the grid's metres): its located records held by the
+    grid, those of one place on one day counted once (at their mean point)."""
+    raw = _records(ws, [category], first, end)
+    x, y = grid.to_metres(raw["lon"].to_numpy(dtype=float), raw["lat"].to_numpy(dtype=float))
+    held = grid.reachable(x, y)
+    r = raw.loc[held].assign(x=x[held], y=y[held])
+    r["day"] = pd.to_datetime(r["day"], errors="coerce", format="ISO8601")
+    r = r.dropna(subset=["day"])
+    place = r["place"].fillna("").astype(str).str.strip().str.upper()
+    r["where"] = np.where(place != "", "p:" + place, "x:" + np.rint(r["x"]).astype(np.int64).astype(str) + ","
+                          + np.rint(r["y"]).astype(np.int64).astype(str))
+    return r.groupby(["day", "where"], as_index=False).agg(x=("x", "mean"), y=("y", "mean"))[["day", "x", "y"]]
+
+
 def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = None,
               week_ending: dt.date | None = None, cell_m: float | None = None, density: bool = True) -> HotSpots:
     """The hot spots of the 28 days ending on `week_ending` on the workspace's grid (`cell_m` another cell size on

@@ -21,7 +21,7 @@ from compstat_desk.core.analysis.gistar import (
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # esda and libpysal warn about optional packages on import
     from esda.getisord import G_Local
-    from libpysal.weights import lat2W
+    from libpysal.weights import lat2W, w_subset
 
 
 @pytest.mark.parametrize("seed", [2, 3])
@@ -43,6 +43,27 @@ def test_gi_star_z_normal_p_and_permutation_p_are_esdas(seed):
     # Two sets of random draws: the same p within what 999 permutations allow.
     np.testing.assert_allclose(ours[tested], esda.p_sim[tested], atol=0.03)
     assert (ours[~tested] == 1).all()
+
+
+def test_over_a_study_area_gi_star_is_esdas_on_the_weights_of_its_cells_alone():
+    rng = np.random.default_rng(6)
+    counts = rng.poisson(1.5, (10, 12)).astype(float)
+    counts[3:5, 4:6] += 7
+    area = np.ones(counts.shape, dtype=bool)
+    area[:, :3] = False  # a lake: never a neighbour, never in the mean
+    area[8:, 9:] = False
+    ids = list(np.flatnonzero(area.ravel()))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        w = w_subset(lat2W(10, 12, rook=False), ids)
+        esda = G_Local(counts.ravel()[ids], w, transform="B", star=True, permutations=999, seed=5)
+    z, p = gi_star(counts, area)
+    np.testing.assert_allclose(z.ravel()[ids], esda.Zs, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(p.ravel()[ids], esda.p_norm, rtol=1e-12, atol=1e-12)
+    assert (z[~area] == 0).all()
+    tested = z.ravel()[ids] >= HOT_Z
+    ours = permutation_p(counts, z, only=z >= HOT_Z, mask=area).ravel()[ids]
+    np.testing.assert_allclose(ours[tested], esda.p_sim[tested], atol=0.03)
 
 
 def test_a_flat_grid_has_no_hot_spot():
