@@ -51,6 +51,7 @@ COMMANDS: dict[str, Command] = {
     "info": Command("workspace", "what the workspace holds"),
     "check": Command("workspace", "the full integrity check of the workspace file (it reads the whole file)"),
     "marking": Command("workspace", "show or set the protective marking on every page and screen"),
+    "basemap": Command("workspace", "show or choose the street map (an MBTiles file) drawn under the maps"),
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
                                    "delivery unit"),

@@ -285,3 +285,24 @@ def test_labels_cover_neither_each_other_nor_run_off_the_map(qtbot, make_map, sa
     for i, a in enumerate(boxes):
         assert view.contains(a), f"label {i} runs off the map"
         assert not any(a.intersects(b) for b in boxes[i + 1:]), f"label {i} covers another"
+
+
+def test_a_chosen_basemap_lies_under_the_units_and_they_let_it_show_through(make_map, sample_ws, tmp_path):
+    from support.mbtiles import make_mbtiles
+
+    from compstat_desk.core.analysis.basemap import choose_basemap
+
+    plain = make_map(sample_ws)
+    assert plain.basemap_item is None  # none chosen: the map as before
+    assert all(item.brush().color().alpha() == 255 for item in plain._unit_items.values())
+    bounds = shapely.total_bounds([s.lonlat for s in plain.shapes.values()])
+    path = make_mbtiles(tmp_path / "streets.mbtiles", bounds[0] - 0.3, bounds[1] - 0.3, bounds[2] + 0.3,
+                        bounds[3] + 0.3, 9)
+    choose_basemap(sample_ws, path)
+    m = make_map(sample_ws)
+    assert m.basemap is not None and m.basemap_item is not None
+    rect = m.basemap_item.mapRectToParent(m.basemap_item.boundingRect())
+    x0, y0, x1, y1 = shapely.total_bounds([s.shape for s in m.shapes.values()])
+    assert rect.left() <= x0 and rect.top() <= y0 and rect.right() >= x1 and rect.bottom() >= y1  # under every unit
+    assert m.basemap_item.zValue() < min(item.zValue() for item in m._unit_items.values())
+    assert all(item.brush().color().alpha() < 255 for item in m._unit_items.values())

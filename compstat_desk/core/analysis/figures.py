@@ -145,6 +145,9 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     readouts: list[Readout] = field(default_factory=list)
     data: pd.DataFrame | None = None  # the figures behind the chart, one row a read-out
+    # map: a street basemap under the shapes (PNG bytes, and the (x0, y0, x1, y1) it covers in the shapes' metres);
+    # the areas' fills are then drawn part-transparent so that the streets show through.
+    background: tuple[bytes, tuple[float, float, float, float]] | None = None
 
 
 def plain(words: str) -> str:
@@ -699,6 +702,14 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     xs = [p[0] for s in fig.shapes for ring in s.rings for p in ring]
     ys = [p[1] for s in fig.shapes for ring in s.rings for p in ring]
     fig.aspect = (max(ys) - min(ys)) / max(max(xs) - min(xs), 1e-9) if xs else 1.0
+    if xs:
+        from compstat_desk.core.analysis.basemap import workspace_basemap
+
+        under = workspace_basemap(ws, units.crs, (min(xs), min(ys), max(xs), max(ys)), max_side=1400)
+        if under is not None:
+            fig.background = (under.png(), under.extent)
+            if under.attribution:
+                fig.caption += f" Basemap: {under.attribution}."
     fig.legend = [(MAP_FILLS[maps.WORSE], "box", f"{symbol['worse']} worse for real"),
                   (MAP_FILLS[maps.BETTER], "box", f"{symbol['better']} better for real"),
                   (MAP_FILLS[maps.NO_CHANGE], "box", "no real change")]

@@ -361,10 +361,13 @@ def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = 
     # The density surface costs more than the test of the cells: skipped when only the cells are wanted.
     if density and len(nx) >= 5 and np.ptp(nx) > 0 and np.ptp(ny) > 0:
         kde = stats.gaussian_kde(np.vstack([nx, ny]))
-        # Over the 28 days' points with a cell to spare, 100 nodes a side (no closer than 25 m).
+        # Over the 28 days' points with room to spare (a sixth of their span, three cells at least), so that the
+        # contours close inside it; 100 nodes a side (no closer than 25 m).
         step = grid.cell_m
-        lo_x, hi_x = (np.floor(nx.min() / step) - 1) * step, (np.ceil(nx.max() / step) + 1) * step
-        lo_y, hi_y = (np.floor(ny.min() / step) - 1) * step, (np.ceil(ny.max() / step) + 1) * step
+        pad_x = max(3 * step, float(np.ptp(nx)) / 6)
+        pad_y = max(3 * step, float(np.ptp(ny)) / 6)
+        lo_x, hi_x = np.floor((nx.min() - pad_x) / step) * step, np.ceil((nx.max() + pad_x) / step) * step
+        lo_y, hi_y = np.floor((ny.min() - pad_y) / step) * step, np.ceil((ny.max() + pad_y) / step) * step
         dx = np.linspace(lo_x, hi_x, int(min(100, (hi_x - lo_x) / 25 + 1)))
         dy = np.linspace(lo_y, hi_y, int(min(100, (hi_y - lo_y) / 25 + 1)))
         gx, gy = np.meshgrid(dx, dy)
@@ -425,15 +428,21 @@ def repeat_words(spots: HotSpots, repeat: pd.Series) -> str:
             f"{first.day} {first:%b} and {last.day} {last:%b %Y} ({int(repeat['records'])} records)")
 
 
-def gi_words(spots: HotSpots, cells: pd.DataFrame | None = None) -> str:
+def gi_words(spots: HotSpots, cells: pd.DataFrame | None = None, *, short: bool = False) -> str:
     """Getis–Ord Gi* in a sentence, for `cells` (default: all of spots.cells): how many cells are hot spots now, by
-    category, and their emerging classes over the year ('' when there are no Gi* figures)."""
+    category, and their emerging classes over the year ('' when there are no Gi* figures). `short`: the categories
+    together, and only the classes that call for a question (new, consecutive, intensifying)."""
     cells = spots.cells if cells is None else cells
     if "gi_hot" not in cells:
         return ""
     hot = cells[cells["gi_hot"].astype(bool)]
     if hot.empty:
         return "Getis–Ord Gi*: no cell is a hot spot with its neighbours."
+    if short:
+        counts = hot["gi_class"].value_counts()
+        classes = ", ".join(f"{int(counts[k])} {k}" for k in ("new", "consecutive", "intensifying") if k in counts)
+        return f"Getis–Ord Gi*: {len(hot):,} hot-spot cell{'s' if len(hot) != 1 else ''}" + (
+            f", of which {classes}" if classes else "")
     parts = []
     for category, group in hot.groupby("category"):
         name = spots.category_names.get(str(category), str(category))

@@ -346,7 +346,7 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
     layer.words = [cell_words(spots, r) for _, r in emerging.iterrows()]
     layer.repeats = [repeat_words(spots, r) for _, r in spots.repeats.iterrows()]
     layer.events = [event_words(spots, r) for _, r in spots.events.iterrows()]
-    layer.gi = gi_words(spots)
+    layer.gi = gi_words(spots, short=True)
     if len(emerging):
         # Touching cells are one hot spot to the reader: outline each group once, not every cell.
         merged = _project(shapely.union_all(shapely.box(*_cell_corners(spots, emerging))), to_map)

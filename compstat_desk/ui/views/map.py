@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compstat_desk.core.analysis.basemap import Basemap, workspace_basemap
 from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, latest_week_ending
 from compstat_desk.core.analysis.figures import MAP_FILLS
 from compstat_desk.core.analysis.maps import (
@@ -278,6 +279,8 @@ class MapWidget(QWidget):
         self._pending: set[str] = set()
         self.tasks = TaskRunner(self, "map layers")
         self._layer_tasks: list[Task] = []
+        self.basemap: Basemap | None = None
+        self.basemap_item: pg.ImageItem | None = None
         self._build()
         known = [str(self.category_combo.itemData(i)).upper() for i in range(self.category_combo.count())]
         if known and category.upper() not in known:  # e.g. no category counts towards a headline total
@@ -654,6 +657,32 @@ class MapWidget(QWidget):
         if units.shapes:
             self.crs = units.crs
             self.shapes.update(units.shapes)
+        self._load_basemap()
+
+    def _load_basemap(self) -> None:
+        """The workspace's street basemap under the whole force, if one is chosen (none: the map is as before)."""
+        if self.basemap_item is not None:
+            self.view.removeItem(self.basemap_item)
+            self.basemap_item = None
+        if not self.shapes:
+            return
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds([s.shape for s in self.shapes.values()]))
+        pad = 0.1 * max(x1 - x0, y1 - y0)
+        try:
+            under = workspace_basemap(self.ws, self.crs, (x0 - pad, y0 - pad, x1 + pad, y1 + pad), max_side=2400)
+        except Exception:  # a damaged tile file must never stop the map: it is drawn as without one
+            log.exception("The basemap could not be read")
+            under = None
+        self.basemap = under
+        if under is None:
+            return
+        bx0, by0, bx1, by1 = under.extent
+        # Rows of the image run north to south; the view's y runs up: the image is turned over to match.
+        item = pg.ImageItem(np.ascontiguousarray(under.rgba[::-1]), axisOrder="row-major")
+        item.setRect(QRectF(bx0, by0, bx1 - bx0, by1 - by0))
+        item.setZValue(-10)
+        self.view.addItem(item)
+        self.basemap_item = item
 
     def _show_message(self, text: str, *, choices: bool = True) -> None:
         self.message.setText(text)
@@ -716,8 +745,10 @@ class MapWidget(QWidget):
             change = self.changes.get(s.code)
             klass = change.klass if change is not None else NOT_COMPARED
             item = pg.QtWidgets.QGraphicsPathItem(_path_of(s.shape))
-            brush = QBrush(QColor(CLASS_COLOURS[klass]))
-            item.setBrush(brush)
+            colour = QColor(CLASS_COLOURS[klass])
+            if self.basemap is not None:
+                colour.setAlpha(115)  # the streets show through the verdict's colour
+            item.setBrush(QBrush(colour))
             item.setPen(_cosmetic("#3c3c3c", 1.2))
             item.setZValue(0)
             item.setToolTip(self._unit_text(s, change, long=True))
@@ -961,7 +992,7 @@ class MapWidget(QWidget):
             cell = length_text(self.hot.cell_m)
             where = f" in {groups:,} place{'s' if groups != 1 else ''}" if groups != n else ""
             parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} with more events "
-                         "than the year before leads to expect at this time of year: " + _listed(self.hot.words)
+                         "than the year before leads to expect at this time of year: " + _listed(self.hot.words, 2)
                          if n else f"No emerging hot spots ({cell} cells against the year before, for the time of "
                          "year).")
             if self.hot.events:
