@@ -187,7 +187,7 @@ def _nearrepeat_arguments(nr: argparse.ArgumentParser) -> None:
 
 
 def _nearrepeat(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.analysis.nearrepeat import near_repeat_words, near_repeats
+    from compstat_desk.core.analysis.nearrepeat import near_repeat_words, near_repeat_zones, near_repeats
     from compstat_desk.core.store import catalog
 
     table = near_repeats(ws, args.category, week_ending=args.week_ending, days=args.days,
@@ -206,6 +206,9 @@ def _nearrepeat(ws: Workspace, args: argparse.Namespace) -> int:
     print("Knox ratios: pairs observed over pairs expected by chance (1 = no near-repeat effect).")
     for sentence in near_repeat_words(table, name) or [f"No near-repeat effect for {name.lower()} (p < 0.05)."]:
         print(f"  {sentence}.")
+    zones = near_repeat_zones(ws, args.category, week_ending=args.week_ending, table=table)
+    if zones is not None:
+        print(zones.words + ".")
     return 0
 
 

@@ -65,6 +65,12 @@ class Grid:
             x[ok], y[ok] = tx, ty
         return x, y
 
+    def to_lonlat(self, x: npt.ArrayLike, y: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
+        """The grid's metres back to lon/lat."""
+        lon, lat = Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True).transform(
+            np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
     def reachable(self, x: FloatArray, y: FloatArray) -> npt.NDArray[np.bool_]:
         """Which points the grid holds: finite and within MAX_REACH_M of its origin (a stray point far away, such as
         a latitude of 511 or a national grid easting in a lon/lat file, never stretches it)."""

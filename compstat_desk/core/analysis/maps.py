@@ -294,6 +294,9 @@ class HotSpotLayer:
     repeats: list[str] = field(default_factory=list)  # the repeat locations, in sentences
     events: list[str] = field(default_factory=list)  # the events of several records (counted once), in sentences
     gi: str = ""  # Getis–Ord Gi* hot spots and their emerging classes, in a sentence
+    zones: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))  # near-repeat zones' centres (map metres)
+    zone_radius_m: float = 0.0
+    zone_words: str = ""  # the near-repeat zones in a sentence ('' without them)
 
 
 def density_levels(spots: HotSpots, points: IncidentPoints, shares: tuple[float, ...]) -> list[float]:
@@ -313,7 +316,7 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
                    shares: tuple[float, ...] = (0.5, 0.25)) -> HotSpotLayer:
     """The force's hot spots (force_hot_spots) in the metres of `crs`: density contours around the densest areas
     holding each share of the 28 days' incidents (density_levels), and outlines around groups of touching emerging
-    cells with a point inside each group."""
+    cells with a point inside each group; for one category (not the headline total), its near-repeat zones."""
     try:
         spots = force_hot_spots(ws, week_ending, category)
     except CompstatError as exc:
@@ -347,6 +350,18 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
     layer.repeats = [repeat_words(spots, r) for _, r in spots.repeats.iterrows()]
     layer.events = [event_words(spots, r) for _, r in spots.events.iterrows()]
     layer.gi = gi_words(spots, short=True)
+    if category.upper() != HEADLINE:
+        from compstat_desk.core.analysis.nearrepeat import near_repeat_zones
+
+        try:
+            zones = near_repeat_zones(ws, category, week_ending=week_ending)
+        except CompstatError:
+            zones = None  # too few events for a Knox test: no zones
+        if zones is not None and zones.lonlat:
+            lon, lat = zip(*zones.lonlat, strict=True)
+            zx, zy = Transformer.from_crs(LONLAT, crs, always_xy=True).transform(lon, lat)
+            layer.zones = np.column_stack([zx, zy])
+            layer.zone_radius_m, layer.zone_words = zones.radius_m, zones.words
     if len(emerging):
         # Touching cells are one hot spot to the reader: outline each group once, not every cell.
         merged = _project(shapely.union_all(shapely.box(*_cell_corners(spots, emerging))), to_map)

@@ -149,3 +149,47 @@ def near_repeat_words(table: KnoxTable, category_name: str) -> list[str]:
                            f"common as chance gives ({int(table.observed[i, j])} pairs against "
                            f"{table.expected[i, j]:.1f}; p = {table.p_value[i, j]:.2g})")
     return out
+
+
+ZONE_DAYS = 14  # the near-repeat zones: around the events of the last 14 days
+
+
+@dataclass(frozen=True)
+class NearRepeatZones:
+    """Where the risk is raised now: around each event of the last ZONE_DAYS days, a circle of `radius_m` for as long
+    as the Knox test shows the risk raised after an event (`days`)."""
+
+    lonlat: list[tuple[float, float]]  # the events' points
+    day: list[dt.date]  # each event's day
+    radius_m: float
+    days: int
+    words: str
+
+
+def near_repeat_zones(ws: Workspace, category: str, *, week_ending: dt.date | None = None,
+                      table: KnoxTable | None = None) -> NearRepeatZones | None:
+    """The near-repeat zones of one category for the week ending `week_ending`: when its Knox table (`table`, or the
+    year's) shows a raised risk (p < 0.05, ratio above 1.2) in the first time band at some distance, a zone of the
+    nearest such band's outer distance around each event of the last ZONE_DAYS days; None when it shows none."""
+    from compstat_desk.core.analysis.compstat import latest_week_ending
+    from compstat_desk.core.analysis.hotspots import event_points
+
+    week_ending = week_ending or latest_week_ending(ws)
+    table = table or near_repeats(ws, category, week_ending=week_ending)
+    raised = [i for i in range(len(table.distance_labels))
+              if table.p_value[i, 0] < 0.05 and table.ratio[i, 0] > 1.2]
+    if not raised:
+        return None
+    band = raised[0]
+    radius = DISTANCE_M * max(band, 1) if band else DISTANCE_M / 4  # "the same place": a small circle, 50 m
+    width = int(table.time_labels[0].split("–")[1].split()[0]) + 1
+    grid = workspace_grid(ws)
+    info = catalog.category_info(ws, category)
+    events = event_points(ws, grid, info.code, week_ending - dt.timedelta(days=ZONE_DAYS - 1), week_ending)
+    lon, lat = grid.to_lonlat(events["x"].to_numpy(dtype=float), events["y"].to_numpy(dtype=float))
+    days = [d.date() for d in events["day"]]
+    name = info.name[0].lower() + info.name[1:]
+    words = (f"Near-repeat zones: {len(days)} {name} event{'s' if len(days) != 1 else ''} in the last {ZONE_DAYS} "
+             f"days, each with a zone of {length(radius)} around it for {width} days after it (the risk of another "
+             f"there is {table.ratio[band, 0]:.1f} times what chance gives)")
+    return NearRepeatZones(list(zip(lon.tolist(), lat.tolist(), strict=True)), days, radius, width, words)

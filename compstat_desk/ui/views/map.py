@@ -72,6 +72,7 @@ CLASS_COLOURS = MAP_FILLS
 POINT_COLOUR = (25, 25, 25, 150)
 DENSITY_COLOUR = "#54278f"  # dark purple: apart from both the blue and the orange fills
 SELECTED_COLOUR = "#000000"
+ZONE_COLOUR = "#8c2d04"  # dark brown, dashed: apart from the purple contours and the black cells
 CROWDED = 20_000  # above this many dots, smaller and fainter ones keep dense clusters readable
 MAX_RINGS = 20  # above this many emerging hot spots, only their outlines are drawn
 
@@ -379,6 +380,10 @@ class MapWidget(QWidget):
                                                brush=pg.mkBrush(0, 0, 0, 0), pxMode=True)
         self.cells_marker.setZValue(29)  # under the labels (which must stay readable), over everything else
         self.view.addItem(self.cells_marker)
+        self.zones_item = pg.QtWidgets.QGraphicsPathItem()
+        self.zones_item.setPen(_cosmetic(ZONE_COLOUR, 2.0, Qt.PenStyle.DashLine))
+        self.zones_item.setZValue(13)
+        self.view.addItem(self.zones_item)
         self.selected_item = pg.QtWidgets.QGraphicsPathItem()
         self.selected_item.setPen(_cosmetic(SELECTED_COLOUR, 4.5))
         self.selected_item.setZValue(20)
@@ -445,6 +450,8 @@ class MapWidget(QWidget):
                                           "incidents", "Hot-spot density"),
                 (self._symbol("cell"), "Emerging hot spot: a cell's events rose significantly, for the time of year",
                  "Emerging hot spot"),
+                (self._symbol("zone"), "Near-repeat zone: raised risk around the last 14 days' events (one category)",
+                 "Near-repeat zone"),
                 (self._symbol("selected"), "Selected unit", "Selected unit")):
             grid.addWidget(symbol, row, 0)
             label = QLabel(words)
@@ -510,6 +517,9 @@ class MapWidget(QWidget):
             p.setPen(QPen(QColor(DENSITY_COLOUR), 2))
             p.drawEllipse(QRectF(2, 3, 26, 18))
             p.drawEllipse(QRectF(9, 7, 12, 10))
+        elif kind == "zone":
+            p.setPen(QPen(QColor(ZONE_COLOUR), 2, Qt.PenStyle.DashLine))
+            p.drawEllipse(QRectF(4, 1, 22, 22))
         elif kind == "cell":
             p.setPen(QPen(QColor("black"), 2))
             p.drawEllipse(QRectF(3, 0, 24, 24))
@@ -634,7 +644,7 @@ class MapWidget(QWidget):
         if self.hot_check.isChecked() and self.hot is None and "hot" not in self._pending:
             self.refresh()  # the hot spots were never computed
         self.points_item.setVisible(self.points_check.isChecked())
-        for item in (self.density_item, self.cells_item, self.cells_halo, self.cells_marker):
+        for item in (self.density_item, self.cells_item, self.cells_halo, self.cells_marker, self.zones_item):
             item.setVisible(self.hot_check.isChecked())
         for label in self._label_items:
             label.setVisible(self.labels_check.isChecked())
@@ -898,6 +908,7 @@ class MapWidget(QWidget):
         self.density_item.setPath(QPainterPath())
         self.cells_item.setPath(QPainterPath())
         self.cells_halo.setPath(QPainterPath())
+        self.zones_item.setPath(QPainterPath())
         self.cells_marker.setData(x=[], y=[])
         want_hot = self.hot_check.isChecked()
         self._pending = {"points", "hot"} if want_hot else {"points"}
@@ -957,6 +968,10 @@ class MapWidget(QWidget):
                 cells.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in ring]))
             self.cells_item.setPath(cells)
             self.cells_halo.setPath(cells)
+            zones = QPainterPath()
+            for x, y in result.zones:
+                zones.addEllipse(QPointF(float(x), float(y)), result.zone_radius_m, result.zone_radius_m)
+            self.zones_item.setPath(zones)
             # Rings mark a few hot spots on a force-wide view; dozens of them would hide the map.
             few = len(result.centres) <= MAX_RINGS
             if few:
@@ -1001,6 +1016,8 @@ class MapWidget(QWidget):
                 parts.append(_listed(self.hot.repeats, 1))
             if self.hot.gi:
                 parts.append(self.hot.gi + ".")
+            if self.hot.zone_words:
+                parts.append(self.hot.zone_words + ".")
         self.caption.setText(" ".join(p for p in parts if p))
 
 

@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from compstat_desk.core.analysis.nearrepeat import knox, near_repeat_words, near_repeats
+from compstat_desk.core.analysis.hotspots import local_crs
+from compstat_desk.core.analysis.maps import hot_spot_layer
+from compstat_desk.core.analysis.nearrepeat import knox, near_repeat_words, near_repeat_zones, near_repeats
 from compstat_desk.core.ingest import import_file
 
 
@@ -74,6 +76,16 @@ def test_near_repeats_in_a_workspace_find_a_planted_burglary_series(ws, write):
     assert table.p_value[1, 0] <= 0.02 and table.ratio[1, 0] > 2  # within 200 m, within a fortnight
     words = near_repeat_words(table, "Burglary")
     assert words and words[0].startswith("After one burglary, another up to 200 m away 0–13 days later is ")
+    # The zones: around each event of the last 14 days (by pandas: the rows of those days, one point and day each).
+    zones = near_repeat_zones(ws, "Burglary", week_ending=end, table=table)
+    recent = frame[pd.to_datetime(frame["occurred"]) > pd.Timestamp(end - dt.timedelta(days=14))]
+    assert zones is not None and (zones.radius_m, zones.days) == (200.0, 14)
+    assert len(zones.lonlat) == len(recent) and sorted(zones.day) == sorted(pd.to_datetime(recent["occurred"]).dt.date)
+    # The Map view's hot-spot layer draws them: a circle of the zone's radius around each.
+    layer = hot_spot_layer(ws, end, "Burglary", local_crs(-1.56, 51.03))
+    assert len(layer.zones) == len(recent) and layer.zone_radius_m == 200.0 and layer.zone_words == zones.words
+    assert zones.words.startswith(f"Near-repeat zones: {len(recent)} burglary events in the last 14 days, each with "
+                                  "a zone of 200 m around it for 14 days after it")
 
 
 def test_too_few_events_is_said_plainly(ws, write):
