@@ -5,6 +5,7 @@ once; the events of several records and the repeat locations as findings of thei
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -322,21 +323,17 @@ def event_points(ws: Workspace, grid: Grid, category: str, first: dt.date, end: 
     return r.groupby(["day", "where"], as_index=False).agg(x=("x", "mean"), y=("y", "mean"))[["day", "x", "y"]]
 
 
-def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = None,
-              week_ending: dt.date | None = None, cell_m: float | None = None, density: bool = True) -> HotSpots:
-    """The hot spots of the 28 days ending on `week_ending` on the workspace's grid (`cell_m` another cell size on
-    the same origin), per category: one category, the headline categories (HEADLINE) or all (None).
+_Found = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, float | None], int]
+# The force-wide test, kept for the few questions asked again at once (a pack's briefings for ten units ask the same
+# one): by file, the connection's view of its changes, week, categories, grid and Gi*. Never changed once kept.
+_CACHE: dict[tuple[object, ...], _Found] = {}
+_CACHE_LOCK = threading.Lock()
 
-    The test runs force-wide, whatever `unit` is: a unit's hot spots are the force's cells whose records are that
-    unit's, so the force and a division never disagree about where a hot spot is (see find_hot_spots).
-    `density=False` leaves out the kernel density surface."""
-    week_ending = week_ending or latest_week_ending(ws)
+
+def _force_wide(ws: Workspace, codes: list[str] | None, grid: Grid, week_ending: dt.date, gi: bool) -> _Found:
+    """The located records held by the grid (and how many were not), the season of each category and the test."""
     start = week_ending - dt.timedelta(days=WINDOW_DAYS - 1)
     first = start - dt.timedelta(days=BASELINE_DAYS)
-    grid = workspace_grid(ws)
-    if cell_m is not None and cell_m > 0:
-        grid = Grid(grid.lon0, grid.lat0, float(cell_m))
-    codes = _categories(ws, category)
     raw = _records(ws, codes, first, week_ending)
     x, y = grid.to_metres(raw["lon"].to_numpy(dtype=float), raw["lat"].to_numpy(dtype=float))
     held = grid.reachable(x, y)
@@ -349,7 +346,36 @@ def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = 
     present = sorted(records["category"].unique())
     daily = _daily(ws, present, start - dt.timedelta(days=BASELINE_DAYS * (SEASON_YEARS + 1)), week_ending)
     season = {c: seasonal_factor(daily[c], start) if c in daily else None for c in present}
-    cells, events, repeats = find_hot_spots(records, grid, week_ending, season)
+    cells, events, repeats = find_hot_spots(records, grid, week_ending, season, gi=gi)
+    return records, cells, events, repeats, season, outside
+
+
+def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = None,
+              week_ending: dt.date | None = None, cell_m: float | None = None, density: bool = True,
+              gi: bool = True) -> HotSpots:
+    """The hot spots of the 28 days ending on `week_ending` on the workspace's grid (`cell_m` another cell size on
+    the same origin), per category: one category, the headline categories (HEADLINE) or all (None).
+
+    The test runs force-wide, whatever `unit` is: a unit's hot spots are the force's cells whose records are that
+    unit's, so the force and a division never disagree about where a hot spot is (see find_hot_spots).
+    `density=False` leaves out the kernel density surface, `gi=False` Getis–Ord Gi* and its classes."""
+    week_ending = week_ending or latest_week_ending(ws)
+    start = week_ending - dt.timedelta(days=WINDOW_DAYS - 1)
+    grid = workspace_grid(ws)
+    if cell_m is not None and cell_m > 0:
+        grid = Grid(grid.lon0, grid.lat0, float(cell_m))
+    codes = _categories(ws, category)
+    key = (str(ws.path), ws.conn.execute("PRAGMA data_version").fetchone()[0], ws.conn.total_changes, week_ending,
+           None if codes is None else tuple(codes), grid, gi)
+    with _CACHE_LOCK:
+        found = _CACHE.get(key)
+    if found is None:
+        found = _force_wide(ws, codes, grid, week_ending, gi)
+        with _CACHE_LOCK:
+            _CACHE[key] = found
+            while len(_CACHE) > 6:
+                _CACHE.pop(next(iter(_CACHE)))
+    records, cells, events, repeats, season, outside = found
     if unit is not None:
         mine = catalog.codes_below(ws, unit)
         sectors = records[records["unit"].isin(mine)]
@@ -378,7 +404,7 @@ def hot_spots(ws: Workspace, *, unit: str | None = None, category: str | None = 
         dy = np.linspace(lo_y, hi_y, int(min(100, (hi_y - lo_y) / 25 + 1)))
         gx, gy = np.meshgrid(dx, dy)
         surface = kde(np.vstack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-    return HotSpots(cells, events, repeats, grid, grid.crs, surface, dx, dy, season, outside,
+    return HotSpots(cells.copy(), events.copy(), repeats.copy(), grid, grid.crs, surface, dx, dy, dict(season), outside,
                     catalog.category_names(ws))
 
 

@@ -245,7 +245,7 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
     from compstat_desk.core.analysis.hotspots import cell_words, event_words, hot_spots, repeat_words
 
     try:
-        spots = hot_spots(ws, unit=unit, week_ending=week_ending, density=False)
+        spots = hot_spots(ws, unit=unit, week_ending=week_ending, density=False, gi=False)  # Gi* is not probed
     except CompstatError:
         return []
     out = []
