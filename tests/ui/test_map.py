@@ -161,7 +161,8 @@ def test_ticking_hot_spots_outlines_the_emerging_cells_of_core_hotspots(make_map
     for lon, lat in zip(emerging["lon"], emerging["lat"]):
         assert m.cells_item.path().contains(QPointF(*to_map.transform(lon, lat)))  # each cell's centre is outlined
     assert f"Emerging hot spots: {len(emerging)} cell" in m.caption.text()
-    assert "Robbery in Avonmouth Town Centre (500 m square at" in m.caption.text()  # the category and the place
+    assert "Robbery in Avonmouth Town Centre: " in m.caption.text()  # the category and the place
+    assert "Robbery in Avonmouth Town Centre (500 m square at" in m.caption.toolTip()  # in full, to point at
     m.hot_check.setChecked(False)
     assert not m.cells_item.isVisible()
 

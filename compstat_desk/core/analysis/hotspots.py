@@ -440,6 +440,14 @@ def cell_words(spots: HotSpots, cell: pd.Series) -> str:
             f"{float(c['expected']):.1f} expected {usual}")
 
 
+def cell_short_words(spots: HotSpots, cell: pd.Series) -> str:
+    """An emerging cell in a few words, for a screen's caption: 'Robbery in Avonmouth Town Centre: 41 events
+    against 0.1 expected'."""
+    name = spots.category_names.get(str(cell["category"]), str(cell["category"]))
+    return (f"{name} {_place_words(str(cell['sector']), str(cell['place']))}: {int(cell['events'])} events against "
+            f"{float(cell['expected']):.1f} expected")
+
+
 def event_words(spots: HotSpots, event: pd.Series) -> str:
     """An event of several records: 'One event of 11 Burglary records in Northgate on 3 Nov 2026, counted once'."""
     name = spots.category_names.get(str(event["category"]), str(event["category"]))

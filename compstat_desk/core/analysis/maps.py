@@ -20,6 +20,7 @@ from pyproj import Transformer
 from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table
 from compstat_desk.core.analysis.hotspots import (
     HotSpots,
+    cell_short_words,
     cell_words,
     event_words,
     gi_words,
@@ -291,6 +292,7 @@ class HotSpotLayer:
     cell_m: float = 500.0
     note: str = ""  # why there are no hot spots, when there cannot be any
     words: list[str] = field(default_factory=list)  # each emerging cell in a sentence: category, place, numbers
+    short_words: list[str] = field(default_factory=list)  # the same in a few words (cell_short_words)
     repeats: list[str] = field(default_factory=list)  # the repeat locations, in sentences
     events: list[str] = field(default_factory=list)  # the events of several records (counted once), in sentences
     gi: str = ""  # Getis–Ord Gi* hot spots and their emerging classes, in a sentence
@@ -347,6 +349,7 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
     emerging = spots.cells[spots.cells["emerging"]]
     layer.cells = len(emerging)
     layer.words = [cell_words(spots, r) for _, r in emerging.iterrows()]
+    layer.short_words = [cell_short_words(spots, r) for _, r in emerging.iterrows()]
     layer.repeats = [repeat_words(spots, r) for _, r in spots.repeats.iterrows()]
     layer.events = [event_words(spots, r) for _, r in spots.events.iterrows()]
     layer.gi = gi_words(spots, short=True)

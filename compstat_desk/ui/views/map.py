@@ -986,6 +986,7 @@ class MapWidget(QWidget):
 
     def _update_caption(self) -> None:
         parts = []
+        tooltip = ""
         if self.points is None:
             parts.append("Reading the incidents…" if "points" in self._pending else "")
         else:
@@ -1006,18 +1007,19 @@ class MapWidget(QWidget):
             n, groups = self.hot.cells, len(self.hot.centres)
             cell = length_text(self.hot.cell_m)
             where = f" in {groups:,} place{'s' if groups != 1 else ''}" if groups != n else ""
-            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} with more events "
-                         "than the year before leads to expect at this time of year: " + _listed(self.hot.words, 2)
-                         if n else f"No emerging hot spots ({cell} cells against the year before, for the time of "
-                         "year).")
-            if self.hot.events:
-                parts.append(_listed(self.hot.events, 1))
-            if self.hot.repeats:
-                parts.append(_listed(self.hot.repeats, 1))
+            # The caption names the first hot spot in a few words; every finding in full is its tooltip.
+            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} above what the time "
+                         "of year leads to expect: " + _listed(self.hot.short_words, 1)
+                         if n else f"No emerging hot spots ({cell} cells, for the time of year).")
             if self.hot.gi:
                 parts.append(self.hot.gi + ".")
-            if self.hot.zone_words:
-                parts.append(self.hot.zone_words + ".")
+            details = [*self.hot.words, *self.hot.events, *self.hot.repeats, self.hot.zone_words]
+            more = len(self.hot.events) + len(self.hot.repeats) + bool(self.hot.zone_words)
+            if more:
+                parts.append(f"{more} more finding{'s' if more != 1 else ''} (events, repeat locations, near-repeat "
+                             "zones): point here.")
+            tooltip = "\n".join(f"{d}." for d in details if d)
+        self.caption.setToolTip(tooltip)
         self.caption.setText(" ".join(p for p in parts if p))
 
 
