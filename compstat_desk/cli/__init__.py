@@ -30,7 +30,9 @@ COMMANDS: dict[str, Command] = {
     "compstat": Command("analysis", "the Compstat table: week, 28 days and year to date"),
     "series": Command("analysis", "a weekly series against its seasonal baseline and limits"),
     "peers": Command("analysis", "rates per 1,000 residents on a funnel plot against peer units"),
-    "hotspots": Command("analysis", "grid cells that rose significantly in the last 28 days"),
+    "hotspots": Command("analysis", "grid cells that rose significantly in the last 28 days, Gi* and its classes, "
+                                    "events and repeat locations"),
+    "nearrepeat": Command("analysis", "near repeats of a category (Knox test): how far and for how long risk rises"),
     "targets": Command("targets", "targets for counts and indicators: plan, actual, projection and likelihood; add "
                                   "one; back-test the projections on this workspace's past years"),
     "briefing": Command("analysis", "the challenger's probe points for a unit"),
@@ -54,6 +56,7 @@ COMMANDS: dict[str, Command] = {
     "marking": Command("workspace", "show or set the protective marking on every page and screen"),
     "settings": Command("workspace", "show or set the workspace's name, time zone and the day its Compstat week "
                                      "ends"),
+    "basemap": Command("workspace", "show or choose the street map (an MBTiles file) drawn under the maps"),
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
                                    "delivery unit"),

@@ -151,28 +151,74 @@ def _peers(ws: Workspace, args: argparse.Namespace) -> int:
 
 def _hotspots_arguments(hot: argparse.ArgumentParser) -> None:
     hot.add_argument("--unit")
-    hot.add_argument("--category", help="a category's code or name, or HEADLINE (default: all)")
-    hot.add_argument("--cell", type=float, default=500.0, help="cell size in metres (default 500)")
+    hot.add_argument("--category", help="a category's code or name, or HEADLINE (default: every category, each "
+                     "tested on its own)")
+    hot.add_argument("--cell", type=float, help="cell size in metres (default: the workspace's grid, 500 m)")
     hot.add_argument("--week-ending", type=dt.date.fromisoformat)
     hot.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
 
 def _hotspots(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.analysis.hotspots import hot_spots
+    from compstat_desk.core.analysis.hotspots import cell_words, event_words, gi_words, hot_spots, repeat_words
 
-    spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending, cell_m=args.cell)
+    spots = hot_spots(ws, unit=args.unit, category=args.category, week_ending=args.week_ending, cell_m=args.cell,
+                      density=False)
     if args.format == "csv":
         sys.stdout.write(spots.cells.to_csv(index=False))
     elif args.format == "json":
-        print(spots.cells.to_json(orient="records", indent=1))
+        print(spots.cells.to_json(orient="records", indent=1, date_format="iso"))
     else:
         emerging = spots.cells[spots.cells["emerging"]]
-        print(f"Hot spots, last 28 days, {args.cell:.0f} m cells: {len(emerging)} emerging of "
-              f"{len(spots.cells):,} cells with incidents    [{ws.marking}]")
-        if len(emerging):
-            print(emerging[["lon", "lat", "count", "baseline_per_28d", "q_value"]].to_string(index=False))
-        print("Emerging: the count is improbably high for the cell's own average over the year before "
-              "(exact Poisson test, Benjamini–Hochberg q < 0.05, at least 3 incidents).")
+        print(f"Hot spots, last 28 days, {spots.cell_m:g} m cells of the workspace's grid: {len(emerging)} emerging "
+              f"of {len(spots.cells):,} cells with incidents (per category)    [{ws.marking}]")
+        for _, r in emerging.iterrows():
+            print(f"  {cell_words(spots, r)} (q = {float(r['q_value']):.3g})")
+        for _, r in spots.repeats.head(10).iterrows():
+            print(f"  {repeat_words(spots, r)}")
+        for _, r in spots.events.head(10).iterrows():
+            print(f"  {event_words(spots, r)}")
+        if gi := gi_words(spots):
+            print(gi + ".")
+        if spots.outside:
+            print(f"{spots.outside:,} located record{'s' if spots.outside != 1 else ''} left off the grid: "
+                  "coordinates impossible or far outside the workspace's area.")
+        print("Emerging: more events than the cell's own year before leads to expect at this time of year (exact "
+              "Poisson test, Benjamini–Hochberg q < 0.05 within each category, at least 3 events). Records of one "
+              "category at one place on one day are one event.")
+    return 0
+
+
+def _nearrepeat_arguments(nr: argparse.ArgumentParser) -> None:
+    nr.add_argument("category", help="a category's code or name")
+    nr.add_argument("--week-ending", type=dt.date.fromisoformat)
+    nr.add_argument("--days", type=int, default=364, help="the period's length in days (default 364)")
+    nr.add_argument("--simulations", type=int, default=99, help="Monte Carlo shuffles of the dates (default 99)")
+    nr.add_argument("--format", choices=["text", "csv"], default="text")
+
+
+def _nearrepeat(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.nearrepeat import near_repeat_words, near_repeat_zones, near_repeats
+    from compstat_desk.core.store import catalog
+
+    table = near_repeats(ws, args.category, week_ending=args.week_ending, days=args.days,
+                         simulations=args.simulations)
+    if args.format == "csv":
+        sys.stdout.write(table.frame().to_csv(index=False))
+        return 0
+    name = catalog.category_info(ws, args.category).name
+    print(f"Near repeats, {name}: {table.events:,} events in {args.days} days, pairs by distance and time apart "
+          f"against {table.simulations} shuffles of the dates    [{ws.marking}]")
+    frame = table.frame()
+    frame["ratio"] = frame["ratio"].round(2)
+    frame["expected"] = frame["expected"].round(1)
+    print(frame.pivot(index="distance", columns="time", values="ratio")
+          .reindex(index=table.distance_labels, columns=table.time_labels).to_string())
+    print("Knox ratios: pairs observed over pairs expected by chance (1 = no near-repeat effect).")
+    for sentence in near_repeat_words(table, name) or [f"No near-repeat effect for {name.lower()} (p < 0.05)."]:
+        print(f"  {sentence}.")
+    zones = near_repeat_zones(ws, args.category, week_ending=args.week_ending, table=table)
+    if zones is not None:
+        print(zones.words + ".")
     return 0
 
 
@@ -281,8 +327,8 @@ def _revisions_text(table: pd.DataFrame, marking: str) -> str:
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], None]] = {
     "compstat": _compstat_arguments, "series": _series_arguments, "peers": _peers_arguments,
-    "hotspots": _hotspots_arguments, "briefing": _briefing_arguments,
+    "hotspots": _hotspots_arguments, "nearrepeat": _nearrepeat_arguments, "briefing": _briefing_arguments,
     "indicators": _indicators_arguments, "revisions": _revisions_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
-    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots,
+    "compstat": _compstat, "series": _series, "peers": _peers, "hotspots": _hotspots, "nearrepeat": _nearrepeat,
     "briefing": _briefing, "indicators": _indicators, "revisions": _revisions}

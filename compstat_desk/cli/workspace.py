@@ -110,6 +110,25 @@ def _settings(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def _basemap_arguments(basemap: argparse.ArgumentParser) -> None:
+    with_db(basemap)
+    basemap.add_argument("file", nargs="?", help="an MBTiles file of map tiles, drawn under the maps ('' for none)")
+
+
+def _basemap(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.analysis.basemap import basemap_path, choose_basemap, tile_zooms
+
+    if args.file is not None:
+        choose_basemap(ws, args.file)
+    path = basemap_path(ws)
+    if path is None:
+        print("No street basemap: maps are drawn on a plain ground.")
+    else:
+        zooms = tile_zooms(path)
+        print(f"Street basemap: {path} (zoom {zooms[0]}–{zooms[-1]})")
+    return 0
+
+
 def _sample_arguments(sample: argparse.ArgumentParser) -> None:
     sample.add_argument("--db", type=Path, default=argparse.SUPPRESS, required=False)
     sample.add_argument("--kind", choices=["police", "delivery"], default="police",
@@ -215,7 +234,8 @@ def _alias(ws: Workspace, args: argparse.Namespace) -> int:
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], object]] = {
     "info": with_db, "check": with_db, "readiness": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
-    "units": _units_arguments, "alias": _alias_arguments, "settings": _settings_arguments}
+    "units": _units_arguments, "alias": _alias_arguments, "settings": _settings_arguments,
+    "basemap": _basemap_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
     "info": _info, "readiness": _readiness, "marking": _marking, "units": _units, "alias": _alias,
-    "settings": _settings}
+    "settings": _settings, "basemap": _basemap}

@@ -3,10 +3,12 @@ screens show. Every chart comes with its caption in words, so no meaning rests o
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Circle, Drawing, Line, Polygon, PolyLine, Rect, String
+from PIL import Image as PILImage
+from reportlab.graphics.shapes import Circle, Drawing, Image, Line, Polygon, PolyLine, Rect, String
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -228,10 +230,17 @@ def _map(fig: Figure, width: float, height: float) -> Drawing:
 
     areas = [s for s in fig.shapes if s.fill != "none"]
     spots = [s for s in fig.shapes if s.fill == "none"]
+    opacity = 1.0
+    if fig.background is not None:
+        # The street basemap first, its fills over it part-transparent so that the streets show through.
+        png, (bx0, by0, bx1, by1) = fig.background
+        (left, bottom), (right, top) = pt((bx0, by0)), pt((bx1, by1))
+        d.add(Image(left, bottom, right - left, top - bottom, PILImage.open(io.BytesIO(png))))
+        opacity = 0.45
     for s in areas:
         for ring in s.rings:
             d.add(Polygon([c for p in ring for c in pt(p)], fillColor=_c(s.fill), strokeColor=_c("#FFFFFF"),
-                          strokeWidth=s.width))
+                          strokeWidth=s.width, fillOpacity=opacity))
     for s in areas:
         for ring in s.rings:
             d.add(Polygon([c for p in ring for c in pt(p)], fillColor=None, strokeColor=_c("#6E6E6E"),

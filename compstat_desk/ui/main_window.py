@@ -440,6 +440,7 @@ class MainWindow(QMainWindow):
         self.projector_action.setCheckable(True)
         self.projector_action.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+Shift+P")])
         self.projector_action.toggled.connect(self.set_projector_theme)
+        view_menu.addAction("Street &basemap for maps (MBTiles file)…", self.choose_basemap_file)
 
         meeting_menu = menus.addMenu("&Meeting")
         prepare = meeting_menu.addAction("&Prepare the next meeting", lambda: self.show_tab("Meeting"))
@@ -677,6 +678,23 @@ class MainWindow(QMainWindow):
         other.show()
         self._other = other
         return other
+
+    def choose_basemap_file(self, path: str | None = None) -> None:
+        """Choose the street map drawn under the Map view and the printed maps: an MBTiles file, read offline (Cancel in
+        the file dialog keeps the one there is; an empty choice clears it)."""
+        from compstat_desk.core.analysis.basemap import choose_basemap
+
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Street basemap (MBTiles)", "", "Map tiles (*.mbtiles)")
+            if not path:
+                return
+        try:
+            choose_basemap(self.ws, path)
+        except CompstatError as exc:
+            QMessageBox.warning(self, "compstat-desk: basemap", str(exc))
+            return
+        if self.map_view is not None:
+            self.map_view.reload()
 
     def check_workspace(self) -> Task:
         """File ▸ Check the workspace: SQLite's full integrity check, in the background; the result in the status

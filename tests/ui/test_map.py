@@ -151,16 +151,18 @@ def test_the_worker_thread_draws_the_same_dots(qtbot, sample):
 
 
 def test_ticking_hot_spots_outlines_the_emerging_cells_of_core_hotspots(make_map, sample):
-    m = make_map(sample, category="BURG")
+    m = make_map(sample, category="ROB")  # the sample's planted robbery hot spot
     assert m.hot is None and "Hot spots not shown" in m.caption.text()
     m.hot_check.setChecked(True)
-    emerging = hot_spots(sample, category="BURG").cells.query("emerging")
+    emerging = hot_spots(sample, category="ROB").cells.query("emerging")
     assert m.hot is not None and m.hot.cells == len(emerging) >= 1
     assert not m.cells_item.path().isEmpty() and m.cells_item.isVisible()
     to_map = Transformer.from_crs("EPSG:4326", m.crs, always_xy=True)
     for lon, lat in zip(emerging["lon"], emerging["lat"]):
         assert m.cells_item.path().contains(QPointF(*to_map.transform(lon, lat)))  # each cell's centre is outlined
     assert f"Emerging hot spots: {len(emerging)} cell" in m.caption.text()
+    assert "Robbery in Avonmouth Town Centre: " in m.caption.text()  # the category and the place
+    assert "Robbery in Avonmouth Town Centre (500 m square at" in m.caption.toolTip()  # in full, to point at
     m.hot_check.setChecked(False)
     assert not m.cells_item.isVisible()
 
@@ -284,3 +286,24 @@ def test_labels_cover_neither_each_other_nor_run_off_the_map(qtbot, make_map, sa
     for i, a in enumerate(boxes):
         assert view.contains(a), f"label {i} runs off the map"
         assert not any(a.intersects(b) for b in boxes[i + 1:]), f"label {i} covers another"
+
+
+def test_a_chosen_basemap_lies_under_the_units_and_they_let_it_show_through(make_map, sample_ws, tmp_path):
+    from support.mbtiles import make_mbtiles
+
+    from compstat_desk.core.analysis.basemap import choose_basemap
+
+    plain = make_map(sample_ws)
+    assert plain.basemap_item is None  # none chosen: the map as before
+    assert all(item.brush().color().alpha() == 255 for item in plain._unit_items.values())
+    bounds = shapely.total_bounds([s.lonlat for s in plain.shapes.values()])
+    path = make_mbtiles(tmp_path / "streets.mbtiles", bounds[0] - 0.3, bounds[1] - 0.3, bounds[2] + 0.3,
+                        bounds[3] + 0.3, 9)
+    choose_basemap(sample_ws, path)
+    m = make_map(sample_ws)
+    assert m.basemap is not None and m.basemap_item is not None
+    rect = m.basemap_item.mapRectToParent(m.basemap_item.boundingRect())
+    x0, y0, x1, y1 = shapely.total_bounds([s.shape for s in m.shapes.values()])
+    assert rect.left() <= x0 and rect.top() <= y0 and rect.right() >= x1 and rect.bottom() >= y1  # under every unit
+    assert m.basemap_item.zValue() < min(item.zValue() for item in m._unit_items.values())
+    assert all(item.brush().color().alpha() < 255 for item in m._unit_items.values())

@@ -146,6 +146,9 @@ class Figure:
     notes: list[str] = field(default_factory=list)
     readouts: list[Readout] = field(default_factory=list)
     data: pd.DataFrame | None = None  # the figures behind the chart, one row a read-out
+    # map: a street basemap under the shapes (PNG bytes, and the (x0, y0, x1, y1) it covers in the shapes' metres);
+    # the areas' fills are then drawn part-transparent so that the streets show through.
+    background: tuple[bytes, tuple[float, float, float, float]] | None = None
 
 
 def plain(words: str) -> str:
@@ -691,6 +694,7 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
         fig.shapes.append(Shape(area.code, rings, MAP_FILLS[klass], label, (float(at[0]), float(at[1]))))
         said[klass].append(f"{area.name} {cur if cur is not None else '–'} vs {prev if prev is not None else '–'} "
                            f"({describe_change(cur, prev)})")
+    others: list[str] = []  # the area's events of many records and repeat locations, in sentences
     if hot_spots:
         cells: list[maps.EmergingCell] = []
         try:
@@ -699,12 +703,13 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
         except CompstatError:
             pass  # no located incidents: no hot spot to show
         else:
-            cells = maps.emerging_cells(spots, units.crs, within=shapely.union_all([a.shape for a in areas]))
+            region = shapely.union_all([a.shape for a in areas])
+            cells = maps.emerging_cells(spots, units.crs, within=region)
+            others = maps.findings_within(spots, units.crs, region)
         for n, cell in enumerate(cells, 1):
             ring = [(float(x), float(y)) for x, y in cell.ring]
             fig.shapes.append(Shape(f"hot{n}", [ring], "none", f"H{n}", ring[2], outline=INK, width=1.6))
-            fig.markers.append(Marker(ring[2][0], ring[2][1], f"H{n}: {cell.count} against a usual "
-                                      f"{cell.baseline:.1f} ({cell.lat:.4f}, {cell.lon:.4f})", INK))
+            fig.markers.append(Marker(ring[2][0], ring[2][1], f"H{n}: {cell.words}", INK))
     words = []
     if said[maps.WORSE]:
         words.append(f"Worse for real ({symbol['worse']}, orange): " + "; ".join(said[maps.WORSE]) + ".")
@@ -722,10 +727,19 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
     hot = [m.label for m in fig.markers]
     words.append("Emerging hot spots (black squares): " + "; ".join(hot) + "." if hot else
                  "No emerging hot spot.")
+    words += [f"{sentence}." for sentence in others]
     fig.caption = " ".join(words)
     xs = [p[0] for s in fig.shapes for ring in s.rings for p in ring]
     ys = [p[1] for s in fig.shapes for ring in s.rings for p in ring]
     fig.aspect = (max(ys) - min(ys)) / max(max(xs) - min(xs), 1e-9) if xs else 1.0
+    if xs:
+        from compstat_desk.core.analysis.basemap import workspace_basemap
+
+        under = workspace_basemap(ws, units.crs, (min(xs), min(ys), max(xs), max(ys)), max_side=1400)
+        if under is not None:
+            fig.background = (under.png(), under.extent)
+            if under.attribution:
+                fig.caption += f" Basemap: {under.attribution}."
     fig.legend = [(MAP_FILLS[maps.WORSE], "box", f"{symbol['worse']} worse for real"),
                   (MAP_FILLS[maps.BETTER], "box", f"{symbol['better']} better for real"),
                   (MAP_FILLS[maps.NO_CHANGE], "box", "no real change")]

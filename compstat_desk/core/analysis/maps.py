@@ -18,7 +18,16 @@ import shapely
 from pyproj import Transformer
 
 from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table
-from compstat_desk.core.analysis.hotspots import HotSpots, hot_spots
+from compstat_desk.core.analysis.hotspots import (
+    HotSpots,
+    cell_short_words,
+    cell_words,
+    event_words,
+    gi_words,
+    hot_spots,
+    local_crs,
+    repeat_words,
+)
 from compstat_desk.core.analysis.polarity import Polarity, judge, up_is_good
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest.geo import geometry_from_geojson
@@ -72,12 +81,6 @@ def nice_length(limit: float) -> float:
 def length_text(metres: float) -> str:
     """A length as a scale bar or caption gives it: '500 m', '2 km', '2.5 km'."""
     return f"{metres / 1000:g} km" if metres >= 1000 else f"{metres:g} m"
-
-
-def local_crs(lon: float, lat: float) -> str:
-    """A transverse Mercator centred on the data (scale 1 on its central meridian): metres true to well under 0.1%
-    across a force area, so distances and the scale bar can be trusted."""
-    return f"+proj=tmerc +lat_0={lat:.5f} +lon_0={lon:.5f} +k=1 +x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
 
 
 def _project(geom: shapely.Geometry, transformer: Transformer) -> shapely.Geometry:
@@ -199,10 +202,16 @@ def incident_points(ws: Workspace, week_ending: dt.date, category: str, crs: str
                            f" FROM incidents WHERE {' AND '.join(where)}", params).fetchall()
     values = np.array(rows, dtype=float).reshape(-1, 4)
     withheld = values[:, 0] == 1
-    located = ~withheld & (values[:, 1] == 1)
+    # Impossible coordinates (off the globe, infinite) cannot be drawn: they are counted with the unlocated.
+    with np.errstate(invalid="ignore"):
+        possible = (np.isfinite(values[:, 2]) & np.isfinite(values[:, 3]) & (np.abs(values[:, 2]) <= 180)
+                    & (np.abs(values[:, 3]) <= 90))
+    located = ~withheld & (values[:, 1] == 1) & possible
     x, y = Transformer.from_crs(LONLAT, crs, always_xy=True).transform(values[located, 2], values[located, 3])
-    return IncidentPoints(np.asarray(x, dtype=float), np.asarray(y, dtype=float), start, week_ending,
-                          int(withheld.sum()), int((~withheld & ~located).sum()))
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    drawn = np.isfinite(x) & np.isfinite(y)
+    return IncidentPoints(x[drawn], y[drawn], start, week_ending, int(withheld.sum()),
+                          int((~withheld & ~located).sum() + (~drawn).sum()))
 
 
 # -- hot spots ----------------------------------------------------------------------------------------------------
@@ -218,15 +227,17 @@ def force_hot_spots(ws: Workspace, week_ending: dt.date, category: str, *, densi
 @dataclass(frozen=True)
 class EmergingCell:
     ring: FloatArray  # the cell's corners in the map's metres (5 × 2, closed): south-west, south-east, north-east…
-    count: int  # incidents in the last 28 days
-    baseline: float  # the cell's own average per 28 days over the year before
+    count: int  # records in the last 28 days
+    events: int  # events in the last 28 days (the records of one place and day count once)
+    expected: float  # the cell's events expected in 28 days: its own year before, scaled by the season
     lon: float  # its centre
     lat: float
+    category: str  # the category's code
+    words: str  # the cell in a sentence: category, place, numbers (hotspots.cell_words)
 
 
 def _cell_corners(spots: HotSpots, cells: pd.DataFrame) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    rows, cols = cells["row"].to_numpy(dtype=int), cells["col"].to_numpy(dtype=int)
-    return spots.x_edges[cols], spots.y_edges[rows], spots.x_edges[cols + 1], spots.y_edges[rows + 1]
+    return spots.grid.corners(cells["col"].to_numpy(dtype=int), cells["row"].to_numpy(dtype=int))
 
 
 def emerging_cells(spots: HotSpots, crs: str, within: shapely.Geometry | None = None) -> list[EmergingCell]:
@@ -235,17 +246,36 @@ def emerging_cells(spots: HotSpots, crs: str, within: shapely.Geometry | None = 
     emerging = spots.cells[spots.cells["emerging"]]
     x0, y0, x1, y1 = _cell_corners(spots, emerging)
     to_map = Transformer.from_crs(spots.crs, crs, always_xy=True)
-    count, baseline = emerging["count"].to_numpy(dtype=int), emerging["baseline_per_28d"].to_numpy(dtype=float)
-    lon, lat = emerging["lon"].to_numpy(dtype=float), emerging["lat"].to_numpy(dtype=float)
     out = []
-    for i in range(len(emerging)):
+    for i, (_, r) in enumerate(emerging.iterrows()):
         xs, ys = to_map.transform([x0[i], x1[i], x1[i], x0[i], x0[i]], [y0[i], y0[i], y1[i], y1[i], y0[i]])
         ring = np.column_stack([xs, ys])
         if within is not None:
             cell = shapely.Polygon(ring)
             if not shapely.intersects(cell, within) or shapely.touches(cell, within):
                 continue  # the interiors do not meet
-        out.append(EmergingCell(ring, int(count[i]), float(baseline[i]), float(lon[i]), float(lat[i])))
+        out.append(EmergingCell(ring, int(r["count"]), int(r["events"]), float(r["expected"]), float(r["lon"]),
+                                float(r["lat"]), str(r["category"]), cell_words(spots, r)))
+    return out
+
+
+def findings_within(spots: HotSpots, crs: str, within: shapely.Geometry, most: int = 3) -> list[str]:
+    """The events of many records and the repeat locations of `spots` inside `within` (in `crs`), in sentences: the
+    `most` largest events, then the `most` most repeated places; then the Gi* hot spots whose centres lie inside."""
+    to_map = Transformer.from_crs(LONLAT, crs, always_xy=True)
+    out = []
+    for table, words in ((spots.events, event_words), (spots.repeats, repeat_words)):
+        if table.empty:
+            continue
+        x, y = to_map.transform(table["lon"].to_numpy(dtype=float), table["lat"].to_numpy(dtype=float))
+        inside = table[shapely.contains_xy(within, np.asarray(x), np.asarray(y))]
+        out += [words(spots, r) for _, r in inside.head(most).iterrows()]
+    cells = spots.cells
+    if "gi_hot" in cells and len(cells):
+        x, y = to_map.transform(cells["lon"].to_numpy(dtype=float), cells["lat"].to_numpy(dtype=float))
+        words_gi = gi_words(spots, cells[shapely.contains_xy(within, np.asarray(x), np.asarray(y))])
+        if words_gi:
+            out.append(words_gi)
     return out
 
 
@@ -261,6 +291,14 @@ class HotSpotLayer:
     centres: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))  # a point inside each group
     cell_m: float = 500.0
     note: str = ""  # why there are no hot spots, when there cannot be any
+    words: list[str] = field(default_factory=list)  # each emerging cell in a sentence: category, place, numbers
+    short_words: list[str] = field(default_factory=list)  # the same in a few words (cell_short_words)
+    repeats: list[str] = field(default_factory=list)  # the repeat locations, in sentences
+    events: list[str] = field(default_factory=list)  # the events of several records (counted once), in sentences
+    gi: str = ""  # Getis–Ord Gi* hot spots and their emerging classes, in a sentence
+    zones: FloatArray = field(default_factory=lambda: np.zeros((0, 2)))  # near-repeat zones' centres (map metres)
+    zone_radius_m: float = 0.0
+    zone_words: str = ""  # the near-repeat zones in a sentence ('' without them)
 
 
 def density_levels(spots: HotSpots, points: IncidentPoints, shares: tuple[float, ...]) -> list[float]:
@@ -280,13 +318,13 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
                    shares: tuple[float, ...] = (0.5, 0.25)) -> HotSpotLayer:
     """The force's hot spots (force_hot_spots) in the metres of `crs`: density contours around the densest areas
     holding each share of the 28 days' incidents (density_levels), and outlines around groups of touching emerging
-    cells with a point inside each group."""
+    cells with a point inside each group; for one category (not the headline total), its near-repeat zones."""
     try:
         spots = force_hot_spots(ws, week_ending, category)
     except CompstatError as exc:
         return HotSpotLayer(note=str(exc))
     to_map = Transformer.from_crs(spots.crs, crs, always_xy=True)
-    cell_m = float(spots.x_edges[1] - spots.x_edges[0]) if len(spots.x_edges) > 1 else 500.0
+    cell_m = spots.cell_m
     xs: list[FloatArray] = []
     ys: list[FloatArray] = []
     connect: list[npt.NDArray[np.bool_]] = []
@@ -310,6 +348,23 @@ def hot_spot_layer(ws: Workspace, week_ending: dt.date, category: str, crs: str,
         layer.contour_connect = np.concatenate(connect)
     emerging = spots.cells[spots.cells["emerging"]]
     layer.cells = len(emerging)
+    layer.words = [cell_words(spots, r) for _, r in emerging.iterrows()]
+    layer.short_words = [cell_short_words(spots, r) for _, r in emerging.iterrows()]
+    layer.repeats = [repeat_words(spots, r) for _, r in spots.repeats.iterrows()]
+    layer.events = [event_words(spots, r) for _, r in spots.events.iterrows()]
+    layer.gi = gi_words(spots, short=True)
+    if category.upper() != HEADLINE:
+        from compstat_desk.core.analysis.nearrepeat import near_repeat_zones
+
+        try:
+            zones = near_repeat_zones(ws, category, week_ending=week_ending)
+        except CompstatError:
+            zones = None  # too few events for a Knox test: no zones
+        if zones is not None and zones.lonlat:
+            lon, lat = zip(*zones.lonlat, strict=True)
+            zx, zy = Transformer.from_crs(LONLAT, crs, always_xy=True).transform(lon, lat)
+            layer.zones = np.column_stack([zx, zy])
+            layer.zone_radius_m, layer.zone_words = zones.radius_m, zones.words
     if len(emerging):
         # Touching cells are one hot spot to the reader: outline each group once, not every cell.
         merged = _project(shapely.union_all(shapely.box(*_cell_corners(spots, emerging))), to_map)

@@ -18,6 +18,7 @@ from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worke
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.bulk import insert_columns
+from compstat_desk.core.store.grid import fix_grid
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
 SYNONYMS = {
@@ -31,6 +32,8 @@ SYNONYMS = {
     "lat": ["latitude", "y"],
     "unit_name": [],
     "parent": [],
+    # Where it happened in words; not 'location' alone, which in some files (Chicago's) holds the coordinates.
+    "place": ["hundred_block", "block", "address", "street", "location_name", "on or near"],
     "year": [], "month_number": [], "day": [], "hour": [], "minute": [],
 }
 
@@ -200,6 +203,7 @@ class IncidentImport:
             "lat": p.lat,
             "withheld": p.withheld.astype(int),
             "from_point": (p.unit_index < 0).astype(int),
+            "place": pd.Series(p.place, dtype=object),
         })
         lo, hi = day_text(np.array([p.day.min(), p.day.max()]))
         report.date_min = min(filter(None, [report.date_min, lo]))
@@ -360,11 +364,12 @@ class IncidentImport:
         # NaN binds as NULL in SQLite, so missing coordinates need no conversion to None.
         columns = [[i or None for i in new["source_id"].tolist()], new["occurred"].tolist(),
                    new["category_id"].tolist(), new["unit_id"].tolist(), new["lon"].to_numpy(dtype=float).tolist(),
-                   new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist()]
+                   new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist(),
+                   [p or None for p in new["place"].tolist()]]
         # The import id is the same for every row: written as a literal, it is not bound a million times.
         insert_columns(self.ws.conn, "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat,"
-                       " withheld, unit_from_point, import_id, last_import_id)",
-                       f"(?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})", columns)
+                       " withheld, unit_from_point, place, import_id, last_import_id)",
+                       f"(?, ?, ?, ?, ?, ?, ?, ?, ?, {iid:d}, {iid:d})", columns)
 
     def _existing(self, ids: pd.Series) -> pd.DataFrame:
         conn = self.ws.conn
@@ -447,6 +452,7 @@ class IncidentImport:
     def finish(self) -> None:
         report = self.run.report
         self.ws.conn.execute(SOURCE_ID_INDEX)
+        fix_grid(self.ws)  # the first located incidents set the hot-spot grid; it never moves after
         self._settle_waiting()
         if self.deltas:
             net = self._summed_deltas(sort=True)  # in the order of daily_counts' key: appended, not inserted

@@ -28,8 +28,8 @@ WINDOW_WORDS = {"week": "the last week", "28d": "the last 28 days", "ytd": "the 
 
 @dataclass
 class ProbePoint:
-    kind: str  # deterioration, indicator, target, hot spot, overdue action, carried action, fragile change,
-    # improvement
+    kind: str  # deterioration, indicator, target, hot spot, repeat location, event, overdue action, carried action,
+    # fragile change, improvement
     rank: float  # lower first
     sentence: str
     question: str
@@ -295,21 +295,31 @@ def _indicators(ws: Workspace, members: set[str], unit: str, week_ending: dt.dat
     return out
 
 
+REPEATS_LISTED = 3  # repeat locations and events of many records a unit's briefing lists (the most striking)
+EVENT_LISTED = 5  # an event of this many records is a probe point of its own
+
+
 def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoint]:
-    from compstat_desk.core.analysis.hotspots import hot_spots
+    """The unit's emerging cells (per category, on the force's grid), its repeat locations and its events of many
+    records, each with its category and place."""
+    from compstat_desk.core.analysis.hotspots import cell_words, event_words, hot_spots, repeat_words
 
     try:
-        spots = hot_spots(ws, unit=unit, week_ending=week_ending, density=False)
+        spots = hot_spots(ws, unit=unit, week_ending=week_ending, density=False, gi=False)  # Gi* is not probed
     except CompstatError:
         return []
     out = []
-    r: Any  # a row of the cells: pandas types no column of it
-    for r in spots.cells[spots.cells["emerging"]].itertuples():
+    for _, r in spots.cells[spots.cells["emerging"]].iterrows():
         out.append(ProbePoint(
-            "hot spot", 20 + r.q_value,
-            f"Emerging hot spot at {r.lat:.4f}, {r.lon:.4f}: {r.count} incidents in the last 28 days against a "
-            f"usual {r.baseline_per_28d:.1f} ({q_text(r.q_value)}).",
+            "hot spot", 20 + float(r["q_value"]),
+            f"Emerging hot spot: {cell_words(spots, r)} ({q_text(float(r['q_value']))}).",
             "What is happening at this place, and who is dealing with it?"))
+    for _, r in spots.repeats.head(REPEATS_LISTED).iterrows():
+        out.append(ProbePoint("repeat location", 21 + 1 / (1 + int(r["days"])), f"{repeat_words(spots, r)}.",
+                              "Who owns the problem at this place, and what would stop it happening again?"))
+    for _, r in spots.events[spots.events["records"] >= EVENT_LISTED].head(REPEATS_LISTED).iterrows():
+        out.append(ProbePoint("event", 22 + 1 / int(r["records"]), f"{event_words(spots, r)}.",
+                              "Is this one incident recorded many times, or a series that needs an investigation?"))
     return out
 
 

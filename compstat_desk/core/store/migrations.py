@@ -538,6 +538,13 @@ def m008_minutes_record(db: Database) -> None:
                " WHERE u.at <= meetings.closed_at) WHERE status = 'closed' AND closed_at IS NOT NULL")
 
 
+@_step
+def m009_incident_place(db: Database) -> None:
+    """Where an incident happened in words, as the file gives it (the UK street file's 'On or near …', Vancouver's
+    hundred block, an address): hot spots, events and repeat locations are named by it."""
+    db.execute("ALTER TABLE incidents ADD COLUMN place TEXT")
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from compstat_desk.core.analysis.basemap import Basemap, workspace_basemap
 from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, latest_week_ending
 from compstat_desk.core.analysis.figures import MAP_FILLS
 from compstat_desk.core.analysis.maps import (
@@ -72,6 +73,7 @@ CLASS_COLOURS = MAP_FILLS
 POINT_COLOUR = (25, 25, 25, 150)
 DENSITY_COLOUR = "#54278f"  # dark purple: apart from both the blue and the orange fills
 SELECTED_COLOUR = "#000000"
+ZONE_COLOUR = "#8c2d04"  # dark brown, dashed: apart from the purple contours and the black cells
 CROWDED = 20_000  # above this many dots, smaller and fainter ones keep dense clusters readable
 MAX_RINGS = 20  # above this many emerging hot spots, only their outlines are drawn
 
@@ -279,6 +281,8 @@ class MapWidget(QWidget):
         self._pending: set[str] = set()
         self.tasks = TaskRunner(self, "map layers")
         self._layer_tasks: list[Task] = []
+        self.basemap: Basemap | None = None
+        self.basemap_item: pg.ImageItem | None = None
         self._build()
         known = [str(self.category_combo.itemData(i)).upper() for i in range(self.category_combo.count())]
         if known and category.upper() not in known:  # e.g. no category counts towards a headline total
@@ -377,6 +381,10 @@ class MapWidget(QWidget):
                                                brush=pg.mkBrush(0, 0, 0, 0), pxMode=True)
         self.cells_marker.setZValue(29)  # under the labels (which must stay readable), over everything else
         self.view.addItem(self.cells_marker)
+        self.zones_item = pg.QtWidgets.QGraphicsPathItem()
+        self.zones_item.setPen(_cosmetic(ZONE_COLOUR, 2.0, Qt.PenStyle.DashLine))
+        self.zones_item.setZValue(13)
+        self.view.addItem(self.zones_item)
         self.selected_item = pg.QtWidgets.QGraphicsPathItem()
         self.selected_item.setPen(_cosmetic(SELECTED_COLOUR, 4.5))
         self.selected_item.setZValue(20)
@@ -441,7 +449,10 @@ class MapWidget(QWidget):
                 (self._symbol("dot"), f"Incident, last {POINT_DAYS} days", f"Incident, last {POINT_DAYS} days"),
                 (self._symbol("contour"), "Hot-spot density: the densest areas, holding half and a quarter of the "
                                           "incidents", "Hot-spot density"),
-                (self._symbol("cell"), "Emerging hot spot: cell count rose significantly", "Emerging hot spot"),
+                (self._symbol("cell"), "Emerging hot spot: a cell's events rose significantly, for the time of year",
+                 "Emerging hot spot"),
+                (self._symbol("zone"), "Near-repeat zone: raised risk around the last 14 days' events (one category)",
+                 "Near-repeat zone"),
                 (self._symbol("selected"), "Selected unit", "Selected unit")):
             grid.addWidget(symbol, row, 0)
             label = QLabel(words)
@@ -507,6 +518,9 @@ class MapWidget(QWidget):
             p.setPen(QPen(QColor(DENSITY_COLOUR), 2))
             p.drawEllipse(QRectF(2, 3, 26, 18))
             p.drawEllipse(QRectF(9, 7, 12, 10))
+        elif kind == "zone":
+            p.setPen(QPen(QColor(ZONE_COLOUR), 2, Qt.PenStyle.DashLine))
+            p.drawEllipse(QRectF(4, 1, 22, 22))
         elif kind == "cell":
             p.setPen(QPen(QColor("black"), 2))
             p.drawEllipse(QRectF(3, 0, 24, 24))
@@ -631,7 +645,7 @@ class MapWidget(QWidget):
         if self.hot_check.isChecked() and self.hot is None and "hot" not in self._pending:
             self.refresh()  # the hot spots were never computed
         self.points_item.setVisible(self.points_check.isChecked())
-        for item in (self.density_item, self.cells_item, self.cells_halo, self.cells_marker):
+        for item in (self.density_item, self.cells_item, self.cells_halo, self.cells_marker, self.zones_item):
             item.setVisible(self.hot_check.isChecked())
         for label in self._label_items:
             label.setVisible(self.labels_check.isChecked())
@@ -654,6 +668,32 @@ class MapWidget(QWidget):
         if units.shapes:
             self.crs = units.crs
             self.shapes.update(units.shapes)
+        self._load_basemap()
+
+    def _load_basemap(self) -> None:
+        """The workspace's street basemap under the whole force, if one is chosen (none: the map is as before)."""
+        if self.basemap_item is not None:
+            self.view.removeItem(self.basemap_item)
+            self.basemap_item = None
+        if not self.shapes:
+            return
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds([s.shape for s in self.shapes.values()]))
+        pad = 0.1 * max(x1 - x0, y1 - y0)
+        try:
+            under = workspace_basemap(self.ws, self.crs, (x0 - pad, y0 - pad, x1 + pad, y1 + pad), max_side=2400)
+        except Exception:  # a damaged tile file must never stop the map: it is drawn as without one
+            log.exception("The basemap could not be read")
+            under = None
+        self.basemap = under
+        if under is None:
+            return
+        bx0, by0, bx1, by1 = under.extent
+        # Rows of the image run north to south; the view's y runs up: the image is turned over to match.
+        item = pg.ImageItem(np.ascontiguousarray(under.rgba[::-1]), axisOrder="row-major")
+        item.setRect(QRectF(bx0, by0, bx1 - bx0, by1 - by0))
+        item.setZValue(-10)
+        self.view.addItem(item)
+        self.basemap_item = item
 
     def _show_message(self, text: str, *, choices: bool = True) -> None:
         self.message.setText(text)
@@ -716,8 +756,10 @@ class MapWidget(QWidget):
             change = self.changes.get(s.code)
             klass = change.klass if change is not None else NOT_COMPARED
             item = pg.QtWidgets.QGraphicsPathItem(_path_of(s.shape))
-            brush = QBrush(QColor(CLASS_COLOURS[klass]))
-            item.setBrush(brush)
+            colour = QColor(CLASS_COLOURS[klass])
+            if self.basemap is not None:
+                colour.setAlpha(115)  # the streets show through the verdict's colour
+            item.setBrush(QBrush(colour))
             item.setPen(_cosmetic("#3c3c3c", 1.2))
             item.setZValue(0)
             item.setToolTip(self._unit_text(s, change, long=True))
@@ -867,6 +909,7 @@ class MapWidget(QWidget):
         self.density_item.setPath(QPainterPath())
         self.cells_item.setPath(QPainterPath())
         self.cells_halo.setPath(QPainterPath())
+        self.zones_item.setPath(QPainterPath())
         self.cells_marker.setData(x=[], y=[])
         want_hot = self.hot_check.isChecked()
         self._pending = {"points", "hot"} if want_hot else {"points"}
@@ -926,6 +969,10 @@ class MapWidget(QWidget):
                 cells.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in ring]))
             self.cells_item.setPath(cells)
             self.cells_halo.setPath(cells)
+            zones = QPainterPath()
+            for x, y in result.zones:
+                zones.addEllipse(QPointF(float(x), float(y)), result.zone_radius_m, result.zone_radius_m)
+            self.zones_item.setPath(zones)
             # Rings mark a few hot spots on a force-wide view; dozens of them would hide the map.
             few = len(result.centres) <= MAX_RINGS
             if few:
@@ -940,6 +987,7 @@ class MapWidget(QWidget):
 
     def _update_caption(self) -> None:
         parts = []
+        tooltip = ""
         if self.points is None:
             parts.append("Reading the incidents…" if "points" in self._pending else "")
         else:
@@ -960,10 +1008,26 @@ class MapWidget(QWidget):
             n, groups = self.hot.cells, len(self.hot.centres)
             cell = length_text(self.hot.cell_m)
             where = f" in {groups:,} place{'s' if groups != 1 else ''}" if groups != n else ""
-            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} whose count rose "
-                         "significantly against the year before." if n else
-                         f"No emerging hot spots ({cell} cells against the year before).")
+            # The caption names the first hot spot in a few words; every finding in full is its tooltip.
+            parts.append(f"Emerging hot spots: {n:,} cell{'s' if n != 1 else ''} of {cell}{where} above what the time "
+                         "of year leads to expect: " + _listed(self.hot.short_words, 1)
+                         if n else f"No emerging hot spots ({cell} cells, for the time of year).")
+            if self.hot.gi:
+                parts.append(self.hot.gi + ".")
+            details = [*self.hot.words, *self.hot.events, *self.hot.repeats, self.hot.zone_words]
+            more = len(self.hot.events) + len(self.hot.repeats) + bool(self.hot.zone_words)
+            if more:
+                parts.append(f"{more} more finding{'s' if more != 1 else ''} (events, repeat locations, near-repeat "
+                             "zones): point here.")
+            tooltip = "\n".join(f"{d}." for d in details if d)
+        self.caption.setToolTip(tooltip)
         self.caption.setText(" ".join(p for p in parts if p))
+
+
+def _listed(sentences: list[str], most: int = 3) -> str:
+    """The first `most` sentences, and how many more."""
+    more = f"; and {len(sentences) - most:,} more" if len(sentences) > most else ""
+    return "; ".join(sentences[:most]) + more + "."
 
 
 # --------------------------------------------------------------------------------------------------------------------

@@ -254,8 +254,8 @@ def planted(ws, write):
 
 def cell_in_lonlat(spots, row, col):
     """A hot-spot cell's square in lon/lat (its corners moved out of the hot spots' own metres)."""
-    x0, x1 = spots.x_edges[col], spots.x_edges[col + 1]
-    y0, y1 = spots.y_edges[row], spots.y_edges[row + 1]
+    x0, x1 = col * spots.cell_m, (col + 1) * spots.cell_m  # the workspace's grid: edges are whole cells from its origin
+    y0, y1 = row * spots.cell_m, (row + 1) * spots.cell_m
     lon, lat = Transformer.from_crs(spots.crs, "EPSG:4326", always_xy=True).transform([x0, x1, x1, x0],
                                                                                       [y0, y0, y1, y1])
     return shapely.Polygon(zip(lon, lat))
@@ -264,6 +264,8 @@ def cell_in_lonlat(spots, row, col):
 def test_the_map_tab_and_the_printed_map_show_the_same_emerging_cells(ws, write):
     planted(ws, write)
     crs = maps.unit_shapes(ws).crs
+    names = {"BURG": "Burglary", "DRUG": "Drug offences found"}
+    sector = {"BURG": "North", "DRUG": "South"}  # the shop's burglaries are North's; the market's drugs South's
     for category in ("HEADLINE", "BURG", "DRUG"):
         force = hot_spots(ws, category=category, week_ending=END, density=False)
         emerging = force.cells[force.cells["emerging"]]
@@ -273,16 +275,16 @@ def test_the_map_tab_and_the_printed_map_show_the_same_emerging_cells(ws, write)
         printed = [m.label for m in fig.markers]
         assert len(printed) == len(emerging)
         for n, r in enumerate(emerging.itertuples(), 1):
-            assert printed[n - 1].startswith(f"H{n}: {r.count} against a usual {r.baseline_per_28d:.1f} "
-                                             f"({r.lat:.4f}, {r.lon:.4f})")
+            assert printed[n - 1].startswith(f"H{n}: {names[r.category]} in {sector[r.category]} (500 m square at "
+                                             f"{r.lat:.4f}, {r.lon:.4f}): {r.events} events in the last 28 days")
         # A division's printed map shows the force's cells that overlap it: the same cells, tested once.
         for code, bounds in (("N1", NORTH), ("S1", SOUTH)):
             inside = [r for r in emerging.itertuples()
                       if shapely.box(*bounds).intersection(cell_in_lonlat(force, r.row, r.col)).area > 0]
             division = map_figure(ws, category, unit=code, week_ending=END)
             labels = [m.label.split(": ", 1)[1] for m in division.markers]
-            assert labels == [f"{r.count} against a usual {r.baseline_per_28d:.1f} ({r.lat:.4f}, {r.lon:.4f})"
-                              for r in inside], (category, code)
+            assert [label.split(" (500 m square at ")[1][:16] for label in labels] == \
+                [f"{r.lat:.4f}, {r.lon:.4f}" for r in inside], (category, code)
             # A pack finds the force's hot spots once and passes them to each of its maps: the same map.
             assert map_figure(ws, category, unit=code, week_ending=END, spots=force).caption == division.caption
 
@@ -303,8 +305,8 @@ def test_emerging_cells_are_the_forces_and_a_units_are_those_that_overlap_it(ws,
     force = hot_spots(ws, category="BURG", week_ending=END, density=False)
     emerging = force.cells[force.cells["emerging"]]
     cells = maps.emerging_cells(force, shapes.crs)
-    assert [(c.count, c.baseline, c.lon, c.lat) for c in cells] == \
-        [(r.count, r.baseline_per_28d, r.lon, r.lat) for r in emerging.itertuples()] and cells
+    assert [(c.count, c.events, c.expected, c.lon, c.lat) for c in cells] == \
+        [(r.count, r.events, r.expected, r.lon, r.lat) for r in emerging.itertuples()] and cells
     back = Transformer.from_crs(shapes.crs, "EPSG:4326", always_xy=True)
     for cell, r in zip(cells, emerging.itertuples()):
         centre = back.transform(*shapely.Polygon(cell.ring).centroid.coords[0])

@@ -331,3 +331,22 @@ def test_short_and_midnight_dates_keep_their_precision(ws, write):
     assert stored == ["2026-07-01 10:30", "2026-07-01 00:00", "2026-07-01", "2026-07"]
     assert report.rows_rejected == 1 and report.month_only == 1
     assert ws.conn.execute("SELECT reason FROM rejected_rows").fetchone()[0].startswith("date '2026' is not a valid")
+
+
+def test_the_place_in_words_is_kept_from_a_block_or_an_on_or_near_column(ws, write):
+    """Hot spots are named by the place a file gives: Vancouver's hundred block, the UK street file's 'On or near …'
+    (and never by Chicago's 'Location', which holds coordinates)."""
+    generic = pd.DataFrame({"id": ["a1", "a2", "a3"], "date": ["2026-11-01", "2026-11-02", "2026-11-03"],
+                            "category": "BURG", "unit": "N1", "hundred_block": ["12XX HIGH ST", "", " 4XX MILL RD "],
+                            "Location": ["(51.02, -1.55)"] * 3, "lon": -1.55, "lat": 51.02})
+    import_file(ws, write("blocks.csv", generic.to_csv(index=False)))
+    rows = ws.conn.execute("SELECT source_id, place FROM incidents ORDER BY source_id").fetchall()
+    assert rows == [("a1", "12XX HIGH ST"), ("a2", None), ("a3", "4XX MILL RD")]
+    uk = pd.DataFrame({"Crime ID": ["", "x9"], "Month": "2026-10", "Reported by": "Wessex", "Falls within": "Wessex",
+                       "Longitude": [-1.55, -1.56], "Latitude": [51.02, 51.03],
+                       "Location": ["On or near High Street", "On or near Supermarket"], "LSOA code": "E01000001",
+                       "LSOA name": "Kingsbridge 001A", "Crime type": ["Anti-social behaviour", "Shoplifting"],
+                       "Last outcome category": "", "Context": ""})
+    import_file(ws, write("street.csv", uk.to_csv(index=False)), ImportOptions(add_missing=True))
+    places = [r[0] for r in ws.conn.execute("SELECT place FROM incidents WHERE occurred = '2026-10' ORDER BY id")]
+    assert places == ["On or near High Street", "On or near Supermarket"]
