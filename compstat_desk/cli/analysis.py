@@ -70,11 +70,28 @@ def _series_arguments(series: argparse.ArgumentParser) -> None:
     series.add_argument("--week-ending", type=dt.date.fromisoformat)
     series.add_argument("--weeks", type=int, default=52, help="how many recent weeks to chart (default 52)")
     series.add_argument("--format", choices=["text", "csv", "json"], default="text")
+    series.add_argument("--rebase-from", type=dt.date.fromisoformat, metavar="DATE",
+                        help="record that from the week ending DATE the series is judged against its own new level "
+                             "(a sustained shift with a known cause); needs --reason")
+    series.add_argument("--reason", help="why the baseline is rebased (said beside the new level on every chart)")
+    series.add_argument("--withdraw-rebase", type=int, metavar="ID", help="withdraw a recorded rebase")
 
 
 def _series(ws: Workspace, args: argparse.Namespace) -> int:
-    from compstat_desk.core.analysis.series import control_chart
+    from compstat_desk.core.analysis.series import control_chart, record_rebase, withdraw_rebase
 
+    if args.withdraw_rebase is not None:
+        withdraw_rebase(ws, args.withdraw_rebase)
+        print(f"Rebase {args.withdraw_rebase} withdrawn: the series is judged as before it.", file=sys.stderr)
+    if args.rebase_from is not None:
+        if not args.reason:
+            raise CompstatError("Give the rebase its --reason (e.g. --reason 'new crime-recording rules from 1 "
+                                "September'): it is said beside the new level on every chart.")
+        rebase = record_rebase(ws, args.unit, args.category, args.rebase_from, args.reason)
+        print(f"Rebase {rebase.id} recorded: from the week ending {rebase.starts}, judged against its own level "
+              f"({rebase.reason}).", file=sys.stderr)
+    elif args.reason:
+        raise CompstatError("--reason goes with --rebase-from DATE.")
     chart = control_chart(ws, args.unit, args.category, args.week_ending, args.weeks)
     if args.format == "csv":
         sys.stdout.write(chart.to_csv(index=False, float_format="%.2f"))
@@ -87,7 +104,14 @@ def _series(ws: Workspace, args: argparse.Namespace) -> int:
 
 def _series_text(c: pd.DataFrame, unit: str, category: str, marking: str) -> str:
     """The weeks out of the ordinary, then the latest weeks against their baseline."""
-    from compstat_desk.core.analysis.series import SHIFT_LENGTH, TREND_LENGTH, VARIATION_WORDS, variation
+    from compstat_desk.core.analysis.series import (
+        REBASE_MIN_WEEKS,
+        SHIFT_LENGTH,
+        TREND_LENGTH,
+        VARIATION_WORDS,
+        suggest_rebase,
+        variation,
+    )
 
     lines = [f"{category} in {unit}: weekly counts against the same weeks of the two previous years    [{marking}]",
              f"Over-dispersion φ = {c['phi'].iloc[0]:.2f}; limits are the exact Poisson or negative-binomial quantiles "
@@ -112,6 +136,18 @@ def _series_text(c: pd.DataFrame, unit: str, category: str, marking: str) -> str
                          + "; ".join(what))
     else:
         lines.append("No week is out of the ordinary.")
+    rebase = c.attrs.get("rebase")
+    if rebase is not None:
+        lines.append(f"Baseline rebased (rebase {rebase.id}, recorded {rebase.recorded_at[:10]} by "
+                     f"{rebase.recorded_by or 'unknown'}): from the week ending {rebase.starts} the weeks are judged "
+                     f"against their own level, because: {rebase.reason}")
+    suggestion = suggest_rebase(c)
+    if suggestion is not None:
+        first, side, weeks = suggestion
+        lines.append(f"A shift of {weeks} weeks {side} the baseline since the week ending {first} "
+                     f"({REBASE_MIN_WEEKS} or more): if it has a known cause (a new recording practice, an operation "
+                     f"that ended), the baseline may be rebased from then with --rebase-from {first} --reason '…'. "
+                     "It is never rebased by itself.")
     lines.append("")
     lines.append(c.tail(12)[["week_end", "count", "baseline", "lower_95", "upper_95"]].round(1).to_string(index=False))
     return "\n".join(lines)

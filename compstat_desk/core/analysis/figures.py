@@ -205,6 +205,7 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
         YEARS_BACK,
         control_chart,
         run_spans,
+        suggest_rebase,
         variation,
         weekly_counts,
     )
@@ -315,6 +316,16 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
         role = judge(reading == "high", True, polarity)
         fig.notes.insert(1, f"**This week: special cause, {NHS_WORDS[role]}** (NHS Making Data Count): unusually "
                          f"{reading} for this time of year by at least one of its rules.")
+    rebase = chart.attrs.get("rebase")
+    if rebase is not None and bool(chart["rebased"].any()):
+        fig.notes.append(f"**Baseline rebased** from the week ending {week_words(rebase.starts)}: the weeks since are "
+                         f"judged against their own level ({rebase.reason}; recorded {rebase.recorded_at[:10]}).")
+    suggestion = suggest_rebase(chart)
+    if suggestion is not None:
+        first, side, run_weeks = suggestion
+        fig.notes.append(f"**A sustained shift:** {run_weeks} weeks {side} the baseline since the week ending "
+                         f"{week_words(first)}. If it has a known cause, the baseline may be rebased from then, with "
+                         "the reason recorded; it is never rebased by itself.")
     fig.notes.append(f"Baseline: the same weeks ± {SEASON_HALF_WIDTH} in the {YEARS_BACK} previous years; limits "
                      f"are exact Poisson or negative-binomial quantiles, widened by φ = "
                      f"{float(chart['phi'].iloc[0]):.2f} for clustering and by the baseline's own chance; a shift is "

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,7 @@ from compstat_desk.core.analysis.compstat import HEADLINE, latest_week_ending, p
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
-from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 SEASON_HALF_WIDTH = 3  # the same week ± 3 weeks, in each earlier year
 YEARS_BACK = 2
@@ -69,7 +70,7 @@ TREND_LENGTH = 6  # this many weeks each further from the baseline's side than t
 RUN_LENGTH = SHIFT_LENGTH
 
 
-def count_limits(baseline: np.ndarray, phi: float | np.ndarray, n_baseline: int = BASELINE_WEEKS
+def count_limits(baseline: np.ndarray, phi: float | np.ndarray, n_baseline: float | np.ndarray = BASELINE_WEEKS
                  ) -> dict[str, np.ndarray]:
     """Exact limits for a weekly count whose expected value is `baseline`: the 0.1% and 99.9% (the 99.8% limits)
     and 2.5% and 97.5% (the 95% limits) quantiles of a Poisson count, or, where it is over-dispersed, of the negative
@@ -77,7 +78,7 @@ def count_limits(baseline: np.ndarray, phi: float | np.ndarray, n_baseline: int 
     weeks, and its own chance widens the limits). A count is beyond a limit when it is above the upper quantile or
     below the lower one: at most 0.1% (2.5%) of ordinary weeks are, on each side, however small the mean."""
     mu = np.maximum(np.asarray(baseline, dtype=float), 0.5)  # a baseline of 0 still has some room for chance
-    var_ratio = np.broadcast_to(np.asarray(phi, dtype=float), mu.shape) * (1 + 1 / n_baseline)
+    var_ratio = np.broadcast_to(np.asarray(phi, dtype=float), mu.shape) * (1 + 1 / np.asarray(n_baseline, dtype=float))
     over = var_ratio > 1 + 1e-9
     size = np.where(over, mu / np.where(over, var_ratio - 1, 1), 1.0)
     prob = np.where(over, 1 / var_ratio, 0.5)
@@ -196,9 +197,14 @@ def control_chart(ws: Workspace, unit: str, category: str, week_ending: dt.date 
         raise CompstatError(f"A seasonal baseline needs {YEARS_BACK} earlier years of data before these weeks.")
     known = counts[-104:][~np.isnan(counts[-104:])]
     phi = float(phi_from_weeks(known[None, :])[0]) if len(known) > 1 else 1.0
-    limits = count_limits(baseline, phi)
+    ends = [str(e) for e in series.index[-recent:]]
+    rebase = next((r for r in reversed(rebases(ws, unit, category)) if r.starts <= ends[-1]), None)
+    baseline, n_baseline, rebased = rebase_baseline(counts[-recent:], baseline, ends,
+                                                    rebase.starts if rebase else None)
+    limits = count_limits(baseline, phi, n_baseline)
     chart = pd.DataFrame({"week_end": series.index[-recent:], "count": counts[-recent:], "baseline": baseline,
-                          **limits, "phi": phi})
+                          **limits, "phi": phi, "rebased": rebased})
+    chart.attrs["rebase"] = rebase
     count = chart["count"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore"):
         chart["outside"] = np.where(count > chart["upper_998"], "high",
@@ -222,3 +228,114 @@ def run_spans(run: Sequence[str] | np.ndarray) -> list[tuple[int, int, str]]:
         else:
             spans.append((max(0, i - RUN_LENGTH + 1), i, str(side)))
     return spans
+
+
+# A rebase is suggested once a shift has lasted this many weeks: enough weeks to estimate the new level from (the
+# NHS's guidance asks for a sustained shift, and at least a dozen points, before limits are recalculated).
+REBASE_MIN_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Rebase:
+    """A recorded rebase: from the week ending `starts`, the weeks are judged against their own new level."""
+
+    id: int
+    unit: str
+    category: str
+    starts: str  # ISO date of the first week (its last day) judged against the new level
+    reason: str
+    recorded_at: str
+    recorded_by: str | None
+
+
+def _series_key(ws: Workspace, unit: str, category: str) -> tuple[int, str]:
+    unit_id = catalog.find_unit(ws, unit)
+    if category.upper() == HEADLINE:
+        return unit_id, HEADLINE
+    code = ws.conn.execute("SELECT code FROM categories WHERE id = ?", (catalog.find_category(ws, category),)
+                           ).fetchone()[0]
+    return unit_id, str(code)
+
+
+def rebases(ws: Workspace, unit: str, category: str) -> list[Rebase]:
+    """The rebases recorded for a unit's series of `category` and not withdrawn, oldest start first."""
+    unit_id, code = _series_key(ws, unit, category)
+    unit_code = ws.conn.execute("SELECT code FROM units WHERE id = ?", (unit_id,)).fetchone()[0]
+    rows = ws.conn.execute(
+        "SELECT id, starts, reason, recorded_at, recorded_by FROM baseline_rebases WHERE unit_id = ? AND category = ?"
+        " AND withdrawn_at IS NULL ORDER BY starts, id", (unit_id, code)).fetchall()
+    return [Rebase(int(i), str(unit_code), code, str(starts), str(reason), str(at), by)
+            for i, starts, reason, at, by in rows]
+
+
+def record_rebase(ws: Workspace, unit: str, category: str, starts: dt.date, reason: str) -> Rebase:
+    """Record that from the week ending `starts` the series is judged against its own new level, for `reason` (a
+    new recording practice, a finished operation…): the analyst's decision, audited; never made by the code."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise CompstatError("A rebase needs its reason (e.g. 'new crime-recording rules from 1 September'): the "
+                            "chart and the pack say it beside the new level.")
+    unit_id, code = _series_key(ws, unit, category)
+    last = ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
+    if last is None or starts.isoformat() > last:
+        raise CompstatError(f"The data end on {last or 'no day at all'}: a rebase from {starts:%d %b %Y} would have no "
+                            "weeks to set the new level from.")
+    with ws.transaction():
+        cur = ws.conn.execute(
+            "INSERT INTO baseline_rebases(unit_id, category, starts, reason, recorded_at, recorded_by)"
+            " VALUES (?, ?, ?, ?, ?, ?)", (unit_id, code, starts.isoformat(), reason, now_iso(), current_user()))
+        rebase_id = int(cur.lastrowid or 0)
+        ws.audit("baseline_rebase", rebase_id, field="created", new=f"{unit} {code} from {starts.isoformat()}",
+                 note=reason)
+    return next(r for r in rebases(ws, unit, category) if r.id == rebase_id)
+
+
+def withdraw_rebase(ws: Workspace, rebase_id: int) -> None:
+    """Withdraw a recorded rebase (kept, marked withdrawn, audited): its series is judged as before it."""
+    row = ws.conn.execute("SELECT withdrawn_at FROM baseline_rebases WHERE id = ?", (rebase_id,)).fetchone()
+    if row is None:
+        raise CompstatError(f"There is no rebase {rebase_id}: `series --unit U --category C` lists a series' rebases.")
+    if row[0] is not None:
+        raise CompstatError(f"Rebase {rebase_id} was already withdrawn on {row[0][:10]}.")
+    with ws.transaction():
+        ws.conn.execute("UPDATE baseline_rebases SET withdrawn_at = ?, withdrawn_by = ? WHERE id = ?",
+                        (now_iso(), current_user(), rebase_id))
+        ws.audit("baseline_rebase", rebase_id, field="withdrawn", new="withdrawn")
+
+
+def rebase_baseline(count: np.ndarray, baseline: np.ndarray, ends: Sequence[str], starts: str | None
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The baseline with a rebase from the week ending on or after `starts`: those weeks' seasonal baseline scaled
+    to their own level (the ratio of their total count to their total baseline), keeping the season's shape. Also
+    each week's effective number of baseline weeks for count_limits (the level is itself estimated: its relative
+    variance 1/total adds to the baseline's own 1/BASELINE_WEEKS), and which weeks were rebased."""
+    baseline = np.asarray(baseline, dtype=float).copy()
+    n_baseline = np.full(len(baseline), float(BASELINE_WEEKS))
+    rebased = np.zeros(len(baseline), dtype=bool)
+    if starts is None:
+        return baseline, n_baseline, rebased
+    rebased = np.array([e >= starts for e in ends], dtype=bool) & ~np.isnan(baseline)
+    known = rebased & ~np.isnan(np.asarray(count, dtype=float))
+    total, expected = float(np.sum(count[known])), float(np.sum(baseline[known]))
+    if not known.any() or expected <= 0:
+        return baseline, n_baseline, np.zeros(len(baseline), dtype=bool)
+    level = max(total, 0.5) / expected
+    baseline[rebased] *= level
+    n_baseline[rebased] = 1 / (1 / BASELINE_WEEKS + baseline[rebased] / max(total, 0.5))
+    return baseline, n_baseline, rebased
+
+
+def suggest_rebase(chart: pd.DataFrame) -> tuple[str, str, int] | None:
+    """(first week ending, 'above' or 'below', weeks) when the chart's latest weeks are a shift of REBASE_MIN_WEEKS
+    or more on one side of the baseline that no recorded rebase already covers: the analyst may rebase from its
+    first week, if the change has a known cause. None otherwise. Never acted on by the code."""
+    spans = run_spans(chart["run"].tolist())
+    if not spans or spans[-1][1] != len(chart) - 1:
+        return None
+    first, last, side = spans[-1]
+    # The run's first week: the chart names a run from its RUN_LENGTH-th week; count back over ties to its start.
+    weeks = last - first + 1
+    rebased = chart["rebased"].to_numpy(dtype=bool) if "rebased" in chart else np.zeros(len(chart), dtype=bool)
+    if weeks < REBASE_MIN_WEEKS or rebased[first]:
+        return None
+    return str(chart["week_end"].iloc[first]), side, weeks

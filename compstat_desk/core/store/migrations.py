@@ -545,6 +545,33 @@ def m009_incident_place(db: Database) -> None:
     db.execute("ALTER TABLE incidents ADD COLUMN place TEXT")
 
 
+_REBASE_TABLES = """
+-- A recorded rebase of a weekly series' baseline: from the week ending `starts`, the unit's weeks of `category` (a
+-- category's code, or HEADLINE) are judged against their own new level, for the reason given. Suggested by a
+-- sustained shift, never made by itself; withdrawn rather than deleted, so the record of what was judged stays.
+CREATE TABLE baseline_rebases (
+    id INTEGER PRIMARY KEY,
+    unit_id INTEGER NOT NULL REFERENCES units(id),
+    category TEXT NOT NULL,
+    starts TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT,
+    withdrawn_at TEXT,
+    withdrawn_by TEXT
+);
+CREATE INDEX baseline_rebases_series ON baseline_rebases(unit_id, category);
+"""
+
+
+@_step
+def m010_baseline_rebases(db: Database) -> None:
+    """Recorded rebases of a control chart's baseline, each with its reason (the NHS's 'recalculate the limits
+    after a sustained, explained shift')."""
+    for statement in _split_sql(_REBASE_TABLES):
+        db.execute(statement)
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")
