@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SUPERUSER = "postgres"
+PASSWORD_USER = "with_password"  # the one user that must give a password (scram-sha-256); every other is trusted
 UNPRIVILEGED = "nobody"  # PostgreSQL will not run as root; every Debian and Ubuntu machine has this user
 
 
@@ -112,6 +113,8 @@ def start(folder: Path | None = None) -> ThrowawayServer:
         programs = _usable_programs(programs, folder)
         _run(programs, "initdb", "-D", str(data), "-U", SUPERUSER, "--auth=trust", "--encoding=UTF8",
              "--locale=C", "--no-sync", "--no-instructions")
+        hba = data / "pg_hba.conf"  # read top down: the first line that matches decides
+        hba.write_text(f"host all {PASSWORD_USER} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
         for _attempt in range(3):  # a port found free may be taken by another process before the server binds it
             port = _free_port()
             options = (f"-h 127.0.0.1 -p {port} -k '' -c fsync=off -c synchronous_commit=off "

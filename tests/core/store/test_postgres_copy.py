@@ -15,7 +15,7 @@ import pytest
 
 from compstat_desk.core.errors import WorkspaceError
 from compstat_desk.core.meetings.minutes import approve, approved_pdf
-from compstat_desk.core.store.postgres import copy_workspace
+from compstat_desk.core.store.postgres import PasswordNeeded, copy_workspace
 from compstat_desk.core.store.workspace import check_workspace, open_workspace
 
 PDF = b"%PDF-1.4\n\x00\x01\xff\xfe minutes as approved \x00" * 50  # bytes, NULs and all
@@ -193,3 +193,40 @@ def test_the_command_copies_both_ways(sample_copy, postgres_db, tmp_path, capsys
     assert main(["workspace", "copy", postgres_db, str(back)]) == 0
     assert main(["workspace", "copy", postgres_db, str(back)]) == 2
     assert "already exists" in capsys.readouterr().err
+
+
+def test_the_password_comes_from_pgpassword_or_the_terminal_and_is_never_shown(sample_copy, postgres_db, tmp_path,
+                                                                              monkeypatch, capsys):
+    from support.throwaway_postgres import PASSWORD_USER  # the server asks this user for a password
+
+    from compstat_desk.cli import main
+
+    secret = "horse battery staple"
+    dbname = postgres_db.rsplit("/", 1)[1]
+    with psycopg.connect(postgres_db, autocommit=True) as pg:
+        pg.execute(f"DO $$ BEGIN CREATE ROLE {PASSWORD_USER} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        pg.execute(f"ALTER ROLE {PASSWORD_USER} PASSWORD '{secret}'")
+        pg.execute(f"ALTER DATABASE {dbname} OWNER TO {PASSWORD_USER}")
+        pg.execute(f"ALTER SCHEMA public OWNER TO {PASSWORD_USER}")
+    url = postgres_db.replace("//postgres@", f"//{PASSWORD_USER}@")
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    with pytest.raises(PasswordNeeded, match="set PGPASSWORD, or run this at a terminal"):
+        copy_workspace(str(sample_copy), url)
+    monkeypatch.setenv("PGPASSWORD", "wrong")
+    with pytest.raises(WorkspaceError, match="password authentication failed"):
+        copy_workspace(str(sample_copy), url)
+    monkeypatch.setenv("PGPASSWORD", secret)
+    copy_workspace(str(sample_copy), url)
+    assert set(postgres_tables(postgres_db)) == set(sqlite_tables(sample_copy))
+
+    monkeypatch.delenv("PGPASSWORD")  # at a terminal, the command asks for it
+    import getpass
+
+    asked = []
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: asked.append(prompt) or secret)
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    assert main(["workspace", "copy", url, str(tmp_path / "back.sqlite")]) == 0
+    assert asked == [f"Password for {PASSWORD_USER}@{url.split('@')[1].split('/')[0]}: "]
+    out = capsys.readouterr()
+    assert secret not in out.out + out.err
+    assert check_workspace(tmp_path / "back.sqlite") == []
