@@ -142,8 +142,9 @@ def main(argv: list[str]) -> int:
         (folder / "server").write_text(f"{server.port}\n{server.programs}\n")
         print(server.url)
         return 0
-    if not (folder / "server").exists():
-        return 0  # never started, or stopped already
+    if not (folder / "server").exists():  # never started (what start made is gone), or stopped already
+        shutil.rmtree(folder, ignore_errors=True)
+        return 0
     port, programs = (folder / "server").read_text().split("\n")[:2]
     ThrowawayServer(folder, int(port), Path(programs)).stop()
     return 0

@@ -230,3 +230,12 @@ def test_the_password_comes_from_pgpassword_or_the_terminal_and_is_never_shown(s
     out = capsys.readouterr()
     assert secret not in out.out + out.err
     assert check_workspace(tmp_path / "back.sqlite") == []
+
+
+def test_opening_a_postgresql_address_says_it_cannot_be_opened_yet_and_makes_no_file(tmp_path, monkeypatch, capsys):
+    from compstat_desk.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--db", "postgresql://analyst@db.example.org/compstat", "info"]) == 2
+    assert "cannot be opened yet, only copied" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
