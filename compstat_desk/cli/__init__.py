@@ -48,8 +48,12 @@ COMMANDS: dict[str, Command] = {
     "minutes": Command("documents", "the minutes of a meeting as PDF"),
     "report": Command("documents", "reports as PDF: the six-monthly delivery report"),
     "info": Command("workspace", "what the workspace holds"),
+    "readiness": Command("workspace", "what a real pack still lacks (populations, headline categories, the chair…) "
+                                      "and what each gap costs"),
     "check": Command("workspace", "the full integrity check of the workspace file (it reads the whole file)"),
     "marking": Command("workspace", "show or set the protective marking on every page and screen"),
+    "settings": Command("workspace", "show or set the workspace's name, time zone and the day its Compstat week "
+                                     "ends"),
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
                                    "delivery unit"),
@@ -100,7 +104,8 @@ class _CommandParsers(_SubParsers):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="compstat-desk", description=__doc__)  # this module's docstring
-    p.add_argument("--db", type=Path, help="workspace file (default: your workspace, created from sample data)")
+    p.add_argument("--db", type=Path,
+                   help="workspace file (default: your workspace, built from the sample police force on first use)")
     p.add_argument("--sample", choices=["police", "delivery"],
                    help="open a bundled sample instead of your workspace: the police force, or the delivery unit "
                         "(built on first use, kept apart from your workspace)")
@@ -110,14 +115,105 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+class _CleanStream:
+    """The terminal's stream without control characters: a text in the workspace (an action, a unit's name) that
+    holds an escape sequence or a NUL is printed without it, so it cannot move the cursor, recolour or clear the
+    terminal. Tab, newline and return (the progress bar's) pass."""
+
+    def __init__(self, stream: Any):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from compstat_desk.core.outputs import clean_text
+
+        return int(self._stream.write(clean_text(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+# Commands that make their own workspace (or none): the default workspace is not built for them.
+_OWN_WORKSPACE = {"sample", "bench"}
+# Commands that start a workspace of the user's own: on the default one, they make it empty rather than the sample.
+_STARTS_A_WORKSPACE = {"import", "boundaries", "marking", "settings"}
+
+
+def choose_workspace(args: argparse.Namespace) -> None:
+    """Settle which workspace a command acts on before it runs, as the window does: `--sample` opens (and on first
+    use builds) that sample; with no `--db`, your workspace is built from the sample force on first use, saying so.
+    A command that starts a workspace of your own (import, boundaries, marking) makes it empty instead."""
+    if not args.command or args.command in _OWN_WORKSPACE:
+        return
+    from compstat_desk.places import SAMPLES, default_workspace, sample_workspace
+
+    if args.sample:
+        if getattr(args, "db", None):
+            raise CompstatError(f"Give either --sample {args.sample} or --db {args.db}, not both: --sample opens the "
+                                "bundled sample, --db a workspace file.")
+        path = sample_workspace(args.sample)
+        if not path.exists():
+            print(f"Building {SAMPLES[args.sample].split(':')[0]} at {path} (once; it is kept apart from your "
+                  "workspace) …", file=sys.stderr)
+        from compstat_desk.places import ensure_sample
+
+        args.db = ensure_sample(args.sample)
+        return
+    if getattr(args, "db", None):
+        return
+    path = default_workspace()
+    if path.exists() or args.command in {"gui", "screenshot"}:
+        return
+    if args.command in _STARTS_A_WORKSPACE:
+        print(f"There was no workspace yet: starting an empty one of your own at {path}.", file=sys.stderr)
+        return
+    from compstat_desk.places import build_sample
+
+    print(f"There was no workspace yet: building your workspace at {path} from the sample police force, as the "
+          "window does on first launch (import your own files into it, or give --db FILE for another workspace) …",
+          file=sys.stderr)
+    build_sample("police", path)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    streams = sys.stdout, sys.stderr
+    if not isinstance(sys.stdout, _CleanStream):
+        sys.stdout, sys.stderr = _CleanStream(sys.stdout), _CleanStream(sys.stderr)  # type: ignore[assignment]
     try:
+        return _main(args)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+# What SQLite says when the file, not our code, is at fault: the sentence a user gets instead of a traceback.
+_DATABASE_WORDS = {
+    "database is locked": "the workspace is busy: another compstat-desk (or import) is writing to it and did not "
+                          "finish within 30 seconds. Nothing was changed; try again when it has finished.",
+    "readonly database": "the workspace is read-only for you (the file or its folder cannot be written): nothing "
+                         "was changed. Copy it somewhere you may write, or ask for write access.",
+    "no such table": "the workspace lacks part of itself ({exc}): it was changed outside compstat-desk. Restore it "
+                     "from a backup copy (files named *.backup-*.sqlite beside it).",
+    "no such column": "the workspace lacks part of itself ({exc}): it was changed outside compstat-desk. Restore it "
+                      "from a backup copy (files named *.backup-*.sqlite beside it).",
+    "disk I/O error": "the workspace could not be read or written ({exc}): is the disk full or gone? Nothing was "
+                      "changed.",
+    "database or disk is full": "the disk holding the workspace is full: nothing was changed. Free some space and "
+                                "try again.",
+}
+
+
+def _main(args: argparse.Namespace) -> int:
+    try:
+        choose_workspace(args)
         return command_module(COMMANDS[args.command].module if args.command else DEFAULT_MODULE).run(args)
     except CompstatError as exc:
         print(f"compstat-desk: {exc}", file=sys.stderr)
         return 2
     except sqlite3.DatabaseError as exc:
+        known = next((words for key, words in _DATABASE_WORDS.items() if key in str(exc)), None)
+        if known is not None:
+            print(f"compstat-desk: {known.format(exc=exc)}", file=sys.stderr)
+            return 2
         if not any(words in str(exc) for words in ("malformed", "not a database")):
             raise  # a fault of ours, not of the file: not hidden
         print(f"compstat-desk: the workspace could not be read: {exc}. `compstat-desk check` says what is damaged; "

@@ -44,7 +44,9 @@ def open_named_workspace(args: argparse.Namespace, *, create: bool = False) -> W
     """The workspace --db names (or yours), open; `with` it. `create`: make it when it is not there."""
     from compstat_desk.core.store.workspace import open_workspace
 
-    return open_workspace(workspace_path(args), create=create)
+    ws = open_workspace(workspace_path(args), create=create)
+    ws.on_busy = lambda message: print(f"compstat-desk: {message}", file=sys.stderr)
+    return ws
 
 
 def pairs(values: list[str] | None, flag: str) -> dict[str, str]:
@@ -80,12 +82,27 @@ class ProgressBar:
             sys.stderr.flush()
 
 
-def write_pdf(path: Path, pdf: bytes) -> None:
-    """Write a document whole or not at all: a crash mid-write leaves the last good copy in place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".partial")
-    tmp.write_bytes(pdf)
-    tmp.replace(path)
+def with_force(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """`--force`: replace an output file that exists already (without it, the command refuses and says so)."""
+    parser.add_argument("--force", action="store_true", help="replace the output file if it exists already")
+    return parser
+
+
+def check_output(path: Path | None, args: argparse.Namespace) -> None:
+    """Refuse an output path before the work starts (a workspace, an existing file without --force, a missing
+    folder), so that nobody waits for a pack that cannot be written."""
+    if path is not None:
+        from compstat_desk.core.outputs import check_target
+
+        check_target(path, replace=getattr(args, "force", False))
+
+
+def write_pdf(path: Path, pdf: bytes, args: argparse.Namespace | None = None) -> None:
+    """Write a document whole or not at all (core.outputs): a crash mid-write leaves the last good copy in place,
+    a workspace is never a target, and an existing file is replaced only with --force."""
+    from compstat_desk.core.outputs import write_output
+
+    write_output(path, pdf, replace=bool(getattr(args, "force", False)))
 
 
 def pdf_pages(pdf: bytes) -> int:

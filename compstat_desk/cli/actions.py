@@ -63,6 +63,7 @@ def add_arguments(command: str, act: argparse.ArgumentParser) -> None:
 
     ex = with_db(verbs.add_parser("export", help="a unit's or owner's live actions to CSV or XLSX, to fill in"))
     ex.add_argument("-o", "--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
+    ex.add_argument("--force", action="store_true", help="replace the file if it exists already")
     ex.add_argument("--unit", dest="export_unit")
     ex.add_argument("--owner", dest="export_owner")
 
@@ -83,7 +84,10 @@ def _actions(ws: Workspace, args: argparse.Namespace) -> int:
         table = actions.actions_table(ws, as_of=args.as_of, owner=args.owner, unit=args.unit, status=args.status,
                                       overdue=args.overdue, meeting=args.meeting)
         if args.format == "csv":
-            sys.stdout.write(table.drop(columns=["state"]).to_csv(index=False))
+            from compstat_desk.core.outputs import csv_bytes
+
+            # as an export: the marking first, no text a spreadsheet would run as a formula
+            sys.stdout.write(csv_bytes(table.drop(columns=["state"]), ws.marking).decode("utf-8-sig"))
         elif args.format == "json":
             print(table.astype(object).where(table.notna(), None).to_json(orient="records", indent=1,
                                                                           force_ascii=False))
@@ -129,7 +133,7 @@ def _actions(ws: Workspace, args: argparse.Namespace) -> int:
 
         if not (args.export_unit or args.export_owner):
             raise CompstatError("Say whose actions to export: --unit CODE or --owner NAME.")
-        n = export_actions(ws, args.out, unit=args.export_unit, owner=args.export_owner)
+        n = export_actions(ws, args.out, unit=args.export_unit, owner=args.export_owner, replace=args.force)
         print(f"Wrote {n} live actions to {args.out}. Fill in the last four columns and import it back.")
         return 0
     if verb == "import":

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
+from compstat_desk.cli._common import check_output, open_named_workspace, with_db, with_force, write_pdf
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core (and pandas) when they run
@@ -87,18 +87,29 @@ def _series(ws: Workspace, args: argparse.Namespace) -> int:
 
 def _series_text(c: pd.DataFrame, unit: str, category: str, marking: str) -> str:
     """The weeks out of the ordinary, then the latest weeks against their baseline."""
+    from compstat_desk.core.analysis.series import SHIFT_LENGTH, TREND_LENGTH, VARIATION_WORDS, variation
+
     lines = [f"{category} in {unit}: weekly counts against the same weeks of the two previous years    [{marking}]",
-             f"Over-dispersion φ = {c['phi'].iloc[0]:.2f}; limits are baseline ± 1.96 and 3.09 × √(φ·baseline)."]
-    flagged = c[(c["outside"] != "") | (c["run"] != "")]
+             f"Over-dispersion φ = {c['phi'].iloc[0]:.2f}; limits are the exact Poisson or negative-binomial quantiles "
+             "(95%: 2.5% and 97.5%; 99.8%: 0.1% and 99.9%), widened by φ and by the baseline's own chance.",
+             f"This week: {VARIATION_WORDS[variation(c)]} (NHS Making Data Count rules: beyond the 99.8% limits, a "
+             f"shift of {SHIFT_LENGTH}, a trend of {TREND_LENGTH}, two of three beyond the 95% limits; ties ignored)."]
+    flagged = c[(c["outside"] != "") | (c["run"] != "") | (c["trend"] != "") | (c["two_of_three"] != "")]
     if len(flagged):
         lines.append("Out of the ordinary:")
         for r in flagged.itertuples():
             what = []
             if r.outside:
-                what.append(f"{r.outside}er than the 99.8% limits ({r.lower_998:.1f}–{r.upper_998:.1f})")
+                what.append(f"{'above' if r.outside == 'high' else 'below'} the 99.8% limits "
+                            f"({r.lower_998:.0f}–{r.upper_998:.0f})")
             if r.run:
-                what.append(f"the 8th week or more in a row {r.run} the baseline")
-            lines.append(f"  week ending {r.week_end}: {r.count} against a usual {r.baseline:.1f}; " + "; ".join(what))
+                what.append(f"the {SHIFT_LENGTH}th week or more in a row {r.run} the baseline")
+            if r.trend:
+                what.append(f"{r.trend}: the {TREND_LENGTH}th week or more in a row each further from the baseline")
+            if r.two_of_three:
+                what.append(f"two of three weeks {'above' if r.two_of_three == 'high' else 'below'} the 95% limits")
+            lines.append(f"  week ending {r.week_end}: {r.count:.0f} against a usual {r.baseline:.1f}; "
+                         + "; ".join(what))
     else:
         lines.append("No week is out of the ordinary.")
     lines.append("")
@@ -169,6 +180,7 @@ def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
     brief.add_argument("--unit", required=True)
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
     brief.add_argument("--format", choices=["text", "json"], default="text")
+    with_force(brief)
     brief.add_argument("--pdf", type=Path, help="also write the briefing as a PDF (probe points, exceptions elsewhere, "
                        "actions to press on)")
 
@@ -176,6 +188,7 @@ def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
 def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.meetings.briefing import briefing_text, briefing_week, probe_points
 
+    check_output(args.pdf, args)
     week = briefing_week(ws, args.week_ending)
     found = probe_points(ws, args.unit, week)
     if args.format == "json":
@@ -191,7 +204,7 @@ def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
 
         started = time.perf_counter()
         pdf = build_briefing(ws, args.unit, week)
-        write_pdf(args.pdf, pdf)
+        write_pdf(args.pdf, pdf, args)
         say_written(args.pdf, pdf, started, f": the challenger's briefing for {unit_info(ws, args.unit).name}, "
                     f"week ending {week}")
     return 0

@@ -114,7 +114,7 @@ def _priorities(ws: Workspace, args: argparse.Namespace) -> int:
             return 0
         print(f"Priorities on {delivery.long_date(as_of)} ({len(table)})    [{ws.marking}]")
         if table.empty:
-            print("No priorities yet: add one with compstat-desk priorities add.")
+            print(f"No priorities yet: add one with {ws.command('priorities add CODE --title TITLE')}.")
         for r in table.itertuples():
             last = f"{r.judgement} at the stocktake of {r.last_stocktake}" if r.last_stocktake else "not assessed yet"
             print(f"{r.code:<6} {r.title}")
@@ -214,7 +214,7 @@ def _show(ws: Workspace, ref: str, as_of: dt.date, fmt: str) -> int:
         chosen = int((options["status"] == "chosen").sum())
         print()
         print(f"Options appraisal: {len(options)} options, {chosen} chosen "
-              f"(compstat-desk priorities options {p.code} for each one).")
+              f"({ws.command(f'priorities options {p.code}')} for each one).")
     return 0
 
 

@@ -13,7 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import open_named_workspace, say_written, with_db, write_pdf
+from compstat_desk.cli._common import (
+    check_output,
+    open_named_workspace,
+    say_written,
+    with_db,
+    with_force,
+    write_pdf,
+)
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
     from compstat_desk.core.store.workspace import Workspace
@@ -24,6 +31,7 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output(getattr(args, "output", None), args)
     with open_named_workspace(args) as ws:
         return _documents(ws, args)
 
@@ -36,15 +44,15 @@ def _preflight_arguments(pre: argparse.ArgumentParser) -> None:
 def _pack_arguments(pack: argparse.ArgumentParser) -> None:
     pack.add_argument("--meeting", default="next", help="a meeting's number, next or last (default: next)")
     pack.add_argument("--unit", help="the pack cut for one unit: its 28-day picture and its actions first")
-    pack.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    with_force(pack).add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
     pack.add_argument("--anyway", action="store_true", help="build the pack even when preflight finds blocking "
                       "problems (they are printed in the pack)")
 
 
 def _minutes_arguments(minutes: argparse.ArgumentParser) -> None:
     minutes.add_argument("--meeting", default="last", help="a meeting's number, next or last (default: last)")
-    minutes.add_argument("-o", "--output", type=Path, help="the PDF to write (the approved minutes as approved, else "
-                         "the draft); needed unless --approve")
+    with_force(minutes).add_argument("-o", "--output", type=Path, help="the PDF to write (the approved minutes as "
+                                     "approved, else the draft); needed unless --approve")
     minutes.add_argument("--approve", action="store_true", help="approve the draft minutes of a closed meeting: they "
                          "are built once more, saying who approved them and when, and that PDF is kept and issued "
                          "unchanged from then on")
@@ -55,7 +63,7 @@ def _report_arguments(report: argparse.ArgumentParser) -> None:
     kinds = report.add_subparsers(dest="report_kind", required=True, metavar="delivery")
     dr = with_db(kinds.add_parser("delivery", help="the six-monthly delivery report: every priority at a glance, "
                                   "then each one's trajectories, assessment grid across stocktakes, plan and options"))
-    dr.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    with_force(dr).add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
     dr.add_argument("--as-of", type=dt.date.fromisoformat, help="the date the report is as of, YYYY-MM-DD "
                     "(default: today)")
     dr.add_argument("--priority", help="only this priority (its code, e.g. AE, or number)")
@@ -87,7 +95,7 @@ def _documents(ws: Workspace, args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     pdf = build_pack(ws, meeting_id, unit=args.unit, findings=findings, week=week)
-    write_pdf(args.output, pdf)
+    write_pdf(args.output, pdf, args)
     from compstat_desk.core.delivery.priorities import is_delivery_workspace
 
     stamped = ("the stocktake's pack: the agenda, the actions and every priority" if is_delivery_workspace(ws)
@@ -112,7 +120,7 @@ def _minutes(ws: Workspace, meeting_id: int, args: argparse.Namespace) -> int:
     if args.output is None:
         return 0
     pdf = build_minutes(ws, meeting_id)
-    write_pdf(args.output, pdf)
+    write_pdf(args.output, pdf, args)
     approved = approval(ws, meeting_id)
     state = (f"the minutes of meeting #{meeting_id} as approved by {approved.by} on {approved.at[:10]}" if approved
              else f"the DRAFT minutes of meeting #{meeting_id}, not yet approved (approve them with --approve)")
@@ -127,7 +135,7 @@ def _report(ws: Workspace, args: argparse.Namespace) -> int:
     started = time.perf_counter()
     day = args.as_of or dt.date.today()
     pdf = build_delivery_report(ws, day, args.priority)
-    write_pdf(args.output, pdf)
+    write_pdf(args.output, pdf, args)
     say_written(args.output, pdf, started, f": the delivery report as of {long_date(day)}")
     return 0
 

@@ -37,6 +37,7 @@ def _import_arguments(imp: argparse.ArgumentParser) -> None:
     imp.add_argument("--add-missing", action="store_true",
                      help="create units and categories the workspace does not know yet")
     imp.add_argument("--json", action="store_true", help="print the import report as JSON")
+    imp.add_argument("--sheet", help="the sheet to import, when a workbook has several with data")
 
 
 def _import(ws: Workspace, args: argparse.Namespace) -> int:
@@ -44,7 +45,7 @@ def _import(ws: Workspace, args: argparse.Namespace) -> int:
 
     opts = ImportOptions(
         profile=args.profile, mapping=pairs(args.map, "--map"), constants=pairs(args.set, "--set"), crs=args.crs,
-        date_format=args.date_format, level=args.level, add_missing=args.add_missing,
+        date_format=args.date_format, level=args.level, add_missing=args.add_missing, sheet=args.sheet,
     )
     status = 0
     for file in args.files:
@@ -118,7 +119,7 @@ def _imports(ws: Workspace, args: argparse.Namespace) -> int:
 
     if args.undo:
         if args.import_id is None:
-            raise CompstatError("Say which import to undo: compstat-desk imports ID --undo.")
+            raise CompstatError(f"Say which import to undo: {ws.command('imports ID --undo')}.")
         from compstat_desk.core.ingest.undo import undo_import
 
         print("\n".join(undo_import(ws, args.import_id)))

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import open_named_workspace, with_db, write_pdf
+from compstat_desk.cli._common import check_output, open_named_workspace, with_db, with_force, write_pdf
 
 if TYPE_CHECKING:  # the commands import the core when they run: `compstat-desk` alone opens the window without it
     from compstat_desk.core.store.workspace import Workspace
@@ -39,7 +39,7 @@ def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
     rs.add_argument("--start", help="the meeting's start, HH:MM (the clock times are from it; default 10:00)")
     rs.add_argument("--week", type=dt.date.fromisoformat, help="the report week the probe points are from, "
                     "YYYY-MM-DD (default: the latest)")
-    rs.add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    with_force(rs).add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
     at = with_db(mverbs.add_parser("attendance", help="who came and who sent apologies (for the minutes)"))
@@ -62,6 +62,9 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
     if verb == "plan":
         meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
                                              chair=args.chair, venue=args.venue, template=args.template)
+        from compstat_desk.core.meetings.setup import apply_standing
+
+        apply_standing(ws, meeting_id)  # the standing chair, venue, attendees and distribution list, where not given
         info = meetings.meeting_info(ws, meeting_id)
         from compstat_desk.core.actions.tracker import carried_agenda
 
@@ -76,7 +79,8 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         started = time.perf_counter()
         sheet = run_sheet(ws, meetings.meeting_id_of(ws, args.meeting), start=parse_start(args.start),
                           week_ending=args.week)
-        write_pdf(args.output, render_run_sheet(sheet))
+        check_output(args.output, args)
+        write_pdf(args.output, render_run_sheet(sheet), args)
         print(f"Wrote {args.output} (1 page, {time.perf_counter() - started:.1f} s): the run sheet of {sheet.title}, "
               f"{len(sheet.items)} items from {sheet.start:%H:%M} to {sheet.ends:%H:%M}.")
         return 0

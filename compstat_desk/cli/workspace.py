@@ -24,8 +24,22 @@ def run(args: argparse.Namespace) -> int:
         return _sample(args)
     if args.command == "check":
         return _check(args)
-    with open_named_workspace(args, create=args.command == "marking") as ws:
+    with open_named_workspace(args, create=args.command in {"marking", "settings"}) as ws:
         return _RUNS[args.command](ws, args)
+
+
+def _readiness(ws: Workspace, args: argparse.Namespace) -> int:
+    from compstat_desk.core.meetings.setup import readiness
+
+    checks = readiness(ws)
+    print(f"What {ws.setting('name')} has for a real pack, and what each gap costs    [{ws.marking}]")
+    width = max(len(c.item) for c in checks)
+    for c in checks:
+        print(f"{'✓' if c.ready else '✗'} {c.item:<{width}}  {c.says}" + (f"\n  {'':<{width}}  → {c.costs}"
+                                                                        if c.costs else ""))
+    gaps = sum(not c.ready for c in checks)
+    print(f"\n{gaps} of {len(checks)} missing or partial." if gaps else "\nEverything a real pack needs is here.")
+    return 0
 
 
 def _info(ws: Workspace, args: argparse.Namespace) -> int:
@@ -71,6 +85,31 @@ def _marking(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+SETTINGS = {"name": "name", "time-zone": "time_zone", "week-ends-on": "week_ends_on", "marking": "marking"}
+
+
+def _settings_arguments(settings: argparse.ArgumentParser) -> None:
+    with_db(settings)
+    settings.add_argument("--name", help="the workspace's name, on every page (e.g. 'Chicago Police Department')")
+    settings.add_argument("--time-zone", help="where the force is, e.g. Europe/London, America/Chicago: timestamps "
+                                              "with a UTC offset are converted to it on import")
+    settings.add_argument("--week-ends-on", help="the day a Compstat week ends (default Sunday)")
+    settings.add_argument("--marking", help="the protective marking, e.g. OFFICIAL-SENSITIVE")
+
+
+def _settings(ws: Workspace, args: argparse.Namespace) -> int:
+    for option, key in SETTINGS.items():
+        value = getattr(args, option.replace("-", "_"))
+        if value is not None:
+            value = " ".join(value.split())
+            if not value:
+                raise CompstatError(f"--{option} cannot be blank.")
+            ws.set_setting(key, value.upper() if key == "marking" else value)
+    for option, key in SETTINGS.items():
+        print(f"{option}: {ws.setting(key)}")
+    return 0
+
+
 def _sample_arguments(sample: argparse.ArgumentParser) -> None:
     sample.add_argument("--db", type=Path, default=argparse.SUPPRESS, required=False)
     sample.add_argument("--kind", choices=["police", "delivery"], default="police",
@@ -86,7 +125,15 @@ def _sample(args: argparse.Namespace) -> int:
     if path.exists() and not args.force:
         raise CompstatError(f"{path} exists already: give another --db, or --force to replace it.")
     if path.exists():
+        if not path.is_file():
+            raise CompstatError(f"{path} is a folder: give the name of the workspace file to build.")
+        from compstat_desk.core.store.workspace import in_use
+
+        if in_use(path):
+            raise CompstatError(f"{path} is open in compstat-desk now: close it there first; nothing was replaced.")
         path.unlink()
+    for side in ("-wal", "-shm", "-journal"):  # an old journal would be replayed into the new workspace
+        Path(str(path) + side).unlink(missing_ok=True)
     if args.kind == "delivery":
         from compstat_desk.core.samples.delivery import build_delivery_workspace
 
@@ -108,6 +155,8 @@ def _units_arguments(units: argparse.ArgumentParser) -> None:
     ua.add_argument("--parent")
     ua.add_argument("--commander")
     ua.add_argument("--population", type=int)
+    pp = with_db(units_sub.add_parser("populations", help="set units' populations from a CSV of unit and population"))
+    pp.add_argument("file", type=Path)
     sp = with_db(units_sub.add_parser("set-parent"))
     sp.add_argument("unit")
     sp.add_argument("parent")
@@ -122,6 +171,11 @@ def _units(ws: Workspace, args: argparse.Namespace) -> int:
         catalog.add_unit(ws, args.code, args.name, args.level, args.parent, commander=args.commander,
                          population=args.population)
         print(f"Added {args.level} {args.code} ({args.name}).")
+        return 0
+    if args.units_command == "populations":
+        from compstat_desk.core.ingest.setup import import_populations
+
+        print("\n".join(import_populations(ws, args.file)))
         return 0
     if args.units_command == "set-parent":
         catalog.set_parent(ws, args.unit, args.parent)
@@ -160,7 +214,8 @@ def _alias(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 _ARGUMENTS: dict[str, Callable[[argparse.ArgumentParser], object]] = {
-    "info": with_db, "check": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
-    "units": _units_arguments, "alias": _alias_arguments}
+    "info": with_db, "check": with_db, "readiness": with_db, "marking": _marking_arguments, "sample": _sample_arguments,
+    "units": _units_arguments, "alias": _alias_arguments, "settings": _settings_arguments}
 _RUNS: dict[str, Callable[[Workspace, argparse.Namespace], int]] = {
-    "info": _info, "marking": _marking, "units": _units, "alias": _alias}
+    "info": _info, "readiness": _readiness, "marking": _marking, "units": _units, "alias": _alias,
+    "settings": _settings}

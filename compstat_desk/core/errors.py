@@ -9,6 +9,10 @@ class WorkspaceError(CompstatError):
     """The workspace file cannot be opened or used (damaged, not ours, newer schema)."""
 
 
+class WorkspaceBusy(WorkspaceError):
+    """Another process kept the workspace's write lock for longer than a write will wait; nothing was changed."""
+
+
 class ImportRefused(CompstatError):
     """A file cannot be imported at all; nothing was written."""
 

@@ -32,8 +32,9 @@ def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None)
     def fill(s: Story) -> None:
         s.heading(f"Challenger's briefing: {name} ({code})", 0, toc=False)
         s.text(f"Probe points for the week ending {week}, most pressing first, each with a suggested question. "
-               "Changes are tested allowing for clustering and for the number of changes looked at "
-               "(Benjamini–Hochberg q < 0.05).", "small")
+               "Changes are tested allowing for clustering and for the number of changes looked at within each "
+               "level and window (Benjamini–Hochberg q < 0.05); a rate ratio is now ÷ a year ago, with its 95% "
+               "interval.", "small")
         s.heading("Contents", 1, toc=False)
         s.contents()
         asks = [p for p in points if p.kind not in ("improvement", *PRESS_KINDS)]

@@ -12,7 +12,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, Spacer
 
-from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, ratio_words
 from compstat_desk.core.analysis.figures import (
     LIKELIHOOD_COLOURS,
     LIKELIHOOD_TEXT,
@@ -87,7 +87,9 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
             before = None if pd.isna(r["previous"]) else int(r["previous"])
             role = change_role(now, before, bool(r["significant"]), polarity.get(code, Polarity.UP_BAD))
             words = describe_change(now, before)
-            if before == 0 and now:  # "up from none to 5": too long for the column; the counts say it
+            if bool(r.get("incomplete", False)):  # a sparse extract or a system change: not compared
+                words = "incomplete"
+            elif before == 0 and now:  # "up from none to 5": too long for the column; the counts say it
                 words = f"none → {now:,}"
             elif words == "no change (none)":
                 words = "none"
@@ -115,14 +117,35 @@ def compstat_block(story: Story, table: pd.DataFrame, unit: str, polarity: dict[
         story.add(KeepTogether([title, story.items.pop()]))
     else:
         story.table(rows, widths, header_rows=2, extra=extra, font_size=7.3, right=numbers, plain=numbers)
+    ratios = ratio_lines(block)
+    if ratios:
+        story.text("Rate ratios of the real changes (now ÷ a year ago, 95% interval widened by φ): "
+                   + "; ".join(ratios) + ".", "small")
+
+
+def ratio_lines(block: pd.DataFrame) -> list[str]:
+    """'Burglary, 28 days: ×2.21 (1.52–3.27)' for each real change of one unit's rows."""
+    titles = {"week": "week", "28d": "28 days", "ytd": "year to date"}
+    out = []
+    if "rate_ratio" not in block:
+        return out
+    for _, r in block[block["significant"].astype(bool)].iterrows():
+        words = ratio_words(r, short=True)
+        if words:
+            out.append(f"{r['category_name']}, {titles.get(str(r['window']), r['window'])}: {words}")
+    return out
 
 
 FRAGILE_KEY = ("These are the figures as published. † a real change that the revisions later reports make, at "
                "their recent pace, could erase within a few weeks: fragile, never headlined.")
 COMPSTAT_KEY = ("Counts first: below a year-ago count of 20 the change is shown as counts (“4 → 9”), within ±3% as "
-                "“essentially flat”. * a real change (allowing for clustering and for the number of changes in the "
-                "table, Benjamini–Hochberg q < 0.05): ▲ up, ▼ down; orange worse, blue better. Unmarked changes are "
-                "not shown to be real: chance could give them.")
+                "“essentially flat”. * a real change (allowing for clustering, φ fitted for each window, and for the "
+                "number of changes looked at within each family a reader would name: one level and one window, so "
+                "the force's 28-day changes are one family and the divisions' another; Benjamini–Hochberg q < 0.05): "
+                "▲ up, ▼ down; orange worse, blue better; under the table each real change's rate ratio with its 95% "
+                "interval. Unmarked changes are not shown to be real: chance could give them. “incomplete”: one of "
+                "the two periods holds far fewer incidents force-wide than the years around it (a sparse extract or a "
+                "change of system), so the change is not compared.")
 
 
 def actions_rows(story: Story, table: pd.DataFrame, *, with_carries: bool = True) -> None:

@@ -29,7 +29,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from compstat_desk.reports.fonts import BOLD, REGULAR, register_fonts
+from compstat_desk.reports.fonts import BOLD, REGULAR, drawable, register_fonts
 
 PAGE = A4
 MARGIN = 16 * mm
@@ -63,8 +63,9 @@ def styles() -> dict[str, ParagraphStyle]:
 
 
 def esc(text: object) -> str:
-    """Text for a Paragraph: &, < and > escaped (names and action texts are data, not markup)."""
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for a Paragraph: &, < and > escaped (names and action texts are data, not markup), and each character
+    the font cannot draw shown as the fallback glyph □ (fonts.drawable)."""
+    return drawable(str(text)).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class Heading(Paragraph):
@@ -235,7 +236,10 @@ class Story:
         body = [[c if isinstance(c, Flowable | list) or (j in plain and i >= header_rows) else
                  Paragraph(esc(c) if c is not None else "", styles_[(i < header_rows, j in right)])
                  for j, c in enumerate(row)] for i, row in enumerate(rows)]
-        table = Table(body, colWidths=widths, repeatRows=header_rows)
+        # A row that may be taller than a page (a 10,000-character action) may split across pages instead of stopping
+        # the whole document with a LayoutError; other tables keep each row whole on one page.
+        table = Table(body, colWidths=widths, repeatRows=header_rows,
+                      splitInRow=int(_tallest_row(rows, widths, font_size) > 0.6 * self.doc.height))
         commands: list[tuple[Any, ...]] = [
             ("VALIGN", (0, 0), (-1, -1), "TOP"), ("FONTNAME", (0, 0), (-1, -1), REGULAR),
             ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
@@ -254,6 +258,22 @@ class Story:
         else:
             self.items.append(table)
         return table
+
+
+def _tallest_row(rows: list[list[Any]], widths: list[float], font_size: float) -> float:
+    """A generous estimate of the tallest row's height in points, from its texts' lengths (a character is taken as
+    half the type size wide; lines break on words, so a column holds a little less than that)."""
+    tallest = 0.0
+    for row in rows:
+        for cell, width in zip(row, widths, strict=False):
+            text = cell if isinstance(cell, str) else getattr(cell, "text", None)  # a Paragraph keeps its text
+            if isinstance(cell, list):
+                text = "\n".join(str(getattr(c, "text", "")) for c in cell)
+            if isinstance(text, str) and text:
+                per_line = max(1.0, (float(width) - 6) / (0.5 * font_size)) * 0.85
+                lines = sum(1 + len(part) / per_line for part in text.split("\n"))
+                tallest = max(tallest, lines * font_size * 1.2 + 4)
+    return tallest
 
 
 def render(title: str, marking: str, stamp: str, fill: Callable[[Story], None], *, subject: str = "",

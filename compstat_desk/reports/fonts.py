@@ -4,6 +4,7 @@ not embedded)."""
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 from reportlab.lib.fonts import addMapping
@@ -28,3 +29,47 @@ def register_fonts() -> None:
     addMapping(REGULAR, 1, 0, BOLD)
     addMapping(REGULAR, 0, 1, ITALIC)
     addMapping(REGULAR, 1, 1, BOLD_ITALIC)
+
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew, Arabic and their presentation forms
+
+
+def right_to_left(text: str) -> str:
+    """Text holding right-to-left script, in the order a left-to-right line draws it: Arabic letters joined as
+    they are written (arabic-reshaper) and each right-to-left run reversed by the Unicode bidirectional algorithm
+    (python-bidi), so that "ראיון" prints as a Hebrew reader reads it. Each line of the text is ordered alone; a
+    right-to-left paragraph that wraps onto a second line is still drawn line by line from the top."""
+    import arabic_reshaper
+    from bidi import get_display
+
+    return "\n".join(get_display(arabic_reshaper.reshape(line)) for line in text.split("\n"))
+
+
+FALLBACK = "\u25a1"  # □: what a document prints for a character its font cannot draw (an emoji, say)
+_drawable: frozenset[int] | None = None
+
+
+def drawable(text: str) -> str:
+    """`text` as the documents can print it: a character DejaVu Sans (regular and bold) cannot draw becomes □, the
+    stated fallback glyph, rather than an invisible gap; invisible joiners and variation selectors it lacks (the
+    parts of an emoji) and control characters are left out. Text the font covers is unchanged."""
+    global _drawable
+    if text.isascii() and text.isprintable():
+        return text
+    if _RTL.search(text):
+        text = right_to_left(text)
+    if _drawable is None:
+        register_fonts()
+        faces = [pdfmetrics.getFont(name).face for name in (REGULAR, BOLD)]
+        _drawable = frozenset.intersection(*(frozenset(face.charToGlyph) for face in faces))
+    import unicodedata
+
+    out = []
+    for ch in text:
+        if ord(ch) in _drawable or ch in "\n\t":
+            out.append(ch)
+        elif unicodedata.category(ch) in ("Cf", "Mn", "Me", "Cc", "Cs"):
+            continue
+        else:
+            out.append(FALLBACK)
+    return "".join(out)

@@ -35,6 +35,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import agenda, attendees, meeting_info
 from compstat_desk.core.meetings.briefing import ProbePoint, probe_points
 from compstat_desk.core.meetings.preflight import Finding, cover_note, preflight
+from compstat_desk.core.outputs import write_output
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.common import (
@@ -128,7 +129,8 @@ class Cancelled(CompstatError):
 
 def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: str | None = None,
              anyway: bool = False, progress: Progress = _no_progress,
-             cancelled: Callable[[], bool] = lambda: False) -> tuple[dt.date, list[Finding], int]:
+             cancelled: Callable[[], bool] = lambda: False, replace: bool = False,
+             ) -> tuple[dt.date, list[Finding], int]:
     """Build a pack off the GUI thread: opens its own connection to the workspace, runs preflight (refusing
     blocking findings unless `anyway`), builds the PDF with progress, stops at the next step when `cancelled()`
     says so, and writes the file only when it is complete. Returns the data week, the findings and the pages."""
@@ -155,10 +157,7 @@ def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: st
     finally:
         ws.close()
     step(1.0, "Writing the file")
-    out = Path(output)
-    tmp = out.with_name(out.name + ".partial")
-    tmp.write_bytes(pdf)
-    tmp.replace(out)
+    write_output(output, pdf, replace=replace)  # whole or not at all; never over a workspace
     return week, findings, len(re.findall(rb"/Type /Page\b(?!s)", pdf))
 
 

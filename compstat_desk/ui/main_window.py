@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from compstat_desk.core.store import overview
     from compstat_desk.core.store.workspace import Workspace
     from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+    from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
+    from compstat_desk.ui.dialogs.setup import SetupDialog
     from compstat_desk.ui.state import UnitChoice
     from compstat_desk.ui.views.base import AnalysisViewWidget
     from compstat_desk.ui.views.map import MapWidget
@@ -242,6 +244,9 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.widgets.week_selector import WeekSelectorWidget
 
         self.ws = ws
+        # A save that meets another process's write (an import from the command line) waits a few seconds at most,
+        # then says why it was not saved: never a window frozen for the core's 30 s.
+        ws.busy_wait = 5.0
         marking = self.header.marking
         # Left: the units.
         self.units_pane = UnitsPaneWidget()
@@ -404,6 +409,10 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.choose_workspace)
         file_menu.insertAction(self.import_action, open_action)
+        new_action = QAction("&New workspace…", self)
+        new_action.setShortcut(QKeySequence.StandardKey.New)
+        new_action.triggered.connect(self.open_new_workspace_dialog)
+        file_menu.insertAction(open_action, new_action)
         samples = QMenu("Open a &sample", self)
         from compstat_desk.places import SAMPLES
 
@@ -411,6 +420,10 @@ class MainWindow(QMainWindow):
             samples.addAction(words[0].upper() + words[1:], lambda kind=kind: self.open_sample(kind))
         file_menu.insertMenu(self.import_action, samples)
         file_menu.insertSeparator(self.import_action)
+        self.setup_action = QAction("Set&up…", self)
+        self.setup_action.setToolTip("What a real force tells compstat-desk once, and what a real pack still lacks")
+        self.setup_action.triggered.connect(self.open_setup_dialog)
+        file_menu.insertAction(first, self.setup_action)
         self.check_action = QAction("&Check the workspace (reads the whole file)", self)
         self.check_action.triggered.connect(self.check_workspace)
         file_menu.insertAction(first, self.check_action)
@@ -472,12 +485,14 @@ class MainWindow(QMainWindow):
         if self.meeting_editor is not None:
             return
         from compstat_desk.core.meetings import agenda as meetings
+        from compstat_desk.ui.dialogs.import_options import window_words
         from compstat_desk.ui.meeting.editor import MeetingEditor
 
         try:
             editor: QWidget = MeetingEditor(self.ws, meetings.meeting_id_of(self.ws, "next"))
         except CompstatError as exc:
-            editor = QLabel(f"{exc}\n\nPlan one with: compstat-desk meetings plan --title … --date …")
+            editor = QLabel(f"{window_words(str(exc))}\n\nPlan one in File ▸ Setup… (Meetings): it starts with the "
+                            "standing chair, attendees and distribution list.")
             editor.setWordWrap(True)
             editor.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.meeting_editor = editor
@@ -582,6 +597,32 @@ class MainWindow(QMainWindow):
                                               "compstat-desk workspaces (*.sqlite);;All files (*)")
         if path:
             self.open_other(Path(path))
+
+    def open_new_workspace_dialog(self) -> NewWorkspaceDialog:
+        """File ▸ New workspace…: the guided setup of a real force's workspace; the window opens it once made."""
+        from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
+
+        dialog = NewWorkspaceDialog(Path(self.header.path).parent, self)
+        dialog.created.connect(lambda path: self._open_new(Path(path), list(dialog.said)))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _open_new(self, path: Path, said: list[str]) -> None:
+        """Open the workspace File ▸ New made, then say what its files brought (not modal: the window is live)."""
+        other = self.open_other(path)
+        if other is None or not said:
+            return
+
+        def tell() -> None:
+            box = QMessageBox(QMessageBox.Icon.Information, "New workspace",
+                              f"{said[0]}\n\nFile ▸ Setup… says what a real pack still lacks.", parent=other)
+            box.setDetailedText("\n".join(said))
+            box.setModal(False)
+            box.show()
+            other.new_workspace_message = box
+
+        other.opened.connect(tell)
 
     def open_sample(self, kind: str) -> None:
         """File ▸ Open a sample: the bundled sample of this kind, built on first use (off the GUI thread)."""
@@ -730,6 +771,18 @@ class MainWindow(QMainWindow):
 
     def on_import_dialog_imported(self, _import_id: int) -> None:
         self.refresh()
+
+    def open_setup_dialog(self) -> SetupDialog:
+        """File ▸ Setup…: categories, units, populations, the standing attendees, and the readiness checklist; the
+        window reads the workspace again after each change."""
+        from compstat_desk.ui.dialogs.setup import SetupDialog
+
+        dialog = SetupDialog(self.ws, self)
+        dialog.changed.connect(self.refresh)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+        dialog.show()
+        self.setup_dialog = dialog
+        return dialog
 
     def on_targets_view_saved(self, _target_id: int) -> None:
         self.trajectory_view.on_state_changed()

@@ -135,3 +135,22 @@ def test_the_compstat_text_table_goes_without_scipy_stats_and_the_csv_has_the_ex
     robbery = counts[(counts["unit"] == "N1") & (counts["category"] == "Robbery") & (counts["window"] == "28d")]
     assert robbery[["current", "previous", "p_exact"]].values.tolist() == [[2, 1, 1.0]]
     assert counts["p_exact"].notna().all()
+
+
+def test_populations_from_a_csv_on_the_command_line(tmp_path, capsys):
+    import sqlite3
+
+    db = str(tmp_path / "ws.sqlite")
+    (tmp_path / "a.csv").write_text("occurred,category,unit\n2026-03-01,Theft,North\n2026-03-01,Theft,South\n")
+    main(["import", str(tmp_path / "a.csv"), "--db", db])
+    frame = pd.DataFrame({"unit": ["North", "South", "Nowhere"], "population": ["12,500", "9800", "7"]})
+    frame.to_csv(tmp_path / "pop.csv", index=False)
+    assert main(["units", "populations", str(tmp_path / "pop.csv"), "--db", db]) == 0
+    out = capsys.readouterr().out
+    assert "populations set for 2 units (3 rows)" in out and "1 row names no unit of this workspace: row 4 (Nowhere)" in out
+    conn = sqlite3.connect(db)
+    try:
+        stored = dict(conn.execute("SELECT name, population FROM units WHERE population IS NOT NULL"))
+    finally:
+        conn.close()
+    assert stored == {"North": 12_500, "South": 9_800}

@@ -252,12 +252,12 @@ def test_no_priorities_or_an_unknown_code_is_a_sentence_not_a_traceback(db, ws, 
     out = tmp_path / "report.pdf"
     out.write_bytes(b"an earlier report")
     ws.close()
-    assert main(["report", "delivery", "--db", str(ws.path), "-o", str(out)]) == 2
+    assert main(["report", "delivery", "--db", str(ws.path), "-o", str(out), "--force"]) == 2
     err = capsys.readouterr().err
     assert "no delivery priorities" in err and "Traceback" not in err
     assert out.read_bytes() == b"an earlier report"  # left as it was
     codes = pd.read_sql_query("SELECT code FROM priorities ORDER BY id", sqlite3.connect(db))["code"].tolist()
-    assert main(["report", "delivery", "--db", str(db), "-o", str(out), "--priority", "NOPE"]) == 2
+    assert main(["report", "delivery", "--db", str(db), "-o", str(out), "--priority", "NOPE", "--force"]) == 2
     err = capsys.readouterr().err
     assert "There is no priority 'NOPE'" in err and ", ".join(codes) in err and "Traceback" not in err
     assert out.read_bytes() == b"an earlier report"
@@ -267,7 +267,7 @@ def test_no_priorities_or_an_unknown_code_is_a_sentence_not_a_traceback(db, ws, 
 def test_the_report_replaces_the_file_whole(db, tmp_path, capsys):
     out = tmp_path / "report.pdf"
     out.write_bytes(b"an earlier report")
-    _build(db, out, "--as-of", AS_OF.isoformat(), "--priority", "ASY")
+    _build(db, out, "--as-of", AS_OF.isoformat(), "--priority", "ASY", "--force")  # replacing a file needs --force
     assert out.read_bytes().startswith(b"%PDF") and page_count(out) >= 2
     assert [p.name for p in tmp_path.iterdir()] == ["report.pdf"]  # no temporary file left behind
     assert f"({page_count(out)} pages" in capsys.readouterr().err

@@ -46,6 +46,7 @@ def held(built_sample, tmp_path) -> Path:
         sheet = tmp_path / "kbn.csv"
         export_actions(ws, sheet, unit="KBN")
         with open(sheet, encoding="utf-8-sig", newline="") as fh:
+            fh.readline()  # the protective marking; a spreadsheet saved without it comes back as well
             rows = list(csv.DictReader(fh))
         for row in rows:
             if row["ref"] == "A14":

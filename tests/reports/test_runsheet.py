@@ -69,14 +69,14 @@ def test_the_run_sheet_is_one_page_of_the_agenda_with_clock_times_and_who_presen
     for n, item in enumerate(template["items"], 1):
         starts = dt.datetime(2026, 1, 1, 9, 30) + dt.timedelta(minutes=minutes)
         first_words = " ".join(item["title"].split()[:2])
-        row = next((line for line in lines if line.startswith(f"{starts:%H:%M}")), None)
+        row = next((line.lstrip() for line in lines if line.lstrip().startswith(f"{starts:%H:%M}")), None)
         assert row is not None, f"no row starts at {starts:%H:%M} for {item['title']}"
         assert re.match(rf"{starts:%H:%M}\s+{item['minutes']}\s+{n}\. {re.escape(first_words)}", row), row
         assert presents[item["kind"]] in row, (item["kind"], row)
         minutes += item["minutes"]
     total = sum(i["minutes"] for i in template["items"])
     ends = dt.datetime(2026, 1, 1, 9, 30) + dt.timedelta(minutes=total)
-    assert re.search(rf"^{ends:%H:%M}\s+{total}\s+Close", text, re.M)
+    assert re.search(rf"^\s*{ends:%H:%M}\s+{total}\s+Close", text, re.M)
     assert f"ends {ends:%H:%M} ({total} minutes planned)" in text.replace("\n", " ")
 
 

@@ -105,3 +105,39 @@ def test_export_and_import_from_the_view(qtbot, ws, tmp_path):
     assert said.startswith("Wrote 2 live actions")
     assert "0 changes applied" in view.import_from(tmp_path / "kbs.csv")
 
+
+
+def test_a_review_saved_while_another_process_writes_says_so_instead_of_freezing_or_a_traceback(qtbot, ws):
+    import subprocess
+    import sys
+    import textwrap
+    import time
+
+    holder = textwrap.dedent("""
+        import sqlite3, sys, time, pathlib
+        con = sqlite3.connect(sys.argv[1], isolation_level=None)
+        con.execute("BEGIN IMMEDIATE")  # an import from the command line, holding the write lock
+        pathlib.Path(sys.argv[2]).write_text("holding")
+        time.sleep(6)
+        con.execute("ROLLBACK")
+    """)
+    marker = ws.path.with_name("holding")
+    child = subprocess.Popen([sys.executable, "-c", holder, str(ws.path), str(marker)])
+    try:
+        deadline = time.monotonic() + 20
+        while not marker.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        view = ActionsView(ws, AS_OF)
+        qtbot.addWidget(view)
+        ws.busy_wait = 1.0  # the window's is 5 s (main_window): shorter here, to keep the test quick
+        view.select("A12")
+        before = ws.conn.execute("SELECT count(*) FROM action_updates").fetchone()[0]
+        qtbot.keyClicks(view.note, "Profile commissioned")
+        started = time.monotonic()
+        qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+        assert time.monotonic() - started < 4
+        assert view.message.text().startswith("Not saved: The workspace is busy")
+        assert ws.conn.execute("SELECT count(*) FROM action_updates").fetchone()[0] == before
+    finally:
+        child.kill()
+        child.wait()

@@ -99,3 +99,29 @@ def test_the_window_approves_the_last_meetings_minutes_and_keeps_them_as_approve
         assert state == "ok" and again.read_bytes() == out.read_bytes()
     finally:
         ws.close()
+
+
+def test_a_document_that_cannot_be_built_or_written_ends_with_a_message(qtbot, built_sample, tmp_path, monkeypatch):
+    """The progress dialog never stays up: a build that fails in an unforeseen way (as one mistyped coordinate
+    once made the pack's map fail), or a target that is the workspace itself, ends with a sentence."""
+    db = tmp_path / "s.sqlite"
+    shutil.copy(built_sample, db)
+    before = db.read_bytes()  # refused before the workspace is even opened: not a byte of it changes
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    job = build_document(parent, db, "minutes", "last", db, wait=True)  # -o the workspace
+    state, text = job.outcome
+    assert state == "failed" and "never replaced by an output" in text and not job.dialog.isVisible()
+    assert db.read_bytes() == before
+
+    import compstat_desk.reports.minutes as minutes
+
+    def broken(*_args, **_kwargs):
+        raise ValueError("Maximum allowed size exceeded")
+
+    monkeypatch.setattr(minutes, "build_minutes", broken)
+    out = tmp_path / "minutes.pdf"
+    job = build_document(parent, db, "minutes", "last", out, wait=True)
+    state, text = job.outcome
+    assert state == "failed" and "could not be built" in text and "nothing was written" in text
+    assert not job.dialog.isVisible() and not out.exists()

@@ -669,3 +669,37 @@ def test_the_first_run_builds_the_workspace_behind_a_frame_that_shows_its_progre
     assert "Wessex Constabulary (sample)" in w.banner.text() and "Wessex" in w.windowTitle()
     w.close()
     w.ws.close()
+
+
+def test_file_new_workspace_makes_one_and_the_window_opens_it(qtbot, window, tmp_path):
+    from PySide6.QtWidgets import QWizard
+
+    action = next(a for a in window.file_menu.actions() if a.text() == "&New workspace…")
+    assert action.shortcut().toString() == "Ctrl+N"
+    action.trigger()
+    wizard = window.findChild(QWizard)
+    page = wizard.workspace_page
+    page.file.setText(str(tmp_path / "seacombe.sqlite"))
+    qtbot.keyClicks(page.name, "Seacombe Police")
+    page.zone.setCurrentText("Europe/London")
+    wizard.next()
+    wizard.next()
+    csv = tmp_path / "incidents_2024.csv"  # the file the window's own workspace was made from
+    rows = pd.read_csv(csv, dtype=str)
+    wizard.files_page.incidents.set_path(csv)
+    with qtbot.waitSignal(window.replaced, timeout=60_000) as replaced:
+        wizard.button(QWizard.WizardButton.FinishButton).click()
+    other = replaced.args[0]
+    qtbot.addWidget(other)
+    try:
+        assert other.ws.path == tmp_path / "seacombe.sqlite" and "Seacombe Police" in other.windowTitle()
+        count = other.ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0]
+        rejected = other.ws.conn.execute("SELECT count(*) FROM rejected_rows").fetchone()[0]
+        assert count + rejected == len(rows) and rejected == len(BAD_DATES)
+        qtbot.waitUntil(lambda: hasattr(other, "new_workspace_message"), timeout=5_000)
+        told = other.new_workspace_message
+        assert told.text().startswith("Created seacombe.sqlite: Seacombe Police") and \
+            f"{count:,} rows accepted" in told.detailedText()
+    finally:
+        other.close()
+        other.ws.close()

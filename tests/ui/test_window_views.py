@@ -363,7 +363,7 @@ def test_boundaries_import_through_the_dialog_as_the_command_line_would(qtbot, t
     dialog = ImportDialog(db)
     qtbot.addWidget(dialog)
     dialog.set_file(sample_files() / "boundaries.geojson")
-    assert dialog.preview.profile == "boundaries" and dialog.form.isRowVisible(dialog.key_edit)
+    assert dialog.preview.profile == "boundaries" and dialog.options_box.form.isRowVisible(dialog.key_edit)
     features = json.loads((sample_files() / "boundaries.geojson").read_text())["features"]
     assert dialog.preview_table.rowCount() == min(20, len(features))
     with qtbot.waitSignal(dialog.imported, timeout=20_000):
@@ -406,9 +406,10 @@ def test_published_figures_alone_fill_the_week_selector_and_the_compstat_table(q
     last = sheet.iloc[-1]
     texts = [[model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())]
     robbery = next(row for row in texts if row[0] == "Robbery")
-    # The week as the last sheet printed it; 28 days by hand from the four stored weeks: 10 + 11 + 12 + 9.
+    # The week as the last sheet printed it; the 28 days as it printed them too (44: they hold the late records
+    # that the four weeks as first published, 10 + 11 + 12 + 9 = 42, lack).
     assert [int(x.replace(",", "")) for x in robbery[1:3]] == [last["wtd_current"], last["wtd_prior"]]
-    assert str(sheet["wtd_current"].sum()) in robbery and "as published" in view.notes.text()
+    assert str(last["d28_current"]) in robbery and "as published" in view.notes.text()
     # The trend: each week as published, against the sheet's own year-ago column.
     code = ws.conn.execute("SELECT code FROM categories WHERE name = 'Robbery'").fetchone()[0]
     w.show_tab("Trend")
@@ -440,3 +441,114 @@ def test_the_projector_theme_keeps_the_compstat_table_large_but_in_sight(qtbot, 
     assert window.splitter.sizes()[0] <= 0.22 * sum(window.splitter.sizes()) + 1
     window.set_projector_theme(False)
     assert "Hover" in view.legend.text()
+
+
+def test_a_workbook_with_several_sheets_of_data_asks_which_in_the_import_dialog(qtbot, writable, tmp_path,
+                                                                                 monkeypatch):
+    from openpyxl import Workbook
+    from PySide6.QtWidgets import QInputDialog
+
+    book = Workbook()
+    north = book.active
+    north.title = "North"
+    north.append(["id", "occurred", "category", "unit"])
+    for i in range(3):
+        north.append([f"N{i}", "2026-11-10 09:00", "BURG", "KBN1"])
+    south = book.create_sheet("South")
+    south.append(["id", "occurred", "category", "unit"])
+    for i in range(5):
+        south.append([f"S{i}", "2026-11-11 09:00", "ROB", "KBN2"])
+    path = tmp_path / "two.xlsx"
+    book.save(path)
+    asked = []
+
+    def choose(_parent, _title, label, items, *_args):  # the analyst picks the second sheet
+        asked.append((label, list(items)))
+        return "South", True
+
+    monkeypatch.setattr(QInputDialog, "getItem", choose)
+    dialog = writable.open_import_dialog()
+    dialog.set_file(path)
+    assert asked and asked[0][1] == ["North", "South"] and "several sheets" in asked[0][0]
+    assert dialog.preview_table.rowCount() == 5 and dialog.preview_table.item(0, 0).text() == "S0"
+    assert dialog.options().sheet == "South"
+    with qtbot.waitSignal(dialog.imported, timeout=20_000) as imported:
+        qtbot.mouseClick(dialog.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=5_000)
+    ids = writable.ws.conn.execute("SELECT source_id FROM incidents WHERE import_id = ? ORDER BY source_id",
+                                   (imported.args[0],)).fetchall()
+    assert [i for (i,) in ids] == [f"S{i}" for i in range(5)]
+    dialog.close()
+
+
+def test_the_import_dialog_settles_dates_and_gives_every_row_a_category_as_the_command_line_would(qtbot, tmp_path):
+    from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+
+    db = tmp_path / "force.sqlite"
+    open_workspace(db).close()
+    text = "ref,when,area\n1,03/02/2019 05:00:00 PM,North\n2,04/05/2019 10:15:00 AM,South\n3,12/11/2019 11:59:00 PM,North\n"
+    (tmp_path / "shoplifting.csv").write_text(text)
+    dialog = ImportDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.set_file(tmp_path / "shoplifting.csv")
+    dialog.set_read_as("when", "occurred")
+    dialog.set_read_as("area", "unit")
+    dialog.options_box.category_edit.setText("Shoplifting")
+    dialog.options_box.level_combo.setCurrentIndex(dialog.options_box.level_combo.findData("sector"))
+    dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30_000)
+    # Every date could be day/month or month/day: refused, with both readings, in the dialog's words.
+    said = dialog.result.text()
+    assert "3 February 2019" in said and "2 March 2019" in said and "Date order box" in said and "--" not in said
+    dialog.options_box.date_combo.setCurrentIndex(dialog.options_box.date_combo.findData("dd/mm/yyyy"))
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=30_000)
+    frame = pd.read_csv(io.StringIO(text))
+    want = pd.to_datetime(frame["when"], format="%d/%m/%Y %I:%M:%S %p").dt.strftime("%Y-%m-%d %H:%M").tolist()
+    with open_workspace(db) as ws:
+        stored = ws.conn.execute("SELECT i.occurred, c.name, u.code, u.level FROM incidents i JOIN categories c"
+                                 " ON c.id = i.category_id JOIN units u ON u.id = i.unit_id ORDER BY i.id").fetchall()
+    assert [r[0] for r in stored] == want
+    assert {r[1] for r in stored} == {"Shoplifting"} and {(r[2], r[3]) for r in stored} == {
+        ("North", "sector"), ("South", "sector")}
+
+
+def test_boundaries_that_match_no_unit_can_be_undone_from_the_dialog(qtbot, tmp_path):
+    from compstat_desk.core.store import catalog
+    from compstat_desk.ui.dialogs.import_dialog import ImportDialog
+
+    db = tmp_path / "force.sqlite"
+    with open_workspace(db) as ws:
+        catalog.add_unit(ws, "Arbutus Ridge", "Arbutus Ridge", "division")
+        before = {c for (c,) in ws.conn.execute("SELECT code FROM units")}
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
+    (tmp_path / "n.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Arbutus-Ridge"}, "geometry": square}]}))
+    dialog = ImportDialog(db)
+    qtbot.addWidget(dialog)
+    dialog.set_file(tmp_path / "n.geojson")
+    dialog.options_box.boundary_level.setCurrentIndex(dialog.options_box.boundary_level.findData("division"))
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        dialog.start()
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    said = dialog.result.text()
+    assert "did you mean 'Arbutus Ridge'?" in said and "Undo this import, in the import dialog" in said
+    assert "compstat-desk" not in said and dialog.undo_button.isVisibleTo(dialog)
+    with qtbot.waitSignal(dialog.imported, timeout=30_000):
+        qtbot.mouseClick(dialog.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.is_running(), timeout=10_000)
+    with open_workspace(db) as ws:
+        assert {c for (c,) in ws.conn.execute("SELECT code FROM units")} == before
+    assert not dialog.undo_button.isVisibleTo(dialog)
+
+
+def test_the_core_s_command_line_words_become_the_window_s():
+    from compstat_desk.ui.widgets.words import window_words
+
+    said = window_words("Cannot tell whether the dates in 'd' are day/month or month/day (…). "
+                        "Give --date-format dd/mm/yyyy (UK) or mm/dd/yyyy (US).")
+    assert said.endswith("Choose day/month/year (UK) or month/day/year (US) in the Date order box.")
+    said = window_words("Kingsbridge has no unit boundaries to map: import them "
+                        "(compstat-desk --db '/tmp/a b.sqlite' boundaries FILE.geojson).")
+    assert said == "Kingsbridge has no unit boundaries to map: import them."

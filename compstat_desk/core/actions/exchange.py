@@ -16,6 +16,7 @@ import pandas as pd
 
 from compstat_desk.core.actions.tracker import STATUS_WORDS, actions_table, record_update, status_code
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.outputs import check_target, csv_bytes, marked_header_rows, write_output, xlsx_bytes
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 SHOWN = ["action_id", "ref", "unit", "owner", "text", "due", "status", "blocked_by", "last_review", "last_note",
@@ -27,10 +28,16 @@ HELP = ("Fill in the last four columns only: new_status (open, in progress, cons
 
 
 def export_actions(ws: Workspace, path: str | Path, *, unit: str | None = None, owner: str | None = None,
-                   as_of: dt.date | None = None) -> int:
+                   as_of: dt.date | None = None, replace: bool = False) -> int:
     """Write the live actions of a unit (and the units under it) or an owner to CSV or XLSX (by the file's
-    extension); returns how many."""
+    extension); returns how many. The file carries the workspace's marking (the CSV's first line; on every sheet of
+    the XLSX), its texts are never formulas, and it is written whole or not at all (core.outputs); an existing file
+    is replaced only when `replace`."""
     path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise CompstatError(f"{path.name}: export to a .csv or .xlsx file.")
+    check_target(path, replace=replace)
     table = actions_table(ws, as_of=as_of, unit=unit, owner=owner)
     table = table[table["status"].isin(["open", "in_progress", "constrained"])]
     versions = dict(ws.conn.execute("SELECT action_id, max(id) FROM action_updates GROUP BY action_id").fetchall())
@@ -42,15 +49,11 @@ def export_actions(ws: Workspace, path: str | Path, *, unit: str | None = None, 
     })
     for name in FILLED:
         out[name] = ""
-    if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            out.to_excel(writer, sheet_name="Actions", index=False)
-            pd.DataFrame({"How to fill this in": [HELP, f"Protective marking: {ws.marking}"]}).to_excel(
-                writer, sheet_name="Read me", index=False)
-    elif path.suffix.lower() == ".csv":
-        out.to_csv(path, index=False, encoding="utf-8-sig")  # with a BOM, so Excel reads accents right
+    if suffix == ".xlsx":
+        data = xlsx_bytes({"Actions": out, "Read me": pd.DataFrame({"How to fill this in": [HELP]})}, ws.marking)
     else:
-        raise CompstatError(f"{path.name}: export to a .csv or .xlsx file.")
+        data = csv_bytes(out, ws.marking)
+    write_output(path, data, replace=replace)
     ws.audit("actions", None, field="exported", new=path.name, note=f"{len(out)} live actions"
              + (f" of {unit}" if unit else "") + (f" owned by {owner}" if owner else ""))
     return len(out)
@@ -80,7 +83,11 @@ def _read(path: Path) -> pd.DataFrame:
         raise CompstatError(f"{path.name} is empty.")
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False)
+            first = pd.read_excel(path, sheet_name=0, header=None, nrows=1, dtype=str, keep_default_na=False)
+            skip = marked_header_rows(str(first.iat[0, 0])) if first.size else 0
+            frame = pd.read_excel(path, sheet_name=0, dtype=str, keep_default_na=False, skiprows=skip)
+            frame.attrs["skipped"] = skip
+            return frame
         raw = path.read_bytes()
         if b"\x00" in raw[:4096]:
             raise CompstatError(f"{path.name} is not a text file: send back the .csv or .xlsx that was exported.")
@@ -92,7 +99,10 @@ def _read(path: Path) -> pd.DataFrame:
                 continue
         from io import StringIO
 
-        return pd.read_csv(StringIO(text), dtype=str, keep_default_na=False)
+        skip = marked_header_rows(text.split("\n", 1)[0])
+        frame = pd.read_csv(StringIO(text), dtype=str, keep_default_na=False, skiprows=skip)
+        frame.attrs["skipped"] = skip
+        return frame
     except CompstatError:
         raise
     except Exception as exc:  # a damaged spreadsheet or a CSV pandas cannot read
@@ -103,11 +113,12 @@ def import_updates(ws: Workspace, path: str | Path, *, by: str | None = None) ->
     """Apply a returned actions file. Rows are validated one by one; the valid changes go in together."""
     path = Path(path)
     frame = _read(path)
+    skip = int(frame.attrs.get("skipped", 0))
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     missing = [c for c in ("action_id", "version", "new_status", "progress_note") if c not in frame.columns]
     if missing:
         raise CompstatError(f"{path.name} is not an exported actions file: it lacks the column(s) "
-                            f"{', '.join(missing)}. Export one with `compstat-desk actions export`.")
+                            f"{', '.join(missing)}. Export one with `{ws.command('actions export')}`.")
     for name in ("what_blocks_it", "new_due"):
         if name not in frame.columns:
             frame[name] = ""
@@ -115,18 +126,20 @@ def import_updates(ws: Workspace, path: str | Path, *, by: str | None = None) ->
     by = by or current_user()
     at = now_iso()
     planned: list[tuple[int, str, dict[str, str | None]]] = []
-    for i, row in frame.iterrows():
-        line = int(str(i)) + 2  # the spreadsheet's row number (the header is row 1)
-        cells = {k: str(row[k]).strip() for k in ("action_id", "version", "new_status", "progress_note",
-                                                   "what_blocks_it", "new_due")}
-        if not (cells["new_status"] or cells["progress_note"] or cells["new_due"] or cells["what_blocks_it"]):
-            report.unchanged += 1
-            continue
-        try:
-            planned.append(_check(ws, line, cells, report))
-        except CompstatError as exc:
-            report.problems.append(f"row {line}: {exc}")
+    # Checked and applied in one transaction: a review saved in the window while the file is read can neither slip
+    # between the check and the write nor be overwritten (the version check sees it, or it waits for this).
     with ws.transaction():
+        for i, row in frame.iterrows():
+            line = int(str(i)) + 2 + skip  # the spreadsheet's row number (the header is row 1, or 2 under a marking)
+            cells = {k: str(row[k]).strip() for k in ("action_id", "version", "new_status", "progress_note",
+                                                       "what_blocks_it", "new_due")}
+            if not (cells["new_status"] or cells["progress_note"] or cells["new_due"] or cells["what_blocks_it"]):
+                report.unchanged += 1
+                continue
+            try:
+                planned.append(_check(ws, line, cells, report))
+            except CompstatError as exc:
+                report.problems.append(f"row {line}: {exc}")
         for action_id, ref, change in planned:
             if not change:
                 continue

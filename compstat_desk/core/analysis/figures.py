@@ -36,6 +36,7 @@ BAND_998 = "#EFEFEF"
 ROLE_COLOURS = {"better": BETTER, "worse": WORSE, "none": NO_CHANGE}
 ROLE_FILLS = {"better": "#9CC7E4", "worse": "#F2B48C", "none": "#E4E4E4"}  # lighter, for areas on a map
 ROLE_WORDS = {"better": "better", "worse": "worse", "none": "no real change"}
+NHS_WORDS = {"better": "improving", "worse": "concerning", "none": "neither better nor worse"}  # its icons
 ROLE_SYMBOLS = {"better": "▼", "worse": "▲", "none": "–"}  # for counts where fewer is better
 # The delivery-confidence scale (trajectories.SCALE) from blue (Green: on track) to orange (Red), with its label.
 LIKELIHOOD_COLOURS = {"Green": "#0072B2", "Amber/Green": "#56B4E9", "Amber": "#F0E442", "Amber/Red": "#E69F00",
@@ -197,9 +198,11 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     from compstat_desk.core.analysis.series import (
         RUN_LENGTH,
         SEASON_HALF_WIDTH,
+        TREND_LENGTH,
         YEARS_BACK,
         control_chart,
         run_spans,
+        variation,
         weekly_counts,
     )
 
@@ -291,8 +294,29 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     for a, b, side in spans:
         fig.notes.append(f"**A shift:** {b - a + 1} weeks in a row {side} the baseline, weeks ending "
                          f"{week_words(ends[a])} to {week_words(ends[b])}.")
+    for i in range(len(chart)):
+        trend = str(chart["trend"].iloc[i])
+        if trend and (i + 1 == len(chart) or str(chart["trend"].iloc[i + 1]) != trend):
+            fig.notes.append(f"**A trend:** {TREND_LENGTH} or more weeks in a row each "
+                             f"{'higher' if trend == 'rising' else 'lower'} against the baseline than the one before, "
+                             f"to the week ending {week_words(ends[i])}.")
+        pair = str(chart["two_of_three"].iloc[i])
+        if pair:
+            fig.notes.append(f"**Two of three weeks {'above' if pair == 'high' else 'below'} the 95% limits**, to the "
+                             f"week ending {week_words(ends[i])}.")
+    reading = variation(chart)
+    if reading == "common":
+        fig.notes.insert(1, "**This week: common cause** (NHS Making Data Count): nothing out of the ordinary for "
+                         "this time of year by any of its rules.")
+    else:
+        role = judge(reading == "high", True, polarity)
+        fig.notes.insert(1, f"**This week: special cause, {NHS_WORDS[role]}** (NHS Making Data Count): unusually "
+                         f"{reading} for this time of year by at least one of its rules.")
     fig.notes.append(f"Baseline: the same weeks ± {SEASON_HALF_WIDTH} in the {YEARS_BACK} previous years; limits "
-                     f"widened by φ = {float(chart['phi'].iloc[0]):.2f} for clustering.")
+                     f"are exact Poisson or negative-binomial quantiles, widened by φ = "
+                     f"{float(chart['phi'].iloc[0]):.2f} for clustering and by the baseline's own chance; a shift is "
+                     f"{RUN_LENGTH} weeks on one side, a trend {TREND_LENGTH} each further, weeks on the baseline "
+                     "ignored.")
 
     r: Any  # a row of the chart: pandas types no column of it
     for i, r in enumerate(chart.itertuples()):
@@ -644,7 +668,8 @@ def map_figure(ws: Workspace, category: str = HEADLINE, *, unit: str | None = No
             areas = [units.shapes[info.code]]
         where = info.name
     if not areas:
-        raise CompstatError(f"{where} has no unit boundaries to map: import them (compstat-desk boundaries).")
+        raise CompstatError(f"{where} has no unit boundaries to map: import them "
+                            f"({ws.command('boundaries FILE.geojson')}).")
     changes = maps.unit_changes(ws, week_ending, category, "28d", table=table)
     rise, fall = ("better", "worse") if up_is_good(maps.category_polarity(ws, category)) else ("worse", "better")
     symbol = {rise: "▲", fall: "▼"}

@@ -1,5 +1,6 @@
 """Weekly series with a seasonal baseline and control limits: is this week out of the ordinary for this time
-of year, once clustering is allowed for? In the spirit of SPC c-charts and Farrington-style outbreak detection."""
+of year, once clustering is allowed for? Exact Poisson or negative-binomial limits, in the spirit of SPC c-charts
+and Farrington-style outbreak detection, with the NHS "Making Data Count" rules."""
 
 from __future__ import annotations
 
@@ -11,12 +12,12 @@ import pandas as pd
 
 from compstat_desk.core.analysis.compstat import HEADLINE, latest_week_ending, phi_from_weeks
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 
 SEASON_HALF_WIDTH = 3  # the same week ± 3 weeks, in each earlier year
 YEARS_BACK = 2
-RUN_LENGTH = 8  # this many weeks in a row on one side of the baseline is a shift, not chance
 
 
 def weekly_counts(ws: Workspace, unit: str, category: str, week_ending: dt.date, weeks: int) -> pd.Series:
@@ -60,13 +61,132 @@ def seasonal_baseline(counts: np.ndarray, recent: int) -> np.ndarray:
     return out
 
 
+BASELINE_WEEKS = (2 * SEASON_HALF_WIDTH + 1) * YEARS_BACK  # weeks averaged into each week's baseline (14)
+# The NHS "Making Data Count" rules (NHS England, 2019), ties ignored: a point on the baseline neither counts
+# towards nor breaks a shift, an unchanged point neither counts towards nor breaks a trend.
+SHIFT_LENGTH = 7  # this many weeks in a row on one side of the baseline is a shift
+TREND_LENGTH = 6  # this many weeks each further from the baseline's side than the last: a trend
+RUN_LENGTH = SHIFT_LENGTH
+
+
+def count_limits(baseline: np.ndarray, phi: float | np.ndarray, n_baseline: int = BASELINE_WEEKS
+                 ) -> dict[str, np.ndarray]:
+    """Exact limits for a weekly count whose expected value is `baseline`: the 0.1% and 99.9% (the 99.8% limits)
+    and 2.5% and 97.5% (the 95% limits) quantiles of a Poisson count, or, where it is over-dispersed, of the negative
+    binomial with the same mean and variance φ·μ·(1 + 1/n_baseline) (the baseline is itself a mean of n_baseline
+    weeks, and its own chance widens the limits). A count is beyond a limit when it is above the upper quantile or
+    below the lower one: at most 0.1% (2.5%) of ordinary weeks are, on each side, however small the mean."""
+    mu = np.maximum(np.asarray(baseline, dtype=float), 0.5)  # a baseline of 0 still has some room for chance
+    var_ratio = np.broadcast_to(np.asarray(phi, dtype=float), mu.shape) * (1 + 1 / n_baseline)
+    over = var_ratio > 1 + 1e-9
+    size = np.where(over, mu / np.where(over, var_ratio - 1, 1), 1.0)
+    prob = np.where(over, 1 / var_ratio, 0.5)
+    out = {}
+    for name, q in (("lower_998", 0.001), ("lower_95", 0.025), ("upper_95", 0.975), ("upper_998", 0.999)):
+        value = np.where(over, stats.nbinom.ppf(q, size, prob), stats.poisson.ppf(q, mu))
+        out[name] = np.where(np.isnan(np.asarray(baseline, dtype=float)), np.nan, value)
+    return out
+
+
+def shift_flags(count: np.ndarray, baseline: np.ndarray, length: int = SHIFT_LENGTH) -> np.ndarray:
+    """'above' or 'below' for each week that ends a run of `length` or more weeks on one side of the baseline
+    (weeks on the baseline are skipped: they neither count nor break the run); '' otherwise."""
+    side = np.sign(np.asarray(count, dtype=float) - np.asarray(baseline, dtype=float))
+    out = np.full(len(side), "", dtype=object)
+    run, last = 0, 0.0
+    for i, s in enumerate(side):
+        if np.isnan(s):
+            run, last = 0, 0.0
+            continue
+        if s == 0:
+            continue  # a tie: ignored
+        run = run + 1 if s == last else 1
+        last = s
+        if run >= length:
+            out[i] = "above" if s > 0 else "below"
+    return out
+
+
+def trend_flags(values: np.ndarray, length: int = TREND_LENGTH) -> np.ndarray:
+    """'rising' or 'falling' for each week that ends `length` or more weeks each higher (lower) than the one before
+    (a week equal to the one before is skipped: it neither counts nor breaks the trend); '' otherwise."""
+    v = np.asarray(values, dtype=float)
+    out = np.full(len(v), "", dtype=object)
+    run, direction, previous = 0, 0.0, np.nan
+    for i, x in enumerate(v):
+        if np.isnan(x):
+            run, direction, previous = 0, 0.0, np.nan
+            continue
+        if np.isnan(previous):
+            run, previous = 1, x
+            continue
+        if x == previous:
+            continue  # a tie: ignored
+        step = 1.0 if x > previous else -1.0
+        run = run + 1 if step == direction else 2
+        direction, previous = step, x
+        if run >= length:
+            out[i] = "rising" if step > 0 else "falling"
+    return out
+
+
+def two_of_three_flags(count: np.ndarray, lower_95: np.ndarray, upper_95: np.ndarray) -> np.ndarray:
+    """'high' or 'low' for each week that, with one or both of the two before it, makes two of three weeks beyond the
+    same 95% limit (the NHS's 'two of three beyond 2σ'); '' otherwise."""
+    c = np.asarray(count, dtype=float)
+    with np.errstate(invalid="ignore"):
+        high = c > np.asarray(upper_95, dtype=float)
+        low = c < np.asarray(lower_95, dtype=float)
+    out = np.full(len(c), "", dtype=object)
+    for i in range(len(c)):
+        window = slice(max(0, i - 2), i + 1)
+        if high[i] and high[window].sum() >= 2:
+            out[i] = "high"
+        elif low[i] and low[window].sum() >= 2:
+            out[i] = "low"
+    return out
+
+
+VARIATION_WORDS = {"common": "common cause: no significant change",
+                   "high": "special cause: unusually high", "low": "special cause: unusually low"}
+
+
+def variation(chart: pd.DataFrame) -> str:
+    """The NHS variation icon's reading of the latest week: 'high' or 'low' where it is out of the ordinary by any
+    rule (beyond the 99.8% limits, part of a shift, a trend, or two of three beyond the 95% limits), else
+    'common'. Whether high is concerning or improving is the measure's polarity (polarity.judge)."""
+    last = chart.iloc[-1]
+    if last["outside"] in ("high", "low"):
+        return str(last["outside"])
+    if last["two_of_three"] in ("high", "low"):
+        return str(last["two_of_three"])
+    if last["run"]:
+        return "high" if last["run"] == "above" else "low"
+    if last["trend"]:
+        return "high" if last["trend"] == "rising" else "low"
+    return "common"
+
+
+def assurance(chart: pd.DataFrame, target: float, up_is_bad: bool = True) -> str:
+    """The NHS assurance icon for a weekly target: 'pass' when the latest 99.8% limits lie wholly on the target's good
+    side (the process will meet it, chance alone deciding), 'fail' when wholly on its bad side, 'hit and miss'
+    where the target lies between them."""
+    lo, hi = float(chart["lower_998"].iloc[-1]), float(chart["upper_998"].iloc[-1])
+    if (hi <= target) if up_is_bad else (lo >= target):
+        return "pass"
+    if (lo > target) if up_is_bad else (hi < target):
+        return "fail"
+    return "hit and miss"
+
+
 def control_chart(ws: Workspace, unit: str, category: str, week_ending: dt.date | None = None,
                   recent: int = 52) -> pd.DataFrame:
-    """The last `recent` weeks: count, seasonal baseline, 95% and 99.8% limits widened by φ, and the flags.
+    """The last `recent` weeks: count, seasonal baseline, exact 95% and 99.8% limits widened by φ, and the flags.
 
-    Limits are baseline ± z·√(φ·baseline) (z = 1.96 and 3.09), with φ the series' over-dispersion (as in the
-    Compstat table). `outside` names the weeks beyond the 99.8% limits; `run` the weeks that end a run of
-    RUN_LENGTH or more on one side of the baseline (a shift, not chance)."""
+    Limits are Poisson or negative-binomial quantiles (count_limits), with φ the series' over-dispersion (as in the
+    Compstat table). `outside` names the weeks beyond the 99.8% limits; `run` the weeks that end a shift of
+    SHIFT_LENGTH or more on one side of the baseline; `trend` a trend of TREND_LENGTH of the weeks' distance from
+    the baseline; `two_of_three` two of three weeks beyond the same 95% limit (the NHS's rules, ties ignored)."""
     week_ending = week_ending or latest_week_ending(ws)
     weeks = recent + 52 * YEARS_BACK + SEASON_HALF_WIDTH
     series = weekly_counts(ws, unit, category, week_ending, weeks)
@@ -76,18 +196,16 @@ def control_chart(ws: Workspace, unit: str, category: str, week_ending: dt.date 
         raise CompstatError(f"A seasonal baseline needs {YEARS_BACK} earlier years of data before these weeks.")
     known = counts[-104:][~np.isnan(counts[-104:])]
     phi = float(phi_from_weeks(known[None, :])[0]) if len(known) > 1 else 1.0
-    spread = np.sqrt(phi * np.maximum(baseline, 0.5))  # a baseline of 0 still has some room for chance
+    limits = count_limits(baseline, phi)
     chart = pd.DataFrame({"week_end": series.index[-recent:], "count": counts[-recent:], "baseline": baseline,
-                          "lower_95": np.maximum(0, baseline - 1.96 * spread), "upper_95": baseline + 1.96 * spread,
-                          "lower_998": np.maximum(0, baseline - 3.09 * spread), "upper_998": baseline + 3.09 * spread,
-                          "phi": phi})
+                          **limits, "phi": phi})
     count = chart["count"].to_numpy(dtype=float)
-    chart["outside"] = np.where(count > chart["upper_998"], "high", np.where(count < chart["lower_998"], "low", ""))
-    side = np.sign(count - baseline)
-    run = np.zeros(recent, dtype=int)
-    for i in range(recent):
-        run[i] = (run[i - 1] + 1) if i and side[i] != 0 and side[i] == side[i - 1] else (1 if side[i] != 0 else 0)
-    chart["run"] = np.where(run >= RUN_LENGTH, np.where(side > 0, "above", "below"), "")
+    with np.errstate(invalid="ignore"):
+        chart["outside"] = np.where(count > chart["upper_998"], "high",
+                                    np.where(count < chart["lower_998"], "low", ""))
+    chart["run"] = shift_flags(count, baseline)
+    chart["trend"] = trend_flags(count - baseline)
+    chart["two_of_three"] = two_of_three_flags(count, chart["lower_95"].to_numpy(), chart["upper_95"].to_numpy())
     return chart
 
 

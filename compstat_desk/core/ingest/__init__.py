@@ -65,7 +65,7 @@ def import_file(
         from compstat_desk.core.ingest import boundaries  # here: pyproj takes a while to load
 
         return boundaries.import_boundaries(ws, path, options, progress=progress, cancelled=cancelled)
-    source = open_table(path)
+    source = open_table(path, sheet=options.sheet)
     profile = options.profile or detect_profile(source.columns)
     if profile not in PROFILES:
         raise ImportRefused(f"Unknown profile {profile!r}: choose one of {', '.join(PROFILES)}.")

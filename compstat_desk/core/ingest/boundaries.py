@@ -73,6 +73,10 @@ def import_boundaries(
         report.column_mapping = {"code": key, "name": name_key, **({"parent": parent_key} if parent_key else {})}
         lookup = catalog.unit_lookup(ws)
         existing = {name: code for code, name in ws.conn.execute("SELECT code, name FROM units WHERE level != 'force'")}
+        # Levels the workspace already had units at: a new unit at one of them may be an old one spelt otherwise;
+        # a new level under them (beats under districts) is a hierarchy growing, and matches as it should.
+        had_levels = {level for (level,) in ws.conn.execute("SELECT DISTINCT level FROM units WHERE level != 'force'")}
+        created_level: dict[str, str] = {}
         force_id = catalog.ensure_force(ws, import_id=run.import_id)
         rejected: list[tuple[int, str, str]] = []
         drawn: set[int] = set()  # units given a boundary by this file
@@ -133,6 +137,7 @@ def import_boundaries(
                                           boundary=text, import_id=run.import_id)
                 lookup.ids[catalog.normalise_one(code)] = uid
                 report.created_units.append(code)
+                created_level[code] = level
                 report.added += 1
             else:
                 old = ws.conn.execute("SELECT boundary, population, commander FROM units WHERE id = ?",
@@ -157,13 +162,14 @@ def import_boundaries(
             run.reject_lines(rejected)
             run.reasons.clear()
             run.reasons.update(r[2].split(" (")[0] for r in rejected)
-        if existing and report.created_units:
-            report.warnings.append(_unmatched(report.created_units, existing, run.import_id))
+        unmatched = [code for code in report.created_units if created_level.get(code, "division") in had_levels]
+        if existing and unmatched:
+            report.warnings.append(_unmatched(ws, unmatched, existing, run.import_id))
         report = run.finish()
     return report
 
 
-def _unmatched(created: list[str], existing: dict[str, str], import_id: int) -> str:
+def _unmatched(ws: Workspace, created: list[str], existing: dict[str, str], import_id: int) -> str:
     """Units a boundary file brought that match none the workspace had: perhaps the same unit, spelt otherwise."""
     import difflib
 
@@ -173,9 +179,10 @@ def _unmatched(created: list[str], existing: dict[str, str], import_id: int) -> 
         close = difflib.get_close_matches(code, names, n=1, cutoff=0.75)
         parts.append(f"{code!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
     more = f" and {len(created) - 8} more" if len(created) > 8 else ""
-    return (f"{len(created)} boundaries match no unit the workspace already had, so new units were made: "
+    matches = "boundary matches" if len(created) == 1 else "boundaries match"
+    return (f"{len(created)} {matches} no unit the workspace already had, so new units were made: "
             f"{', '.join(parts)}{more}. If they are the same units under other names, undo this import "
-            f"(compstat-desk imports {import_id} --undo), add aliases (compstat-desk alias unit NAME UNIT), "
+            f"({ws.command(f'imports {import_id} --undo')}), add aliases ({ws.command('alias unit NAME UNIT')}), "
             "and import the file again; or check --key.")
 
 

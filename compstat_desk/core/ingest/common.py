@@ -18,7 +18,7 @@ from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
 from compstat_desk.core.store.bulk import insert_columns
 from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
-from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
+from compstat_desk.core.store.workspace import Workspace, cli_command, current_user, now_iso
 
 Progress = Callable[[float, str], None]
 Cancelled = Callable[[], bool]
@@ -48,6 +48,7 @@ class ImportOptions:
     key: str | None = None  # boundaries: the property that holds the unit code
     name_key: str | None = None
     parent_key: str | None = None
+    sheet: str | None = None  # a workbook's sheet, when it has several with data
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -86,6 +87,8 @@ class ImportReport:
     created_categories: list[str] = field(default_factory=list)
     withheld: int = 0
     bad_coordinates: int = 0
+    impossible_locations: int = 0  # kept and counted by their unit, without the location that cannot be true
+    impossible_examples: list[str] = field(default_factory=list)  # the first few, each naming its row
     unit_from_point: int = 0
     disagreements: int = 0
     disagreement_pairs: list[list[Any]] = field(default_factory=list)
@@ -93,10 +96,17 @@ class ImportReport:
     date_min: str | None = None
     date_max: str | None = None
     month_only: int = 0
+    date_example: str | None = None  # the first date as the file writes it
+    instants: int = 0  # timestamps with a UTC offset (or epoch numbers), converted to the workspace's time zone
+    offsets: list[str] = field(default_factory=list)
+    time_zone: str | None = None
+    clock_rows: int = 0  # rows whose time of day came from a separate column
+    clock_column: str | None = None
     weeks: list[str] = field(default_factory=list)
     newest_age_days: int | None = None
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    workspace: str = ""  # the workspace's file: the commands the report suggests name it with --db
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True, default=str)
@@ -106,8 +116,14 @@ class ImportReport:
         data = json.loads(text or "{}")
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
-    def lines(self) -> list[str]:
-        """The report as sentences, most important first (what the CLI prints and the Data view shows)."""
+    def command(self, text: str) -> str:
+        """A command on the workspace this report is about, to paste as printed."""
+        return cli_command(self.workspace, text) if self.workspace else f"compstat-desk {text}"
+
+    def lines(self, *, window: bool = False) -> list[str]:
+        """The report as sentences, most important first (what the CLI prints and the Data view shows).
+
+        `window`: for the window, whose fixes are its own buttons and views, never a command line."""
         out: list[str] = []
         if self.already_imported:
             a = self.already_imported
@@ -132,7 +148,16 @@ class ImportReport:
         if self.date_min:
             how = self.date_format or ""
             how = f", read from the {how}" if how.endswith("columns") else (f", read as {how}" if how else "")
-            out.append(f"Dates run from {self.date_min} to {self.date_max}{how}.")
+            example = f" (e.g. {self.date_example!r})" if self.date_example and not how.endswith("columns") else ""
+            out.append(f"Dates run from {self.date_min} to {self.date_max}{how}{example}.")
+        if self.instants:
+            given = ("given as epoch numbers (counted from UTC)" if self.offsets == ["UTC"]
+                     else f"with a UTC offset ({', '.join(o for o in self.offsets if o != 'UTC')})")
+            out.append(f"{plural(self.instants, 'timestamp')} {given} converted to {self.time_zone} time, "
+                       "the workspace's time zone, so that hours and weeks are local.")
+        if self.clock_rows:
+            out.append(f"The time of day of {plural(self.clock_rows, 'row')} comes from the "
+                       f"{self.clock_column!r} column.")
         if self.month_only:
             out.append(f"{self.month_only:,} rows give only a month: they count on the 1st of their month, "
                        "so weekly and 28-day windows cannot use them fairly.")
@@ -149,6 +174,10 @@ class ImportReport:
         if self.bad_coordinates:
             out.append(f"{plural(self.bad_coordinates, 'row')} with unreadable coordinates: "
                        "kept and counted without a location.")
+        if self.impossible_locations:
+            out.append(f"{plural(self.impossible_locations, 'incident')} with a location that cannot be true: kept "
+                       "and counted by their unit, without a location (not mapped), e.g. "
+                       + "; ".join(self.impossible_examples[:3]) + ".")
         if self.unit_from_point:
             out.append(f"{plural(self.unit_from_point, 'incident')} without a recorded unit placed by location.")
         if self.disagreements:
@@ -165,17 +194,28 @@ class ImportReport:
                        f"{_list(self.created_categories)}.")
         if self.unknown_units:
             out.append(f"Unknown units ({sum(self.unknown_units.values()):,} rows): {_counted(self.unknown_units)}. "
-                       "Add them (compstat-desk units add) or give an alias (compstat-desk alias unit NAME CODE), "
-                       f"then retry the rejected rows (compstat-desk retry {self.import_id}).")
+                       + (_WINDOW_FIX.format(what="units") if window else
+                          f"Add them ({self.command('units add CODE NAME --parent PARENT')}) or give an alias "
+                          f"({self.command('alias unit NAME CODE')}), then retry the rejected rows "
+                          f"({self.command(f'retry {self.import_id}')}); or retry them creating the missing units "
+                          f"({self.command(f'retry {self.import_id} --add-missing')})."))
         if self.unknown_categories:
             out.append(f"Unknown categories ({sum(self.unknown_categories.values()):,} rows): "
-                       f"{_counted(self.unknown_categories)}. Add them or give an alias "
-                       f"(compstat-desk alias category NAME CODE), then retry (compstat-desk retry {self.import_id}).")
+                       f"{_counted(self.unknown_categories)}. "
+                       + (_WINDOW_FIX.format(what="categories") if window else
+                          f"Give an alias ({self.command('alias category NAME CODE')}) and retry "
+                          f"({self.command(f'retry {self.import_id}')}), or retry creating them "
+                          f"({self.command(f'retry {self.import_id} --add-missing')})."))
         if self.rejected_reasons:
             out.append("Rejected rows by reason: " + "; ".join(
                 f"{k} ({v:,})" for k, v in sorted(self.rejected_reasons.items(), key=lambda kv: -kv[1])[:8]) + ".")
         out.extend(f"Warning: {w}" for w in self.warnings)
         return out
+
+
+_WINDOW_FIX = ("If they are {what} the workspace knows under other names, give those names as aliases in File ▸ "
+               "Setup… and press Retry rejected rows; to add them as new {what}, tick “Add units and categories the "
+               "workspace does not know” and press Retry rejected rows.")
 
 
 class RowVerdicts:
@@ -239,7 +279,7 @@ class ImportRun:
         self.progress = progress
         self.cancelled = cancelled
         self.started = time.perf_counter()
-        self.report = ImportReport(file_name=path.name, profile=profile, sha256=sha256)
+        self.report = ImportReport(file_name=path.name, profile=profile, sha256=sha256, workspace=str(ws.path))
         self.reasons: Counter[str] = Counter()
         cur = ws.conn.execute(
             "INSERT INTO imports(file_name, file_path, sha256, size_bytes, profile, options, imported_at, imported_by)"

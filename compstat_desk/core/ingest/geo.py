@@ -48,7 +48,7 @@ def withheld_mask(x: npt.NDArray[np.float64], y: npt.NDArray[np.float64]) -> npt
 
 def check_lonlat(lon: np.ndarray, lat: np.ndarray, file_name: str) -> None:
     """Refuse a file whose coordinates cannot be lon/lat (usually: projected, and --crs was not given)."""
-    ok = ~(np.isnan(lon) | np.isnan(lat))
+    ok = np.isfinite(lon) & np.isfinite(lat)  # an infinite value is a bad row (impossible_lonlat), not a projection
     if not ok.any():
         return
     bad = ok & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
@@ -58,6 +58,39 @@ def check_lonlat(lon: np.ndarray, lat: np.ndarray, file_name: str) -> None:
             f"The coordinates in {file_name} are not longitude/latitude (e.g. x = {lon[i]:.10g}, y = {lat[i]:.10g}): "
             "they look projected. Give their coordinate system with --crs, e.g. --crs EPSG:32610 for UTM zone 10N."
         )
+
+
+def impossible_lonlat(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
+                      extent: tuple[float, float, float, float] | None) -> tuple[npt.NDArray[np.bool_], list[str]]:
+    """Which points cannot be where an incident happened, and why (one reason a point, '' for a good one): not a
+    finite number (inf), off the globe (latitude 511.0994, or a grid easting in a lon/lat file), or far outside the
+    workspace's area (`extent`: its boundaries' lon/lat bounds; without one, the area most of these points share).
+    Far means beyond the area by more than twice its size and at least two degrees (about 200 km): a latitude and
+    longitude swapped, a digit dropped, a point from another country."""
+    given = ~(np.isnan(lon) | np.isnan(lat))
+    reasons = np.full(len(lon), "", dtype=object)
+    with np.errstate(invalid="ignore"):
+        infinite = given & ~(np.isfinite(lon) & np.isfinite(lat))
+        off = given & ~infinite & ((np.abs(lon) > 180) | (np.abs(lat) > 90))
+    for mask, words in ((infinite, "is not a finite number"), (off, "is off the globe")):
+        for i in np.flatnonzero(mask):
+            reasons[i] = f"the location (longitude {lon[i]:.10g}, latitude {lat[i]:.10g}) {words}"
+    sound = given & ~infinite & ~off
+    if extent is None and sound.sum() >= 5:
+        x0, x1 = np.percentile(lon[sound], [5, 95])
+        y0, y1 = np.percentile(lat[sound], [5, 95])
+        extent = (float(x0), float(y0), float(x1), float(y1))
+    if extent is not None and sound.any():
+        x0, y0, x1, y1 = extent
+        margin = max(2.0, 2 * (x1 - x0), 2 * (y1 - y0))
+        with np.errstate(invalid="ignore"):
+            far = sound & ((lon < x0 - margin) | (lon > x1 + margin) | (lat < y0 - margin) | (lat > y1 + margin))
+        for i in np.flatnonzero(far):
+            reasons[i] = (f"the location (longitude {lon[i]:.10g}, latitude {lat[i]:.10g}) is far outside the "
+                          f"workspace's area (longitude {x0:.4g} to {x1:.4g}, latitude {y0:.4g} to {y1:.4g})")
+        infinite |= far
+    bad: npt.NDArray[np.bool_] = infinite | off
+    return bad, reasons.tolist()
 
 
 def geometry_from_geojson(text: str | None) -> shapely.Geometry | None:

@@ -121,7 +121,8 @@ class IncidentImport:
         if self.run.options.constants.get("unit") is None and "unit" not in cols and not self._any_boundaries():
             raise ImportRefused(
                 f"{self.source.path.name} has no unit column, and the workspace has no unit boundaries to place "
-                "incidents by their coordinates. Import boundaries first (compstat-desk boundaries FILE.geojson) "
+                "incidents by their coordinates. Import boundaries first "
+                f"({self.ws.command('boundaries FILE.geojson')}) "
                 "or map a unit column with --map."
             )
 
@@ -145,6 +146,7 @@ class IncidentImport:
         return ChunkContext(
             file_name=self.source.path.name, file_columns=self.source.columns, columns=self.columns,
             constants=dict(opts.constants), police_uk=self.police_uk, crs=opts.crs, date_format=self.date_format,
+            time_zone=self.ws.setting("time_zone"),
             unit_ids=dict(self.units.ids), category_ids=dict(self.categories.ids),
             create_units=self.new_units or opts.add_missing, create_categories=self.new_categories or opts.add_missing,
             boundaries=boundaries, unit_level=dict(self.unit_level),
@@ -162,7 +164,17 @@ class IncidentImport:
                                   and "occurred" not in run.options.constants else p.date_format.description)
         report.rows_read += p.rows_read
         report.month_only += p.month_only
+        report.date_example = report.date_example or p.date_example or None
+        report.instants += p.instants
+        report.offsets = sorted({*report.offsets, *p.offsets})
+        if p.instants:
+            report.time_zone = self.run.ws.setting("time_zone")
+        if p.clock_rows:
+            report.clock_rows += p.clock_rows
+            report.clock_column = " and ".join(self.columns[k] for k in ("hour", "minute") if k in self.columns)
         report.bad_coordinates += p.bad_coordinates
+        report.impossible_locations += len(p.impossible_locations)
+        report.impossible_examples += p.impossible_locations[:max(0, 5 - len(report.impossible_examples))]
         report.disagreements += p.disagreements
         report.not_checked += p.not_checked
         self.pairs.update(p.pairs)

@@ -56,17 +56,18 @@ class IndicatorImport:
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
                else detect_format(frame[col["period_end"]], col["period_end"]))
         report.date_format = fmt.description
-        dates = parse_dates(frame[col["period_end"]], fmt)
+        dates = parse_dates(frame[col["period_end"]], fmt, zone=self.ws.setting("time_zone"))
         fail(dates.bad, dates.reasons, "bad date")
 
         def number(name: str) -> tuple[np.ndarray, np.ndarray]:
             if name not in col:
                 return np.full(n, np.nan), np.zeros(n, dtype=bool)
             text = frame[col[name]].astype(str).str.strip().str.rstrip("%").str.replace(",", "", regex=False)
-            num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float)
-            wrong = np.isnan(num) & (text != "").to_numpy()
-            fail(wrong, (f"{name} " + frame[col[name]].astype(str).map(repr) + " is not a number")
+            num = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, copy=True)
+            wrong = (np.isnan(num) & (text != "").to_numpy()) | np.isinf(num)
+            fail(wrong, (f"{name} " + frame[col[name]].astype(str).map(repr) + " is not a (finite) number")
                  .to_numpy(dtype=object), f"bad {name}")
+            num[np.isinf(num)] = np.nan
             return num, wrong
 
         value, _ = number("value")

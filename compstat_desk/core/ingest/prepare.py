@@ -24,10 +24,12 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import shapely
 
+from compstat_desk.core.errors import ImportRefused
 from compstat_desk.core.ingest import geo
 from compstat_desk.core.ingest.common import RowVerdicts
-from compstat_desk.core.ingest.dates import DateFormat, detect_format, parse_dates
+from compstat_desk.core.ingest.dates import DEFAULT_ZONE, DateFormat, detect_format, parse_dates
 from compstat_desk.core.ingest.reader import ROW_NUMBER, TableSource, raw_lines
 from compstat_desk.core.store import catalog
 
@@ -58,12 +60,21 @@ class ChunkContext:
     boundaries: dict[str, list[tuple[int, str]]]  # "leaf" and each level -> (unit id, GeoJSON)
     unit_level: dict[int, str]
     unit_codes: dict[int, str]
+    time_zone: str = DEFAULT_ZONE  # the workspace's: instants in the file become wall-clock time here
     _locators: dict[str, geo.UnitLocator] = field(default_factory=dict, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_locators"] = {}  # rebuilt where used: STRtrees do not travel between processes
         return state
+
+    def extent(self) -> tuple[float, float, float, float] | None:
+        """The lon/lat bounds of the workspace's boundaries (None without any): where its incidents can be."""
+        found = self.locator("leaf")
+        if not len(found.geometries):
+            return None
+        x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(found.geometries))
+        return x0, y0, x1, y1
 
     def locator(self, level: str) -> geo.UnitLocator:
         if level not in self._locators:
@@ -96,7 +107,12 @@ class PreparedChunk:
     withheld: np.ndarray  # bool
     counts: pd.DataFrame  # incidents per day, category_index, unit_index and located (repeats left out)
     month_only: int = 0
+    instants: int = 0  # rows with a UTC offset (or epoch numbers), converted to the workspace's time zone
+    offsets: tuple[str, ...] = ()
+    date_example: str = ""
+    clock_rows: int = 0  # rows whose time of day came from a separate column
     bad_coordinates: int = 0
+    impossible_locations: list[str] = field(default_factory=list)  # "row 7: the location (…) is off the globe"
     disagreements: int = 0
     not_checked: int = 0
     pairs: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -163,12 +179,28 @@ def _compose_date(c: pd.DataFrame) -> pd.Series:
     return text
 
 
-def _coordinates(c: pd.DataFrame, ctx: ChunkContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """lon, lat (converted from ctx.crs), the withheld mask (blank or 0,0) and how many were unreadable."""
+def _clock(c: pd.DataFrame, ctx: ChunkContext) -> pd.Series | None:
+    """The time of day from a separate column (an hour, or an hour and a minute), for a file whose date column
+    holds the day: None when the date is built from year, month and day columns (they take the hour themselves)."""
+    if "hour" not in c or "occurred" not in ctx.columns:
+        return None
+    if "minute" not in c:
+        return c["hour"]
+    def part(col: str) -> pd.Series:
+        return c[col].astype(str).str.strip().str.replace(r"\.0+$", "", regex=True)
+    hour, minute = part("hour"), part("minute")
+    return (hour + ":" + minute.str.zfill(2)).where(hour != "", "")
+
+
+def _coordinates(c: pd.DataFrame, ctx: ChunkContext,
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray, list[str]]:
+    """lon, lat (converted from ctx.crs), the withheld mask (blank or 0,0), how many were unreadable, and the
+    impossible ones (geo.impossible_lonlat) with their reasons: those lose their location (it is NaN and withheld)
+    and are kept and counted by their unit, or rejected when the location was all that placed them."""
     n = len(c)
     if "lon" not in c or "lat" not in c:
         nan = np.full(n, np.nan)
-        return nan, nan.copy(), np.ones(n, dtype=bool), 0
+        return nan, nan.copy(), np.ones(n, dtype=bool), 0, np.zeros(n, dtype=bool), [""] * n
     x = _numbers(c["lon"])
     y = _numbers(c["lat"])
     unreadable = np.zeros(n, dtype=bool)
@@ -183,7 +215,12 @@ def _coordinates(c: pd.DataFrame, ctx: ChunkContext) -> tuple[np.ndarray, np.nda
     if keep.any() and ctx.crs:
         lon[keep], lat[keep] = geo.to_lonlat(x[keep], y[keep], ctx.crs)
     geo.check_lonlat(lon, lat, ctx.file_name)
-    return lon, lat, withheld, int(unreadable.sum())
+    impossible, reasons = geo.impossible_lonlat(lon, lat, ctx.extent())
+    if impossible.any():
+        lon[impossible] = np.nan
+        lat[impossible] = np.nan
+        withheld = withheld | impossible
+    return lon, lat, withheld, int(unreadable.sum()), impossible, reasons
 
 
 def _numbers(text: pd.Series) -> npt.NDArray[np.float64]:
@@ -259,7 +296,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = N
 
     # Dates: the file's day/month order is detected once (first chunk), never guessed.
     fmt = ctx.date_format or detect_format(c["occurred"], ctx.columns.get("occurred", "occurred"))
-    dates = parse_dates(c["occurred"], fmt)
+    dates = parse_dates(c["occurred"], fmt, zone=ctx.time_zone, clock=_clock(c, ctx))
     fail(dates.bad, dates.reasons, np.where(dates.reasons == "no date", "no date", "bad date"))
 
     # Categories: each distinct value is resolved once.
@@ -276,7 +313,7 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = N
             unknown_categories.update(cat_text[unknown & ~bad].tolist())
             fail(unknown, ("unknown category " + cat_text.map(repr)).to_numpy(dtype=object), "unknown category")
 
-    lon, lat, withheld, unreadable = _coordinates(c, ctx)
+    lon, lat, withheld, unreadable, impossible, far_reasons = _coordinates(c, ctx)
 
     # Units: the recorded unit stands; a point places an incident only when it has none.
     unit_index, unit_values = (_distinct(c["unit"], code=True) if "unit" in c
@@ -295,6 +332,9 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = N
     if no_unit.any():
         found = ctx.locator("leaf").locate(np.where(no_unit, lon, np.nan), np.where(no_unit, lat, np.nan))
         located[no_unit] = found[no_unit]
+        if impossible.any():
+            fail(no_unit & impossible, np.array(["no unit, and " + r for r in far_reasons], dtype=object),
+                 "no unit, impossible location")
         fail(no_unit & withheld, "no unit, and the location is withheld", "no unit, location withheld")
         if ctx.boundaries.get("leaf"):
             fail(no_unit & ~withheld & (located < 0), "no unit, and the location lies outside every unit boundary",
@@ -339,6 +379,11 @@ def prepare(chunk: pd.DataFrame, ctx: ChunkContext, ids_seen: SeenIds | None = N
         unit_names=names, unit_parents=parents,
         located=located[ok], lon=lon[ok], lat=lat[ok], withheld=withheld[ok],
         month_only=int((dates.month_only & ok).sum()), bad_coordinates=unreadable,
+        impossible_locations=[f"row {row}: {far_reasons[i]}" for i, row in
+                              zip(np.flatnonzero(impossible & ok).tolist(),
+                                  chunk[ROW_NUMBER].to_numpy()[impossible & ok].tolist(), strict=True)],
+        instants=0 if dates.instant is None else int((dates.instant & ok).sum()), offsets=dates.offsets,
+        date_example=dates.example, clock_rows=dates.clock_rows,
         disagreements=disagreements, not_checked=not_checked, pairs=pairs,
         unknown_units=unknown_units, unknown_categories=unknown_categories,
     )
@@ -462,7 +507,9 @@ def prepared_chunks(source: TableSource, ctx: ChunkContext, chunksize: int,
             elif kind == "error":
                 raise payload
             else:  # the worker died without a word (killed, out of memory)
-                raise RuntimeError(f"The import's parsing process stopped unexpectedly: {worker.last_error()}")
+                raise ImportRefused(f"The import's parsing process stopped unexpectedly ({worker.last_error()}): "
+                                    "nothing was imported. Try again; if it happens again, the machine may be short "
+                                    "of memory for this file.")
     finally:
         worker.close()
         while reader.is_alive():  # let the reader see the closed pipe, even if it waits to hand over a chunk

@@ -35,6 +35,9 @@ def looks_like_weekly(lower_columns: set[str]) -> bool:
     return "wtd_current" in lower_columns or {"week_end", "wtd"} <= lower_columns
 
 
+MAX_COUNT = 10_000_000  # more crimes than any unit records in a year: a count above it is a typing or export error
+
+
 def parse_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Whole, non-negative counts; '-' and 'nil' are 0 and blank is missing. Returns (values, bad mask)."""
     s = values.astype(str).str.strip().str.replace(",", "", regex=False)
@@ -42,14 +45,19 @@ def parse_counts(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     blank = (s == "").to_numpy()
     num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)  # may be a read-only view
     num[zero] = 0.0
-    bad = (np.isnan(num) & ~blank) | (~np.isnan(num) & ((num < 0) | (np.abs(num - np.round(num)) > 1e-9)))
+    with np.errstate(invalid="ignore"):
+        # inf, 1e20: no unit records that many crimes in a week (and SQLite could not even store it as a count)
+        impossible = ~np.isnan(num) & ~(np.abs(num) <= MAX_COUNT)
+        bad = ((np.isnan(num) & ~blank) | impossible
+               | (~np.isnan(num) & ((num < 0) | (np.abs(num - np.round(num)) > 1e-9))))
     return num, bad
 
 
 def parse_extra(values: pd.Series) -> np.ndarray:
     """A published percentage: a number, or None where undefined (***.*) or blank."""
     s = values.astype(str).str.strip().str.replace(",", "", regex=False).str.rstrip("%")
-    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+    num = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float, copy=True)
+    num[~np.isfinite(num)] = np.nan  # an infinite percentage is as undefined as the published ***.*
     return num
 
 
@@ -85,10 +93,10 @@ class WeeklyImport:
         fmt = (format_from_option(run.options.date_format) if run.options.date_format
                else self._date_order(frame, both))
         report.date_format = fmt.description
-        end = parse_dates(frame[col["week_end"]], fmt)
+        end = parse_dates(frame[col["week_end"]], fmt, zone=self.ws.setting("time_zone"))
         fail(end.bad, end.reasons, "bad week end")
         if "week_start" in col:
-            start = parse_dates(frame[col["week_start"]], fmt)
+            start = parse_dates(frame[col["week_start"]], fmt, zone=self.ws.setting("time_zone"))
             fail(start.bad, start.reasons, "bad week start")
             start_day = start.day
         else:
@@ -112,7 +120,8 @@ class WeeklyImport:
                 continue
             values, wrong = parse_counts(frame[col[c]])
             text = frame[col[c]].astype(str)
-            fail(wrong, (f"{c} " + text.map(repr) + " is not a whole number").to_numpy(dtype=object), "bad count")
+            fail(wrong, (f"{c} " + text.map(repr) + " is not a whole number of crimes (0 to 10,000,000)")
+                 .to_numpy(dtype=object), "bad count")
             counts[c] = values
         fail(np.isnan(counts["wtd_current"]), "no week-to-date count", "no week-to-date count")
 
@@ -151,8 +160,8 @@ class WeeklyImport:
             fits = []
             for order in ("DMY", "MDY"):
                 fmt = DateFormat(order)
-                start = parse_dates(frame[col["week_start"]], fmt).day
-                end = parse_dates(frame[col["week_end"]], fmt).day
+                start = parse_dates(frame[col["week_start"]], fmt, zone=self.ws.setting("time_zone")).day
+                end = parse_dates(frame[col["week_end"]], fmt, zone=self.ws.setting("time_zone")).day
                 ok = [s is not None and e is not None and
                       np.datetime64(e) - np.datetime64(s) == np.timedelta64(6, "D") for s, e in zip(start, end)]
                 if all(ok):
@@ -195,7 +204,8 @@ class WeeklyImport:
             if leaves and len(names) - leaves > 1:
                 report.warnings.append(
                     "The file does not say which division each sector belongs to: sectors were placed directly "
-                    "under the force. Set their parents (compstat-desk units set-parent) for roll-ups.")
+                    f"under the force. Set their parents ({ws.command('units set-parent SECTOR DIVISION')}) "
+                    "for roll-ups.")
             uids = units.resolve(unit_text)
         cids = cats.resolve(cat_text)
         if create_cats and cids.isna().any():

@@ -138,7 +138,7 @@ def meeting_id_of(ws: Workspace, which: str | int) -> int:
         row = ws.conn.execute("SELECT id FROM meetings WHERE status IN ('running', 'planned')"
                               " ORDER BY status = 'planned', date, id LIMIT 1").fetchone()
         if row is None:
-            raise CompstatError("No meeting is planned: plan one first (compstat-desk meetings plan …).")
+            raise CompstatError(f"No meeting is planned: plan one first ({ws.command('meetings plan …')}).")
         return int(row[0])
     if text == "last":
         row = ws.conn.execute("SELECT id FROM meetings WHERE status = 'closed' ORDER BY date DESC, id DESC"
@@ -153,8 +153,10 @@ def meeting_id_of(ws: Workspace, which: str | int) -> int:
 
 
 def meeting_info(ws: Workspace, meeting_id: int) -> dict[str, Any]:
+    """A meeting's particulars. Its `marking` is the workspace's marking now, whatever was stored when the meeting
+    was planned: after `marking SECRET` every pack, slide and console of every meeting says SECRET."""
     row = ws.conn.execute(
-        "SELECT m.id, m.title, m.date, u.code, u.name, m.chair, m.venue, m.status, coalesce(m.marking, ?),"
+        "SELECT m.id, m.title, m.date, u.code, u.name, m.chair, m.venue, m.status, ?,"
         " m.distribution, m.current_slide, m.started_at, m.closed_at FROM meetings m"
         " LEFT JOIN units u ON u.id = m.host_unit_id WHERE m.id = ?", (ws.marking, meeting_id)).fetchone()
     if row is None:

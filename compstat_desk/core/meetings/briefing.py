@@ -16,7 +16,7 @@ from compstat_desk.core.analysis.compstat import (
     compstat_table,
     latest_week_ending,
     q_text,
-    significance,
+    ratio_words,
 )
 from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
@@ -66,31 +66,48 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
     force_rows = table[table["unit"] == force].set_index(["category", "window"])
     points: list[ProbePoint] = []
     mine = table[table["unit"].isin(members) & table["significant"]]
+    levels = {"force": 0, "division": 1, "sector": 2}
+    if "level" in mine:  # the unit above first, so that a sector's change can join its division's
+        mine = mine.assign(_l=mine["level"].map(levels).fillna(3)).sort_values("_l", kind="stable")
+    parent = {child: m for m in members for child in catalog.child_codes(ws, m)} if len(mine) > 1 else {}
+    joined: dict[tuple[str, str, str, bool], ProbePoint] = {}  # (unit, category, window, rise) → its point
     r: Any  # a row of the table: pandas types no column of it
     for r in mine.itertuples():
-        worse = judge(bool(r.current > r.previous), True, polarity.get(r.category, Polarity.UP_BAD)) == "worse"
+        rise = bool(r.current > r.previous)
+        above = joined.get((parent.get(r.unit, ""), r.category, r.window, rise))
+        if above is not None:  # one problem: the sector's part of its division's change, said in that point
+            above.sentence += (f" Within it, {r.unit_name} {_change_words(int(r.current), int(r.previous))} "
+                               f"({int(r.current)} vs {int(r.previous)}).")
+            joined[(r.unit, r.category, r.window, rise)] = above
+            continue
+        worse = judge(rise, True, polarity.get(r.category, Polarity.UP_BAD)) == "worse"
         where = f"{r.category_name} in {r.unit_name}"
-        numbers = f"{int(r.current)} vs {int(r.previous)}; {q_text(r.q_value)}"
+        ratio = ratio_words(r._asdict(), inline=True) if hasattr(r, "rate_ratio") else ""
+        numbers = f"{int(r.current)} vs {int(r.previous)}" + (f", {ratio}" if ratio else "") + f"; {q_text(r.q_value)}"
         sentence = f"{where} {_change_words(int(r.current), int(r.previous))} on {WINDOW_WORDS[r.window]} ({numbers})."
+        spread = _spread(table, r)
+        if spread:
+            sentence += f" {spread}"
         trend = _force_trend(force_rows, r, force or "")
         if trend:
             sentence += f" {trend}"
         if "fragile" in mine and r.fragile:
             # Never headlined: late reports at their recent pace could erase it within the window.
-            points.append(ProbePoint(
+            point = ProbePoint(
                 "fragile change", 50 + r.q_value,
                 f"{sentence} Fragile: revisions have recently moved these figures by about {r.revision_pace:.0f} "
-                f"a week, and {int(r.break_even)} {'more' if r.current < r.previous else 'fewer'} would make this "
-                "change noise.",
-                "Is this change still there once the late reports are in?"))
-            continue
-        if worse:
-            points.append(ProbePoint("deterioration", 0 + r.q_value, sentence,
-                                     f"What is driving the rise in {r.category_name.lower()} in {r.unit_name}, "
-                                     "and what is being done about it?"))
+                f"a week against it, and {int(r.break_even)} {'more' if r.current < r.previous else 'fewer'} would "
+                "make this change noise.",
+                "Is this change still there once the late reports are in?")
+        elif worse:
+            point = ProbePoint("deterioration", 0 + r.q_value, sentence,
+                               f"What is driving the rise in {r.category_name.lower()} in {r.unit_name}, "
+                               "and what is being done about it?")
         else:
-            points.append(ProbePoint("improvement", 100 + r.q_value, sentence,
-                                     f"What worked in {r.unit_name}, and can other units use it?"))
+            point = ProbePoint("improvement", 100 + r.q_value, sentence,
+                               f"What worked in {r.unit_name}, and can other units use it?")
+        points.append(point)
+        joined[(r.unit, r.category, r.window, rise)] = point
     points += _indicators(ws, members, unit, week_ending)
     points += _targets(ws, members, week_ending)
     points += _hot_spots(ws, unit, week_ending)
@@ -138,23 +155,66 @@ class _ChangeRow(Protocol):
     current: float
     previous: float
     phi: float
+    rr_lo: float
+    rr_hi: float
 
 
 def _force_trend(force_rows: pd.DataFrame, r: _ChangeRow, force_code: str) -> str:
-    """Say so when a unit's change is only the force-wide trend: its current count is not significantly
-    different from its previous count scaled by the force's own current/previous ratio."""
+    """How a unit's real change stands against the force's own: 'in line with the force' only where the force's
+    change is itself real and the unit's rate-ratio interval holds the force's ratio; otherwise what the numbers
+    show (the force's change not real, the unit's faster or slower, or the other way)."""
     key = (r.category, r.window)
     if key not in force_rows.index or r.unit == force_code:
         return ""
     f = cast(pd.Series, force_rows.loc[key])  # one row: a category and window appear once for the force
     if pd.isna(f["previous"]) or pd.isna(f["current"]) or not f["previous"]:
         return ""
-    ratio = float(f["current"]) / float(f["previous"])
-    expected = float(r.previous) * ratio
-    result = significance(np.array([float(r.current)]), np.array([expected]), np.array([r.phi]))
-    if result["p_value"][0] >= 0.05:
-        return f"This is the force-wide trend (force {_change_words(int(f['current']), int(f['previous']))})."
-    return ""
+    force_words = f"force {_change_words(int(f['current']), int(f['previous']))}"
+    force_ratio = float(f["current"]) / float(f["previous"])
+    lo, hi = float(getattr(r, "rr_lo", np.nan)), float(getattr(r, "rr_hi", np.nan))
+    if not bool(f["significant"]):
+        return f"The force as a whole shows no real change ({force_words})."
+    if np.isnan(lo) or np.isnan(hi):
+        return ""
+    same_way = (force_ratio > 1) == (float(r.current) > float(r.previous))
+    if lo <= force_ratio <= hi:
+        return f"In line with the force's own real {'rise' if force_ratio > 1 else 'fall'} ({force_words})."
+    if not same_way:
+        return f"Against the force's real {'rise' if force_ratio > 1 else 'fall'} ({force_words})."
+    faster = lo > force_ratio if force_ratio > 1 else hi < force_ratio
+    return f"{'Faster' if faster else 'Slower'} than the force's real {'rise' if force_ratio > 1 else 'fall'} " \
+           f"({force_words})."
+
+
+def _spread(table: pd.DataFrame, r: Any) -> str:
+    """How widespread a change is: of the units at the level below the row's (a force's divisions) — or, for a
+    division or sector, at its own level — how many moved the same way in that category and window, and how many
+    of those changes are real."""
+    if "level" not in table:
+        return ""
+    level = {"force": "division"}.get(str(r.level), str(r.level))
+    peers = table[(table["level"] == level) & (table["category"] == r.category) & (table["window"] == r.window)
+                  & table["current"].notna() & table["previous"].notna()]
+    if len(peers) < 3:
+        return ""
+    rise = float(r.current) > float(r.previous)
+    moved = peers[(peers["current"] > peers["previous"]) if rise else (peers["current"] < peers["previous"])]
+    real = int(moved["significant"].sum())
+    plural = {"division": "divisions", "sector": "sectors"}.get(level, "units")
+    said = (f"{'Up' if rise else 'Down'} in {len(moved)} of {len(peers)} {plural}"
+            + (f" ({real} of them real)" if real else "; none of them a real change on its own"))
+    if str(r.level) == "force":
+        # How many of the biggest movers would have to be taken out for the rest to show no such change: one
+        # division's problem, or the whole force's.
+        gaps = (moved["current"] - moved["previous"]).abs().astype(float).sort_values(ascending=False).to_numpy()
+        total = abs(float(peers["current"].sum()) - float(peers["previous"].sum()))
+        k = int(np.searchsorted(np.cumsum(gaps), total) + 1) if total > 0 else 0
+        if 0 < k < len(gaps):
+            said += (f"; taking out the {'one' if k == 1 else k} biggest {'mover' if k == 1 else 'movers'} would "
+                     "undo it")
+        elif k == len(gaps) > 1:
+            said += f"; force-wide: only taking out all {k} would undo it"
+    return said + "."
 
 
 def _targets(ws: Workspace, members: set[str], week_ending: dt.date) -> list[ProbePoint]:
@@ -293,6 +353,7 @@ def briefing_text(points: list[ProbePoint], unit: str, week_ending: dt.date, mar
         lines.append("Nothing stands out to challenge this week.")
     if praise:
         lines += ["", "To recognise:"] + [f"- {p.sentence}" for p in praise]
-    lines += ["", "Changes are tested allowing for clustering and for the number of changes looked at "
-              f"(Benjamini–Hochberg q < 0.05); '{HEADLINE}' is the headline total."]
+    lines += ["", "Changes are tested allowing for clustering and for the number of changes looked at within each "
+              "level and window (Benjamini–Hochberg q < 0.05); 'rate ratio' is now ÷ a year ago with its 95% "
+              f"interval; '{HEADLINE}' is the headline total."]
     return "\n".join(lines)

@@ -25,7 +25,8 @@ SHOWN_LEVELS = ("force", "division")  # what a pack prints
 @dataclass
 class Finding:
     severity: str  # blocking, warning, note
-    kind: str  # impossible figure, wild swing, missing unit, missing category, stale data, fragile change
+    kind: str  # impossible figure, wild swing, missing unit, missing category, stale data, fragile change,
+    # data incomplete
     message: str
 
     def to_dict(self) -> dict[str, str]:
@@ -90,6 +91,7 @@ def preflight(ws: Workspace, meeting_id: int | None = None, week_ending: dt.date
             table = compstat_table(ws, data_week)
         shown = table[table["unit"].isin(_units_at(ws, SHOWN_LEVELS))]
         findings += check_table(shown)
+        findings += _incomplete(shown, table.attrs.get("warnings", []))
         findings += _missing(ws, table)
     if catalog.has_published_figures(ws):
         findings += _fragile(ws, week_ending)
@@ -126,6 +128,19 @@ def _staleness(ws: Workspace, week_ending: dt.date, has_incidents: bool) -> list
                                f"before {'the report week ending ' if due == week_ending else 'today, '}{due}: the "
                                "indicators in the pack are old."))
     return out
+
+
+def _incomplete(shown: pd.DataFrame, warnings: list[str]) -> list[Finding]:
+    """A pack whose force or division rows compare a period the data only partly holds (a sparse extract, a change of
+    system) would headline a change in the data, not in crime: it blocks."""
+    if "incomplete" not in shown or not shown["incomplete"].fillna(False).astype(bool).any():
+        return []
+    said = [w.removeprefix("Data incomplete: ") for w in warnings if w.startswith("Data incomplete:")]
+    return [Finding(BLOCKING, "data incomplete",
+                    "The comparisons of a period the data only partly holds would be headlined: "
+                    + " ".join(said[:3]) + (f" ({len(said) - 3} more.)" if len(said) > 3 else "")
+                    + " Import the missing records, or choose a report week the data covers; built anyway, the pack "
+                    "marks those changes 'incomplete'.")]
 
 
 def _missing(ws: Workspace, table: pd.DataFrame) -> list[Finding]:

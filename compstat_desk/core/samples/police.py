@@ -51,6 +51,9 @@ def building(path: Path) -> Iterator[Workspace]:
     except BaseException:
         ws.conn.close()
         raise
+    # An old file's journal left beside the name would be replayed into the new workspace when it is next opened.
+    for stale in (Path(str(path) + "-wal"), Path(str(path) + "-shm"), Path(str(path) + "-journal")):
+        stale.unlink(missing_ok=True)
     os.replace(partial, path)
 
 

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
-DEFAULT_SETTINGS = {"marking": DEFAULT_MARKING, "week_ends_on": "Sunday", "name": "Workspace"}
+DEFAULT_SETTINGS = {"marking": DEFAULT_MARKING, "week_ends_on": "Sunday", "name": "Workspace",
+                    "time_zone": "Europe/London"}
 
 
 @dataclass(frozen=True)

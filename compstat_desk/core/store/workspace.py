@@ -11,19 +11,52 @@ import itertools
 import os
 import socket
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
-from compstat_desk.core.errors import WorkspaceError
+from compstat_desk.core.errors import WorkspaceBusy, WorkspaceError
+from compstat_desk.core.outputs import writing
 from compstat_desk.core.store.counts import WEEKDAYS, rebuild_weekly_counts, weekday_number
 from compstat_desk.core.store.header import DEFAULT_MARKING, DEFAULT_SETTINGS
 from compstat_desk.core.store.migrations import STEPS, migrations
 
 APPLICATION_ID = 0x43534454  # "CSDT": marks a file as a compstat-desk workspace
+BUSY_STEP_MS = 1000  # SQLite's own wait for a lock, in one step of Workspace._begin's longer wait
+
+
+def check_time_zone(name: str) -> str:
+    """A time zone's IANA name (Europe/London, America/Chicago), or a sentence saying it is not one."""
+    import zoneinfo
+
+    from compstat_desk.core.errors import CompstatError
+
+    name = name.strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise CompstatError(f"{name!r} is not a time zone: give a name such as Europe/London, America/Chicago or "
+                            "America/Toronto.") from None
+    return name
+
+
+def time_zones() -> list[str]:
+    """Every time zone the workspace can be set to, by name."""
+    import zoneinfo
+
+    return sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+
+
+def cli_command(path: str | Path, text: str) -> str:
+    """A command a user can paste as printed: `compstat-desk --db PATH TEXT`, naming the workspace it applies to
+    (printed without --db it would act on the default workspace instead)."""
+    import shlex
+
+    return f"compstat-desk --db {shlex.quote(str(Path(path).resolve()))} {text}"
 
 
 def now_iso() -> str:
@@ -48,6 +81,10 @@ class Workspace:
         self.read_only = read_only  # a worker's reader (open_reader): it never writes
         self.checked_on_open = False  # the full check ran as it opened (an earlier session ended uncleanly)
         self._session: Path | None = None  # this process's marker beside the file, removed on a clean close
+        # A write that meets another process's write waits this long in all, telling `on_busy` once (the command
+        # line prints it; the window shows it), then gives up with WorkspaceBusy: never a frozen window for long.
+        self.busy_wait = 30.0
+        self.on_busy: Callable[[str], None] | None = None
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -55,7 +92,7 @@ class Workspace:
         """One atomic unit of work: it commits whole or leaves the file exactly as it was."""
         if self.conn.in_transaction:
             raise RuntimeError("transactions do not nest")
-        self.conn.execute("BEGIN IMMEDIATE")
+        self._begin()
         try:
             yield self.conn
         except BaseException:
@@ -63,6 +100,28 @@ class Workspace:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE (the write lock), waiting while another process writes: once a second has passed the
+        wait is told to `on_busy`; after `busy_wait` seconds WorkspaceBusy says why nothing was changed."""
+        deadline = time.monotonic() + self.busy_wait
+        told = False
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if not told and self.on_busy is not None:
+                    self.on_busy("The workspace is busy (another compstat-desk is writing to it): waiting for it "
+                                 "to finish…")
+                    told = True
+                if time.monotonic() >= deadline:
+                    raise WorkspaceBusy(
+                        f"The workspace is busy: another compstat-desk (an import, or another window) has been "
+                        f"writing to it for over {self.busy_wait:.0f} seconds. Nothing was changed; try again when "
+                        "it has finished.") from exc
 
     # -- settings -----------------------------------------------------------------------------
     def setting(self, key: str) -> str:
@@ -74,6 +133,8 @@ class Workspace:
         if key == "week_ends_on":
             ends_on = weekday_number(value)  # refuses anything but a day of the week
             value = WEEKDAYS[ends_on].capitalize()
+        if key == "time_zone":
+            value = check_time_zone(value)
         with self.transaction():
             if key == "week_ends_on":
                 rebuild_weekly_counts(self.conn, ends_on)
@@ -82,6 +143,10 @@ class Workspace:
                 (key, value),
             )
             self.audit("settings", None, field=key, old=old, new=value)
+
+    def command(self, text: str) -> str:
+        """A command on this workspace, to paste as printed: `compstat-desk --db THIS TEXT`."""
+        return cli_command(self.path, text)
 
     @property
     def marking(self) -> str:
@@ -121,6 +186,8 @@ class Workspace:
         try:
             if not self.read_only:
                 self.conn.execute("PRAGMA optimize")
+        except sqlite3.OperationalError:  # busy or read-only: optimizing is a nicety, never worth an error
+            pass
         finally:
             self.conn.close()
             _end_session(self._session)
@@ -142,17 +209,24 @@ def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
         raise WorkspaceError("A workspace on PostgreSQL cannot be opened yet, only copied: `compstat-desk workspace "
                              "copy postgresql://USER@HOST/DBNAME FILE.sqlite`, then open the file.")
     path = Path(path).expanduser()
+    if path.is_dir():
+        raise WorkspaceError(f"{path} is a folder: give the workspace's file (a .sqlite file) instead.")
     exists = path.exists() and path.stat().st_size > 0
+    if not exists and is_backup_name(path):
+        raise WorkspaceError(f"{path.name} is named as a backup copy but holds no workspace (it is missing or empty); "
+                             "a new workspace is never made in its place. Choose another backup copy.")
     if not exists and not create:
         raise WorkspaceError(f"There is no workspace at {path}.")
     if exists:
         _check_header(path)
+        if is_backup_name(path):
+            _check_backup(path)
     else:
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute("PRAGMA busy_timeout = 5000")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_STEP_MS}")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         conn.execute("PRAGMA synchronous = NORMAL")
         # A 128 MB page cache keeps a large import's index pages in memory instead of spilling them mid-transaction.
@@ -178,6 +252,26 @@ def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
         conn.close()
         raise
     return ws
+
+
+def is_backup_name(path: Path) -> bool:
+    """Whether the file is named as `backup_copy` names its copies (NAME.backup-STAMP-REASON.sqlite)."""
+    return ".backup-" in path.name and path.suffix == ".sqlite"
+
+
+def _check_backup(path: Path) -> None:
+    """A file named as a backup copy that is not a whole workspace is refused before anything writes to it."""
+    try:
+        probe = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = probe.execute("PRAGMA application_id").fetchone()[0]
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError:
+        app_id = None
+    if app_id != APPLICATION_ID:
+        raise WorkspaceError(f"{path.name} is named as a backup copy but holds no workspace (it was never "
+                             "finished); a new workspace is never made in its place. Choose another backup copy.")
 
 
 def check_workspace(path: str | Path) -> list[str]:
@@ -241,6 +335,15 @@ def _stale_sessions(path: Path) -> list[Path]:
             continue  # this process, or one that still has it open
         stale.append(marker)
     return stale
+
+
+def in_use(path: str | Path) -> bool:
+    """Whether a live process of this machine has the workspace open (its session marker is beside it)."""
+    path = Path(path)
+    markers = list(path.parent.glob(f"{_marker_prefix(path)}*"))
+    stale = set(_stale_sessions(path))
+    host = socket.gethostname()
+    return any(m not in stale and m.name[len(_marker_prefix(path)):].startswith(f"{host}-") for m in markers)
 
 
 def _alive(pid: int) -> bool:
@@ -318,6 +421,7 @@ def _check_ours(ws: Workspace) -> None:
         )
 
 
+
 def _migrate(ws: Workspace, *, fresh: bool) -> None:
     known = {step.__name__ for step in STEPS}
     applied = [m.name for m in migrations.applied(ws.db)]
@@ -348,9 +452,15 @@ def backup_copy(ws: Workspace, *, reason: str) -> Path:
     _check_integrity(ws, full=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = ws.path.with_name(f"{ws.path.stem}.backup-{stamp}-{reason}.sqlite")
-    dest = sqlite3.connect(target)
-    try:
-        ws.conn.backup(dest)
-    finally:
-        dest.close()
+    # Written under a temporary name and renamed once whole (core.outputs): a kill mid-copy never leaves a file that
+    # looks like a backup but holds half a workspace.
+    with writing(target, database=True) as tmp:
+        dest = sqlite3.connect(tmp)
+        try:
+            ws.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")  # one self-contained file, no -wal beside it
+        finally:
+            dest.close()
+        for side in ("-journal", "-wal", "-shm"):
+            Path(str(tmp) + side).unlink(missing_ok=True)
     return target

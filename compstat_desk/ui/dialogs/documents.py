@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.outputs import write_output
 from compstat_desk.ui.tasks import Task, TaskState, runner_of
 
 TITLES = {"pack": "Agenda pack", "minutes": "Minutes", "approve minutes": "Approved minutes",
@@ -24,14 +25,16 @@ def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str
     (refused, or cancelled: nothing written) or OSError (the file could not be written). "approve minutes"
     approves the meeting's draft minutes (by `approver`) and writes them as approved; `start`: the meeting's start
     (HH:MM), for the run sheet's clock times."""
+    from compstat_desk.core.outputs import check_target
     from compstat_desk.core.store.workspace import open_workspace
 
+    check_target(out, replace=True)  # before the work: never a workspace, a missing folder says so at once
     if kind == "pack":
         from compstat_desk.core.delivery.priorities import is_delivery_workspace
         from compstat_desk.reports.pack import run_pack
 
         week, findings, pages = run_pack(db, meeting, out, unit=unit, anyway=anyway, progress=state.progress,
-                                         cancelled=state.cancelled)
+                                         cancelled=state.cancelled, replace=True)
         with open_workspace(db, create=False) as ws:
             stocktake = unit is None and is_delivery_workspace(ws)
         stamped = "the stocktake's pack" if stocktake else f"stamped with the data to the week ending {week}"
@@ -68,9 +71,7 @@ def write_document(db: Path, kind: str, meeting: str | int, out: Path, unit: str
                      if approved else f"The DRAFT minutes of meeting #{meeting_id}: not yet approved.")
     if state.cancelled() and kind != "approve minutes":
         raise CompstatError(f"The {TITLES[kind].lower()} was cancelled; nothing was written.")
-    partial = out.with_name(out.name + ".partial")
-    partial.write_bytes(pdf)
-    partial.replace(out)  # the file appears whole, or not at all
+    write_output(out, pdf, replace=True)  # whole or not at all; the save dialog asked before replacing a file
     pages = len(re.findall(rb"/Type /Page\b(?!s)", pdf))
     return f"Wrote {out.name}: {pages} page{'s' if pages != 1 else ''}. {said}".strip()
 

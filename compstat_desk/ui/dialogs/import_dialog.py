@@ -3,6 +3,7 @@ thread (its own workspace connection) with a progress bar and Cancel; the result
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import Signal
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -27,7 +29,16 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError, ImportCancelled
 from compstat_desk.core.ingest import PROFILES, ImportOptions, ImportReport
-from compstat_desk.core.ingest.job import FilePreview, canonical_columns, preview_file, run_import
+from compstat_desk.core.ingest.job import (
+    FilePreview,
+    canonical_columns,
+    preview_file,
+    run_import,
+    run_retry,
+    run_undo,
+)
+from compstat_desk.core.ingest.reader import SeveralSheets
+from compstat_desk.ui.dialogs.import_options import ImportOptionsWidget, window_words
 from compstat_desk.ui.tasks import Task, runner_of
 
 KEEP = "(not used)"
@@ -48,6 +59,8 @@ class ImportDialog(QDialog):
         self.start_dir = start_dir
         self.task: Task | None = None
         self.preview: FilePreview | None = None
+        self.sheet: str | None = None  # the workbook's sheet the user chose, when it has several with data
+        self._sheet_file = ""  # the file that choice was for
         self.more: list[Path] = []  # files chosen with the previewed one, imported after it the same way
         self._queue: list[Path] = []
         self._said: list[str] = []
@@ -59,15 +72,16 @@ class ImportDialog(QDialog):
         self.profile_combo.addItem(DETECT, "")
         for p in PROFILES:
             self.profile_combo.addItem(p, p)
-        self.key_edit = QLineEdit("code")
-        self.key_edit.setToolTip("Boundaries: the property that holds each unit's code")
+        self.options_box = ImportOptionsWidget()
+        self.key_edit = self.options_box.key_edit
+        self.last_report: ImportReport | None = None
         file_row = QHBoxLayout()
         file_row.addWidget(self.file_edit, 1)
         file_row.addWidget(self.browse_button)
         self.form = form = QFormLayout()
         form.addRow("File", file_row)
         form.addRow("Profile", self.profile_combo)
-        form.addRow("Unit code property", self.key_edit)
+        form.addRow(self.options_box)
         self.preview_note = QLabel("Choose a file to see its first rows.")
         self.preview_note.setWordWrap(True)
         self.preview_table = QTableWidget()
@@ -92,10 +106,16 @@ class ImportDialog(QDialog):
         self.buttons = QDialogButtonBox()
         self.import_button = self.buttons.addButton("Import", QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton("Cancel import", QDialogButtonBox.ButtonRole.ActionRole)
+        self.retry_button = self.buttons.addButton("Retry rejected rows", QDialogButtonBox.ButtonRole.ActionRole)
+        self.retry_button.setToolTip("Import the last import's rejected rows again, with the options above "
+                                     "(after adding units or aliases in Setup, or choosing a date order…)")
+        self.retry_button.hide()
+        self.undo_button = self.buttons.addButton("Undo this import", QDialogButtonBox.ButtonRole.ActionRole)
+        self.undo_button.setToolTip("Take the import just made back out of the workspace (it stays in the log)")
+        self.undo_button.hide()
         self.close_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Close)
         self.cancel_button.setEnabled(False)
         self.import_button.setEnabled(False)
-        form.setRowVisible(self.key_edit, False)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.preview_note)
@@ -108,6 +128,8 @@ class ImportDialog(QDialog):
         self.file_edit.editingFinished.connect(self.load_preview)
         self.profile_combo.currentIndexChanged.connect(lambda _i: self.load_preview())
         self.import_button.clicked.connect(self.start)
+        self.retry_button.clicked.connect(self.retry)
+        self.undo_button.clicked.connect(self.undo)
         self.cancel_button.clicked.connect(self.cancel)
         self.close_button.clicked.connect(self.reject)
         self.resize(980, 640)
@@ -144,11 +166,23 @@ class ImportDialog(QDialog):
         self.import_button.setEnabled(False)
         if not text:
             return
+        if text != self._sheet_file:
+            self.sheet, self._sheet_file = None, text
         try:
-            p = preview_file(text, self.profile_combo.currentData() or None)
+            try:
+                p = preview_file(text, self.profile_combo.currentData() or None, sheet=self.sheet)
+            except SeveralSheets as several:  # a workbook with several sheets of data: ask which
+                chosen, ok = QInputDialog.getItem(self, "Which sheet?", f"{Path(text).name} has several sheets "
+                                                  "with data. Which one holds the rows to import?", several.sheets,
+                                                  0, False)
+                if not ok:
+                    raise
+                self.sheet = chosen
+                p = preview_file(text, self.profile_combo.currentData() or None, sheet=self.sheet)
         except CompstatError as exc:
             self.preview_note.setStyleSheet(ERROR_STYLE)
-            self.preview_note.setText(f"This file cannot be imported: {exc}")
+            self.preview_note.setText(f"This file cannot be imported: {window_words(str(exc))}")
+            self.options_box.set_preview(None)
             return
         self.preview_note.setStyleSheet("")
         self.preview = p
@@ -172,7 +206,7 @@ class ImportDialog(QDialog):
         what = p.note or (f"{p.profile}: the first {len(p.rows)} rows. Check how each column is read; change "
                           "'Read as' where it is wrong." if choices else f"{p.profile}: the first {len(p.rows)} rows.")
         self.preview_note.setText(what)
-        self.form.setRowVisible(self.key_edit, p.profile == "boundaries")  # only boundaries need it
+        self.options_box.set_preview(p)  # only the options that apply to this kind of file
         self.import_button.setEnabled(True)
 
     def mapping(self) -> dict[str, str]:
@@ -198,10 +232,8 @@ class ImportDialog(QDialog):
     def options(self) -> ImportOptions:
         p = self.preview
         profile = self.profile_combo.currentData() or (p.profile if p else None)
-        if profile == "boundaries":
-            # As the command line does: the name and parent properties are found by the core when present.
-            return ImportOptions(profile="boundaries", key=self.key_edit.text().strip() or "code", level="")
-        return ImportOptions(profile=profile, mapping=self.mapping())
+        options = self.options_box.options(profile, self.mapping() if profile != "boundaries" else {})
+        return options if profile == "boundaries" else dataclasses.replace(options, sheet=self.sheet)
 
     # -- importing --------------------------------------------------------------------------------
     def start(self) -> None:
@@ -213,6 +245,50 @@ class ImportDialog(QDialog):
         self.result.setText("")
         self._start_next()
 
+    def retry(self) -> None:
+        """Import the last import's rejected rows again, with what the options now say (e.g. a date order, a
+        coordinate system, 'add missing'), and with the units and aliases the workspace has now."""
+        report = self.last_report
+        if report is None or not report.import_id or self.task is not None:
+            return
+        self._queue = []
+        self._said = []
+        self._cancelled = False
+        self._current = Path(report.file_name)
+        db, import_id, changes = self.db_path, int(report.import_id), self.options_box.changes(self.mapping())
+        self.task = runner_of(self).start(
+            lambda state: run_retry(db, import_id, changes, progress=state.progress),
+            progress=self.on_task_progress, done=self.on_task_done, failed=self.on_task_failed,
+            cancelled=self.on_task_cancelled, finished=self.on_task_finished)
+        self._busy(f"Retrying the {report.rows_rejected:,} rejected rows of {report.file_name}…")
+
+    def undo(self) -> None:
+        """Take the import just made back out (e.g. boundaries that match no unit, before adding aliases)."""
+        report = self.last_report
+        if report is None or not report.import_id or self.task is not None:
+            return
+        db, import_id = self.db_path, int(report.import_id)
+
+        def undone(lines: list[str]) -> None:
+            self.last_report = None
+            self.progress_label.setText("Undone.")
+            self._say(window_words("\n".join(lines)))
+            self.imported.emit(import_id)  # the window reads the workspace again
+
+        self._said = []
+        self._current = Path(report.file_name)
+        self.task = runner_of(self).start(lambda state: run_undo(db, import_id), done=undone,
+                                          failed=self.on_task_failed, finished=self.on_task_finished)
+        self._busy(f"Taking {report.file_name} back out…")
+
+    def _busy(self, message: str) -> None:
+        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button,
+                  self.retry_button, self.undo_button):
+            w.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setValue(0)
+        self.progress_label.setText(message)
+
     def _start_next(self) -> None:
         path = self._queue.pop(0)
         self._current = path
@@ -221,7 +297,8 @@ class ImportDialog(QDialog):
             lambda state: run_import(db, path, options, progress=state.progress, cancelled=state.cancelled),
             progress=self.on_task_progress, done=self.on_task_done, failed=self.on_task_failed,
             cancelled=self.on_task_cancelled, finished=self.on_task_finished)
-        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button):
+        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button,
+                  self.retry_button, self.undo_button):
             w.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setValue(0)
@@ -251,7 +328,9 @@ class ImportDialog(QDialog):
         self.progress.setValue(1000)
         self.progress_label.setText("Done.")
         self.result.setStyleSheet("")
-        self._say("\n".join(report.lines()))
+        self._say(window_words("\n".join(report.lines(window=True))))
+        if not report.already_imported:
+            self.last_report = report
         import_id = 0 if report.already_imported else int(report.import_id or 0)
         if import_id:
             self.imported.emit(import_id)
@@ -261,8 +340,8 @@ class ImportDialog(QDialog):
         self.progress_label.setText("Not imported.")
         if not self.more:
             self.result.setStyleSheet(ERROR_STYLE)
-        if isinstance(exc, CompstatError):  # refused: the core's reason, never a traceback
-            self._say(str(exc))
+        if isinstance(exc, CompstatError):  # refused: the core's reason, in the dialog's words, never a traceback
+            self._say(window_words(str(exc)))
         else:
             self._say(f"The import stopped on an unexpected error ({type(exc).__name__}: {exc}); "
                       "the workspace is as it was before.")
@@ -282,9 +361,14 @@ class ImportDialog(QDialog):
             self._said.append(f"Not started: {', '.join(p.name for p in self._queue)}.")
             self.result.setText("\n\n".join(self._said))
             self._queue = []
-        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button):
+        for w in (self.import_button, self.browse_button, self.file_edit, self.profile_combo, self.close_button,
+                  self.retry_button, self.undo_button):
             w.setEnabled(True)
         self.cancel_button.setEnabled(False)
+        rejected = self.last_report is not None and self.last_report.rows_rejected > 0 \
+            and self.last_report.profile != "boundaries"
+        self.retry_button.setVisible(rejected)
+        self.undo_button.setVisible(self.last_report is not None and bool(self.last_report.import_id))
 
     def reject(self) -> None:
         if self.task is not None:  # closing while importing: cancel, and wait for the rollback

@@ -11,7 +11,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from compstat_desk.core.analysis.compstat import HEADLINE, describe_change
+from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, family_words, ratio_words
 from compstat_desk.core.analysis.figures import INK, ROLE_FILLS
 from compstat_desk.core.analysis.periods import WINDOWS
 from compstat_desk.core.analysis.polarity import judge
@@ -42,9 +42,11 @@ COMPACT = {"essentially flat": "flat"}
 
 
 def compact_words(text: str) -> str:
-    """'essentially flat' → 'flat', '+32.0%' → '+32%' (a whole per cent is what the room reads)."""
+    """'essentially flat' → 'flat', '+32.0%' → '+32%', '▼ -11.7%' → '▼ -12%' (a whole per cent is what the room
+    reads), rounded as the one decimal was."""
     text = COMPACT.get(text, text)
-    return re.sub(r"^([+\-−]?\d[\d,]*)\.\d%", r"\1%", text)
+    return re.sub(r"^((?:[▲▼] )?)([+\-−]?)(\d[\d,]*\.\d)%",
+                  lambda m: f"{m[1]}{m[2]}{int(float(m[3].replace(',', '')) + 0.5):,}%", text)
 PART_TITLES = {"now": "now", "previous": "year ago", "difference": "±", "change": "change"}
 
 
@@ -86,6 +88,8 @@ def verdict(row: pd.Series, polarity: str) -> str:
 
 def change_text(row: pd.Series) -> str:
     """describe_change's counts-first wording, with ▲ or ▼ in front of a real change."""
+    if bool(row.get("incomplete", False)):  # a sparse extract or a system change: not a change in crime
+        return "data incomplete"
     text = describe_change(_int(row["current"]), _int(row["previous"]))
     if bool(row["significant"]) and not pd.isna(row["change"]) and int(row["change"]) != 0:
         text = f"{RISE if int(row['change']) > 0 else FALL} {text}"
@@ -100,14 +104,19 @@ def _tests_tooltip(row: pd.Series, name: str, window: str, polarity: str) -> str
     head = (f"{name}, {title} {row['start']} to {row['end']}: "
             f"{'no data' if now is None else f'{now:,}'} now, "
             f"{'no data' if before is None else f'{before:,}'} a year earlier.")
+    if bool(row.get("incomplete", False)):
+        return head + ("\nNot compared: the data for one of the two periods is incomplete (far fewer incidents "
+                       "force-wide than the same span in the years around it). See the note under the table.")
     if pd.isna(row["z"]):
         return head + "\nNot compared: one of the two periods has no data."
     v = verdict(row, polarity)
     word = ("A real rise" if int(row["change"]) > 0 else "A real fall") if v else "Within chance"
     judged = f" ({v})" if v else ""
+    family = family_words(str(row["family"])) if "family" in row and not pd.isna(row["family"]) else "the changes"
     return (f"{head}\n{word}{judged}: z = {row['z']:+.2f} (continuity-corrected, widened by φ = {row['phi']:.2f} for "
-            f"clustering), q = {row['q_value']:.3f} after Benjamini–Hochberg over this table's changes "
-            f"(real when q < 0.05); exact binomial p = {row['p_exact']:.3f} for reference.")
+            f"clustering), q = {row['q_value']:.3f} after Benjamini–Hochberg within {family} "
+            f"(real when q < 0.05); exact binomial p = {row['p_exact']:.3f} for reference."
+            + (f"\n{ratio_words(row)}." if "rate_ratio" in row else ""))
 
 
 class CompstatTableModel(QAbstractTableModel):

@@ -381,13 +381,14 @@ class ActionsView(QWidget):
         self.message.setText(f"Saved at {dt.datetime.now():%H:%M}.")
         self.changed.emit()
 
-    def export_to(self, path: str | Path) -> str:
+    def export_to(self, path: str | Path, *, replace: bool = True) -> str:
+        """Export to `path`; `replace`: an existing file may go (the save dialog asked before)."""
         from compstat_desk.core.actions.exchange import export_actions
 
         unit, owner = self.unit.currentData() or None, self.owner.text() or None
         if not (unit or owner):
             raise CompstatError("Choose a unit or type an owner's name first: the export is for one of them.")
-        n = export_actions(self.ws, path, unit=unit, owner=owner, as_of=self.as_of)
+        n = export_actions(self.ws, path, unit=unit, owner=owner, as_of=self.as_of, replace=replace)
         return f"Wrote {n} live actions to {Path(path).name}. Fill in the last four columns and import it back."
 
     def import_from(self, path: str | Path) -> str:

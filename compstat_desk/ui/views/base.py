@@ -33,6 +33,7 @@ from compstat_desk.ui.theme import marking_colours, readable_font, scaled_font
 from compstat_desk.ui.widgets.charts import GREY as GREY  # re-exported with the figures' colours
 from compstat_desk.ui.widgets.charts import compact_legend, fit_axes, fit_legend_columns
 from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.words import window_words
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
 # Meaning → colour is defined once, in the core (core/analysis/figures.py), for the screen and the printed page alike.
@@ -219,7 +220,7 @@ class AnalysisViewWidget(QWidget):
         try:
             self.show_report(self.state.unit, self.state.week_ending)
         except CompstatError as exc:
-            self.show_message(str(exc))
+            self.show_message(window_words(str(exc)))
         self.fit_legend()
 
     def set_scale(self, scale: float) -> None:

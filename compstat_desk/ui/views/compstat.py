@@ -117,7 +117,7 @@ class GroupedHeaderView(QHeaderView):
         painter.restore()
 
 
-HOVER_HINT = "Hover a cell for z, q, φ and the exact p; double-click a row for its trend."
+HOVER_HINT = "Hover a cell for z, q, φ, p and the rate ratio; double-click a row for its trend."
 
 
 class CompstatViewWidget(AnalysisViewWidget):
@@ -159,8 +159,9 @@ class CompstatViewWidget(AnalysisViewWidget):
             f"<span style='background:{BETTER_LIGHT}; color:{INK};'>&nbsp;<b>{FALL} real fall</b>&nbsp;</span>")
         self.legend.setText(
             self._chips +
-            " — a change larger than chance allows, after clustering (φ) and the number of changes in this table "
-            "(Benjamini–Hochberg q &lt; 0.05). Orange: worse; blue: better (for detections a rise is better). "
+            " — a change larger than chance allows, after clustering (φ) and the number of changes in its level "
+            "and window (Benjamini–Hochberg q &lt; 0.05). Orange: worse; blue: better (for detections a rise is "
+            "better). "
             "Unmarked changes are within chance. Below 20 a year ago the counts are shown, not a %. "
             + HOVER_HINT)
         self._full_legend = self.legend.text()

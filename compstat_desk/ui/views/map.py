@@ -59,6 +59,7 @@ from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import marking_colours
 from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.words import window_words
 
 log = logging.getLogger(__name__)
 
@@ -667,7 +668,7 @@ class MapWidget(QWidget):
         try:
             self._refresh(points)
         except CompstatError as exc:
-            self._show_message(str(exc))
+            self._show_message(window_words(str(exc)))
         except Exception as exc:  # a view must never show a traceback; the log keeps it
             log.exception("The map could not be drawn")
             self._show_message(f"The map could not be drawn: {exc}")

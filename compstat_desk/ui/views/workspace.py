@@ -17,6 +17,7 @@ from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.models.workspace import CategoriesTableModel, ImportsTableModel, RejectedRowsTableModel
 from compstat_desk.ui.theme import scaled_font
 from compstat_desk.ui.widgets.tables import fit_columns, fit_rows, table_view
+from compstat_desk.ui.widgets.words import window_words
 
 REJECTED_ROWS_SHOWN = 1_000
 
@@ -46,7 +47,7 @@ class OverviewViewWidget(QTextBrowser):
         hint = ""
         if not summary.imports:
             hint = ("<p>Nothing has been imported yet: import an incident file to begin (File ▸ Import…, "
-                    "Ctrl+I, or <code>compstat-desk import FILE</code>).</p>")
+                    "or Ctrl+I).</p>")
         self.setHtml(f"<h2>{html.escape(summary.name)}</h2><p>{html.escape(summary.path)}</p>"
                      f"<table cellspacing='0'>{''.join(rows)}</table>{hint}")
 
@@ -204,7 +205,7 @@ class ImportsViewWidget(QWidget):
             when = (f" — imported {str(r['imported_at'])[:16].replace('T', ' ')} by {r['imported_by']}"
                     f" as {r['profile']}")
         self.import_title.setText(f"Import #{import_id}: {report.file_name}{when}")
-        self.report_label.setText(_paragraphs(report.lines()))
+        self.report_label.setText(_paragraphs([window_words(line) for line in report.lines(window=True)]))
         rows = imports_log.rejected_rows(self.ws, import_id, limit=REJECTED_ROWS_SHOWN)
         self.rejected_model.set_frame(rows)
         self.rejected_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)

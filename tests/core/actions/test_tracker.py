@@ -219,8 +219,10 @@ def test_what_a_meeting_agreed_stays_as_agreed_and_later_changes_are_kept_apart(
 
 
 def edit_csv(path, changes):
-    """Edit an exported CSV as a person would in a spreadsheet: by row, by column name."""
+    """Edit an exported CSV as a person would in a spreadsheet: by row, by column name, keeping its first line (the
+    protective marking) as it is."""
     with open(path, encoding="utf-8-sig", newline="") as fh:
+        marking = fh.readline()
         rows = list(csv.DictReader(fh))
     for ref, values in changes.items():
         if ref.startswith("new:"):
@@ -229,6 +231,7 @@ def edit_csv(path, changes):
         row = next(r for r in rows if r["ref"] == ref)
         row.update(values)
     with open(path, "w", encoding="utf-8", newline="") as fh:
+        fh.write(marking)
         out = csv.DictWriter(fh, fieldnames=list(rows[0]))
         out.writeheader()
         out.writerows(rows)
@@ -249,7 +252,8 @@ def test_an_exported_file_edited_by_hand_comes_back_once_with_bad_rows_reported(
     })
     report = import_updates(force, path, by="Ann")
     assert report.applied == [f"{refs[0]} status Done", f"{refs[1]} progress note"]
-    assert [p.split(":")[0] for p in report.problems] == ["row 4", "row 5", "row 6", "row 7"]
+    # the spreadsheet's own row numbers: the marking is row 1, the header row 2, the first action row 3
+    assert [p.split(":")[0] for p in report.problems] == ["row 5", "row 6", "row 7", "row 8"]
     assert "'finished' is not a status" in report.problems[0] and "why it is dropped" in report.problems[1]
     assert "not a date" in report.problems[2] and "no action #999" in report.problems[3]
     table = actions_table(force).set_index("ref")
@@ -266,7 +270,7 @@ def test_a_row_changed_in_the_workspace_since_the_export_is_a_conflict_not_an_ov
     path = tmp_path / "north.xlsx"
     export_actions(force, path, owner="Ann")
     review(force, a.ref, status="in progress", note="Chair: started on Monday", by="Chair")
-    frame = pd.read_excel(path, dtype=str, keep_default_na=False)
+    frame = pd.read_excel(path, dtype=str, keep_default_na=False, skiprows=1)  # under the marking's row
     frame.loc[0, "new_status"] = "constrained"
     frame.loc[0, "what_blocks_it"] = "No van"
     frame.to_excel(path, index=False)

@@ -158,14 +158,71 @@ def pandas_count(frame, units, categories, start, end):
     return int(sel.sum())
 
 
-def pandas_phi(frame, units, categories, end):
-    """φ by pandas: 104 consecutive 7-day counts ending on `end`, binned by pandas' own date arithmetic."""
+def pandas_weeks(frame, units, categories, end, first_day):
+    """104 consecutive 7-day counts ending on `end` (oldest first), binned by pandas' own date arithmetic; NaN for a
+    week that starts before the data's first day."""
     day = pd.to_datetime(frame["occurred"])
     sel = frame["unit"].isin(units) & frame["category"].isin(categories)
     back = ((pd.Timestamp(end) - day[sel]).dt.days // 7)
-    x = back[(back >= 0) & (back < 104)].value_counts().reindex(range(104), fill_value=0).to_numpy()[::-1]
-    den = (x[1:] + x[:-1]).sum()
-    return max(1.0, float((np.diff(x) ** 2).sum() / den)) if den else 1.0
+    x = back[(back >= 0) & (back < 104)].value_counts().reindex(range(104), fill_value=0).astype(float)
+    starts = pd.Timestamp(end) - pd.to_timedelta(7 * x.index + 6, unit="D")
+    x[starts < pd.Timestamp(first_day)] = np.nan
+    return x.to_numpy()[::-1]
+
+
+def pandas_sums(x, window, ytd_days):
+    """(Σ squared differences, Σ their Poisson variance, how many) behind a window's φ, by the README's recipe."""
+    if window == "week":
+        s = pd.Series(x)
+        diff, var = s.diff(), s + s.shift()
+    elif window == "28d":
+        s = pd.Series(x[len(x) % 4:].reshape(-1, 4).sum(axis=1))  # 28-day sums ending on the report day
+        diff, var = s - 2 * s.shift(-1) + s.shift(-2), s + 4 * s.shift(-1) + s.shift(-2)
+    else:
+        block = min(13, -(-ytd_days // 7))
+        now, before = x[52:], x[:52]
+        cut = 52 % block
+        a = pd.Series(now[cut:].reshape(-1, block).sum(axis=1))
+        b = pd.Series(before[cut:].reshape(-1, block).sum(axis=1))
+        both = a.notna() & b.notna()
+        a, b = a[both], b[both]
+        k = len(a)
+        if k < 2 or b.sum() == 0:
+            return 0.0, 0.0, 0
+        rho = a.sum() / b.sum()  # the row's own change between the years, allowed for (one difference spent on it)
+        den = rho * (a + b).sum() * (k - 1) / k
+        return (float(((a - rho * b) ** 2).sum()), float(den), k - 1) if den > 0 else (0.0, 0.0, 0)
+    ok = diff.notna() & var.notna()
+    return float((diff[ok] ** 2).sum()), float(var[ok].sum()), int(ok.sum())
+
+
+def pandas_phis(frame, members, groups, levels, end, ytd_days, first_day):
+    """Every row's φ per window: its own ratio with 20 or more differences; else topped up to 20 with its level and
+    category's pooled ratio (its level's where that pool holds fewer than 20); never below 1."""
+    rows = []
+    for unit, units in members.items():
+        for cat, cats in groups.items():
+            x = pandas_weeks(frame, units, cats, end, first_day)
+            for window in ("week", "28d", "ytd"):
+                num, den, n = pandas_sums(x, window, ytd_days)
+                rows.append(dict(unit=unit, category=cat, window=window, level=levels[unit], num=num, den=den, n=n))
+    d = pd.DataFrame(rows)
+    d.loc[d["den"] == 0, "n"] = 0
+    fine = d.groupby(["window", "level", "category"])[["num", "den", "n"]].transform("sum")
+    coarse = d.groupby(["window", "level"])[["num", "den", "n"]].transform("sum")
+    pool = np.where(fine["n"] >= 20, fine["num"] / fine["den"], coarse["num"] / coarse["den"])
+    own = d["num"] / d["den"].where(d["den"] > 0)
+    k = d["n"].clip(upper=20)
+    phi = pd.Series(np.where(d["n"] >= 20, own, (k * own.fillna(0) + (20 - k) * pool) / 20), index=d.index)
+    d["phi"] = phi
+    d = d.set_index(["unit", "category", "window"]).sort_index()
+    # Where nothing can be estimated: 1 for the week, the week's for the 28 days, the 28 days' for the year to date.
+    for unit, cat in {(u, c) for u, c, _ in d.index}:
+        for window, fallback in (("week", None), ("28d", "week"), ("ytd", "28d")):
+            if np.isnan(d.loc[(unit, cat, window), "phi"]):
+                d.loc[(unit, cat, window), "phi"] = 1.0 if fallback is None else d.loc[(unit, cat, fallback), "phi"]
+            d.loc[(unit, cat, window), "phi"] = max(1.0, d.loc[(unit, cat, window), "phi"])
+    return d["phi"]
 
 
 # Sundays read the stored weekly counts; 29 February 2024 (a Thursday) sums days, unless weeks end on Thursdays.
@@ -186,12 +243,19 @@ def test_the_table_matches_pandas_over_the_raw_incidents(small_force, week_endin
                 (pd.Timestamp(week_ending.year - 1, 1, 1), end - pd.DateOffset(years=1))),
     }
     assert len(table) == len(members) * len(groups) * 3
+    levels = {"FORCE": "force", "N": "division", "S": "division", "N1": "sector", "N2": "sector", "S1": "sector",
+              "S2": "sector"}
+    first_day = pd.to_datetime(frame["occurred"]).min()
+    phis = pandas_phis(frame, members, groups, levels, week_ending, (end - spans["ytd"][0][0]).days + 1, first_day)
     for row in table.itertuples():
         (a, b), (pa, pb) = spans[row.window]
         assert row.current == pandas_count(frame, members[row.unit], groups[row.category], a, b), row
         assert row.previous == pandas_count(frame, members[row.unit], groups[row.category], pa, pb), row
-        assert row.phi == pytest.approx(pandas_phi(frame, members[row.unit], groups[row.category], week_ending))
-    assert np.allclose(table["q_value"], benjamini_hochberg(table["p_value"].to_numpy()))
+        assert row.phi == pytest.approx(phis[(row.unit, row.category, row.window)]), row
+    # Benjamini–Hochberg within each level and window, by hand.
+    assert table.groupby(["level", "window"]).ngroups == 9
+    for (_level, _window), rows in table.groupby(["level", "window"]):
+        assert np.allclose(rows["q_value"], benjamini_hochberg(rows["p_value"].to_numpy()))
 
 
 def test_csv_has_the_columns_and_empty_pct_when_previous_is_zero(small_force, write):
@@ -202,7 +266,7 @@ def test_csv_has_the_columns_and_empty_pct_when_previous_is_zero(small_force, wr
     csv = csv_table(table)
     header = csv.splitlines()[0]
     assert header == ("unit,category,window,start,end,current,previous,change,pct_change,phi,z,p_value,q_value,"
-                      "significant,p_exact")
+                      "significant,p_exact,rate_ratio,rr_lo,rr_hi,family")
     arson = [line.split(",") for line in csv.splitlines() if line.startswith("N1,ARSON,week")][0]
     assert arson[5:9] == ["1", "0", "1", ""]  # previous is 0: no %, never inf or NaN
     text = text_table(table, "OFFICIAL")
@@ -277,11 +341,15 @@ def test_break_even_is_the_smallest_move_that_turns_a_change_into_noise():
 
 def test_one_units_table_is_cut_from_the_whole_report_so_its_verdicts_agree(small_force):
     """The screen shows one unit's table, the pack every unit's: a change is real in both or in neither. By hand:
-    the unit's q-values are Benjamini–Hochberg over every row of the report, not over the unit's rows alone."""
+    the unit's q-values are Benjamini–Hochberg over its level's rows in that window (every unit at its level), not
+    over the unit's rows alone."""
     ws, _ = small_force
     whole = compstat_table(ws)
     known = whole.dropna(subset=["p_value"])
-    q = pd.Series(benjamini_hochberg(known["p_value"].to_numpy()), index=known.index)
+    levels = {"FORCE": "force", "N": "division", "S": "division"}
+    family = known["unit"].map(levels).fillna("sector") + known["window"]
+    q = pd.concat([pd.Series(benjamini_hochberg(rows["p_value"].to_numpy()), index=rows.index)
+                   for _, rows in known.groupby(family)])
     for code in whole["unit"].unique():
         one = compstat_table(ws, unit=code)
         mine = whole[whole["unit"] == code]

@@ -47,7 +47,7 @@ def steady(ws, write):
     """Ten burglaries every week for 160 weeks, then eight weeks of 12 (a run above the baseline), a week of 10,
     a week of none and a week of 40: the last 20 weeks, charted, are 9 × 10, 8 × 12, 10, 0, 40, against a baseline
     of 10 (every earlier week held 10)."""
-    weekly = [10] * 160 + [12] * RUN_LENGTH + [10, 0, 40]
+    weekly = [10] * 160 + [12] * 8 + [10, 0, 40]
     rows = []
     for i, n in enumerate(weekly):
         day = END - dt.timedelta(days=7 * (len(weekly) - 1 - i))
@@ -84,6 +84,9 @@ def test_weeks_beyond_the_limits_are_marked_better_or_worse_by_polarity(steady, 
     assert note.startswith("Out of the ordinary (beyond the 99.8% limits): ")
     assert f"week ending {week_words(week(18))} (0, low: {low})" in note
     assert f"week ending {week_words(week(19))} (40, high: {high})" in note
+    # The NHS variation icon's reading of the latest week (40, far above): concerning where up is bad.
+    nhs = {"worse": "concerning", "better": "improving"}[high]
+    assert plain(fig.notes[1]).startswith(f"This week: special cause, {nhs} (NHS Making Data Count)")
     assert (colour[high], "triangle_up", f"▲ above the 99.8% limit ({high})") in fig.legend
     assert (colour[low], "triangle_down", f"▼ below the 99.8% limit ({low})") in fig.legend
     assert f"above the 99.8% limit ({high})" in fig.readouts[19].text
@@ -93,9 +96,9 @@ def test_weeks_beyond_the_limits_are_marked_better_or_worse_by_polarity(steady, 
 def test_a_run_of_weeks_on_one_side_is_boxed_and_said(steady):
     fig = trend_figure(steady, "N1", "BURG", END, weeks=20)
     boxed = sorted(int(m.x) for m in fig.markers if m.group == "run")
-    assert boxed == list(range(9, 9 + RUN_LENGTH))  # the eight weeks of 12, by hand
+    assert boxed == list(range(9, 9 + 8))  # the eight weeks of 12, by hand: a shift from the seventh
     assert all(m.hollow and m.symbol == "square" and m.colour == INK for m in fig.markers if m.group == "run")
-    assert (f"**A shift:** {RUN_LENGTH} weeks in a row above the baseline, weeks ending {week_words(week(9))} to "
+    assert (f"**A shift:** {8} weeks in a row above the baseline, weeks ending {week_words(week(9))} to "
             f"{week_words(week(16))}.") in fig.notes
     assert (INK, "hollow_square", f"a run of {RUN_LENGTH}+ weeks on one side") in fig.legend
 
@@ -103,7 +106,7 @@ def test_a_run_of_weeks_on_one_side_is_boxed_and_said(steady):
 def test_the_trend_holds_the_count_the_baseline_and_the_same_weeks_of_the_two_years_before(steady):
     fig = trend_figure(steady, "N1", "BURG", END, weeks=20)
     lines = {line.name: line for line in fig.lines}
-    assert lines["weekly count"].y == [10] * 9 + [12] * RUN_LENGTH + [10, 0, 40]
+    assert lines["weekly count"].y == [10] * 9 + [12] * 8 + [10, 0, 40]
     assert lines["weekly count"].dots
     assert lines["seasonal baseline"].y == [10] * 20
     # A year and two years before each of the last 20 weeks, every week held 10.

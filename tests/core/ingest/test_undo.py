@@ -92,7 +92,7 @@ def test_undoing_boundaries_clears_what_they_filled_in_on_existing_units(ws, wri
         {"type": "Feature", "properties": {"code": "Est"},
          "geometry": {"type": "Polygon", "coordinates": [[[1, 0], [2, 0], [2, 1], [1, 1], [1, 0]]]}}]}))
     report = import_boundaries(ws, path, ImportOptions(profile="boundaries"))
-    assert any("match no unit" in w and "'Est'" in w for w in report.warnings)
+    assert any("no unit the workspace already had" in w and "'Est'" in w for w in report.warnings)
     undo_import(ws, report.import_id)
     assert ws.conn.execute("SELECT code, boundary, population FROM units WHERE level != 'force'").fetchall() == [
         ("West", None, None)]

@@ -1,4 +1,5 @@
-"""Probe points: a unit's change that is only the force-wide trend is said to be so."""
+"""Probe points: what a unit's change means against the force's, how widespread it is, and one problem's items as
+one point."""
 
 import datetime as dt
 
@@ -31,8 +32,59 @@ def test_a_change_shared_by_every_unit_is_called_the_force_wide_trend(ws, write)
     points = probe_points(ws, "N", end)
     theft = [p for p in points if p.sentence.startswith("Theft in N division") and "28 days" in p.sentence]
     robbery = [p for p in points if p.sentence.startswith("Robbery in N division") and "28 days" in p.sentence]
-    assert theft and "force-wide trend" in theft[0].sentence  # 168 vs 84, as the force's 672 vs 336
-    assert robbery and "force-wide trend" not in robbery[0].sentence  # 56 vs 28; the force only 140 vs 112
+    # Theft: 168 vs 84, as the force's own real rise of 672 vs 336 (its interval holds the force's ratio of 2).
+    assert theft and "In line with the force's own real rise (force up 100%)." in theft[0].sentence
+    assert "Up in 4 of 4 divisions (4 of them real)." in theft[0].sentence
+    # Robbery: 56 vs 28 in N alone; the force's 140 vs 112 is no real change: never "in line with the force".
+    assert robbery and "In line" not in robbery[0].sentence
+    assert "The force as a whole shows no real change (force up 25%)." in robbery[0].sentence
+    # The force's own theft rise: every division rose by 84, so only taking out all four would undo it.
+    force = [p for p in probe_points(ws, "FORCE", end) if p.sentence.startswith("Theft in Testshire")
+             and "28 days" in p.sentence]
+    assert force and ("Up in 4 of 4 divisions (4 of them real); force-wide: only taking out all 4 would undo it."
+                      in force[0].sentence)
+
+
+def test_a_change_faster_than_the_forces_real_change_is_said_to_be(ws, write):
+    """Three thefts a day everywhere for two years; in the last 28 days four a day in S, E and W and nine in N: the
+    force's rise is real (by hand, 588 vs 336: a ratio of 1.75), and N's (252 vs 84, a ratio of 3) has an interval
+    wholly above it."""
+    with ws.transaction():
+        force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+        for code in ("N", "S", "E", "W"):
+            catalog.insert_unit(ws, code, f"{code} division", "division", force)
+        catalog.insert_category(ws, "THEFT", "Theft")
+    end = dt.date(2026, 11, 15)
+    rows = []
+    for code in ("N", "S", "E", "W"):
+        for back in range(2 * 364):
+            day = (end - dt.timedelta(days=back)).isoformat()
+            rows += [(day, "THEFT", code)] * ((9 if code == "N" else 4) if back < 28 else 3)
+    import_file(ws, write("f.csv", pd.DataFrame(rows, columns=["occurred", "category", "unit"]).to_csv(index=False)))
+    theft = [p for p in probe_points(ws, "N", end) if p.sentence.startswith("Theft in N division")
+             and "28 days" in p.sentence]
+    assert theft and "Faster than the force's real rise (force up 75%)." in theft[0].sentence, theft
+
+
+def test_a_sectors_change_joins_its_divisions_in_one_probe_point(ws, write):
+    with ws.transaction():
+        force = catalog.ensure_force(ws, name="Testshire", code="FORCE")
+        n = catalog.insert_unit(ws, "N", "N division", "division", force)
+        for code in ("N1", "N2"):
+            catalog.insert_unit(ws, code, f"{code} sector", "sector", n)
+        catalog.insert_category(ws, "THEFT", "Theft")
+    end = dt.date(2026, 11, 15)
+    rows = []
+    for code in ("N1", "N2"):
+        for back in range(2 * 364):
+            day = (end - dt.timedelta(days=back)).isoformat()
+            rows += [(day, "THEFT", code)] * (4 if back < 28 and code == "N1" else 1)
+    import_file(ws, write("f.csv", pd.DataFrame(rows, columns=["occurred", "category", "unit"]).to_csv(index=False)))
+    points = [p for p in probe_points(ws, "N", end) if "28 days" in p.sentence and p.kind == "deterioration"]
+    # N1's 112 vs 28 drives N's 140 vs 56: one point about N, naming N1 within it, not two.
+    assert len(points) == 1, [p.sentence for p in points]
+    assert points[0].sentence.startswith("Theft in N division up 150%")
+    assert "Within it, N1 sector up 300% (112 vs 28)." in points[0].sentence
 
 
 def test_a_fragile_change_is_never_headlined_and_says_why(ws, write):

@@ -115,7 +115,7 @@ def test_the_briefing_for_the_deteriorating_division_leads_with_its_burglary_and
     before = int(((day > end - pd.Timedelta(days=28 + 364)) & (day <= end - pd.Timedelta(days=364))).sum())
     assert points[0].kind == "deterioration"
     assert points[0].sentence.startswith("Residential burglary in Kingsbridge North up ")
-    assert f"({now} vs {before};" in points[0].sentence
+    assert f"({now} vs {before}, rate ratio {now / before:.2f}, 95% " in points[0].sentence
     meeting = json.loads((sample_files() / "meeting.json").read_text())
     overdue = sorted(a["ref"] for a in meeting["actions"] if a["unit"].startswith("KBN")
                      and a["status"] in {"open", "in_progress"} and a["due"] < week_ending.isoformat())

@@ -63,3 +63,55 @@ def test_kill_during_an_import_leaves_the_workspace_as_it_was(tmp_path):
         report = import_file(ws, big_path)
     assert report.rows_accepted == n
     assert state(db)["incidents"] == before["incidents"] + n
+
+
+BACKUP_CHILD = textwrap.dedent("""
+    import sys, time, pathlib
+    from compstat_desk.core.store import workspace
+    marker = pathlib.Path(sys.argv[2])
+    ws = workspace.open_workspace(sys.argv[1])
+
+    class Slow:  # the workspace's connection, copying one page at a time
+        def __init__(self, conn):
+            self.conn = conn
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+        def backup(self, dest):
+            def progress(status, remaining, total):
+                marker.write_text(f"{remaining} of {total} pages left")
+                time.sleep(60)  # killed here, mid-copy
+            self.conn.backup(dest, pages=1, progress=progress)
+
+    ws.conn = Slow(ws.conn)
+    workspace.backup_copy(ws, reason="before-m999")
+    print("finished")
+""")
+
+
+def test_kill_during_a_backup_leaves_no_file_that_looks_like_a_backup(tmp_path):
+    db = tmp_path / "ws.sqlite"
+    first = tmp_path / "first.csv"
+    first.write_text("id,occurred,category,unit\nA1,2026-01-05,Theft,N1\nA2,2026-01-06,Burglary,N2\n")
+    with open_workspace(db) as ws:
+        import_file(ws, first)
+    before = state(db)
+    marker = tmp_path / "copying"
+    child = subprocess.Popen([sys.executable, "-c", BACKUP_CHILD, str(db), str(marker)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert marker.exists(), child.communicate()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    assert not list(tmp_path.glob("*.backup-*.sqlite"))  # nothing anyone would restore from
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".writing")]  # a hidden leftover, not a backup
+    assert state(db) == before
+    # The next backup sweeps what the killed one left and is whole.
+    from compstat_desk.core.store.workspace import backup_copy
+
+    with open_workspace(db) as ws:
+        done = backup_copy(ws, reason="again")
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".writing")] == []
+    with open_workspace(done) as copy:
+        assert copy.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == before["incidents"]
