@@ -131,6 +131,37 @@ def sample_incidents():
     return frame
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The address of a throwaway PostgreSQL server on 127.0.0.1: CI's (COMPSTAT_DESK_TEST_POSTGRES, started by
+    .ci/run), else one started for this run and stopped after it (tests/support/throwaway_postgres.py, under a
+    second). Fails, never skips, when the server's programs are missing: `scripts/setup.sh test` installs them."""
+    from support.throwaway_postgres import start
+
+    given = os.environ.get("COMPSTAT_DESK_TEST_POSTGRES")
+    if given:
+        yield given
+        return
+    server = start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def postgres_db(postgres_server):
+    """A new, empty database on the throwaway server for one test: its address, dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(postgres_server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 def pytest_addoption(parser):
     """The headless job runs without Qt and so without pytest-qt: its settings in pyproject.toml are then declared
     here, so that --strict-config still catches every other unknown setting."""

@@ -60,6 +60,7 @@ COMMANDS: dict[str, Command] = {
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
                                    "delivery unit"),
+    "workspace": Command("shared_workspace", "copy a workspace between an SQLite file and a PostgreSQL database"),
     "screenshot": Command("gui", "render the main window to a PNG, offscreen"),
     "bench": Command("bench", "benchmarks (ratios against a baseline in the same run)"),
 }

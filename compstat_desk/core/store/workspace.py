@@ -205,6 +205,9 @@ def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
     Raises WorkspaceError with a message a user can act on when the file is damaged, is not a
     workspace, or was written by a newer compstat-desk.
     """
+    if str(path).startswith(("postgresql:", "postgres:")):  # not a file name, and never to be made into one
+        raise WorkspaceError("A workspace on PostgreSQL cannot be opened yet, only copied: `compstat-desk workspace "
+                             "copy postgresql://USER@HOST/DBNAME FILE.sqlite`, then open the file.")
     path = Path(path).expanduser()
     if path.is_dir():
         raise WorkspaceError(f"{path} is a folder: give the workspace's file (a .sqlite file) instead.")
