@@ -60,6 +60,9 @@ def add_arguments(command: str, act: argparse.ArgumentParser) -> None:
     ef.add_argument("action")
     ef.add_argument("--weeks", type=int, default=8, help="weeks before (and at most after) to compare (default 8)")
     ef.add_argument("--as-of", dest="effect_as_of", type=dt.date.fromisoformat)
+    ef.add_argument("--ring", type=float, default=500.0, metavar="METRES",
+                    help="for an action tied to an area: the width of the ring around it where displaced crime is "
+                         "looked for (default 500 m)")
 
     ex = with_db(verbs.add_parser("export", help="a unit's or owner's live actions to CSV or XLSX, to fill in"))
     ex.add_argument("-o", "--out", type=Path, required=True, help="FILE.csv or FILE.xlsx")
@@ -119,12 +122,23 @@ def _actions(ws: Workspace, args: argparse.Namespace) -> int:
         print("\n".join(actions.history_lines(actions.history(ws, args.action))))
         return 0
     if verb == "effect":
+        from compstat_desk.core.actions.displacement import action_displacement
         from compstat_desk.core.actions.effect import action_effect
 
         effect = action_effect(ws, args.action, args.effect_as_of, args.weeks)
         print(effect.sentence)
+        moved = None
+        if effect.before is not None:  # a count with weeks after it: did the crime move next door?
+            try:
+                moved = action_displacement(ws, args.action, args.effect_as_of, args.weeks, args.ring)
+                print(moved.sentence)
+            except CompstatError as exc:
+                print(f"Displacement: {exc}")
         if args.format == "json":
-            print(json.dumps({k: v for k, v in effect.__dict__.items() if k != "series"}, default=str, indent=1))
+            out = {k: v for k, v in effect.__dict__.items() if k != "series"}
+            if moved is not None:
+                out["displacement"] = moved.__dict__
+            print(json.dumps(out, default=str, indent=1))
         elif not effect.series.empty:
             print(effect.series.round(1).to_string(index=False))
         return 0

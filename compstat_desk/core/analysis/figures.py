@@ -312,10 +312,15 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     if reading == "common":
         fig.notes.insert(1, "**This week: common cause** (NHS Making Data Count): nothing out of the ordinary for "
                          "this time of year by any of its rules.")
+        icon = (NO_CHANGE, "common cause")
     else:
         role = judge(reading == "high", True, polarity)
         fig.notes.insert(1, f"**This week: special cause, {NHS_WORDS[role]}** (NHS Making Data Count): unusually "
                          f"{reading} for this time of year by at least one of its rules.")
+        icon = (ROLE_COLOURS[role], f"special cause ({'H' if reading == 'high' else 'L'})")
+    # The NHS variation icon, in words on its colour (grey common cause, orange concerning, blue improving), first in
+    # the key: the reading is never colour alone.
+    fig.legend.insert(0, (icon[0], "circle", icon[1]))
     rebase = chart.attrs.get("rebase")
     if rebase is not None and bool(chart["rebased"].any()):
         fig.notes.append(f"**Baseline rebased** from the week ending {week_words(rebase.starts)}: the weeks since are "

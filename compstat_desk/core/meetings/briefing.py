@@ -110,7 +110,8 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
         joined[(r.unit, r.category, r.window, rise)] = point
     points += _indicators(ws, members, unit, week_ending)
     points += _targets(ws, members, week_ending)
-    points += _hot_spots(ws, unit, week_ending)
+    rising = {key: point for key, point in joined.items() if point.kind == "deterioration"}
+    points += _hot_spots(ws, unit, week_ending, rising, members)
     points += _actions(ws, unit_id, actions_as_of or week_ending)
     return sorted(points, key=lambda p: p.rank)
 
@@ -299,9 +300,13 @@ REPEATS_LISTED = 3  # repeat locations and events of many records a unit's brief
 EVENT_LISTED = 5  # an event of this many records is a probe point of its own
 
 
-def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoint]:
+def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date,
+               rising: dict[tuple[str, str, str, bool], ProbePoint] | None = None,
+               members: set[str] | None = None) -> list[ProbePoint]:
     """The unit's emerging cells (per category, on the force's grid), its repeat locations and its events of many
-    records, each with its category and place."""
+    records, each with its category and place. An emerging cell inside a unit whose real rise of the same category
+    over the last 28 days is already a point (`rising`: by unit, category, window, rise) is said in that point,
+    as where the rise is: one problem, one point."""
     from compstat_desk.core.analysis.hotspots import cell_words, event_words, hot_spots, repeat_words
 
     try:
@@ -309,11 +314,29 @@ def _hot_spots(ws: Workspace, unit: str, week_ending: dt.date) -> list[ProbePoin
     except CompstatError:
         return []
     out = []
-    for _, r in spots.cells[spots.cells["emerging"]].iterrows():
+    cells = spots.cells[spots.cells["emerging"]]
+    up: dict[str, str] = {}
+    code_of: dict[str, str] = {}  # a cell names its sector by name
+    if rising and len(cells) and members:
+        up = {child: m for m in members for child in catalog.child_codes(ws, m)}
+        code_of = {str(catalog.unit_name(ws, m)): m for m in members}
+    within: dict[int, tuple[ProbePoint, list[str]]] = {}  # a rise's point → the hot spots said in it
+    for _, r in cells.iterrows():
+        where, point = code_of.get(str(r["sector"]), ""), None
+        while point is None and where:
+            point = (rising or {}).get((where, str(r["category"]), "28d", True))
+            where = up.get(where, "")
+        if point is not None:
+            within.setdefault(id(point), (point, []))[1].append(
+                f"{cell_words(spots, r)} ({q_text(float(r['q_value']))})")
+            continue
         out.append(ProbePoint(
             "hot spot", 20 + float(r["q_value"]),
             f"Emerging hot spot: {cell_words(spots, r)} ({q_text(float(r['q_value']))}).",
             "What is happening at this place, and who is dealing with it?"))
+    for point, words in within.values():
+        point.sentence += (f" Where: an emerging hot spot, {words[0]}." if len(words) == 1 else
+                           f" Where: {len(words)} emerging hot spots, " + "; ".join(words) + ".")
     for _, r in spots.repeats.head(REPEATS_LISTED).iterrows():
         out.append(ProbePoint("repeat location", 21 + 1 / (1 + int(r["days"])), f"{repeat_words(spots, r)}.",
                               "Who owns the problem at this place, and what would stop it happening again?"))

@@ -351,7 +351,15 @@ class ActionsView(QWidget):
         except CompstatError as exc:
             self.effect.setText(str(exc))
             return
-        self.effect.setText(effect.sentence)
+        words = effect.sentence
+        if effect.before is not None:  # tied to an area with a boundary: did the crime move next door?
+            from compstat_desk.core.actions.displacement import action_displacement
+
+            try:
+                words += "\n" + action_displacement(self.ws, ref).sentence
+            except CompstatError:
+                pass  # no boundary, no control area or a category where more is better: the effect alone
+        self.effect.setText(words)
         series = effect.series
         if series.empty:
             return

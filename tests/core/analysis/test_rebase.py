@@ -114,3 +114,17 @@ def test_the_command_line_records_and_says_the_rebase(stepped, capsys):
                  "--weeks", "20", "--rebase-from", first_of_step().isoformat(), "--reason", "New rules"]) == 0
     out = capsys.readouterr().out
     assert "Baseline rebased (rebase 1" in out and "because: New rules" in out and "--rebase-from" not in out
+
+
+def test_the_variation_icon_leads_the_key_in_words_on_its_colour(stepped):
+    """The NHS variation icon: a shift above the baseline of a count where fewer is better is special cause,
+    concerning (orange, H); once rebased to its own level the same weeks are common cause (grey)."""
+    from compstat_desk.core.analysis.figures import NO_CHANGE, ROLE_COLOURS
+
+    ws, _weekly = stepped
+    fig = trend_figure(ws, "N1", "BURG", END, weeks=20)
+    assert fig.legend[0] == (ROLE_COLOURS["worse"], "circle", "special cause (H)")
+    assert any("special cause, concerning" in n for n in fig.notes)
+    record_rebase(ws, "N1", "BURG", first_of_step(), "New rules")
+    fig = trend_figure(ws, "N1", "BURG", END, weeks=20)
+    assert fig.legend[0] == (NO_CHANGE, "circle", "common cause")

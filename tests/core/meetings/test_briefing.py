@@ -139,3 +139,25 @@ def test_an_ended_target_is_not_asked_about_as_if_it_still_ran(delivery_ws):
     said = " ".join(p.sentence for p in probe_points(delivery_ws, "HEALTH", week) if p.kind == "target")
     assert not any(d in said for d in ended)
     assert any(d in said for d in running)
+
+
+def test_a_hot_spot_inside_a_real_rise_is_said_in_that_rise_s_point(sample_ws):
+    """One problem, one point: the sample's robbery rise in Avonmouth (real on the Compstat table) and its emerging
+    robbery hot spot in Avonmouth Town Centre (found by the hot-spot test) are one probe point, not two."""
+    from compstat_desk.core.analysis.compstat import compstat_table, latest_week_ending
+    from compstat_desk.core.analysis.hotspots import hot_spots
+
+    week = latest_week_ending(sample_ws)
+    table = compstat_table(sample_ws, week)
+    rise = table[(table["unit"] == "AVM") & (table["category"] == "ROB") & (table["window"] == "28d")].iloc[0]
+    assert rise["significant"] and rise["current"] > rise["previous"]
+    spots = hot_spots(sample_ws, unit="AVM", week_ending=week, density=False, gi=False)
+    robbery = spots.cells[spots.cells["emerging"] & (spots.cells["category"] == "ROB")]
+    assert list(robbery["sector"]) == ["Avonmouth Town Centre"]
+    points = probe_points(sample_ws, "AVM", week, table=table)
+    about = [p for p in points if "Robbery" in p.sentence and p.kind in ("deterioration", "hot spot")]
+    assert len(about) == 1 and about[0].kind == "deterioration"
+    said = about[0].sentence
+    assert said.startswith("Robbery in Avonmouth up") and "Where: an emerging hot spot, Robbery in Avonmouth Town " \
+        f"Centre (500 m square at {robbery['lat'].iloc[0]:.4f}, {robbery['lon'].iloc[0]:.4f}): " \
+        f"{int(robbery['events'].iloc[0])} events" in said
