@@ -203,12 +203,14 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
         SEASON_HALF_WIDTH,
         TREND_LENGTH,
         YEARS_BACK,
+        assurance,
         control_chart,
         run_spans,
         suggest_rebase,
         variation,
         weekly_counts,
     )
+    from compstat_desk.core.analysis.trajectories import weekly_plan
 
     if not catalog.has_incidents(ws):
         return published_trend_figure(ws, unit, category, week_ending, weeks)
@@ -321,6 +323,19 @@ def trend_figure(ws: Workspace, unit: str, category: str, week_ending: dt.date |
     # The NHS variation icon, in words on its colour (grey common cause, orange concerning, blue improving), first in
     # the key: the reading is never colour alone.
     fig.legend.insert(0, (icon[0], "circle", icon[1]))
+    # The NHS assurance icon where the unit has a count target whose plan covers this week.
+    planned = weekly_plan(ws, unit, category.upper(), last_week) if category.upper() != HEADLINE else None
+    if planned is not None:
+        reading_a = assurance(chart, planned[1], up_is_bad=polarity != Polarity.UP_GOOD)
+        colour = {"pass": ROLE_COLOURS["better"], "fail": ROLE_COLOURS["worse"]}.get(reading_a, NO_CHANGE)
+        fig.legend.insert(1, (colour, "square", f"target: {reading_a}"))
+        fig.notes.insert(2, f"**Assurance against the target** (NHS Making Data Count): its plan allows "
+                         f"{_n(planned[1])} this week; the 99.8% limits ({_n(float(chart['lower_998'].iloc[-1]))}–"
+                         f"{_n(float(chart['upper_998'].iloc[-1]))}) " + {
+                             "pass": "lie wholly on its good side: the plan will be met, chance alone deciding.",
+                             "fail": "lie wholly on its wrong side: the plan will not be met without a change.",
+                             "hit and miss": "hold it: chance alone will meet it some weeks and miss it others.",
+                         }[reading_a])
     rebase = chart.attrs.get("rebase")
     if rebase is not None and bool(chart["rebased"].any()):
         fig.notes.append(f"**Baseline rebased** from the week ending {week_words(rebase.starts)}: the weeks since are "

@@ -241,6 +241,22 @@ def trajectory(ws: Workspace, target_id: int, as_of: dt.date | None = None) -> T
                       count_projection=projected if model else None)
 
 
+def weekly_plan(ws: Workspace, unit: str, category: str, week_ending: dt.date) -> tuple[int, float] | None:
+    """(target id, the count its plan allows in the week ending `week_ending`) for the unit's count target of
+    `category` whose period holds that whole week: the NHS assurance icon's target for a weekly chart. None when
+    there is none."""
+    row = ws.conn.execute(
+        "SELECT t.id FROM targets t JOIN units u ON u.id = t.unit_id JOIN categories c ON c.id = t.category_id"
+        " WHERE u.code = ? AND c.code = ? AND t.target_start <= ? AND t.target_end >= ? ORDER BY t.id LIMIT 1",
+        (unit, category, (week_ending - dt.timedelta(days=6)).isoformat(), week_ending.isoformat())).fetchone()
+    if row is None:
+        return None
+    plan = trajectory(ws, int(row[0]), week_ending).plan
+    if len(plan) < 8 or str(plan["day"].iloc[-1]) != week_ending.isoformat():
+        return None
+    return int(row[0]), float(plan["planned"].iloc[-1] - plan["planned"].iloc[-8])
+
+
 def count_targets(ws: Workspace) -> list[int]:
     return [r[0] for r in ws.conn.execute("SELECT id FROM targets WHERE category_id IS NOT NULL ORDER BY id")]
 

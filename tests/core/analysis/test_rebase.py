@@ -128,3 +128,27 @@ def test_the_variation_icon_leads_the_key_in_words_on_its_colour(stepped):
     record_rebase(ws, "N1", "BURG", first_of_step(), "New rules")
     fig = trend_figure(ws, "N1", "BURG", END, weeks=20)
     assert fig.legend[0] == (NO_CHANGE, "circle", "common cause")
+
+
+@pytest.mark.parametrize("change, plan, reading", [(-90, 1.0, "fail"), (-50, 5.0, "hit and miss"),
+                                                   (200, 30.0, "pass")])
+def test_the_assurance_icon_reads_the_week_s_plan_against_the_limits(stepped, change, plan, reading):
+    """A 13-week target of N1's burglaries against the same 13 weeks a year before (130: ten a week), so its plan
+    allows 130·(1 + change)/13 a week, by hand; the NHS assurance reading puts that against the week's 99.8% limits
+    (pass: the limits wholly on its good side; fail: wholly on its wrong side; else hit and miss)."""
+    from compstat_desk.core.analysis.figures import NO_CHANGE, ROLE_COLOURS
+    from compstat_desk.core.analysis.targets import TargetSpec, create_target
+
+    ws, _weekly = stepped
+    start, end = dt.date(2026, 9, 21), dt.date(2026, 12, 20)
+    create_target(ws, TargetSpec(unit="N1", category="BURG", baseline_start=start - dt.timedelta(days=364),
+                                 baseline_end=end - dt.timedelta(days=364), target_start=start, target_end=end,
+                                 change_pct=change))
+    chart = control_chart(ws, "N1", "BURG", END, recent=20)
+    lo, hi = chart["lower_998"].iloc[-1], chart["upper_998"].iloc[-1]
+    by_rule = "pass" if hi <= plan else "fail" if lo > plan else "hit and miss"  # fewer is better
+    assert by_rule == reading  # the three cases do fall on the three sides of these limits
+    fig = trend_figure(ws, "N1", "BURG", END, weeks=20)
+    colour = {"pass": ROLE_COLOURS["better"], "fail": ROLE_COLOURS["worse"]}.get(reading, NO_CHANGE)
+    assert fig.legend[1] == (colour, "square", f"target: {reading}")
+    assert any(f"its plan allows {plan:g} this week" in n for n in fig.notes)
