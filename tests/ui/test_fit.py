@@ -17,7 +17,10 @@ SIZES = [(1024, 768), (1366, 768), (1280, 720), (1920, 1080)]  # an old projecto
 SIZE_IDS = [f"{w}x{h}" for w, h in SIZES]
 
 
-def settle(app, rounds: int = 3) -> None:
+def settle(app, rounds: int = 8) -> None:
+    """Let the layout settle: its zero-delay timers (a chart's labels, a table's height, a page's rows) chain into
+    each other, and the presenter's slide preparation can take a turn between them on a loaded machine, so a few
+    turns of the loop more than the chain's length (three were seen to fail once under load)."""
     for _ in range(rounds):
         app.processEvents()
 
