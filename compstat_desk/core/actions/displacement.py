@@ -24,6 +24,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from compstat_desk.core.actions.effect import agreed_and_as_of
 from compstat_desk.core.actions.tracker import find_action
 from compstat_desk.core.analysis.maps import LONLAT, unit_shapes
 from compstat_desk.core.analysis.polarity import Polarity
@@ -104,12 +105,7 @@ def action_displacement(ws: Workspace, action: str | int, as_of: dt.date | None 
     if shapely.is_empty(control) or control.area < 1:
         raise CompstatError(f"Nothing of {control_words} lies beyond a {ring_m:,.0f} m ring around {unit_name}: there "
                             "is no control area. Try a narrower ring.")
-    if not raised:
-        raise CompstatError(f"Action {ref} has no date it was agreed.")
-    agreed = dt.date.fromisoformat(raised[:10])
-    if as_of is None:
-        last = ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
-        as_of = dt.date.fromisoformat(last) if last else dt.date.today()
+    agreed, as_of = agreed_and_as_of(ws, ref, raised, as_of)
     after_weeks = min(weeks, ((as_of - agreed).days + 1) // 7)
     if after_weeks < 2:
         raise CompstatError(f"Too early to tell whether crime moved after {ref}: it was agreed on {agreed:%d %B %Y}, "

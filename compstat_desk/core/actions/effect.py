@@ -62,6 +62,16 @@ def _daily(ws: Workspace, unit_id: int, category_id: int, start: dt.date, end: d
     return pd.Series(dict(rows), dtype=float).reindex(days, fill_value=0.0)
 
 
+def agreed_and_as_of(ws: Workspace, ref: str, raised: str | None, as_of: dt.date | None) -> tuple[dt.date, dt.date]:
+    """The day an action was agreed, and the day its effect is judged on (by default the last day of the data)."""
+    if not raised:
+        raise CompstatError(f"Action {ref} has no date it was agreed.")
+    if as_of is None:
+        last = ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
+        as_of = dt.date.fromisoformat(last) if last else dt.date.today()
+    return dt.date.fromisoformat(raised[:10]), as_of
+
+
 def action_effect(ws: Workspace, action: str | int, as_of: dt.date | None = None, weeks: int = 8) -> Effect:
     action_id = find_action(ws, action)
     row = ws.conn.execute(
@@ -73,12 +83,7 @@ def action_effect(ws: Workspace, action: str | int, as_of: dt.date | None = None
     if unit_id is None or (category_id is None and indicator_id is None):
         raise CompstatError(f"Action {ref} is not linked to a unit and a category or indicator: there is nothing "
                             "to measure its effect by.")
-    if not raised:
-        raise CompstatError(f"Action {ref} has no date it was agreed.")
-    agreed = dt.date.fromisoformat(raised[:10])
-    if as_of is None:
-        last = ws.conn.execute("SELECT max(day) FROM daily_counts").fetchone()[0]
-        as_of = dt.date.fromisoformat(last) if last else dt.date.today()
+    agreed, as_of = agreed_and_as_of(ws, ref, raised, as_of)
     if indicator_id is not None and category_id is None:
         return _indicator_effect(ws, ref, agreed, as_of, weeks, unit_id, unit_name, indicator_id)
     after_weeks = min(weeks, ((as_of - agreed).days + 1) // 7)
