@@ -5,8 +5,8 @@ each line whole. Driven with key presses, checked against the workspace and the 
 import json
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
+from support.dialogs import answer_dialogs
 
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.samples.police import sample_files
@@ -51,24 +51,6 @@ def slide_titled(console, ending: str) -> int:
 
 def actions_count(ws) -> int:
     return ws.conn.execute("SELECT count(*) FROM actions").fetchone()[0]
-
-
-def answer_dialogs(qtbot, keys):
-    """Press `keys` in turn, one in each modal dialog as it opens; returns each dialog's text as it was read."""
-    read: list[str] = []
-    boxes: list[object] = []
-
-    def poll():
-        box = QApplication.activeModalWidget()
-        if box is not None and box not in boxes:
-            boxes.append(box)
-            read.append(box.text())
-            qtbot.keyClick(box, keys[len(read) - 1])
-        if len(read) < len(keys):
-            QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
-    return read
 
 
 def test_enter_saves_from_every_field_of_the_form(qtbot, ws, console):

@@ -6,8 +6,9 @@ actions with the owners and due dates agreed — each checked against what was t
 import datetime as dt
 import re
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QTableView
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTableView
+from support.dialogs import answer_dialogs
 from support.pdf import page_texts
 
 from compstat_desk.cli import main
@@ -26,24 +27,6 @@ AGREED = [
      "Visit the 40 repeat burglary victims in Northgate", "Insp Bob Ray", "2026-12-14"),
     ("Avonmouth: exceptions", "Robbery patrol plan for Avonmouth town centre", None, "2027-01-07"),
 ]
-
-
-def answer_dialogs(qtbot, keys):
-    """Press `keys` in turn, one in each modal dialog as it opens; returns each dialog's text as it was read."""
-    read: list[str] = []
-    boxes: list[object] = []
-
-    def poll():
-        box = QApplication.activeModalWidget()
-        if box is not None and box not in boxes:
-            boxes.append(box)
-            read.append(box.text())
-            qtbot.keyClick(box, keys[len(read) - 1])
-        if len(read) < len(keys):
-            QTimer.singleShot(20, poll)
-
-    QTimer.singleShot(0, poll)
-    return read
 
 
 def test_a_whole_meeting_by_keys_from_planning_to_the_next_meetings_first_item(qtbot, sample_copy, tmp_path, capsys):
