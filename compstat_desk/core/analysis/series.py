@@ -333,7 +333,7 @@ def suggest_rebase(chart: pd.DataFrame) -> tuple[str, str, int] | None:
     if not spans or spans[-1][1] != len(chart) - 1:
         return None
     first, last, side = spans[-1]
-    # The run's first week: the chart names a run from its RUN_LENGTH-th week; count back over ties to its start.
+    # run_spans gives the run from its first week (the chart names it only from its RUN_LENGTH-th).
     weeks = last - first + 1
     rebased = chart["rebased"].to_numpy(dtype=bool) if "rebased" in chart else np.zeros(len(chart), dtype=bool)
     if weeks < REBASE_MIN_WEEKS or rebased[first]:
