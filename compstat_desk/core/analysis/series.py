@@ -335,7 +335,6 @@ def suggest_rebase(chart: pd.DataFrame) -> tuple[str, str, int] | None:
     first, last, side = spans[-1]
     # run_spans gives the run from its first week (the chart names it only from its RUN_LENGTH-th).
     weeks = last - first + 1
-    rebased = chart["rebased"].to_numpy(dtype=bool) if "rebased" in chart else np.zeros(len(chart), dtype=bool)
-    if weeks < REBASE_MIN_WEEKS or rebased[first]:
+    if weeks < REBASE_MIN_WEEKS or bool(chart["rebased"].iloc[first]):
         return None
     return str(chart["week_end"].iloc[first]), side, weeks
