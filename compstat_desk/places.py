@@ -13,6 +13,28 @@ SAMPLES = {
 }
 
 
+def workspace_address(text: str) -> Path:
+    """What `--db` takes: a workspace file, or a shared workspace's address on a PostgreSQL server
+    (postgresql://USER@HOST[:PORT]/DBNAME), kept as written (a Path would fold its '//')."""
+    if text.startswith(("postgresql://", "postgres://")):
+        return ServerAddress(text)  # type: ignore[return-value]
+    return Path(text)
+
+
+class ServerAddress(str):
+    """A shared workspace's address as `--db` gave it: `exists()` asks nothing of the file system."""
+
+    def exists(self) -> bool:
+        return True
+
+    def expanduser(self) -> ServerAddress:
+        return self
+
+
+def on_server(path: object) -> bool:
+    return isinstance(path, ServerAddress)
+
+
 def data_folder() -> Path:
     """The folder compstat-desk keeps its files in (~/.local/share/compstat-desk on Linux)."""
     from platformdirs import user_data_path

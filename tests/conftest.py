@@ -16,12 +16,30 @@ import pytest
 
 from compstat_desk.core.store.workspace import open_workspace
 
+# The engine the workspace fixtures (ws, sample_ws, delivery_ws) give: an SQLite file, or with
+# COMPSTAT_DESK_TEST_ENGINE=postgresql a database on the throwaway PostgreSQL server (the headless job in CI), so the
+# core's tests run against both engines. A test that is about the SQLite file itself opens one by its path.
+ENGINE = os.environ.get("COMPSTAT_DESK_TEST_ENGINE", "sqlite")
+ON_SERVER = ENGINE == "postgresql"
+
 
 @pytest.fixture
-def ws(tmp_path):
+def ws(tmp_path, request):
+    """A new, empty workspace, open."""
+    if ON_SERVER:
+        yield from _open_server_copy(request.getfixturevalue("postgres_server"),
+                                     request.getfixturevalue("empty_template"))
+        return
     workspace = open_workspace(tmp_path / "ws.sqlite")
     yield workspace
     workspace.close()
+
+
+@pytest.fixture(scope="session")
+def empty_template(postgres_server, tmp_path_factory):
+    path = tmp_path_factory.mktemp("empty") / "empty.sqlite"
+    open_workspace(path).close()
+    return _server_copy(path, postgres_server, tmp_path_factory)
 
 
 @pytest.fixture
@@ -60,9 +78,53 @@ def _open_copy(built: Path, tmp_path: Path):
     workspace.close()
 
 
+def _server_copy(built: Path, server: str, factory) -> str:
+    """A template database on the server holding the built workspace (made once per run): each test gets a new
+    database from it (CREATE DATABASE … TEMPLATE, a file copy on the server)."""
+    import psycopg
+
+    from compstat_desk.core.store.postgres import copy_workspace
+
+    template = f"template_{built.stem}_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {template}")
+        admin.execute(f"CREATE DATABASE {template}")
+    copy_workspace(str(built), server.rsplit("/", 1)[0] + "/" + template)
+    return template
+
+
+@pytest.fixture(scope="session")
+def sample_template(built_sample, postgres_server, tmp_path_factory):
+    return _server_copy(built_sample, postgres_server, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def delivery_template(built_delivery, postgres_server, tmp_path_factory):
+    return _server_copy(built_delivery, postgres_server, tmp_path_factory)
+
+
+def _open_server_copy(server: str, template: str):
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+    workspace = open_workspace(server.rsplit("/", 1)[0] + "/" + name)
+    yield workspace
+    workspace.close()
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
 @pytest.fixture
-def sample_ws(built_sample, tmp_path):
+def sample_ws(built_sample, tmp_path, request):
     """A fresh copy of the sample workspace, open, for a test that writes to it."""
+    if ON_SERVER:
+        yield from _open_server_copy(request.getfixturevalue("postgres_server"),
+                                     request.getfixturevalue("sample_template"))
+        return
     yield from _open_copy(built_sample, tmp_path)
 
 
@@ -88,8 +150,12 @@ def built_delivery(tmp_path_factory):
 
 
 @pytest.fixture
-def delivery_ws(built_delivery, tmp_path):
+def delivery_ws(built_delivery, tmp_path, request):
     """A fresh copy of the sample delivery unit, open, for a test that writes to it."""
+    if ON_SERVER:
+        yield from _open_server_copy(request.getfixturevalue("postgres_server"),
+                                     request.getfixturevalue("delivery_template"))
+        return
     yield from _open_copy(built_delivery, tmp_path)
 
 

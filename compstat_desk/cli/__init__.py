@@ -7,10 +7,10 @@ import importlib
 import sqlite3
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.places import workspace_address
 
 
 class Command(NamedTuple):
@@ -107,8 +107,9 @@ class _CommandParsers(_SubParsers):
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="compstat-desk", description=__doc__)  # this module's docstring
-    p.add_argument("--db", type=Path,
-                   help="workspace file (default: your workspace, built from the sample police force on first use)")
+    p.add_argument("--db", type=workspace_address,
+                   help="workspace file (default: your workspace, built from the sample police force on first use), "
+                        "or postgresql://USER@HOST[:PORT]/DBNAME for a shared workspace on a server")
     p.add_argument("--sample", choices=["police", "delivery"],
                    help="open a bundled sample instead of your workspace: the police force, or the delivery unit "
                         "(built on first use, kept apart from your workspace)")

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.places import on_server, workspace_address
 
 if TYPE_CHECKING:
     from compstat_desk.core.store.workspace import Workspace
@@ -18,14 +19,16 @@ if TYPE_CHECKING:
 
 def with_db(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """`--db` after the command too (`compstat-desk info --db x.sqlite`), without overriding one given before it."""
-    parser.add_argument("--db", type=Path, default=argparse.SUPPRESS, help="workspace file")
+    parser.add_argument("--db", type=workspace_address, default=argparse.SUPPRESS,
+                        help="workspace file, or postgresql://USER@HOST[:PORT]/DBNAME for a shared workspace")
     return parser
 
 
 def workspace_path(args: argparse.Namespace) -> Path:
-    """The workspace the command line names with --db, else yours."""
+    """The workspace the command line names with --db, else yours (a shared workspace's address is a
+    ServerAddress: `on_server` tells)."""
     if getattr(args, "db", None):
-        return Path(args.db)
+        return args.db if on_server(args.db) else Path(args.db)  # type: ignore[no-any-return]
     from compstat_desk.places import default_workspace
 
     return default_workspace()

@@ -18,7 +18,8 @@ def add_arguments(command: str, parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from compstat_desk.core.store.postgres import PasswordNeeded, copy_workspace, is_postgres_url
+    from compstat_desk.core.store.pg_connection import PasswordNeeded, is_postgres_url
+    from compstat_desk.core.store.postgres import copy_workspace
 
     def progress(table: str, rows: int) -> None:
         print(f"  {table}: {rows:,} rows", flush=True)

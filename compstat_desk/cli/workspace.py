@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compstat_desk.cli._common import ProgressBar, open_named_workspace, with_db, workspace_path
+from compstat_desk.cli._common import ProgressBar, on_server, open_named_workspace, with_db, workspace_path
 from compstat_desk.core.errors import CompstatError
 
 if TYPE_CHECKING:  # the commands import the core when they run
@@ -55,6 +55,11 @@ def _check(args: argparse.Namespace) -> int:
     from compstat_desk.core.store.workspace import check_workspace
 
     path = workspace_path(args)
+    if on_server(path):
+        check_workspace(path)
+        print(f"{path} opens as this version's workspace; its server checks its own pages (checksums, backups), and "
+              "its foreign keys are checked as each row is written.")
+        return 0
     if not path.exists():
         raise CompstatError(f"There is no workspace at {path}.")
     started = time.perf_counter()
@@ -141,6 +146,9 @@ def _sample(args: argparse.Namespace) -> int:
     from compstat_desk.core.store.workspace import open_workspace
 
     path = workspace_path(args)
+    if on_server(path):
+        raise CompstatError("A sample is built into a file: build it there (`compstat-desk sample --db sample.sqlite`),"
+                            f" then copy it to the server (`compstat-desk workspace copy sample.sqlite {path}`).")
     if path.exists() and not args.force:
         raise CompstatError(f"{path} exists already: give another --db, or --force to replace it.")
     if path.exists():

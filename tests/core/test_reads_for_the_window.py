@@ -4,7 +4,6 @@ polarity and headline flag, indicators, targets, the report weeks, agenda items,
 
 import datetime as dt
 import json
-import sqlite3
 
 import pandas as pd
 
@@ -14,6 +13,7 @@ from compstat_desk.core.meetings import agenda
 from compstat_desk.core.samples.delivery import delivery_sample_files
 from compstat_desk.core.samples.police import sample_files
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.workspace import open_workspace
 
 
 def read_csv(files, name):
@@ -103,8 +103,7 @@ def test_a_priority_is_judged_by_its_targets_periods_and_the_next_stocktake_is_t
 def test_a_commit_from_another_connection_is_seen(sample_ws):
     before = sample_ws.changes_seen()
     assert sample_ws.changes_seen() == before  # nothing changed
-    other = sqlite3.connect(sample_ws.path)
-    other.execute("INSERT INTO settings(key, value) VALUES ('seen-by-the-wall', '1')")
-    other.commit()
-    other.close()
+    with open_workspace(sample_ws.path) as other:  # another connection, on either engine
+        with other.transaction():
+            other.conn.execute("INSERT INTO settings(key, value) VALUES ('seen-by-the-wall', '1')")
     assert sample_ws.changes_seen() != before

@@ -17,6 +17,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 STATUSES = ("open", "in_progress", "constrained", "done", "dropped")
@@ -148,7 +149,7 @@ def insert_action(ws: Workspace, *, text: str, owner: str | None, unit: str | No
          raised_text, due_text, priority.lower() if priority else None, on, priority_id, int(milestone), option_id))
     action_id = int(cur.lastrowid or 0)
     # The next free reference in the A1, A2… series (references may have come from an earlier tracker).
-    taken = [int(r[0][1:]) for r in ws.conn.execute("SELECT ref FROM actions WHERE ref GLOB 'A[0-9]*'")
+    taken = [int(r[0][1:]) for r in ws.conn.execute("SELECT ref FROM actions WHERE substr(ref, 1, 1) = 'A'")
              if r[0][1:].isdigit()]
     ref = f"A{max(taken, default=0) + 1}"
     ws.conn.execute("UPDATE actions SET ref = ? WHERE id = ?", (ref, action_id))
@@ -265,7 +266,7 @@ def actions_table(ws: Workspace, *, as_of: dt.date | None = None, owner: str | N
     if meeting is not None:
         sql += " AND (a.meeting_id = ? OR a.on_meeting_id = ?)"
         params += [meeting, meeting]
-    table = pd.read_sql_query(sql + " ORDER BY a.id", ws.conn, params=params)
+    table = read_frame(sql + " ORDER BY a.id", ws.conn, params=params)
     due = pd.to_datetime(table["due"], errors="coerce")
     day = pd.Timestamp(as_of)
     past = table["status"].isin(LIVE) & due.notna() & (due < day)
@@ -297,7 +298,7 @@ def state_words(status: str, overdue: bool, due_soon: bool, past_due: bool = Fal
 def history(ws: Workspace, action: str | int) -> pd.DataFrame:
     """Every update of an action, oldest first: at, by, field, old, new, note."""
     action_id = find_action(ws, action)
-    frame = pd.read_sql_query("SELECT at, by, field, old, new, note FROM action_updates WHERE action_id = ?"
+    frame = read_frame("SELECT at, by, field, old, new, note FROM action_updates WHERE action_id = ?"
                               " ORDER BY id", ws.conn, params=(action_id,))
     return frame.astype(object).where(frame.notna(), None)
 
@@ -459,7 +460,7 @@ def agreed_actions(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     """The actions a meeting agreed, as it agreed them: wording, owner and due date as they stood when it closed
     (a change made later, in the tracker or from a commander's spreadsheet, is undone here; see `later_changes`),
     with the unit, linked category and agenda item. Raised there, oldest first."""
-    table = pd.read_sql_query(
+    table = read_frame(
         "SELECT a.id, a.ref, a.text, a.owner, a.due, u.code AS unit, u.name AS unit_name, c.code AS category,"
         " a.agenda_item, a.raised FROM actions a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN categories c"
         " ON c.id = a.category_id WHERE a.meeting_id = ? ORDER BY a.id", ws.conn, params=(meeting_id,))
@@ -489,7 +490,7 @@ def later_changes(ws: Workspace, meeting_id: int) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     condition, params = after
     marks = ",".join("?" * len(AGREED_TERMS))
-    frame = pd.read_sql_query(
+    frame = read_frame(
         f"SELECT a.ref, x.at, x.by, x.field, x.old, x.new, x.note FROM action_updates x JOIN actions a"
         f" ON a.id = x.action_id WHERE a.meeting_id = ? AND {condition} AND (x.field IN ({marks}) OR x.field ="
         f" 'created' OR (x.field = 'status' AND x.old <> x.new)) ORDER BY x.id", ws.conn,

@@ -4,6 +4,7 @@ change is real once clustering and the number of changes looked at are allowed f
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from compstat_desk.core.analysis.periods import WINDOWS, windows
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import special, stats
 from compstat_desk.core.store.counts import RolledCounts, weekday_number
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 HEADLINE = "HEADLINE"  # the category code of the headline total (categories flagged as counting towards it)
@@ -407,10 +409,10 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
     week_ending = week_ending or latest_week_ending(ws)
     if unit is not None or level is not None:
         return rows_of(ws, compstat_table(ws, week_ending, exact=exact), unit=unit, level=level)
-    units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
+    units = read_frame("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
     if units.empty:
         raise CompstatError("There are no units in this workspace.")
-    cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name, headline"
+    cats = read_frame("SELECT id AS category_id, code AS category, name AS category_name, headline"
                              " FROM categories ORDER BY code", ws.conn)
     headline_ids = set(cats.loc[cats["headline"] == 1, "category_id"])
 
@@ -502,8 +504,8 @@ def compstat_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: s
         parts.append(frame)
     table = compare(pd.concat(parts, ignore_index=True), exact=exact)
     # Asked of the imports log, not the incidents: a scan of millions of incidents would cost more than the table.
-    if ws.conn.execute("SELECT EXISTS(SELECT 1 FROM imports WHERE undone_at IS NULL"
-                       " AND json_extract(report, '$.month_only') > 0)").fetchone()[0]:
+    if any(json.loads(r[0]).get("month_only", 0) > 0 for r in ws.conn.execute(
+            "SELECT report FROM imports WHERE undone_at IS NULL AND report LIKE '%month_only%'")):
         warnings.append("Some incidents here are dated by month only (e.g. the UK street-level file): they count on "
                         "the 1st of their month, so week and 28-day figures misplace them; compare whole months.")
     level_rank = table["level"].map({"force": 0, "division": 1, "sector": 2})

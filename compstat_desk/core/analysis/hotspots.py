@@ -19,6 +19,7 @@ from compstat_desk.core.analysis.gistar import CLASSES, space_time
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.grid import DEFAULT_CELL_M, default_grid, saved_grid
 from compstat_desk.core.store.workspace import Workspace
 
@@ -289,7 +290,7 @@ def _records(ws: Workspace, codes: list[str] | None, first: dt.date, end: dt.dat
     if codes is not None:
         where.append(f"c.code IN ({', '.join('?' * len(codes))})")
         params += codes
-    return pd.read_sql_query(
+    return read_frame(
         "SELECT substr(i.occurred, 1, 10) AS day, i.lon, i.lat, c.code AS category, u.code AS unit,"
         " u.name AS sector, ifnull(i.place, '') AS place FROM incidents i JOIN categories c ON c.id = i.category_id"
         f" JOIN units u ON u.id = i.unit_id WHERE {' AND '.join(where)}", ws.conn, params=params)
@@ -299,7 +300,7 @@ def _daily(ws: Workspace, codes: list[str], first: dt.date, end: dt.date) -> dic
     """Each category's force-wide daily counts (every incident, located or not: the season is the category's)."""
     if not codes:
         return {}
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT d.day, c.code AS category, sum(d.n) AS n FROM daily_counts d JOIN categories c ON c.id = d.category_id"
         f" WHERE d.day BETWEEN ? AND ? AND c.code IN ({', '.join('?' * len(codes))}) GROUP BY d.day, c.code",
         ws.conn, params=[first.isoformat(), end.isoformat(), *codes])

@@ -21,6 +21,7 @@ from compstat_desk.core.analysis.polarity import judge, up_is_good
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 WEEKS = 4  # the comparison window: the last four periods against the same four a year earlier
@@ -43,12 +44,12 @@ def indicator_series(ws: Workspace, unit_id: int, indicator_id: int, kind: str) 
     """One unit's periods of one indicator: period_end, value, numerator, denominator (oldest first).
 
     Where the unit holds no values of its own, those of the units under it are combined."""
-    own = pd.read_sql_query("SELECT period_end, value, numerator, denominator FROM indicator_values"
+    own = read_frame("SELECT period_end, value, numerator, denominator FROM indicator_values"
                             " WHERE unit_id = ? AND indicator_id = ? ORDER BY period_end", ws.conn,
                             params=(unit_id, indicator_id))
     if not own.empty:
         return own
-    below = pd.read_sql_query(
+    below = read_frame(
         catalog.BELOW_UNIT + "SELECT period_end, value, numerator, denominator FROM indicator_values"
         " WHERE unit_id IN (SELECT id FROM below) AND indicator_id = ?", ws.conn, params=(unit_id, indicator_id))
     if below.empty:

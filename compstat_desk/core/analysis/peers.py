@@ -12,6 +12,7 @@ from compstat_desk.core.analysis.periods import windows
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 LIMITS = {"95": 0.975, "99.8": 0.999}  # two-sided 95% and 99.8%
@@ -62,7 +63,7 @@ def funnel(ws: Workspace, category: str, *, level: str = "sector", window: str =
     span = next((w for w in windows(week_ending) if w.name == window), None)
     if span is None:
         raise CompstatError(f"Unknown window {window!r}: use week, 28d or ytd.")
-    units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, population FROM units"
+    units = read_frame("SELECT id AS unit_id, code AS unit, name AS unit_name, population FROM units"
                               " WHERE level = ? AND population > 0", ws.conn, params=(catalog.level_of(level),))
     if len(units) < 3:
         raise CompstatError(f"A funnel needs at least three {level}s with a population; this workspace has "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 COLUMNS = ["unit", "category", "week_end", "wtd", "ytd", "revision"]
@@ -17,7 +18,7 @@ def revisions(ws: Workspace, unit: str | None = None) -> pd.DataFrame:
     reclassification); a negative one, that they lost some. Where a week was published more than once, the
     latest publication of it is used.
     """
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT u.code AS unit, c.code AS category, r.week_end, f.wtd_current AS wtd, f.ytd_current AS ytd,"
         " r.import_id, r.id AS report_id FROM weekly_figures f JOIN weekly_reports r ON r.id = f.report_id"
         " JOIN units u ON u.id = f.unit_id JOIN categories c ON c.id = f.category_id", ws.conn)

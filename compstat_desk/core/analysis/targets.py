@@ -11,6 +11,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 
@@ -202,7 +203,7 @@ def _same(value: Cell) -> Cell:
 
 def targets_table(ws: Workspace) -> pd.DataFrame:
     """Every target: id, unit, what (category or indicator name), kind, periods, change, value, description."""
-    return pd.read_sql_query(
+    return read_frame(
         "SELECT t.id, u.code AS unit, u.name AS unit_name, coalesce(c.name, i.name) AS what,"
         " CASE WHEN t.category_id IS NOT NULL THEN 'count' ELSE 'indicator' END AS kind,"
         " t.baseline_start, t.baseline_end, t.target_start, t.target_end, t.change_pct, t.target_value,"

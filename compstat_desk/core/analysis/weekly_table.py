@@ -28,12 +28,13 @@ from compstat_desk.core.analysis.compstat import (
 )
 from compstat_desk.core.analysis.periods import WINDOWS, windows
 from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 
 def published_weeks(ws: Workspace) -> pd.DataFrame:
     """The latest publication of each week's figures, per unit and category."""
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT r.id AS report_id, r.week_end, f.unit_id, f.category_id, f.wtd_current, f.wtd_prior, f.d28_current,"
         " f.d28_prior, f.ytd_current, f.ytd_prior FROM weekly_figures f JOIN weekly_reports r ON r.id = f.report_id",
         ws.conn)
@@ -63,8 +64,8 @@ def weekly_table(ws: Workspace, week_ending: dt.date | None = None, *, unit: str
     if report.empty:
         raise CompstatError(f"No published report for the week ending {end}; the reports run from "
                             f"{weeks['week_end'].min()} to {weeks['week_end'].max()}.")
-    units = pd.read_sql_query("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
-    cats = pd.read_sql_query("SELECT id AS category_id, code AS category, name AS category_name FROM categories",
+    units = read_frame("SELECT id AS unit_id, code AS unit, name AS unit_name, level FROM units", ws.conn)
+    cats = read_frame("SELECT id AS category_id, code AS category, name AS category_name FROM categories",
                              ws.conn)
     report = report.merge(units, on="unit_id").merge(cats, on="category_id")
     if report.empty:

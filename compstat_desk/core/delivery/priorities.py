@@ -34,6 +34,7 @@ from compstat_desk.core.analysis.trajectories import (
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.lazy import stats
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 OPTION_KINDS = {"more": "Do more", "new": "Do new", "better": "Do better", "less": "Do less"}
@@ -202,7 +203,7 @@ def priority(ws: Workspace, ref: str | int) -> Priority:
     code, title, sro, lead, description = ws.conn.execute(
         "SELECT p.code, p.title, p.sro, u.name, p.description FROM priorities p LEFT JOIN units u"
         " ON u.id = p.lead_unit_id WHERE p.id = ?", (priority_id,)).fetchone()
-    units = pd.read_sql_query(
+    units = read_frame(
         "SELECT u.code, u.name, pu.role FROM priority_units pu JOIN units u ON u.id = pu.unit_id"
         " WHERE pu.priority_id = ? ORDER BY CASE pu.role WHEN 'lead' THEN 0 WHEN 'contributing' THEN 1 ELSE 2 END,"
         " u.code", ws.conn, params=(priority_id,))
@@ -436,7 +437,7 @@ def priority_actions(ws: Workspace, priority_ref: str | int, as_of: dt.date | No
     (a report looking back leaves out what came later)."""
     priority_id = find_priority(ws, priority_ref)
     last = as_of.isoformat() if raised_by and as_of else "9999-12-31"
-    links = pd.read_sql_query("SELECT id, milestone, option_id FROM actions WHERE priority_id = ?"
+    links = read_frame("SELECT id, milestone, option_id FROM actions WHERE priority_id = ?"
                               " AND coalesce(substr(raised, 1, 10), '') <= ?", ws.conn, params=(priority_id, last))
     table = actions_table(ws, as_of=as_of)
     table = table[table["id"].isin(links["id"])].merge(links, on="id", how="left")
@@ -539,7 +540,7 @@ def options_table(ws: Workspace, priority_ref: str | int, as_of: str | dt.date |
     """The priority's options with, where the expected effect is a number on a target, the target's likelihood
     on `as_of` now and with the option."""
     priority_id = find_priority(ws, priority_ref)
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT id, kind, title, evidence, cost, risk, effect, target_id, effect_value, status, proposed_at,"
         " decided_at, decision_note, (SELECT count(*) FROM actions a WHERE a.option_id = o.id) AS actions"
         " FROM priority_options o WHERE priority_id = ? ORDER BY id", ws.conn, params=(priority_id,))
@@ -615,7 +616,7 @@ def assessments(ws: Workspace, priority_ref: str | int, as_of: str | dt.date | N
     `as_of`, only the stocktakes held by then."""
     priority_id = find_priority(ws, priority_ref)
     last = _date(as_of, "As of").isoformat() if as_of else "9999-12-31"
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT a.* FROM delivery_assessments a WHERE a.priority_id = ? AND a.stocktake <= ? AND a.id = (SELECT"
         " max(b.id) FROM delivery_assessments b WHERE b.priority_id = a.priority_id AND b.stocktake = a.stocktake)"
         " ORDER BY a.stocktake", ws.conn, params=(priority_id, last))

@@ -348,7 +348,8 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     empty = ws.conn.execute("SELECT NOT EXISTS(SELECT 1 FROM daily_counts)").fetchone()[0]  # nothing to add to
     insert_columns(ws.conn, "INSERT INTO daily_counts(day, unit_id, category_id, n)", "(?, ?, ?, ?)",
                    [day[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist()],
-                   tail="" if empty else " ON CONFLICT(day, unit_id, category_id) DO UPDATE SET n = n + excluded.n")
+                   tail="" if empty else " ON CONFLICT(day, unit_id, category_id)"
+                                         " DO UPDATE SET n = daily_counts.n + excluded.n")
     if not up.all():
         # A count only falls where an incident was counted before, so the row exists.
         down = ~up

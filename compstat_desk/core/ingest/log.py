@@ -6,12 +6,13 @@ import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.ingest.common import ImportReport
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 
 def imports(ws: Workspace) -> pd.DataFrame:
     """The imports log, newest first; `rejected_outstanding` leaves out rows a later retry resolved."""
-    return pd.read_sql_query(
+    return read_frame(
         "SELECT i.id, i.file_name, i.profile, i.imported_at, i.imported_by, i.rows_read, i.rows_accepted,"
         " i.rows_rejected, coalesce(r.n, 0) AS rejected_outstanding, i.rows_merged, i.added, i.updated, i.unchanged,"
         " i.seconds, i.sha256, i.undone_at FROM imports i LEFT JOIN (SELECT import_id, count(*) AS n FROM rejected_rows"
@@ -30,4 +31,4 @@ def rejected_rows(ws: Workspace, import_id: int, limit: int | None = None) -> pd
            " ORDER BY row_number")
     if limit:
         sql += f" LIMIT {int(limit)}"
-    return pd.read_sql_query(sql, ws.conn, params=(import_id,))
+    return read_frame(sql, ws.conn, params=(import_id,))

@@ -7,6 +7,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.counts import rebuild_weekly_counts, weekday_number
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace, now_iso
 
 # Changes an import records in the audit log without the old value in full: they cannot be put back.
@@ -37,7 +38,7 @@ def undo_import(ws: Workspace, import_id: int) -> list[str]:
         raise CompstatError(
             f"Only the latest import can be undone, and that is #{latest}: undo it first (a later import may "
             f"build on #{import_id}).")
-    audit = pd.read_sql_query("SELECT entity, entity_id, field, old, new FROM audit_log WHERE import_id = ?",
+    audit = read_frame("SELECT entity, entity_id, field, old, new FROM audit_log WHERE import_id = ?",
                               ws.conn, params=(import_id,))
     for (entity, field), what in _IRREVERSIBLE.items():
         if ((audit["entity"] == entity) & (audit["field"] == field) & audit["old"].notna()).any():
@@ -78,7 +79,7 @@ def undo_import(ws: Workspace, import_id: int) -> list[str]:
                                                         & (audit["field"] == "created"), "entity_id"]]
         for table, ids in (("units", created_units), ("categories", created_categories),
                            ("indicators", created_indicators)):
-            if table != "indicators":
+            if table != "indicators" and ids:
                 entity = table[:-1] if table == "units" else "category"
                 q(f"DELETE FROM {entity}_aliases WHERE {entity}_id IN ({','.join('?' * len(ids))})", ids)
             for object_id in ids:

@@ -19,6 +19,7 @@ import pandas as pd
 from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 ROLES = {"chair": "Chair", "challenger": "Challenger", "commander": "Commander", "analyst": "Analyst",
@@ -186,7 +187,7 @@ def meetings_by_date(ws: Workspace) -> list[MeetingSummary]:
 
 
 def attendees(ws: Workspace, meeting_id: int) -> pd.DataFrame:
-    frame = pd.read_sql_query("SELECT a.name, a.role, u.code AS unit, a.present FROM attendees a LEFT JOIN units u"
+    frame = read_frame("SELECT a.name, a.role, u.code AS unit, a.present FROM attendees a LEFT JOIN units u"
                               " ON u.id = a.unit_id WHERE a.meeting_id = ? ORDER BY a.id", ws.conn,
                               params=(meeting_id,))
     frame["role_words"] = frame["role"].map(ROLES).fillna(frame["role"])
@@ -211,7 +212,7 @@ def record_attendance(ws: Workspace, meeting_id: int, name: str, present: bool) 
 
 def agenda(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     """The agenda items in order (removed ones left out), with planned minutes and start times from the plan."""
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT a.id, a.position, a.kind, a.title, a.planned_minutes, u.code AS unit FROM agenda_items a"
         " LEFT JOIN units u ON u.id = a.unit_id WHERE a.meeting_id = ? AND a.removed_at IS NULL"
         " ORDER BY a.position, a.id", ws.conn, params=(meeting_id,))
@@ -650,7 +651,7 @@ def add_mark(ws: Workspace, meeting_id: int, slide_number: int, kind: str, geome
 
 
 def marks(ws: Workspace, meeting_id: int, slide_number: int | None = None) -> pd.DataFrame:
-    frame = pd.read_sql_query("SELECT m.slide_id, m.kind, m.geometry, m.at FROM slide_marks m WHERE m.meeting_id = ?"
+    frame = read_frame("SELECT m.slide_id, m.kind, m.geometry, m.at FROM slide_marks m WHERE m.meeting_id = ?"
                               " ORDER BY m.id", ws.conn, params=(meeting_id,))
     if slide_number is not None:
         shown = slides(ws, meeting_id)
@@ -661,7 +662,7 @@ def marks(ws: Workspace, meeting_id: int, slide_number: int | None = None) -> pd
 
 def record(ws: Workspace, meeting_id: int) -> pd.DataFrame:
     """What the meeting decided, noted and awarded, in the order said, with the agenda item."""
-    return pd.read_sql_query(
+    return read_frame(
         "SELECT r.kind, r.text, r.about, u.code AS unit, a.title AS item, r.at, r.by FROM meeting_record r"
         " LEFT JOIN agenda_items a ON a.id = r.item_id LEFT JOIN units u ON u.id = r.unit_id"
         " WHERE r.meeting_id = ? ORDER BY r.id", ws.conn, params=(meeting_id,))
@@ -670,7 +671,7 @@ def record(ws: Workspace, meeting_id: int) -> pd.DataFrame:
 def item_times(ws: Workspace, meeting_id: int, now: str | None = None) -> pd.DataFrame:
     """Minutes spent on each agenda item against its plan (an item still on screen counts to `now`)."""
     items = agenda(ws, meeting_id)
-    spans = pd.read_sql_query("SELECT t.item_id, t.started_at, coalesce(t.ended_at, ?) AS ended_at FROM item_timings t"
+    spans = read_frame("SELECT t.item_id, t.started_at, coalesce(t.ended_at, ?) AS ended_at FROM item_timings t"
                               " JOIN agenda_items a ON a.id = t.item_id WHERE a.meeting_id = ?", ws.conn,
                               params=(now or now_iso(), meeting_id))
     ended = pd.to_datetime(spans["ended_at"], utc=True, format="ISO8601")

@@ -21,6 +21,7 @@ from compstat_desk.core.analysis.compstat import (
 from compstat_desk.core.analysis.polarity import Polarity, judge
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 WINDOW_WORDS = {"week": "the last week", "28d": "the last 28 days", "ytd": "the year to date"}
@@ -58,7 +59,7 @@ def probe_points(ws: Workspace, unit: str, week_ending: dt.date | None = None, *
     unit_id = catalog.find_unit(ws, unit)
     if table is None or week_ending is None:
         table, week_ending = _table(ws, week_ending)
-    members = set(pd.read_sql_query(
+    members = set(read_frame(
         catalog.BELOW_UNIT +
         "SELECT code FROM units WHERE id IN (SELECT id FROM below)", ws.conn, params=(unit_id,))["code"])
     polarity = catalog.category_polarities(ws)

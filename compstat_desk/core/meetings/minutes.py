@@ -21,6 +21,7 @@ import pandas as pd
 from compstat_desk.core.actions.tracker import agreed_actions, later_changes
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import agenda, attendees, item_times, meeting_info, meetings_by_date
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 OUTSIDE = "Recorded outside an agenda item"
@@ -109,7 +110,7 @@ def minutes_record(ws: Workspace, meeting_id: int) -> MinutesRecord:
     items = agenda(ws, meeting_id)
     times = item_times(ws, meeting_id, now=info["closed_at"] or None)
     spent = dict(zip(times["id"], times["spent_minutes"], strict=True))
-    said = pd.read_sql_query(
+    said = read_frame(
         "SELECT r.id, r.kind, r.text, r.about, a.title AS item, (SELECT min(l.id) FROM audit_log l WHERE"
         " l.entity = 'meeting_record' AND l.entity_id = r.id) AS said_at FROM meeting_record r LEFT JOIN agenda_items a"
         " ON a.id = r.item_id WHERE r.meeting_id = ? ORDER BY r.id", ws.conn, params=(meeting_id,))

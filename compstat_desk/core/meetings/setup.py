@@ -14,6 +14,7 @@ import pandas as pd
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import ROLES, Attendee, create_meeting
 from compstat_desk.core.store import catalog
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 POLARITIES = {"up_bad": "a rise is worse (most crime)", "up_good": "a rise is better (detections, proactive work)"}
@@ -118,7 +119,7 @@ def plan_next_meeting(ws: Workspace, title: str, date: str) -> int:
 # -- categories and units -----------------------------------------------------------------------------------------
 def categories(ws: Workspace) -> pd.DataFrame:
     """Every category: code, name, group, polarity, headline, its aliases and incidents."""
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT c.code, c.name, coalesce(c.grp, '') AS grp, c.polarity, c.headline,"
         " (SELECT group_concat(alias, '; ') FROM category_aliases a WHERE a.category_id = c.id) AS aliases,"
         " (SELECT coalesce(sum(n), 0) FROM daily_counts d WHERE d.category_id = c.id) AS incidents"
@@ -149,7 +150,7 @@ def set_category(ws: Workspace, code: str, *, headline: bool | None = None, pola
 
 def units(ws: Workspace) -> pd.DataFrame:
     """Every unit: code, name, level, parent's code, commander, population, whether it has a boundary, aliases."""
-    frame = pd.read_sql_query(
+    frame = read_frame(
         "SELECT u.code, u.name, u.level, coalesce(p.code, '') AS parent, coalesce(u.commander, '') AS commander,"
         " u.population, u.boundary IS NOT NULL AND u.boundary != '' AS has_boundary,"
         " (SELECT group_concat(alias, '; ') FROM unit_aliases a WHERE a.unit_id = u.id) AS aliases"

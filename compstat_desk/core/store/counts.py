@@ -60,7 +60,8 @@ def apply_weekly_deltas(conn: sqlite3.Connection, net: pd.Series, ends_on: int) 
     week, unit, cat = (summed.index.get_level_values(i).to_numpy(dtype=np.int64) for i in range(3))
     up = n > 0
     empty = conn.execute("SELECT NOT EXISTS(SELECT 1 FROM weekly_counts)").fetchone()[0]
-    upsert = "" if empty else " ON CONFLICT(week_end, unit_id, category_id) DO UPDATE SET n = n + excluded.n"
+    upsert = "" if empty else (" ON CONFLICT(week_end, unit_id, category_id)"
+                               " DO UPDATE SET n = weekly_counts.n + excluded.n")
     insert_columns(conn, "INSERT INTO weekly_counts(week_end, unit_id, category_id, n)", "(?, ?, ?, ?)",
                    [week[up].tolist(), unit[up].tolist(), cat[up].tolist(), n[up].tolist()], tail=upsert)
     if not up.all():

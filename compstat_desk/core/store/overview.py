@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from compstat_desk.core.store.frames import read_frame
 from compstat_desk.core.store.workspace import Workspace
 
 
@@ -80,7 +81,7 @@ def summary(ws: Workspace) -> WorkspaceSummary:
 def units(ws: Workspace) -> pd.DataFrame:
     """Every unit with its place in the hierarchy, the incidents recorded against it (`incidents`), and the
     incidents of it and every unit below it (`incidents_total`: a division's figure is the sum of its sectors)."""
-    return pd.read_sql_query(
+    return read_frame(
         "WITH RECURSIVE own AS (SELECT unit_id, sum(n) AS n FROM daily_counts GROUP BY unit_id),"
         " below(unit_id, ancestor) AS (SELECT id, id FROM units UNION ALL"
         "  SELECT b.unit_id, u.parent_id FROM below b JOIN units u ON u.id = b.ancestor WHERE u.parent_id IS NOT NULL),"
@@ -95,7 +96,7 @@ def units(ws: Workspace) -> pd.DataFrame:
 
 
 def categories(ws: Workspace) -> pd.DataFrame:
-    return pd.read_sql_query(
+    return read_frame(
         "SELECT c.id, c.code, c.name, c.grp AS 'group', c.polarity, c.headline, coalesce(d.n, 0) AS incidents,"
         " d.first_day, d.last_day FROM categories c LEFT JOIN (SELECT category_id, sum(n) AS n, min(day) AS first_day,"
         " max(day) AS last_day FROM daily_counts GROUP BY category_id) d ON d.category_id = c.id ORDER BY c.code",

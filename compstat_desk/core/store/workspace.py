@@ -56,6 +56,8 @@ def cli_command(path: str | Path, text: str) -> str:
     (printed without --db it would act on the default workspace instead)."""
     import shlex
 
+    if str(path).startswith(("postgresql:", "postgres:")):
+        return f"compstat-desk --db {shlex.quote(str(path))} {text}"
     return f"compstat-desk --db {shlex.quote(str(Path(path).resolve()))} {text}"
 
 
@@ -71,12 +73,14 @@ def current_user() -> str:
 
 
 class Workspace:
-    """An open workspace file. Every write goes through `transaction()` and is saved at once."""
+    """An open workspace: an SQLite file, or a database on a PostgreSQL server (`path` is then its address, with no
+    password). Every write goes through `transaction()` and is saved at once."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False):
+    def __init__(self, path: Path | str, conn: Any, *, read_only: bool = False):
         self.path = path
         self.conn = conn
-        self.db = Database(conn)
+        self.on_server = not isinstance(conn, sqlite3.Connection)  # a PostgreSQL workspace (store.pg_connection)
+        self.db = None if self.on_server else Database(conn)
         self.closed = False
         self.read_only = read_only  # a worker's reader (open_reader): it never writes
         self.checked_on_open = False  # the full check ran as it opened (an earlier session ended uncleanly)
@@ -104,6 +108,11 @@ class Workspace:
     def _begin(self) -> None:
         """BEGIN IMMEDIATE (the write lock), waiting while another process writes: once a second has passed the
         wait is told to `on_busy`; after `busy_wait` seconds WorkspaceBusy says why nothing was changed."""
+        if self.on_server:
+            from compstat_desk.core.store.pg_connection import begin_writing
+
+            begin_writing(self.conn, self.busy_wait, self.on_busy)
+            return
         deadline = time.monotonic() + self.busy_wait
         told = False
         while True:
@@ -184,7 +193,7 @@ class Workspace:
             return
         self.closed = True
         try:
-            if not self.read_only:
+            if not self.read_only and not self.on_server:
                 self.conn.execute("PRAGMA optimize")
         except sqlite3.OperationalError:  # busy or read-only: optimizing is a nicety, never worth an error
             pass
@@ -206,8 +215,9 @@ def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
     workspace, or was written by a newer compstat-desk.
     """
     if str(path).startswith(("postgresql:", "postgres:")):  # not a file name, and never to be made into one
-        raise WorkspaceError("A workspace on PostgreSQL cannot be opened yet, only copied: `compstat-desk workspace "
-                             "copy postgresql://USER@HOST/DBNAME FILE.sqlite`, then open the file.")
+        from compstat_desk.core.store.pg_connection import open_on_server, shown_url
+
+        return Workspace(shown_url(str(path)), open_on_server(str(path)))
     path = Path(path).expanduser()
     if path.is_dir():
         raise WorkspaceError(f"{path} is a folder: give the workspace's file (a .sqlite file) instead.")
@@ -276,7 +286,11 @@ def _check_backup(path: Path) -> None:
 
 def check_workspace(path: str | Path) -> list[str]:
     """The full integrity check of an existing workspace (SQLite's `integrity_check`: every page, index and
-    constraint; it reads the whole file): [] when it is sound, else what is wrong, at most ten lines."""
+    constraint; it reads the whole file): [] when it is sound, else what is wrong, at most ten lines. A workspace
+    on PostgreSQL is checked by its server (checksums, backups): its foreign keys are checked as rows are written."""
+    if str(path).startswith(("postgresql:", "postgres:")):
+        open_reader(path).close()  # it opens: the schema is this version's
+        return []
     path = Path(path).expanduser()
     with open_reader(path) as ws:
         try:
@@ -369,6 +383,10 @@ def open_reader(path: str | Path) -> Workspace:
     """A read-only connection to an existing workspace, for a worker thread: it never writes or migrates (the
     window's own connection did both when it opened the file), and it belongs to the thread that uses it, which
     closes it. Opening it costs the same whatever the size of the file."""
+    if str(path).startswith(("postgresql:", "postgres:")):
+        from compstat_desk.core.store.pg_connection import open_on_server, shown_url
+
+        return Workspace(shown_url(str(path)), open_on_server(str(path), read_only=True), read_only=True)
     path = Path(path).expanduser()
     if not path.exists() or path.stat().st_size == 0:
         raise WorkspaceError(f"There is no workspace at {path}.")
@@ -413,6 +431,7 @@ def _check_integrity(ws: Workspace, *, full: bool) -> None:
 
 def _check_ours(ws: Workspace) -> None:
     app_id = ws.conn.execute("PRAGMA application_id").fetchone()[0]
+    assert ws.db is not None  # an SQLite workspace
     tables = ws.db.table_names()
     if app_id != APPLICATION_ID and tables:
         raise WorkspaceError(
@@ -423,6 +442,7 @@ def _check_ours(ws: Workspace) -> None:
 
 
 def _migrate(ws: Workspace, *, fresh: bool) -> None:
+    assert ws.db is not None  # an SQLite workspace
     known = {step.__name__ for step in STEPS}
     applied = [m.name for m in migrations.applied(ws.db)]
     unknown = [name for name in applied if name not in known]
@@ -449,6 +469,8 @@ def _migrate(ws: Workspace, *, fresh: bool) -> None:
 def backup_copy(ws: Workspace, *, reason: str) -> Path:
     """Write a consistent copy of the workspace beside it (SQLite's online backup), once the file has passed the
     full check: a backup of a damaged file would only hide the damage."""
+    if not isinstance(ws.path, Path):
+        raise WorkspaceError("A workspace on a server is backed up by the server's own backups, not copied beside it.")
     _check_integrity(ws, full=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     target = ws.path.with_name(f"{ws.path.stem}.backup-{stamp}-{reason}.sqlite")

@@ -13,9 +13,12 @@ from compstat_desk.core.ingest.undo import undo_import
 
 
 def stored_weeks(ws) -> pd.Series:
-    rows = pd.read_sql_query(
-        "SELECT date(w.week_end * 86400, 'unixepoch') AS week_end, u.code AS unit, c.code AS category, w.n"
-        " FROM weekly_counts w JOIN units u ON u.id = w.unit_id JOIN categories c ON c.id = w.category_id", ws.conn)
+    rows = pd.DataFrame(ws.conn.execute(
+        "SELECT w.week_end, u.code AS unit, c.code AS category, w.n"
+        " FROM weekly_counts w JOIN units u ON u.id = w.unit_id JOIN categories c ON c.id = w.category_id").fetchall(),
+        columns=["week_end", "unit", "category", "n"])
+    # The week's end is stored as days since 1 January 1970: the date worked out here by pandas, not the code.
+    rows["week_end"] = (pd.Timestamp("1970-01-01") + pd.to_timedelta(rows["week_end"], unit="D")).dt.strftime("%Y-%m-%d")
     return rows.set_index(["week_end", "unit", "category"])["n"].sort_index()
 
 

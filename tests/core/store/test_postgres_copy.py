@@ -15,7 +15,8 @@ import pytest
 
 from compstat_desk.core.errors import WorkspaceError
 from compstat_desk.core.meetings.minutes import approve, approved_pdf
-from compstat_desk.core.store.postgres import PasswordNeeded, copy_workspace
+from compstat_desk.core.store.pg_connection import PasswordNeeded
+from compstat_desk.core.store.postgres import copy_workspace
 from compstat_desk.core.store.workspace import check_workspace, open_workspace
 
 PDF = b"%PDF-1.4\n\x00\x01\xff\xfe minutes as approved \x00" * 50  # bytes, NULs and all
@@ -41,12 +42,16 @@ def postgres_rows(url: str, table: str, columns: list[str]) -> Counter:
 
 
 def postgres_tables(url: str) -> dict[str, list[str]]:
+    """The workspace's tables on the server, less the server's own change counter (SQLite's data_version)."""
+    from compstat_desk.core.store.pg_connection import CHANGES_TABLE
+
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = "
                             "'public' ORDER BY table_name, ordinal_position").fetchall()
     tables: dict[str, list[str]] = {}
     for table, column in rows:
-        tables.setdefault(table, []).append(column)
+        if table != CHANGES_TABLE:
+            tables.setdefault(table, []).append(column)
     return tables
 
 
@@ -232,10 +237,14 @@ def test_the_password_comes_from_pgpassword_or_the_terminal_and_is_never_shown(s
     assert check_workspace(tmp_path / "back.sqlite") == []
 
 
-def test_opening_a_postgresql_address_says_it_cannot_be_opened_yet_and_makes_no_file(tmp_path, monkeypatch, capsys):
+def test_an_empty_database_is_not_made_into_a_workspace_and_no_file_is_made(postgres_db, tmp_path, monkeypatch,
+                                                                             capsys):
     from compstat_desk.cli import main
 
     monkeypatch.chdir(tmp_path)
-    assert main(["--db", "postgresql://analyst@db.example.org/compstat", "info"]) == 2
-    assert "cannot be opened yet, only copied" in capsys.readouterr().err
+    assert main(["--db", postgres_db, "info"]) == 2
+    said = capsys.readouterr().err
+    assert "is empty: copy a workspace there first" in said and f"workspace copy FILE.sqlite {postgres_db}" in said
     assert list(tmp_path.iterdir()) == []
+    with psycopg.connect(postgres_db) as conn:
+        assert conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone() == (0,)

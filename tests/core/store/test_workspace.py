@@ -159,9 +159,10 @@ def test_the_summary_counts_withheld_locations_from_an_index_not_the_whole_table
     count does not read every incident (it took 0.3–0.4 s at 5,000,000)."""
     from compstat_desk.core.store.overview import summary
 
-    plan = " ".join(str(r[-1]) for r in sample_ws.conn.execute(
-        "EXPLAIN QUERY PLAN SELECT count(*) FROM incidents WHERE withheld = 1"))
-    assert "incidents_withheld" in plan, plan
+    if not sample_ws.on_server:  # SQLite's planner; PostgreSQL's chooses by the table's statistics
+        plan = " ".join(str(r[-1]) for r in sample_ws.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM incidents WHERE withheld = 1"))
+        assert "incidents_withheld" in plan, plan
     lon = pd.to_numeric(sample_incidents["lon"], errors="coerce")
     lat = pd.to_numeric(sample_incidents["lat"], errors="coerce")
     withheld = (lon.isna() & lat.isna()) | ((lon == 0) & (lat == 0))  # blank, or 0,0: the location withheld
