@@ -10,7 +10,7 @@ import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer
+from reportlab.platypus import KeepTogether, Spacer
 
 from compstat_desk.core.analysis.compstat import HEADLINE, describe_change, ratio_words
 from compstat_desk.core.analysis.figures import (
@@ -26,6 +26,7 @@ from compstat_desk.core.analysis.polarity import Polarity
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.reports.charts import draw
 from compstat_desk.reports.document import BOLD, INK, LATE, SHADE, Story, esc
+from compstat_desk.reports.paragraph import Paragraph
 
 WINDOW_TITLES = {"week": "Week", "28d": "28 days", "ytd": "Year to date"}
 

@@ -11,7 +11,7 @@ import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, KeepTogether, Spacer, Table, TableStyle
 
 from compstat_desk.core.analysis.figures import LIKELIHOOD_TEXT, trajectory_figure
 from compstat_desk.core.analysis.trajectories import SCALE, chance_words
@@ -34,6 +34,7 @@ from compstat_desk.reports.charts import draw
 from compstat_desk.reports.common import actions_rows, rag_background
 from compstat_desk.reports.document import BOLD, LATE, RULE, SHADE, Story, esc, render
 from compstat_desk.reports.fonts import REGULAR
+from compstat_desk.reports.paragraph import Paragraph
 
 TITLE = "Six-monthly delivery report"
 MAX_STOCKTAKES = 6  # the grid's columns: more would not be readable across a portrait page

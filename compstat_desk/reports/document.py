@@ -22,14 +22,14 @@ from reportlab.platypus import (
     KeepTogether,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
 from reportlab.platypus.tableofcontents import TableOfContents
 
-from compstat_desk.reports.fonts import BOLD, REGULAR, drawable, register_fonts
+from compstat_desk.reports.fonts import BOLD, REGULAR, drawable, register_fonts, right_to_left
+from compstat_desk.reports.paragraph import Paragraph
 
 PAGE = A4
 MARGIN = 16 * mm
@@ -146,7 +146,7 @@ class Document(BaseDocTemplate):
         canv.setFont(REGULAR, 7.5)
         canv.setFillColor(MUTED)
         room = width / 2 - MARGIN - canv.stringWidth(self.marking, BOLD, 9) / 2 - 4 * mm
-        canv.drawString(MARGIN, height - MARGIN + 1 * mm, _fit(self.doc_title, room, 7.5))
+        canv.drawString(MARGIN, height - MARGIN + 1 * mm, _fit(right_to_left(self.doc_title), room, 7.5))
         canv.drawRightString(width - MARGIN, height - MARGIN + 1 * mm, self.stamp)
         total = self.total_pages or "?"
         canv.drawString(MARGIN, MARGIN - 6 * mm, "compstat-desk")
@@ -165,7 +165,7 @@ class Document(BaseDocTemplate):
             self.canv.bookmarkPage(flowable.key)
             self.canv.addOutlineEntry(flowable.outline_text, flowable.key, level=level, closed=level > 0)
             if flowable.in_toc and level <= 1:
-                self.notify("TOCEntry", (level, esc(flowable.outline_text), self.page, flowable.key))
+                self.notify("TOCEntry", (level, esc(right_to_left(flowable.outline_text)), self.page, flowable.key))
 
 
 def _fit(text: str, width: float, size: float) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, Table, TableStyle
+from reportlab.platypus import PageBreak, Table, TableStyle
 
 from compstat_desk.core.actions.tracker import LIVE, actions_table, carried_agenda
 from compstat_desk.core.analysis.compstat import HEADLINE, compstat_table, describe_change, latest_week_ending, q_text
@@ -52,6 +52,7 @@ from compstat_desk.reports.common import (
 )
 from compstat_desk.reports.document import Story, esc, render
 from compstat_desk.reports.fonts import REGULAR
+from compstat_desk.reports.paragraph import Paragraph
 
 Progress = Callable[[float, str], None]
 

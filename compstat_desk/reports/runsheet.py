@@ -11,13 +11,14 @@ from typing import Any
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, KeepInFrame, PageTemplate, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Frame, KeepInFrame, PageTemplate, Spacer, Table, TableStyle
 
 from compstat_desk.core.meetings.runsheet import RunSheet, RunSheetAction, RunSheetItem, run_sheet
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.reports.common import day_words
 from compstat_desk.reports.document import INK, LATE, MUTED, RULE, SHADE, esc, styles
 from compstat_desk.reports.fonts import BOLD, REGULAR, register_fonts
+from compstat_desk.reports.paragraph import Paragraph
 
 PAGE = landscape(A4)
 MARGIN = 11 * mm

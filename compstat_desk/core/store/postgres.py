@@ -381,6 +381,7 @@ def _postgres_to_sqlite(url: str, path: Path, force: bool, password: str | None,
     if path.is_dir():
         raise WorkspaceError(f"{path} is a folder: give the new workspace file's name.")
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_killed_copies(path.parent)
     rows: dict[str, int] = {}
     pg = connect(url, password=password)
     temp = path.with_name(f".{path.name}.copying-{os.getpid()}")
@@ -429,6 +430,20 @@ def _postgres_to_sqlite(url: str, path: Path, force: bool, password: str | None,
         pg.close()
         temp.unlink(missing_ok=True)
     return rows
+
+
+_COPYING = re.compile(r"^\..+\.copying-(\d+)(-journal)?$")  # a copy's temporary file (and SQLite's journal of it)
+
+
+def _remove_killed_copies(folder: Path) -> None:
+    """Remove the temporary files of copies into `folder` that were killed before they finished: the process named
+    in the file's name is no longer running. A copy still running keeps its file."""
+    from compstat_desk.core.store.workspace import _alive
+
+    for leftover in folder.iterdir():
+        found = _COPYING.match(leftover.name)
+        if found and int(found[1]) != os.getpid() and not _alive(int(found[1])):
+            leftover.unlink(missing_ok=True)
 
 
 def _count(pg: psycopg.Connection[tuple[Any, ...]], table: str) -> int:

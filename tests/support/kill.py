@@ -1,0 +1,35 @@
+"""Killing a compstat-desk command at a chosen moment, as a power cut or `kill -9` would: SIGKILL as soon as it prints
+a given progress line, so the test knows how far it had gone."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+
+COMMAND = [sys.executable, "-c", "import sys; from compstat_desk.cli import main; sys.exit(main(sys.argv[1:]))"]
+
+
+@dataclass
+class Killed:
+    pid: int
+    lines: list[str]  # what it printed before the kill
+    returncode: int
+
+
+def kill_at_line(arguments: list[str], starts: str, timeout: float = 120) -> Killed:
+    """Run `compstat-desk ARGUMENTS` (this interpreter, this checkout) and SIGKILL it the moment it prints a line that
+    starts with `starts` (leading spaces aside)."""
+    lines: list[str] = []
+    with subprocess.Popen(COMMAND + arguments, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if line.strip().startswith(starts):
+                proc.send_signal(signal.SIGKILL)
+                break
+        proc.wait(timeout=timeout)
+        if proc.returncode != -signal.SIGKILL:
+            lines.append(proc.stderr.read() if proc.stderr else "")
+    return Killed(proc.pid, lines, proc.returncode)
