@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
+from compstat_desk.ui import saving
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import PROJECTOR_THEME_MOST, marking_colours, projector_theme_scale, scaled_font
 from compstat_desk.ui.widgets.fitting import FittingLabelWidget
@@ -244,9 +245,11 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.widgets.week_selector import WeekSelectorWidget
 
         self.ws = ws
-        # A save that meets another process's write (an import from the command line) waits a few seconds at most,
-        # then says why it was not saved: never a window frozen for the core's 30 s.
+        # The window's saves go through ui/saving.py: one that meets another process's write (an import from the
+        # command line) waits in the background, saying so here, and is saved when the workspace is free. Anything
+        # else that writes on this connection waits a few seconds at most, never the core's 30 s.
         ws.busy_wait = 5.0
+        saving.saves_for(ws).said.connect(lambda words: self.statusBar().showMessage(words, 30_000))
         marking = self.header.marking
         # Left: the units.
         self.units_pane = UnitsPaneWidget()
@@ -888,8 +891,33 @@ class MainWindow(QMainWindow):
                     dialog.reject()  # cancels, and waits for the rollback
             except RuntimeError:
                 pass  # already deleted
+        if not self._saved_before_closing():
+            event.ignore()
+            return
         self.save_settings()
         super().closeEvent(event)
+
+    def _saved_before_closing(self) -> bool:
+        """Changes still waiting for a busy workspace are tried once more; if some still cannot be saved the user
+        chooses between waiting longer (the window stays open) and closing without them."""
+        queue = saving.saves_for(self.ws)
+        self.statusBar().showMessage("Saving the changes still waiting for the workspace…")
+        if queue.flush(1.0):
+            return True
+        waiting = queue.waiting
+        ask = QMessageBox(QMessageBox.Icon.Warning, "Changes not saved yet",
+                          f"{len(waiting)} change{'s' if len(waiting) != 1 else ''} ("
+                          f"{'; '.join(item.what for item in waiting[:3])}{' …' if len(waiting) > 3 else ''}) "
+                          f"{'are' if len(waiting) != 1 else 'is'} still waiting: another compstat-desk (an import, "
+                          "or another window) is writing to the workspace. "
+                          "Keep the window open until they are saved, or close and lose them?",
+                          QMessageBox.StandardButton.NoButton, self)
+        keep = ask.addButton("Keep the window open", QMessageBox.ButtonRole.RejectRole)
+        ask.addButton("Close without them", QMessageBox.ButtonRole.DestructiveRole)
+        ask.setDefaultButton(keep)
+        ask.setEscapeButton(keep)
+        ask.exec()
+        return ask.clickedButton() is not keep
 
     def balance_panes(self) -> None:
         """Give the unit tree the width its columns need (between a quarter and 45% of the window); the tabs,

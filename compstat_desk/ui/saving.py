@@ -1,0 +1,173 @@
+"""Saves that never freeze the window: the one way a view, a dialog or the meeting's console writes to the workspace.
+
+A save is tried at once, waiting only a moment (`ATTEMPT_S`) for another process's write (an import from the command
+line, another window). If the workspace is busy, the change waits in this workspace's queue, the window says so in
+words, and a timer tries again every `RETRY_MS` until it is saved (then it says so) or until `limit` seconds have
+passed (then it says plainly that it was NOT saved and why; what the user typed stays where it was). Changes are
+saved in the order they were made; a meeting's captures never give up.
+
+    saving.save(ws, "your review of A12", lambda: tracker.review(ws, "A12", note=...),
+                done=self.on_review_saved, failed=self.on_review_not_saved, waiting=self.message.setText)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
+
+from compstat_desk.core.errors import CompstatError, WorkspaceBusy
+from compstat_desk.core.store.brief_wait import waiting_at_most
+from compstat_desk.core.store.workspace import Workspace
+
+ATTEMPT_S = 0.1  # one try waits this long at most for another process's write: the window stays live
+RETRY_MS = 500  # how often a waiting change is tried again
+LIMIT_S = 60.0  # a change waits this long for a busy workspace, then the user is told it was not saved
+BUSY_WORDS = "another compstat-desk (an import, or another window) is writing to it"
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def duration_words(seconds: float) -> str:
+    """"a minute", "2 minutes", "1 second", "1.5 seconds": how long a change waited, in words."""
+    if seconds >= 60 and seconds % 60 == 0:
+        minutes = int(seconds // 60)
+        return "a minute" if minutes == 1 else f"{minutes} minutes"
+    return f"{seconds:g} second{'' if seconds == 1 else 's'}"
+
+
+@dataclass(eq=False)
+class Save:
+    """One change to save: `what` says it in words ("your review of A12"); `write` makes it, in one go, and may be
+    run again after a busy try (a try that meets a busy workspace changes nothing)."""
+
+    what: str
+    write: Callable[[], Any]
+    done: Callable[[Any], None] | None = None
+    failed: Callable[[CompstatError], None] | None = None
+    waiting: Callable[[str], None] | None = None
+    keep_trying: bool = False  # a meeting's capture: never given up while the window is open
+    owner: QObject | None = None  # the widget that asked: once it is gone the change is still saved, told to none
+    since: float = field(default_factory=time.monotonic)
+    outcome: str = "waiting"  # then "saved" or "not saved"
+
+    @property
+    def told(self) -> bool:
+        """Whether the widget that asked is still there to be told."""
+        return self.owner is None or isValid(self.owner)
+
+
+class SaveQueue(QObject):
+    """The changes of one workspace, saved in order; `said` carries every message meant for a status bar."""
+
+    said = Signal(str)
+
+    def __init__(self, ws: Workspace, parent: QObject | None = None):
+        super().__init__(parent)
+        self.ws = ws
+        self.limit = LIMIT_S
+        self.attempt_wait = ATTEMPT_S
+        self._waiting: list[Save] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(RETRY_MS)
+        self._timer.timeout.connect(self.on_timer_timeout)
+
+    @property
+    def waiting(self) -> list[Save]:
+        """The changes not saved yet, oldest first."""
+        return list(self._waiting)
+
+    def save(self, what: str, write: Callable[[], Any], *, done: Callable[[Any], None] | None = None,
+             failed: Callable[[CompstatError], None] | None = None, waiting: Callable[[str], None] | None = None,
+             keep_trying: bool = False, owner: QObject | None = None) -> Save:
+        """Save now, or, when the workspace is busy, as soon as it is free. `done(result)` or `failed(error)` is
+        called once, straight away when the workspace was free; `waiting(words)` when the change has to wait."""
+        item = Save(what, write, done, failed, waiting, keep_trying, owner=owner)
+        if self._waiting or not self._attempt(item):  # behind another waiting change, or busy now
+            self._waiting.append(item)
+            words = (f"The workspace is busy (another compstat-desk is writing to it): {what} is waiting, and will be "
+                     "saved when it is free.")
+            if item.waiting is not None:
+                item.waiting(words)
+            self.said.emit(words)
+            self._timer.start()
+        return item
+
+    def on_timer_timeout(self) -> None:
+        """Try the waiting changes in order, stopping at the first the workspace is still too busy for."""
+        if self.ws.closed:
+            self._timer.stop()
+            return
+        while self._waiting:
+            item = self._waiting[0]
+            if self._attempt(item):
+                self._waiting.pop(0)
+                if item.outcome == "saved":
+                    self.said.emit(f"{_capital(item.what)} is saved now that the workspace is free "
+                                   f"({dt.datetime.now():%H:%M}).")
+                continue
+            if item.keep_trying or time.monotonic() - item.since < self.limit:
+                return
+            self._waiting.pop(0)
+            self._give_up(item)
+        self._timer.stop()
+
+    def flush(self, seconds: float) -> bool:
+        """Try every waiting change once more, waiting up to `seconds` for the workspace (the window is closing);
+        True when nothing is left unsaved."""
+        deadline = time.monotonic() + seconds
+        while self._waiting and not self.ws.closed:
+            if not self._attempt(self._waiting[0], wait=max(0.05, deadline - time.monotonic())):
+                break
+            self._waiting.pop(0)
+        return not self._waiting
+
+    def _attempt(self, item: Save, wait: float | None = None) -> bool:
+        """One try: True when it is over (saved, or refused for a reason other than a busy workspace)."""
+        try:
+            with waiting_at_most(self.ws, self.attempt_wait if wait is None else wait):
+                result = item.write()
+        except WorkspaceBusy:
+            return False
+        except CompstatError as exc:
+            item.outcome = "not saved"
+            if item.failed is not None and item.told:
+                item.failed(exc)
+            return True
+        item.outcome = "saved"
+        if item.done is not None and item.told:
+            item.done(result)
+        return True
+
+    def _give_up(self, item: Save) -> None:
+        item.outcome = "not saved"
+        why = f"the workspace has been busy for over {duration_words(self.limit)} ({BUSY_WORDS})"
+        self.said.emit(f"{_capital(item.what)} was NOT saved: {why}. What you entered is kept: save it again when "
+                       "the other has finished.")
+        if item.failed is not None and item.told:
+            item.failed(WorkspaceBusy(f"{_capital(why)}. What you entered is kept: save it again when the other has "
+                                      "finished."))
+
+
+_queues: weakref.WeakKeyDictionary[Workspace, SaveQueue] = weakref.WeakKeyDictionary()
+
+
+def saves_for(ws: Workspace) -> SaveQueue:
+    """The one queue of changes for this open workspace, shared by every view, dialog and console on it."""
+    queue = _queues.get(ws)
+    if queue is None:
+        queue = _queues[ws] = SaveQueue(ws)
+    return queue
+
+
+def save(ws: Workspace, what: str, write: Callable[[], Any], **callbacks: Any) -> Save:
+    """`saves_for(ws).save(...)`: save now, or as soon as the workspace is free (see SaveQueue.save)."""
+    return saves_for(ws).save(what, write, **callbacks)
