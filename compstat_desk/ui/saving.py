@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 from shiboken6 import isValid
 
 from compstat_desk.core.errors import CompstatError, WorkspaceBusy
@@ -56,6 +57,7 @@ class Save:
     waiting: Callable[[str], None] | None = None
     keep_trying: bool = False  # a meeting's capture: never given up while the window is open
     owner: QObject | None = None  # the widget that asked: once it is gone the change is still saved, told to none
+    hold: QWidget | None = None  # its Save button, say: disabled while the change waits, so it is not made twice
     since: float = field(default_factory=time.monotonic)
     outcome: str = "waiting"  # then "saved" or "not saved"
 
@@ -63,6 +65,11 @@ class Save:
     def told(self) -> bool:
         """Whether the widget that asked is still there to be told."""
         return self.owner is None or isValid(self.owner)
+
+    def release(self) -> None:
+        """It is over: the widget held while it waited can be used again."""
+        if self.hold is not None and isValid(self.hold):
+            self.hold.setEnabled(True)
 
 
 class SaveQueue(QObject):
@@ -87,12 +94,15 @@ class SaveQueue(QObject):
 
     def save(self, what: str, write: Callable[[], Any], *, done: Callable[[Any], None] | None = None,
              failed: Callable[[CompstatError], None] | None = None, waiting: Callable[[str], None] | None = None,
-             keep_trying: bool = False, owner: QObject | None = None) -> Save:
+             keep_trying: bool = False, owner: QObject | None = None, hold: QWidget | None = None) -> Save:
         """Save now, or, when the workspace is busy, as soon as it is free. `done(result)` or `failed(error)` is
-        called once, straight away when the workspace was free; `waiting(words)` when the change has to wait."""
-        item = Save(what, write, done, failed, waiting, keep_trying, owner=owner)
+        called once, straight away when the workspace was free; `waiting(words)` when the change has to wait, with
+        `hold` disabled until it is over."""
+        item = Save(what, write, done, failed, waiting, keep_trying, owner=owner, hold=hold)
         if self._waiting or not self._attempt(item):  # behind another waiting change, or busy now
             self._waiting.append(item)
+            if item.hold is not None:
+                item.hold.setEnabled(False)
             words = (f"The workspace is busy (another compstat-desk is writing to it): {what} is waiting, and will be "
                      "saved when it is free.")
             if item.waiting is not None:
@@ -139,16 +149,21 @@ class SaveQueue(QObject):
             return False
         except CompstatError as exc:
             item.outcome = "not saved"
-            if item.failed is not None and item.told:
+            item.release()
+            if item.failed is None:  # no form to say it in: the status bar says it
+                self.said.emit(f"{_capital(item.what)} was not saved: {exc}")
+            elif item.told:
                 item.failed(exc)
             return True
         item.outcome = "saved"
+        item.release()
         if item.done is not None and item.told:
             item.done(result)
         return True
 
     def _give_up(self, item: Save) -> None:
         item.outcome = "not saved"
+        item.release()
         why = f"the workspace has been busy for over {duration_words(self.limit)} ({BUSY_WORDS})"
         self.said.emit(f"{_capital(item.what)} was NOT saved: {why}. What you entered is kept: save it again when "
                        "the other has finished.")

@@ -93,6 +93,7 @@ def test_an_action_review_waits_for_a_busy_workspace_without_freezing_then_saves
         words = view.message.text()
         assert "busy" in words and "review of A12 is waiting" in words and "saved when it is free" in words
         assert review_rows(ws, "Profile commissioned from the analysts") == []
+        assert not view.save.isEnabled()  # a second click would review it twice
         view.resize(900, 700)
         view.grab().save("/tmp/busy-actions-waiting.png")
         release()

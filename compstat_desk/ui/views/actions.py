@@ -383,21 +383,18 @@ class ActionsView(QWidget):
         ref = self._current
         note, status = self.note.toPlainText(), self.new_status.currentData()
         blocked_by = self.blocked_by.text() or None
-        self.save.setEnabled(False)  # one review at a time: a second click while it waits would save it twice
         saving.save(self.ws, f"your review of {ref}",
                     lambda: tracker.review(self.ws, ref, note=note, status=status, blocked_by=blocked_by),
                     done=lambda _: self._review_saved(ref), failed=self._review_not_saved,
-                    waiting=self._say, owner=self)
+                    waiting=self._say, owner=self, hold=self.save)
 
     def _review_saved(self, ref: str) -> None:
-        self.save.setEnabled(True)
         self.refresh()
         self.select(ref)
         self._say(f"Saved at {dt.datetime.now():%H:%M}.")
         self.changed.emit()
 
     def _review_not_saved(self, exc: CompstatError) -> None:
-        self.save.setEnabled(True)
         self._say(f"Not saved: {exc}")
 
     def _say(self, words: str) -> None:
@@ -418,12 +415,32 @@ class ActionsView(QWidget):
         return f"Wrote {n} live actions to {Path(path).name}. Fill in the last four columns and import it back."
 
     def import_from(self, path: str | Path) -> str:
+        """Apply a filled-in export: what it changed, or, when the workspace is busy, that it waits (what it changed
+        is then told in a message once it is saved). Raises CompstatError when the file is refused."""
         from compstat_desk.core.actions.exchange import import_updates
 
-        report = import_updates(self.ws, path)
-        self.refresh()
-        self.changed.emit()
-        return "\n".join(report.lines())
+        now: list[str] = []
+        refused: list[CompstatError] = []
+
+        def done(report: Any) -> None:
+            self.refresh()
+            self.changed.emit()
+            text = "\n".join(report.lines())
+            now.append(text)
+            if item is not None:  # it waited: the click that asked has long returned
+                QMessageBox.information(self, "Import", text)
+
+        def failed(exc: CompstatError) -> None:
+            refused.append(exc)
+            if item is not None:
+                QMessageBox.warning(self, "Import", f"Not imported: {exc}")
+
+        item: saving.Save | None = None
+        item = saving.save(self.ws, f"the updates from {Path(path).name}", lambda: import_updates(self.ws, path),
+                           done=done, failed=failed, waiting=now.append, owner=self)
+        if refused and not now:
+            raise refused[0]
+        return now[0]
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export actions", "actions.xlsx",

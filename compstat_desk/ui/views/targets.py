@@ -397,7 +397,6 @@ class TargetsViewWidget(AnalysisViewWidget):
                              if changed else "Nothing changed.")
 
         def failed(exc: CompstatError) -> None:
-            self.save_button.setEnabled(True)
             self.feedback.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
             self.feedback.setText(f"Not saved: {exc}" if isinstance(exc, WorkspaceBusy) else str(exc))
 
@@ -405,13 +404,12 @@ class TargetsViewWidget(AnalysisViewWidget):
             self.feedback.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
             self.feedback.setText(words)
 
-        self.save_button.setEnabled(False)  # a second click while it waits would make the target twice
         what = "the new target" if editing is None else f"the changes to target #{editing}"
-        saving.save(self.ws, what, write, done=self._target_saved, failed=failed, waiting=waiting, owner=self)
+        saving.save(self.ws, what, write, done=self._target_saved, failed=failed, waiting=waiting, owner=self,
+                    hold=self.save_button)
 
     def _target_saved(self, saved: tuple[int, str]) -> None:
         target_id, said = saved
-        self.save_button.setEnabled(True)
         self.editing = target_id
         self.refresh()
         self.feedback.setStyleSheet("")
