@@ -507,9 +507,18 @@ class MainWindow(QMainWindow):
         meeting_id = self._meeting_id("next")
         if meeting_id is None:
             return
+        from compstat_desk.core.meetings import agenda as meetings
         from compstat_desk.ui.meeting.console import run_meeting
 
-        self._meeting_windows = run_meeting(self.ws, meeting_id)
+        def start() -> None:  # a meeting already running is resumed as it stands
+            meetings.start_meeting(self.ws, meeting_id)
+
+        def run(_: object) -> None:
+            self._meeting_windows = run_meeting(self.ws, meeting_id)
+
+        # The windows open once the meeting is marked as started: at once, or when a busy workspace is free.
+        saving.save(self.ws, "the start of the meeting", start, done=run, owner=self,
+                    failed=lambda exc: QMessageBox.information(self, "Run the meeting", str(exc)))
 
     def open_wall_display(self) -> None:
         from compstat_desk.ui.meeting.wall import WallDisplay, wall_slides

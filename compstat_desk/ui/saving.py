@@ -79,10 +79,11 @@ class SaveQueue(QObject):
 
     def __init__(self, ws: Workspace, parent: QObject | None = None):
         super().__init__(parent)
-        self.ws = ws
+        self._ws = weakref.ref(ws)  # the queue lives as long as its workspace, and does not keep it alive
         self.limit = LIMIT_S
         self.attempt_wait = ATTEMPT_S
         self._waiting: list[Save] = []
+        self._trying = False  # a callback that opens a dialog runs the event loop: the timer must not re-enter
         self._timer = QTimer(self)
         self._timer.setInterval(RETRY_MS)
         self._timer.timeout.connect(self.on_timer_timeout)
@@ -99,67 +100,86 @@ class SaveQueue(QObject):
         called once, straight away when the workspace was free; `waiting(words)` when the change has to wait, with
         `hold` disabled until it is over."""
         item = Save(what, write, done, failed, waiting, keep_trying, owner=owner, hold=hold)
-        if self._waiting or not self._attempt(item):  # behind another waiting change, or busy now
-            self._waiting.append(item)
-            if item.hold is not None:
-                item.hold.setEnabled(False)
-            words = (f"The workspace is busy (another compstat-desk is writing to it): {what} is waiting, and will be "
-                     "saved when it is free.")
-            if item.waiting is not None:
-                item.waiting(words)
-            self.said.emit(words)
-            self._timer.start()
+        if not self._waiting and not self._trying:  # nothing before it: try it now
+            outcome = self._try(item)
+            if outcome is not None:
+                self._finish(item, *outcome)
+                return item
+        self._waiting.append(item)
+        if item.hold is not None:
+            item.hold.setEnabled(False)
+        words = (f"The workspace is busy (another compstat-desk is writing to it): {what} is waiting, and will be "
+                 "saved when it is free.")
+        if item.waiting is not None:
+            item.waiting(words)
+        self.said.emit(words)
+        self._timer.start()
         return item
 
     def on_timer_timeout(self) -> None:
-        """Try the waiting changes in order, stopping at the first the workspace is still too busy for."""
-        if self.ws.closed:
+        """Try the waiting changes in order, stopping at the first the workspace is still too busy for; then give up
+        those that have waited past the limit (a meeting's captures never are)."""
+        if self._trying:
+            return
+        ws = self._ws()
+        if ws is None or ws.closed:  # the window has closed it: nothing more can be saved
             self._timer.stop()
             return
-        while self._waiting:
-            item = self._waiting[0]
-            if self._attempt(item):
-                self._waiting.pop(0)
-                if item.outcome == "saved":
-                    self.said.emit(f"{_capital(item.what)} is saved now that the workspace is free "
-                                   f"({dt.datetime.now():%H:%M}).")
-                continue
-            if item.keep_trying or time.monotonic() - item.since < self.limit:
-                return
-            self._waiting.pop(0)
+        self._run(None)
+        now = time.monotonic()
+        for item in [i for i in self._waiting if not i.keep_trying and now - i.since >= self.limit]:
+            self._waiting.remove(item)
             self._give_up(item)
-        self._timer.stop()
+        if not self._waiting:
+            self._timer.stop()
 
     def flush(self, seconds: float) -> bool:
         """Try every waiting change once more, waiting up to `seconds` for the workspace (the window is closing);
         True when nothing is left unsaved."""
-        deadline = time.monotonic() + seconds
-        while self._waiting and not self.ws.closed:
-            if not self._attempt(self._waiting[0], wait=max(0.05, deadline - time.monotonic())):
-                break
-            self._waiting.pop(0)
+        if not self._trying:
+            self._run(time.monotonic() + seconds)
         return not self._waiting
 
-    def _attempt(self, item: Save, wait: float | None = None) -> bool:
-        """One try: True when it is over (saved, or refused for a reason other than a busy workspace)."""
+    def _run(self, deadline: float | None) -> None:
+        """Save the waiting changes in order while the workspace lets them (each try waiting until `deadline`, or a
+        moment). Each leaves the queue before it is told, so that nothing a callback does can save it twice."""
+        while self._waiting:
+            wait = None if deadline is None else max(0.05, deadline - time.monotonic())
+            outcome = self._try(self._waiting[0], wait)
+            if outcome is None:
+                return
+            item = self._waiting.pop(0)
+            self._finish(item, *outcome)
+            if item.outcome == "saved" and deadline is None:
+                self.said.emit(f"{_capital(item.what)} is saved now that the workspace is free "
+                               f"({dt.datetime.now():%H:%M}).")
+
+    def _try(self, item: Save, wait: float | None = None) -> tuple[str, Any] | None:
+        """One try: ("saved", result), ("refused", error) for a reason other than a busy workspace, or None (busy)."""
+        ws = self._ws()
+        if ws is None or ws.closed:
+            return None
+        self._trying = True
         try:
-            with waiting_at_most(self.ws, self.attempt_wait if wait is None else wait):
-                result = item.write()
+            with waiting_at_most(ws, self.attempt_wait if wait is None else wait):
+                return "saved", item.write()
         except WorkspaceBusy:
-            return False
+            return None
         except CompstatError as exc:
-            item.outcome = "not saved"
-            item.release()
-            if item.failed is None:  # no form to say it in: the status bar says it
-                self.said.emit(f"{_capital(item.what)} was not saved: {exc}")
-            elif item.told:
-                item.failed(exc)
-            return True
-        item.outcome = "saved"
+            return "refused", exc
+        finally:
+            self._trying = False
+
+    def _finish(self, item: Save, outcome: str, value: Any) -> None:
+        item.outcome = "saved" if outcome == "saved" else "not saved"
         item.release()
-        if item.done is not None and item.told:
-            item.done(result)
-        return True
+        if outcome == "saved":
+            if item.done is not None and item.told:
+                item.done(value)
+        elif item.failed is None:  # no form to say it in: the status bar says it
+            self.said.emit(f"{_capital(item.what)} was not saved: {value}")
+        elif item.told:
+            item.failed(value)
 
     def _give_up(self, item: Save) -> None:
         item.outcome = "not saved"

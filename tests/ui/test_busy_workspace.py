@@ -231,3 +231,24 @@ def test_the_window_says_so_in_its_status_bar_and_does_not_close_on_a_change_sti
     assert review_rows(ws, "Met the bus company") == [("A12", "Met the bus company")]
     window.close()
     assert not window.isVisible()
+
+
+def test_a_change_waiting_behind_a_capture_is_still_told_at_its_limit_and_the_capture_still_saved(qtbot, ws,
+                                                                                                   console):
+    saving.saves_for(ws).limit = 0.8
+    view = ActionsView(ws, AS_OF)
+    qtbot.addWidget(view)
+    view.select("A12")
+    qtbot.keyClicks(view.note, "Waited behind the meeting")
+    mid = console.meeting_id
+    before = records(ws, mid)
+    with write_lock(ws.path) as release:
+        capture(qtbot, console, "note", "The chair asked for weekly figures")
+        qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)  # queued behind the capture
+        qtbot.waitUntil(lambda: view.message.text().startswith("Not saved"), timeout=4000)
+        assert "Waiting to be saved" in console.saved.item(0).text()  # the capture waits on past the limit
+        release()
+        qtbot.waitUntil(lambda: "Note saved: The chair asked" in console.saved.item(0).text(), timeout=3000)
+    assert records(ws, mid) == before + [("note", "The chair asked for weekly figures")]
+    assert review_rows(ws, "Waited behind the meeting") == []
+    assert view.note.toPlainText() == "Waited behind the meeting"
