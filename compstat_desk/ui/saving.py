@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -25,7 +25,9 @@ from shiboken6 import isValid
 
 from compstat_desk.core.errors import CompstatError, WorkspaceBusy
 from compstat_desk.core.store.brief_wait import waiting_at_most
-from compstat_desk.core.store.workspace import Workspace
+
+if TYPE_CHECKING:  # the window's frame imports this before pandas and the workspace's modules are loaded
+    from compstat_desk.core.store.workspace import Workspace
 
 ATTEMPT_S = 0.1  # one try waits this long at most for another process's write: the window stays live
 RETRY_MS = 500  # how often a waiting change is tried again

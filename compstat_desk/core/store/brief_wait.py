@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from compstat_desk.core.store.workspace import Workspace
+if TYPE_CHECKING:  # the window imports this before the workspace's heavier modules are needed
+    from compstat_desk.core.store.workspace import Workspace
 
 
 @contextmanager
