@@ -252,3 +252,26 @@ def test_a_change_waiting_behind_a_capture_is_still_told_at_its_limit_and_the_ca
     assert records(ws, mid) == before + [("note", "The chair asked for weekly figures")]
     assert review_rows(ws, "Waited behind the meeting") == []
     assert view.note.toPlainText() == "Waited behind the meeting"
+
+
+def test_starting_the_meeting_on_a_busy_workspace_waits_then_opens_the_presenter_and_console(qtbot, ws):
+    from compstat_desk.ui.main_window import MainWindow
+
+    window = MainWindow(ws)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    mid = meetings.meeting_id_of(ws, "next")
+    with write_lock(ws.path) as release:
+        window.present_next_meeting()
+        assert timer_fires_within(qtbot) < 0.4
+        assert "start of the meeting is waiting" in window.statusBar().currentMessage()
+        assert getattr(window, "_meeting_windows", None) is None
+        assert fresh(ws.path, "SELECT status FROM meetings WHERE id = ?", mid) == [("planned",)]
+        release()
+        qtbot.waitUntil(lambda: getattr(window, "_meeting_windows", None) is not None, timeout=3000)
+    presenter, console = window._meeting_windows
+    qtbot.addWidget(presenter)
+    qtbot.addWidget(console)
+    assert fresh(ws.path, "SELECT status FROM meetings WHERE id = ?", mid) == [("running",)]
+    assert presenter.number == 1
