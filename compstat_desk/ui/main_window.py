@@ -914,19 +914,20 @@ class MainWindow(QMainWindow):
         if queue.flush(1.0):
             return True
         waiting = queue.waiting
+        one = len(waiting) == 1
+        listed = "; ".join(item.what for item in waiting[:3]) + (" …" if len(waiting) > 3 else "")
         ask = QMessageBox(QMessageBox.Icon.Warning, "Changes not saved yet",
-                          f"{len(waiting)} change{'s' if len(waiting) != 1 else ''} ("
-                          f"{'; '.join(item.what for item in waiting[:3])}{' …' if len(waiting) > 3 else ''}) "
-                          f"{'are' if len(waiting) != 1 else 'is'} still waiting: another compstat-desk (an import, "
-                          "or another window) is writing to the workspace. "
-                          "Keep the window open until they are saved, or close and lose them?",
-                          QMessageBox.StandardButton.NoButton, self)
+                          f"{len(waiting)} change{'' if one else 's'} ({listed}) {'is' if one else 'are'} still "
+                          "waiting: another compstat-desk (an import, or another window) is writing to the workspace. "
+                          f"Keep the window open until {'it is' if one else 'they are'} saved, or close and lose "
+                          f"{'it' if one else 'them'}?", QMessageBox.StandardButton.NoButton, self)
         keep = ask.addButton("Keep the window open", QMessageBox.ButtonRole.RejectRole)
-        ask.addButton("Close without them", QMessageBox.ButtonRole.DestructiveRole)
+        lose = ask.addButton("Close without saving it" if one else "Close without saving them",
+                             QMessageBox.ButtonRole.DestructiveRole)
         ask.setDefaultButton(keep)
         ask.setEscapeButton(keep)
         ask.exec()
-        return ask.clickedButton() is not keep
+        return ask.clickedButton() is lose  # only when asked for in so many words
 
     def balance_panes(self) -> None:
         """Give the unit tree the width its columns need (between a quarter and 45% of the window); the tabs,
