@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
+from compstat_desk.ui import saving
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
 from compstat_desk.ui.theme import PROJECTOR_THEME_MOST, marking_colours, projector_theme_scale, scaled_font
 from compstat_desk.ui.widgets.fitting import FittingLabelWidget
@@ -244,9 +245,11 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.widgets.week_selector import WeekSelectorWidget
 
         self.ws = ws
-        # A save that meets another process's write (an import from the command line) waits a few seconds at most,
-        # then says why it was not saved: never a window frozen for the core's 30 s.
+        # The window's saves go through ui/saving.py: one that meets another process's write (an import from the
+        # command line) waits in the background, saying so here, and is saved when the workspace is free. Anything
+        # else that writes on this connection waits a few seconds at most, never the core's 30 s.
         ws.busy_wait = 5.0
+        saving.saves_for(ws).said.connect(lambda words: self.statusBar().showMessage(words, 30_000))
         marking = self.header.marking
         # Left: the units.
         self.units_pane = UnitsPaneWidget()
@@ -504,9 +507,18 @@ class MainWindow(QMainWindow):
         meeting_id = self._meeting_id("next")
         if meeting_id is None:
             return
+        from compstat_desk.core.meetings import agenda as meetings
         from compstat_desk.ui.meeting.console import run_meeting
 
-        self._meeting_windows = run_meeting(self.ws, meeting_id)
+        def start() -> None:  # a meeting already running is resumed as it stands
+            meetings.start_meeting(self.ws, meeting_id)
+
+        def run(_: object) -> None:
+            self._meeting_windows = run_meeting(self.ws, meeting_id)
+
+        # The windows open once the meeting is marked as started: at once, or when a busy workspace is free.
+        saving.save(self.ws, "the start of the meeting", start, done=run, owner=self,
+                    failed=lambda exc: QMessageBox.information(self, "Run the meeting", str(exc)))
 
     def open_wall_display(self) -> None:
         from compstat_desk.ui.meeting.wall import WallDisplay, wall_slides
@@ -888,8 +900,34 @@ class MainWindow(QMainWindow):
                     dialog.reject()  # cancels, and waits for the rollback
             except RuntimeError:
                 pass  # already deleted
+        if not self._saved_before_closing():
+            event.ignore()
+            return
         self.save_settings()
         super().closeEvent(event)
+
+    def _saved_before_closing(self) -> bool:
+        """Changes still waiting for a busy workspace are tried once more; if some still cannot be saved the user
+        chooses between waiting longer (the window stays open) and closing without them."""
+        queue = saving.saves_for(self.ws)
+        self.statusBar().showMessage("Saving the changes still waiting for the workspace…")
+        if queue.flush(1.0):
+            return True
+        waiting = queue.waiting
+        one = len(waiting) == 1
+        listed = "; ".join(item.what for item in waiting[:3]) + (" …" if len(waiting) > 3 else "")
+        ask = QMessageBox(QMessageBox.Icon.Warning, "Changes not saved yet",
+                          f"{len(waiting)} change{'' if one else 's'} ({listed}) {'is' if one else 'are'} still "
+                          "waiting: another compstat-desk (an import, or another window) is writing to the workspace. "
+                          f"Keep the window open until {'it is' if one else 'they are'} saved, or close and lose "
+                          f"{'it' if one else 'them'}?", QMessageBox.StandardButton.NoButton, self)
+        keep = ask.addButton("Keep the window open", QMessageBox.ButtonRole.RejectRole)
+        lose = ask.addButton("Close without saving it" if one else "Close without saving them",
+                             QMessageBox.ButtonRole.DestructiveRole)
+        ask.setDefaultButton(keep)
+        ask.setEscapeButton(keep)
+        ask.exec()
+        return ask.clickedButton() is lose  # only when asked for in so many words
 
     def balance_panes(self) -> None:
         """Give the unit tree the width its columns need (between a quarter and 45% of the window); the tabs,

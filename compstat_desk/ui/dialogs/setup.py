@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.errors import CompstatError, WorkspaceBusy
 from compstat_desk.core.meetings import setup
 from compstat_desk.core.meetings.agenda import ROLES, Attendee
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, time_zones
+from compstat_desk.ui import saving
 
 READY, MISSING = "✓", "✗"
 ERROR_STYLE = "QLabel { color: #b00020; font-weight: bold; }"
@@ -89,20 +90,29 @@ class SetupDialog(QDialog):
         self.refresh()
 
     # -- saving through the core ---------------------------------------------------------------------
-    def save(self, what: str, change: Callable[[], object]) -> bool:
-        """Run one change through the core; say what was saved, or why not, in words."""
-        try:
-            change()
-        except CompstatError as exc:
+    def save(self, what: str, change: Callable[[], object], then: Callable[[], None] | None = None) -> bool:
+        """Run one change through the core, now or, when the workspace is busy, as soon as it is free; say what was
+        saved, that it is waiting, or why not, in words. True when it was saved at once (`then` runs once saved)."""
+        def done(_: object) -> None:
+            self.message.setStyleSheet("")
+            self.message.setText(f"Saved: {what} (recorded in the audit log).")
+            self.refresh()
+            self.changed.emit()
+            if then is not None:
+                then()
+
+        def failed(exc: CompstatError) -> None:
             self.message.setStyleSheet(ERROR_STYLE)
             self.message.setText(f"Not saved: {exc}")
-            self.refresh()
-            return False
-        self.message.setStyleSheet("")
-        self.message.setText(f"Saved: {what} (recorded in the audit log).")
-        self.refresh()
-        self.changed.emit()
-        return True
+            if not isinstance(exc, WorkspaceBusy):  # what was typed stays, to save again once the workspace is free
+                self.refresh()
+
+        def waiting(words: str) -> None:
+            self.message.setStyleSheet(ERROR_STYLE)
+            self.message.setText(words)
+
+        return saving.save(self.ws, what, change, done=done, failed=failed, waiting=waiting,
+                           owner=self).outcome == "saved"
 
     def refresh(self) -> None:
         self._filling = True
@@ -182,10 +192,11 @@ class SetupDialog(QDialog):
         self.zone_combo.setCurrentText(self.ws.setting("time_zone"))
 
     def on_workspace_save_clicked(self) -> None:
+        values = {"name": self.name_edit.text().strip(), "marking": " ".join(self.marking_edit.text().split())
+                  .upper(), "week_ends_on": self.week_combo.currentText(),
+                  "time_zone": self.zone_combo.currentText().strip()}
+
         def change() -> None:
-            values = {"name": self.name_edit.text().strip(), "marking": " ".join(self.marking_edit.text().split())
-                      .upper(), "week_ends_on": self.week_combo.currentText(),
-                      "time_zone": self.zone_combo.currentText().strip()}
             for key, value in values.items():
                 if not value:
                     raise CompstatError(f"The {key.replace('_', ' ')} cannot be blank.")
@@ -249,9 +260,11 @@ class SetupDialog(QDialog):
             self.save(f"{code} {'counts' if ticked else 'no longer counts'} toward the headline total",
                       lambda: setup.set_category(self.ws, code, headline=ticked))
         elif column == 0:
-            self.save(f"the name of {code}", lambda: setup.set_category(self.ws, code, name=item.text()))
+            name = item.text()
+            self.save(f"the name of {code}", lambda: setup.set_category(self.ws, code, name=name))
         elif column == 4:
-            self.save(f"the group of {code}", lambda: setup.set_category(self.ws, code, group=item.text()))
+            group = item.text()
+            self.save(f"the group of {code}", lambda: setup.set_category(self.ws, code, group=group))
 
     def on_cat_alias_clicked(self) -> None:
         row = self.categories_table.currentRow()
@@ -261,9 +274,8 @@ class SetupDialog(QDialog):
             self.message.setText("Select a category and type the other name its files use.")
             return
         code = self.categories_table.item(row, 1).text()
-        if self.save(f"{alias!r} now means the category {code}",
-                     lambda: catalog.add_category_alias(self.ws, alias, code)):
-            self.cat_alias_edit.clear()
+        self.save(f"{alias!r} now means the category {code}",
+                  lambda: catalog.add_category_alias(self.ws, alias, code), then=self.cat_alias_edit.clear)
 
     # -- units ---------------------------------------------------------------------------------------
     def _units_tab(self) -> QWidget:
@@ -344,8 +356,8 @@ class SetupDialog(QDialog):
             self.message.setText("Select a unit and type the other name its files use.")
             return
         code = self.units_table.item(row, 1).text()
-        if self.save(f"{alias!r} now means the unit {code}", lambda: catalog.add_unit_alias(self.ws, alias, code)):
-            self.unit_alias_edit.clear()
+        self.save(f"{alias!r} now means the unit {code}", lambda: catalog.add_unit_alias(self.ws, alias, code),
+                  then=self.unit_alias_edit.clear)
 
     def on_populations_clicked(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import populations", "", "CSV (*.csv);;All files (*)")
@@ -360,8 +372,7 @@ class SetupDialog(QDialog):
         def change() -> None:
             said.extend(import_populations(self.ws, path))
 
-        if self.save(f"populations from {path.name}", change):
-            self.message.setText(" ".join(said))
+        self.save(f"populations from {path.name}", change, then=lambda: self.message.setText(" ".join(said)))
         return said
 
     # -- meetings ------------------------------------------------------------------------------------

@@ -5,6 +5,9 @@ of an action, a decision, a note or an award in a few keystrokes — each saved 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QFont, QKeyEvent, QKeySequence, QShortcut
@@ -17,17 +20,20 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
+from shiboken6 import isValid
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui import saving
 from compstat_desk.ui.meeting.presenter import PresenterWindow
 from compstat_desk.ui.meeting.runsheet import RunSheetWidget
 from compstat_desk.ui.widgets.marking import marking_strip
@@ -298,27 +304,52 @@ class ChairConsole(QWidget):
         self.owner.setPlaceholderText("Who it is for" if award else "Owner (a named person)")
 
     def save_capture(self) -> None:
-        """Save what is in the form at once; the SMART check's findings, or the reason it cannot be saved."""
+        """Save what is in the form at once; the SMART check's findings, or the reason it cannot be saved. When the
+        workspace is busy (another compstat-desk writing to it) the capture waits in the list, saying so, and is
+        saved as soon as the workspace is free: the form is free for the next one, and nothing captured is lost."""
         kind = self.kind.currentData()
         unit = self.unit.currentData() or (self.unit.currentText().split(" — ")[0].strip() or None)
-        try:
+        text, owner, due = self.text.text(), self.owner.text() or None, self.due.text() or None
+        category, number = self.category.currentData() or None, self.presenter.number or None
+        at = dt.datetime.now()
+        write: Callable[[], Any]
+        if kind == "action":
+            write = partial(meetings.capture_action, self.ws, self.meeting_id, text=text, owner=owner, due=due,
+                            unit=unit, category=category, slide_number=number)
+        else:
+            write = partial(meetings.capture, self.ws, self.meeting_id, kind, text,
+                            about=owner if kind == "award" else None, unit=unit, slide_number=number)
+        waiting_line: list[QListWidgetItem] = []  # its line in the list, once it had to wait for the workspace
+
+        def done(got: Any) -> None:
             if kind == "action":
-                got = meetings.capture_action(self.ws, self.meeting_id, text=self.text.text(),
-                                              owner=self.owner.text() or None, due=self.due.text() or None,
-                                              unit=unit, category=self.category.currentData() or None,
-                                              slide_number=self.presenter.number or None)
-                line = f"Action {got.ref} saved: {self.text.text()} ({self.owner.text() or 'no owner'})"
+                line = f"Action {got.ref} saved: {text} ({owner or 'no owner'})"
                 if got.problems:
                     line += " — not SMART yet: " + "; ".join(got.problems)
             else:
-                meetings.capture(self.ws, self.meeting_id, kind, self.text.text(),
-                                 about=self.owner.text() or None if kind == "award" else None, unit=unit,
-                                 slide_number=self.presenter.number or None)
-                line = f"{kind.capitalize()} saved: {self.text.text()}"
-        except CompstatError as exc:
-            self.saved.insertItem(0, f"Not saved: {exc}")
-            return
-        self.saved.insertItem(0, f"{dt.datetime.now():%H:%M} {line}")
+                line = f"{kind.capitalize()} saved: {text}"
+            if not waiting_line:
+                self.saved.insertItem(0, f"{at:%H:%M} {line}")
+                self._next_capture()
+            elif isValid(waiting_line[0]):
+                waiting_line[0].setText(f"{at:%H:%M} {line}")
+
+        def failed(exc: CompstatError) -> None:
+            if not waiting_line:
+                self.saved.insertItem(0, f"Not saved: {exc}")
+            elif isValid(waiting_line[0]):
+                waiting_line[0].setText(f"{at:%H:%M} Not saved: {exc} The {kind} was: {text}")
+
+        def waiting(_words: str) -> None:  # the status bar has the whole sentence; the list says it short
+            line = QListWidgetItem(f"{at:%H:%M} Waiting to be saved (the workspace is busy): {kind}: {text}")
+            self.saved.insertItem(0, line)
+            waiting_line.append(line)
+            self._next_capture()
+
+        saving.save(self.ws, f"the {kind} “{text}”", write, done=done, failed=failed, waiting=waiting,
+                    keep_trying=True, owner=self)
+
+    def _next_capture(self) -> None:
         self.text.clear()
         self.owner.clear()  # the next action's owner is the slide's, not this one's
         self.fill_defaults()
@@ -340,7 +371,13 @@ class ChairConsole(QWidget):
         if ask.exec() != QMessageBox.StandardButton.Yes:
             self.activateWindow()  # the chair's keys come back here, not to the presenter on the other screen
             return
-        told = QMessageBox(QMessageBox.Icon.Information, "Meeting closed", "\n".join(self.close_meeting()),
+        # After any capture still waiting for a busy workspace: the queue keeps the order things were done in.
+        saving.save(self.ws, "closing the meeting", self.close_meeting, done=self._meeting_closed,
+                    failed=lambda exc: self.saved.insertItem(0, f"The meeting is not closed: {exc}"),
+                    waiting=lambda words: self.saved.insertItem(0, words), owner=self)
+
+    def _meeting_closed(self, lines: list[str]) -> None:
+        told = QMessageBox(QMessageBox.Icon.Information, "Meeting closed", "\n".join(lines),
                            QMessageBox.StandardButton.Ok, self)
         told.exec()
         self.presenter.close()

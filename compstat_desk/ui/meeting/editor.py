@@ -3,6 +3,8 @@ and the panels on each (choose, order, retitle), with a preview of the slide as 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -34,6 +36,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui import saving
 from compstat_desk.ui.widgets.flow import FlowLayout
 from compstat_desk.ui.widgets.tables import WrappingItemDelegate
 
@@ -248,22 +251,45 @@ class MeetingEditor(QWidget):
             return chosen[1]
         return self._slide(chosen[1]).item_id
 
+    def _save(self, what: str, write: Callable[[], Any], then: Callable[[Any], None]) -> Any:
+        """One change to the meeting, saved now (its result returned) or, when the workspace is busy, as soon as it
+        is free, the message saying so meanwhile; `then(result)` once it is saved."""
+        result: list[Any] = []
+        waited: list[str] = []
+
+        def done(value: Any) -> None:
+            result.append(value)
+            if waited:
+                self.message.setText(f"Saved: {what}.")
+            then(value)
+
+        def waiting(words: str) -> None:
+            waited.append(words)
+            self.message.setText(words)
+
+        saving.save(self.ws, what, write, done=done, failed=lambda exc: self.message.setText(f"Not saved: {exc}"),
+                    waiting=waiting, owner=self)
+        return result[0] if result else None
+
     # -- agenda items ---------------------------------------------------------------------------------------
     def _set_minutes(self) -> None:
         chosen = self.selection()
         if chosen and chosen[0] == "item":
-            meetings.set_minutes(self.ws, chosen[1], self.minutes.value())
-            self.select("item", chosen[1])
+            item_id, minutes = chosen[1], self.minutes.value()
+            self._save("the item's planned minutes", lambda: meetings.set_minutes(self.ws, item_id, minutes),
+                       lambda _: self.select("item", item_id))
 
     def _ask_item(self) -> None:
         title, ok = QInputDialog.getText(self, "Add an agenda item", "Title")
         if ok and title.strip():
             self.add_item(title, 10)
 
-    def add_item(self, title: str, minutes: float) -> int:
-        item_id = meetings.add_item(self.ws, self.meeting_id, title, minutes, after=self._item_of_selection())
-        self.select("item", item_id)
-        return item_id
+    def add_item(self, title: str, minutes: float) -> int | None:
+        """The new item's id, or None while it waits for a busy workspace (or could not be added: the message says)."""
+        after = self._item_of_selection()
+        return self._save(f"the agenda item “{title}”",
+                          lambda: meetings.add_item(self.ws, self.meeting_id, title, minutes, after=after),
+                          lambda item_id: self.select("item", item_id))
 
     def add_slide(self) -> None:
         item_id = self._item_of_selection()
@@ -271,32 +297,32 @@ class MeetingEditor(QWidget):
             self.message.setText("Select an agenda item first.")
             return
         title = meetings.agenda_item(self.ws, item_id).title
-        slide_id = meetings.add_slide(self.ws, item_id, title, [{"type": "text", "text": title}])
-        self.select("slide", slide_id)
+        self._save("the new slide",
+                   lambda: meetings.add_slide(self.ws, item_id, title, [{"type": "text", "text": title}]),
+                   lambda slide_id: self.select("slide", slide_id))
 
     def remove_selected(self) -> None:
         chosen = self.selection()
         if chosen is None:
             return
-        if chosen[0] == "item":
-            meetings.remove_item(self.ws, chosen[1])
-        else:
-            meetings.remove_slide(self.ws, chosen[1])
-        self.reload()
+        kind, ident = chosen
+        remove = meetings.remove_item if kind == "item" else meetings.remove_slide
+        self._save(f"removing the {kind}", lambda: remove(self.ws, ident), lambda _: self.reload())
 
     def move_selected(self, step: int) -> None:
         chosen = self.selection()
         if chosen is None:
             return
         kind, ident = chosen
+        write: Callable[[], Any]
         if kind == "item":
             position = meetings.agenda_item(self.ws, ident).position
-            meetings.move_item(self.ws, ident, position + step)
+            write = partial(meetings.move_item, self.ws, ident, position + step)
         else:
             slide = self._slide(ident)
             siblings = [s.id for s in meetings.slides(self.ws, self.meeting_id) if s.item_id == slide.item_id]
-            meetings.move_slide(self.ws, ident, siblings.index(ident) + 1 + step)
-        self.select(kind, ident)
+            write = partial(meetings.move_slide, self.ws, ident, siblings.index(ident) + 1 + step)
+        self._save(f"moving the {kind}", write, lambda _: self.select(kind, ident))
 
     # -- panels ---------------------------------------------------------------------------------------------
     def _show_panels(self, panels: list[dict[str, Any]]) -> None:
@@ -359,8 +385,9 @@ class MeetingEditor(QWidget):
             self.message.setText("At most three panels fit side by side on a slide readable from the back of the "
                                  "room: add another slide instead.")
             return
-        meetings.set_panels(self.ws, chosen[1], panels)
-        self._show_panels(panels)
+        slide_id = chosen[1]
+        self._save("the slide's panels", lambda: meetings.set_panels(self.ws, slide_id, panels),
+                   lambda _: self._show_panels(panels))
 
     def remove_panel(self) -> None:
         chosen = self.selection()
@@ -369,8 +396,9 @@ class MeetingEditor(QWidget):
             return
         panels = self.current_panels()
         del panels[row]
-        meetings.set_panels(self.ws, chosen[1], panels)
-        self._show_panels(panels)
+        slide_id = chosen[1]
+        self._save("the slide's panels", lambda: meetings.set_panels(self.ws, slide_id, panels),
+                   lambda _: self._show_panels(panels))
 
     def move_panel(self, step: int) -> None:
         chosen = self.selection()
@@ -379,15 +407,20 @@ class MeetingEditor(QWidget):
         if not chosen or chosen[0] != "slide" or not 0 <= row + step < len(panels) or row < 0:
             return
         panels[row], panels[row + step] = panels[row + step], panels[row]
-        meetings.set_panels(self.ws, chosen[1], panels)
-        self._show_panels(panels)
-        self.panels.setCurrentRow(row + step)
+        slide_id = chosen[1]
+
+        def then(_: object) -> None:
+            self._show_panels(panels)
+            self.panels.setCurrentRow(row + step)
+
+        self._save("the slide's panels", lambda: meetings.set_panels(self.ws, slide_id, panels), then)
 
     def _save_panels(self) -> None:
         chosen = self.selection()
         if chosen and chosen[0] == "slide" and self.slide_title.text().strip():
-            meetings.set_panels(self.ws, chosen[1], self.current_panels(), title=self.slide_title.text().strip())
-            self.select("slide", chosen[1])
+            slide_id, panels, title = chosen[1], self.current_panels(), self.slide_title.text().strip()
+            self._save("the slide's title", lambda: meetings.set_panels(self.ws, slide_id, panels, title=title),
+                       lambda _: self.select("slide", slide_id))
 
     def show_preview(self) -> QPixmap | None:
         """The selected slide drawn as the room will see it (1280x720), scaled into the preview."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
@@ -26,6 +27,7 @@ from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.agenda import Slide
 from compstat_desk.core.meetings.screens import MeetingScreens
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui import saving
 from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
 from compstat_desk.ui.meeting.screens import MeetingScreensPlacer
 from compstat_desk.ui.theme import slide_least_point_size
@@ -233,8 +235,9 @@ class PresenterWindow(QWidget):
         self.number = number
         self._show_marks()
         if changed:
-            if self.record:
-                meetings.go_to(self.ws, self.meeting_id, number)
+            if self.record:  # the meeting's clock: kept in order, waiting for a busy workspace if need be
+                saving.save(self.ws, f"the move to slide {number}", partial(meetings.go_to, self.ws, self.meeting_id,
+                                                                            number), keep_trying=True)
             self.slide_changed.emit(number)
             QTimer.singleShot(0, self, self._prepare_neighbours)
 
@@ -330,9 +333,8 @@ class PresenterWindow(QWidget):
         assert self.zoom is not None
         step = self.zoom.width() / 4
         if key in (Qt.Key.Key_Z, Qt.Key.Key_Escape):
-            meetings.add_mark(self.ws, self.meeting_id, self.number, "zoom",
-                              [round(v, 4) for v in (self.zoom.x(), self.zoom.y(), self.zoom.width(),
-                                                     self.zoom.height())])
+            self._keep_mark("zoom", [round(v, 4) for v in (self.zoom.x(), self.zoom.y(), self.zoom.width(),
+                                                          self.zoom.height())])
             self.zoom = None
         elif key == Qt.Key.Key_Left:
             self.zoom.translate(-step, 0)
@@ -379,7 +381,13 @@ class PresenterWindow(QWidget):
         return self._zoomed
 
     def _keep_stroke(self, kind: str, points: list[Any]) -> None:
-        meetings.add_mark(self.ws, self.meeting_id, self.number, kind, points)
+        self._keep_mark(kind, points)
+
+    def _keep_mark(self, kind: str, geometry: list[Any]) -> None:
+        """A stroke or zoom kept with the meeting, waiting for a busy workspace if need be (nothing on the screen the
+        room sees says so: the window's status bar does)."""
+        saving.save(self.ws, f"the {kind} mark on slide {self.number}",
+                    partial(meetings.add_mark, self.ws, self.meeting_id, self.number, kind, geometry), keep_trying=True)
 
     def _show_marks(self) -> None:
         self.ink.clear()

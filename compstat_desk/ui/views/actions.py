@@ -35,6 +35,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import meetings_by_date
 from compstat_desk.core.store.catalog import unit_choices
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui import saving
 from compstat_desk.ui.models.actions import STATUS_CHOICES, ActionsTableModel, escalation_text
 from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.widgets.flow import FlowLayout
@@ -160,6 +161,7 @@ class ActionsView(QWidget):
 
         # On a short screen the review, history and chart scroll rather than crush one another.
         detail.setMinimumHeight(detail.sizeHint().height())
+        self._detail = detail
         detail_scroll = QScrollArea()
         detail_scroll.setWidgetResizable(True)
         detail_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -374,20 +376,33 @@ class ActionsView(QWidget):
 
     # -- saving ------------------------------------------------------------------------------------
     def save_review(self) -> None:
-        """Save the review of the selected action at once; the core's message if it cannot be saved."""
+        """Save the review of the selected action, at once or, when the workspace is busy, as soon as it is free
+        (saying so meanwhile); the core's message if it cannot be saved, the note kept to try again."""
         if self._current is None:
             return
         ref = self._current
-        try:
-            tracker.review(self.ws, ref, note=self.note.toPlainText(), status=self.new_status.currentData(),
-                           blocked_by=self.blocked_by.text() or None)
-        except CompstatError as exc:
-            self.message.setText(f"Not saved: {exc}")
-            return
+        note, status = self.note.toPlainText(), self.new_status.currentData()
+        blocked_by = self.blocked_by.text() or None
+        saving.save(self.ws, f"your review of {ref}",
+                    lambda: tracker.review(self.ws, ref, note=note, status=status, blocked_by=blocked_by),
+                    done=lambda _: self._review_saved(ref), failed=self._review_not_saved,
+                    waiting=self._say, owner=self, hold=self.save)
+
+    def _review_saved(self, ref: str) -> None:
         self.refresh()
         self.select(ref)
-        self.message.setText(f"Saved at {dt.datetime.now():%H:%M}.")
+        self._say(f"Saved at {dt.datetime.now():%H:%M}.")
         self.changed.emit()
+
+    def _review_not_saved(self, exc: CompstatError) -> None:
+        self._say(f"Not saved: {exc}")
+
+    def _say(self, words: str) -> None:
+        """Under the review: what became of it. The pane grows to hold a long sentence (it scrolls when short)."""
+        self.message.setText(words)
+        layout = self._detail.layout()
+        self._detail.setMinimumHeight(max(self._detail.sizeHint().height(),
+                                          layout.totalHeightForWidth(max(self._detail.width(), 200))))
 
     def export_to(self, path: str | Path, *, replace: bool = True) -> str:
         """Export to `path`; `replace`: an existing file may go (the save dialog asked before)."""
@@ -400,12 +415,32 @@ class ActionsView(QWidget):
         return f"Wrote {n} live actions to {Path(path).name}. Fill in the last four columns and import it back."
 
     def import_from(self, path: str | Path) -> str:
+        """Apply a filled-in export: what it changed, or, when the workspace is busy, that it waits (what it changed
+        is then told in a message once it is saved). Raises CompstatError when the file is refused."""
         from compstat_desk.core.actions.exchange import import_updates
 
-        report = import_updates(self.ws, path)
-        self.refresh()
-        self.changed.emit()
-        return "\n".join(report.lines())
+        now: list[str] = []
+        refused: list[CompstatError] = []
+
+        def done(report: Any) -> None:
+            self.refresh()
+            self.changed.emit()
+            text = "\n".join(report.lines())
+            now.append(text)
+            if item is not None:  # it waited: the click that asked has long returned
+                QMessageBox.information(self, "Import", text)
+
+        def failed(exc: CompstatError) -> None:
+            refused.append(exc)
+            if item is not None:
+                QMessageBox.warning(self, "Import", f"Not imported: {exc}")
+
+        item: saving.Save | None = None
+        item = saving.save(self.ws, f"the updates from {Path(path).name}", lambda: import_updates(self.ws, path),
+                           done=done, failed=failed, waiting=now.append, owner=self)
+        if refused and not now:
+            raise refused[0]
+        return now[0]
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export actions", "actions.xlsx",

@@ -5,6 +5,8 @@ options appraisal, with the forms a delivery unit fills in before a stocktake (e
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pyqtgraph as pg
@@ -48,6 +50,7 @@ from compstat_desk.core.delivery import priorities as delivery
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import meeting_on
 from compstat_desk.core.store.workspace import Workspace
+from compstat_desk.ui import saving
 from compstat_desk.ui.models.priorities import (
     KIND_WORDS,
     OPTION_STATE,
@@ -863,62 +866,72 @@ class PrioritiesView(QWidget):
         self.tabs.setCurrentIndex(tab)
         self.changed.emit()
 
+    def _save(self, what: str, write: Callable[[], Any], message: QLabel, button: QWidget,
+              done: Callable[[Any], None]) -> None:
+        """One change from a form: saved now, or, when the workspace is busy, as soon as it is free (`message` says
+        so meanwhile, `button` held); `message` says why not when it cannot be, the form kept as typed."""
+        saving.save(self.ws, what, write, done=done, failed=lambda exc: message.setText(f"Not saved: {exc}"),
+                    waiting=message.setText, owner=self, hold=button)
+
     def save_assessment(self) -> None:
         """Record the assessment at the stocktake in the form (append-only: a second one must be a correction)."""
         if self._code is None:
             return
         day = _day(self.stocktake)
         meeting = self._stocktake_meeting(day)
-        try:
-            delivery.assess(self.ws, self._code, challenge=self.challenge.currentData(),
-                            planning=self.planning.currentData(), capacity=self.capacity.currentData(),
-                            stage=self.stage.currentData(), likelihood=self.likelihood.currentData() or "",
-                            narrative=self.narrative_edit.toPlainText(), stocktake=day,
-                            meeting_id=meeting[0] if meeting else None, correcting=self.correcting.isChecked())
-        except CompstatError as exc:
-            self.assessment_message.setText(f"Not saved: {exc}")
-            return
-        self._saved(1)
-        self.assessment_message.setText(f"Saved: the assessment at the stocktake of {delivery.long_date(day)}.")
+        write = partial(delivery.assess, self.ws, self._code, challenge=self.challenge.currentData(),
+                        planning=self.planning.currentData(), capacity=self.capacity.currentData(),
+                        stage=self.stage.currentData(), likelihood=self.likelihood.currentData() or "",
+                        narrative=self.narrative_edit.toPlainText(), stocktake=day,
+                        meeting_id=meeting[0] if meeting else None, correcting=self.correcting.isChecked())
+
+        def done(_: object) -> None:
+            self._saved(1)
+            self.assessment_message.setText(f"Saved: the assessment at the stocktake of {delivery.long_date(day)}.")
+
+        self._save(f"the assessment of {self._code}", write, self.assessment_message, self.save_assessment_button,
+                   done)
 
     def add_milestone(self) -> None:
         if self._code is None:
             return
-        try:
-            got = delivery.add_milestone(self.ws, self._code, text=self.milestone_text.text().strip(),
-                                         owner=self.milestone_owner.text().strip(), due=_day(self.milestone_due),
-                                         unit=self.milestone_unit.currentData() or None)
-        except CompstatError as exc:
-            self.milestone_message.setText(f"Not saved: {exc}")
-            return
-        self.milestone_text.clear()
-        self.milestone_owner.clear()
-        self._saved(2)
-        self.milestone_message.setText(f"Saved: milestone {got.ref}.")
+        write = partial(delivery.add_milestone, self.ws, self._code, text=self.milestone_text.text().strip(),
+                        owner=self.milestone_owner.text().strip(), due=_day(self.milestone_due),
+                        unit=self.milestone_unit.currentData() or None)
+
+        def done(got: Any) -> None:
+            self.milestone_text.clear()
+            self.milestone_owner.clear()
+            self._saved(2)
+            self.milestone_message.setText(f"Saved: milestone {got.ref}.")
+
+        self._save("the new milestone", write, self.milestone_message, self.add_milestone_button, done)
 
     def add_option(self) -> None:
         if self._code is None:
             return
         value_text = self.option_effect_value.text().strip().replace("−", "-")
         try:
-            try:
-                value = float(value_text) if value_text else None
-            except ValueError as exc:
-                raise CompstatError(f"The expected change {value_text!r} is not a number.") from exc
-            option_id = delivery.add_option(
-                self.ws, self._code, kind=self.option_kind.currentData(), title=self.option_title_edit.text(),
-                evidence=self.option_evidence.text().strip() or None, cost=self.option_cost.text().strip() or None,
-                risk=self.option_risk.text().strip() or None, effect=self.option_effect.text().strip() or None,
-                target_id=self.option_target.currentData(), effect_value=value)
-        except CompstatError as exc:
-            self.add_option_message.setText(f"Not saved: {exc}")
+            value = float(value_text) if value_text else None
+        except ValueError:
+            self.add_option_message.setText(f"Not saved: The expected change {value_text!r} is not a number.")
             return
-        for edit in (self.option_title_edit, self.option_evidence, self.option_cost, self.option_risk,
-                     self.option_effect, self.option_effect_value):
-            edit.clear()
-        self._saved(3)
-        self.select_option(option_id)
-        self.add_option_message.setText(f"Saved: option #{option_id}.")
+        write = partial(
+            delivery.add_option, self.ws, self._code, kind=self.option_kind.currentData(),
+            title=self.option_title_edit.text(), evidence=self.option_evidence.text().strip() or None,
+            cost=self.option_cost.text().strip() or None, risk=self.option_risk.text().strip() or None,
+            effect=self.option_effect.text().strip() or None, target_id=self.option_target.currentData(),
+            effect_value=value)
+
+        def done(option_id: int) -> None:
+            for edit in (self.option_title_edit, self.option_evidence, self.option_cost, self.option_risk,
+                         self.option_effect, self.option_effect_value):
+                edit.clear()
+            self._saved(3)
+            self.select_option(option_id)
+            self.add_option_message.setText(f"Saved: option #{option_id}.")
+
+        self._save("the new option", write, self.add_option_message, self.add_option_button, done)
 
     def choose_option(self) -> None:
         """Choose the selected option: it becomes the actions given, each with its owner and due date."""
@@ -926,24 +939,26 @@ class PrioritiesView(QWidget):
             return
         option_id = self._option
         specs = [s for s in (row.spec() for row in self.action_rows) if s is not None]
-        try:
-            made = delivery.choose_option(self.ws, option_id, specs, note=self.choose_note.text().strip() or None)
-        except CompstatError as exc:
-            self.option_message.setText(f"Not saved: {exc}")
-            return
-        self._saved(3)
-        self.select_option(option_id)
-        self.option_message.setText(f"Saved: option #{option_id} chosen; actions {', '.join(m.ref for m in made)}.")
+        write = partial(delivery.choose_option, self.ws, option_id, specs,
+                        note=self.choose_note.text().strip() or None)
+
+        def done(made: Any) -> None:
+            self._saved(3)
+            self.select_option(option_id)
+            self.option_message.setText(f"Saved: option #{option_id} chosen; actions "
+                                        f"{', '.join(m.ref for m in made)}.")
+
+        self._save(f"choosing option #{option_id}", write, self.option_message, self.choose_button, done)
 
     def set_aside_option(self) -> None:
         if self._option is None:
             return
         option_id = self._option
-        try:
-            delivery.set_aside_option(self.ws, option_id, self.aside_reason.text())
-        except CompstatError as exc:
-            self.option_message.setText(f"Not saved: {exc}")
-            return
-        self._saved(3)
-        self.select_option(option_id)
-        self.option_message.setText(f"Saved: option #{option_id} set aside.")
+        write = partial(delivery.set_aside_option, self.ws, option_id, self.aside_reason.text())
+
+        def done(_: object) -> None:
+            self._saved(3)
+            self.select_option(option_id)
+            self.option_message.setText(f"Saved: option #{option_id} set aside.")
+
+        self._save(f"setting option #{option_id} aside", write, self.option_message, self.aside_button, done)

@@ -32,9 +32,10 @@ from compstat_desk.core.analysis import trajectories
 from compstat_desk.core.analysis.backtest import BacktestSummary, run_backtest
 from compstat_desk.core.analysis.targets import TargetSpec
 from compstat_desk.core.analysis.trajectories import chance_words
-from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.errors import CompstatError, WorkspaceBusy
 from compstat_desk.core.store.catalog import category_choices, indicator_choices, unit_choices, unit_info
 from compstat_desk.core.store.workspace import Workspace, open_reader
+from compstat_desk.ui import saving
 from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.models.targets import TargetsTableModel
 from compstat_desk.ui.state import ReportState, UnitChoice
@@ -383,20 +384,32 @@ class TargetsViewWidget(AnalysisViewWidget):
                           description=self.description.text())
 
     def save(self) -> None:
-        """Create the target, or save the changes to the one being edited; the core's message when refused."""
-        try:
-            if self.editing is None:
-                target_id = core_targets.create_target(self.ws, self.spec())
-                said = f"Target #{target_id} created."
-            else:
-                target_id = self.editing
-                changed = core_targets.update_target(self.ws, target_id, self.spec())
-                said = (f"Target #{target_id}: {', '.join(c.replace('_', ' ') for c in changed)} changed."
-                        if changed else "Nothing changed.")
-        except CompstatError as exc:
+        """Create the target, or save the changes to the one being edited, now or, when the workspace is busy, as soon
+        as it is free (saying so meanwhile); the core's message when refused, the form kept as typed."""
+        spec, editing = self.spec(), self.editing
+
+        def write() -> tuple[int, str]:
+            if editing is None:
+                made = core_targets.create_target(self.ws, spec)
+                return made, f"Target #{made} created."
+            changed = core_targets.update_target(self.ws, editing, spec)
+            return editing, (f"Target #{editing}: {', '.join(c.replace('_', ' ') for c in changed)} changed."
+                             if changed else "Nothing changed.")
+
+        def failed(exc: CompstatError) -> None:
             self.feedback.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
-            self.feedback.setText(str(exc))
-            return
+            self.feedback.setText(f"Not saved: {exc}" if isinstance(exc, WorkspaceBusy) else str(exc))
+
+        def waiting(words: str) -> None:
+            self.feedback.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
+            self.feedback.setText(words)
+
+        what = "the new target" if editing is None else f"the changes to target #{editing}"
+        saving.save(self.ws, what, write, done=self._target_saved, failed=failed, waiting=waiting, owner=self,
+                    hold=self.save_button)
+
+    def _target_saved(self, saved: tuple[int, str]) -> None:
+        target_id, said = saved
         self.editing = target_id
         self.refresh()
         self.feedback.setStyleSheet("")
