@@ -15,8 +15,15 @@ if TYPE_CHECKING:  # the window imports this before the workspace's heavier modu
 def waiting_at_most(ws: Workspace, seconds: float) -> Iterator[None]:
     """Within this block a write that meets another process's write lock gives up with WorkspaceBusy after about
     `seconds` (one try, SQLite's own wait), having changed nothing; the workspace's usual wait comes back after."""
-    before = int(ws.conn.execute("PRAGMA busy_timeout").fetchone()[0])
     busy_wait, on_busy = ws.busy_wait, ws.on_busy
+    if ws.on_server:  # one try for the server's write lock, waiting `seconds` in all (pg_connection.begin_writing)
+        ws.busy_wait, ws.on_busy = seconds, None
+        try:
+            yield
+        finally:
+            ws.busy_wait, ws.on_busy = busy_wait, on_busy
+        return
+    before = int(ws.conn.execute("PRAGMA busy_timeout").fetchone()[0])
     ws.conn.execute(f"PRAGMA busy_timeout = {max(1, round(seconds * 1000))}")
     ws.busy_wait, ws.on_busy = 0.0, None
     try:
