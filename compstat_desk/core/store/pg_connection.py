@@ -55,8 +55,7 @@ COMPATIBLE_FUNCTIONS = (
     "CREATE OR REPLACE FUNCTION sqlite_integer(x boolean) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT "
     "PARALLEL SAFE AS $$ SELECT x::int::bigint $$",
     "CREATE OR REPLACE FUNCTION sqlite_integer(x text) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT "
-    "PARALLEL SAFE AS $$ SELECT coalesce(trunc(substring(btrim(x) FROM '^[-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?')"
-    "::numeric)::bigint, 0) $$",
+    "PARALLEL SAFE AS $$ SELECT coalesce(substring(ltrim(x) FROM '^[-+]?[0-9]+')::bigint, 0) $$",
     # round(real, places): PostgreSQL rounds only exact numerics to places.
     "CREATE OR REPLACE FUNCTION round(x double precision, places integer) RETURNS double precision LANGUAGE sql "
     "IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT round(x::numeric, places)::double precision $$",
@@ -64,8 +63,8 @@ COMPATIBLE_FUNCTIONS = (
     "CREATE OR REPLACE AGGREGATE total(double precision) (SFUNC = float8pl, STYPE = float8, INITCOND = '0')",
     # sum(a > b): SQLite counts true comparisons as 1.
     "CREATE OR REPLACE FUNCTION sqlite_count_true(n bigint, b boolean) RETURNS bigint LANGUAGE sql IMMUTABLE "
-    "PARALLEL SAFE AS $$ SELECT n + CASE WHEN b THEN 1 ELSE 0 END $$",
-    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = sqlite_count_true, STYPE = bigint, INITCOND = '0')",
+    "PARALLEL SAFE AS $$ SELECT CASE WHEN b IS NULL THEN n ELSE coalesce(n, 0) + b::int END $$",
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = sqlite_count_true, STYPE = bigint)",  # NULL over no rows
     # group_concat(x[, separator]): the values joined (SQLite's default separator is a comma).
     "CREATE OR REPLACE FUNCTION sqlite_concat_step(acc text, v text, sep text) RETURNS text LANGUAGE sql IMMUTABLE "
     "PARALLEL SAFE AS $$ SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || sep || v END $$",
@@ -334,11 +333,11 @@ def begin_writing(conn: PgConnection, busy_wait: float, on_busy: Callable[[str],
                 return
             holder = who_writes(conn.raw)
             if not told and on_busy is not None:
-                on_busy(f"The workspace is busy ({holder} is writing to it): waiting for it to finish…")
+                on_busy(f"The workspace is busy: {holder}. Waiting for it to finish…")
                 told = True
             if time.monotonic() >= deadline:
-                raise WorkspaceBusy(f"The workspace is busy: {holder} has been writing to it for over "
-                                    f"{busy_wait:.0f} seconds. Nothing was changed; try again when it has finished.")
+                raise WorkspaceBusy(f"The workspace is busy: {holder}, for over {busy_wait:.0f} seconds now. Nothing "
+                                    "was changed; try again when it has finished.")
             time.sleep(0.1)
     except BaseException:
         conn.raw.execute("ROLLBACK")
@@ -346,17 +345,18 @@ def begin_writing(conn: PgConnection, busy_wait: float, on_busy: Callable[[str],
 
 
 def who_writes(raw: psycopg.Connection[tuple[Any, ...]]) -> str:
-    """Who holds the workspace's write lock, in words: "jsmith (compstat-desk on 10.0.0.7), since 14:02"."""
+    """Who holds the workspace's write lock, in words: "jsmith (on 10.0.0.7) has been writing to it since
+    14:02:10"."""
     row = raw.execute(
-        "SELECT a.usename, a.client_addr::text, a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "SELECT a.usename, host(a.client_addr), a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
         "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND l.database = "
         "(SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1", (WRITE_LOCK,)).fetchone()
     if not row:
-        return "another compstat-desk"
+        return "another compstat-desk is writing to it"
     user, address, since = row
-    where = f" on {address}" if address else ""
-    when = f", since {since.astimezone().strftime('%H:%M:%S')}" if since is not None else ""
-    return f"{user}{where}{when}"
+    where = f" (on {address})" if address else ""
+    when = f" since {since.astimezone().strftime('%H:%M:%S')}" if since is not None else ""
+    return f"{user}{where} has been writing to it{when}"
 
 
 # -- connecting ------------------------------------------------------------------------------------------------
