@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         if not ws.on_server:
             roles.list_users(ws)  # says why a workspace file has no users
         if args.users_command == "add":
+            roles.check_user(ws, args.name, args.role, args.unit)
             password = None if roles.can_log_in(ws, args.name) else _new_password(args.name, args)
             print(roles.add_user(ws, args.name, args.role, unit=args.unit, password=password))
             return 0

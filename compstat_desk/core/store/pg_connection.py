@@ -281,9 +281,11 @@ class PgConnection:
             for m in re.finditer(r'lower\("?(\w+)"?\)', str(definition)))
         # Who writes (the audit log names the database user) and their role here (store/roles.py), for the
         # sentence a refused change becomes: once the server refuses, the transaction can ask it nothing more.
-        self.user = str(raw.execute("SELECT session_user").fetchone()[0])  # type: ignore[index]
+        user, recorded = raw.execute("SELECT session_user, to_regclass('workspace_users') IS NOT NULL").fetchone() \
+            or ("", False)
+        self.user = str(user)
         found = raw.execute("SELECT w.role, u.code FROM workspace_users w LEFT JOIN units u ON u.id = w.unit_id "
-                            "WHERE w.name = session_user").fetchone()
+                            "WHERE w.name = session_user").fetchone() if recorded else None
         self.role: tuple[str, str | None] | None = (str(found[0]), found[1]) if found else None
 
     def refused(self, exc: Exception) -> NotPermitted | None:

@@ -134,7 +134,9 @@ def set_up_roles(ws: Workspace) -> dict[str, str]:
         if owns_database:  # only the workspace's users may connect to it (else the administrator says so)
             raw.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
                 sql.Identifier(database)))
-            raw.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(sql.Identifier(database), everyone))
+            # TEMPORARY as PUBLIC had it: an import's second file matches its ids through a temporary table.
+            raw.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database),
+                                                                                      everyone))
         raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), everyone))
         for table in tables:
             t = sql.Identifier(table)
@@ -222,6 +224,26 @@ def can_log_in(ws: Workspace, name: str) -> bool:
         is not None
 
 
+def check_user(ws: Workspace, name: str, role: str, unit: str | None) -> str:
+    """Refuse, in a sentence, a user `add_user` cannot add (before anyone is asked for a password); else the
+    role's code."""
+    from compstat_desk.core.store import catalog
+
+    _raw(ws)
+    role = role_code(role)
+    if not _NAME.match(name.strip()):
+        raise CompstatError(f"{name!r} cannot be a database user's name: use letters, digits and _ . @ - (starting "
+                            "with a letter), at most 63 characters.")
+    if role == "commander" and not unit:
+        raise CompstatError("A commander answers for a unit: give it with --unit (its code or name).")
+    if role != "commander" and unit:
+        raise CompstatError(f"Only a commander has a unit here; {WORDS[role][0]} works across the workspace (leave "
+                            "out --unit).")
+    if unit:
+        catalog.find_unit(ws, unit)
+    return role
+
+
 def add_user(ws: Workspace, name: str, role: str, *, unit: str | None = None, password: str | None = None) -> str:
     """Give the database user `name` the `role` on this workspace (and a commander `unit`): the server's login is
     created when missing (with `password`, sent to the server only as its SCRAM verifier, never as text), the
@@ -234,16 +256,7 @@ def add_user(ws: Workspace, name: str, role: str, *, unit: str | None = None, pa
     from compstat_desk.core.store.workspace import now_iso
 
     raw = _raw(ws)
-    role = role_code(role)
-    name = name.strip()
-    if not _NAME.match(name):
-        raise CompstatError(f"{name!r} cannot be a database user's name: use letters, digits and _ . @ - (starting "
-                            "with a letter), at most 63 characters.")
-    if role == "commander" and not unit:
-        raise CompstatError("A commander answers for a unit: give it with --unit (its code or name).")
-    if role != "commander" and unit:
-        raise CompstatError(f"Only a commander has a unit here; {WORDS[role][0]} works across the workspace (leave "
-                            "out --unit).")
+    name, role = name.strip(), check_user(ws, name, role, unit)
     unit_id = catalog.find_unit(ws, unit) if unit else None
     groups = set_up_roles(ws)
     exists = raw.execute("SELECT rolcanlogin FROM pg_roles WHERE rolname = %s", (name,)).fetchone()

@@ -177,6 +177,12 @@ def test_an_analyst_imports_but_does_not_change_the_action_register(server, tmp_
     with open_workspace(server.url(analyst)) as ws:
         report = import_file(ws, path)
         assert (report.rows_read, report.rows_accepted) == (12, 12)
+        # A later file with known ids: R0 moves from S1 to D2, R12 is new (matched through a temporary table).
+        later = pd.concat([rows.iloc[[0]].assign(unit="D2"), rows.iloc[[1]].assign(id="R12")])
+        rows = pd.concat([rows.iloc[1:], later.iloc[[0]], later.iloc[[1]]])
+        later.to_csv(path.with_name("later.csv"), index=False)
+        again = import_file(ws, path.with_name("later.csv"))
+        assert (again.added, again.updated) == (1, 1)
         meeting = tracker.plan_meeting(ws, title="Weekly Compstat", date="2026-03-20")
         with pytest.raises(NotPermitted, match="You are an analyst on this workspace"):
             tracker.add_action(ws, text="More patrols", owner="Insp X", unit="D2", due="2026-04-01")
@@ -191,6 +197,17 @@ def test_an_analyst_imports_but_does_not_change_the_action_register(server, tmp_
                            "actions") == [(3, meeting, meeting, "open", "open")]
     assert {r[0] for r in server.as_owner("SELECT DISTINCT who FROM audit_log WHERE import_id IS NOT NULL OR "
                                           "entity = 'meeting'")} == {analyst}
+
+
+def test_only_the_workspaces_users_may_connect(server):
+    reader = server.add("reader")
+    stranger = f"{server.db}_stranger"
+    with psycopg.connect(server.admin_url, autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {stranger} LOGIN")
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(server.url(stranger)).close()
+    with psycopg.connect(server.url(reader)) as conn:
+        assert conn.execute("SELECT count(*) FROM units").fetchone() == (4,)
 
 
 def test_the_chairs_staff_keep_the_action_register(server):
@@ -247,6 +264,10 @@ def test_users_add_on_the_command_line_sets_the_password_and_never_shows_it(serv
     out, err = capsys.readouterr()
     assert f"{name}: created the login and gave it the role a commander of S1" in out
     assert secret not in out + err
+    # A commander without a unit is refused before anyone is asked for a password.
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["--db", server.url(server.owner), "users", "add", f"{name}2", "--role", "commander"]) == 2
+    assert "A commander answers for a unit: give it with --unit" in capsys.readouterr().err
     assert main(["--db", server.url(server.owner), "users", "list"]) == 0
     assert f"{name}: a commander of S1; added" in capsys.readouterr().out
     # The server keeps the password's SCRAM verifier, which the secret given reproduces (RFC 5802, worked here with
