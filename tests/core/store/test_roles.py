@@ -20,6 +20,7 @@ from compstat_desk.cli import main
 from compstat_desk.core.actions import tracker
 from compstat_desk.core.errors import CompstatError, WorkspaceError
 from compstat_desk.core.ingest import import_file
+from compstat_desk.core.ingest.undo import undo_import
 from compstat_desk.core.store import catalog, roles
 from compstat_desk.core.store.pg_connection import NotPermitted
 from compstat_desk.core.store.postgres import copy_workspace
@@ -179,10 +180,11 @@ def test_an_analyst_imports_but_does_not_change_the_action_register(server, tmp_
         assert (report.rows_read, report.rows_accepted) == (12, 12)
         # A later file with known ids: R0 moves from S1 to D2, R12 is new (matched through a temporary table).
         later = pd.concat([rows.iloc[[0]].assign(unit="D2"), rows.iloc[[1]].assign(id="R12")])
-        rows = pd.concat([rows.iloc[1:], later.iloc[[0]], later.iloc[[1]]])
         later.to_csv(path.with_name("later.csv"), index=False)
         again = import_file(ws, path.with_name("later.csv"))
         assert (again.added, again.updated) == (1, 1)
+        assert again.import_id is not None
+        undo_import(ws, again.import_id)  # and taken back out: the first file's counts again
         meeting = tracker.plan_meeting(ws, title="Weekly Compstat", date="2026-03-20")
         with pytest.raises(NotPermitted, match="You are an analyst on this workspace"):
             tracker.add_action(ws, text="More patrols", owner="Insp X", unit="D2", due="2026-04-01")
@@ -217,10 +219,15 @@ def test_the_chairs_staff_keep_the_action_register(server):
         captured = tracker.add_action(ws, text="Review the night-time economy plan", owner="Supt Y", unit="D2",
                                       due="2026-05-01")
         tracker.review(ws, "A3", note="Handed over", status="done")
+        meeting = tracker.plan_meeting(ws, title="Weekly Compstat", date="2026-03-20")
+        tracker.close_meeting(ws, meeting)
         with pytest.raises(NotPermitted, match="one of the chair's staff"):
             catalog.add_unit(ws, "D3", "East division", "division")
     assert server.as_owner("SELECT ref, status FROM actions WHERE id IN (%s, %s) ORDER BY ref",
                            (captured.action_id, d2)) == [("A3", "done"), ("A4", "open")]
+    # Closing the meeting carried its three live actions (A1, A2, A4) forward once each.
+    assert server.as_owner("SELECT ref FROM actions WHERE carried_forward = 1 ORDER BY ref") == [
+        ("A1",), ("A2",), ("A4",)]
 
 
 def test_users_are_recorded_and_listed_and_a_role_replaces_the_last(server):
