@@ -572,6 +572,27 @@ def m010_baseline_rebases(db: Database) -> None:
         db.execute(statement)
 
 
+_WORKSPACE_USERS = """
+-- Who may do what on a shared workspace (core/store/roles.py): each database user's role, and a commander's unit
+-- (its actions and those of the units below it are theirs to review). On PostgreSQL the server enforces it; in a
+-- workspace file it is only a record, carried both ways by `workspace copy`.
+CREATE TABLE workspace_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('analyst', 'chair_staff', 'commander', 'reader')),
+    unit_id INTEGER REFERENCES units(id),
+    added_at TEXT NOT NULL,
+    added_by TEXT
+);
+"""
+
+
+@_step
+def m011_roles_workspace_users(db: Database) -> None:
+    """The workspace's users: each one's role, and a commander's unit."""
+    for statement in _split_sql(_WORKSPACE_USERS):
+        db.execute(statement)
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

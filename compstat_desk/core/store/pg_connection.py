@@ -169,6 +169,44 @@ def _as_sqlite_error(exc: Exception) -> sqlite3.Error:
     return sqlite3.DatabaseError(text)
 
 
+# Each role on a shared workspace (store/roles.py) in words: what it is, and what it may do.
+ROLE_WORDS = {
+    "analyst": ("an analyst", "import files and set targets, units, categories and meetings"),
+    "chair_staff": ("one of the chair's staff", "run meetings and keep the action register"),
+    "commander": ("a commander", "review your own unit's actions"),
+    "reader": ("a reader", "read it"),
+}
+
+
+class NotPermitted(WorkspaceError):
+    """The server refused a change the database user's role on the workspace does not allow (store/roles.py);
+    nothing was saved."""
+
+
+def _refusal(exc: Exception, user: str, role: tuple[str, str | None] | None) -> NotPermitted | None:
+    """The server's "permission denied" (a privilege, or a row-level security rule) as a sentence naming the
+    user's role on the workspace; None for any other error."""
+    from psycopg import errors
+
+    if not isinstance(exc, errors.InsufficientPrivilege):
+        return None
+    found = re.search(r'(?:table|relation) "?(\w+)"?', str(exc))
+    what = f" ({found.group(1).replace('_', ' ')})" if found else ""
+    if role is None:
+        return NotPermitted(f"Your database account {user} has no role on this workspace, so the server refused "
+                            f"this change{what}; nothing was saved. Ask the workspace's owner to add you (`compstat-"
+                            "desk users add`).")
+    words, may = ROLE_WORDS.get(role[0], (role[0], "read it"))
+    if role[0] == "commander":
+        return NotPermitted(f"You are {words} on this workspace: you may review only the actions of "
+                            f"{role[1] or 'your unit'} and the units below it, so the server refused this change"
+                            f"{what}; nothing was saved.")
+    if role[0] == "reader":
+        return NotPermitted(f"You are {words} on this workspace: you cannot change it; nothing was saved.")
+    return NotPermitted(f"You are {words} on this workspace: you may {may}, and the server refused this change"
+                        f"{what}; nothing was saved.")
+
+
 class PgCursor:
     """sqlite3.Cursor's face on a psycopg cursor."""
 
@@ -195,7 +233,7 @@ class PgCursor:
             if table is not None and table in self._owner.identity_tables and self.rowcount > 0:
                 self.lastrowid = self._owner.raw.execute("SELECT lastval()").fetchone()[0]  # type: ignore[index]
         except Exception as exc:
-            raise _as_sqlite_error(exc) from exc
+            raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
         if text.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}:
             self._owner.total_changes += max(self.rowcount, 0)
         return self
@@ -205,7 +243,7 @@ class PgCursor:
         try:
             self._cur.executemany(text.encode(), (tuple(p) for p in seq_of_parameters))
         except Exception as exc:
-            raise _as_sqlite_error(exc) from exc
+            raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
         self.rowcount = self._cur.rowcount
         self._owner.total_changes += max(self.rowcount, 0)
         return self
@@ -240,6 +278,17 @@ class PgConnection:
         self.nocase = frozenset(m.group(1) for (definition,) in raw.execute(
             "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()").fetchall()
             for m in re.finditer(r'lower\("?(\w+)"?\)', str(definition)))
+        # Who writes (the audit log names the database user) and their role here (store/roles.py), for the
+        # sentence a refused change becomes: once the server refuses, the transaction can ask it nothing more.
+        user, recorded = raw.execute("SELECT session_user, to_regclass('workspace_users') IS NOT NULL").fetchone() \
+            or ("", False)
+        self.user = str(user)
+        found = raw.execute("SELECT w.role, u.code FROM workspace_users w LEFT JOIN units u ON u.id = w.unit_id "
+                            "WHERE w.name = session_user").fetchone() if recorded else None
+        self.role: tuple[str, str | None] | None = (str(found[0]), found[1]) if found else None
+
+    def refused(self, exc: Exception) -> NotPermitted | None:
+        return _refusal(exc, self.user, self.role)
 
     @property
     def in_transaction(self) -> bool:

@@ -162,6 +162,12 @@ class Workspace:
         return self.setting("marking") or DEFAULT_MARKING
 
     # -- audit --------------------------------------------------------------------------------
+    @property
+    def user(self) -> str:
+        """Who writes, as the audit log names them: the database user on a server workspace (what the server knows
+        them by, and grants by), else the login on this machine."""
+        return str(self.conn.user) if self.on_server else current_user()
+
     def audit(
         self,
         entity: str,
@@ -176,7 +182,7 @@ class Workspace:
         self.conn.execute(
             "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now_iso(), current_user(), import_id, entity, entity_id, field,
+            (now_iso(), self.user, import_id, entity, entity_id, field,
              None if old is None else str(old), None if new is None else str(new), note),
         )
 
