@@ -69,8 +69,8 @@ def import_turn(ws: Workspace, file_name: str, *, cancelled: Callable[[], bool] 
         if got and got[0]:
             break
         if not told and ws.on_busy is not None:
-            ws.on_busy(f"The workspace is busy: waiting for {whose_import(raw)} to finish before importing "
-                       f"{file_name}…")
+            ws.on_busy(f"The workspace is busy: waiting for {whose_import(raw)}, to finish; {file_name} is "
+                       "imported after it…")
             told = True
         if cancelled():
             raise ImportCancelled(f"{file_name} was not imported (cancelled while waiting for another import).")

@@ -101,7 +101,7 @@ def test_two_imports_at_once_give_what_one_after_the_other_gives(two_databases, 
     assert sorted(imported) == ["week-a.csv", "week-b.csv"]
     waited = outputs[[first.name, second.name].index(imported[1])][1]  # the stderr of the one that went second
     assert f"waiting for postgres's import of {imported[0]}" in waited.replace(_user(at_once), "postgres")
-    assert ", since " in waited
+    assert ", since " in waited and f"{imported[1]} is imported after it" in waited
 
     # The same two files one after the other, in the order the server took them, into the other database.
     ws = open_workspace(in_turn)
