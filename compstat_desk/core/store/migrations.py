@@ -593,6 +593,15 @@ def m011_roles_workspace_users(db: Database) -> None:
         db.execute(statement)
 
 
+@_step
+def m012_concurrency_row_versions(db: Database) -> None:
+    """A row version on targets, priorities and meetings, counted up by every change the core makes to the row:
+    a view hands back the version it showed, so that a change made meanwhile by someone else on a shared workspace
+    is shown, never silently overwritten (actions have theirs: their latest update)."""
+    for table in ("targets", "priorities", "meetings"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

@@ -21,10 +21,15 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from compstat_desk.core.errors import WorkspaceError
+from compstat_desk.core.errors import WorkspaceBusy, WorkspaceError
 
 if TYPE_CHECKING:
     import psycopg
+
+class ConnectionLost(WorkspaceBusy):
+    """The server's connection was lost in the middle of a change: the server rolled it back, nothing of it was
+    saved, and the workspace has reconnected so that it can be saved again."""
+
 
 CHANGES_TABLE = "changes_counter"  # one row, counted up by every statement that writes (SQLite's data_version)
 
@@ -227,13 +232,19 @@ class PgCursor:
             self.rowcount = -1
             return self
         text, table, _ = translate(sql, self._owner.nocase)
-        try:
-            self._cur.execute(text.encode(), tuple(parameters))
-            self.rowcount = self._cur.rowcount
-            if table is not None and table in self._owner.identity_tables and self.rowcount > 0:
-                self.lastrowid = self._owner.raw.execute("SELECT lastval()").fetchone()[0]  # type: ignore[index]
-        except Exception as exc:
-            raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
+        idle = not self._owner.in_transaction
+        for attempt in (1, 2):
+            try:
+                self._cur.execute(text.encode(), tuple(parameters))
+                self.rowcount = self._cur.rowcount
+                if table is not None and table in self._owner.identity_tables and self.rowcount > 0:
+                    self.lastrowid = self._owner.raw.execute("SELECT lastval()").fetchone()[0]  # type: ignore[index]
+                break
+            except Exception as exc:
+                if attempt == 1 and self._owner.recover(exc, idle):
+                    self._cur = self._owner.raw.cursor()  # outside a transaction: the same statement once more
+                    continue
+                raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
         if text.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}:
             self._owner.total_changes += max(self.rowcount, 0)
         return self
@@ -243,6 +254,7 @@ class PgCursor:
         try:
             self._cur.executemany(text.encode(), (tuple(p) for p in seq_of_parameters))
         except Exception as exc:
+            self._owner.recover(exc, False)  # the rows may be half sent: never sent again by itself
             raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
         self.rowcount = self._cur.rowcount
         self._owner.total_changes += max(self.rowcount, 0)
@@ -268,8 +280,10 @@ class PgConnection:
     """sqlite3.Connection's face (as the core uses it) on a psycopg connection in autocommit: the workspace's
     `transaction()` says BEGIN and COMMIT itself, as it does to SQLite."""
 
-    def __init__(self, raw: psycopg.Connection[tuple[Any, ...]]):
+    def __init__(self, raw: psycopg.Connection[tuple[Any, ...]],
+                 reopen: Callable[[], psycopg.Connection[tuple[Any, ...]]] | None = None):
         self.raw = raw
+        self.reopen = reopen  # a new connection like `raw`, when the server lost this one (`recover`)
         self.total_changes = 0
         self.identity_tables = {str(r[0]) for r in raw.execute(
             "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON "
@@ -294,7 +308,37 @@ class PgConnection:
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        return self.raw.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
+
+    # A server restarted, or the connection ended by an administrator (pg_terminate_backend), mid-meeting: the
+    # next statement reconnects. Outside a transaction (a read) the statement is run again on the new connection;
+    # inside one the server has rolled the whole change back, so ConnectionLost (a WorkspaceBusy: the window's save
+    # queue tries the change again, the command line says so) tells that nothing of it was saved. Kept small on
+    # purpose: one reconnect a statement, no pool, no retry of a COMMIT whose reply was lost.
+    def lost(self) -> bool:
+        return bool(self.raw.closed or self.raw.broken)
+
+    def recover(self, exc: Exception, idle: bool) -> bool:
+        """After `exc`: if it was the connection that was lost, reconnect, then True when the statement (run
+        outside a transaction: `idle`) may simply run again; ConnectionLost when a transaction was lost with it."""
+        import psycopg
+
+        if not isinstance(exc, psycopg.OperationalError) or not self.lost() or self.reopen is None:
+            return False
+        self.reconnect()
+        if idle:
+            return True
+        raise ConnectionLost(
+            "The connection to the server was lost while saving (the server restarted, or was stopped): nothing of "
+            "this change was saved, and it can be saved again now that the workspace is reconnected.") from exc
+
+    def reconnect(self) -> None:
+        assert self.reopen is not None
+        try:
+            self.raw.close()
+        except Exception:  # already gone
+            pass
+        self.raw = self.reopen()
 
     def cursor(self) -> PgCursor:
         return PgCursor(self)
@@ -312,6 +356,8 @@ class PgConnection:
     def rollback(self) -> None:
         if self.in_transaction:
             self.raw.execute("ROLLBACK")
+        elif self.lost() and self.reopen is not None:  # the server rolled it back when the connection ended
+            self.reconnect()
 
     def close(self) -> None:
         self.raw.close()
@@ -374,7 +420,12 @@ def begin_writing(conn: PgConnection, busy_wait: float, on_busy: Callable[[str],
 
     deadline = time.monotonic() + busy_wait
     told = False
-    conn.raw.execute("BEGIN")
+    try:
+        conn.raw.execute("BEGIN")
+    except Exception as exc:  # the connection was lost while idle (a server restart): nothing to lose yet
+        if not conn.recover(exc, True):
+            raise _as_sqlite_error(exc) from exc
+        conn.raw.execute("BEGIN")
     try:
         while True:
             row = conn.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()
@@ -497,10 +548,21 @@ def open_on_server(url: str, *, read_only: bool = False, password: str | None = 
                                  f"workspace copy FILE.sqlite {shown_url(url)}`).")
         applied = [str(r[0]) for r in raw.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY id").fetchall()]
         check_steps(applied, shown_url(url))
-        if read_only:
-            raw.execute("SET default_transaction_read_only = on")
-        as_float_numbers(raw)
-        return PgConnection(raw)
+        _ready(raw, read_only)
+
+        def reopen() -> psycopg.Connection[tuple[Any, ...]]:
+            again = connect(url, password=password)
+            _ready(again, read_only)
+            return again
+
+        return PgConnection(raw, reopen)
     except BaseException:
         raw.close()
         raise
+
+
+def _ready(raw: psycopg.Connection[tuple[Any, ...]], read_only: bool) -> None:
+    raw.autocommit = True
+    if read_only:
+        raw.execute("SET default_transaction_read_only = on")
+    as_float_numbers(raw)
