@@ -262,13 +262,16 @@ class MainWindow(QMainWindow):
         """On the GUI thread: the workspace could not be opened, or the views' modules not imported."""
         if not isinstance(error, (CompstatError, OSError, ImportError)):  # a fault of ours: not hidden
             raise error
-        if refused_password(error) and self._ask_password(refused_password(error)):
-            self._loader = self.tasks.start(self._import_views, done=self._finish_opening,
-                                            failed=self._opening_failed, progress=self.on_loader_progress)
-            return
+        said = str(error)
+        if refused_password(error):
+            if self._ask_password(refused_password(error)):
+                self._loader = self.tasks.start(self._import_views, done=self._finish_opening,
+                                                failed=self._opening_failed, progress=self.on_loader_progress)
+                return
+            said = f"{self.header.name} was not opened: its server needs your password."
         # damaged, not ours, from a newer compstat-desk; a folder we may not write; a broken installation
         self.failed = True
-        QMessageBox.critical(self, "compstat-desk: cannot open the workspace", str(error))
+        QMessageBox.critical(self, "compstat-desk: cannot open the workspace", said)
         self.close()
         self.open_failed.emit()
 

@@ -156,6 +156,31 @@ def test_a_refused_password_is_taken_out_of_the_keyring_and_asked_again(qtbot, s
     w.ws.close()
 
 
+def test_no_password_given_leaves_the_workspace_closed_and_says_why(qtbot, shared_sample, memory_keyring):
+    from PySide6.QtWidgets import QMessageBox
+
+    read: list[str] = []
+
+    def poll():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, SharedWorkspaceDialog):
+            box.reject()  # Cancel: no password
+        elif isinstance(box, QMessageBox):
+            read.append(box.text())
+            box.accept()
+            return
+        QTimer.singleShot(20, poll)
+
+    QTimer.singleShot(0, poll)
+    w = MainWindow.opening_shared(shared_sample)
+    qtbot.addWidget(w)
+    with qtbot.waitSignal(w.open_failed, timeout=30_000):
+        w.show()
+    dbname = shared_sample.rsplit("/", 1)[1]
+    assert read == [f"{dbname} on 127.0.0.1 was not opened: its server needs your password."]
+    assert w.failed and w.ws is None and memory_keyring.kept == {}
+
+
 def test_without_a_keyring_the_dialog_says_so_and_asks_each_time(qtbot, tmp_path):
     before = keyring.get_keyring()
     keyring.set_keyring(fail.Keyring())
@@ -236,3 +261,34 @@ def test_the_last_shared_workspace_is_remembered_by_its_address_alone(qapp):
         assert on_server(last) and str(last) == "postgresql://jsmith@db.example.org:5433/compstat"
     finally:
         settings.setValue("workspace/path", before) if before is not None else settings.remove("workspace/path")
+
+
+def test_file_open_a_shared_workspace_puts_it_in_this_windows_place(qtbot, shared_sample, memory_keyring,
+                                                                     sample_copy):
+    here = open_workspace(sample_copy)
+    w = MainWindow(here)
+    qtbot.addWidget(w)
+    w.show()
+    menu = [a.text() for a in w.file_menu.actions()]
+    assert "Open a s&hared workspace…" in menu
+
+    def answer():
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, SharedWorkspaceDialog):
+            QTimer.singleShot(20, answer)
+            return
+        qtbot.keyClicks(box.address_edit, shared_sample)
+        qtbot.keyClicks(box.password_edit, SECRET)
+        box.remember_box.setChecked(False)
+        qtbot.keyClick(box.password_edit, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+    with qtbot.waitSignal(w.replaced, timeout=60_000) as replaced:
+        w.choose_shared_workspace()
+    other = replaced.args[0]
+    qtbot.addWidget(other)
+    assert other.ws.on_server and other.ws.path == shared_sample
+    assert memory_keyring.kept == {}  # not to be kept: unticked
+    other.close()
+    other.ws.close()
+    here.close()
