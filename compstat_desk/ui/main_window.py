@@ -459,14 +459,10 @@ class MainWindow(QMainWindow):
         """Ask every CHANGES_POLL_MS whether another connection (a colleague's window, an import from the command
         line) has changed the workspace, as the wall does (Workspace.changes_seen: SQLite's data_version, on the
         server a counter every write moves); if so, read the views again and say who changed what."""
-        from compstat_desk.core.store import overview
-
-        self._changes_seen = ws.changes_seen()
-        self._last_change = overview.last_change_id(ws)
-        self._own_writes = ws.conn.total_changes
         self.changes_timer = QTimer(self)
         self.changes_timer.setInterval(CHANGES_POLL_MS)
         self.changes_timer.timeout.connect(self.check_for_changes)
+        self._note_changes_seen()
         self.changes_timer.start()
 
     def check_for_changes(self) -> bool:
@@ -498,6 +494,9 @@ class MainWindow(QMainWindow):
 
     def refresh_after_others(self, changes: list[overview.Change]) -> None:
         """Read everything shown again after others' changes, and say so (who, what, when)."""
+        header = header_from(self.ws.conn, self.ws.path)
+        if header != self.header:  # its name or marking changed
+            self._show_header(header)
         self.refresh()
         review_typed = bool(self.actions_view.note.toPlainText().strip())
         if not review_typed:  # a review being typed is not cleared under the user: the table is read after its save
@@ -1143,6 +1142,7 @@ class MainWindow(QMainWindow):
         from compstat_desk.core.store import overview
         from compstat_desk.ui.state import report_weeks
 
+        self._note_changes_seen()  # before reading: a change made while the views read is read again next time
         summary = overview.summary(self.ws)
         self._delivery_mode = summary.priorities > 0 and summary.incidents == 0
         self.report.blockSignals(True)  # the unit and the week change together: the views read once, below
@@ -1159,6 +1159,16 @@ class MainWindow(QMainWindow):
         self.categories_view.refresh(self.ws, now=self.tabs.currentWidget() is self.categories_view)
         self.imports_page.refresh(self.ws)
         self._show_status(summary)
+
+    def _note_changes_seen(self) -> None:
+        """What has been read so far: a change made before now (this window's import, its Setup) is not news."""
+        from compstat_desk.core.store import overview
+
+        if getattr(self, "changes_timer", None) is None:
+            return
+        self._changes_seen = self.ws.changes_seen()
+        self._last_change = overview.last_change_id(self.ws)
+        self._own_writes = self.ws.conn.total_changes
 
     @property
     def delivery_mode(self) -> bool:

@@ -292,3 +292,20 @@ def test_file_open_a_shared_workspace_puts_it_in_this_windows_place(qtbot, share
     other.close()
     other.ws.close()
     here.close()
+
+
+def test_a_workspace_file_changed_by_another_program_is_read_again_too(qtbot, sample_copy, monkeypatch):
+    here = open_workspace(sample_copy)
+    w = MainWindow(here)
+    qtbot.addWidget(w)
+    w.show()
+    monkeypatch.setenv("LOGNAME", "jsmith")
+    monkeypatch.setenv("USER", "jsmith")
+    with open_workspace(sample_copy) as colleague:  # e.g. `compstat-desk settings` at a terminal
+        colleague.set_setting("marking", "OFFICIAL")
+    monkeypatch.undo()
+    qtbot.waitUntil(lambda: "jsmith changed the workspace's marking to OFFICIAL" in w.statusBar().currentMessage(),
+                    timeout=8_000)
+    assert "[OFFICIAL]" in w.windowTitle() and w.banner.marking_label.text() == "OFFICIAL"
+    w.close()
+    here.close()
