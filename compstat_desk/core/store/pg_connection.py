@@ -477,12 +477,29 @@ def shown_url(url: str) -> str:
     return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1@", url)
 
 
+# Passwords given for an address in this process (`remember_password`), kept in memory only: the window's worker
+# threads open their own connections with the address alone (`open_reader(ws.path)`) and need it too.
+_PASSWORDS: dict[str, str] = {}
+
+
+def remember_password(url: str, password: str | None) -> None:
+    """Use `password` for every later connection of this process to `url` that is given none (None forgets it)."""
+    if password is None:
+        _PASSWORDS.pop(shown_url(url), None)
+    else:
+        _PASSWORDS[shown_url(url)] = password
+
+
 def connect(url: str, *, password: str | None = None) -> psycopg.Connection[tuple[Any, ...]]:
     """A connection to the PostgreSQL database `url` names (postgresql://USER@HOST[:PORT]/DBNAME), not in
-    autocommit: what it does is one transaction. The password comes from `password`, else from PGPASSWORD (libpq
-    reads it), never from the address: PasswordNeeded when the server wants one and has none."""
+    autocommit: what it does is one transaction. The password comes from `password`, else from the one remembered
+    for this address (`remember_password`), else from PGPASSWORD (libpq reads it), never from the address:
+    PasswordNeeded when the server wants one and has none."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
+
+    if password is None:
+        password = _PASSWORDS.get(shown_url(url))
 
     try:
         params = conninfo_to_dict(url)
