@@ -48,6 +48,13 @@ def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
     rs.add_argument("--week", type=dt.date.fromisoformat, help="the report week the probe points are from, "
                     "YYYY-MM-DD (default: the latest)")
     with_force(rs).add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    tk = with_db(mverbs.add_parser("take", help="take a meeting to a laptop for a room with no network: a whole "
+                                   "workspace file at the meeting's data vintage, to run it there offline"))
+    tk.add_argument("meeting", help="its number, or next")
+    tk.add_argument("--to", type=Path, required=True, metavar="FILE.sqlite", help="the new file to write")
+    bb = with_db(mverbs.add_parser("bring-back", help="bring back what was captured in the meeting room (decisions, "
+                                   "actions, reviews, timings, attendance, marks); conflicts are listed, not applied"))
+    bb.add_argument("file", type=Path, metavar="FILE.sqlite", help="the file the meeting was taken to")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
     at = with_db(mverbs.add_parser("attendance", help="who came and who sent apologies (for the minutes)"))
@@ -85,6 +92,17 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
               f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "
               f"{len(carried_agenda(ws, meeting_id))} actions from earlier meetings on its agenda.")
         return 0
+    if verb == "take":
+        from compstat_desk.core.meetings.laptop import take_meeting
+
+        print("\n".join(take_meeting(ws, meetings.meeting_id_of(ws, args.meeting), args.to)))
+        return 0
+    if verb == "bring-back":
+        from compstat_desk.core.meetings.laptop import bring_back
+
+        report = bring_back(ws, args.file)
+        print("\n".join(report.lines(ws.command(f"meetings close {report.meeting_id}"))))
+        return 1 if report.conflicts else 0
     if verb == "runsheet":
         from compstat_desk.core.meetings.runsheet import parse_start, run_sheet
         from compstat_desk.reports.runsheet import render_run_sheet
