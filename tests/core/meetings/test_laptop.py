@@ -19,6 +19,7 @@ from compstat_desk.core.meetings.agenda import (
     start_meeting,
 )
 from compstat_desk.core.meetings.laptop import bring_back, take_meeting
+from compstat_desk.core.meetings.vintage import freeze
 from compstat_desk.core.store.postgres import copy_workspace
 from compstat_desk.core.store.workspace import open_workspace
 
@@ -140,3 +141,18 @@ def test_a_file_taken_from_another_workspace_is_refused(source, tmp_path, write)
         with pytest.raises(CompstatError, match="not from this workspace"):
             bring_back(other, laptop_file)
         assert other.conn.execute("SELECT count(*) FROM meetings").fetchone()[0] == 0
+
+
+def test_a_frozen_meeting_goes_to_the_meeting_room_at_its_vintage(source, tmp_path, write):
+    ws, meeting = source
+    freeze(ws, meeting)
+    late = pd.DataFrame({"occurred": ["2026-02-26 09:00"] * 4, "category": "Burglary", "unit": "N1"})
+    import_file(ws, write("late.csv", late.to_csv(index=False)))
+    assert ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == len(INCIDENTS) + len(late)
+    take_meeting(ws, meeting, tmp_path / "room.sqlite")
+    with open_workspace(tmp_path / "room.sqlite", create=False) as room:
+        # the room holds the three incidents of the first file only: the late one is not in the frozen data
+        assert room.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == len(INCIDENTS)
+        assert room.conn.execute("SELECT sum(n) FROM daily_counts").fetchone()[0] == len(INCIDENTS)
+        assert room.conn.execute("SELECT count(*) FROM actions").fetchone()[0] == 2
+    assert ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == len(INCIDENTS) + len(late)
