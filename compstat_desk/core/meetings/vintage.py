@@ -144,9 +144,11 @@ def roll_back_to(copy: Workspace, v: Vintage) -> list[str]:
 
 
 @contextmanager
-def meeting_data(ws: Workspace, meeting_id: int) -> Iterator[Workspace]:
+def meeting_data(ws: Workspace, meeting_id: int, *, named_as_source: bool = True) -> Iterator[Workspace]:
     """The workspace a meeting's documents are built from: `ws` itself when the meeting follows the latest data or
-    nothing has been imported since its vintage; else a temporary copy at the vintage, removed afterwards."""
+    nothing has been imported since its vintage; else a temporary copy at the vintage, removed afterwards.
+    `named_as_source`: the copy's `path` names `ws` (for the commands a document suggests); False keeps the copy's
+    own, for a window whose views read the workspace again on threads (`open_reader(ws.path)`)."""
     v = vintage(ws, meeting_id)
     if v is None or not newer_imports(ws, v):
         if v is not None:
@@ -160,7 +162,8 @@ def meeting_data(ws: Workspace, meeting_id: int) -> Iterator[Workspace]:
         copy = open_workspace(path, create=False)
         try:
             roll_back_to(copy, v)
-            copy.path = ws.path  # a command a document suggests names the workspace, never the temporary copy
+            if named_as_source:
+                copy.path = ws.path  # a command a document suggests names the workspace, never the temporary copy
             yield copy
         finally:
             copy.close()
