@@ -434,6 +434,11 @@ def _dashboard(s: Story, d: PackData) -> None:
         if r.empty:
             continue
         r = r.iloc[0]
+        if pd.isna(r["previous"]):  # a force with less than a year of data: nothing to compare with
+            rows.append([f"{name} ({code})", f"{int(r['current']):,}", "–", "no data a year ago",
+                         role_cell(s, "none", "–")])
+            extra.append(("BACKGROUND", (4, i), (4, i), role_background("none")))
+            continue
         now, before = int(r["current"]), int(r["previous"])
         role = change_role(now, before, bool(r["significant"]))
         words = {"better": "▼ Better", "worse": "▲ Worse"}.get(role, "No real change")

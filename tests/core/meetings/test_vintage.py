@@ -105,3 +105,18 @@ def test_a_vintage_whose_import_was_undone_since_cannot_be_rebuilt_and_nothing_i
     assert vintage(ws, meeting).import_id == late.import_id  # kept as frozen until the chair moves it
     assert move_to_latest(ws, meeting).import_id == 1
     assert "(import #1)" in pages(build_pack(ws, meeting))[0]
+
+
+def test_the_pack_of_a_force_with_less_than_a_year_of_data_builds_with_headline_categories(ws, write):
+    """(Found while building the vintage test: the dashboard's headline rows had nothing a year ago to compare.)"""
+    eight_weeks = first_file()
+    eight_weeks = eight_weeks[eight_weeks["occurred"] >= "2026-01-05"]
+    import_first(ws, write, eight_weeks)
+    meeting = create_meeting(ws, title="March Compstat", date="2026-03-04")
+    texts = pages(build_pack(ws, meeting))
+    dashboard = next(t for t in texts if "Headline crime, last 28 days" in t)
+    row = next(ln for ln in dashboard.split("Headline crime, last 28 days", 1)[1].splitlines()
+               if ln.strip().startswith("N1 (N1)"))
+    day = pd.to_datetime(eight_weeks["occurred"]).dt.normalize()
+    n1_28_days = int(((eight_weeks["unit"] == "N1") & (day >= "2026-02-02") & (day <= "2026-03-01")).sum())
+    assert re.split(r"\s{2,}", row.strip())[1:3] == [str(n1_28_days), "–"] and "no data a year ago" in row
