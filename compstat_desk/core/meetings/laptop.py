@@ -27,6 +27,9 @@ _ACTION_COLUMNS = ("ref", "text", "owner", "unit_id", "category_id", "indicator_
                    "raised", "due", "status", "priority", "carried_forward", "blocked_by", "escalation",
                    "on_meeting_id", "priority_id", "milestone", "option_id")
 _STATUS_ORDER = {"planned": 0, "running": 1, "closed": 2}
+# What closing the meeting in the room wrote on actions' history: not brought back, since the meeting is closed here
+# (by the chair, `meetings close`), which carries its actions forward here, once.
+_CLOSING = "'carried'"
 
 
 @dataclass
@@ -228,11 +231,15 @@ def _new_actions(b: _Bringing) -> int:
         refs = [int(x[0][1:]) for x in b.ws.conn.execute("SELECT ref FROM actions WHERE substr(ref, 1, 1) = 'A'")
                 if x[0][1:].isdigit()]
         ref = f"A{max(refs, default=0) + 1}" if str(r["ref"] or "").startswith("A") else r["ref"]
-        new_id = b.insert("actions", {**{c: r[c] for c in _ACTION_COLUMNS}, "ref": ref})
+        # As agreed at the meeting, before any closing there: closing it here carries it forward (`_CLOSING`).
+        new_id = b.insert("actions", {**{c: r[c] for c in _ACTION_COLUMNS}, "ref": ref, "carried_forward": 0,
+                                      "escalation": 0, "on_meeting_id": _open_meeting(b.ws, r["on_meeting_id"],
+                                                                                      r["meeting_id"])})
         mapped[str(r["id"])] = new_id
         b.mark("actions", int(r["id"]))
         updates = b.laptop.conn.execute("SELECT id, at, by, field, old, new, note FROM action_updates WHERE "
-                                        "action_id = ? ORDER BY id", (int(r["id"]),)).fetchall()
+                                        f"action_id = ? AND field NOT IN ({_CLOSING}) ORDER BY id",
+                                        (int(r["id"]),)).fetchall()
         for uid, at, by, field_, old, new, note in updates:
             extra = f"{note}; " if note else ""
             record_update(b.ws, new_id, field_, old, new, f"{extra}{b.note}" + (
@@ -240,6 +247,15 @@ def _new_actions(b: _Bringing) -> int:
             b.ours.append(_last_update(b.ws))
             b.mark("action_updates", int(uid))
     return len(rows)
+
+
+def _open_meeting(ws: Workspace, on_meeting: int | None, raised_at: int | None) -> int | None:
+    """The meeting whose agenda a new action is on here: the one it was agreed at, while that is not closed here."""
+    if raised_at is not None:
+        row = ws.conn.execute("SELECT status FROM meetings WHERE id = ?", (raised_at,)).fetchone()
+        if row is not None and row[0] != "closed":
+            return raised_at
+    return on_meeting
 
 
 def _last_update(ws: Workspace) -> int:
@@ -252,7 +268,7 @@ def _action_changes(b: _Bringing) -> int:
 
     mapped = {int(k): int(v) for k, v in b.applied.get("action_ids", {}).items()}
     updates = b.new_rows("action_updates", "SELECT id, action_id, at, by, field, old, new, note FROM action_updates"
-                         " WHERE id > ? ORDER BY id")
+                         f" WHERE id > ? AND field NOT IN ({_CLOSING}) ORDER BY id")
     by_action: dict[int, list[dict[str, Any]]] = {}
     for u in updates:
         by_action.setdefault(int(u["action_id"]), []).append(u)

@@ -14,6 +14,7 @@ from compstat_desk.core.meetings.agenda import (
     capture,
     capture_action,
     create_meeting,
+    end_meeting,
     go_to,
     record_attendance,
     start_meeting,
@@ -156,3 +157,23 @@ def test_a_frozen_meeting_goes_to_the_meeting_room_at_its_vintage(source, tmp_pa
         assert room.conn.execute("SELECT sum(n) FROM daily_counts").fetchone()[0] == len(INCIDENTS)
         assert room.conn.execute("SELECT count(*) FROM actions").fetchone()[0] == 2
     assert ws.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == len(INCIDENTS) + len(late)
+
+
+def test_a_meeting_closed_in_the_room_is_closed_here_and_its_actions_carried_once(source, tmp_path):
+    ws, meeting = source
+    later = create_meeting(ws, title="April Compstat", date="2026-04-01", host_unit="N2")
+    take_meeting(ws, meeting, tmp_path / "room.sqlite")
+    with open_workspace(tmp_path / "room.sqlite", create=False) as room:
+        start_meeting(room, meeting)
+        capture_action(room, meeting, text="Brief every N1 shift", owner="Sgt Frost", due="2026-03-18", unit="N1")
+        end_meeting(room, meeting)  # carries A1, A2 and the new A3 to April, there
+    report = bring_back(ws, tmp_path / "room.sqlite")
+    assert report.closed_on_laptop and "close it here" in report.lines()[-1]
+    assert ws.conn.execute("SELECT status FROM meetings WHERE id = ?", (meeting,)).fetchone()[0] == "running"
+    end_meeting(ws, meeting)
+    # Each of the three live actions is carried to April once, and only once, with its history saying so once.
+    rows = ws.conn.execute("SELECT ref, carried_forward, on_meeting_id FROM actions ORDER BY ref").fetchall()
+    assert rows == [("A1", 1, later), ("A2", 1, later), ("A3", 1, later)]
+    carried = ws.conn.execute("SELECT a.ref, count(*) FROM action_updates u JOIN actions a ON a.id = u.action_id"
+                              " WHERE u.field = 'carried' GROUP BY a.ref ORDER BY a.ref").fetchall()
+    assert carried == [("A1", 1), ("A2", 1), ("A3", 1)]
