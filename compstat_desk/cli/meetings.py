@@ -149,6 +149,11 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         for r in said.itertuples():
             print(f"{r.kind.capitalize()}: {r.text}" + (f" ({r.about})" if r.about else ""))
         return 0
+    from compstat_desk.core.meetings.laptop import taken_words
+
+    room = taken_words(ws)  # a meeting-room copy says so, and how to bring it back
+    if room:
+        print(room)
     listed = meetings.meetings_by_date(ws)
     if not listed:
         print("No meetings yet.")

@@ -30,6 +30,8 @@ def test_freeze_take_and_bring_back_from_the_command_line(tmp_path, capsys):
     with open_workspace(room, create=False) as laptop:
         assert laptop.conn.execute("SELECT count(*) FROM incidents").fetchone()[0] == 2  # b.csv is not in it
     capsys.readouterr()
+    assert main(["meetings", "--db", str(room)]) == 0
+    assert f"A meeting-room copy of meeting #1, taken from {db}" in capsys.readouterr().out
     assert main(["meetings", "bring-back", str(room), "--db", db]) == 0
     assert "Brought back from the meeting room for meeting #1: nothing new." in capsys.readouterr().out
 

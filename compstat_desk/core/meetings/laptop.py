@@ -121,6 +121,19 @@ def taken_from(laptop: Workspace) -> dict[str, Any]:
     return found
 
 
+def taken_words(ws: Workspace) -> str | None:
+    """For a meeting-room copy: which meeting it holds, where from and when, and how to bring it back; else None."""
+    text = ws.setting(TAKEN)
+    if not text:
+        return None
+    taken = json.loads(text)
+    from compstat_desk.core.store.workspace import cli_command
+
+    return (f"A meeting-room copy of meeting #{taken['meeting']}, taken from {taken['source']} on "
+            f"{str(taken['at'])[:16].replace('T', ' ')}: bring back what is captured here with "
+            f"{cli_command(taken['source'], 'meetings bring-back ' + str(ws.path))}.")
+
+
 def bring_back(ws: Workspace, path: str | Path) -> BringBackReport:
     """Apply what was captured in the meeting room since the take, in one transaction: decisions and notes, new
     actions, action reviews and changes, item timings, attendance, slide marks and the meeting's start. An action
