@@ -602,6 +602,14 @@ def m012_concurrency_row_versions(db: Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
 
 
+@_step
+def m013_meeting_vintage(db: Database) -> None:
+    """A meeting's frozen data vintage: the latest import its documents show (the imports log's id) and when it was
+    frozen; newer imports are left out of its pack, slides and briefing until the chair moves it on."""
+    db.execute("ALTER TABLE meetings ADD COLUMN vintage_import_id INTEGER REFERENCES imports(id)")
+    db.execute("ALTER TABLE meetings ADD COLUMN vintage_at TEXT")
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

@@ -370,20 +370,38 @@ def _sqlite_to_postgres(path: Path, url: str, password: str | None, progress: Pr
 
 def _postgres_to_sqlite(url: str, path: Path, force: bool, password: str | None,
                         progress: Progress | None) -> dict[str, int]:
-    import psycopg
-    from sqlite_utils import Database
-
-    from compstat_desk.core.store.migrations import migrations
-    from compstat_desk.core.store.workspace import APPLICATION_ID
-
     if path.exists() and not force:
         raise WorkspaceError(f"{path} already exists: choose a new file name, or add --force to replace it.")
     if path.is_dir():
         raise WorkspaceError(f"{path} is a folder: give the new workspace file's name.")
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_killed_copies(path.parent)
-    rows: dict[str, int] = {}
     pg = connect(url, password=password)
+    try:
+        return _server_to_sqlite(pg, shown_url(url), path, progress)
+    finally:
+        pg.close()
+
+
+def copy_open_workspace(raw: psycopg.Connection[tuple[Any, ...]], label: str, path: Path) -> dict[str, int]:
+    """Copy the workspace an open server connection (in autocommit, as a Workspace holds it) reads to a new SQLite
+    file at `path`, as one snapshot: what a meeting taken to a laptop, or a meeting's data vintage, starts from."""
+    raw.execute("BEGIN")
+    try:
+        return _server_to_sqlite(raw, label, path, None)
+    finally:
+        raw.execute("ROLLBACK")
+
+
+def _server_to_sqlite(pg: psycopg.Connection[tuple[Any, ...]], url: str, path: Path,
+                      progress: Progress | None) -> dict[str, int]:
+    import psycopg
+    from sqlite_utils import Database
+
+    from compstat_desk.core.store.migrations import migrations
+    from compstat_desk.core.store.workspace import APPLICATION_ID
+
+    rows: dict[str, int] = {}
     temp = path.with_name(f".{path.name}.copying-{os.getpid()}")
     try:
         pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # one snapshot of the whole
@@ -427,7 +445,6 @@ def _postgres_to_sqlite(url: str, path: Path, force: bool, password: str | None,
         raise WorkspaceError(f"Reading {shown_url(url)} failed, and nothing was written: "
                              f"{str(exc).strip().splitlines()[0]}") from exc
     finally:
-        pg.close()
         temp.unlink(missing_ok=True)
     return rows
 
