@@ -79,3 +79,40 @@ def test_a_change_caught_mid_transaction_is_said_unsaved_then_saved_when_tried_a
         assert updates(server_db) == before + [("chair", "in_progress", "Captured in the meeting")]
     finally:
         ws.close()
+
+
+def test_a_server_restarted_mid_meeting_loses_nothing_captured(tmp_path):
+    """A real restart of the server (its own throwaway server, stopped and started again on the same port) between
+    two captures of a running meeting: the capture after it reconnects and is saved, the one before it is kept."""
+    import datetime as dt
+
+    from support.throwaway_postgres import _run, start
+
+    from compstat_desk.core.meetings import agenda
+    from compstat_desk.core.store.postgres import copy_workspace
+
+    server = start()  # a folder of its own under the system temp folder, which the server's user can reach
+    try:
+        url = server.url.rsplit("/", 1)[0] + "/meeting"
+        with psycopg.connect(server.url, autocommit=True) as admin:
+            admin.execute("CREATE DATABASE meeting")
+        source = tmp_path / "small.sqlite"
+        with open_workspace(source) as small:
+            meeting_id = agenda.create_meeting(small, title="December", date=dt.date(2026, 12, 8))
+        copy_workspace(str(source), url)
+        with open_workspace(url) as ws:
+            agenda.start_meeting(ws, meeting_id)
+            agenda.capture(ws, meeting_id, "decision", "Patrols doubled on the Ridgeway")
+            data = str(server.folder / "data")
+            stopped = _run(server.programs, "pg_ctl", "-D", data, "-m", "fast", "-w", "stop")
+            assert stopped.returncode == 0
+            options = (f"-h 127.0.0.1 -p {server.port} -k '' -c fsync=off -c max_connections=40 "
+                       "-c shared_buffers=32MB")
+            _run(server.programs, "pg_ctl", "-D", data, "-l", f"{data}/server.log", "-o", options, "-w", "start")
+            agenda.capture(ws, meeting_id, "decision", "Review the lighting on Station Road")
+        with psycopg.connect(url) as pg:
+            said = [r[0] for r in pg.execute("SELECT text FROM meeting_record WHERE meeting_id = %s ORDER BY id",
+                                              (meeting_id,)).fetchall()]
+        assert said == ["Patrols doubled on the Ridgeway", "Review the lighting on Station Road"]
+    finally:
+        server.stop()
