@@ -32,6 +32,7 @@ class ConnectionLost(WorkspaceBusy):
 
 
 CHANGES_TABLE = "changes_counter"  # one row, counted up by every statement that writes (SQLite's data_version)
+CHANGES_FUNCTION = "compstat_desk_changed"  # the statement trigger's function that counts them (store.postgres)
 
 # SQLite's functions the core's queries use, with SQLite's meaning, on PostgreSQL. Dates are ISO text as in SQLite.
 COMPATIBLE_FUNCTIONS = (
@@ -537,16 +538,22 @@ def _step_names() -> list[str]:
     return [step.__name__ for step in STEPS]
 
 
-def check_steps(applied: list[str], where: str) -> None:
+def check_steps(applied: list[str], where: str, *, older: bool = False) -> None:
+    """Refuse a workspace whose schema steps are not this version's: a newer one's, or (unless `older`) an earlier
+    step's. `where`: its file, or its server's address (an older server workspace is upgraded where it is)."""
     known = _step_names()
-    if applied == known:
+    if applied == known or (older and applied == known[:len(applied)]):
         return
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise WorkspaceError(f"{where} was written by a newer compstat-desk (schema step {unknown[-1]}): copy it "
                              "with that version.")
-    raise WorkspaceError(f"{where} has an older schema (its last step is {applied[-1] if applied else 'none'}): "
-                         "open it once with this compstat-desk to bring it up to date, then copy it.")
+    last = applied[-1] if applied else "none"
+    if is_postgres_url(where):
+        raise WorkspaceError(f"{where} has an older schema (its last step is {last}): its owner brings it up to date "
+                             f"with `compstat-desk workspace upgrade --db {where}`.")
+    raise WorkspaceError(f"{where} has an older schema (its last step is {last}): open it once with this "
+                         "compstat-desk to bring it up to date, then copy it.")
 
 
 

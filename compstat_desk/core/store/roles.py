@@ -25,9 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from compstat_desk.core.errors import CompstatError, WorkspaceError
-from compstat_desk.core.store.pg_connection import CHANGES_TABLE
+from compstat_desk.core.store.pg_connection import CHANGES_FUNCTION, CHANGES_TABLE
 from compstat_desk.core.store.pg_connection import ROLE_WORDS as WORDS
-from compstat_desk.core.store.postgres import CHANGES_FUNCTION
 
 if TYPE_CHECKING:
     from compstat_desk.core.store.workspace import Workspace
@@ -102,16 +101,32 @@ def _refused_by_server(exc: Exception, doing: str) -> WorkspaceError:
 def set_up_roles(ws: Workspace) -> dict[str, str]:
     """Create (or bring up to date) the workspace's four group roles, their privileges and the row-level security
     on the action register; the workspace's owner runs it. Returns each role's group role name."""
-    import psycopg
-    from psycopg import sql
-
     raw = _raw(ws)
-    database, schema, me, owner = raw.execute(
-        "SELECT current_database(), current_schema(), session_user, "
+    me, owner = raw.execute(
+        "SELECT session_user, "
         "(SELECT tableowner FROM pg_tables WHERE schemaname = current_schema() AND tablename = 'actions')").fetchone()
     if not raw.execute("SELECT pg_has_role(current_user, %s, 'MEMBER')", (owner,)).fetchone()[0]:
         raise WorkspaceError(f"Only the workspace's owner ({owner}, the account that copied it to the server) may set "
                              f"up its users; you are connected as {me}.")
+    with ws.transaction():
+        return grant_roles(raw)
+
+
+def has_roles(raw: Any) -> bool:
+    """Whether the workspace in the database `raw` is connected to has had its roles set up (any of its four)."""
+    database = str(raw.execute("SELECT current_database()").fetchone()[0])
+    return raw.execute("SELECT 1 FROM pg_roles WHERE rolname = ANY(%s)",
+                       ([group_role(database, role) for role in ROLES],)).fetchone() is not None
+
+
+def grant_roles(raw: Any) -> dict[str, str]:
+    """What `set_up_roles` does, in the caller's transaction on `raw` (the owner's psycopg connection), which
+    commits it: an upgrade of the workspace on the server re-applies its privileges and policies in its own
+    transaction."""
+    import psycopg
+    from psycopg import sql
+
+    database, schema = raw.execute("SELECT current_database(), current_schema()").fetchone()
     groups = {role: group_role(database, role) for role in ROLES}
     ident = {role: sql.Identifier(name) for role, name in groups.items()}
     everyone = sql.SQL(", ").join(ident.values())
@@ -122,89 +137,88 @@ def set_up_roles(ws: Workspace) -> dict[str, str]:
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND "
         "table_name = 'actions' ORDER BY ordinal_position").fetchall()]
     mine = sql.SQL("unit_id IN (SELECT {}())").format(sql.Identifier(COMMANDED_UNITS))
-    with ws.transaction():
-        try:
-            for name in groups.values():
-                if not raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
-                    raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
-        except psycopg.errors.InsufficientPrivilege as exc:
-            raise _refused_by_server(exc, "create the workspace's roles") from exc
-        owns_database = raw.execute("SELECT datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) FROM "
-                                    "pg_database WHERE datname = current_database()").fetchone()[0]
-        if owns_database:  # only the workspace's users may connect to it (else the administrator says so)
-            raw.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
-                sql.Identifier(database)))
-            # TEMPORARY as PUBLIC had it: an import's second file matches its ids through a temporary table.
-            raw.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database),
-                                                                                      everyone))
-        raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), everyone))
-        for table in tables:
-            t = sql.Identifier(table)
-            raw.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(t, everyone))
-            raw.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(t, everyone))
-            if table in OWNER_TABLES or table in REGISTER_TABLES:
-                continue
-            if table == AUDIT_TABLE:
-                raw.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(t, writers))
-                continue
-            writing = ["analyst"] if table in DATA_TABLES else ["analyst", "chair_staff"]
-            raw.execute(sql.SQL("GRANT INSERT, UPDATE, DELETE ON {} TO {}").format(
-                t, sql.SQL(", ").join(ident[r] for r in writing)))
-        # The action register: the chair's staff keep it; a commander reviews their units' actions; an analyst's
-        # meeting puts waiting actions on its agenda.
-        for table in REGISTER_TABLES:
-            raw.execute(sql.SQL("GRANT INSERT, UPDATE ON {} TO {}").format(sql.Identifier(table), ident["chair_staff"]))
-        raw.execute(sql.SQL("GRANT INSERT ON action_updates TO {}").format(ident["commander"]))
-        reviewable = [c for c in columns if c not in REGISTER_COLUMNS]
-        if reviewable:
-            raw.execute(sql.SQL("GRANT UPDATE ({}) ON actions TO {}").format(
-                sql.SQL(", ").join(map(sql.Identifier, reviewable)), ident["commander"]))
+    try:
+        for name in groups.values():
+            if not raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone():
+                raw.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name)))
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise _refused_by_server(exc, "create the workspace's roles") from exc
+    owns_database = raw.execute("SELECT datdba = (SELECT oid FROM pg_roles WHERE rolname = current_user) FROM "
+                                "pg_database WHERE datname = current_database()").fetchone()[0]
+    if owns_database:  # only the workspace's users may connect to it (else the administrator says so)
+        raw.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(
+            sql.Identifier(database)))
+        # TEMPORARY as PUBLIC had it: an import's second file matches its ids through a temporary table.
+        raw.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(sql.Identifier(database),
+                                                                                  everyone))
+    raw.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(sql.Identifier(schema), everyone))
+    for table in tables:
+        t = sql.Identifier(table)
+        raw.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(t, everyone))
+        raw.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(t, everyone))
+        if table in OWNER_TABLES or table in REGISTER_TABLES:
+            continue
+        if table == AUDIT_TABLE:
+            raw.execute(sql.SQL("GRANT INSERT ON {} TO {}").format(t, writers))
+            continue
+        writing = ["analyst"] if table in DATA_TABLES else ["analyst", "chair_staff"]
+        raw.execute(sql.SQL("GRANT INSERT, UPDATE, DELETE ON {} TO {}").format(
+            t, sql.SQL(", ").join(ident[r] for r in writing)))
+    # The action register: the chair's staff keep it; a commander reviews their units' actions; an analyst's
+    # meeting puts waiting actions on its agenda.
+    for table in REGISTER_TABLES:
+        raw.execute(sql.SQL("GRANT INSERT, UPDATE ON {} TO {}").format(sql.Identifier(table), ident["chair_staff"]))
+    raw.execute(sql.SQL("GRANT INSERT ON action_updates TO {}").format(ident["commander"]))
+    reviewable = [c for c in columns if c not in REGISTER_COLUMNS]
+    if reviewable:
         raw.execute(sql.SQL("GRANT UPDATE ({}) ON actions TO {}").format(
-            sql.SQL(", ").join(map(sql.Identifier, AGENDA_COLUMNS)), ident["analyst"]))
-        raw.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
-            sql.Identifier(schema), writers))  # identity columns: inserters take the next number
-        # A commander's units: theirs (workspace_users) and every unit below it.
-        raw.execute(sql.SQL(
-            "CREATE OR REPLACE FUNCTION {}() RETURNS SETOF bigint LANGUAGE sql STABLE AS $$ "
-            "WITH RECURSIVE below(id) AS (SELECT unit_id FROM workspace_users WHERE name = session_user AND "
-            "role = 'commander' AND unit_id IS NOT NULL UNION SELECT u.id FROM units u JOIN below b ON "
-            "u.parent_id = b.id) SELECT id FROM below $$").format(sql.Identifier(COMMANDED_UNITS)))
-        policies = {
-            "actions": [
-                ("workspace_read", sql.SQL("FOR SELECT USING (true)")),
-                ("register", sql.SQL("FOR ALL TO {} USING (true) WITH CHECK (true)").format(ident["chair_staff"])),
-                ("agenda", sql.SQL("FOR UPDATE TO {} USING (true) WITH CHECK (true)").format(ident["analyst"])),
-                # Any action may be aimed at, and the server then refuses (an error, not a quiet nothing) a change
-                # whose row is not one of the commander's units' (the unit column itself is not theirs to change).
-                ("own_units", sql.SQL("FOR UPDATE TO {} USING (true) WITH CHECK ({})").format(ident["commander"],
-                                                                                             mine)),
-            ],
-            "action_updates": [
-                ("workspace_read", sql.SQL("FOR SELECT USING (true)")),
-                ("register", sql.SQL("FOR INSERT TO {} WITH CHECK (true)").format(ident["chair_staff"])),
-                ("own_units", sql.SQL("FOR INSERT TO {} WITH CHECK (action_id IN (SELECT id FROM actions WHERE {}))")
-                 .format(ident["commander"], mine)),
-            ],
-        }
-        for table, rules in policies.items():
-            t = sql.Identifier(table)
-            raw.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(t))
-            for name, rule in rules:
-                raw.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(name), t))
-                raw.execute(sql.SQL("CREATE POLICY {} ON {} ").format(sql.Identifier(name), t) + rule)
-        # The change counter every writing statement moves (pg_connection.CHANGES_TABLE) is the owner's: its trigger
-        # runs with the owner's rights, so no user may set the counter itself.
-        raw.execute(sql.SQL("ALTER FUNCTION {}() SECURITY DEFINER SET search_path = {}").format(
-            sql.Identifier(CHANGES_FUNCTION), sql.Identifier(schema)))
-        raw.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(sql.Identifier(CHANGES_TABLE)))
-        raw.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(CHANGES_TABLE), everyone))
-        # The audit log names the database user who wrote the row, whatever the client says.
-        raw.execute(sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                            "NEW.who := session_user; RETURN NEW; END $$").format(sql.Identifier(AUDIT_WHO)))
-        raw.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(AUDIT_WHO),
-                                                                       sql.Identifier(AUDIT_TABLE)))
-        raw.execute(sql.SQL("CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
-            sql.Identifier(AUDIT_WHO), sql.Identifier(AUDIT_TABLE), sql.Identifier(AUDIT_WHO)))
+            sql.SQL(", ").join(map(sql.Identifier, reviewable)), ident["commander"]))
+    raw.execute(sql.SQL("GRANT UPDATE ({}) ON actions TO {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, AGENDA_COLUMNS)), ident["analyst"]))
+    raw.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
+        sql.Identifier(schema), writers))  # identity columns: inserters take the next number
+    # A commander's units: theirs (workspace_users) and every unit below it.
+    raw.execute(sql.SQL(
+        "CREATE OR REPLACE FUNCTION {}() RETURNS SETOF bigint LANGUAGE sql STABLE AS $$ "
+        "WITH RECURSIVE below(id) AS (SELECT unit_id FROM workspace_users WHERE name = session_user AND "
+        "role = 'commander' AND unit_id IS NOT NULL UNION SELECT u.id FROM units u JOIN below b ON "
+        "u.parent_id = b.id) SELECT id FROM below $$").format(sql.Identifier(COMMANDED_UNITS)))
+    policies = {
+        "actions": [
+            ("workspace_read", sql.SQL("FOR SELECT USING (true)")),
+            ("register", sql.SQL("FOR ALL TO {} USING (true) WITH CHECK (true)").format(ident["chair_staff"])),
+            ("agenda", sql.SQL("FOR UPDATE TO {} USING (true) WITH CHECK (true)").format(ident["analyst"])),
+            # Any action may be aimed at, and the server then refuses (an error, not a quiet nothing) a change
+            # whose row is not one of the commander's units' (the unit column itself is not theirs to change).
+            ("own_units", sql.SQL("FOR UPDATE TO {} USING (true) WITH CHECK ({})").format(ident["commander"],
+                                                                                         mine)),
+        ],
+        "action_updates": [
+            ("workspace_read", sql.SQL("FOR SELECT USING (true)")),
+            ("register", sql.SQL("FOR INSERT TO {} WITH CHECK (true)").format(ident["chair_staff"])),
+            ("own_units", sql.SQL("FOR INSERT TO {} WITH CHECK (action_id IN (SELECT id FROM actions WHERE {}))")
+             .format(ident["commander"], mine)),
+        ],
+    }
+    for table, rules in policies.items():
+        t = sql.Identifier(table)
+        raw.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(t))
+        for name, rule in rules:
+            raw.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(sql.Identifier(name), t))
+            raw.execute(sql.SQL("CREATE POLICY {} ON {} ").format(sql.Identifier(name), t) + rule)
+    # The change counter every writing statement moves (pg_connection.CHANGES_TABLE) is the owner's: its trigger
+    # runs with the owner's rights, so no user may set the counter itself.
+    raw.execute(sql.SQL("ALTER FUNCTION {}() SECURITY DEFINER SET search_path = {}").format(
+        sql.Identifier(CHANGES_FUNCTION), sql.Identifier(schema)))
+    raw.execute(sql.SQL("REVOKE ALL ON {} FROM PUBLIC").format(sql.Identifier(CHANGES_TABLE)))
+    raw.execute(sql.SQL("GRANT SELECT ON {} TO {}").format(sql.Identifier(CHANGES_TABLE), everyone))
+    # The audit log names the database user who wrote the row, whatever the client says.
+    raw.execute(sql.SQL("CREATE OR REPLACE FUNCTION {}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                        "NEW.who := session_user; RETURN NEW; END $$").format(sql.Identifier(AUDIT_WHO)))
+    raw.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(sql.Identifier(AUDIT_WHO),
+                                                                   sql.Identifier(AUDIT_TABLE)))
+    raw.execute(sql.SQL("CREATE TRIGGER {} BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION {}()").format(
+        sql.Identifier(AUDIT_WHO), sql.Identifier(AUDIT_TABLE), sql.Identifier(AUDIT_WHO)))
     return groups
 
 
