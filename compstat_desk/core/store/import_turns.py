@@ -36,13 +36,12 @@ def _label(file_name: str, since: float) -> str:
 
 def whose_import(raw: Any) -> str:
     """The import under way, in words: "jsmith's import of week-12.csv (on 10.0.0.7), since 10:02"."""
-    row = raw.execute(
-        "SELECT a.usename, host(a.client_addr), a.application_name FROM pg_locks l JOIN pg_stat_activity a "
-        "ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND l.database = "
-        "(SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1", (IMPORT_LOCK,)).fetchone()
+    from compstat_desk.core.store.pg_connection import lock_holder
+
+    row = lock_holder(raw, IMPORT_LOCK)
     if not row:
         return "another compstat-desk's import"
-    user, address, name = row
+    user, address, _began, name = row
     what, since = "", ""
     stamp, _, file_name = (name or "").removeprefix(f"{LABEL} @").partition(" ")
     if (name or "").startswith(f"{LABEL} @") and stamp.isdigit():

@@ -445,16 +445,22 @@ def begin_writing(conn: PgConnection, busy_wait: float, on_busy: Callable[[str],
         raise
 
 
+def lock_holder(raw: psycopg.Connection[tuple[Any, ...]], key: int) -> tuple[Any, ...] | None:
+    """Who holds the advisory lock `key` on this database: (user, client address, since when its transaction
+    began, its application_name), or None."""
+    return raw.execute(
+        "SELECT a.usename, host(a.client_addr), a.xact_start, a.application_name FROM pg_locks l JOIN "
+        "pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND "
+        "l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1", (key,)).fetchone()
+
+
 def who_writes(raw: psycopg.Connection[tuple[Any, ...]]) -> str:
     """Who holds the workspace's write lock, in words: "jsmith (on 10.0.0.7) has been writing to it since
     14:02:10"."""
-    row = raw.execute(
-        "SELECT a.usename, host(a.client_addr), a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND l.database = "
-        "(SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1", (WRITE_LOCK,)).fetchone()
+    row = lock_holder(raw, WRITE_LOCK)
     if not row:
         return "another compstat-desk is writing to it"
-    user, address, since = row
+    user, address, since, _name = row
     where = f" (on {address})" if address else ""
     when = f" since {since.astimezone().strftime('%H:%M:%S')}" if since is not None else ""
     return f"{user}{where} has been writing to it{when}"

@@ -6,9 +6,7 @@ import dataclasses
 import shutil
 import subprocess
 import sys
-import uuid
 
-import psycopg
 import pytest
 
 from compstat_desk.core.actions import tracker
@@ -25,13 +23,7 @@ def place(request, built_sample, tmp_path):
         shutil.copy(built_sample, path)
         yield str(path)
         return
-    server, template = request.getfixturevalue("postgres_server"), request.getfixturevalue("sample_template")
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    yield server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    yield request.getfixturevalue("sample_on_server")
 
 
 @pytest.fixture

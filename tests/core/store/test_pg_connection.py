@@ -6,7 +6,6 @@ import sqlite3
 import threading
 import time
 
-import psycopg
 import pytest
 
 from compstat_desk.core.errors import WorkspaceBusy, WorkspaceError
@@ -61,20 +60,15 @@ EXPRESSIONS = [
 @pytest.fixture(scope="module")
 def server_ws(postgres_server, tmp_path_factory):
     """An empty workspace on the server, for the expressions (one database for the module)."""
-    import uuid
+    from conftest import server_database
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    url = postgres_server.rsplit("/", 1)[0] + "/" + name
-    source = tmp_path_factory.mktemp("expressions") / "empty.sqlite"
-    open_workspace(source).close()
-    copy_workspace(str(source), url)
-    ws = open_workspace(url)
-    yield ws
-    ws.close()
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    for url in server_database(postgres_server):
+        source = tmp_path_factory.mktemp("expressions") / "empty.sqlite"
+        open_workspace(source).close()
+        copy_workspace(str(source), url)
+        ws = open_workspace(url)
+        yield ws
+        ws.close()
 
 
 @pytest.mark.parametrize("expression", EXPRESSIONS)

@@ -2,7 +2,6 @@
 `pg_terminate_backend` from another connection) carries on: the next statement reconnects; a change caught in the
 middle is said plainly to be unsaved and is saved when tried again, never half-saved and never lost."""
 
-import uuid
 
 import psycopg
 import pytest
@@ -13,13 +12,8 @@ from compstat_desk.core.store.workspace import open_workspace
 
 
 @pytest.fixture
-def server_db(postgres_server, sample_template):
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {sample_template}")
-    yield postgres_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+def server_db(sample_on_server):
+    return sample_on_server
 
 
 def cut(url, pid):
