@@ -17,7 +17,7 @@ from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_op
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
-from compstat_desk.core.store.bulk import insert_columns
+from compstat_desk.core.store.bulk import foreign_keys_off, foreign_keys_on, insert_columns
 from compstat_desk.core.store.grid import fix_grid
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
@@ -89,6 +89,10 @@ class IncidentImport:
             # A first load: building the id index once at the end is cheaper than keeping it row by row.
             # Inside the transaction, so a failed import leaves the index as it was.
             self.ws.conn.execute("DROP INDEX IF EXISTS incidents_source_id")
+        self.keys_off: list[tuple[str, str]] | None = None
+        if self.ws.on_server and not self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM incidents)").fetchone()[0]:
+            # A first load on PostgreSQL: its foreign keys checked once at the end, not by a trigger per row.
+            self.keys_off = foreign_keys_off(self.ws.conn, "incidents")
         self.deltas: list[pd.DataFrame] = []  # day (number), unit_id, category_id, n: signed counts to add
         self.waiting: list[pd.DataFrame] = []  # rows of a first load looked up once the id index is built
 
@@ -454,6 +458,7 @@ class IncidentImport:
         self.ws.conn.execute(SOURCE_ID_INDEX)
         fix_grid(self.ws)  # the first located incidents set the hot-spot grid; it never moves after
         self._settle_waiting()
+        foreign_keys_on(self.ws.conn, "incidents", self.keys_off)
         if self.deltas:
             net = self._summed_deltas(sort=True)  # in the order of daily_counts' key: appended, not inserted
             index = cast(pd.MultiIndex, net.index)

@@ -44,6 +44,13 @@ def default_grid(ws: Workspace) -> tuple[float, float, float] | None:
     if shapes:
         x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(shapes))
         lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
+    elif ws.on_server:
+        # The medians worked out by the server: fetching a million located incidents took 1.4 s.
+        lon, lat = ws.conn.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY lon), percentile_cont(0.5) WITHIN GROUP (ORDER BY lat)"
+            " FROM incidents WHERE withheld = 0 AND lon BETWEEN -180 AND 180 AND lat BETWEEN -90 AND 90").fetchone()
+        if lon is None:
+            return None
     else:
         rows = ws.conn.execute("SELECT lon, lat FROM incidents WHERE withheld = 0 AND lon BETWEEN -180 AND 180"
                                " AND lat BETWEEN -90 AND 90").fetchall()
