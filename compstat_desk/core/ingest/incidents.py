@@ -17,7 +17,7 @@ from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_op
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
-from compstat_desk.core.store.bulk import foreign_keys_off, foreign_keys_on, insert_columns
+from compstat_desk.core.store.bulk import foreign_keys_off, foreign_keys_on, insert_columns, insert_rows, update_rows
 from compstat_desk.core.store.grid import fix_grid
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 
@@ -379,7 +379,7 @@ class IncidentImport:
         conn = self.ws.conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS chunk_ids(source_id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM chunk_ids")
-        conn.executemany("INSERT OR IGNORE INTO chunk_ids VALUES (?)", ((i,) for i in ids.tolist()))
+        insert_rows(conn, "INSERT OR IGNORE INTO chunk_ids(source_id) VALUES (?)", ((i,) for i in ids.tolist()))
         rows = conn.execute(
             "SELECT i.source_id, i.id, i.occurred, substr(i.occurred, 1, 10), i.category_id, i.unit_id, i.lon, i.lat,"
             " i.last_import_id"
@@ -435,14 +435,14 @@ class IncidentImport:
                     o, v = fmt(old[col].iloc[i]), fmt(new[col].iloc[i])
                 audit.append((now, who, iid, "incident", int(old["id"].iloc[i]), name, o, v,
                               new["source_id"].iloc[i]))
-        self.ws.conn.executemany(
-            "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
+        insert_rows(self.ws.conn,
+                    "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
         lon = new["lon"].to_numpy(dtype=float)
         lat = new["lat"].to_numpy(dtype=float)
-        self.ws.conn.executemany(
-            "UPDATE incidents SET occurred = ?, category_id = ?, unit_id = ?, lon = ?, lat = ?, withheld = ?,"
-            " unit_from_point = ?, last_import_id = ? WHERE id = ?",
+        update_rows(
+            self.ws.conn, "UPDATE incidents SET occurred = ?, category_id = ?, unit_id = ?, lon = ?, lat = ?,"
+            " withheld = ?, unit_from_point = ?, last_import_id = ? WHERE id = ?",
             zip(new["occurred"].tolist(), new["category_id"].tolist(), new["unit_id"].tolist(),
                 _nullable(lon), _nullable(lat),
                 new["withheld"].tolist(), new["from_point"].tolist(), [iid] * len(new), old["id"].tolist(),

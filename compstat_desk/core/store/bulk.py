@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from compstat_desk.core.store.pg_connection import PgConnection, _as_sqlite_error, translate
@@ -239,3 +239,66 @@ def _copy_binary(conn: PgConnection, table: str, names: list[str], types: list[s
 def _nan_as_null(column: Sequence[Any]) -> Sequence[Any]:
     """A column of numbers with NaN as None (sqlite3 binds NaN as NULL; COPY would keep it as NaN)."""
     return [None if v != v else v for v in column]
+
+
+# -- many single-row statements: one set-based statement on PostgreSQL ----------------------------------------
+
+_INSERT_ROW = re.compile(r"^\s*(INSERT\s+(?:OR\s+IGNORE\s+)?INTO\s+\"?\w+\"?\s*\([^()]*\))\s*VALUES\s*(\([^()]*\))\s*$",
+                         re.IGNORECASE)
+_UPDATE = re.compile(r"^\s*UPDATE\s+(\w+)\s+SET\s+(.+?)\s+WHERE\s+(.+?)\s*$", re.IGNORECASE | re.DOTALL)
+_SET = re.compile(r"^(\w+)\s*=\s*(?:(\w+)\s*\+\s*)?\?$")  # col = ?, or col = col + ?
+_KEY = re.compile(r"^(\w+)\s*=\s*\?$")
+
+
+def insert_rows(conn: sqlite3.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """`conn.executemany(sql, rows)` for an `INSERT [OR IGNORE] INTO t(columns) VALUES (?, …)`: on SQLite exactly
+    that; on PostgreSQL the rows COPied (`insert_columns`), instead of a statement per row."""
+    found = _INSERT_ROW.match(sql) if isinstance(conn, PgConnection) else None
+    if found is None:
+        conn.executemany(sql, rows)
+        return
+    head, row = found.groups()
+    listed = list(rows)
+    if listed:
+        insert_columns(conn, head, row, [list(c) for c in zip(*listed, strict=True)])
+
+
+def update_rows(conn: sqlite3.Connection, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+    """`conn.executemany(sql, rows)` for an `UPDATE t SET a = ?, n = n + ?, … WHERE k = ? [AND j = ?]`: on SQLite
+    exactly that; on PostgreSQL the rows COPied into a temporary table and one `UPDATE … FROM` it. Each row's key
+    must be distinct (every caller's is: one incident, one day's count), as one statement updates a row once."""
+    found = _UPDATE.match(sql) if isinstance(conn, PgConnection) else None
+    sets = [_SET.match(p.strip()) for p in found.group(2).split(",")] if found else []
+    keys = [_KEY.match(p.strip()) for p in re.split(r"\s+AND\s+", found.group(3), flags=re.IGNORECASE)] if found \
+        else []
+    if (found is None or not all(sets) or not all(keys)
+            or any(m.group(2) not in (None, m.group(1)) for m in sets if m)
+            or any(m.group(1) in conn.nocase for m in keys if m)):
+        conn.executemany(sql, rows)
+        return
+    assert isinstance(conn, PgConnection)
+    listed = list(rows)
+    if not listed:
+        return
+    table = found.group(1)
+    set_names = [m.group(1) for m in sets if m]
+    key_names = [m.group(1) for m in keys if m]
+    names = [f"v{i}" for i in range(len(set_names))] + [f"k{i}" for i in range(len(key_names))]
+    types = _column_types(conn, table)
+    kinds = [types[n] for n in set_names + key_names]
+    raw = conn.raw
+    raw.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
+    raw.execute(f"CREATE TEMP TABLE {STAGING} AS SELECT " + ", ".join(
+        f"{_quote(n)} AS {alias}" for n, alias in zip(set_names + key_names, names, strict=True))
+        + f" FROM {_quote(table)} WITH NO DATA")
+    _copy(conn, STAGING, names, kinds, [list(c) for c in zip(*listed, strict=True)], count_changes=False)
+    assignments = ", ".join(
+        f"{_quote(m.group(1))} = " + (f"t.{_quote(m.group(1))} + s.v{i}" if m.group(2) else f"s.v{i}")
+        for i, m in enumerate(m for m in sets if m))
+    where = " AND ".join(f"t.{_quote(n)} = s.k{i}" for i, n in enumerate(key_names))
+    try:
+        cur = raw.execute(f"UPDATE {_quote(table)} AS t SET {assignments} FROM {STAGING} AS s WHERE {where}".encode())
+    except Exception as exc:
+        raise _as_sqlite_error(exc) from exc
+    conn.total_changes += max(cur.rowcount, 0)
+    raw.execute(f"DROP TABLE {STAGING}")

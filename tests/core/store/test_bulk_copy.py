@@ -6,7 +6,7 @@ import sqlite3
 import psycopg
 import pytest
 
-from compstat_desk.core.store.bulk import LARGE_LOAD, insert_columns
+from compstat_desk.core.store.bulk import LARGE_LOAD, insert_columns, insert_rows, update_rows
 from compstat_desk.core.store.pg_connection import PgConnection, as_float_numbers
 
 SQLITE_TABLES = [
@@ -114,3 +114,25 @@ def test_a_large_load_checks_its_foreign_keys_and_puts_them_back(engines):
     assert pg.raw.execute("SELECT count(*) FROM t").fetchone()[0] == 0
     with pytest.raises(sqlite3.IntegrityError):  # and the key is still there for a single row
         insert_columns(pg, "INSERT INTO t(a, kind_id)", "(?, ?)", [[1], [99]])
+
+
+def test_many_single_row_inserts_and_updates_become_one_statement_with_the_same_result(engines):
+    lite, pg = engines
+    first = [(i, f"r{i}", AWKWARD[i % len(AWKWARD)], i / 4 if i % 5 else None, 1) for i in range(120)]
+    for conn in engines:
+        insert_rows(conn, "INSERT INTO t(id, a, b, c, kind_id) VALUES (?, ?, ?, ?, ?)",
+                    ((i, n, b, c, k) for i, n, b, c, k in ((r[0], r[0] * 2, r[2], r[3], r[4]) for r in first)))
+        insert_rows(conn, "INSERT INTO n(k, n) VALUES (?, ?)", [("a", 5), ("b\t", 6), ("c", 7)])
+    # An update of some rows by key: values set, NaN as NULL, a count added to; and a key that is not there.
+    changes = [(f"new\t{i}", math.nan if i % 2 else i / 3, 2, i) for i in range(0, 130, 3)]
+    bumps = [(10, "a"), (-6, "b\t"), (1, "nowhere")]
+    for conn in engines:
+        update_rows(conn, "UPDATE t SET b = ?, c = ?, kind_id = ? WHERE id = ?", changes)
+        update_rows(conn, "UPDATE n SET n = n + ? WHERE k = ?", bumps)
+        update_rows(conn, "UPDATE n SET n = n + ? WHERE k = ?", [])
+    for query in ("SELECT id, a, b, c, kind_id FROM t ORDER BY id", "SELECT k, n FROM n ORDER BY k"):
+        assert rows(pg, query) == rows(lite, query)
+    got = {r[0]: r for r in rows(pg, "SELECT id, a, b, c, kind_id FROM t")}
+    assert got[3] == (3, 6, "new\t3", None, 2) and got[6] == (6, 12, "new\t6", 2.0, 2)
+    assert got[4] == (4, 8, AWKWARD[4], 1.0, 1)  # not among the changes
+    assert dict(rows(pg, "SELECT k, n FROM n")) == {"a": 15, "b\t": 0, "c": 7}
