@@ -136,3 +136,27 @@ def test_many_single_row_inserts_and_updates_become_one_statement_with_the_same_
     assert got[3] == (3, 6, "new\t3", None, 2) and got[6] == (6, 12, "new\t6", 2.0, 2)
     assert got[4] == (4, 8, AWKWARD[4], 1.0, 1)  # not among the changes
     assert dict(rows(pg, "SELECT k, n FROM n")) == {"a": 15, "b\t": 0, "c": 7}
+
+
+def test_an_import_stores_the_same_incidents_on_both_engines(postgres_db, tmp_path):
+    from compstat_desk.core.ingest import import_file
+    from compstat_desk.core.store.postgres import copy_workspace
+    from compstat_desk.core.store.workspace import open_workspace
+
+    (tmp_path / "f.csv").write_text(
+        'id,occurred,category,unit,lon,lat,place\nA1,2025-01-02 10:00,Burglary,N,-1.5,51.0,"12 High St"\n'
+        ',2025-01-03 11:00,Robbery,S,,,\nA2,2025-01-03,Burglary,N,-1.6,51.1,""\n'
+        ',2025-01-04,Robbery,S,-1.7,,"tab\there, ""quoted"""\n', encoding="utf-8")
+    local = tmp_path / "local.sqlite"
+    with open_workspace(local):
+        pass
+    copy_workspace(str(local), postgres_db)
+    stored = []
+    for where in (str(local), postgres_db):
+        with open_workspace(where) as ws:
+            import_file(ws, tmp_path / "f.csv")
+            stored.append(rows(ws.conn, "SELECT id, source_id, occurred, lon, lat, withheld, place FROM incidents"
+                                        " ORDER BY id"))
+    assert stored[1] == stored[0]
+    assert [(r[1], r[3], r[6]) for r in stored[1]] == [
+        ("A1", -1.5, "12 High St"), (None, None, None), ("A2", -1.6, None), (None, None, 'tab\there, "quoted"')]
