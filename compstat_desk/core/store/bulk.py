@@ -83,7 +83,9 @@ def copy_columns(conn: PgConnection, head: str, row: str, columns: Sequence[Sequ
         return
     types = _column_types(conn, table)
     bound = [n for n, i in zip(names, items, strict=True) if i == "?"]
-    direct = (not tail.strip() and head.split()[1].upper() == "INTO"
+    # COPY does not go into a table with row-level security (PostgreSQL refuses it): an INSERT from the temporary
+    # table does, under the table's policies.
+    direct = (not tail.strip() and head.split()[1].upper() == "INTO" and not _row_security(conn, table)
               and all(i == "?" or _PLAIN_INTEGER.match(i) for i in items))
     if direct:
         # Literal whole numbers go in as columns of their own: still one COPY.
@@ -155,6 +157,11 @@ def foreign_keys_on(conn: sqlite3.Connection | PgConnection, table: str, keys: l
     except Exception as exc:
         raise _as_sqlite_error(exc) from exc
     conn.raw.execute(f"ANALYZE {_quote(table)}".encode())
+
+
+def _row_security(conn: PgConnection, table: str) -> bool:
+    row = conn.raw.execute("SELECT relrowsecurity FROM pg_class WHERE oid = %s::regclass", (_quote(table),)).fetchone()
+    return bool(row and row[0])
 
 
 def _quote(name: str) -> str:

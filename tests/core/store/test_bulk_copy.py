@@ -160,3 +160,29 @@ def test_an_import_stores_the_same_incidents_on_both_engines(postgres_db, tmp_pa
     assert stored[1] == stored[0]
     assert [(r[1], r[3], r[6]) for r in stored[1]] == [
         ("A1", -1.5, "12 High St"), (None, None, None), ("A2", -1.6, None), (None, None, 'tab\there, "quoted"')]
+
+
+def test_a_table_with_row_level_security_gets_its_rows_under_its_policies(engines, postgres_db):
+    """PostgreSQL will not COPY into such a table for a user its policies bind: the rows go by INSERT … SELECT."""
+    import uuid
+
+    lite, pg = engines
+    pg.raw.execute("ALTER TABLE n ENABLE ROW LEVEL SECURITY")
+    pg.raw.execute("CREATE POLICY small ON n USING (true) WITH CHECK (n < 100)")
+    user = f"t_{uuid.uuid4().hex[:10]}"
+    pg.raw.execute(f"CREATE ROLE {user} LOGIN")
+    pg.raw.execute(f"GRANT SELECT, INSERT ON n TO {user}")
+    address = postgres_db.split("//", 1)[0] + "//" + user + "@" + postgres_db.split("@", 1)[1]
+    try:
+        with psycopg.connect(address, autocommit=True) as raw:
+            as_float_numbers(raw)
+            theirs = PgConnection(raw)
+            for conn in (lite, theirs):
+                insert_columns(conn, "INSERT INTO n(k, n)", "(?, ?)", [["a", "b"], [1, 2]])
+            assert rows(theirs, "SELECT k, n FROM n ORDER BY k") == rows(lite, "SELECT k, n FROM n ORDER BY k") == [
+                ("a", 1), ("b", 2)]
+            with pytest.raises(sqlite3.DatabaseError, match="row-level security"):
+                insert_columns(theirs, "INSERT INTO n(k, n)", "(?, ?)", [["c"], [500]])
+    finally:
+        pg.raw.execute(f"REVOKE ALL ON n FROM {user}")
+        pg.raw.execute(f"DROP ROLE {user}")
