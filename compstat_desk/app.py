@@ -23,10 +23,15 @@ def display_problem() -> str | None:
 
 
 def last_workspace() -> Path | None:
-    """The workspace the window last had open, if the file is still there (None otherwise)."""
+    """The workspace the window last had open, if the file is still there, or the shared workspace's address (its
+    password is not in the settings: the keyring has it, or it is asked for); None otherwise."""
     from PySide6.QtCore import QSettings
 
+    from compstat_desk.places import workspace_address
+
     value = QSettings(APP_NAME, APP_NAME).value("workspace/path")
+    if value and str(value).startswith(("postgresql://", "postgres://")):
+        return workspace_address(str(value))
     path = Path(str(value)) if value else None
     return path if path is not None and path.is_file() else None
 
@@ -64,9 +69,14 @@ def run_gui(db_path: Path, *, first_build: tuple[str, Callable[..., object]] | N
         font.setPointSizeF(MIN_POINT_SIZE)
         app.setFont(font)
 
+    from compstat_desk.places import on_server
+
     settings = QSettings(APP_NAME, APP_NAME)  # layout, report week and unit, remembered between runs
-    header = read_header(db_path)
-    if first_build is not None and not db_path.exists():
+    header = None if on_server(db_path) else read_header(db_path)
+    if on_server(db_path):  # a shared workspace: opened behind the frame, its password asked for if need be
+        window = MainWindow.opening_shared(str(db_path), settings=settings)
+        window.open_failed.connect(lambda: app.exit(2))
+    elif first_build is not None and not db_path.exists():
         what, build = first_build
         window = MainWindow.building(db_path, build, what, settings=settings)
         window.open_failed.connect(lambda: app.exit(2))

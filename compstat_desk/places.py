@@ -35,6 +35,22 @@ def on_server(path: object) -> bool:
     return isinstance(path, ServerAddress)
 
 
+def server_title(address: str) -> str:
+    """A shared workspace named as a user says it: its database on its server ('compstat on db.example.org'),
+    never with a password."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(address)
+        host = parts.hostname or "this computer"
+    except ValueError:  # a malformed port: the address as written, less any password
+        from compstat_desk.core.store.pg_connection import shown_url
+
+        return shown_url(address)
+    database = parts.path.strip("/") or "?"
+    return f"{database} on {host}"
+
+
 def data_folder() -> Path:
     """The folder compstat-desk keeps its files in (~/.local/share/compstat-desk on Linux)."""
     from platformdirs import user_data_path

@@ -104,18 +104,10 @@ def delivery_template(built_delivery, postgres_server, tmp_path_factory):
 
 
 def _open_server_copy(server: str, template: str):
-    import uuid
-
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
-    workspace = open_workspace(server.rsplit("/", 1)[0] + "/" + name)
-    yield workspace
-    workspace.close()
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    for url in server_database(server, template):
+        workspace = open_workspace(url)
+        yield workspace
+        workspace.close()
 
 
 @pytest.fixture
@@ -213,19 +205,30 @@ def postgres_server():
     server.stop()
 
 
-@pytest.fixture
-def postgres_db(postgres_server):
-    """A new, empty database on the throwaway server for one test: its address, dropped afterwards."""
+def server_database(server: str, template: str | None = None):
+    """A new database on the throwaway server (empty, or a copy of `template`): yields its address, then drops it."""
     import uuid
 
     import psycopg
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield postgres_server.rsplit("/", 1)[0] + "/" + name
-    with psycopg.connect(postgres_server, autocommit=True) as admin:
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    yield server.rsplit("/", 1)[0] + "/" + name
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgres_db(postgres_server):
+    """A new, empty database on the throwaway server for one test: its address, dropped afterwards."""
+    yield from server_database(postgres_server)
+
+
+@pytest.fixture
+def sample_on_server(postgres_server, sample_template):
+    """The address of a new database on the server holding the sample workspace, for a test that opens it itself."""
+    yield from server_database(postgres_server, sample_template)
 
 
 def pytest_addoption(parser):

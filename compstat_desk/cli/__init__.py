@@ -60,7 +60,10 @@ COMMANDS: dict[str, Command] = {
     "imports": Command("imports", "the imports log, or one import's report"),
     "sample": Command("workspace", "build a workspace from a bundled sample: the police force (default) or the "
                                    "delivery unit"),
-    "workspace": Command("shared_workspace", "copy a workspace between an SQLite file and a PostgreSQL database"),
+    "workspace": Command("shared_workspace", "copy a workspace between an SQLite file and a PostgreSQL database, "
+                                            "or upgrade one on the server"),
+    "users": Command("users", "who may do what on a shared workspace: add a user with a role (analyst, chair's "
+                              "staff, commander of a unit, reader), list them"),
     "screenshot": Command("gui", "render the main window to a PNG, offscreen"),
     "bench": Command("bench", "benchmarks (ratios against a baseline in the same run)"),
 }

@@ -262,21 +262,37 @@ def _briefing_arguments(brief: argparse.ArgumentParser) -> None:
     brief.add_argument("--unit", required=True)
     brief.add_argument("--week-ending", type=dt.date.fromisoformat)
     brief.add_argument("--format", choices=["text", "json"], default="text")
+    brief.add_argument("--meeting", help="brief for this meeting (its number, next or last): from its frozen data "
+                       "vintage, when it has one")
     with_force(brief)
     brief.add_argument("--pdf", type=Path, help="also write the briefing as a PDF (probe points, exceptions elsewhere, "
                        "actions to press on)")
 
 
 def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
+    check_output(args.pdf, args)
+    if args.meeting is None:
+        return _brief(ws, args, None)
+    from compstat_desk.core.meetings.agenda import meeting_id_of
+    from compstat_desk.core.meetings.vintage import meeting_data, vintage
+
+    meeting_id = meeting_id_of(ws, args.meeting)
+    frozen = vintage(ws, meeting_id)
+    with meeting_data(ws, meeting_id) as data_ws:
+        return _brief(data_ws, args, frozen.words() if frozen else None)
+
+
+def _brief(ws: Workspace, args: argparse.Namespace, footnote: str | None) -> int:
     from compstat_desk.core.meetings.briefing import briefing_text, briefing_week, probe_points
 
-    check_output(args.pdf, args)
     week = briefing_week(ws, args.week_ending)
     found = probe_points(ws, args.unit, week)
     if args.format == "json":
         print(json.dumps([p.to_dict() for p in found], indent=1))
     else:
         print(briefing_text(found, args.unit, week, ws.marking))
+        if footnote:
+            print(footnote)
     if args.pdf:
         import time
 
@@ -285,7 +301,7 @@ def _briefing(ws: Workspace, args: argparse.Namespace) -> int:
         from compstat_desk.reports.briefing import build_briefing
 
         started = time.perf_counter()
-        pdf = build_briefing(ws, args.unit, week)
+        pdf = build_briefing(ws, args.unit, week, footnote=footnote)
         write_pdf(args.pdf, pdf, args)
         say_written(args.pdf, pdf, started, f": the challenger's briefing for {unit_info(ws, args.unit).name}, "
                     f"week ending {week}")

@@ -71,13 +71,21 @@ def _report_arguments(report: argparse.ArgumentParser) -> None:
 
 def _documents(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.meetings.agenda import meeting_id_of
-    from compstat_desk.core.meetings.preflight import blocking, findings_text, preflight
 
     if args.command == "report":
         return _report(ws, args)
     meeting_id = meeting_id_of(ws, args.meeting)
     if args.command == "minutes":
         return _minutes(ws, meeting_id, args)
+    from compstat_desk.core.meetings.vintage import meeting_data
+
+    with meeting_data(ws, meeting_id) as data_ws:  # the meeting's data vintage, when it has one
+        return _pack_or_preflight(data_ws, meeting_id, args)
+
+
+def _pack_or_preflight(ws: Workspace, meeting_id: int, args: argparse.Namespace) -> int:
+    from compstat_desk.core.meetings.preflight import blocking, findings_text, preflight
+
     week, findings = preflight(ws, meeting_id)
     if args.command == "preflight":
         if args.format == "json":
@@ -100,7 +108,10 @@ def _documents(ws: Workspace, args: argparse.Namespace) -> int:
 
     stamped = ("the stocktake's pack: the agenda, the actions and every priority" if is_delivery_workspace(ws)
                and not args.unit else f"stamped with the data to the week ending {week}")
-    say_written(args.output, pdf, started, f", {stamped}")
+    from compstat_desk.core.meetings.vintage import vintage
+
+    frozen = vintage(ws, meeting_id)
+    say_written(args.output, pdf, started, f", {stamped}" + (f"; {frozen.words()}" if frozen else ""))
     return 0
 
 

@@ -28,6 +28,14 @@ def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
     pl.add_argument("--chair")
     pl.add_argument("--venue")
     pl.add_argument("--template", help="a bundled agenda template's name or a template JSON file")
+    pl.add_argument("--freeze", action="store_true", help="freeze the meeting's data as of now (see freeze)")
+    fz = with_db(mverbs.add_parser("freeze", help="freeze a meeting's data as of now: its pack, run sheet and "
+                                   "briefing show the latest import there is now, whatever is imported later"))
+    fz.add_argument("meeting", help="its number, or next")
+    vn = with_db(mverbs.add_parser("vintage", help="which data a meeting's documents show; --move-to-latest moves "
+                                   "it on purpose to the newest data"))
+    vn.add_argument("meeting", help="its number, next or last")
+    vn.add_argument("--move-to-latest", action="store_true", help="move the meeting to the latest import, as of now")
     sh = with_db(mverbs.add_parser("show", help="a meeting's agenda, slides and record"))
     sh.add_argument("meeting", help="its number, next or last")
     pr = with_db(mverbs.add_parser("present", help="run a meeting: the presenter view on the projector, the "
@@ -40,6 +48,13 @@ def add_arguments(command: str, mt: argparse.ArgumentParser) -> None:
     rs.add_argument("--week", type=dt.date.fromisoformat, help="the report week the probe points are from, "
                     "YYYY-MM-DD (default: the latest)")
     with_force(rs).add_argument("-o", "--output", type=Path, required=True, help="the PDF to write")
+    tk = with_db(mverbs.add_parser("take", help="take a meeting to a laptop for a room with no network: a whole "
+                                   "workspace file at the meeting's data vintage, to run it there offline"))
+    tk.add_argument("meeting", help="its number, or next")
+    tk.add_argument("--to", type=Path, required=True, metavar="FILE.sqlite", help="the new file to write")
+    bb = with_db(mverbs.add_parser("bring-back", help="bring back what was captured in the meeting room (decisions, "
+                                   "actions, reviews, timings, attendance, marks); conflicts are listed, not applied"))
+    bb.add_argument("file", type=Path, metavar="FILE.sqlite", help="the file the meeting was taken to")
     cl = with_db(mverbs.add_parser("close", help="close a meeting and carry its live actions to the next"))
     cl.add_argument("meeting", help="its number, or next")
     at = with_db(mverbs.add_parser("attendance", help="who came and who sent apologies (for the minutes)"))
@@ -57,14 +72,19 @@ def run(args: argparse.Namespace) -> int:
 
 def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
     from compstat_desk.core.meetings import agenda as meetings
+    from compstat_desk.core.meetings import vintage
 
     verb = args.meetings_command or "list"
+    if verb in ("freeze", "vintage"):
+        return _vintage(ws, meetings.meeting_id_of(ws, args.meeting), verb, getattr(args, "move_to_latest", False))
     if verb == "plan":
         meeting_id = meetings.create_meeting(ws, title=args.title, date=args.date, host_unit=args.host,
                                              chair=args.chair, venue=args.venue, template=args.template)
         from compstat_desk.core.meetings.setup import apply_standing
 
         apply_standing(ws, meeting_id)  # the standing chair, venue, attendees and distribution list, where not given
+        if args.freeze:
+            print(f"{vintage.freeze(ws, meeting_id).words()}: meeting #{meeting_id}'s documents show this data.")
         info = meetings.meeting_info(ws, meeting_id)
         from compstat_desk.core.actions.tracker import carried_agenda
 
@@ -72,13 +92,25 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
               f"{len(meetings.agenda(ws, meeting_id))} agenda items, {len(meetings.slides(ws, meeting_id))} slides; "
               f"{len(carried_agenda(ws, meeting_id))} actions from earlier meetings on its agenda.")
         return 0
+    if verb == "take":
+        from compstat_desk.core.meetings.laptop import take_meeting
+
+        print("\n".join(take_meeting(ws, meetings.meeting_id_of(ws, args.meeting), args.to)))
+        return 0
+    if verb == "bring-back":
+        from compstat_desk.core.meetings.laptop import bring_back
+
+        report = bring_back(ws, args.file)
+        print("\n".join(report.lines(ws.command(f"meetings close {report.meeting_id}"))))
+        return 1 if report.conflicts else 0
     if verb == "runsheet":
         from compstat_desk.core.meetings.runsheet import parse_start, run_sheet
         from compstat_desk.reports.runsheet import render_run_sheet
 
         started = time.perf_counter()
-        sheet = run_sheet(ws, meetings.meeting_id_of(ws, args.meeting), start=parse_start(args.start),
-                          week_ending=args.week)
+        meeting_id = meetings.meeting_id_of(ws, args.meeting)
+        with vintage.meeting_data(ws, meeting_id) as data_ws:  # the meeting's data vintage, when it has one
+            sheet = run_sheet(data_ws, meeting_id, start=parse_start(args.start), week_ending=args.week)
         check_output(args.output, args)
         write_pdf(args.output, render_run_sheet(sheet), args)
         print(f"Wrote {args.output} (1 page, {time.perf_counter() - started:.1f} s): the run sheet of {sheet.title}, "
@@ -106,6 +138,7 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         info = meetings.meeting_info(ws, meeting_id)
         print(f"#{meeting_id} {info['title']}, {info['date']} ({info['status']})    [{info['marking']}]")
         print(f"Host: {info['host_name'] or '—'}; chair: {info['chair'] or '—'}; venue: {info['venue'] or '—'}")
+        print(_vintage_words(ws, meeting_id))
         for item in meetings.agenda(ws, meeting_id).itertuples():
             print(f"{item.position:>2}. {item.title} ({item.planned_minutes:g} min, from +{item.starts_after:g})")
             for slide in meetings.slides(ws, meeting_id):
@@ -116,9 +149,48 @@ def _meetings(ws: Workspace, args: argparse.Namespace) -> int:
         for r in said.itertuples():
             print(f"{r.kind.capitalize()}: {r.text}" + (f" ({r.about})" if r.about else ""))
         return 0
+    from compstat_desk.core.meetings.laptop import taken_words
+
+    room = taken_words(ws)  # a meeting-room copy says so, and how to bring it back
+    if room:
+        print(room)
     listed = meetings.meetings_by_date(ws)
     if not listed:
         print("No meetings yet.")
     for m in listed:
-        print(f"#{m.id}  {m.date}  {m.status:<8} {m.title}" + (f" (host {m.host})" if m.host else ""))
+        frozen = vintage.vintage(ws, m.id)
+        print(f"#{m.id}  {m.date}  {m.status:<8} {m.title}" + (f" (host {m.host})" if m.host else "")
+              + (f"; {frozen.words()}" if frozen else ""))
+    return 0
+
+
+def _vintage_words(ws: Workspace, meeting_id: int) -> str:
+    """Which data the meeting's documents show, and what newer data they leave out."""
+    from compstat_desk.core.meetings import vintage
+
+    frozen = vintage.vintage(ws, meeting_id)
+    if frozen is None:
+        return "Data: the latest, whenever a document is built (not frozen)."
+    newer = vintage.newer_imports(ws, frozen)
+    listed = ", ".join(f"#{i}" for i in newer[::-1])
+    later = (f"; {len(newer)} later import{'s' if len(newer) != 1 else ''} left out ({listed})" if newer
+             else "; nothing has been imported since")
+    return f"{frozen.words()}{later}."
+
+
+def _vintage(ws: Workspace, meeting_id: int, verb: str, move: bool) -> int:
+    from compstat_desk.core.meetings import vintage
+
+    if verb == "freeze":
+        frozen = vintage.freeze(ws, meeting_id)
+        print(f"Froze meeting #{meeting_id}'s data: {frozen.words()[0].lower()}{frozen.words()[1:]}. Its pack, run "
+              "sheet and briefing show this data, whatever is imported later.")
+        return 0
+    if move:
+        before = vintage.vintage(ws, meeting_id)
+        moved = vintage.move_to_latest(ws, meeting_id)
+        print(f"Moved meeting #{meeting_id} to the latest data: {moved.words()[0].lower()}{moved.words()[1:]}"
+              + (f" (it was import #{before.import_id})." if before else "."))
+        return 0
+    print(_vintage_words(ws, meeting_id))
     return 0

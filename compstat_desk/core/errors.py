@@ -19,3 +19,13 @@ class ImportRefused(CompstatError):
 
 class ImportCancelled(CompstatError):
     """The user cancelled an import; the workspace is as it was before."""
+
+
+class ChangedMeanwhile(CompstatError):
+    """Someone else changed the thing (an action, a target, a meeting) after this user was shown it: their change
+    stands, this one was not saved. The message names who changed it and when and shows both; `theirs` and `yours`
+    hold the two, in words, for a view to show side by side."""
+
+    def __init__(self, message: str, *, who: str, when: str, theirs: str, yours: str):
+        super().__init__(message)
+        self.who, self.when, self.theirs, self.yours = who, when, theirs, yours

@@ -14,7 +14,9 @@ from compstat_desk.reports.document import Story, esc, render
 PRESS_KINDS = ("overdue action", "carried action")
 
 
-def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None) -> bytes:
+def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None, *,
+                   footnote: str | None = None) -> bytes:
+    """The briefing as PDF bytes; `footnote` (a meeting's data vintage) is said at the foot of every page."""
     week = briefing_week(ws, week_ending)
     briefed = catalog.unit_info(ws, unit)
     code, name, level = briefed.code, briefed.name, briefed.level
@@ -66,4 +68,4 @@ def build_briefing(ws: Workspace, unit: str, week_ending: dt.date | None = None)
                     s.para(f"• {esc(p.sentence)}<br/><font color='#555555'>Ask: {esc(p.question)}</font>")
 
     return render(f"Challenger's briefing: {name}", ws.marking, f"Data to week ending {week}", fill,
-                  subject="Challenger's briefing", short_title=f"Challenger's briefing: {code}")
+                  subject="Challenger's briefing", short_title=f"Challenger's briefing: {code}", footnote=footnote)

@@ -115,12 +115,13 @@ class Document(BaseDocTemplate):
     """A4 with the marking top and bottom, "Page x of y", the data week, bookmarks and a table of contents."""
 
     def __init__(self, buffer: io.BytesIO, *, title: str, marking: str, stamp: str, author: str = "compstat-desk",
-                 subject: str = "", short_title: str | None = None) -> None:
+                 subject: str = "", short_title: str | None = None, footnote: str | None = None) -> None:
         super().__init__(buffer, pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 6 * mm,
                          bottomMargin=MARGIN + 6 * mm, title=title, author=author, subject=subject,
                          creator="compstat-desk", initialFontName=REGULAR, keywords=[stamp, marking])
         self.marking = marking
         self.stamp = stamp
+        self.footnote = footnote  # said at the foot of every page (a meeting's data vintage), else "compstat-desk"
         self.doc_title = short_title or title
         self.total_pages = 0
         self.pages_made = 0
@@ -149,7 +150,7 @@ class Document(BaseDocTemplate):
         canv.drawString(MARGIN, height - MARGIN + 1 * mm, _fit(right_to_left(self.doc_title), room, 7.5))
         canv.drawRightString(width - MARGIN, height - MARGIN + 1 * mm, self.stamp)
         total = self.total_pages or "?"
-        canv.drawString(MARGIN, MARGIN - 6 * mm, "compstat-desk")
+        canv.drawString(MARGIN, MARGIN - 6 * mm, _fit(self.footnote, room, 7.5) if self.footnote else "compstat-desk")
         canv.drawRightString(width - MARGIN, MARGIN - 6 * mm, f"Page {doc.page} of {total}")
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
@@ -277,11 +278,12 @@ def _tallest_row(rows: list[list[Any]], widths: list[float], font_size: float) -
 
 
 def render(title: str, marking: str, stamp: str, fill: Callable[[Story], None], *, subject: str = "",
-           short_title: str | None = None) -> bytes:
+           short_title: str | None = None, footnote: str | None = None) -> bytes:
     """Build a document: `fill` adds the flowables; returns the PDF's bytes."""
     register_fonts()
     buffer = io.BytesIO()
-    doc = Document(buffer, title=title, marking=marking, stamp=stamp, subject=subject, short_title=short_title)
+    doc = Document(buffer, title=title, marking=marking, stamp=stamp, subject=subject, short_title=short_title,
+                   footnote=footnote)
     story = Story(doc)
     fill(story)
     doc.multiBuild(story.items)

@@ -35,6 +35,7 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings.agenda import agenda, attendees, meeting_info
 from compstat_desk.core.meetings.briefing import ProbePoint, probe_points
 from compstat_desk.core.meetings.preflight import Finding, cover_note, preflight
+from compstat_desk.core.meetings.vintage import meeting_data, vintage
 from compstat_desk.core.outputs import write_output
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
@@ -99,8 +100,17 @@ def stamp(week: dt.date) -> str:
 
 def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findings: list[Finding] | None = None,
                week: dt.date | None = None, progress: Progress = _no_progress) -> bytes:
-    """The agenda pack for a meeting (or, with `unit`, that unit's pack) as PDF bytes."""
+    """The agenda pack for a meeting (or, with `unit`, that unit's pack) as PDF bytes, built from the meeting's
+    data vintage when it has one (its cover and every page's foot say which)."""
+    with meeting_data(ws, meeting_id) as data_ws:
+        return _build_pack(data_ws, meeting_id, unit=unit, findings=findings, week=week, progress=progress)
+
+
+def _build_pack(ws: Workspace, meeting_id: int, *, unit: str | None, findings: list[Finding] | None,
+                week: dt.date | None, progress: Progress) -> bytes:
     info = meeting_info(ws, meeting_id)
+    frozen = vintage(ws, meeting_id)
+    info["vintage"] = frozen.words() if frozen else None
     if week is None or findings is None:
         week, findings = preflight(ws, meeting_id)
     if unit is None and is_delivery_workspace(ws):  # a delivery unit's stocktake: its priorities, not incidents
@@ -118,10 +128,10 @@ def build_pack(ws: Workspace, meeting_id: int, *, unit: str | None = None, findi
         title = f"{packed.name}: unit pack for the {info['title']}"
         return render(title, marking, stamp(data_week),
                       lambda s: _unit_pack(s, data, packed.code, packed.name, progress),
-                      subject="Unit pack", short_title=f"Unit pack: {packed.code} · {when}")
+                      subject="Unit pack", short_title=f"Unit pack: {packed.code} · {when}", footnote=info["vintage"])
     title = f"{info['title']}: agenda pack"
     return render(title, marking, stamp(data_week), lambda s: _meeting_pack(s, data, progress), subject="Agenda pack",
-                  short_title=f"Agenda pack · {when}")
+                  short_title=f"Agenda pack · {when}", footnote=info["vintage"])
 
 
 class Cancelled(CompstatError):
@@ -150,11 +160,12 @@ def run_pack(db: str | Path, meeting: str | int, output: str | Path, *, unit: st
     try:
         meeting_id = meeting_id_of(ws, meeting)
         step(0.0, "Preflight")
-        week, findings = preflight(ws, meeting_id)
-        held = blocking(findings)
-        if held and not anyway:
-            raise CompstatError("Preflight found blocking problems: " + "; ".join(f.message for f in held))
-        pdf = build_pack(ws, meeting_id, unit=unit, findings=findings, week=week, progress=step)
+        with meeting_data(ws, meeting_id) as data_ws:  # the meeting's data vintage, when it has one
+            week, findings = preflight(data_ws, meeting_id)
+            held = blocking(findings)
+            if held and not anyway:
+                raise CompstatError("Preflight found blocking problems: " + "; ".join(f.message for f in held))
+            pdf = build_pack(data_ws, meeting_id, unit=unit, findings=findings, week=week, progress=step)
     finally:
         ws.close()
     step(1.0, "Writing the file")
@@ -249,6 +260,7 @@ def _stocktake_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
 
     when = f"stocktake of {meeting_day.day} {meeting_day.strftime('%b %Y')}"
     return render(f"{info['title']}: agenda pack", marking, f"Figures as of {long_date(day)}", fill,
+                  footnote=info["vintage"],
                   subject="Agenda pack", short_title=f"Agenda pack · {when}")
 
 
@@ -300,6 +312,7 @@ def _published_pack(ws: Workspace, info: dict[str, object], findings: list[Findi
 
     day = dt.date.fromisoformat(str(info["date"]))
     return render(f"{info['title']}: agenda pack", marking, stamp(data_week), fill, subject="Agenda pack",
+                  footnote=info["vintage"],
                   short_title=f"Agenda pack · meeting of {day.day} {day.strftime('%b %Y')}")
 
 
@@ -317,7 +330,8 @@ def _cover(s: Story, d: PackData, kind: str, unit_name: str | None = None, figur
             ["Chair", str(m["chair"] or "—")],
             ["Venue", str(m["venue"] or "—")],
             ["Protective marking", str(m["marking"] or d.ws.marking)],
-            ["Figures", figures or f"to the week ending {day_words(d.week)}"]]
+            ["Figures", figures or f"to the week ending {day_words(d.week)}"],
+            *([["Data as of", str(m["vintage"]).removeprefix("Data as of ")]] if m.get("vintage") else [])]
     table = Table([[Paragraph(f"<b>{esc(a)}</b>", s.s["body"]), Paragraph(esc(b), s.s["body"])] for a, b in rows],
                   colWidths=[45 * mm, 100 * mm])
     table.setStyle(TableStyle([("FONTNAME", (0, 0), (-1, -1), REGULAR),
@@ -420,6 +434,11 @@ def _dashboard(s: Story, d: PackData) -> None:
         if r.empty:
             continue
         r = r.iloc[0]
+        if pd.isna(r["previous"]):  # a force with less than a year of data: nothing to compare with
+            rows.append([f"{name} ({code})", f"{int(r['current']):,}", "–", "no data a year ago",
+                         role_cell(s, "none", "–")])
+            extra.append(("BACKGROUND", (4, i), (4, i), role_background("none")))
+            continue
         now, before = int(r["current"]), int(r["previous"])
         role = change_role(now, before, bool(r["significant"]))
         words = {"better": "▼ Better", "worse": "▲ Worse"}.get(role, "No real change")

@@ -28,8 +28,11 @@ ACTION_WORDS = 9  # an action's first words: the sheet is a prompt, the pack has
 
 def build_run_sheet(ws: Workspace, meeting_id: int, *, start: dt.time | None = None,
                     week_ending: dt.date | None = None) -> bytes:
-    """The run sheet of a meeting as PDF bytes (one page)."""
-    return render_run_sheet(run_sheet(ws, meeting_id, start=start, week_ending=week_ending))
+    """The run sheet of a meeting as PDF bytes (one page), its probe points from the meeting's data vintage."""
+    from compstat_desk.core.meetings.vintage import meeting_data
+
+    with meeting_data(ws, meeting_id) as data_ws:
+        return render_run_sheet(run_sheet(data_ws, meeting_id, start=start, week_ending=week_ending))
 
 
 def render_run_sheet(sheet: RunSheet) -> bytes:

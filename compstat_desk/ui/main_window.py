@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -63,6 +64,32 @@ ACTIONS_WIDTH = 1000  # pixels the Actions tab's table and review need side by s
 MAP_MIN_WIDTH = 560  # pixels: its controls wrap onto two lines, its legend beside the map
 PROJECTOR_SCALE = PROJECTOR_THEME_MOST  # the projector theme's text on a 1080-line screen, against the desk's
 MIN_TREE_WIDTH = 230  # pixels: unit names stay readable when an analysis view asks for room
+CHANGES_POLL_MS = 2000  # how often the window asks whether others have changed the workspace
+
+
+def window_title(header: WorkspaceHeader) -> str:
+    """The window's title: the workspace's name and marking, and for a shared workspace its database and server
+    ('compstat on db.example.org'), never a password."""
+    from compstat_desk.core.store.pg_connection import is_postgres_url
+
+    title = f"compstat-desk — {header.name} [{header.marking}]"
+    if is_postgres_url(header.path):
+        from compstat_desk.places import server_title
+
+        title += f" — {server_title(header.path)}"
+    return title
+
+
+def refused_password(error: BaseException) -> str:
+    """Why the server would not let the window in without (another) password, in a sentence; '' when `error` is
+    about something else."""
+    from compstat_desk.core.store.pg_connection import PasswordNeeded
+
+    if isinstance(error, PasswordNeeded):
+        return "The server asks for a password."
+    if "password authentication failed" in str(error):
+        return "The server refused that password: type it again."
+    return ""
 
 
 class CurrentPageTabWidget(QTabWidget):
@@ -96,6 +123,10 @@ class MainWindow(QMainWindow):
     def __init__(self, ws: Workspace | None, parent: QWidget | None = None, *, settings: QSettings | None = None,
                  header: WorkspaceHeader | None = None):
         super().__init__(parent)
+        # A shared workspace's password (MainWindow.opening): given to the core once to open it, kept in the
+        # keyring when `_remember_password` once the server has taken it; never in the settings.
+        self._password: str | None = None
+        self._remember_password = False
         self.ws: Workspace = ws  # type: ignore[assignment]  # None only until the views are built (opening)
         self.settings = settings  # None: remember nothing (screenshots, tests)
         self.ready = False  # the workspace is open and the views are built
@@ -109,7 +140,7 @@ class MainWindow(QMainWindow):
             assert ws is not None, "a window needs a workspace or its header"
             header = header_from(ws.conn, ws.path)
         self.header = header
-        self.setWindowTitle(f"compstat-desk — {header.name} [{header.marking}]")
+        self.setWindowTitle(window_title(header))
         self.banner = MarkingBannerWidget(header.marking, header.name, header.path, self)
         self._build_top()
         self.status_label = FittingLabelWidget()  # says less, never cut, on a narrow screen
@@ -147,14 +178,34 @@ class MainWindow(QMainWindow):
         self._build_first: Callable[..., object] | None = None  # MainWindow.building: makes the file first
 
     @classmethod
-    def opening(cls, header: WorkspaceHeader, *, settings: QSettings | None = None) -> MainWindow:
+    def opening(cls, header: WorkspaceHeader, *, settings: QSettings | None = None, password: str | None = None,
+                remember_password: bool = False) -> MainWindow:
         """A window that shows its frame at once and opens the workspace behind `header` once it is on the screen:
         the modules the views need are imported on a worker thread (the window stays live), then the workspace is
         opened (checked, upgraded if need be) and the views built. If it cannot be opened, a message says why,
-        the window closes and `open_failed` is emitted."""
+        the window closes and `open_failed` is emitted. A shared workspace (PostgreSQL) opens with `password`;
+        if the server wants another, the window asks for it (SharedWorkspaceDialog) and tries again, and keeps it in
+        the keyring once taken when `remember_password`."""
         window = cls(None, settings=settings, header=header)
+        window._password = password
+        window._remember_password = remember_password
         window.restore_geometry()
         return window
+
+    @classmethod
+    def opening_shared(cls, address: str, *, settings: QSettings | None = None, password: str | None = None,
+                       remember_password: bool = False) -> MainWindow:
+        """`opening` for a shared workspace at `address`: its frame names the database and server until the
+        workspace's own name and marking are read. Without `password`, the one PGPASSWORD or the keyring holds."""
+        from compstat_desk.core.store.header import DEFAULT_MARKING
+        from compstat_desk.core.store.pg_connection import shown_url
+        from compstat_desk.places import server_title
+        from compstat_desk.ui import passwords
+
+        if password is None:
+            password = passwords.known_password(address)
+        header = WorkspaceHeader(shown_url(address), server_title(address), DEFAULT_MARKING)
+        return cls.opening(header, settings=settings, password=password, remember_password=remember_password)
 
     @classmethod
     def building(cls, path: Path, build: Callable[..., object], what: str, *,
@@ -200,7 +251,7 @@ class MainWindow(QMainWindow):
 
         if self._build_first is not None and not Path(self.header.path).exists():
             self._build_first(Path(self.header.path), progress=state.progress)
-        ws = import_views_and_open(self.header.path)
+        ws = import_views_and_open(self.header.path, password=self._password)
         with self._abandon_lock:
             self._opened = ws
             if state.cancelled():  # the window was closed while it opened
@@ -211,11 +262,37 @@ class MainWindow(QMainWindow):
         """On the GUI thread: the workspace could not be opened, or the views' modules not imported."""
         if not isinstance(error, (CompstatError, OSError, ImportError)):  # a fault of ours: not hidden
             raise error
+        said = str(error)
+        if refused_password(error):
+            if self._ask_password(refused_password(error)):
+                self._loader = self.tasks.start(self._import_views, done=self._finish_opening,
+                                                failed=self._opening_failed, progress=self.on_loader_progress)
+                return
+            said = f"{self.header.name} was not opened: its server needs your password."
         # damaged, not ours, from a newer compstat-desk; a folder we may not write; a broken installation
         self.failed = True
-        QMessageBox.critical(self, "compstat-desk: cannot open the workspace", str(error))
+        QMessageBox.critical(self, "compstat-desk: cannot open the workspace", said)
         self.close()
         self.open_failed.emit()
+
+    def _ask_password(self, reason: str) -> bool:
+        """Ask for the shared workspace's password (the server refused the one given, or wants one): True when the
+        user gave one to try. A password kept in the keyring that the server refused is taken out of it."""
+        from compstat_desk.ui import passwords
+        from compstat_desk.ui.dialogs.shared_workspace import SharedWorkspaceDialog
+
+        if self._password is not None and self._password == passwords.stored_password(self.header.path):
+            passwords.forget_password(self.header.path)
+        self.status_label.setText(reason)
+        dialog = SharedWorkspaceDialog(self, address=self.header.path, reason=reason)
+        dialog.address_edit.setReadOnly(True)  # this window's workspace: another is opened from the File menu
+        self._password_dialog = dialog
+        if dialog.exec() != SharedWorkspaceDialog.DialogCode.Accepted:
+            return False
+        self._password = dialog.password()
+        self._remember_password = dialog.remember()
+        self.status_label.setText(f"Connecting to {self.header.name}…")
+        return True
 
     def on_loader_progress(self, fraction: float, message: str) -> None:
         self.opening_progress.setValue(int(fraction * 100))
@@ -224,8 +301,13 @@ class MainWindow(QMainWindow):
 
     def _finish_opening(self, ws: Workspace) -> None:
         """On the GUI thread, once the imports are done and the workspace is open: build the views."""
-        if self._build_first is not None:  # made just now: its own name and marking replace the placeholders
-            self._show_header(header_from(ws.conn, ws.path))
+        if self._build_first is not None or ws.on_server:  # made just now, or on a server: its own name and marking
+            self._show_header(header_from(ws.conn, ws.path))  # replace the placeholders
+        if ws.on_server and self._password is not None and self._remember_password:
+            from compstat_desk.ui import passwords
+
+            if not passwords.store_password(str(ws.path), self._password):
+                self.statusBar().showMessage(passwords.NO_KEYRING, 20_000)
         self._build_content(ws)
         self.refresh()
         self.restore_settings()
@@ -370,11 +452,72 @@ class MainWindow(QMainWindow):
         for header in self.findChildren(QHeaderView):  # table headers do not take the window's font on their own
             header.setFont(self.font())
         self.ready = True
+        self._watch_changes(ws)
+
+    # -- what others change --------------------------------------------------------------------------
+    def _watch_changes(self, ws: Workspace) -> None:
+        """Ask every CHANGES_POLL_MS whether another connection (a colleague's window, an import from the command
+        line) has changed the workspace, as the wall does (Workspace.changes_seen: SQLite's data_version, on the
+        server a counter every write moves); if so, read the views again and say who changed what."""
+        self.changes_timer = QTimer(self)
+        self.changes_timer.setInterval(CHANGES_POLL_MS)
+        self.changes_timer.timeout.connect(self.check_for_changes)
+        self._note_changes_seen()
+        self.changes_timer.start()
+
+    def check_for_changes(self) -> bool:
+        """Read the workspace again if others have changed it since the last look; True when it did. The status
+        bar says who changed what and when (the audit log's newest rows written by another connection)."""
+        from compstat_desk.core.store import overview
+
+        ws = self.ws
+        if ws is None or ws.closed or ws.conn.in_transaction:
+            return False
+        try:
+            seen = ws.changes_seen()
+            if seen == self._changes_seen:
+                return False
+            others = overview.changes_since(ws, self._last_change)
+            last = overview.last_change_id(ws)
+        except sqlite3.Error as exc:  # the server gone for a moment: said, and asked again next time
+            from compstat_desk.core.store.pg_connection import shown_url
+
+            self.statusBar().showMessage(f"Could not ask {shown_url(str(ws.path))} for changes: "
+                                         f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", 10_000)
+            return False
+        own = ws.conn.total_changes != self._own_writes
+        self._changes_seen, self._last_change, self._own_writes = seen, last, ws.conn.total_changes
+        if ws.on_server and own and not others:
+            return False  # the server's counter moved for this window's own saves: nothing new to read
+        self.refresh_after_others(others)
+        return True
+
+    def refresh_after_others(self, changes: list[overview.Change]) -> None:
+        """Read everything shown again after others' changes, and say so (who, what, when)."""
+        header = header_from(self.ws.conn, self.ws.path)
+        if header != self.header:  # its name or marking changed
+            self._show_header(header)
+        self.refresh()
+        review_typed = bool(self.actions_view.note.toPlainText().strip())
+        if not review_typed:  # a review being typed is not cleared under the user: the table is read after its save
+            self.actions_view.refresh()
+        if self.priorities_view is not None:
+            self.priorities_view.refresh()
+        now = dt.datetime.now().strftime("%H:%M")
+        if changes:
+            more = f" (and {len(changes) - 1} more change{'s' if len(changes) > 2 else ''})" if len(changes) > 1 else ""
+            words = f"Updated at {now}: {changes[0].words()}{more}."
+        else:
+            words = (f"Updated at {now}: the workspace was changed elsewhere (an import, or another "
+                     "compstat-desk).")
+        if review_typed:
+            words += " The actions are read again once your review is saved."
+        self.statusBar().showMessage(words, 60_000)
 
     def _show_header(self, header: WorkspaceHeader) -> None:
         """The workspace's name and marking in the title, the banner and the status bar."""
         self.header = header
-        self.setWindowTitle(f"compstat-desk — {header.name} [{header.marking}]")
+        self.setWindowTitle(window_title(header))
         banner = MarkingBannerWidget(header.marking, header.name, header.path, self)
         self.menuWidget().layout().replaceWidget(self.banner, banner)
         self.banner.deleteLater()
@@ -412,6 +555,10 @@ class MainWindow(QMainWindow):
         open_action.setShortcut(QKeySequence.StandardKey.Open)
         open_action.triggered.connect(self.choose_workspace)
         file_menu.insertAction(self.import_action, open_action)
+        shared_action = QAction("Open a s&hared workspace…", self)
+        shared_action.setToolTip("A team's workspace on a PostgreSQL server, by its address and password")
+        shared_action.triggered.connect(self.choose_shared_workspace)
+        file_menu.insertAction(self.import_action, shared_action)
         new_action = QAction("&New workspace…", self)
         new_action.setShortcut(QKeySequence.StandardKey.New)
         new_action.triggered.connect(self.open_new_workspace_dialog)
@@ -427,7 +574,8 @@ class MainWindow(QMainWindow):
         self.setup_action.setToolTip("What a real force tells compstat-desk once, and what a real pack still lacks")
         self.setup_action.triggered.connect(self.open_setup_dialog)
         file_menu.insertAction(first, self.setup_action)
-        self.check_action = QAction("&Check the workspace (reads the whole file)", self)
+        self.check_action = QAction("&Check the workspace" + ("" if self.ws.on_server else " (reads the whole file)"),
+                                    self)
         self.check_action.triggered.connect(self.check_workspace)
         file_menu.insertAction(first, self.check_action)
         file_menu.insertSeparator(first)
@@ -603,9 +751,30 @@ class MainWindow(QMainWindow):
             build_document(self, self.ws.path, "runsheet", meeting_id, Path(path), start=start)
 
     # -- another workspace -------------------------------------------------------------------------
+    def _folder(self) -> Path:
+        """Where the file dialogs start: beside this workspace's file, or (a shared workspace has none) in the
+        folder compstat-desk keeps its files in."""
+        from compstat_desk.places import data_folder
+
+        return data_folder() if self.ws is not None and self.ws.on_server else Path(self.header.path).parent
+
+    def choose_shared_workspace(self) -> MainWindow | None:
+        """File ▸ Open a shared workspace…: a team's workspace on a PostgreSQL server, by its address and password,
+        opened in place of this one."""
+        from compstat_desk.ui.dialogs.shared_workspace import SharedWorkspaceDialog
+
+        address = self.header.path if self.ws is not None and self.ws.on_server else ""
+        dialog = SharedWorkspaceDialog(self, address=address)
+        self._password_dialog = dialog
+        if dialog.exec() != SharedWorkspaceDialog.DialogCode.Accepted:
+            return None
+        other = MainWindow.opening_shared(dialog.address(), settings=self.settings, password=dialog.password(),
+                                          remember_password=dialog.remember())
+        return self._show_other(other)
+
     def choose_workspace(self) -> None:
         """File ▸ Open a workspace…: pick a workspace file and open it in place of this one."""
-        start = str(Path(self.header.path).parent)
+        start = str(self._folder())
         path, _ = QFileDialog.getOpenFileName(self, "Open a workspace", start,
                                               "compstat-desk workspaces (*.sqlite);;All files (*)")
         if path:
@@ -615,7 +784,7 @@ class MainWindow(QMainWindow):
         """File ▸ New workspace…: the guided setup of a real force's workspace; the window opens it once made."""
         from compstat_desk.ui.dialogs.new_workspace import NewWorkspaceDialog
 
-        dialog = NewWorkspaceDialog(Path(self.header.path).parent, self)
+        dialog = NewWorkspaceDialog(self._folder(), self)
         dialog.created.connect(lambda path: self._open_new(Path(path), list(dialog.said)))
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
@@ -683,7 +852,10 @@ class MainWindow(QMainWindow):
             if header is None:
                 QMessageBox.warning(self, "Open a workspace", f"{path} cannot be read as a workspace.")
                 return None
-        other = MainWindow.opening(header, settings=self.settings)
+        return self._show_other(MainWindow.opening(header, settings=self.settings))
+
+    def _show_other(self, other: MainWindow) -> MainWindow:
+        """Show `other` where this window is; it takes this one's place once its views are built."""
         other.setGeometry(self.geometry())
         other.opened.connect(lambda: self._give_way_to(other))
         other.open_failed.connect(other.deleteLater)
@@ -715,16 +887,27 @@ class MainWindow(QMainWindow):
 
         path = self.ws.path
         self.check_action.setEnabled(False)
-        self.status_label.setText(f"Checking {path.name}: reading the whole file…")
+        if self.ws.on_server:
+            self.status_label.setText(f"Checking {self.header.name}…")
+        else:
+            self.status_label.setText(f"Checking {Path(path).name}: reading the whole file…")
 
         def said(problems: list[str]) -> None:
             self.check_action.setEnabled(True)
+            if not problems and self.ws.on_server:  # its server checks its pages (checksums) and keeps its backups
+                from compstat_desk.places import server_title
+
+                self.status_label.setText(f"Checked {dt.datetime.now():%H:%M}: {server_title(str(path))} opens and "
+                                          "is up to date with this compstat-desk. Its server checks its own data "
+                                          "and keeps its backups.")
+                return
+            path_ = Path(path)
             if not problems:
-                self.status_label.setText(f"Checked {dt.datetime.now():%H:%M}: {path.name} is sound (every page, "
+                self.status_label.setText(f"Checked {dt.datetime.now():%H:%M}: {path_.name} is sound (every page, "
                                           "index and constraint).")
                 return
-            self.status_label.setText(f"{path.name} is damaged: {problems[0]}")
-            QMessageBox.warning(self, "Check the workspace", f"{path} is damaged:\n\n" + "\n".join(problems)
+            self.status_label.setText(f"{path_.name} is damaged: {problems[0]}")
+            QMessageBox.warning(self, "Check the workspace", f"{path_} is damaged:\n\n" + "\n".join(problems)
                                 + "\n\nRestore it from a backup copy (files named *.backup-*.sqlite beside it).")
 
         def failed(exc: BaseException) -> None:
@@ -903,6 +1086,7 @@ class MainWindow(QMainWindow):
         if not self._saved_before_closing():
             event.ignore()
             return
+        self.changes_timer.stop()
         self.save_settings()
         super().closeEvent(event)
 
@@ -958,6 +1142,7 @@ class MainWindow(QMainWindow):
         from compstat_desk.core.store import overview
         from compstat_desk.ui.state import report_weeks
 
+        self._note_changes_seen()  # before reading: a change made while the views read is read again next time
         summary = overview.summary(self.ws)
         self._delivery_mode = summary.priorities > 0 and summary.incidents == 0
         self.report.blockSignals(True)  # the unit and the week change together: the views read once, below
@@ -974,6 +1159,16 @@ class MainWindow(QMainWindow):
         self.categories_view.refresh(self.ws, now=self.tabs.currentWidget() is self.categories_view)
         self.imports_page.refresh(self.ws)
         self._show_status(summary)
+
+    def _note_changes_seen(self) -> None:
+        """What has been read so far: a change made before now (this window's import, its Setup) is not news."""
+        from compstat_desk.core.store import overview
+
+        if getattr(self, "changes_timer", None) is None:
+            return
+        self._changes_seen = self.ws.changes_seen()
+        self._last_change = overview.last_change_id(self.ws)
+        self._own_writes = self.ws.conn.total_changes
 
     @property
     def delivery_mode(self) -> bool:

@@ -33,9 +33,10 @@ VIEW_MODULES = (
 )
 
 
-def import_views_and_open(path: str | Path) -> Workspace:
+def import_views_and_open(path: str | Path, *, password: str | None = None) -> Workspace:
     """Import VIEW_MODULES and open the workspace at `path` side by side; the open workspace, or the first error
-    (a workspace that cannot be opened, or a broken installation), with nothing left open."""
+    (a workspace that cannot be opened, or a broken installation), with nothing left open. `password`: a shared
+    workspace's (PostgreSQL)."""
     from compstat_desk.core.store.workspace import open_workspace
 
     opened: list[Workspace] = []
@@ -43,7 +44,7 @@ def import_views_and_open(path: str | Path) -> Workspace:
 
     def open_it() -> None:
         try:
-            opened.append(open_workspace(path, create=False))
+            opened.append(open_workspace(path, create=False, password=password))
         except BaseException as exc:  # raised below, once the imports are done
             errors.append(exc)
 

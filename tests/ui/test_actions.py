@@ -104,3 +104,32 @@ def test_export_and_import_from_the_view(qtbot, ws, tmp_path):
     said = view.export_to(tmp_path / "kbs.csv")
     assert said.startswith("Wrote 2 live actions")
     assert "0 changes applied" in view.import_from(tmp_path / "kbs.csv")
+
+
+def test_a_review_of_an_action_someone_changed_meanwhile_is_not_saved_and_shows_both(qtbot, ws):
+    from compstat_desk.core.actions import tracker
+    from compstat_desk.core.store.workspace import open_workspace
+
+    view = ActionsView(ws, AS_OF)
+    qtbot.addWidget(view)
+    assert view.select("A12")
+    other = open_workspace(ws.path)  # a colleague's own connection to the same workspace
+    try:
+        tracker.review(other, "A12", note="Patrols doubled on the estate", status="in_progress", by="jsmith")
+    finally:
+        other.close()
+    view.new_status.setCurrentIndex(view.new_status.findData("done"))
+    qtbot.keyClicks(view.note, "Closed: two arrests made")
+    qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    said = view.message.text()
+    assert said.startswith("Not saved: A12 was changed by jsmith")
+    assert "Patrols doubled on the estate" in said and "Closed: two arrests made" in said
+    last = ws.conn.execute("SELECT by, new, note FROM action_updates WHERE action_id ="
+                           " (SELECT id FROM actions WHERE ref = 'A12') ORDER BY id DESC LIMIT 1").fetchone()
+    assert last == ("jsmith", "in_progress", "Patrols doubled on the estate")  # theirs stands
+    # Theirs is shown (the history read again), and what was typed kept: saving again now, on purpose, goes in.
+    assert "Patrols doubled on the estate" in view.history.toPlainText()
+    assert view.note.toPlainText() == "Closed: two arrests made"
+    qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
+    assert view.message.text().startswith("Saved")
+    assert ws.conn.execute("SELECT status FROM actions WHERE ref = 'A12'").fetchone()[0] == "done"

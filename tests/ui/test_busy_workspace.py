@@ -52,6 +52,12 @@ def fresh(path, sql, *params):
         con.close()
 
 
+# How long the event loop may go unanswered while the workspace stays busy. The freeze this replaces lasted 5 to 30
+# seconds; a retry holds the loop for ATTEMPT_S (0.1 s), and on a loaded two-core machine scheduling alone has added
+# 0.3 s to that, so a second tells a live window from a frozen one without flaking.
+LIVE_S = 1.0
+
+
 def longest_stall(qtbot, seconds):
     """The longest the event loop went without running a 20 ms timer, over `seconds`."""
     beats = [time.monotonic()]
@@ -87,9 +93,9 @@ def test_an_action_review_waits_for_a_busy_workspace_without_freezing_then_saves
     with write_lock(ws.path) as release:
         started = time.monotonic()
         qtbot.mouseClick(view.save, Qt.MouseButton.LeftButton)
-        assert time.monotonic() - started < 0.3  # the click gave the event loop back at once
-        assert timer_fires_within(qtbot) < 0.4
-        assert longest_stall(qtbot, 1.5) < 0.4  # retrying in the background never holds the loop for long
+        assert time.monotonic() - started < LIVE_S  # the click gave the event loop back at once
+        assert timer_fires_within(qtbot) < LIVE_S
+        assert longest_stall(qtbot, 1.5) < LIVE_S  # retrying in the background never holds the loop for long
         words = view.message.text()
         assert "busy" in words and "review of A12 is waiting" in words and "saved when it is free" in words
         assert review_rows(ws, "Profile commissioned from the analysts") == []
@@ -154,8 +160,8 @@ def test_captures_in_a_meeting_wait_for_a_busy_workspace_past_the_limit_and_none
         capture(qtbot, console, "decision", "Kingsbridge North to lead the burglary plan")
         assert console.text.text() == ""  # the form is free for the next capture at once
         capture(qtbot, console, "note", "Northgate to report back on the repeat victims")
-        assert timer_fires_within(qtbot) < 0.4
-        assert longest_stall(qtbot, 1.5) < 0.4  # past the limit, still waiting, never frozen
+        assert timer_fires_within(qtbot) < LIVE_S
+        assert longest_stall(qtbot, 1.5) < LIVE_S  # past the limit, still waiting, never frozen
         lines = [console.saved.item(i).text() for i in range(2)]
         assert all("Waiting to be saved" in line and "busy" in line for line in lines)
         assert "Northgate to report back" in lines[0] and "Kingsbridge North to lead" in lines[1]
@@ -181,8 +187,8 @@ def test_the_setup_dialog_waits_for_a_busy_workspace_and_saves_or_says_it_did_no
         dialog.marking_edit.setText("official")
         started = time.monotonic()
         dialog.on_workspace_save_clicked()
-        assert time.monotonic() - started < 0.3
-        assert timer_fires_within(qtbot) < 0.4
+        assert time.monotonic() - started < LIVE_S
+        assert timer_fires_within(qtbot) < LIVE_S
         assert "busy" in dialog.message.text() and "waiting" in dialog.message.text()
         assert fresh(ws.path, "SELECT value FROM settings WHERE key = 'marking'") == marking
         release()
@@ -264,7 +270,7 @@ def test_starting_the_meeting_on_a_busy_workspace_waits_then_opens_the_presenter
     mid = meetings.meeting_id_of(ws, "next")
     with write_lock(ws.path) as release:
         window.present_next_meeting()
-        assert timer_fires_within(qtbot) < 0.4
+        assert timer_fires_within(qtbot) < LIVE_S
         assert "start of the meeting is waiting" in window.statusBar().currentMessage()
         assert getattr(window, "_meeting_windows", None) is None
         assert fresh(ws.path, "SELECT status FROM meetings WHERE id = ?", mid) == [("planned",)]

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.errors import ChangedMeanwhile, CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.frames import read_frame
+from compstat_desk.core.store.versions import changing
 from compstat_desk.core.store.workspace import Workspace, current_user, now_iso
 
 STATUSES = ("open", "in_progress", "constrained", "done", "dropped")
@@ -185,24 +186,67 @@ def find_action(ws: Workspace, ref: str | int) -> int:
     return int(row[0])
 
 
+def action_version(ws: Workspace, action: str | int) -> int:
+    """The action's version: its latest update's number (every change to an action is an update on its history).
+    A view keeps the version it showed and hands it back with a change (`expected_version`), so that a change made
+    meanwhile by someone else is never silently overwritten."""
+    row = ws.conn.execute("SELECT max(id) FROM action_updates WHERE action_id = ?",
+                          (find_action(ws, action),)).fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _field_words(field_: str, value: object) -> str:
+    if field_ == "status":
+        return f"status {STATUS_WORDS.get(str(value), value)}"
+    return f"{field_.replace('_', ' ')} {value if value not in (None, '') else 'none'}"
+
+
+def check_unchanged(ws: Workspace, action_id: int, expected_version: int | None, yours: str) -> None:
+    """ChangedMeanwhile when the action has had updates since `expected_version` (what the user was shown), naming
+    who made the latest and when, with theirs and `yours` (this user's change, in words). Inside the caller's
+    transaction, so that nothing can slip in between the check and the write. None: no check (the command line,
+    which reads and writes at once)."""
+    if expected_version is None:
+        return
+    since = ws.conn.execute("SELECT by, at, field, new, note FROM action_updates WHERE action_id = ? AND id > ?"
+                            " ORDER BY id", (action_id, expected_version)).fetchall()
+    if not since:
+        return
+    ref = ws.conn.execute("SELECT ref FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
+    who, when = str(since[-1][0] or "someone"), str(since[-1][1] or "")
+    parts = []
+    for _by, _at, field_, new, note in since:
+        parts.append(_field_words(field_, new) + (f" with the note “{note}”" if note else ""))
+    theirs = "; ".join(parts)
+    when_words = when.replace("T", " ")[:16]
+    raise ChangedMeanwhile(
+        f"{ref} was changed by {who} at {when_words} while you had it open: {theirs}. Your change was not saved: "
+        f"{yours}. Both are shown here; look at theirs, then save yours again if it still stands.",
+        who=who, when=when, theirs=theirs, yours=yours)
+
+
 def review(ws: Workspace, action: str | int, *, note: str, status: str | None = None,
-           blocked_by: str | None = None, by: str | None = None, at: str | None = None) -> None:
+           blocked_by: str | None = None, by: str | None = None, at: str | None = None,
+           expected_version: int | None = None) -> None:
     """A dated review: the status (changed or confirmed) and a comment on progress. Constrained needs what
-    blocks it; dropped needs a reason (the note)."""
+    blocks it; dropped needs a reason (the note). `expected_version`: the action's version the user was shown
+    (`action_version`); ChangedMeanwhile, nothing saved, when someone else changed it since."""
     action_id = find_action(ws, action)
-    current, old_block = ws.conn.execute("SELECT status, blocked_by FROM actions WHERE id = ?",
-                                         (action_id,)).fetchone()
-    new = status_code(status) if status else current
     note = (note or "").strip()
-    if new == "dropped" and not note:
-        raise CompstatError("Say why the action is dropped: nothing is deleted, and the reason stays on record.")
-    if new == "constrained" and not (blocked_by or old_block or "").strip():
-        raise CompstatError("Say what blocks the action (--blocked-by): a constrained action needs it.")
-    if not note and new == current:
-        raise CompstatError("A review needs a comment on progress, a new status, or both.")
     by = by or current_user()
     at = at or now_iso()
-    with ws.transaction():
+    with ws.transaction():  # read, checked and written under the write lock: no other change slips in between
+        current, old_block = ws.conn.execute("SELECT status, blocked_by FROM actions WHERE id = ?",
+                                             (action_id,)).fetchone()
+        new = status_code(status) if status else current
+        yours = _field_words("status", new) + (f" with the note “{note}”" if note else "")
+        check_unchanged(ws, action_id, expected_version, yours)
+        if new == "dropped" and not note:
+            raise CompstatError("Say why the action is dropped: nothing is deleted, and the reason stays on record.")
+        if new == "constrained" and not (blocked_by or old_block or "").strip():
+            raise CompstatError("Say what blocks the action (--blocked-by): a constrained action needs it.")
+        if not note and new == current:
+            raise CompstatError("A review needs a comment on progress, a new status, or both.")
         record_update(ws, action_id, "status", current, new, note or None, by, at)
         ws.conn.execute("UPDATE actions SET status = ? WHERE id = ?", (new, action_id))
         if new == "constrained" and blocked_by and blocked_by.strip() != (old_block or ""):
@@ -211,8 +255,9 @@ def review(ws: Workspace, action: str | int, *, note: str, status: str | None = 
 
 
 def change(ws: Workspace, action: str | int, field_: str, value: str | None, *, note: str | None = None,
-           by: str | None = None) -> None:
-    """Change one of the action's details (text, owner, due, priority, agenda item), on the record."""
+           by: str | None = None, expected_version: int | None = None) -> None:
+    """Change one of the action's details (text, owner, due, priority, agenda item), on the record.
+    `expected_version`: as for `review`."""
     if field_ not in EDITABLE:
         raise CompstatError(f"{field_!r} cannot be changed this way: use {', '.join(EDITABLE)} (or a review for the "
                             "status).")
@@ -225,10 +270,11 @@ def change(ws: Workspace, action: str | int, field_: str, value: str | None, *, 
         value = value.lower()
     if field_ == "text" and not (value or "").strip():
         raise CompstatError("An action's text cannot be empty.")
-    old = ws.conn.execute(f"SELECT {field_} FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
-    if (old or None) == (value or None):
-        return
     with ws.transaction():
+        check_unchanged(ws, action_id, expected_version, _field_words(field_, value))
+        old = ws.conn.execute(f"SELECT {field_} FROM actions WHERE id = ?", (action_id,)).fetchone()[0]
+        if (old or None) == (value or None):
+            return
         record_update(ws, action_id, field_, old, value, note, by or current_user(), now_iso())
         ws.conn.execute(f"UPDATE actions SET {field_} = ? WHERE id = ?", (value, action_id))
 
@@ -250,7 +296,8 @@ def actions_table(ws: Workspace, *, as_of: dt.date | None = None, owner: str | N
            " a.blocked_by, a.priority, a.carried_forward AS carried, a.escalation,"
            " (SELECT max(at) FROM action_updates x WHERE x.action_id = a.id AND x.field = 'status') AS last_review,"
            " (SELECT note FROM action_updates x WHERE x.action_id = a.id AND x.note IS NOT NULL"
-           "  AND x.field = 'status' ORDER BY x.id DESC LIMIT 1) AS last_note"
+           "  AND x.field = 'status' ORDER BY x.id DESC LIMIT 1) AS last_note,"
+           " (SELECT coalesce(max(x.id), 0) FROM action_updates x WHERE x.action_id = a.id) AS version"
            " FROM actions a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN categories c ON c.id = a.category_id"
            " LEFT JOIN indicators i ON i.id = a.indicator_id WHERE 1 = 1")
     params: list[str | int] = []
@@ -389,6 +436,11 @@ def close_meeting(ws: Workspace, meeting_id: int, *, by: str | None = None, at: 
     at = at or now_iso()
     report = CarryReport(meeting_id, to)
     with ws.transaction():
+        # Read again under the write lock: two people closing it at once must not carry its actions twice.
+        if ws.conn.execute("SELECT status FROM meetings WHERE id = ?", (meeting_id,)).fetchone()[0] == "closed":
+            raise CompstatError(f"Meeting #{meeting_id} was closed meanwhile (by someone else): its actions were "
+                                "carried forward then.")
+        changing(ws, "meetings", meeting_id, None, "closing it")
         ws.conn.execute("UPDATE meetings SET status = 'closed', closed_at = ? WHERE id = ?", (at, meeting_id))
         ws.audit("meeting", meeting_id, field="status", old=status, new="closed")
         live = ws.conn.execute(

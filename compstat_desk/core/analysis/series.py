@@ -30,7 +30,8 @@ def weekly_counts(ws: Workspace, unit: str, category: str, week_ending: dt.date,
     else:
         cats = [catalog.find_category(ws, category)]
     first = week_ending - dt.timedelta(days=7 * weeks - 1)
-    marks = ",".join("?" * len(cats))
+    # No headline category yet: none counted. IN (NULL) matches nothing on both engines; PostgreSQL refuses IN ().
+    marks = ",".join("?" * len(cats)) or "NULL"
     rows = ws.conn.execute(
         catalog.BELOW_UNIT +
         "SELECT CAST((julianday(?) - julianday(day)) / 7 AS INTEGER) AS back, sum(n) FROM daily_counts"

@@ -182,19 +182,34 @@ def spec_of(ws: Workspace, target_id: int) -> TargetSpec:
                       description=str(r["description"] or ""))
 
 
-def update_target(ws: Workspace, target_id: int, spec: TargetSpec) -> list[str]:
-    """Change a target to `spec`; each changed field is audited (old → new). Returns the fields changed."""
-    before = stored(ws, target_id)
+def update_target(ws: Workspace, target_id: int, spec: TargetSpec, *,
+                  expected_version: int | None = None) -> list[str]:
+    """Change a target to `spec`; each changed field is audited (old → new). Returns the fields changed.
+    `expected_version`: the target's version the user was shown (`target_version`); ChangedMeanwhile, nothing
+    saved, when someone else changed it since."""
+    from compstat_desk.core.store.versions import changing
+
     row = _resolve(ws, spec)
-    changed = [c for c in STORED if _same(before[c]) != _same(row[c])]
-    if not changed:
-        return []
-    with ws.transaction():
+    with ws.transaction():  # compared, checked and written under the write lock
+        before = stored(ws, target_id)
+        changed = [c for c in STORED if _same(before[c]) != _same(row[c])]
+        if not changed:
+            return []
+        changing(ws, "targets", target_id, expected_version,
+                 "; ".join(f"{c.replace('_', ' ')} {'none' if row[c] in (None, '') else str(row[c])}"
+                           for c in changed))
         ws.conn.execute(f"UPDATE targets SET {', '.join(f'{c} = ?' for c in changed)} WHERE id = ?",
                         [row[c] for c in changed] + [target_id])
         for c in changed:
             ws.audit("target", target_id, field=c, old=before[c], new=row[c])
     return changed
+
+
+def target_version(ws: Workspace, target_id: int) -> int:
+    """The target's version now: a view keeps it with the target it shows (`update_target`'s expected_version)."""
+    from compstat_desk.core.store.versions import row_version
+
+    return row_version(ws, "targets", target_id)
 
 
 def _same(value: Cell) -> Cell:

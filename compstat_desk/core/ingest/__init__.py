@@ -59,8 +59,17 @@ def import_file(
     be imported at all raises ImportRefused and writes nothing; a cancel raises ImportCancelled and
     leaves the workspace as it was.
     """
+    from compstat_desk.core.store.import_turns import import_turn
+
     options = options or ImportOptions()
     path = Path(path)
+    # On a shared workspace, imports take turns from the first look (imported already?) to the commit.
+    with import_turn(ws, path.name, cancelled=cancelled):
+        return _import_file(ws, path, options, progress, cancelled, chunksize, _sha256, _after)
+
+
+def _import_file(ws: Workspace, path: Path, options: ImportOptions, progress: Progress, cancelled: Cancelled,
+                 chunksize: int | None, _sha256: str | None, _after: Callable[[int], object] | None) -> ImportReport:
     if options.profile == "boundaries" or (options.profile is None and path.suffix.lower() in {".geojson", ".json"}):
         from compstat_desk.core.ingest import boundaries  # here: pyproj takes a while to load
 

@@ -20,6 +20,7 @@ from compstat_desk.core.store import catalog
 from compstat_desk.core.store.bulk import foreign_keys_off, foreign_keys_on, insert_columns, insert_rows, update_rows
 from compstat_desk.core.store.grid import fix_grid
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
+from compstat_desk.core.store.roles import may_change_schema
 
 SYNONYMS = {
     "id": ["source_id", "incident_id", "incident id", "crime id", "crime_id", "incident_key", "case_number"],
@@ -85,7 +86,10 @@ class IncidentImport:
         self.unknown_categories: Counter[str] = Counter()
         self.has_ids_before = self.ws.conn.execute(
             "SELECT EXISTS(SELECT 1 FROM incidents WHERE source_id IS NOT NULL)").fetchone()[0] == 1
-        if not self.has_ids_before:
+        # Only the workspace's owner may drop and build an index on a server (store/roles.py): another user's import
+        # keeps the id index as it is.
+        self.rebuild_id_index = may_change_schema(self.ws)
+        if not self.has_ids_before and self.rebuild_id_index:
             # A first load: building the id index once at the end is cheaper than keeping it row by row.
             # Inside the transaction, so a failed import leaves the index as it was.
             self.ws.conn.execute("DROP INDEX IF EXISTS incidents_source_id")
@@ -427,9 +431,7 @@ class IncidentImport:
                 report.changes[name] = report.changes.get(name, 0) + int(mask.sum())
         audit = []
         now = self.ws.conn.execute("SELECT strftime('%Y-%m-%dT%H:%M:%S', 'now', 'localtime')").fetchone()[0]
-        from compstat_desk.core.store.workspace import current_user
-
-        who = current_user()
+        who = self.ws.user
         # How each kind of change is written in the audit log: the changed column and its text (cells are Any).
         show: dict[str, tuple[str, Callable[[Any], str | None]]] = {
             "date": ("occurred", str), "category": ("category_id", cat_codes.get), "unit": ("unit_id", unit_codes.get)}
@@ -465,7 +467,8 @@ class IncidentImport:
 
     def finish(self) -> None:
         report = self.run.report
-        self.ws.conn.execute(SOURCE_ID_INDEX)
+        if self.rebuild_id_index:
+            self.ws.conn.execute(SOURCE_ID_INDEX)
         fix_grid(self.ws)  # the first located incidents set the hot-spot grid; it never moves after
         self._settle_waiting()
         foreign_keys_on(self.ws.conn, "incidents", self.keys_off)

@@ -564,6 +564,11 @@ def start_meeting(ws: Workspace, meeting_id: int) -> None:
     if info["status"] == "running":
         return
     with ws.transaction():
+        from compstat_desk.core.store.versions import changing
+
+        if ws.conn.execute("SELECT status FROM meetings WHERE id = ?", (meeting_id,)).fetchone()[0] != "planned":
+            return  # started (or closed) meanwhile by someone else: theirs stands
+        changing(ws, "meetings", meeting_id, None, "starting it")
         ws.conn.execute("UPDATE meetings SET status = 'running', started_at = ?, current_slide = 1 WHERE id = ?",
                         (now_iso(), meeting_id))
         ws.audit("meeting", meeting_id, field="status", old=info["status"], new="running")

@@ -81,6 +81,12 @@ def apply_standing(ws: Workspace, meeting_id: int) -> list[str]:
         raise CompstatError(f"Meeting #{meeting_id} is closed: its record stands as it was held.")
     filled: list[str] = []
     with ws.transaction():
+        from compstat_desk.core.store.versions import changing
+
+        # Read again under the write lock: only what is still empty is filled, never someone's meanwhile.
+        chair, venue, distribution = ws.conn.execute(
+            "SELECT chair, venue, distribution FROM meetings WHERE id = ?", (meeting_id,)).fetchone()
+        changing(ws, "meetings", meeting_id, None, "the standing facts")
         if facts.chair and not chair:
             ws.conn.execute("UPDATE meetings SET chair = ? WHERE id = ?", (facts.chair, meeting_id))
             ws.audit("meeting", meeting_id, field="chair", old=chair, new=facts.chair)

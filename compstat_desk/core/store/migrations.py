@@ -572,6 +572,44 @@ def m010_baseline_rebases(db: Database) -> None:
         db.execute(statement)
 
 
+_WORKSPACE_USERS = """
+-- Who may do what on a shared workspace (core/store/roles.py): each database user's role, and a commander's unit
+-- (its actions and those of the units below it are theirs to review). On PostgreSQL the server enforces it; in a
+-- workspace file it is only a record, carried both ways by `workspace copy`.
+CREATE TABLE workspace_users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL CHECK (role IN ('analyst', 'chair_staff', 'commander', 'reader')),
+    unit_id INTEGER REFERENCES units(id),
+    added_at TEXT NOT NULL,
+    added_by TEXT
+);
+"""
+
+
+@_step
+def m011_roles_workspace_users(db: Database) -> None:
+    """The workspace's users: each one's role, and a commander's unit."""
+    for statement in _split_sql(_WORKSPACE_USERS):
+        db.execute(statement)
+
+
+@_step
+def m012_concurrency_row_versions(db: Database) -> None:
+    """A row version on targets, priorities and meetings, counted up by every change the core makes to the row:
+    a view hands back the version it showed, so that a change made meanwhile by someone else on a shared workspace
+    is shown, never silently overwritten (actions have theirs: their latest update)."""
+    for table in ("targets", "priorities", "meetings"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN version INTEGER NOT NULL DEFAULT 0")
+
+
+@_step
+def m013_meeting_vintage(db: Database) -> None:
+    """A meeting's frozen data vintage: the latest import its documents show (the imports log's id) and when it was
+    frozen; newer imports are left out of its pack, slides and briefing until the chair moves it on."""
+    db.execute("ALTER TABLE meetings ADD COLUMN vintage_import_id INTEGER REFERENCES imports(id)")
+    db.execute("ALTER TABLE meetings ADD COLUMN vintage_at TEXT")
+
+
 def migration_set(steps: Iterable[Step]) -> Migrations:
     """A sqlite-utils migration set of ours that runs `steps` in order, each under its function's name."""
     result = Migrations("compstat_desk")

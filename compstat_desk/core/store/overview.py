@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
@@ -101,3 +102,59 @@ def categories(ws: Workspace) -> pd.DataFrame:
         " d.first_day, d.last_day FROM categories c LEFT JOIN (SELECT category_id, sum(n) AS n, min(day) AS first_day,"
         " max(day) AS last_day FROM daily_counts GROUP BY category_id) d ON d.category_id = c.id ORDER BY c.code",
         ws.conn)
+
+
+# -- what others changed ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the audit log, in words: who changed what, and when."""
+
+    id: int
+    at: str  # ISO time, with its offset
+    who: str
+    entity: str
+    entity_id: int | None
+    field: str | None
+    ref: str | None  # an action's reference (A-12), when the change is an action's
+    new: str | None = None  # the value it was changed to
+
+    def words(self) -> str:
+        """'jsmith changed the status of action A-12 to done at 14:02'."""
+        thing = self.entity.replace("_", " ")
+        if self.ref:
+            thing = f"{thing} {self.ref}"
+        elif self.entity_id is not None and self.entity not in ("settings", "import"):
+            thing = f"{thing} {self.entity_id}"
+        if self.entity == "settings" and self.field:
+            what = f"the workspace's {self.field.replace('_', ' ')}"
+        else:
+            what = f"the {self.field.replace('_', ' ')} of {thing}" if self.field else thing
+        if self.field and self.new is not None and len(self.new) <= 40:  # a long text is not repeated here
+            what += f" to {self.new.replace('_', ' ') if self.field == 'status' else self.new}"
+        try:
+            when = dt.datetime.fromisoformat(self.at).astimezone().strftime("%H:%M")
+        except ValueError:
+            when = self.at
+        return f"{self.who or 'someone'} changed {what} at {when}"
+
+
+def last_change_id(ws: Workspace) -> int:
+    """The newest row of the audit log (0 when it has none): changes after it are new."""
+    row = ws.conn.execute("SELECT max(id) FROM audit_log").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def changes_since(ws: Workspace, after: int, *, limit: int = 20) -> list[Change]:
+    """The audit log's rows after row `after` that another connection wrote (not this one's own, `ws.audited`),
+    newest first, at most `limit`."""
+    rows = ws.conn.execute(
+        "SELECT a.id, a.at, a.who, a.entity, a.entity_id, a.field, ac.ref, a.new FROM audit_log a "
+        "LEFT JOIN actions ac ON a.entity = 'action' AND ac.id = a.entity_id "
+        "WHERE a.id > ? ORDER BY a.id DESC LIMIT ?", (after, limit + len(ws.audited))).fetchall()
+    found = [Change(int(r[0]), str(r[1]), str(r[2] or ""), str(r[3]), None if r[4] is None else int(r[4]),
+                    None if r[5] is None else str(r[5]), None if r[6] is None else str(r[6]),
+                    None if r[7] is None else str(r[7]))
+             for r in rows if int(r[0]) not in ws.audited]
+    return found[:limit]

@@ -21,12 +21,18 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from compstat_desk.core.errors import WorkspaceError
+from compstat_desk.core.errors import WorkspaceBusy, WorkspaceError
 
 if TYPE_CHECKING:
     import psycopg
 
+class ConnectionLost(WorkspaceBusy):
+    """The server's connection was lost in the middle of a change: the server rolled it back, nothing of it was
+    saved, and the workspace has reconnected so that it can be saved again."""
+
+
 CHANGES_TABLE = "changes_counter"  # one row, counted up by every statement that writes (SQLite's data_version)
+CHANGES_FUNCTION = "compstat_desk_changed"  # the statement trigger's function that counts them (store.postgres)
 
 # SQLite's functions the core's queries use, with SQLite's meaning, on PostgreSQL. Dates are ISO text as in SQLite.
 COMPATIBLE_FUNCTIONS = (
@@ -55,8 +61,7 @@ COMPATIBLE_FUNCTIONS = (
     "CREATE OR REPLACE FUNCTION sqlite_integer(x boolean) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT "
     "PARALLEL SAFE AS $$ SELECT x::int::bigint $$",
     "CREATE OR REPLACE FUNCTION sqlite_integer(x text) RETURNS bigint LANGUAGE sql IMMUTABLE STRICT "
-    "PARALLEL SAFE AS $$ SELECT coalesce(trunc(substring(btrim(x) FROM '^[-+]?[0-9]*\\.?[0-9]+(?:[eE][-+]?[0-9]+)?')"
-    "::numeric)::bigint, 0) $$",
+    "PARALLEL SAFE AS $$ SELECT coalesce(substring(ltrim(x) FROM '^[-+]?[0-9]+')::bigint, 0) $$",
     # round(real, places): PostgreSQL rounds only exact numerics to places.
     "CREATE OR REPLACE FUNCTION round(x double precision, places integer) RETURNS double precision LANGUAGE sql "
     "IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT round(x::numeric, places)::double precision $$",
@@ -64,8 +69,8 @@ COMPATIBLE_FUNCTIONS = (
     "CREATE OR REPLACE AGGREGATE total(double precision) (SFUNC = float8pl, STYPE = float8, INITCOND = '0')",
     # sum(a > b): SQLite counts true comparisons as 1.
     "CREATE OR REPLACE FUNCTION sqlite_count_true(n bigint, b boolean) RETURNS bigint LANGUAGE sql IMMUTABLE "
-    "PARALLEL SAFE AS $$ SELECT n + CASE WHEN b THEN 1 ELSE 0 END $$",
-    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = sqlite_count_true, STYPE = bigint, INITCOND = '0')",
+    "PARALLEL SAFE AS $$ SELECT CASE WHEN b IS NULL THEN n ELSE coalesce(n, 0) + b::int END $$",
+    "CREATE OR REPLACE AGGREGATE sum(boolean) (SFUNC = sqlite_count_true, STYPE = bigint)",  # NULL over no rows
     # group_concat(x[, separator]): the values joined (SQLite's default separator is a comma).
     "CREATE OR REPLACE FUNCTION sqlite_concat_step(acc text, v text, sep text) RETURNS text LANGUAGE sql IMMUTABLE "
     "PARALLEL SAFE AS $$ SELECT CASE WHEN v IS NULL THEN acc WHEN acc IS NULL THEN v ELSE acc || sep || v END $$",
@@ -170,6 +175,44 @@ def _as_sqlite_error(exc: Exception) -> sqlite3.Error:
     return sqlite3.DatabaseError(text)
 
 
+# Each role on a shared workspace (store/roles.py) in words: what it is, and what it may do.
+ROLE_WORDS = {
+    "analyst": ("an analyst", "import files and set targets, units, categories and meetings"),
+    "chair_staff": ("one of the chair's staff", "run meetings and keep the action register"),
+    "commander": ("a commander", "review your own unit's actions"),
+    "reader": ("a reader", "read it"),
+}
+
+
+class NotPermitted(WorkspaceError):
+    """The server refused a change the database user's role on the workspace does not allow (store/roles.py);
+    nothing was saved."""
+
+
+def _refusal(exc: Exception, user: str, role: tuple[str, str | None] | None) -> NotPermitted | None:
+    """The server's "permission denied" (a privilege, or a row-level security rule) as a sentence naming the
+    user's role on the workspace; None for any other error."""
+    from psycopg import errors
+
+    if not isinstance(exc, errors.InsufficientPrivilege):
+        return None
+    found = re.search(r'(?:table|relation) "?(\w+)"?', str(exc))
+    what = f" ({found.group(1).replace('_', ' ')})" if found else ""
+    if role is None:
+        return NotPermitted(f"Your database account {user} has no role on this workspace, so the server refused "
+                            f"this change{what}; nothing was saved. Ask the workspace's owner to add you (`compstat-"
+                            "desk users add`).")
+    words, may = ROLE_WORDS.get(role[0], (role[0], "read it"))
+    if role[0] == "commander":
+        return NotPermitted(f"You are {words} on this workspace: you may review only the actions of "
+                            f"{role[1] or 'your unit'} and the units below it, so the server refused this change"
+                            f"{what}; nothing was saved.")
+    if role[0] == "reader":
+        return NotPermitted(f"You are {words} on this workspace: you cannot change it; nothing was saved.")
+    return NotPermitted(f"You are {words} on this workspace: you may {may}, and the server refused this change"
+                        f"{what}; nothing was saved.")
+
+
 class PgCursor:
     """sqlite3.Cursor's face on a psycopg cursor."""
 
@@ -190,13 +233,19 @@ class PgCursor:
             self.rowcount = -1
             return self
         text, table, _ = translate(sql, self._owner.nocase)
-        try:
-            self._cur.execute(text.encode(), tuple(parameters))
-            self.rowcount = self._cur.rowcount
-            if table is not None and table in self._owner.identity_tables and self.rowcount > 0:
-                self.lastrowid = self._owner.raw.execute("SELECT lastval()").fetchone()[0]  # type: ignore[index]
-        except Exception as exc:
-            raise _as_sqlite_error(exc) from exc
+        idle = not self._owner.in_transaction
+        for attempt in (1, 2):
+            try:
+                self._cur.execute(text.encode(), tuple(parameters))
+                self.rowcount = self._cur.rowcount
+                if table is not None and table in self._owner.identity_tables and self.rowcount > 0:
+                    self.lastrowid = self._owner.raw.execute("SELECT lastval()").fetchone()[0]  # type: ignore[index]
+                break
+            except Exception as exc:
+                if attempt == 1 and self._owner.recover(exc, idle):
+                    self._cur = self._owner.raw.cursor()  # outside a transaction: the same statement once more
+                    continue
+                raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
         if text.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}:
             self._owner.total_changes += max(self.rowcount, 0)
         return self
@@ -206,7 +255,8 @@ class PgCursor:
         try:
             self._cur.executemany(text.encode(), (tuple(p) for p in seq_of_parameters))
         except Exception as exc:
-            raise _as_sqlite_error(exc) from exc
+            self._owner.recover(exc, False)  # the rows may be half sent: never sent again by itself
+            raise self._owner.refused(exc) or _as_sqlite_error(exc) from exc
         self.rowcount = self._cur.rowcount
         self._owner.total_changes += max(self.rowcount, 0)
         return self
@@ -231,8 +281,10 @@ class PgConnection:
     """sqlite3.Connection's face (as the core uses it) on a psycopg connection in autocommit: the workspace's
     `transaction()` says BEGIN and COMMIT itself, as it does to SQLite."""
 
-    def __init__(self, raw: psycopg.Connection[tuple[Any, ...]]):
+    def __init__(self, raw: psycopg.Connection[tuple[Any, ...]],
+                 reopen: Callable[[], psycopg.Connection[tuple[Any, ...]]] | None = None):
         self.raw = raw
+        self.reopen = reopen  # a new connection like `raw`, when the server lost this one (`recover`)
         self.total_changes = 0
         self.identity_tables = {str(r[0]) for r in raw.execute(
             "SELECT c.relname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON "
@@ -241,12 +293,53 @@ class PgConnection:
         self.nocase = frozenset(m.group(1) for (definition,) in raw.execute(
             "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema()").fetchall()
             for m in re.finditer(r'lower\("?(\w+)"?\)', str(definition)))
+        # Who writes (the audit log names the database user) and their role here (store/roles.py), for the
+        # sentence a refused change becomes: once the server refuses, the transaction can ask it nothing more.
+        user, recorded = raw.execute("SELECT session_user, to_regclass('workspace_users') IS NOT NULL").fetchone() \
+            or ("", False)
+        self.user = str(user)
+        found = raw.execute("SELECT w.role, u.code FROM workspace_users w LEFT JOIN units u ON u.id = w.unit_id "
+                            "WHERE w.name = session_user").fetchone() if recorded else None
+        self.role: tuple[str, str | None] | None = (str(found[0]), found[1]) if found else None
+
+    def refused(self, exc: Exception) -> NotPermitted | None:
+        return _refusal(exc, self.user, self.role)
 
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return self.raw.info.transaction_status != TransactionStatus.IDLE
+        return self.raw.info.transaction_status not in (TransactionStatus.IDLE, TransactionStatus.UNKNOWN)
+
+    # A server restarted, or the connection ended by an administrator (pg_terminate_backend), mid-meeting: the
+    # next statement reconnects. Outside a transaction (a read) the statement is run again on the new connection;
+    # inside one the server has rolled the whole change back, so ConnectionLost (a WorkspaceBusy: the window's save
+    # queue tries the change again, the command line says so) tells that nothing of it was saved. Kept small on
+    # purpose: one reconnect a statement, no pool, no retry of a COMMIT whose reply was lost.
+    def lost(self) -> bool:
+        return bool(self.raw.closed or self.raw.broken)
+
+    def recover(self, exc: Exception, idle: bool) -> bool:
+        """After `exc`: if it was the connection that was lost, reconnect, then True when the statement (run
+        outside a transaction: `idle`) may simply run again; ConnectionLost when a transaction was lost with it."""
+        import psycopg
+
+        if not isinstance(exc, psycopg.OperationalError) or not self.lost() or self.reopen is None:
+            return False
+        self.reconnect()
+        if idle:
+            return True
+        raise ConnectionLost(
+            "The connection to the server was lost while saving (the server restarted, or was stopped): nothing of "
+            "this change was saved, and it can be saved again now that the workspace is reconnected.") from exc
+
+    def reconnect(self) -> None:
+        assert self.reopen is not None
+        try:
+            self.raw.close()
+        except Exception:  # already gone
+            pass
+        self.raw = self.reopen()
 
     def cursor(self) -> PgCursor:
         return PgCursor(self)
@@ -264,6 +357,8 @@ class PgConnection:
     def rollback(self) -> None:
         if self.in_transaction:
             self.raw.execute("ROLLBACK")
+        elif self.lost() and self.reopen is not None:  # the server rolled it back when the connection ended
+            self.reconnect()
 
     def close(self) -> None:
         self.raw.close()
@@ -326,7 +421,12 @@ def begin_writing(conn: PgConnection, busy_wait: float, on_busy: Callable[[str],
 
     deadline = time.monotonic() + busy_wait
     told = False
-    conn.raw.execute("BEGIN")
+    try:
+        conn.raw.execute("BEGIN")
+    except Exception as exc:  # the connection was lost while idle (a server restart): nothing to lose yet
+        if not conn.recover(exc, True):
+            raise _as_sqlite_error(exc) from exc
+        conn.raw.execute("BEGIN")
     try:
         while True:
             row = conn.raw.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()
@@ -334,29 +434,36 @@ def begin_writing(conn: PgConnection, busy_wait: float, on_busy: Callable[[str],
                 return
             holder = who_writes(conn.raw)
             if not told and on_busy is not None:
-                on_busy(f"The workspace is busy ({holder} is writing to it): waiting for it to finish…")
+                on_busy(f"The workspace is busy: {holder}. Waiting for it to finish…")
                 told = True
             if time.monotonic() >= deadline:
-                raise WorkspaceBusy(f"The workspace is busy: {holder} has been writing to it for over "
-                                    f"{busy_wait:.0f} seconds. Nothing was changed; try again when it has finished.")
+                raise WorkspaceBusy(f"The workspace is busy: {holder}, for over {busy_wait:.0f} seconds now. Nothing "
+                                    "was changed; try again when it has finished.")
             time.sleep(0.1)
     except BaseException:
         conn.raw.execute("ROLLBACK")
         raise
 
 
+def lock_holder(raw: psycopg.Connection[tuple[Any, ...]], key: int) -> tuple[Any, ...] | None:
+    """Who holds the advisory lock `key` on this database: (user, client address, since when its transaction
+    began, its application_name), or None."""
+    return raw.execute(
+        "SELECT a.usename, host(a.client_addr), a.xact_start, a.application_name FROM pg_locks l JOIN "
+        "pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND "
+        "l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1", (key,)).fetchone()
+
+
 def who_writes(raw: psycopg.Connection[tuple[Any, ...]]) -> str:
-    """Who holds the workspace's write lock, in words: "jsmith (compstat-desk on 10.0.0.7), since 14:02"."""
-    row = raw.execute(
-        "SELECT a.usename, a.client_addr::text, a.xact_start FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.locktype = 'advisory' AND l.granted AND l.objid = %s AND l.database = "
-        "(SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1", (WRITE_LOCK,)).fetchone()
+    """Who holds the workspace's write lock, in words: "jsmith (on 10.0.0.7) has been writing to it since
+    14:02:10"."""
+    row = lock_holder(raw, WRITE_LOCK)
     if not row:
-        return "another compstat-desk"
-    user, address, since = row
-    where = f" on {address}" if address else ""
-    when = f", since {since.astimezone().strftime('%H:%M:%S')}" if since is not None else ""
-    return f"{user}{where}{when}"
+        return "another compstat-desk is writing to it"
+    user, address, since, _name = row
+    where = f" (on {address})" if address else ""
+    when = f" since {since.astimezone().strftime('%H:%M:%S')}" if since is not None else ""
+    return f"{user}{where} has been writing to it{when}"
 
 
 # -- connecting ------------------------------------------------------------------------------------------------
@@ -377,12 +484,29 @@ def shown_url(url: str) -> str:
     return re.sub(r"//([^/@:]*):[^/@]*@", r"//\1@", url)
 
 
+# Passwords given for an address in this process (`remember_password`), kept in memory only: the window's worker
+# threads open their own connections with the address alone (`open_reader(ws.path)`) and need it too.
+_PASSWORDS: dict[str, str] = {}
+
+
+def remember_password(url: str, password: str | None) -> None:
+    """Use `password` for every later connection of this process to `url` that is given none (None forgets it)."""
+    if password is None:
+        _PASSWORDS.pop(shown_url(url), None)
+    else:
+        _PASSWORDS[shown_url(url)] = password
+
+
 def connect(url: str, *, password: str | None = None) -> psycopg.Connection[tuple[Any, ...]]:
     """A connection to the PostgreSQL database `url` names (postgresql://USER@HOST[:PORT]/DBNAME), not in
-    autocommit: what it does is one transaction. The password comes from `password`, else from PGPASSWORD (libpq
-    reads it), never from the address: PasswordNeeded when the server wants one and has none."""
+    autocommit: what it does is one transaction. The password comes from `password`, else from the one remembered
+    for this address (`remember_password`), else from PGPASSWORD (libpq reads it), never from the address:
+    PasswordNeeded when the server wants one and has none."""
     import psycopg
     from psycopg.conninfo import conninfo_to_dict
+
+    if password is None:
+        password = _PASSWORDS.get(shown_url(url))
 
     try:
         params = conninfo_to_dict(url)
@@ -420,16 +544,22 @@ def _step_names() -> list[str]:
     return [step.__name__ for step in STEPS]
 
 
-def check_steps(applied: list[str], where: str) -> None:
+def check_steps(applied: list[str], where: str, *, older: bool = False) -> None:
+    """Refuse a workspace whose schema steps are not this version's: a newer one's, or (unless `older`) an earlier
+    step's. `where`: its file, or its server's address (an older server workspace is upgraded where it is)."""
     known = _step_names()
-    if applied == known:
+    if applied == known or (older and applied == known[:len(applied)]):
         return
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise WorkspaceError(f"{where} was written by a newer compstat-desk (schema step {unknown[-1]}): copy it "
                              "with that version.")
-    raise WorkspaceError(f"{where} has an older schema (its last step is {applied[-1] if applied else 'none'}): "
-                         "open it once with this compstat-desk to bring it up to date, then copy it.")
+    last = applied[-1] if applied else "none"
+    if is_postgres_url(where):
+        raise WorkspaceError(f"{where} has an older schema (its last step is {last}): its owner brings it up to date "
+                             f"with `compstat-desk workspace upgrade --db {where}`.")
+    raise WorkspaceError(f"{where} has an older schema (its last step is {last}): open it once with this "
+                         "compstat-desk to bring it up to date, then copy it.")
 
 
 
@@ -448,15 +578,26 @@ def open_on_server(url: str, *, read_only: bool = False, password: str | None = 
                                  f"workspace copy FILE.sqlite {shown_url(url)}`).")
         applied = [str(r[0]) for r in raw.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY id").fetchall()]
         check_steps(applied, shown_url(url))
-        if read_only:
-            raw.execute("SET default_transaction_read_only = on")
-        as_float_numbers(raw)
-        # Per connection: sorts and hashes of a few million rows in memory (a median of a million incidents'
-        # coordinates spilled to disk at the default 4MB), and no JIT compiling, which costs more than it saves on
-        # the workspace's short queries.
-        raw.execute("SET work_mem = '64MB'")
-        raw.execute("SET jit = off")
-        return PgConnection(raw)
+        _ready(raw, read_only)
+
+        def reopen() -> psycopg.Connection[tuple[Any, ...]]:
+            again = connect(url, password=password)
+            _ready(again, read_only)
+            return again
+
+        return PgConnection(raw, reopen)
     except BaseException:
         raw.close()
         raise
+
+
+def _ready(raw: psycopg.Connection[tuple[Any, ...]], read_only: bool) -> None:
+    raw.autocommit = True
+    if read_only:
+        raw.execute("SET default_transaction_read_only = on")
+    as_float_numbers(raw)
+    # Per connection: sorts and hashes of a few million rows in memory (a median of a million incidents'
+    # coordinates spilled to disk at the default 4MB), and no JIT compiling, which costs more than it saves on
+    # the workspace's short queries.
+    raw.execute("SET work_mem = '64MB'")
+    raw.execute("SET jit = off")

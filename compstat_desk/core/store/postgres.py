@@ -1,13 +1,14 @@
 """A workspace on PostgreSQL, first steps: the PostgreSQL schema derived from the SQLite workspace's own (types
 mapped, keys, indexes, foreign keys and append-only triggers carried), and `copy_workspace`, which copies a whole
-workspace from an SQLite file to an empty PostgreSQL database and back, in one transaction, with COPY for the rows.
-
-Nothing else opens a PostgreSQL workspace yet: the core's queries are SQLite's."""
+workspace from an SQLite file to an empty PostgreSQL database and back, in one transaction, with COPY for the rows;
+and `upgrade_on_server`, which brings a workspace on the server up to this version's schema with the same migrations
+a workspace file gets (through a temporary file), in one transaction too."""
 
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from compstat_desk.core.errors import WorkspaceError
 from compstat_desk.core.store.pg_connection import (
+    CHANGES_FUNCTION,
     MIGRATIONS_TABLE,
     check_steps,
     connect,
@@ -38,7 +40,6 @@ TYPES: dict[str, tuple[str, str, tuple[str, ...]]] = {
 }
 SKIPPED_TABLES = ("sqlite_stat1", "sqlite_stat4", "sqlite_sequence")  # SQLite's own: rebuilt by ANALYZE
 REFUSE_FUNCTION = "compstat_desk_refuse"  # the append-only triggers' function on PostgreSQL
-CHANGES_FUNCTION = "compstat_desk_changed"  # counts each writing statement (pg_connection.CHANGES_TABLE)
 _LITERAL = re.compile(r"^(-?\d+(\.\d+)?|'([^']|'')*'|NULL)$", re.IGNORECASE)
 _TRIGGER = re.compile(r"^CREATE TRIGGER (\w+) BEFORE (UPDATE|DELETE) ON (\w+)\s+BEGIN SELECT RAISE\(ABORT, "
                       r"'((?:[^']|'')*)'\); END$", re.IGNORECASE | re.DOTALL)
@@ -122,6 +123,7 @@ class CopyReport:
 
 
 Progress = Callable[[str, int], None]  # (table, its rows) as each table starts
+SNAPSHOT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"  # a copy reads one snapshot of the whole
 
 
 def _quote(name: str) -> str:
@@ -291,7 +293,7 @@ def copy_workspace(source: str, destination: str, *, force: bool = False, passwo
 
 
 @contextmanager
-def _sqlite_source(path: Path) -> Iterator[sqlite3.Connection]:
+def _sqlite_source(path: Path, *, older: bool = False) -> Iterator[sqlite3.Connection]:
     """The SQLite workspace at `path`, read only, in one read transaction (a consistent snapshot)."""
     from compstat_desk.core.store.workspace import APPLICATION_ID
 
@@ -307,7 +309,7 @@ def _sqlite_source(path: Path) -> Iterator[sqlite3.Connection]:
             raise WorkspaceError(f"{path} is an SQLite database but not a compstat-desk workspace.")
         conn.execute("BEGIN")
         applied = [r[0] for r in conn.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY id")]
-        check_steps(applied, str(path))
+        check_steps(applied, str(path), older=older)
         yield conn
     except sqlite3.DatabaseError as exc:
         raise WorkspaceError(f"{path} cannot be read: {exc}. `compstat-desk check --db {path}` says more.") from exc
@@ -330,11 +332,13 @@ def _check_values(conn: sqlite3.Connection, schema: list[Table]) -> None:
                                  "PostgreSQL would refuse; nothing was copied.")
 
 
-def _sqlite_to_postgres(path: Path, url: str, password: str | None, progress: Progress | None) -> dict[str, int]:
+def _sqlite_to_postgres(path: Path, url: str, password: str | None, progress: Progress | None, *,
+                        older: bool = False) -> dict[str, int]:
+    """`older`: the file's schema may be an earlier step of this version's (tests build an old server workspace)."""
     import psycopg
 
     rows: dict[str, int] = {}
-    with _sqlite_source(path) as src:
+    with _sqlite_source(path, older=older) as src:
         schema = sqlite_schema(src)
         _check_values(src, schema)
         pg = connect(url, password=password)
@@ -343,21 +347,7 @@ def _sqlite_to_postgres(path: Path, url: str, password: str | None, progress: Pr
             if existing:
                 raise WorkspaceError(f"The database {shown_url(url)} is not empty (it holds {len(existing)} tables: "
                                      f"{', '.join(existing[:5])}): copy into a new, empty database.")
-            with pg.cursor() as cur:
-                for statement in postgres_tables(schema):
-                    cur.execute(statement.encode())
-                for t in schema:
-                    count = src.execute(f"SELECT count(*) FROM {_quote(t.name)}").fetchone()[0]
-                    if progress:
-                        progress(t.name, count)
-                    load = f"COPY {_quote(t.name)} ({t.column_names}) FROM STDIN (FORMAT BINARY)"
-                    with cur.copy(load.encode()) as cp:
-                        cp.set_types([c.copy_type for c in t.columns])
-                        for row in src.execute(f"SELECT {t.column_names} FROM {_quote(t.name)}"):
-                            cp.write_row(row)
-                    rows[t.name] = count
-                for statement in postgres_constraints(schema):
-                    cur.execute(statement.encode())
+            rows = _load(src, pg, schema, progress)
             pg.commit()
         except psycopg.Error as exc:
             pg.rollback()
@@ -368,34 +358,81 @@ def _sqlite_to_postgres(path: Path, url: str, password: str | None, progress: Pr
     return rows
 
 
+def _load(src: sqlite3.Connection, pg: psycopg.Connection[tuple[Any, ...]], schema: list[Table],
+          progress: Progress | None) -> dict[str, int]:
+    """Build the workspace's tables on the server as `schema` (read from the SQLite workspace `src`) says, COPY every
+    row of `src` into them, then the keys, indexes, triggers and functions: within the caller's transaction, which
+    commits it (a copy to an empty database and an upgrade share this). Returns each table's rows."""
+    rows: dict[str, int] = {}
+    with pg.cursor() as cur:
+        for statement in postgres_tables(schema):
+            cur.execute(statement.encode())
+        for t in schema:
+            count = src.execute(f"SELECT count(*) FROM {_quote(t.name)}").fetchone()[0]
+            if progress:
+                progress(t.name, count)
+            load = f"COPY {_quote(t.name)} ({t.column_names}) FROM STDIN (FORMAT BINARY)"
+            with cur.copy(load.encode()) as cp:
+                cp.set_types([c.copy_type for c in t.columns])
+                for row in src.execute(f"SELECT {t.column_names} FROM {_quote(t.name)}"):
+                    cp.write_row(row)
+            rows[t.name] = count
+        for statement in postgres_constraints(schema):
+            cur.execute(statement.encode())
+    return rows
+
+
 def _postgres_to_sqlite(url: str, path: Path, force: bool, password: str | None,
                         progress: Progress | None) -> dict[str, int]:
-    import psycopg
-    from sqlite_utils import Database
-
-    from compstat_desk.core.store.migrations import migrations
-    from compstat_desk.core.store.workspace import APPLICATION_ID
-
     if path.exists() and not force:
         raise WorkspaceError(f"{path} already exists: choose a new file name, or add --force to replace it.")
     if path.is_dir():
         raise WorkspaceError(f"{path} is a folder: give the new workspace file's name.")
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_killed_copies(path.parent)
-    rows: dict[str, int] = {}
     pg = connect(url, password=password)
+    try:
+        pg.execute(SNAPSHOT)
+        return _server_to_sqlite(pg, shown_url(url), path, progress)
+    finally:
+        pg.close()
+
+
+def copy_open_workspace(raw: psycopg.Connection[tuple[Any, ...]], label: str, path: Path) -> dict[str, int]:
+    """Copy the workspace an open server connection (in autocommit, as a Workspace holds it) reads to a new SQLite
+    file at `path`, as one snapshot: what a meeting taken to a laptop, or a meeting's data vintage, starts from."""
+    raw.execute("BEGIN")
+    try:
+        raw.execute(SNAPSHOT)
+        return _server_to_sqlite(raw, label, path, None)
+    finally:
+        raw.execute("ROLLBACK")
+
+
+def _server_to_sqlite(pg: psycopg.Connection[tuple[Any, ...]], url: str, path: Path,
+                      progress: Progress | None, *, older: bool = False) -> dict[str, int]:
+    """Write the workspace `pg` reads, in the caller's transaction (one snapshot: SNAPSHOT, or the tables locked), to
+    a new SQLite file at `path`. `older`: a workspace of an earlier schema step is copied as it is, into a file with
+    that step's schema (what an upgrade migrates)."""
+    import psycopg
+    from sqlite_utils import Database
+
+    from compstat_desk.core.store.migrations import STEPS, migration_set
+    from compstat_desk.core.store.workspace import APPLICATION_ID
+
+    rows: dict[str, int] = {}
     temp = path.with_name(f".{path.name}.copying-{os.getpid()}")
     try:
-        pg.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")  # one snapshot of the whole
         tables = set(user_tables(pg))
         if MIGRATIONS_TABLE not in tables:
             raise WorkspaceError(f"The database {shown_url(url)} holds no compstat-desk workspace"
                                  f"{' (it is empty)' if not tables else ''}.")
         applied = [str(r[0]) for r in pg.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY id").fetchall()]
-        check_steps(applied, shown_url(url))
+        check_steps(applied, shown_url(url), older=older)
         temp.unlink(missing_ok=True)
         with closing(sqlite3.connect(temp, isolation_level=None)) as dst:
-            migrations.apply(Database(dst))  # the schema of this version, as a new workspace gets it
+            # The schema of the workspace's step (this version's, unless `older`), as a new workspace gets it.
+            migration_set(STEPS[:len(applied)]).apply(Database(dst))
             dst.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             dst.execute("PRAGMA journal_mode = OFF")  # a temporary file: renamed into place only when whole
             dst.execute("PRAGMA synchronous = OFF")
@@ -427,7 +464,6 @@ def _postgres_to_sqlite(url: str, path: Path, force: bool, password: str | None,
         raise WorkspaceError(f"Reading {shown_url(url)} failed, and nothing was written: "
                              f"{str(exc).strip().splitlines()[0]}") from exc
     finally:
-        pg.close()
         temp.unlink(missing_ok=True)
     return rows
 
@@ -467,3 +503,132 @@ def _check_same_tables(pg: psycopg.Connection[tuple[Any, ...]], url: str, schema
     for t in schema:
         if found.get(t.name) != {c.name for c in t.columns}:
             raise WorkspaceError(f"The table {t.name} in {shown_url(url)} does not have this compstat-desk's columns.")
+
+
+# -- upgrading a workspace on the server ------------------------------------------------------------------------
+
+
+@dataclass
+class UpgradeReport:
+    address: str
+    steps: list[str]  # the schema steps the workspace had before
+    pending: list[str] = field(default_factory=list)  # the steps it was given (none: it was up to date)
+    rows: dict[str, int] = field(default_factory=dict)
+    roles: bool = False  # its users' privileges and policies were applied again
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        if not self.pending:
+            return [f"The workspace at {self.address} is up to date (its last schema step is "
+                    f"{self.steps[-1] if self.steps else 'none'}): nothing was changed."]
+        lines = [f"Upgraded the workspace at {self.address} from step {self.steps[-1] if self.steps else 'none'} to "
+                 f"{self.pending[-1]}: {len(self.rows)} tables, {sum(self.rows.values()):,} rows in "
+                 f"{self.seconds:.1f} s."]
+        if self.roles:
+            lines.append("Its users' roles were given their privileges on the new tables again.")
+        return lines
+
+
+def upgrade_on_server(url: str, password: str | None = None, progress: Progress | None = None) -> UpgradeReport:
+    """Bring the workspace on the server at `url` up to this version's schema with the workspace's own migrations
+    (the one set, `migrations.STEPS`): copy it to a temporary SQLite file, open that (which runs the pending steps),
+    then, in ONE transaction on the server, drop its tables, build them again from the migrated file, COPY the rows
+    back and give its users' roles their privileges again. Only the workspace's owner may; writers wait for it (the
+    write lock and every table locked); a failure or a kill leaves the server's workspace as it was."""
+    import tempfile
+
+    import psycopg
+
+    from compstat_desk.core.store.pg_connection import WRITE_LOCK, _step_names, who_writes
+    from compstat_desk.core.store.roles import grant_roles, has_roles
+    from compstat_desk.core.store.workspace import open_workspace
+
+    started = time.perf_counter()
+    address = shown_url(url)
+    pg = connect(url, password=password)
+    try:
+        tables = user_tables(pg)
+        if MIGRATIONS_TABLE not in tables:
+            raise WorkspaceError(f"The database {address} holds no compstat-desk workspace to upgrade.")
+        owner, me, is_owner = pg.execute(
+            "SELECT tableowner, session_user, pg_has_role(current_user, tableowner, 'MEMBER') FROM pg_tables "
+            "WHERE schemaname = current_schema() AND tablename = %s", (MIGRATIONS_TABLE,)).fetchone() or ("", "", False)
+        refused = WorkspaceError(f"Only the workspace's owner, {owner} (the account that copied it to the server), may "
+                                 f"upgrade it; you are connected as {me}. Ask {owner} to run `compstat-desk workspace "
+                                 f"upgrade --db {address}`.")
+        try:
+            applied = _applied(pg)
+        except psycopg.errors.InsufficientPrivilege as exc:
+            raise refused from exc
+        check_steps(applied, address, older=True)  # a newer workspace's is refused
+        report = UpgradeReport(address, applied, _step_names()[len(applied):])
+        if not report.pending:
+            return report
+        if not is_owner:
+            raise refused
+        pg.rollback()  # what follows is one transaction
+        if owner != pg.execute("SELECT current_user").fetchone()[0]:  # type: ignore[index]
+            # A member of the owner's role (a superuser): the new tables stay the owner's.
+            pg.execute(f"SET LOCAL ROLE {_quote(owner)}".encode())
+        if not pg.execute("SELECT pg_try_advisory_xact_lock(%s)", (WRITE_LOCK,)).fetchone()[0]:  # type: ignore[index]
+            raise WorkspaceError(f"The workspace is busy: {who_writes(pg)}. Nothing was changed; upgrade it when "
+                                 "that has finished.")
+        # Readers wait too (older compstat-desks may still be reading it), up to a minute for those reading now.
+        pg.execute("SET LOCAL lock_timeout = '60s'")
+        pg.execute(f"LOCK TABLE {', '.join(_quote(t) for t in tables)} IN ACCESS EXCLUSIVE MODE".encode())
+        applied = _applied(pg)  # as it is now that nobody else may change it
+        check_steps(applied, address, older=True)
+        report = UpgradeReport(address, applied, _step_names()[len(applied):])
+        if not report.pending:
+            return report
+        _remove_killed_upgrades()
+        folder = Path(tempfile.gettempdir()) / f"{_UPGRADING}{os.getpid()}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        try:
+            path = folder / "workspace.sqlite"
+            _server_to_sqlite(pg, address, path, None, older=True)
+            open_workspace(path, create=False).close()  # runs the pending steps: the workspace's one set of migrations
+            with _sqlite_source(path) as src:
+                schema = sqlite_schema(src)
+                _check_values(src, schema)
+                from compstat_desk.core.store.pg_connection import CHANGES_TABLE
+
+                pg.execute(f"DROP TABLE {', '.join(_quote(t) for t in [*tables, CHANGES_TABLE])}".encode())
+                report.rows = _load(src, pg, schema, progress)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        if has_roles(pg):
+            grant_roles(pg)
+            report.roles = True
+        pg.commit()
+        report.seconds = time.perf_counter() - started
+        return report
+    except psycopg.errors.LockNotAvailable as exc:
+        raise WorkspaceError(f"The workspace at {address} stayed in use for over a minute (someone's compstat-desk "
+                             "is reading it): nothing was changed. Ask its users to close it, then upgrade it.") \
+            from exc
+    except psycopg.Error as exc:
+        raise WorkspaceError(f"Upgrading the workspace at {address} failed, and it was left as it was: "
+                             f"{str(exc).strip().splitlines()[0]}") from exc
+    finally:
+        pg.close()  # without a commit, the server rolls everything back
+
+
+_UPGRADING = "compstat-desk-upgrade-"  # the temporary folder of an upgrade, then its process's id
+
+
+def _remove_killed_upgrades() -> None:
+    """Remove the temporary folders of upgrades that were killed before they finished (their process has gone)."""
+    import tempfile
+
+    from compstat_desk.core.store.workspace import _alive
+
+    for leftover in Path(tempfile.gettempdir()).glob(f"{_UPGRADING}*"):
+        pid = leftover.name.removeprefix(_UPGRADING)
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _applied(pg: psycopg.Connection[tuple[Any, ...]]) -> list[str]:
+    return [str(r[0]) for r in pg.execute(f"SELECT name FROM {MIGRATIONS_TABLE} ORDER BY id".encode()).fetchall()]

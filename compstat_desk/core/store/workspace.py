@@ -89,6 +89,7 @@ class Workspace:
         # line prints it; the window shows it), then gives up with WorkspaceBusy: never a frozen window for long.
         self.busy_wait = 30.0
         self.on_busy: Callable[[str], None] | None = None
+        self.audited: set[int] = set()  # the audit log's rows written on this connection: others' are told apart
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -162,6 +163,12 @@ class Workspace:
         return self.setting("marking") or DEFAULT_MARKING
 
     # -- audit --------------------------------------------------------------------------------
+    @property
+    def user(self) -> str:
+        """Who writes, as the audit log names them: the database user on a server workspace (what the server knows
+        them by, and grants by), else the login on this machine."""
+        return str(self.conn.user) if self.on_server else current_user()
+
     def audit(
         self,
         entity: str,
@@ -173,12 +180,14 @@ class Workspace:
         note: str | None = None,
         import_id: int | None = None,
     ) -> None:
-        self.conn.execute(
+        cur = self.conn.execute(
             "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (now_iso(), current_user(), import_id, entity, entity_id, field,
+            (now_iso(), self.user, import_id, entity, entity_id, field,
              None if old is None else str(old), None if new is None else str(new), note),
         )
+        if cur.lastrowid is not None:
+            self.audited.add(int(cur.lastrowid))
 
     def changes_seen(self) -> tuple[int, int]:
         """Something that changes when another connection commits to the file (SQLite's data_version), with the
@@ -208,16 +217,21 @@ class Workspace:
         self.close()
 
 
-def open_workspace(path: str | Path, *, create: bool = True) -> Workspace:
-    """Open (or create) the workspace at `path`, migrating it to the current schema.
+def open_workspace(path: str | Path, *, create: bool = True, password: str | None = None) -> Workspace:
+    """Open (or create) the workspace at `path`, migrating it to the current schema. `password`: a shared
+    workspace's (PostgreSQL); once it has opened, this process's later connections to it (worker threads'
+    `open_reader`) use it too.
 
     Raises WorkspaceError with a message a user can act on when the file is damaged, is not a
     workspace, or was written by a newer compstat-desk.
     """
     if str(path).startswith(("postgresql:", "postgres:")):  # not a file name, and never to be made into one
-        from compstat_desk.core.store.pg_connection import open_on_server, shown_url
+        from compstat_desk.core.store.pg_connection import open_on_server, remember_password, shown_url
 
-        return Workspace(shown_url(str(path)), open_on_server(str(path)))
+        ws = Workspace(shown_url(str(path)), open_on_server(str(path), password=password))
+        if password is not None:
+            remember_password(str(path), password)
+        return ws
     path = Path(path).expanduser()
     if path.is_dir():
         raise WorkspaceError(f"{path} is a folder: give the workspace's file (a .sqlite file) instead.")
@@ -379,14 +393,16 @@ def _process_started(pid: int) -> str:
         return ""
 
 
-def open_reader(path: str | Path) -> Workspace:
+def open_reader(path: str | Path, *, password: str | None = None) -> Workspace:
     """A read-only connection to an existing workspace, for a worker thread: it never writes or migrates (the
     window's own connection did both when it opened the file), and it belongs to the thread that uses it, which
-    closes it. Opening it costs the same whatever the size of the file."""
+    closes it. Opening it costs the same whatever the size of the file. `password`: a shared workspace's, when
+    none was given to open_workspace in this process."""
     if str(path).startswith(("postgresql:", "postgres:")):
         from compstat_desk.core.store.pg_connection import open_on_server, shown_url
 
-        return Workspace(shown_url(str(path)), open_on_server(str(path), read_only=True), read_only=True)
+        return Workspace(shown_url(str(path)), open_on_server(str(path), read_only=True, password=password),
+                         read_only=True)
     path = Path(path).expanduser()
     if not path.exists() or path.stat().st_size == 0:
         raise WorkspaceError(f"There is no workspace at {path}.")

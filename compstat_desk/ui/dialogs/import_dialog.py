@@ -38,6 +38,7 @@ from compstat_desk.core.ingest.job import (
     run_undo,
 )
 from compstat_desk.core.ingest.reader import SeveralSheets
+from compstat_desk.core.store.pg_connection import is_postgres_url
 from compstat_desk.ui.dialogs.import_options import ImportOptionsWidget, window_words
 from compstat_desk.ui.tasks import Task, runner_of
 
@@ -55,7 +56,8 @@ class ImportDialog(QDialog):
     def __init__(self, db_path: str | Path, parent: QWidget | None = None, start_dir: str = ""):
         super().__init__(parent)
         self.setWindowTitle("Import files")
-        self.db_path = Path(db_path)
+        # A shared workspace's address stays as written (a Path would fold its '//').
+        self.db_path: str | Path = db_path if is_postgres_url(str(db_path)) else Path(db_path)
         self.start_dir = start_dir
         self.task: Task | None = None
         self.preview: FilePreview | None = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from contextlib import ExitStack
 from functools import partial
 from typing import Any
 
@@ -31,6 +32,7 @@ from shiboken6 import isValid
 
 from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.meetings import agenda as meetings
+from compstat_desk.core.meetings.vintage import meeting_data
 from compstat_desk.core.store.catalog import category_choices, unit_choices
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui import saving
@@ -390,7 +392,11 @@ def run_meeting(ws: Workspace, meeting_id: int) -> tuple[PresenterWindow, ChairC
     resume = meetings.resumable(ws)
     start_at = resume[1] if resume and resume[0] == meeting_id else 1
     meetings.start_meeting(ws, meeting_id)
-    presenter = PresenterWindow(ws, meeting_id)
+    # The slides' figures from the meeting's frozen data vintage (a temporary copy when later imports exist), read
+    # again on threads by its own path; the copy goes when the presenter closes.
+    held = ExitStack()
+    data = held.enter_context(meeting_data(ws, meeting_id, named_as_source=False))
+    presenter = PresenterWindow(ws, meeting_id, data=data, data_held=held)
     console = ChairConsole(ws, presenter)
     presenter.place(console)
     presenter.go_to(start_at)

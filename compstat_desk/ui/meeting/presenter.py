@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from contextlib import ExitStack
 from functools import partial
 from typing import Any
 
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, 
 from compstat_desk.core.meetings import agenda as meetings
 from compstat_desk.core.meetings.agenda import Slide
 from compstat_desk.core.meetings.screens import MeetingScreens
+from compstat_desk.core.meetings.vintage import vintage
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui import saving
 from compstat_desk.ui.meeting.panels import PanelContext, panel_widget
@@ -46,7 +48,7 @@ class SlideView(QWidget):
     """One slide: its title, its panels side by side, the marking above and below, the slide number."""
 
     def __init__(self, ws: Workspace, slide: Slide, context: PanelContext, total: int, marking: str,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, *, data: Workspace | None = None, vintage: str | None = None):
         super().__init__(parent)
         self.slide = slide
         self.setAutoFillBackground(True)
@@ -59,7 +61,7 @@ class SlideView(QWidget):
         title.setWordWrap(True)
         title.setFont(panel_font(context, 1.35, bold=True))
         title.setStyleSheet("color: #14325c;")
-        where = QLabel(f"{slide.item_title} · slide {slide.number} of {total}")
+        where = QLabel(f"{slide.item_title} · slide {slide.number} of {total}" + (f" · {vintage}" if vintage else ""))
         where.setTextFormat(Qt.TextFormat.PlainText)
         where.setWordWrap(True)
         where.setFont(panel_font(context, 0.8))  # the least the room reads
@@ -67,7 +69,9 @@ class SlideView(QWidget):
         panels = QHBoxLayout()
         panels.setSpacing(16)
         shared = dataclasses.replace(context, panels=max(1, len(slide.panels)))
-        self.panels = [panel_widget(ws, p, shared) for p in slide.panels]
+        # The figures from the meeting's data vintage (`data`); the actions as they stand, captured live.
+        self.panels = [panel_widget(ws if p.get("type") == "actions" else (data or ws), p, shared)
+                       for p in slide.panels]
         for w in self.panels:
             # Each panel takes its share of the slide and fits itself in it: nothing is clipped or scrolled.
             w.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
@@ -169,16 +173,21 @@ class PresenterWindow(QWidget):
     left = Signal()
 
     def __init__(self, ws: Workspace, meeting_id: int, *, week_ending: dt.date | None = None,
-                 scale: float | None = None, record: bool = True, parent: QWidget | None = None):
+                 scale: float | None = None, record: bool = True, parent: QWidget | None = None,
+                 data: Workspace | None = None, data_held: ExitStack | None = None):
         super().__init__(parent)
         self.setWindowTitle("compstat-desk — presenter")
         self.ws = ws
+        self.data = data or ws  # what the slides' figures are read from: the meeting's data vintage, when frozen
+        self.data_held = data_held  # closed with the window: removes the vintage's temporary copy
+        frozen = vintage(ws, meeting_id)
+        self.vintage = frozen.words() if frozen else None
         self.meeting_id = meeting_id
         info = meetings.meeting_info(ws, meeting_id)
         self.marking = info["marking"]
         self.fixed_scale = scale  # None: follow the screen's height
         self.record = record  # False (a screenshot, a rehearsal): the meeting's slide and clock are not touched
-        self.context = PanelContext(meeting_id, week_ending or latest_week(ws), scale or PROJECTOR_SCALE)
+        self.context = PanelContext(meeting_id, week_ending or latest_week(self.data), scale or PROJECTOR_SCALE)
         self.slides = meetings.slides(ws, meeting_id)
         self.number = 0
         self.blank = False
@@ -217,7 +226,8 @@ class PresenterWindow(QWidget):
                 old.deleteLater()
             self._views = {}
         if number not in self._views:
-            view = SlideView(self.ws, self.slides[number - 1], self.context, len(self.slides), self.marking)
+            view = SlideView(self.ws, self.slides[number - 1], self.context, len(self.slides), self.marking,
+                             data=self.data, vintage=self.vintage)
             self._views[number] = view
             self.stack.addWidget(view)
         return self._views[number]
@@ -408,6 +418,9 @@ class PresenterWindow(QWidget):
             for child in view.findChildren(QWidget):
                 if hasattr(child, "shutdown") and type(child).__name__ == "MapWidget":
                     child.shutdown()
+        if self.data_held is not None:
+            self.data_held.close()
+            self.data_held = None
         super().closeEvent(event)
 
     # -- screens -----------------------------------------------------------------------------------

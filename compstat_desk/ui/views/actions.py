@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from compstat_desk.core.actions import tracker
-from compstat_desk.core.errors import CompstatError
+from compstat_desk.core.errors import ChangedMeanwhile, CompstatError
 from compstat_desk.core.meetings.agenda import meetings_by_date
 from compstat_desk.core.store.catalog import unit_choices
 from compstat_desk.core.store.workspace import Workspace
@@ -383,8 +383,13 @@ class ActionsView(QWidget):
         ref = self._current
         note, status = self.note.toPlainText(), self.new_status.currentData()
         blocked_by = self.blocked_by.text() or None
+        # The version shown: if someone else changes the action meanwhile, the core refuses this review
+        # (ChangedMeanwhile) and says what both are, rather than overwrite theirs.
+        shown = self.model.frame[self.model.frame["ref"] == ref]
+        version = int(shown.iloc[0]["version"]) if len(shown) else None
         saving.save(self.ws, f"your review of {ref}",
-                    lambda: tracker.review(self.ws, ref, note=note, status=status, blocked_by=blocked_by),
+                    lambda: tracker.review(self.ws, ref, note=note, status=status, blocked_by=blocked_by,
+                                           expected_version=version),
                     done=lambda _: self._review_saved(ref), failed=self._review_not_saved,
                     waiting=self._say, owner=self, hold=self.save)
 
@@ -395,6 +400,16 @@ class ActionsView(QWidget):
         self.changed.emit()
 
     def _review_not_saved(self, exc: CompstatError) -> None:
+        if isinstance(exc, ChangedMeanwhile):
+            # Theirs is on the record now: show it (the history and facts read again), keeping what this user typed
+            # in the note so that it can be saved again after a look.
+            ref, typed, chosen = self._current, self.note.toPlainText(), self.new_status.currentIndex()
+            self.refresh()
+            if ref is not None and self.select(ref):
+                self.note.setPlainText(typed)
+                self.new_status.setCurrentIndex(chosen)
+            self._say(f"Not saved: {exc}")
+            return
         self._say(f"Not saved: {exc}")
 
     def _say(self, words: str) -> None:

@@ -32,7 +32,7 @@ from compstat_desk.core.analysis import trajectories
 from compstat_desk.core.analysis.backtest import BacktestSummary, run_backtest
 from compstat_desk.core.analysis.targets import TargetSpec
 from compstat_desk.core.analysis.trajectories import chance_words
-from compstat_desk.core.errors import CompstatError, WorkspaceBusy
+from compstat_desk.core.errors import ChangedMeanwhile, CompstatError, WorkspaceBusy
 from compstat_desk.core.store.catalog import category_choices, indicator_choices, unit_choices, unit_info
 from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui import saving
@@ -238,6 +238,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         layout.setContentsMargins(0, 4, 0, 0)
         layout.addWidget(self.splitter, 1)
         self.editing: int | None = None
+        self.editing_version: int | None = None  # the version of the target in the form, as it was loaded
         self._tries = 0  # rounds of giving the list its room (fit_table)
         self._refit = QTimer(self)  # fit_table once a resize has settled
         self._refit.setSingleShot(True)
@@ -343,6 +344,8 @@ class TargetsViewWidget(AnalysisViewWidget):
 
     def load(self, target_id: int) -> None:
         """Fill the form with a stored target to edit it, and show its trajectory."""
+        # The version first: a change made after it was read is seen as one when saving (never one lost).
+        self.editing_version = core_targets.target_version(self.ws, target_id)
         spec = core_targets.spec_of(self.ws, target_id)
         self.editing = target_id
         self.form_box.setTitle(f"Target #{target_id}")
@@ -386,17 +389,20 @@ class TargetsViewWidget(AnalysisViewWidget):
     def save(self) -> None:
         """Create the target, or save the changes to the one being edited, now or, when the workspace is busy, as soon
         as it is free (saying so meanwhile); the core's message when refused, the form kept as typed."""
-        spec, editing = self.spec(), self.editing
+        spec, editing, version = self.spec(), self.editing, self.editing_version
 
         def write() -> tuple[int, str]:
             if editing is None:
                 made = core_targets.create_target(self.ws, spec)
                 return made, f"Target #{made} created."
-            changed = core_targets.update_target(self.ws, editing, spec)
+            changed = core_targets.update_target(self.ws, editing, spec, expected_version=version)
             return editing, (f"Target #{editing}: {', '.join(c.replace('_', ' ') for c in changed)} changed."
                              if changed else "Nothing changed.")
 
         def failed(exc: CompstatError) -> None:
+            if isinstance(exc, ChangedMeanwhile) and editing is not None and self.editing == editing:
+                # Theirs is shown in the message and the form keeps yours: saving again now means to replace it.
+                self.editing_version = core_targets.target_version(self.ws, editing)
             self.feedback.setStyleSheet("QLabel { color: #b00020; font-weight: bold; }")
             self.feedback.setText(f"Not saved: {exc}" if isinstance(exc, WorkspaceBusy) else str(exc))
 
@@ -412,6 +418,7 @@ class TargetsViewWidget(AnalysisViewWidget):
         target_id, said = saved
         self.editing = target_id
         self.refresh()
+        self.load(target_id)  # as stored now, with its new version
         self.feedback.setStyleSheet("")
         self.feedback.setText(said)
         self.saved.emit(target_id)

@@ -85,6 +85,17 @@ def test_weeks_before_the_data_are_missing_not_zero(ws, write):
     assert (chart["outside"] == "").all()
 
 
+def test_the_headline_total_before_any_category_is_headline_counts_none(ws, write):
+    """A new force has no headline category yet: its headline weeks count nothing (on the server too, which refuses
+    an empty IN list), while its burglaries are there (the data covers the whole week, Monday to Sunday)."""
+    from compstat_desk.core.analysis.series import weekly_counts
+
+    rows = pd.DataFrame({"occurred": ["2026-11-09", "2026-11-10", "2026-11-15"], "category": "BURG", "unit": "N1"})
+    import_file(ws, write("new.csv", rows.to_csv(index=False)))
+    assert weekly_counts(ws, "N1", "HEADLINE", dt.date(2026, 11, 15), 1).tolist() == [0.0]
+    assert weekly_counts(ws, "N1", "BURG", dt.date(2026, 11, 15), 1).tolist() == [3.0]
+
+
 @pytest.mark.parametrize("mu,phi", [(2.0, 1.0), (5.0, 1.0), (10.0, 1.0), (30.0, 1.0), (4.0, 2.0), (10.0, 2.5)])
 def test_limits_are_scipys_exact_quantiles(mu, phi):
     limits = count_limits(np.array([mu]), phi)
