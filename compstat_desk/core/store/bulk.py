@@ -110,6 +110,7 @@ def copy_columns(conn: PgConnection, head: str, row: str, columns: Sequence[Sequ
     try:
         cur = raw.execute(text.encode())
     except Exception as exc:
+        _drop_staging(conn)
         raise _as_sqlite_error(exc) from exc
     conn.total_changes += max(cur.rowcount, 0)
     raw.execute(f"DROP TABLE {STAGING}")
@@ -157,6 +158,13 @@ def foreign_keys_on(conn: sqlite3.Connection | PgConnection, table: str, keys: l
     except Exception as exc:
         raise _as_sqlite_error(exc) from exc
     conn.raw.execute(f"ANALYZE {_quote(table)}".encode())
+
+
+def _drop_staging(conn: PgConnection) -> None:
+    """After a failed statement outside a transaction, the temporary table is dropped (inside one, the rollback
+    takes it away with everything else)."""
+    if not conn.in_transaction:
+        conn.raw.execute(f"DROP TABLE IF EXISTS pg_temp.{STAGING}")
 
 
 def _row_security(conn: PgConnection, table: str) -> bool:
@@ -306,6 +314,7 @@ def update_rows(conn: sqlite3.Connection, sql: str, rows: Iterable[Sequence[Any]
     try:
         cur = raw.execute(f"UPDATE {_quote(table)} AS t SET {assignments} FROM {STAGING} AS s WHERE {where}".encode())
     except Exception as exc:
+        _drop_staging(conn)
         raise _as_sqlite_error(exc) from exc
     conn.total_changes += max(cur.rowcount, 0)
     raw.execute(f"DROP TABLE {STAGING}")

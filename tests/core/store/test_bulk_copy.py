@@ -183,6 +183,9 @@ def test_a_table_with_row_level_security_gets_its_rows_under_its_policies(engine
                 ("a", 1), ("b", 2)]
             with pytest.raises(sqlite3.DatabaseError, match="row-level security"):
                 insert_columns(theirs, "INSERT INTO n(k, n)", "(?, ?)", [["c"], [500]])
+            # The failed load left no temporary table behind in its session, still open.
+            assert pg.raw.execute("SELECT count(*) FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner WHERE "
+                                  "r.rolname = %s", (user,)).fetchone()[0] == 0
     finally:
         pg.raw.execute(f"REVOKE ALL ON n FROM {user}")
         pg.raw.execute(f"DROP ROLE {user}")
