@@ -60,7 +60,7 @@ COPY_TYPES = {"bigint": "int8", "integer": "int4", "smallint": "int2", "double p
 ARROW_TYPES = {"int8": "int64", "int4": "int64", "int2": "int64", "float8": "float64", "float4": "float64",
                "text": "string"}
 LARGE_LOAD = 50_000  # rows from which a COPY is followed by ANALYZE, and may check the foreign keys once
-COPY_BATCH_ROWS = 200_000  # rows written as CSV at a time, to bound memory however many come
+COPY_BATCH_ROWS = 20_000  # rows written as CSV at a time: the server reads one block while the next is written
 STAGING = "bulk_rows"  # the temporary table rows wait in for an INSERT … SELECT … ON CONFLICT
 
 
