@@ -12,7 +12,7 @@ from pathlib import Path
 
 # The command's names for the benchmarks, and their modules in benchmarks/.
 BENCHMARKS = {"import": "imports", "compstat": "compstat", "open": "open", "gui": "gui", "pack": "pack", "map": "map",
-              "meeting": "meeting"}
+              "meeting": "meeting", "server": "server"}
 
 
 def add_arguments(command: str, bench: argparse.ArgumentParser) -> None:

@@ -64,3 +64,14 @@ def test_the_open_benchmark_reports_opening_against_size_and_when_computing_star
 def test_the_pack_benchmark_reports_seconds_and_pages(started):
     out = report(started["pack"])
     assert "Agenda pack of small.sqlite, end to end in a fresh process: best" in out and " pages, " in out
+
+
+def test_the_server_benchmark_reports_its_ratios_to_sqlite_and_to_copy(postgres_server, tmp_path):
+    procs = start_benchmarks({"server": ["--rows", "2000", "--import-rows", "2000", "--repeats", "1", "--server",
+                                         postgres_server, "--dir", str(tmp_path)]}, cwd=tmp_path)
+    try:
+        out = report(procs["server"])
+    finally:
+        stop(procs)
+    assert "Compstat table for" in out and "over 2,000 incidents" in out and "(bound <= 2.0)" in out
+    assert "ratio to read_csv + COPY (binary) into a bare table" in out and "COPY of the raw file" in out

@@ -16,7 +16,7 @@ import pandas as pd
 
 from compstat_desk.core.errors import ImportCancelled
 from compstat_desk.core.ingest.reader import ROW_NUMBER, raw_lines
-from compstat_desk.core.store.bulk import insert_columns
+from compstat_desk.core.store.bulk import insert_columns, insert_rows, update_rows
 from compstat_desk.core.store.counts import apply_weekly_deltas, weekday_number
 from compstat_desk.core.store.workspace import Workspace, cli_command, current_user, now_iso
 
@@ -302,8 +302,8 @@ class ImportRun:
         rows = frame[mask]
         why = np.broadcast_to(np.asarray(reasons, dtype=object), mask.shape)[mask]
         kinds = why if kind is None else np.broadcast_to(np.asarray(kind, dtype=object), mask.shape)[mask]
-        self.ws.conn.executemany(
-            "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
+        insert_rows(
+            self.ws.conn, "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
             zip([self.import_id] * len(rows), rows[ROW_NUMBER].astype(int).tolist(), raw_lines(rows, columns),
                 why.tolist(), strict=True),
         )
@@ -314,8 +314,8 @@ class ImportRun:
         """Keep rejected rows given as (row number, raw text, reason); `kinds` group them for the summary."""
         if not lines:
             return
-        self.ws.conn.executemany(
-            "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
+        insert_rows(
+            self.ws.conn, "INSERT INTO rejected_rows(import_id, row_number, raw, reason) VALUES (?, ?, ?, ?)",
             [(self.import_id, n, raw, why) for n, raw, why in lines],
         )
         self.reasons.update(kinds if kinds is not None else ["wrong number of fields"] * len(lines))
@@ -353,8 +353,8 @@ def apply_daily_deltas(ws: Workspace, net: pd.Series) -> None:
     if not up.all():
         # A count only falls where an incident was counted before, so the row exists.
         down = ~up
-        ws.conn.executemany("UPDATE daily_counts SET n = n + ? WHERE day = ? AND unit_id = ? AND category_id = ?",
-                            zip(n[down].tolist(), day[down].tolist(), unit[down].tolist(), cat[down].tolist(),
+        update_rows(ws.conn, "UPDATE daily_counts SET n = n + ? WHERE day = ? AND unit_id = ? AND category_id = ?",
+                    zip(n[down].tolist(), day[down].tolist(), unit[down].tolist(), cat[down].tolist(),
                                 strict=True))
         ws.conn.execute("DELETE FROM daily_counts WHERE n = 0")
 

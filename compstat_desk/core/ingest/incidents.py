@@ -17,7 +17,7 @@ from compstat_desk.core.ingest.dates import DateFormat, day_text, format_from_op
 from compstat_desk.core.ingest.prepare import ChunkContext, PreparedChunk, Worker, prepared_chunks
 from compstat_desk.core.ingest.reader import TableSource
 from compstat_desk.core.store import catalog
-from compstat_desk.core.store.bulk import insert_columns
+from compstat_desk.core.store.bulk import foreign_keys_off, foreign_keys_on, insert_columns, insert_rows, update_rows
 from compstat_desk.core.store.grid import fix_grid
 from compstat_desk.core.store.migrations import SOURCE_ID_INDEX
 from compstat_desk.core.store.roles import may_change_schema
@@ -93,6 +93,10 @@ class IncidentImport:
             # A first load: building the id index once at the end is cheaper than keeping it row by row.
             # Inside the transaction, so a failed import leaves the index as it was.
             self.ws.conn.execute("DROP INDEX IF EXISTS incidents_source_id")
+        self.keys_off: list[tuple[str, str]] | None = None
+        if self.ws.on_server and not self.ws.conn.execute("SELECT EXISTS(SELECT 1 FROM incidents)").fetchone()[0]:
+            # A first load on PostgreSQL: its foreign keys checked once at the end, not by a trigger per row.
+            self.keys_off = foreign_keys_off(self.ws.conn, "incidents")
         self.deltas: list[pd.DataFrame] = []  # day (number), unit_id, category_id, n: signed counts to add
         self.waiting: list[pd.DataFrame] = []  # rows of a first load looked up once the id index is built
 
@@ -365,11 +369,21 @@ class IncidentImport:
         if new.empty:
             return
         iid = self.run.import_id
-        # NaN binds as NULL in SQLite, so missing coordinates need no conversion to None.
-        columns = [[i or None for i in new["source_id"].tolist()], new["occurred"].tolist(),
-                   new["category_id"].tolist(), new["unit_id"].tolist(), new["lon"].to_numpy(dtype=float).tolist(),
-                   new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(), new["from_point"].tolist(),
-                   [p or None for p in new["place"].tolist()]]
+        columns: list[Any]
+        if self.ws.on_server:
+            # COPY takes the columns as pandas holds them (Arrow strings, numpy numbers), with no Python object per
+            # value: 0.5 s less for a million incidents. An empty id or place is NULL, as below.
+            columns = [_blank_as_null(new["source_id"]), new["occurred"],
+                       *(new[c].to_numpy(dtype=np.int64) for c in ("category_id", "unit_id")),
+                       new["lon"].to_numpy(dtype=float), new["lat"].to_numpy(dtype=float),
+                       *(new[c].to_numpy(dtype=np.int64) for c in ("withheld", "from_point")),
+                       _blank_as_null(new["place"])]
+        else:
+            # NaN binds as NULL in SQLite, so missing coordinates need no conversion to None.
+            columns = [[i or None for i in new["source_id"].tolist()], new["occurred"].tolist(),
+                       new["category_id"].tolist(), new["unit_id"].tolist(), new["lon"].to_numpy(dtype=float).tolist(),
+                       new["lat"].to_numpy(dtype=float).tolist(), new["withheld"].tolist(),
+                       new["from_point"].tolist(), [p or None for p in new["place"].tolist()]]
         # The import id is the same for every row: written as a literal, it is not bound a million times.
         insert_columns(self.ws.conn, "INSERT INTO incidents(source_id, occurred, category_id, unit_id, lon, lat,"
                        " withheld, unit_from_point, place, import_id, last_import_id)",
@@ -379,7 +393,7 @@ class IncidentImport:
         conn = self.ws.conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS chunk_ids(source_id TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM chunk_ids")
-        conn.executemany("INSERT OR IGNORE INTO chunk_ids VALUES (?)", ((i,) for i in ids.tolist()))
+        insert_rows(conn, "INSERT OR IGNORE INTO chunk_ids(source_id) VALUES (?)", ((i,) for i in ids.tolist()))
         rows = conn.execute(
             "SELECT i.source_id, i.id, i.occurred, substr(i.occurred, 1, 10), i.category_id, i.unit_id, i.lon, i.lat,"
             " i.last_import_id"
@@ -433,14 +447,14 @@ class IncidentImport:
                     o, v = fmt(old[col].iloc[i]), fmt(new[col].iloc[i])
                 audit.append((now, who, iid, "incident", int(old["id"].iloc[i]), name, o, v,
                               new["source_id"].iloc[i]))
-        self.ws.conn.executemany(
-            "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
+        insert_rows(self.ws.conn,
+                    "INSERT INTO audit_log(at, who, import_id, entity, entity_id, field, old, new, note)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", audit)
         lon = new["lon"].to_numpy(dtype=float)
         lat = new["lat"].to_numpy(dtype=float)
-        self.ws.conn.executemany(
-            "UPDATE incidents SET occurred = ?, category_id = ?, unit_id = ?, lon = ?, lat = ?, withheld = ?,"
-            " unit_from_point = ?, last_import_id = ? WHERE id = ?",
+        update_rows(
+            self.ws.conn, "UPDATE incidents SET occurred = ?, category_id = ?, unit_id = ?, lon = ?, lat = ?,"
+            " withheld = ?, unit_from_point = ?, last_import_id = ? WHERE id = ?",
             zip(new["occurred"].tolist(), new["category_id"].tolist(), new["unit_id"].tolist(),
                 _nullable(lon), _nullable(lat),
                 new["withheld"].tolist(), new["from_point"].tolist(), [iid] * len(new), old["id"].tolist(),
@@ -457,6 +471,7 @@ class IncidentImport:
             self.ws.conn.execute(SOURCE_ID_INDEX)
         fix_grid(self.ws)  # the first located incidents set the hot-spot grid; it never moves after
         self._settle_waiting()
+        foreign_keys_on(self.ws.conn, "incidents", self.keys_off)
         if self.deltas:
             net = self._summed_deltas(sort=True)  # in the order of daily_counts' key: appended, not inserted
             index = cast(pd.MultiIndex, net.index)
@@ -472,3 +487,8 @@ class IncidentImport:
             report.warnings.append("This file gives months, not days: use monthly comparisons for it.")
             assert report.date_min and report.date_max  # set by every accepted row
             report.date_min, report.date_max = report.date_min[:7], report.date_max[:7]
+
+
+def _blank_as_null(text: pd.Series) -> pd.Series:
+    """Text with an empty value as missing (NULL in the workspace)."""
+    return text.where(text.ne(""))

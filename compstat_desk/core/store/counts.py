@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from compstat_desk.core.errors import CompstatError
-from compstat_desk.core.store.bulk import insert_columns
+from compstat_desk.core.store.bulk import insert_columns, update_rows
 
 WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 EPOCH = dt.date(1970, 1, 1)  # a Thursday: weekday 3
@@ -67,8 +67,8 @@ def apply_weekly_deltas(conn: sqlite3.Connection, net: pd.Series, ends_on: int) 
     if not up.all():
         # A week's count only falls where incidents were counted in it before, so the row exists.
         down = ~up
-        conn.executemany("UPDATE weekly_counts SET n = n + ? WHERE week_end = ? AND unit_id = ? AND category_id = ?",
-                         zip(n[down].tolist(), week[down].tolist(), unit[down].tolist(), cat[down].tolist(),
+        update_rows(conn, "UPDATE weekly_counts SET n = n + ? WHERE week_end = ? AND unit_id = ? AND category_id = ?",
+                    zip(n[down].tolist(), week[down].tolist(), unit[down].tolist(), cat[down].tolist(),
                              strict=True))
         conn.execute("DELETE FROM weekly_counts WHERE n = 0")
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import json
 import math
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import shapely
 
 from compstat_desk.core.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from compstat_desk.core.store.pg_connection import PgConnection
 
 GRID_SETTING = "hot_spot_grid"  # {"lon0": …, "lat0": …, "cell_m": …}
 DEFAULT_CELL_M = 500.0
@@ -44,6 +48,16 @@ def default_grid(ws: Workspace) -> tuple[float, float, float] | None:
     if shapes:
         x0, y0, x1, y1 = (float(v) for v in shapely.total_bounds(shapes))
         lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
+    elif ws.on_server:
+        # Two arrays, sent binary, instead of a row per located incident (a million rows took 1.4 s; the server's
+        # own percentile_cont as long, sorting each column).
+        raw = cast("PgConnection", ws.conn).raw
+        lons, lats = raw.execute(
+            "SELECT array_agg(lon), array_agg(lat) FROM incidents WHERE withheld = 0 AND lon BETWEEN -180 AND 180"
+            " AND lat BETWEEN -90 AND 90", binary=True).fetchone() or (None, None)
+        if not lons:
+            return None
+        lon, lat = float(np.median(np.array(lons, dtype=float))), float(np.median(np.array(lats, dtype=float)))
     else:
         rows = ws.conn.execute("SELECT lon, lat FROM incidents WHERE withheld = 0 AND lon BETWEEN -180 AND 180"
                                " AND lat BETWEEN -90 AND 90").fetchall()
