@@ -40,9 +40,9 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store.header import WorkspaceHeader, header_from
 from compstat_desk.ui import saving
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
-from compstat_desk.ui.theme import PROJECTOR_THEME_MOST, marking_colours, projector_theme_scale, scaled_font
+from compstat_desk.ui.theme import PROJECTOR_THEME_MOST, projector_theme_scale, scaled_font
 from compstat_desk.ui.widgets.fitting import FittingLabelWidget
-from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label
+from compstat_desk.ui.widgets.marking import MarkingBannerWidget, marking_label, show_marking
 
 # The window paints its frame (the marking, the workspace's name, the menus) with Qt alone; pandas, pyqtgraph and
 # the views are imported afterwards (see MainWindow.opening), so nothing below may import them at module level.
@@ -494,10 +494,7 @@ class MainWindow(QMainWindow):
 
     def refresh_after_others(self, changes: list[overview.Change]) -> None:
         """Read everything shown again after others' changes, and say so (who, what, when)."""
-        header = header_from(self.ws.conn, self.ws.path)
-        if header != self.header:  # its name or marking changed
-            self._show_header(header)
-        self.refresh()
+        self.refresh()  # the name and marking too, if a colleague changed them
         review_typed = bool(self.actions_view.note.toPlainText().strip())
         if not review_typed:  # a review being typed is not cleared under the user: the table is read after its save
             self.actions_view.refresh()
@@ -522,9 +519,12 @@ class MainWindow(QMainWindow):
         self.menuWidget().layout().replaceWidget(self.banner, banner)
         self.banner.deleteLater()
         self.banner = banner
-        bg, fg = marking_colours(header.marking)
-        self.status_marking.setText(header.marking)
-        self.status_marking.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 10px; }}")
+        show_marking(self.status_marking, header.marking)
+        # Every view says the marking the workspace has now (a colleague, Setup or the command line may change it).
+        for view in [*getattr(self, "analysis_views", []), getattr(self, "map_view", None),
+                     getattr(self, "priorities_view", None)]:
+            if view is not None:
+                view.set_marking(header.marking)
 
     def _build_top(self) -> None:
         """The marking, then the menus: the marking stays the top line of the window, above the menus."""
@@ -1143,6 +1143,9 @@ class MainWindow(QMainWindow):
         from compstat_desk.ui.state import report_weeks
 
         self._note_changes_seen()  # before reading: a change made while the views read is read again next time
+        header = header_from(self.ws.conn, self.ws.path)
+        if (header.name, header.marking) != (self.header.name, self.header.marking):  # Setup, a command, a colleague
+            self._show_header(header)
         summary = overview.summary(self.ws)
         self._delivery_mode = summary.priorities > 0 and summary.incidents == 0
         self.report.blockSignals(True)  # the unit and the week change together: the views read once, below

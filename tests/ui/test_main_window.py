@@ -703,3 +703,21 @@ def test_file_new_workspace_makes_one_and_the_window_opens_it(qtbot, window, tmp
     finally:
         other.close()
         other.ws.close()
+
+
+def test_a_marking_changed_elsewhere_reaches_every_view_without_reopening(qtbot, window, workspace):
+    """Issue 20: the screens show the workspace's *current* marking. Another compstat-desk (the command line, a
+    colleague) changes it while the window is open: the window notices, and the title, the banner, the status bar
+    and every view's own marking say the new one."""
+    window.show_tab("Map")  # the map is built when first shown: it must follow too
+    qtbot.waitUntil(lambda: getattr(window, "map_view", None) is not None, timeout=10_000)
+    views = [*window.analysis_views, window.map_view]
+    assert {v.marking_label.text() for v in views} == {"OFFICIAL-SENSITIVE"}
+    with open_workspace(workspace.path) as other:  # another process's connection to the same file
+        other.set_setting("marking", "SECRET")
+    qtbot.waitUntil(lambda: window.status_marking.text() == "SECRET", timeout=8_000)  # the window's own polling
+    assert window.windowTitle() == "compstat-desk — Test Force [SECRET]"
+    assert window.banner.marking_label.text() == "SECRET"
+    for view in views:
+        assert view.marking_label.text() == "SECRET", type(view).__name__
+        assert view.marking_label.accessibleName() == "Protective marking: SECRET"

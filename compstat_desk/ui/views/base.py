@@ -29,10 +29,11 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace
 from compstat_desk.ui.state import ReportState, UnitChoice, week_label
-from compstat_desk.ui.theme import marking_colours, readable_font, scaled_font
+from compstat_desk.ui.theme import readable_font, scaled_font
 from compstat_desk.ui.widgets.charts import GREY as GREY  # re-exported with the figures' colours
 from compstat_desk.ui.widgets.charts import compact_legend, fit_axes, fit_legend_columns
 from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.marking import VIEW_MARKING_STYLE, show_marking
 from compstat_desk.ui.widgets.words import window_words
 
 # Colour-blind safe (Okabe–Ito): orange for worse, blue for better; always with a symbol or word beside them.
@@ -80,13 +81,9 @@ class AnalysisViewWidget(QWidget):
         self.heading.setFont(scaled_font(self.font(), 1.25))
         self.heading.setWordWrap(True)
         self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.marking_label = QLabel(marking)
+        self.marking_label = QLabel()
         self.marking_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.marking_label.setAccessibleName(f"Protective marking: {marking}")
-
-        bg, fg = marking_colours(marking)
-        self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 8px;"
-                                         " font-weight: bold; }")
+        self.set_marking(marking)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.heading, 1)
@@ -118,6 +115,10 @@ class AnalysisViewWidget(QWidget):
 
     reads_published = False  # the view can show published weekly figures when there are no incidents
     SMALLEST_TYPE = 0.9  # its smallest type against its font (a chart's labels): a slide's floor sets the font
+
+    def set_marking(self, marking: str) -> None:
+        """The workspace's marking on the view (again when it changes)."""
+        show_marking(self.marking_label, marking, style=VIEW_MARKING_STYLE)
 
     def present(self, *, legend_columns: int, legend_point_size: float, shared: bool = False) -> None:
         """Show the view as a slide's panel shows it: no heading (the slide's title says it), no second marking

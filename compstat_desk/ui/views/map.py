@@ -58,8 +58,8 @@ from compstat_desk.core.errors import CompstatError
 from compstat_desk.core.store import catalog
 from compstat_desk.core.store.workspace import Workspace, open_reader
 from compstat_desk.ui.tasks import Task, TaskRunner, TaskState
-from compstat_desk.ui.theme import marking_colours
 from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.marking import show_marking
 from compstat_desk.ui.widgets.words import window_words
 
 log = logging.getLogger(__name__)
@@ -292,6 +292,10 @@ class MapWidget(QWidget):
         self.refresh()
 
     # -- construction ---------------------------------------------------------------------------------------------
+
+    def set_marking(self, marking: str) -> None:
+        """The workspace's marking on the map (again when it changes)."""
+        show_marking(self.marking_label, marking, style="padding: 3px 12px;")
     def _build(self) -> None:
         base = QFont(self.font())
         base.setPointSizeF(max(base.pointSizeF(), 13.0))  # read from the back of a meeting room
@@ -306,14 +310,12 @@ class MapWidget(QWidget):
         self.title.setFont(title_font)
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.title.setWordWrap(True)
-        self.marking_label = QLabel(self.ws.marking)
+        self.marking_label = QLabel()
         self.marking_label.setTextFormat(Qt.TextFormat.PlainText)
         bold = QFont(base)
         bold.setBold(True)
         self.marking_label.setFont(bold)
-        bg, fg = marking_colours(self.ws.marking)
-        self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 3px 12px; }}")
-        self.marking_label.setAccessibleName(f"Protective marking: {self.ws.marking}")
+        self.set_marking(self.ws.marking)
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addWidget(self.marking_label, 0, Qt.AlignmentFlag.AlignTop)

@@ -66,6 +66,7 @@ from compstat_desk.ui.models.priorities import (
 from compstat_desk.ui.models.tables import sorting_proxy
 from compstat_desk.ui.theme import readable_font, scaled_font
 from compstat_desk.ui.widgets.flow import FlowLayout
+from compstat_desk.ui.widgets.marking import VIEW_MARKING_STYLE, show_marking
 from compstat_desk.ui.widgets.tables import SPLIT_SLACK, GridTable, TintKeepingDelegate, WrappingTable
 
 Index = QModelIndex | QPersistentModelIndex
@@ -185,14 +186,9 @@ class PrioritiesView(QWidget):
         self.heading = QLabel()
         self.heading.setFont(scaled_font(self.font(), 1.25))
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.marking_label = QLabel(marking)
+        self.marking_label = QLabel()
         self.marking_label.setObjectName("marking")
-        self.marking_label.setAccessibleName(f"Protective marking: {marking}")
-        from compstat_desk.ui.theme import marking_colours
-
-        bg, fg = marking_colours(marking)
-        self.marking_label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 8px;"
-                                         " font-weight: bold; }")
+        self.set_marking(marking)
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.marking_label, 0, Qt.AlignmentFlag.AlignTop)
@@ -282,6 +278,11 @@ class PrioritiesView(QWidget):
 
         self.table.selectionModel().currentRowChanged.connect(self.on_table_current_row_changed)
         self.refresh()
+
+    def set_marking(self, marking: str) -> None:
+        """The workspace's marking on the view (again when it changes)."""
+        self.marking = marking
+        show_marking(self.marking_label, marking, style=VIEW_MARKING_STYLE)
 
     def eventFilter(self, watched: Any, event: Any) -> bool:
         if watched is self.narrative_edit and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \

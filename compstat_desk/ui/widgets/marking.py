@@ -11,14 +11,23 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 from compstat_desk.ui.theme import marking_colours, scaled_font
 from compstat_desk.ui.widgets.fitting import FittingLabelWidget
 
+VIEW_MARKING_STYLE = "padding: 2px 8px; font-weight: bold;"  # beside a view's heading
+
+
+def show_marking(label: QLabel, marking: str, *, style: str = "padding: 2px 10px;") -> None:
+    """`label` saying the marking in its colours (and told to a screen reader): when a view is built, and again
+    whenever the workspace's marking changes (here, or by a colleague on a shared workspace)."""
+    label.setText(marking)
+    bg, fg = marking_colours(marking)
+    label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; {style} }}")
+    label.setAccessibleName(f"Protective marking: {marking}")
+
 
 def marking_label(marking: str, font: QFont, parent: QWidget | None = None) -> QLabel:
     label = QLabel(marking, parent)
     label.setTextFormat(Qt.TextFormat.PlainText)
-    bg, fg = marking_colours(marking)
     label.setFont(font)
-    label.setStyleSheet(f"QLabel {{ background: {bg}; color: {fg}; padding: 2px 10px; }}")
-    label.setAccessibleName(f"Protective marking: {marking}")
+    show_marking(label, marking)
     return label
 
 
