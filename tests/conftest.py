@@ -39,7 +39,7 @@ def ws(tmp_path, request):
 def empty_template(postgres_server, tmp_path_factory):
     path = tmp_path_factory.mktemp("empty") / "empty.sqlite"
     open_workspace(path).close()
-    return _server_copy(path, postgres_server, tmp_path_factory)
+    return _server_copy(path, postgres_server)
 
 
 @pytest.fixture
@@ -78,7 +78,7 @@ def _open_copy(built: Path, tmp_path: Path):
     workspace.close()
 
 
-def _server_copy(built: Path, server: str, factory) -> str:
+def _server_copy(built: Path, server: str) -> str:
     """A template database on the server holding the built workspace (made once per run): each test gets a new
     database from it (CREATE DATABASE … TEMPLATE, a file copy on the server)."""
     import psycopg
@@ -94,13 +94,13 @@ def _server_copy(built: Path, server: str, factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def sample_template(built_sample, postgres_server, tmp_path_factory):
-    return _server_copy(built_sample, postgres_server, tmp_path_factory)
+def sample_template(built_sample, postgres_server):
+    return _server_copy(built_sample, postgres_server)
 
 
 @pytest.fixture(scope="session")
-def delivery_template(built_delivery, postgres_server, tmp_path_factory):
-    return _server_copy(built_delivery, postgres_server, tmp_path_factory)
+def delivery_template(built_delivery, postgres_server):
+    return _server_copy(built_delivery, postgres_server)
 
 
 def _open_server_copy(server: str, template: str):

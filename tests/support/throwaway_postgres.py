@@ -61,6 +61,20 @@ class ThrowawayServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def owned_by_password_user(url: str, secret: str) -> str:
+    """Hand the (new, empty) database at `url` to PASSWORD_USER, the one user the server asks for a password,
+    with `secret` as that password: the same address for that user (no password in it)."""
+    import psycopg
+
+    dbname = url.rsplit("/", 1)[1]
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute(f"DO $$ BEGIN CREATE ROLE {PASSWORD_USER} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        pg.execute(f"ALTER ROLE {PASSWORD_USER} PASSWORD '{secret}'")
+        pg.execute(f"ALTER DATABASE {dbname} OWNER TO {PASSWORD_USER}")
+        pg.execute(f"ALTER SCHEMA public OWNER TO {PASSWORD_USER}")
+    return url.replace(f"//{SUPERUSER}@", f"//{PASSWORD_USER}@")
+
+
 def _as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 

@@ -11,7 +11,7 @@ from keyring.backends import fail
 from keyring.errors import PasswordDeleteError
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
-from support.throwaway_postgres import PASSWORD_USER
+from support.throwaway_postgres import owned_by_password_user
 
 from compstat_desk.core.actions import tracker
 from compstat_desk.core.store.postgres import copy_workspace
@@ -58,13 +58,7 @@ def shared_sample(built_sample, postgres_db, monkeypatch):
     its address (with that user, no password)."""
     from compstat_desk.core.store import pg_connection
 
-    dbname = postgres_db.rsplit("/", 1)[1]
-    with psycopg.connect(postgres_db, autocommit=True) as pg:
-        pg.execute(f"DO $$ BEGIN CREATE ROLE {PASSWORD_USER} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        pg.execute(f"ALTER ROLE {PASSWORD_USER} PASSWORD '{SECRET}'")
-        pg.execute(f"ALTER DATABASE {dbname} OWNER TO {PASSWORD_USER}")
-        pg.execute(f"ALTER SCHEMA public OWNER TO {PASSWORD_USER}")
-    url = postgres_db.replace("//postgres@", f"//{PASSWORD_USER}@")
+    url = owned_by_password_user(postgres_db, SECRET)
     monkeypatch.delenv("PGPASSWORD", raising=False)
     copy_workspace(str(built_sample), url, password=SECRET)
     yield url

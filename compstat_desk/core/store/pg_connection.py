@@ -380,9 +380,9 @@ class PgConnection:
         raise sqlite3.OperationalError(f"{sql.strip()} means nothing to a workspace on PostgreSQL")
 
 
-def as_float_numbers(raw: psycopg.Connection[tuple[Any, ...]]) -> None:
-    """Read PostgreSQL's exact numbers (sum of integers, avg, round) as SQLite gives them: an int when whole, else a
-    float, never a Decimal."""
+def adapt_as_sqlite(raw: psycopg.Connection[tuple[Any, ...]]) -> None:
+    """Values both ways as sqlite3 has them: PostgreSQL's exact numbers (sum of integers, avg, round) read as an int
+    when whole, else a float, never a Decimal; Python's ints sent as bigint; NaN sent as NULL."""
     from psycopg.adapt import Loader
 
     class NumericLoader(Loader):
@@ -595,7 +595,7 @@ def _ready(raw: psycopg.Connection[tuple[Any, ...]], read_only: bool) -> None:
     raw.autocommit = True
     if read_only:
         raw.execute("SET default_transaction_read_only = on")
-    as_float_numbers(raw)
+    adapt_as_sqlite(raw)
     # Per connection: sorts and hashes of a few million rows in memory (a median of a million incidents'
     # coordinates spilled to disk at the default 4MB), and no JIT compiling, which costs more than it saves on
     # the workspace's short queries.

@@ -7,7 +7,7 @@ import psycopg
 import pytest
 
 from compstat_desk.core.store.bulk import LARGE_LOAD, insert_columns, insert_rows, update_rows
-from compstat_desk.core.store.pg_connection import PgConnection, as_float_numbers
+from compstat_desk.core.store.pg_connection import PgConnection, adapt_as_sqlite
 
 SQLITE_TABLES = [
     "CREATE TABLE kinds (id INTEGER PRIMARY KEY, name TEXT)",
@@ -34,7 +34,7 @@ def engines(postgres_db):
         lite.execute(statement)
     lite.execute("INSERT INTO kinds VALUES (1, 'one'), (2, 'two')")
     raw = psycopg.connect(postgres_db, autocommit=True)
-    as_float_numbers(raw)
+    adapt_as_sqlite(raw)
     for statement in PG_TABLES:
         raw.execute(statement.encode())
     raw.execute("INSERT INTO kinds VALUES (1, 'one'), (2, 'two')")
@@ -175,7 +175,7 @@ def test_a_table_with_row_level_security_gets_its_rows_under_its_policies(engine
     address = postgres_db.split("//", 1)[0] + "//" + user + "@" + postgres_db.split("@", 1)[1]
     try:
         with psycopg.connect(address, autocommit=True) as raw:
-            as_float_numbers(raw)
+            adapt_as_sqlite(raw)
             theirs = PgConnection(raw)
             for conn in (lite, theirs):
                 insert_columns(conn, "INSERT INTO n(k, n)", "(?, ?)", [["a", "b"], [1, 2]])

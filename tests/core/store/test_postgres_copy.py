@@ -202,18 +202,12 @@ def test_the_command_copies_both_ways(sample_copy, postgres_db, tmp_path, capsys
 
 def test_the_password_comes_from_pgpassword_or_the_terminal_and_is_never_shown(sample_copy, postgres_db, tmp_path,
                                                                               monkeypatch, capsys):
-    from support.throwaway_postgres import PASSWORD_USER  # the server asks this user for a password
+    from support.throwaway_postgres import PASSWORD_USER, owned_by_password_user  # a user asked for a password
 
     from compstat_desk.cli import main
 
     secret = "horse battery staple"
-    dbname = postgres_db.rsplit("/", 1)[1]
-    with psycopg.connect(postgres_db, autocommit=True) as pg:
-        pg.execute(f"DO $$ BEGIN CREATE ROLE {PASSWORD_USER} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
-        pg.execute(f"ALTER ROLE {PASSWORD_USER} PASSWORD '{secret}'")
-        pg.execute(f"ALTER DATABASE {dbname} OWNER TO {PASSWORD_USER}")
-        pg.execute(f"ALTER SCHEMA public OWNER TO {PASSWORD_USER}")
-    url = postgres_db.replace("//postgres@", f"//{PASSWORD_USER}@")
+    url = owned_by_password_user(postgres_db, secret)
     monkeypatch.delenv("PGPASSWORD", raising=False)
     with pytest.raises(PasswordNeeded, match="set PGPASSWORD, or run this at a terminal"):
         copy_workspace(str(sample_copy), url)
