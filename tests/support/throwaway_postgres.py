@@ -61,6 +61,36 @@ class ThrowawayServer:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+class OwnedDatabase:
+    """A new database owned by a login of its own allowed to create roles (as the guide has a force set one up),
+    on the server at `admin_url` (a superuser's address); `drop()` removes it and every login named after it."""
+
+    def __init__(self, admin_url: str):
+        import uuid
+
+        import psycopg
+
+        self.admin_url = admin_url
+        self.db = f"t_{uuid.uuid4().hex[:12]}"
+        self.owner = f"{self.db}_owner"
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f"CREATE ROLE {self.owner} LOGIN CREATEROLE")
+            admin.execute(f"CREATE DATABASE {self.db} OWNER {self.owner}")
+
+    def url(self, user: str) -> str:
+        host = self.admin_url.split("@", 1)[1].rsplit("/", 1)[0]
+        return f"postgresql://{user}@{host}/{self.db}"
+
+    def drop(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
+            names = [r[0] for r in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
+                                                 (f"{self.db}%",)).fetchall()]
+            admin.execute(f"DROP ROLE {', '.join(names)}")
+
+
 def owned_by_password_user(url: str, secret: str) -> str:
     """Hand the (new, empty) database at `url` to PASSWORD_USER, the one user the server asks for a password,
     with `secret` as that password: the same address for that user (no password in it)."""

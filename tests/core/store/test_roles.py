@@ -9,12 +9,12 @@ import hmac
 import io
 import shutil
 import sqlite3
-import uuid
 from pathlib import Path
 
 import pandas as pd
 import psycopg
 import pytest
+from support.throwaway_postgres import OwnedDatabase
 
 from compstat_desk.cli import main
 from compstat_desk.core.actions import tracker
@@ -41,23 +41,14 @@ def small_workspace(tmp_path_factory) -> Path:
     return path
 
 
-class Server:
+class Server(OwnedDatabase):
     """The workspace's database on the test server, its owner, and a login per user (dropped afterwards)."""
 
     def __init__(self, admin_url: str, small: Path):
-        self.admin_url = admin_url
-        self.db = f"t_{uuid.uuid4().hex[:12]}"
-        self.owner = f"{self.db}_owner"
+        super().__init__(admin_url)
         self.logins: list[str] = [self.owner]
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"CREATE ROLE {self.owner} LOGIN CREATEROLE")
-            admin.execute(f"CREATE DATABASE {self.db} OWNER {self.owner}")
         shutil.copy(small, small.with_name(f"{self.db}.sqlite"))
         copy_workspace(str(small), self.url(self.owner))
-
-    def url(self, user: str) -> str:
-        host = self.admin_url.split("@", 1)[1].rsplit("/", 1)[0]
-        return f"postgresql://{user}@{host}/{self.db}"
 
     def add(self, role: str, unit: str | None = None) -> str:
         """A new login with `role` on the workspace, added by its owner through the core."""
@@ -78,13 +69,6 @@ class Server:
     def action_id(self, unit: str) -> int:
         return self.as_owner("SELECT a.id FROM actions a JOIN units u ON u.id = a.unit_id WHERE u.code = %s",
                              (unit,))[0][0]
-
-    def drop(self) -> None:
-        with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
-            names = [r[0] for r in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                                 (f"{self.db}%",)).fetchall()]
-            admin.execute(f"DROP ROLE {', '.join(names)}")
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import psycopg
 import pytest
 from sqlite_utils import Database
 from support.kill import kill_at_line
+from support.throwaway_postgres import OwnedDatabase
 
 from compstat_desk.cli import main
 from compstat_desk.core.errors import WorkspaceError
@@ -52,30 +53,14 @@ def old_workspace_file(path: Path, steps: int = OLD_STEPS) -> Path:
     return path
 
 
-class OldServer:
+class OldServer(OwnedDatabase):
     """A database owned by its own login (as the guide sets one up) holding the OLD workspace; dropped afterwards."""
 
     def __init__(self, admin_url: str, folder: Path):
-        self.admin_url = admin_url
-        self.db = f"t_{uuid.uuid4().hex[:12]}"
-        self.owner = f"{self.db}_owner"
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f"CREATE ROLE {self.owner} LOGIN CREATEROLE")
-            admin.execute(f"CREATE DATABASE {self.db} OWNER {self.owner}")
+        super().__init__(admin_url)
         self.file = old_workspace_file(folder / "old.sqlite")
         # The copy refuses an older schema; the test's route lets this one through to build the old server workspace.
         _sqlite_to_postgres(self.file, self.url(self.owner), None, None, older=True)
-
-    def url(self, user: str) -> str:
-        host = self.admin_url.split("@", 1)[1].rsplit("/", 1)[0]
-        return f"postgresql://{user}@{host}/{self.db}"
-
-    def drop(self) -> None:
-        with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {self.db} WITH (FORCE)")
-            names = [r[0] for r in admin.execute("SELECT rolname FROM pg_roles WHERE rolname LIKE %s",
-                                                 (f"{self.db}%",)).fetchall()]
-            admin.execute(f"DROP ROLE {', '.join(names)}")
 
 
 @pytest.fixture
