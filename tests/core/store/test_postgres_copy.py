@@ -5,7 +5,6 @@ leaves nothing behind when it fails or is killed."""
 import shutil
 import signal
 import sqlite3
-import subprocess
 import sys
 from collections import Counter
 from pathlib import Path
@@ -171,16 +170,10 @@ def test_a_value_postgresql_would_refuse_stops_the_copy_before_anything_is_writt
 
 
 def test_a_copy_killed_midway_leaves_the_database_empty(sample_copy, postgres_db):
-    command = [sys.executable, "-c", "import sys; from compstat_desk.cli import main; sys.exit(main(sys.argv[1:]))",
-               "workspace", "copy", str(sample_copy), postgres_db]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            if line.strip().startswith("incidents:"):  # the biggest table is on its way
-                proc.send_signal(signal.SIGKILL)
-                break
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL
+    from support.kill import kill_at_line
+
+    killed = kill_at_line(["workspace", "copy", str(sample_copy), postgres_db], "incidents:")  # the biggest table
+    assert killed.returncode == -signal.SIGKILL
     with psycopg.connect(postgres_db) as pg:  # the server rolled the unfinished transaction back
         assert pg.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'").fetchone()[0] == 0
 
