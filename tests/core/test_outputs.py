@@ -3,14 +3,11 @@ the user agreed, a sentence for a folder that is missing, read-only or full, not
 
 import errno
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import textwrap
-import time
 
 import pytest
+from support.kill import kill_when_marked
 
 from compstat_desk.core.outputs import (
     OutputExists,
@@ -131,14 +128,7 @@ def test_a_kill_mid_write_leaves_the_old_file_whole_and_no_partial_file(tmp_path
     out = folder / "pack.pdf"
     out.write_bytes(b"OLD" * 1000)
     marker = tmp_path / "started"
-    child = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(out), str(marker), how],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert marker.exists(), child.communicate()
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    kill_when_marked(KILLED_WRITER, [str(out), str(marker), how], marker, timeout=30)
     assert out.read_bytes() == b"OLD" * 1000
     if how == "bytes":  # an unnamed file: the kill leaves nothing at all
         assert [p.name for p in folder.iterdir()] == ["pack.pdf"]
@@ -207,14 +197,7 @@ def test_a_kill_during_an_actions_export_leaves_the_last_export_and_the_workspac
         audits = ws.conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
     last = out.read_bytes()
     marker = tmp_path / "started"
-    child = subprocess.Popen([sys.executable, "-c", EXPORT_CHILD, str(db), str(out), str(marker)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert marker.exists(), child.communicate()
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    kill_when_marked(EXPORT_CHILD, [str(db), str(out), str(marker)], marker, timeout=30)
     assert out.read_bytes() == last and [p.name for p in out.parent.iterdir()] == [out.name]
     with open_workspace(db) as ws:  # the export was never recorded as made
         assert ws.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

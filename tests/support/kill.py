@@ -33,3 +33,22 @@ def kill_at_line(arguments: list[str], starts: str, timeout: float = 120) -> Kil
         if proc.returncode != -signal.SIGKILL:
             lines.append(proc.stderr.read() if proc.stderr else "")
     return Killed(proc.pid, lines, proc.returncode)
+
+
+def kill_when_marked(script: str, arguments: list[str], marker, timeout: float = 60) -> int:
+    """Run `script` (Python source) with ARGUMENTS in a child process and SIGKILL it the moment it creates the file
+    `marker` (its way of saying it is in the middle of the work): the child's return code, -SIGKILL when killed."""
+    import os
+    import time
+    from pathlib import Path
+
+    marker = Path(marker)
+    child = subprocess.Popen([sys.executable, "-c", script, *arguments], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert marker.exists(), child.communicate()
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait()
+    return child.returncode

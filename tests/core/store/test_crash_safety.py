@@ -1,13 +1,10 @@
 """A kill at any moment of an import leaves the workspace exactly as it was before the import."""
 
-import os
 import signal
-import subprocess
-import sys
 import textwrap
-import time
 
 import pandas as pd
+from support.kill import kill_when_marked
 
 from compstat_desk.core.ingest import import_file
 from compstat_desk.core.store.workspace import open_workspace
@@ -46,15 +43,8 @@ def test_kill_during_an_import_leaves_the_workspace_as_it_was(tmp_path):
     big_path = tmp_path / "big.csv"
     big.to_csv(big_path, index=False)
     marker = tmp_path / "started"
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db), str(big_path), str(marker)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert marker.exists(), child.communicate()
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
-    assert child.returncode == -signal.SIGKILL  # killed mid-import, not finished
+    returncode = kill_when_marked(CHILD, [str(db), str(big_path), str(marker)], marker, timeout=60)
+    assert returncode == -signal.SIGKILL  # killed mid-import, not finished
     with open_workspace(db) as ws:  # the killed process never closed it: this open reads the whole file
         assert ws.checked_on_open
     assert state(db) == before
@@ -96,14 +86,7 @@ def test_kill_during_a_backup_leaves_no_file_that_looks_like_a_backup(tmp_path):
         import_file(ws, first)
     before = state(db)
     marker = tmp_path / "copying"
-    child = subprocess.Popen([sys.executable, "-c", BACKUP_CHILD, str(db), str(marker)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert marker.exists(), child.communicate()
-    os.kill(child.pid, signal.SIGKILL)
-    child.wait()
+    kill_when_marked(BACKUP_CHILD, [str(db), str(marker)], marker, timeout=60)
     assert not list(tmp_path.glob("*.backup-*.sqlite"))  # nothing anyone would restore from
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".writing")]  # a hidden leftover, not a backup
     assert state(db) == before
